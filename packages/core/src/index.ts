@@ -3,3 +3,6 @@
 // errors
 export { WritError, isWritError } from './errors.ts';
 export type { WritErrorCode, WritErrorOptions } from './errors.ts';
+
+// canonical JSON (RFC 8785)
+export { canonicalize, canonicalBytes, MAX_CANONICAL_DEPTH } from './canonical/canonicalize.ts';

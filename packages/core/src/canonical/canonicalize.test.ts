@@ -1,0 +1,119 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { WritError } from '../errors.ts';
+import { MAX_CANONICAL_DEPTH, canonicalBytes, canonicalize } from './canonicalize.ts';
+
+const JCS = new URL('../../../../../shared/fixtures/vectors/jcs/', import.meta.url);
+const haveJcs = existsSync(JCS);
+if (!haveJcs) console.warn(`SKIPPED: JCS vectors not found at ${JCS.pathname} (clone shared/ beside the repo)`);
+
+function code(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (WritError.isInstance(error)) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describe.skipIf(!haveJcs)('canonicalize — RFC 8785 vectors (shared/fixtures/vectors/jcs)', () => {
+  const names = haveJcs ? readdirSync(new URL('input/', JCS)) : [];
+  it('finds the vector files', () => {
+    expect(names.length).toBeGreaterThanOrEqual(6);
+  });
+  for (const name of names) {
+    it(`reproduces ${name} byte for byte`, () => {
+      const input: unknown = JSON.parse(readFileSync(new URL(`input/${name}`, JCS), 'utf8'));
+      const expected = readFileSync(new URL(`output/${name}`, JCS), 'utf8');
+      const hex = readFileSync(new URL(`outhex/${name.replace('.json', '.txt')}`, JCS), 'utf8').replace(/\s+/g, '');
+      expect(canonicalize(input)).toBe(expected);
+      expect(Buffer.from(canonicalBytes(input)).toString('hex')).toBe(hex);
+    });
+  }
+  it('serializes all 10000 ES6 number lines', () => {
+    const lines = readFileSync(new URL('es6numbers_first10000.txt', JCS), 'utf8').split('\n').filter(Boolean);
+    expect(lines.length).toBe(10000);
+    for (const line of lines) {
+      const [bits, expected] = line.split(',') as [string, string];
+      const value = Buffer.from(bits.padStart(16, '0'), 'hex').readDoubleBE(0);
+      expect(canonicalize(value)).toBe(expected);
+    }
+  });
+});
+
+describe('canonicalize', () => {
+  it('sorts keys by UTF-16 code units and omits undefined properties', () => {
+    expect(canonicalize({ b: 1, a: undefined, '\u20ac': 2, '\ud83d\ude00': 3, c: [null, -0] })).toBe(
+      '{"b":1,"c":[null,0],"\u20ac":2,"\ud83d\ude00":3}',
+    );
+  });
+  it('keeps a __proto__ own key as data', () => {
+    const value: unknown = JSON.parse('{"__proto__":{"x":1},"a":2}');
+    expect(canonicalize(value)).toBe('{"__proto__":{"x":1},"a":2}');
+  });
+  it('accepts null-prototype objects', () => {
+    const value = Object.assign(Object.create(null) as object, { z: 1, a: 'x' });
+    expect(canonicalize(value)).toBe('{"a":"x","z":1}');
+  });
+  it.each([
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+    ['-Infinity', -Infinity],
+    ['lone high surrogate', '\ud800x'],
+    ['lone low surrogate', 'x\udc00'],
+    ['bigint', 1n],
+    ['function', () => 1],
+    ['symbol', Symbol('s')],
+    ['undefined', undefined],
+    ['Date', new Date(0)],
+    ['Map', new Map()],
+    ['class instance', new (class Thing {})()],
+    ['Uint8Array', new Uint8Array(1)],
+    ['undefined in array', [undefined]],
+    ['array hole', [1, , 2]],
+    ['key with lone surrogate', { ['\udc00']: 1 }],
+  ])('refuses %s with ERR_CANONICAL_UNSUPPORTED', (_name, value) => {
+    expect(code(() => canonicalize(value))).toBe('ERR_CANONICAL_UNSUPPORTED');
+  });
+  it('names the offending path', () => {
+    try {
+      canonicalize({ a: [{ 'b c': NaN }] });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as WritError).message).toContain('$.a[0]["b c"]');
+      expect((error as WritError).details).toEqual({ path: '$.a[0]["b c"]' });
+    }
+  });
+  it('refuses cycles and excessive depth, and accepts shared non-cyclic references', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(code(() => canonicalize(cyclic))).toBe('ERR_CANONICAL_UNSUPPORTED');
+    let deep: unknown = 1;
+    for (let i = 0; i < MAX_CANONICAL_DEPTH + 1; i++) deep = [deep];
+    expect(code(() => canonicalize(deep))).toBe('ERR_CANONICAL_UNSUPPORTED');
+    const shared = { x: 1 };
+    expect(canonicalize({ a: shared, b: shared })).toBe('{"a":{"x":1},"b":{"x":1}}');
+  });
+  it('handles a huge string without trouble', () => {
+    expect(canonicalize('a'.repeat(1_000_000)).length).toBe(1_000_002);
+  });
+  it('agrees with JSON.stringify of sorted JSON and round-trips through JSON.parse', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = canonicalize(value);
+        expect(canonicalize(JSON.parse(text))).toBe(text);
+      }),
+    );
+  });
+});
+
+describe('canonicalBytes', () => {
+  it('is the UTF-8 encoding of canonicalize', () => {
+    expect(Buffer.from(canonicalBytes({ é: 'ü' })).toString('utf8')).toBe('{"é":"ü"}');
+  });
+  it('refuses what canonicalize refuses', () => {
+    expect(code(() => canonicalBytes({ a: 1n }))).toBe('ERR_CANONICAL_UNSUPPORTED');
+  });
+});
