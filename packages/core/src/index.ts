@@ -6,3 +6,18 @@ export type { WritErrorCode, WritErrorOptions } from './errors.ts';
 
 // canonical JSON (RFC 8785)
 export { canonicalize, canonicalBytes, MAX_CANONICAL_DEPTH } from './canonical/canonicalize.ts';
+
+// stores
+export type {
+  ApprovalRecord,
+  ApprovalStatus,
+  ApprovalStore,
+  CheckpointRecord,
+  EntryDraft,
+  LedgerHead,
+  LedgerStore,
+  NonceStore,
+  ReadRange,
+  Sha256Digest,
+  StoredEntry,
+} from './stores/types.ts';
