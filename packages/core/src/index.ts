@@ -21,3 +21,33 @@ export type {
   Sha256Digest,
   StoredEntry,
 } from './stores/types.ts';
+
+// firewall
+export type {
+  FirewallMode,
+  ActionClassId,
+  DecisionKind,
+  DecisionReason,
+  OpenSessionOptions,
+  BasisKind,
+  BasisAuthority,
+  BasisItemInput,
+  BasisItemRef,
+  ToolOutputInput,
+  ToolCall,
+  GuardInput,
+  PendingApproval,
+  GuardExecute,
+  GuardBlock,
+  GuardApprovalRequired,
+  GuardResult,
+  OutcomeReceipt,
+  ExecuteResult,
+  ToolFunction,
+  ApprovalSubmission,
+  SessionSummary,
+  FirewallSession,
+  RollbackReport,
+  UnfinishedRelease,
+  Firewall,
+} from './firewall/types.ts';
