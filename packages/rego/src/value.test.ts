@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  compare,
+  equals,
+  fromJSON,
+  keyOf,
+  numAdd,
+  numberValue,
+  numDiv,
+  RObject,
+  RSet,
+  toJSON,
+  toRegoString,
+  typeName,
+  type Value,
+} from './value.ts';
+
+const json = fc.jsonValue({ maxDepth: 3 });
+
+describe('numbers', () => {
+  it('adds decimals exactly like OPA', () => {
+    expect(equals(numAdd(numberValue(0.1), numberValue(0.2)), numberValue('0.3'))).toBe(true);
+  });
+  it('keeps huge integers exact', () => {
+    const a = numberValue('28857836529306024611913');
+    expect(toRegoString(numAdd(a, 1))).toBe('28857836529306024611914');
+    expect(equals(a, numberValue('28857836529306024611912'))).toBe(false);
+  });
+  it('normalizes safe integers to JS numbers', () => {
+    expect(numberValue('1.0')).toBe(1);
+    expect(numDiv(6, 3)).toBe(2);
+  });
+});
+
+describe('fromJSON/toJSON', () => {
+  it('round-trips JSON', () => {
+    fc.assert(
+      fc.property(json, (j) => {
+        const clean: unknown = JSON.parse(JSON.stringify(j));
+        expect(toJSON(fromJSON(clean))).toEqual(clean);
+      }),
+    );
+  });
+  it('keeps __proto__ as data', () => {
+    const v = fromJSON(JSON.parse('{"__proto__": {"admin": true}}'));
+    expect(v).toBeInstanceOf(RObject);
+    const out = toJSON(v) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['__proto__']);
+  });
+  it('rejects functions and non-finite numbers', () => {
+    expect(() => fromJSON(() => 1, 'input')).toThrow(/input/);
+    expect(() => fromJSON(Number.NaN)).toThrow();
+  });
+});
+
+describe('equality, hashing and order', () => {
+  it('equal values have equal keys', () => {
+    fc.assert(
+      fc.property(json, (j) => {
+        const a = fromJSON(j);
+        const b = fromJSON(JSON.parse(JSON.stringify(j)));
+        expect(equals(a, b)).toBe(true);
+        expect(keyOf(a)).toBe(keyOf(b));
+        expect(compare(a, b)).toBe(0);
+      }),
+    );
+  });
+  it('orders types like OPA', () => {
+    const vs: Value[] = [new RSet([1]), new RObject([['a', 1]]), [1], 'a', 1, true, null];
+    expect([...vs].sort(compare).map(typeName)).toEqual(['null', 'boolean', 'number', 'string', 'array', 'object', 'set']);
+  });
+  it('is antisymmetric', () => {
+    fc.assert(
+      fc.property(json, json, (x, y) => {
+        const a = fromJSON(x);
+        const b = fromJSON(y);
+        expect(Math.sign(compare(a, b)) + Math.sign(compare(b, a))).toBe(0);
+      }),
+    );
+  });
+  it('dedups structurally in sets and supports non-string object keys', () => {
+    const s = new RSet([[1, 2], [1, 2], 1, numberValue('1.0')]);
+    expect(s.size).toBe(2);
+    const o = new RObject([[[1], 'x']]);
+    expect(o.get([1])).toBe('x');
+    expect(toRegoString(new RSet())).toBe('set()');
+  });
+});

@@ -1,0 +1,364 @@
+/**
+ * The runtime value model of the Rego engine.
+ *
+ * | Rego     | Representation                                                    |
+ * |----------|-------------------------------------------------------------------|
+ * | null     | `null`                                                            |
+ * | boolean  | `true` / `false`                                                  |
+ * | string   | JS string                                                         |
+ * | number   | JS number (safe integers only) or {@link BigNum} (see number.ts)  |
+ * | array    | frozen-by-convention JS array `readonly Value[]`                  |
+ * | set      | {@link RSet}                                                      |
+ * | object   | {@link RObject} (Map based: any key type, no prototype pollution) |
+ *
+ * `undefined` (JS) means "Rego undefined" wherever a `Value | undefined` appears.
+ * Values are immutable once shared: `RSet.add` / `RObject.set` are for builders only.
+ *
+ * Equality is structural ({@link equals}); {@link keyOf} gives a string that is equal for
+ * structurally equal values (used as hash); {@link compare} is OPA's total order:
+ * null < boolean < number < string < array < object < set.
+ *
+ * @packageDocumentation
+ */
+import { RegoError } from './errors.ts';
+import {
+  BigNum,
+  isNumber,
+  numberToString,
+  numberValue,
+  numCompare,
+  numEquals,
+  toFloat,
+  type RegoNumber,
+} from './number.ts';
+
+export * from './number.ts';
+
+/** A Rego value. */
+export type Value = null | boolean | string | RegoNumber | readonly Value[] | RSet | RObject;
+
+const canonCache = new WeakMap<object, string>();
+
+/**
+ * A string that is equal for structurally equal values and different otherwise. Plain
+ * strings (the common case) are their own key.
+ */
+export function keyOf(v: Value): string {
+  if (typeof v === 'string' && (v.length === 0 || v.charCodeAt(0) !== 0)) return v;
+  return '\u0000' + canonical(v);
+}
+
+function canonical(v: Value): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v === null) return 'null';
+  if (v instanceof BigNum) return v.d.toString();
+  const cached = canonCache.get(v);
+  if (cached !== undefined) return cached;
+  let s: string;
+  if (Array.isArray(v)) {
+    s = '[' + (v as readonly Value[]).map(canonical).join(',') + ']';
+  } else if (v instanceof RSet) {
+    s = '<' + [...v.values()].map(canonical).sort().join(',') + '>';
+  } else {
+    const o = v as RObject;
+    const parts: string[] = [];
+    for (const [k, val] of o.entries()) parts.push(canonical(k) + ':' + canonical(val));
+    s = '{' + parts.sort().join(',') + '}';
+  }
+  canonCache.set(v, s);
+  return s;
+}
+
+/** A Rego set: unordered, structurally deduplicated. */
+export class RSet {
+  private readonly m = new Map<string, Value>();
+
+  /** Builds a set from values (duplicates removed). */
+  constructor(items?: Iterable<Value>) {
+    if (items) for (const x of items) this.m.set(keyOf(x), x);
+  }
+  /** Number of elements. */
+  get size(): number {
+    return this.m.size;
+  }
+  /** Membership test (structural). */
+  has(v: Value): boolean {
+    return this.m.has(keyOf(v));
+  }
+  /** Adds an element; for builders only (values are immutable once shared). */
+  add(v: Value): this {
+    this.m.set(keyOf(v), v);
+    return this;
+  }
+  /** Elements in insertion order. */
+  values(): IterableIterator<Value> {
+    return this.m.values();
+  }
+  /** Elements in OPA order. */
+  sorted(): Value[] {
+    return [...this.m.values()].sort(compare);
+  }
+  [Symbol.iterator](): IterableIterator<Value> {
+    return this.m.values();
+  }
+}
+
+/** A Rego object: keys of any type (structural), Map-based (no prototype pollution). */
+export class RObject {
+  private readonly m = new Map<string, [Value, Value]>();
+
+  /** Builds an object from `[key, value]` pairs (later pairs win). */
+  constructor(entries?: Iterable<readonly [Value, Value]>) {
+    if (entries) for (const [k, v] of entries) this.m.set(keyOf(k), [k, v]);
+  }
+  /** Number of keys. */
+  get size(): number {
+    return this.m.size;
+  }
+  /** The value under `k`, or undefined. */
+  get(k: Value): Value | undefined {
+    const e = this.m.get(keyOf(k));
+    return e === undefined ? undefined : e[1];
+  }
+  /** The value under string key `k` (fast path), or undefined. */
+  getStr(k: string): Value | undefined {
+    const e = this.m.get(k.length === 0 || k.charCodeAt(0) !== 0 ? k : keyOf(k));
+    return e === undefined ? undefined : e[1];
+  }
+  /** True if `k` is a key. */
+  has(k: Value): boolean {
+    return this.m.has(keyOf(k));
+  }
+  /** Sets a key; for builders only (values are immutable once shared). */
+  set(k: Value, v: Value): this {
+    this.m.set(keyOf(k), [k, v]);
+    return this;
+  }
+  /** Removes a key; for builders only. */
+  delete(k: Value): boolean {
+    return this.m.delete(keyOf(k));
+  }
+  /** `[key, value]` pairs in insertion order. */
+  entries(): IterableIterator<[Value, Value]> {
+    return this.m.values();
+  }
+  /** Keys in insertion order. */
+  *keys(): IterableIterator<Value> {
+    for (const e of this.m.values()) yield e[0];
+  }
+  /** Values in insertion order. */
+  *values(): IterableIterator<Value> {
+    for (const e of this.m.values()) yield e[1];
+  }
+  /** Keys in OPA order. */
+  sortedKeys(): Value[] {
+    return [...this.keys()].sort(compare);
+  }
+}
+
+/** True if `v` is a Rego array. */
+export function isArray(v: Value | undefined): v is readonly Value[] {
+  return Array.isArray(v);
+}
+
+/** OPA's type name of a value, as used in error messages. */
+export function typeName(v: Value): 'null' | 'boolean' | 'number' | 'string' | 'array' | 'set' | 'object' {
+  const t = typeof v;
+  if (t === 'string' || t === 'number' || t === 'boolean') return t;
+  if (v === null) return 'null';
+  if (v instanceof BigNum) return 'number';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof RSet) return 'set';
+  return 'object';
+}
+
+function rank(v: Value): number {
+  const t = typeof v;
+  if (t === 'boolean') return 1;
+  if (t === 'number') return 2;
+  if (t === 'string') return 3;
+  if (v === null) return 0;
+  if (v instanceof BigNum) return 2;
+  if (Array.isArray(v)) return 4;
+  if (v instanceof RSet) return 6;
+  return 5;
+}
+
+/** Structural equality (numbers by value: `1 == 1.0`). */
+export function equals(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof BigNum || b instanceof BigNum) return isNumber(a) && isNumber(b) && numEquals(a, b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b)) return false;
+    const x = a as readonly Value[];
+    const y = b as readonly Value[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!equals(x[i]!, y[i]!)) return false;
+    return true;
+  }
+  if (a instanceof RSet) {
+    if (!(b instanceof RSet) || a.size !== b.size) return false;
+    for (const x of a.values()) if (!b.has(x)) return false;
+    return true;
+  }
+  if (!(a instanceof RObject) || !(b instanceof RObject) || a.size !== b.size) return false;
+  for (const [k, v] of a.entries()) {
+    const w = b.get(k);
+    if (w === undefined || !equals(v, w)) return false;
+  }
+  return true;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** OPA's total order: negative if a < b, 0 if equal, positive if a > b. */
+export function compare(a: Value, b: Value): number {
+  if (a === b) return 0;
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  switch (ra) {
+    case 0:
+      return 0;
+    case 1:
+      return (a ? 1 : 0) - (b ? 1 : 0);
+    case 2:
+      return numCompare(a as RegoNumber, b as RegoNumber);
+    case 3:
+      return compareStrings(a as string, b as string);
+    case 4:
+      return compareArrays(a as readonly Value[], b as readonly Value[]);
+    case 6:
+      return compareArrays((a as RSet).sorted(), (b as RSet).sorted());
+    default: {
+      const x = a as RObject;
+      const y = b as RObject;
+      const ka = x.sortedKeys();
+      const kb = y.sortedKeys();
+      const n = Math.min(ka.length, kb.length);
+      for (let i = 0; i < n; i++) {
+        const c = compare(ka[i]!, kb[i]!);
+        if (c !== 0) return c;
+        const d = compare(x.get(ka[i]!)!, y.get(kb[i]!)!);
+        if (d !== 0) return d;
+      }
+      return ka.length - kb.length;
+    }
+  }
+}
+
+function compareArrays(a: readonly Value[], b: readonly Value[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = compare(a[i]!, b[i]!);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Converts a JSON-like JS value to a Rego value. Accepts null, booleans, strings, finite
+ * numbers, bigints, arrays, plain objects (own enumerable keys, including `__proto__`),
+ * `Set`/`Map` instances and values that already are Rego values.
+ * @param x - the value to convert
+ * @param name - parameter name used in the error message
+ * @throws RegoError `invalid_argument` for functions, symbols, undefined array items,
+ * non-finite numbers, cycles or nesting deeper than 10,000
+ */
+export function fromJSON(x: unknown, name = 'value'): Value {
+  return convert(x, name, 0);
+}
+
+function convert(x: unknown, name: string, depth: number): Value {
+  if (typeof x === 'string' || typeof x === 'boolean') return x;
+  if (typeof x === 'number') {
+    if (Number.isSafeInteger(x)) return x === 0 ? 0 : x;
+    if (!Number.isFinite(x)) throw new RegoError('invalid_argument', `${name}: numbers must be finite`);
+    return numberValue(x);
+  }
+  if (typeof x === 'bigint') return numberValue(x);
+  if (typeof x !== 'object') throw new RegoError('invalid_argument', `${name}: unsupported ${typeof x} value`);
+  if (x === null) return null;
+  if (depth > 10_000) throw new RegoError('invalid_argument', `${name}: nesting too deep`);
+  if (x instanceof BigNum || x instanceof RSet || x instanceof RObject) return x;
+  if (Array.isArray(x)) {
+    const out: Value[] = new Array<Value>(x.length);
+    for (let i = 0; i < x.length; i++) {
+      const item: unknown = x[i];
+      if (item === undefined) throw new RegoError('invalid_argument', `${name}: undefined array item`);
+      out[i] = convert(item, name, depth + 1);
+    }
+    return out;
+  }
+  if (x instanceof Set) {
+    const s = new RSet();
+    for (const item of x) s.add(convert(item, name, depth + 1));
+    return s;
+  }
+  if (x instanceof Map) {
+    const o = new RObject();
+    for (const [k, v] of x) o.set(convert(k, name, depth + 1), convert(v, name, depth + 1));
+    return o;
+  }
+  const o = new RObject();
+  for (const k of Object.keys(x)) {
+    const v = (x as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    o.set(k, convert(v, name, depth + 1));
+  }
+  return o;
+}
+
+/** Options for {@link toJSON}. */
+export interface ToJSONOptions {
+  /** Return integers beyond ±2^53 as `bigint` instead of (lossy) numbers. Default false. */
+  readonly exactIntegers?: boolean;
+}
+
+/**
+ * Converts a Rego value to plain JSON-compatible JS data: sets become sorted arrays, objects
+ * become plain objects (non-string keys are rendered as Rego text; `__proto__` is defined as an
+ * own property, never as the prototype), numbers become JS numbers.
+ */
+export function toJSON(v: Value, options?: ToJSONOptions): unknown {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v === null) return null;
+  if (v instanceof BigNum) {
+    if (options?.exactIntegers && v.d.isInteger()) return BigInt(v.d.toFixed(0));
+    return toFloat(v);
+  }
+  if (Array.isArray(v)) return (v as readonly Value[]).map((x) => toJSON(x, options));
+  if (v instanceof RSet) return v.sorted().map((x) => toJSON(x, options));
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of (v as RObject).entries()) {
+    const key = typeof k === 'string' ? k : toRegoString(k);
+    const json = toJSON(val, options);
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, { value: json, enumerable: true, writable: true, configurable: true });
+    } else {
+      out[key] = json;
+    }
+  }
+  return out;
+}
+
+/**
+ * Rego text of a value, as OPA prints terms: strings quoted, sets as `{1, 2}`, the empty set
+ * as `set()`.
+ */
+export function toRegoString(v: Value): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v === null) return 'null';
+  if (v instanceof BigNum) return numberToString(v);
+  if (Array.isArray(v)) return '[' + (v as readonly Value[]).map(toRegoString).join(', ') + ']';
+  if (v instanceof RSet) return v.size === 0 ? 'set()' : '{' + v.sorted().map(toRegoString).join(', ') + '}';
+  const o = v as RObject;
+  return '{' + o.sortedKeys().map((k) => toRegoString(k) + ': ' + toRegoString(o.get(k)!)).join(', ') + '}';
+}
