@@ -1,0 +1,10 @@
+// @writ/postgres public API — ledger, nonce and approval stores on PostgreSQL.
+
+// schema
+export { migrate } from './migrate.ts';
+export type { MigrateOptions, MigrateResult } from './migrate.ts';
+export { LATEST_SCHEMA_VERSION } from './migrations.ts';
+export { DEFAULT_SCHEMA } from './schema-name.ts';
+
+// connection
+export { connectionStringFromEnv, DEFAULT_CONNECTION_STRING } from './connection-options.ts';
