@@ -1,0 +1,199 @@
+/**
+ * Capability budgets (TraceScript §15, "Capability Treasury"): spend limits per principal,
+ * agent or session — e.g. total refund amount per day, emails per hour. A call reserves
+ * its amount when its token is released, settles at the outcome (a failed call frees the
+ * reservation), and for rules with `escrow` the spent amount stays held in escrow until
+ * reconciliation confirms it (or a compensation frees it).
+ *
+ * The state is per firewall process and sliding-window; policies see it as
+ * `input.context.budgets` and the firewall refuses a release the budget cannot cover.
+ */
+import { WritError } from '../errors.ts';
+import type { JsonObject } from '../stores/types.ts';
+
+/** One budget rule. */
+export interface BudgetRule {
+  /** Stable id, shown to policy and in reasons. */
+  readonly id: string;
+  /** Whose spending is counted together. */
+  readonly scope: 'principal' | 'agent' | 'session';
+  /** Tools that draw on this budget (default: every tool). */
+  readonly tools?: readonly string[];
+  /** `count` counts calls; `{ argument }` sums that numeric argument. */
+  readonly measure: 'count' | { readonly argument: string };
+  /** Maximum per window. */
+  readonly limit: number;
+  /** Sliding window length. */
+  readonly windowMs: number;
+  /** Hold spent amounts in escrow until reconciliation. */
+  readonly escrow?: boolean;
+}
+
+/** Who is spending. */
+export interface BudgetParty {
+  readonly tool: string;
+  readonly args: JsonObject;
+  readonly principal: string;
+  readonly agent: string;
+  readonly session: string;
+}
+
+/** A budget as policy sees it for one prospective call. */
+export interface BudgetView {
+  readonly id: string;
+  readonly limit: number;
+  /** Settled in the window (escrowed amounts included). */
+  readonly used: number;
+  /** Reserved by released calls without an outcome yet. */
+  readonly reserved: number;
+  /** What this call would draw. */
+  readonly requested: number;
+  /** `limit - used - reserved - requested` (negative when it would overrun). */
+  readonly remaining: number;
+}
+
+type Phase = 'reserved' | 'escrow' | 'spent';
+interface Hold {
+  readonly rule: BudgetRule;
+  readonly key: string;
+  readonly amount: number;
+  readonly at: number;
+  phase: Phase;
+}
+
+function scopeKey(rule: BudgetRule, party: BudgetParty): string {
+  const who = rule.scope === 'principal' ? party.principal : rule.scope === 'agent' ? party.agent : party.session;
+  return `${rule.id}\u0000${who}`;
+}
+
+function amountOf(rule: BudgetRule, args: JsonObject): number | undefined {
+  if (rule.measure === 'count') return 1;
+  const value = Object.hasOwn(args, rule.measure.argument) ? args[rule.measure.argument] : undefined;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function validRule(rule: unknown, index: number): BudgetRule {
+  const r = rule as Partial<BudgetRule> | null;
+  const ok =
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.id === 'string' &&
+    r.id !== '' &&
+    (r.scope === 'principal' || r.scope === 'agent' || r.scope === 'session') &&
+    (r.measure === 'count' || (typeof r.measure === 'object' && r.measure !== null && typeof r.measure.argument === 'string')) &&
+    typeof r.limit === 'number' &&
+    r.limit >= 0 &&
+    typeof r.windowMs === 'number' &&
+    r.windowMs > 0 &&
+    (r.tools === undefined || (Array.isArray(r.tools) && r.tools.every((t) => typeof t === 'string')));
+  if (!ok) {
+    throw new WritError('ERR_INVALID_ARGUMENT', `budgets[${index}] is not a valid budget rule`, {
+      details: { parameter: `budgets[${index}]` },
+    });
+  }
+  return r as BudgetRule;
+}
+
+/** The budget ledger of one firewall. */
+export class CapabilityBudgets {
+  readonly #rules: readonly BudgetRule[];
+  readonly #holds = new Map<string, Hold[]>();
+
+  /** @throws `ERR_INVALID_ARGUMENT` when a rule is malformed. */
+  constructor(rules: unknown = []) {
+    if (!Array.isArray(rules)) {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'budgets must be an array', { details: { parameter: 'budgets' } });
+    }
+    this.#rules = rules.map((rule, index) => validRule(rule, index));
+  }
+
+  #applicable(party: BudgetParty): BudgetRule[] {
+    return this.#rules.filter((rule) => rule.tools === undefined || rule.tools.includes(party.tool));
+  }
+
+  #sum(key: string, rule: BudgetRule, now: number): { used: number; reserved: number } {
+    let used = 0;
+    let reserved = 0;
+    for (const hold of this.#holds.get(key)?.values() ?? []) {
+      if (hold.rule !== rule) continue;
+      if (hold.phase === 'reserved') reserved += hold.amount;
+      else if (now - hold.at < rule.windowMs || hold.phase === 'escrow') used += hold.amount;
+    }
+    return { used, reserved };
+  }
+
+  /** The budgets this call draws on, as policy sees them. */
+  view(party: BudgetParty, now: Date): BudgetView[] {
+    return this.#applicable(party).map((rule) => {
+      const { used, reserved } = this.#sum(scopeKey(rule, party), rule, now.getTime());
+      // A call that does not say how much it spends draws the whole budget.
+      const requested = amountOf(rule, party.args) ?? rule.limit + 1;
+      return { id: rule.id, limit: rule.limit, used, reserved, requested, remaining: rule.limit - used - reserved - requested };
+    });
+  }
+
+  /**
+   * Reserve this call's amounts on every budget it draws on, atomically.
+   * @returns a handle to settle; `undefined` when no budget applies.
+   * @throws `ERR_FIREWALL_BUDGET_EXCEEDED` (details: budget id) when any budget cannot cover it.
+   */
+  reserve(party: BudgetParty, now: Date): BudgetReservation | undefined {
+    const views = this.view(party, now);
+    if (views.length === 0) return undefined;
+    const over = views.find((v) => v.remaining < 0);
+    if (over !== undefined) {
+      throw new WritError('ERR_FIREWALL_BUDGET_EXCEEDED', `budget ${over.id} cannot cover this call`, {
+        details: { budget: over.id },
+      });
+    }
+    const holds = this.#applicable(party).map((rule, i) => {
+      const hold: Hold = { rule, key: scopeKey(rule, party), amount: views[i]!.requested, at: now.getTime(), phase: 'reserved' };
+      const list = this.#holds.get(hold.key) ?? [];
+      list.push(hold);
+      this.#holds.set(hold.key, list);
+      return hold;
+    });
+    return new BudgetReservation(holds, (hold) => this.#drop(hold));
+  }
+
+  #drop(hold: Hold): void {
+    const list = this.#holds.get(hold.key);
+    if (list === undefined) return;
+    const index = list.indexOf(hold);
+    if (index >= 0) list.splice(index, 1);
+  }
+}
+
+/** Reserved amounts of one released call. */
+export class BudgetReservation {
+  readonly #holds: Hold[];
+  readonly #drop: (hold: Hold) => void;
+
+  constructor(holds: Hold[], drop: (hold: Hold) => void) {
+    this.#holds = holds;
+    this.#drop = drop;
+  }
+
+  /** True when some budget holds this call in escrow. */
+  get escrowed(): boolean {
+    return this.#holds.some((hold) => hold.phase === 'escrow');
+  }
+
+  /** At the outcome: a performed effect is spent (or escrowed); a failed one frees its reservation. */
+  settle(performed: boolean): void {
+    for (const hold of this.#holds) {
+      if (hold.phase !== 'reserved') continue;
+      if (!performed) this.#drop(hold);
+      else hold.phase = hold.rule.escrow === true ? 'escrow' : 'spent';
+    }
+  }
+
+  /** After reconciliation: `confirmed` turns escrow into spent; otherwise (compensated) frees it. */
+  release(confirmed: boolean): void {
+    for (const hold of this.#holds) {
+      if (hold.phase !== 'escrow') continue;
+      if (confirmed) hold.phase = 'spent';
+      else this.#drop(hold);
+    }
+  }
+}

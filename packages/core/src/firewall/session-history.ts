@@ -1,0 +1,103 @@
+/**
+ * Session history for the shadow-workflow signals of TraceScript §5.9 / §16 / §22.8:
+ * repeated denials of the same intent, an alternate tool with the same effect tried after a
+ * denial, and scope narrowing followed by expansion. Exposed to policy as
+ * `input.context.history`, so Rego can escalate (deny, or send to approval) instead of
+ * letting the blocked path migrate.
+ */
+import type { JsonObject, JsonValue } from '../stores/types.ts';
+import type { ActionClassId, DecisionKind } from './types.ts';
+
+/** One judged call. */
+export interface HistoryEvent {
+  readonly at: number;
+  readonly tool: string;
+  readonly actionClass: ActionClassId;
+  readonly intentDigest: string;
+  readonly decision: DecisionKind;
+  readonly effects: readonly string[];
+  readonly args: JsonObject;
+}
+
+/** What policy sees. */
+export interface HistoryView {
+  readonly attempts: number;
+  readonly recentDenials: readonly { readonly tool: string; readonly intentDigest: string; readonly at: string }[];
+  readonly signals: {
+    /** Earlier denials (or approval demands) of this exact intent. */
+    readonly repeatedDenials: number;
+    /** A different tool sharing an effect class with a call denied in the window. */
+    readonly alternateToolAfterDenial: boolean;
+    /** Same tool: denied, then a narrower call, now a wider one again. */
+    readonly scopeExpansionAfterNarrowing: boolean;
+  };
+}
+
+/** Effects that carry no consequence and so do not link two tools. */
+const NEUTRAL = new Set(['none', 'no-effect', 'read', 'ephemeral-write']);
+const MAX_EVENTS = 256;
+
+/** Size of an argument object: the sum of its numbers and array lengths (a crude, monotone scope measure). */
+export function scopeSize(value: JsonValue, depth = 0): number {
+  if (depth > 32) return 0;
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.abs(value) : 0;
+  if (Array.isArray(value)) {
+    const items = value as readonly JsonValue[];
+    return items.length + items.reduce<number>((sum, item) => sum + scopeSize(item, depth + 1), 0);
+  }
+  if (typeof value === 'object' && value !== null) {
+    let sum = 0;
+    for (const item of Object.values(value)) sum += scopeSize(item, depth + 1);
+    return sum;
+  }
+  return 0;
+}
+
+function blocked(decision: DecisionKind): boolean {
+  return decision === 'deny' || decision === 'require-approval';
+}
+
+/** The bounded history of one session (the last 256 judged calls). */
+export class SessionHistory {
+  readonly #events: HistoryEvent[] = [];
+  readonly #windowMs: number;
+
+  constructor(windowMs = 3_600_000) {
+    this.#windowMs = windowMs;
+  }
+
+  record(event: HistoryEvent): void {
+    this.#events.push(event);
+    if (this.#events.length > MAX_EVENTS) this.#events.shift();
+  }
+
+  /** The history as it stands before `call` is judged. */
+  view(call: Omit<HistoryEvent, 'decision' | 'actionClass'>): HistoryView {
+    const recent = this.#events.filter((e) => call.at - e.at < this.#windowMs);
+    const denials = recent.filter((e) => blocked(e.decision));
+    const effects = call.effects.filter((e) => !NEUTRAL.has(e));
+    const alternate = denials.some((d) => d.tool !== call.tool && d.effects.some((e) => effects.includes(e)));
+    return {
+      attempts: recent.length,
+      recentDenials: denials.slice(-10).map((d) => ({ tool: d.tool, intentDigest: d.intentDigest, at: new Date(d.at).toISOString() })),
+      signals: {
+        repeatedDenials: denials.filter((d) => d.intentDigest === call.intentDigest).length,
+        alternateToolAfterDenial: alternate,
+        scopeExpansionAfterNarrowing: this.#expansion(recent, call),
+      },
+    };
+  }
+
+  #expansion(recent: readonly HistoryEvent[], call: Pick<HistoryEvent, 'tool' | 'args'>): boolean {
+    const same = recent.filter((e) => e.tool === call.tool);
+    const now = scopeSize(call.args);
+    let deniedSize: number | undefined;
+    let narrowest: number | undefined;
+    for (const e of same) {
+      const size = scopeSize(e.args);
+      if (blocked(e.decision) && deniedSize === undefined) deniedSize = size;
+      else if (deniedSize !== undefined && size < deniedSize) narrowest = Math.min(narrowest ?? size, size);
+    }
+    return narrowest !== undefined && now > narrowest;
+  }
+}
