@@ -51,3 +51,15 @@ export type {
   UnfinishedRelease,
   Firewall,
 } from './firewall/types.ts';
+
+// crypto: encodings, digests, Ed25519 keys and the Signer/Verifier seam
+export { toHex, fromHex, toBase64, fromBase64, toBase64Url, fromBase64Url, fromBase64Any, utf8, fromUtf8, bytesEqual } from './crypto/encoding.ts';
+export { sha256, digest, digestBytes, isDigest, parseDigest, digestToBytes } from './crypto/digest.ts';
+export type { Digest } from './crypto/digest.ts';
+export type { Ed25519Backend } from './crypto/ed25519-backend.ts';
+export { nodeBackend, hasNodeBackend } from './crypto/node-backend.ts';
+export { nobleBackend } from './crypto/noble-backend.ts';
+export { PrivateKey, generateKeyPair, keyIdOf, defaultBackend } from './crypto/keys.ts';
+export type { KeyPair } from './crypto/keys.ts';
+export { createSigner, createVerifier, verifySignature } from './crypto/signer.ts';
+export type { Signer, Verifier, VerifySignatureOptions } from './crypto/signer.ts';
