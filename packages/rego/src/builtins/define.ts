@@ -1,0 +1,50 @@
+/**
+ * Wraps builtin implementations so every failure leaves as a `RegoError` with OPA's
+ * shape: `NAME: operand 1 must be ...` (`eval_type_error`) or `NAME: message`
+ * (`eval_builtin_error`). No raw `TypeError` escapes a builtin.
+ */
+import { RegoError } from '../errors.ts';
+import type { Value } from '../value.ts';
+import { BuiltinFailure, OperandError } from './failure.ts';
+import type { BuiltinContext, BuiltinDef } from './types.ts';
+
+/** An implementation before wrapping. */
+export type BuiltinImpl = (args: readonly Value[], ctx: BuiltinContext) => Value | undefined;
+
+/** Translates anything thrown by a builtin into a `RegoError`. */
+export function toRegoError(name: string, error: unknown): RegoError {
+  if (RegoError.isInstance(error)) {
+    if (error.detail.startsWith(`${name}:`) || error.location !== undefined) return error;
+    return new RegoError(error.code, `${name}: ${error.detail}`);
+  }
+  if (error instanceof OperandError) return new RegoError('eval_type_error', `${name}: ${error.message}`);
+  if (error instanceof BuiltinFailure) return new RegoError('eval_builtin_error', `${name}: ${error.message}`);
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return new RegoError('eval_builtin_error', `${name}: value nested too deeply`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new RegoError('eval_builtin_error', `${name}: ${message}`);
+}
+
+/** Builds a {@link BuiltinDef} whose failures are OPA-shaped `RegoError`s. */
+export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl): BuiltinDef {
+  return {
+    name,
+    arity,
+    fn(args, ctx) {
+      try {
+        return impl(args, ctx);
+      } catch (error) {
+        throw toRegoError(name, error);
+      }
+    },
+  };
+}
+
+/** A family's table: name → [arity, implementation]. */
+export type BuiltinTable = Readonly<Record<string, readonly [number, BuiltinImpl]>>;
+
+/** Turns a family table into {@link BuiltinDef}s. */
+export function defineAll(table: BuiltinTable): BuiltinDef[] {
+  return Object.entries(table).map(([name, [arity, impl]]) => defineBuiltin(name, arity, impl));
+}

@@ -1,0 +1,22 @@
+/**
+ * The builtin function registry of `@writ/rego`, keyed by full dotted name. A builtin that
+ * is absent here is reported by the evaluator as unsupported — never answered wrongly.
+ *
+ * @packageDocumentation
+ */
+import { aggregates } from './aggregates.ts';
+import { arithmetic } from './arithmetic.ts';
+import { bits } from './bits.ts';
+import type { BuiltinTable } from './define.ts';
+import { defineAll } from './define.ts';
+import { typeBuiltins } from './type-builtins.ts';
+import type { BuiltinDef } from './types.ts';
+
+export type { BuiltinContext, BuiltinDef } from './types.ts';
+
+const families: readonly BuiltinTable[] = [aggregates, arithmetic, bits, typeBuiltins];
+
+/** Every builtin this engine implements, keyed by full dotted name (e.g. `io.jwt.decode`). */
+export const builtins: ReadonlyMap<string, BuiltinDef> = new Map(
+  families.flatMap((family) => defineAll(family)).map((def) => [def.name, def]),
+);
