@@ -4,14 +4,18 @@ import { connectionStringFromEnv, DEFAULT_CONNECTION_STRING } from './connection
 
 describe('connectionStringFromEnv', () => {
   it('prefers WRIT_PG_URL', () => {
-    expect(connectionStringFromEnv({ WRIT_PG_URL: 'postgresql://u@h/db', PGHOST: 'x' })).toBe('postgresql://u@h/db');
+    expect(connectionStringFromEnv({ WRIT_PG_URL: 'postgresql://u@h/db', PGHOST: 'x' })).toBe(
+      'postgresql://u@h/db',
+    );
   });
   it('defers to pg when any libpq variable is set', () => {
     expect(connectionStringFromEnv({ PGHOST: '/var/run/postgresql' })).toBeUndefined();
   });
   it('falls back to the local test database', () => {
     expect(connectionStringFromEnv({})).toBe(DEFAULT_CONNECTION_STRING);
-    expect(connectionStringFromEnv({ WRIT_PG_URL: '', PGUSER: '' })).toBe(DEFAULT_CONNECTION_STRING);
+    expect(connectionStringFromEnv({ WRIT_PG_URL: '', PGUSER: '' })).toBe(
+      DEFAULT_CONNECTION_STRING,
+    );
   });
   it('refuses a non-postgres URL without echoing it', () => {
     let caught: unknown;

@@ -14,14 +14,20 @@ const LIBPQ_VARIABLES = ['PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGPASSWORD
  * @throws WritError `ERR_INVALID_ARGUMENT` when `WRIT_PG_URL` is set but is not a
  *   `postgres://` or `postgresql://` URL.
  */
-export function connectionStringFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+export function connectionStringFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
   const url = env['WRIT_PG_URL'];
   if (url !== undefined && url !== '') {
     if (!/^postgres(ql)?:\/\//.test(url)) {
       // Never echo the value: it may carry a password.
-      throw new WritError('ERR_INVALID_ARGUMENT', 'WRIT_PG_URL must be a postgres:// or postgresql:// URL', {
-        details: { parameter: 'WRIT_PG_URL' },
-      });
+      throw new WritError(
+        'ERR_INVALID_ARGUMENT',
+        'WRIT_PG_URL must be a postgres:// or postgresql:// URL',
+        {
+          details: { parameter: 'WRIT_PG_URL' },
+        },
+      );
     }
     return url;
   }

@@ -8,3 +8,9 @@ export { DEFAULT_SCHEMA } from './schema-name.ts';
 
 // connection
 export { connectionStringFromEnv, DEFAULT_CONNECTION_STRING } from './connection-options.ts';
+
+// stores
+export { PostgresNonceStore, MAX_NONCE_ID_LENGTH } from './postgres-nonce-store.ts';
+export type { PostgresNonceStoreOptions } from './postgres-nonce-store.ts';
+export { PostgresApprovalStore } from './postgres-approval-store.ts';
+export type { PostgresApprovalStoreOptions } from './postgres-approval-store.ts';

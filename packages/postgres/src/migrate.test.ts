@@ -2,7 +2,11 @@ import { afterEach, expect, it } from 'vitest';
 import { isWritError } from '@writ/core';
 import { migrate } from './migrate.ts';
 import { LATEST_SCHEMA_VERSION } from './migrations.ts';
-import { createTestSchema, describeWithPostgres, type TestSchema } from './testing/postgres-harness.ts';
+import {
+  createTestSchema,
+  describeWithPostgres,
+  type TestSchema,
+} from './testing/postgres-harness.ts';
 
 describeWithPostgres('migrate', () => {
   let test: TestSchema | undefined;
@@ -20,7 +24,13 @@ describeWithPostgres('migrate', () => {
       [test.schema],
     );
     expect(tables.rows.map((row) => row.table_name)).toEqual(
-      expect.arrayContaining(['ledgers', 'ledger_entries', 'ledger_checkpoints', 'nonces', 'approvals']),
+      expect.arrayContaining([
+        'ledgers',
+        'ledger_entries',
+        'ledger_checkpoints',
+        'nonces',
+        'approvals',
+      ]),
     );
   });
 
@@ -31,7 +41,9 @@ describeWithPostgres('migrate', () => {
       from: LATEST_SCHEMA_VERSION,
       to: LATEST_SCHEMA_VERSION,
     });
-    const rows = await test.pool.query(`SELECT version FROM "${test.schema}".writ_schema_migrations`);
+    const rows = await test.pool.query(
+      `SELECT version FROM "${test.schema}".writ_schema_migrations`,
+    );
     expect(rows.rowCount).toBe(LATEST_SCHEMA_VERSION);
   });
 
@@ -45,15 +57,21 @@ describeWithPostgres('migrate', () => {
   it('refuses a schema written by a newer version', async () => {
     test = createTestSchema();
     await migrate({ pool: test.pool, schema: test.schema });
-    await test.pool.query(`INSERT INTO "${test.schema}".writ_schema_migrations (version, name) VALUES (9999, 'future')`);
-    const error = await migrate({ pool: test.pool, schema: test.schema }).catch((caught: unknown) => caught);
+    await test.pool.query(
+      `INSERT INTO "${test.schema}".writ_schema_migrations (version, name) VALUES (9999, 'future')`,
+    );
+    const error = await migrate({ pool: test.pool, schema: test.schema }).catch(
+      (caught: unknown) => caught,
+    );
     expect(isWritError(error, 'ERR_STORE_CONFLICT')).toBe(true);
   });
 
   it('rejects unsafe schema names before touching the database', async () => {
     test = createTestSchema();
     for (const schema of ['Writ', 'a;drop', '', 'x'.repeat(64), '__proto__"', 42]) {
-      const error = await migrate({ pool: test.pool, schema: schema as string }).catch((caught: unknown) => caught);
+      const error = await migrate({ pool: test.pool, schema: schema as string }).catch(
+        (caught: unknown) => caught,
+      );
       expect(isWritError(error, 'ERR_INVALID_ARGUMENT')).toBe(true);
     }
   });

@@ -43,7 +43,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   try {
     await client.query('BEGIN');
     // Serialize migrators of this schema (CREATE SCHEMA IF NOT EXISTS itself races).
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('writ.migrate'), hashtext($1))`, [schemaName]);
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('writ.migrate'), hashtext($1))`, [
+      schemaName,
+    ]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${schema}.writ_schema_migrations (
@@ -54,17 +56,21 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     );
     const from = found.rows[0]?.version ?? 0;
     if (from > LATEST_SCHEMA_VERSION) {
-      throw new WritError('ERR_STORE_CONFLICT', 'PostgreSQL schema is newer than this version of @writ/postgres', {
-        details: { schema: schemaName, found: from, supported: LATEST_SCHEMA_VERSION },
-      });
+      throw new WritError(
+        'ERR_STORE_CONFLICT',
+        'PostgreSQL schema is newer than this version of @writ/postgres',
+        {
+          details: { schema: schemaName, found: from, supported: LATEST_SCHEMA_VERSION },
+        },
+      );
     }
     for (const migration of MIGRATIONS) {
       if (migration.version <= from) continue;
       await client.query(migration.sql(schema));
-      await client.query(`INSERT INTO ${schema}.writ_schema_migrations (version, name) VALUES ($1, $2)`, [
-        migration.version,
-        migration.name,
-      ]);
+      await client.query(
+        `INSERT INTO ${schema}.writ_schema_migrations (version, name) VALUES ($1, $2)`,
+        [migration.version, migration.name],
+      );
     }
     await client.query('COMMIT');
     return { from, to: Math.max(from, LATEST_SCHEMA_VERSION) };
@@ -73,6 +79,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     await client.query('ROLLBACK').catch(() => undefined);
     throw storeIoError('migrate', error, { schema: schemaName });
   } finally {
-    client.release(failure instanceof Error && !WritError.isInstance(failure) ? failure : undefined);
+    client.release(
+      failure instanceof Error && !WritError.isInstance(failure) ? failure : undefined,
+    );
   }
 }

@@ -103,4 +103,7 @@ CREATE TABLE IF NOT EXISTS ${s}.approval_statements (
 ];
 
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((latest, m) => Math.max(latest, m.version), 0);
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce(
+  (latest, m) => Math.max(latest, m.version),
+  0,
+);

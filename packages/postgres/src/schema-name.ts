@@ -15,9 +15,13 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export function quoteSchema(schema: unknown, parameter = 'schema'): string {
   if (typeof schema !== 'string' || !IDENTIFIER.test(schema)) {
-    throw new WritError('ERR_INVALID_ARGUMENT', `${parameter} must match [a-z_][a-z0-9_]* (at most 63 characters)`, {
-      details: { parameter },
-    });
+    throw new WritError(
+      'ERR_INVALID_ARGUMENT',
+      `${parameter} must match [a-z_][a-z0-9_]* (at most 63 characters)`,
+      {
+        details: { parameter },
+      },
+    );
   }
   return `"${schema}"`;
 }

@@ -5,7 +5,11 @@ import { WritError } from '@writ/core';
  * fixed and names only the operation; the original error is kept as `cause` (it may name
  * hosts or users, so it never goes into the message). A WritError passes through.
  */
-export function storeIoError(operation: string, cause: unknown, details?: Record<string, unknown>): WritError {
+export function storeIoError(
+  operation: string,
+  cause: unknown,
+  details?: Record<string, unknown>,
+): WritError {
   if (WritError.isInstance(cause)) return cause;
   return new WritError('ERR_STORE_IO', `PostgreSQL store: ${operation} failed`, {
     cause,
