@@ -1,0 +1,213 @@
+/**
+ * OPA-compiled wasm policies (`opa build -t wasm`) through OPA's own JavaScript SDK,
+ * `@open-policy-agent/opa-wasm`. Writ adds what the SDK leaves to its caller: reading and
+ * checking bundles, validating the module's ABI before instantiating it, turning the SDK's
+ * thrown strings into `WritError`s, and the policy digest.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import * as opaWasm from '@open-policy-agent/opa-wasm';
+import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { WritError } from '@writ/core';
+import { mergeDataAt } from './data-document.ts';
+import type { DataObject } from './data-document.ts';
+import { assemblePolicy } from './policy-entries.ts';
+import { policyDigest } from './policy-digest.ts';
+import { DEFAULT_ENTRYPOINT, entrypointRef, wasmEntrypointName } from './policy-evaluator.ts';
+import type { EvaluateOptions, PolicyEvaluator, PolicySource } from './policy-evaluator.ts';
+import { readBundle } from './read-bundle.ts';
+
+// The SDK's ESM entry exposes loadPolicySync only on its default export (its types say otherwise).
+const opa = (opaWasm as unknown as { default: { loadPolicySync: typeof opaWasm.loadPolicySync } }).default;
+
+// TypeScript's ES libs and @types/node do not declare WebAssembly; this is the part Writ uses.
+interface WasmModuleApi {
+  readonly Module: { new (bytes: Uint8Array): object; exports(module: object): { name: string }[] };
+}
+const { Module: WasmModule } = (globalThis as unknown as { WebAssembly: WasmModuleApi }).WebAssembly;
+
+/** Exports the SDK calls; checked up front so a wrong module fails with a clear message. */
+const REQUIRED_EXPORTS = [
+  'opa_wasm_abi_version',
+  'opa_malloc',
+  'opa_heap_ptr_get',
+  'opa_heap_ptr_set',
+  'opa_json_parse',
+  'opa_json_dump',
+  'opa_eval_ctx_new',
+  'opa_eval_ctx_set_input',
+  'opa_eval_ctx_set_data',
+  'opa_eval_ctx_set_entrypoint',
+  'opa_eval_ctx_get_result',
+  'eval',
+  'builtins',
+  'entrypoints',
+] as const;
+
+/** Options of {@link loadWasmPolicy}: exactly one of `wasm` or `bundle`. */
+export interface LoadWasmPolicyOptions {
+  /** A `policy.wasm` as bytes or a file path. */
+  readonly wasm?: Uint8Array | string;
+  /** An OPA bundle (`opa build -t wasm`) as bytes or a `.tar.gz` path. */
+  readonly bundle?: Uint8Array | string;
+  /** Extra base data, merged at the root over the bundle's data. */
+  readonly data?: DataObject;
+  /** Defaults to `data.writ.decision` (wasm name `writ/decision`). */
+  readonly entrypoint?: string;
+  /** Resolves relative paths; defaults to `process.cwd()`. */
+  readonly cwd?: string;
+  /** Budget for the inflated bundle, in bytes. */
+  readonly maxBundleBytes?: number;
+}
+
+function wasmInvalid(message: string, cause?: unknown): WritError {
+  return new WritError('ERR_POLICY_WASM_INVALID', message, { cause });
+}
+
+async function readInput(value: Uint8Array | string, cwd: string): Promise<{ bytes: Uint8Array; name: string }> {
+  if (value instanceof Uint8Array) return { bytes: value, name: '<bytes>' };
+  try {
+    return { bytes: await readFile(resolve(cwd, value)), name: value };
+  } catch (error) {
+    throw new WritError('ERR_POLICY_NOT_FOUND', `${value}: cannot read policy file`, { cause: error, details: { location: value } });
+  }
+}
+
+function compileModule(bytes: Uint8Array, name: string): object {
+  let module: object;
+  try {
+    module = new WasmModule(bytes);
+  } catch (error) {
+    throw wasmInvalid(`${name}: not a WebAssembly module`, error);
+  }
+  const exported = new Set(WasmModule.exports(module).map((item) => item.name));
+  const missing = REQUIRED_EXPORTS.filter((item) => !exported.has(item));
+  if (missing.length > 0) throw wasmInvalid(`${name}: not an OPA policy module (missing ${missing.join(', ')})`);
+  return module;
+}
+
+function instantiate(module: object, name: string): LoadedPolicy {
+  try {
+    return opa.loadPolicySync(module as Parameters<typeof opa.loadPolicySync>[0]);
+  } catch (error) {
+    // The SDK throws strings ("unsupported ABI version 2") and TypeErrors from a broken module.
+    throw wasmInvalid(`${name}: cannot instantiate OPA policy: ${String((error as { message?: unknown }).message ?? error)}`, error);
+  }
+}
+
+function toArrayBuffer(input: unknown): ArrayBuffer | undefined {
+  if (input === undefined) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input);
+  } catch (error) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'input must be a JSON value', { cause: error, details: { parameter: 'input' } });
+  }
+  if (text === undefined) throw new WritError('ERR_INVALID_ARGUMENT', 'input must be a JSON value', { details: { parameter: 'input' } });
+  // The SDK drops falsy inputs and copies an ArrayBuffer verbatim: pass exact JSON bytes.
+  const bytes = new TextEncoder().encode(text);
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
+
+interface WasmParts {
+  readonly bytes: Uint8Array;
+  readonly modulePath: string;
+  readonly data: DataObject;
+  readonly location: string;
+  readonly revision?: string;
+}
+
+async function fromBundle(options: LoadWasmPolicyOptions & { bundle: Uint8Array | string; cwd: string }, wasmName: string): Promise<WasmParts> {
+  const { bytes, name } = await readInput(options.bundle, options.cwd);
+  const bundle = await readBundle(bytes, { file: name, ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }) });
+  const declared = bundle.manifest.wasm?.find((item) => item.entrypoint === wasmName) ?? bundle.manifest.wasm?.[0];
+  const modulePath = declared ? declared.module.replace(/^\/+/, '') : 'policy.wasm';
+  const wasmEntry = bundle.entries.find((entry) => entry.path === modulePath);
+  if (wasmEntry === undefined) {
+    throw new WritError('ERR_POLICY_BUNDLE_INVALID', `${name}: no ${modulePath} in bundle`, { details: { file: name } });
+  }
+  const { data } = assemblePolicy(bundle.entries, { includeTests: false });
+  return {
+    bytes: wasmEntry.bytes,
+    modulePath,
+    data,
+    location: name,
+    ...(bundle.manifest.revision === undefined ? {} : { revision: bundle.manifest.revision }),
+  };
+}
+
+/**
+ * Loads an OPA wasm policy, from a bare `policy.wasm` or an OPA bundle.
+ *
+ * @example
+ * ```ts
+ * const policy = await loadWasmPolicy({ bundle: 'dist/bundle.tar.gz' });
+ * const decision = policy.evaluateSync({ version: 'writ.input/v1', action: { tool: 'email.send' } });
+ * ```
+ * @throws WritError `ERR_INVALID_ARGUMENT` (neither or both of wasm/bundle, bad entrypoint),
+ *   `ERR_POLICY_NOT_FOUND`, `ERR_POLICY_BUNDLE_INVALID`, `ERR_POLICY_DATA_INVALID`,
+ *   `ERR_POLICY_WASM_INVALID` (not an OPA module, unsupported ABI) or `ERR_POLICY_ENTRYPOINT`
+ *   (the module does not export the entrypoint).
+ */
+export async function loadWasmPolicy(options: LoadWasmPolicyOptions): Promise<PolicyEvaluator & { evaluateSync(input: unknown, options?: EvaluateOptions): unknown }> {
+  if (typeof options !== 'object' || options === null || (options.wasm === undefined) === (options.bundle === undefined)) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'pass exactly one of wasm or bundle', { details: { parameter: 'options' } });
+  }
+  if (options.data !== undefined && (typeof options.data !== 'object' || options.data === null || Array.isArray(options.data))) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'data must be an object', { details: { parameter: 'data' } });
+  }
+  const entrypoint = entrypointRef(options.entrypoint ?? DEFAULT_ENTRYPOINT);
+  const wasmName = wasmEntrypointName(entrypoint);
+  const cwd = options.cwd ?? process.cwd();
+  let parts: WasmParts;
+  if (options.bundle === undefined) {
+    const { bytes, name } = await readInput(options.wasm!, cwd);
+    parts = { bytes, modulePath: 'policy.wasm', data: {}, location: name };
+  } else {
+    parts = await fromBundle({ ...options, bundle: options.bundle, cwd }, wasmName);
+  }
+  const data = parts.data;
+  if (options.data !== undefined) mergeDataAt(data, { segments: [], value: options.data, file: '<options.data>' });
+
+  const policy = instantiate(compileModule(parts.bytes, parts.location), parts.location);
+  const entrypoints = policy.entrypoints as Record<string, number>;
+  if (typeof entrypoints !== 'object' || entrypoints === null || !Object.prototype.hasOwnProperty.call(entrypoints, wasmName)) {
+    throw new WritError('ERR_POLICY_ENTRYPOINT', `${parts.location}: no entrypoint ${wasmName} (has ${Object.keys(entrypoints ?? {}).join(', ') || 'none'})`, {
+      details: { entrypoint: wasmName },
+    });
+  }
+  const entrypointId = entrypoints[wasmName]!;
+  const digest = policyDigest({ engine: 'wasm', entrypoint, files: [{ path: parts.modulePath, content: parts.bytes }], data });
+  try {
+    policy.setData(data);
+  } catch (error) {
+    throw wasmInvalid(`${parts.location}: the module refused the data document`, error);
+  }
+
+  const evaluateSync = (input: unknown): unknown => {
+    const buffer = toArrayBuffer(input);
+    let resultSet: unknown;
+    try {
+      resultSet = policy.evaluate(buffer, entrypointId);
+    } catch (error) {
+      const detail = String((error as { message?: unknown }).message ?? error);
+      throw new WritError('ERR_POLICY_EVAL', `wasm evaluation failed: ${detail}`, { cause: error });
+    }
+    if (!Array.isArray(resultSet)) throw new WritError('ERR_POLICY_EVAL', 'wasm evaluation returned no result set');
+    if (resultSet.length === 0) return undefined;
+    return (resultSet[0] as { result?: unknown }).result;
+  };
+  const source: PolicySource = {
+    engine: 'wasm',
+    locations: [parts.location],
+    files: [parts.modulePath],
+    ...(parts.revision === undefined ? {} : { revision: parts.revision }),
+  };
+  return {
+    entrypoint,
+    digest,
+    source,
+    evaluateSync,
+    evaluate: (input: unknown) => Promise.resolve().then(() => evaluateSync(input)),
+  };
+}

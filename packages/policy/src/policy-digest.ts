@@ -1,0 +1,57 @@
+/**
+ * The policy digest: one `sha256:<hex>` that changes exactly when what is evaluated changes.
+ * Approvals and action tokens bind to it, so it must not depend on where files sit on disk
+ * (paths are relative to their load location) nor on anything that is not evaluated
+ * (bundle manifests, `_test.rego` files, READMEs).
+ */
+import { createHash } from 'node:crypto';
+import { canonicalize, WritError, isWritError } from '@writ/core';
+import type { PolicyEngine } from './policy-evaluator.ts';
+
+/** One evaluated file: its path relative to its load location and its bytes or text. */
+export interface DigestFile {
+  readonly path: string;
+  readonly content: string | Uint8Array;
+}
+
+/** What {@link policyDigest} covers. */
+export interface PolicyDigestInput {
+  readonly engine: PolicyEngine;
+  /** `data.`-rooted entrypoint. */
+  readonly entrypoint: string;
+  readonly files: readonly DigestFile[];
+  /** The merged base data document. */
+  readonly data: unknown;
+}
+
+function sha256Hex(content: string | Uint8Array): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/**
+ * Computes the digest document `{ engine, entrypoint, files: [{ path, sha256 }] sorted by
+ * (path, sha256), data: sha256 of RFC 8785 data }` and returns `sha256:` + SHA-256 of its
+ * RFC 8785 form.
+ *
+ * @throws WritError `ERR_POLICY_DATA_INVALID` when the data holds a value JSON cannot
+ *   represent (NaN, a lone surrogate, ...).
+ */
+export function policyDigest(input: PolicyDigestInput): string {
+  const files = input.files
+    .map((file) => ({ path: file.path, sha256: sha256Hex(file.content) }))
+    .sort((a, b) => compare(a.path, b.path) || compare(a.sha256, b.sha256));
+  let data: string;
+  try {
+    data = canonicalize(input.data);
+  } catch (error) {
+    if (!isWritError(error, 'ERR_CANONICAL_UNSUPPORTED')) throw error;
+    throw new WritError('ERR_POLICY_DATA_INVALID', `data: ${error.message}`, { cause: error });
+  }
+  const document = { engine: input.engine, entrypoint: input.entrypoint, files, data: `sha256:${sha256Hex(data)}` };
+  return `sha256:${sha256Hex(canonicalize(document))}`;
+}
+
+// Code-unit order, the same order RFC 8785 uses for keys: stable across locales.
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
