@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { CallJournal } from './call-journal.ts';
+
+const A = 'sha256:aa' as const;
+const B = 'sha256:bb' as const;
+
+describe('CallJournal', () => {
+  it('runs start once and replays the same promise for equal arguments', async () => {
+    const journal = new CallJournal<number, never>();
+    let runs = 0;
+    const start = () => Promise.resolve(++runs);
+    const first = journal.claim({ callId: 'c', argsDigest: A, start });
+    const second = journal.claim({ callId: 'c', argsDigest: A, start });
+    expect(first.kind).toBe('new');
+    expect(second.kind).toBe('replay');
+    expect(await second.record.guard).toBe(1);
+    expect(runs).toBe(1);
+  });
+
+  it('reports a conflict for the same call id with other arguments', () => {
+    const journal = new CallJournal<number, never>();
+    journal.claim({ callId: 'c', argsDigest: A, start: () => Promise.resolve(1) });
+    expect(journal.claim({ callId: 'c', argsDigest: B, start: () => Promise.resolve(2) }).kind).toBe('conflict');
+  });
+
+  it('forgets the oldest call past its limit and on request', () => {
+    const journal = new CallJournal<number, never>(2);
+    for (const id of ['a', 'b', 'c']) journal.claim({ callId: id, argsDigest: A, start: () => Promise.resolve(0) });
+    expect(journal.get('a')).toBeUndefined();
+    journal.forget('b');
+    expect(journal.get('b')).toBeUndefined();
+    expect(journal.get('c')).toBeDefined();
+  });
+
+  it('treats __proto__ as an ordinary call id', () => {
+    const journal = new CallJournal<number, never>();
+    expect(journal.claim({ callId: '__proto__', argsDigest: A, start: () => Promise.resolve(0) }).kind).toBe('new');
+    expect(journal.claim({ callId: '__proto__', argsDigest: A, start: () => Promise.resolve(0) }).kind).toBe('replay');
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * Idempotency per tool-call id. Frameworks re-run approval callbacks (and sometimes the
+ * tool wrapper) on resume; the second guard for the same call id must return the recorded
+ * result and record nothing new, and the same call id with other arguments is a conflict.
+ */
+import type { Sha256Digest } from '../stores/types.ts';
+
+/** What the journal keeps per call id. */
+export interface JournalRecord<G, E> {
+  readonly argsDigest: Sha256Digest;
+  /** The guard result in progress or recorded (shared by concurrent re-runs). */
+  guard: Promise<G>;
+  /** The execution in progress or recorded. */
+  execution?: Promise<E>;
+}
+
+/** Outcome of {@link CallJournal.claim}. */
+export type Claim<G, E> =
+  | { readonly kind: 'new'; readonly record: JournalRecord<G, E> }
+  | { readonly kind: 'replay'; readonly record: JournalRecord<G, E> }
+  | { readonly kind: 'conflict'; readonly record: JournalRecord<G, E> };
+
+/** The per-session journal of call ids (bounded: the oldest calls are forgotten past `limit`). */
+export class CallJournal<G, E> {
+  readonly #records = new Map<string, JournalRecord<G, E>>();
+  readonly #limit: number;
+
+  constructor(limit = 10_000) {
+    this.#limit = limit;
+  }
+
+  /**
+   * Claim `callId` for arguments with digest `argsDigest`. A new claim runs `start` once and
+   * stores its promise; a replay with equal arguments returns the stored record.
+   */
+  claim(options: { readonly callId: string; readonly argsDigest: Sha256Digest; readonly start: () => Promise<G> }): Claim<G, E> {
+    const existing = this.#records.get(options.callId);
+    if (existing !== undefined) {
+      return { kind: existing.argsDigest === options.argsDigest ? 'replay' : 'conflict', record: existing };
+    }
+    const record: JournalRecord<G, E> = { argsDigest: options.argsDigest, guard: Promise.resolve(undefined as G) };
+    this.#records.set(options.callId, record);
+    if (this.#records.size > this.#limit) {
+      const oldest = this.#records.keys().next().value;
+      if (oldest !== undefined) this.#records.delete(oldest);
+    }
+    record.guard = options.start();
+    return { kind: 'new', record };
+  }
+
+  /** The record of `callId`, if any. */
+  get(callId: string): JournalRecord<G, E> | undefined {
+    return this.#records.get(callId);
+  }
+
+  /** Forget `callId` (after a guard that recorded nothing, so a retry evaluates again). */
+  forget(callId: string): void {
+    this.#records.delete(callId);
+  }
+}
