@@ -9,12 +9,14 @@ import { arithmetic } from './arithmetic.ts';
 import { bits } from './bits.ts';
 import type { BuiltinTable } from './define.ts';
 import { defineAll } from './define.ts';
+import { strings } from './strings.ts';
+import { time } from './time.ts';
 import { typeBuiltins } from './type-builtins.ts';
 import type { BuiltinDef } from './types.ts';
 
 export type { BuiltinContext, BuiltinDef } from './types.ts';
 
-const families: readonly BuiltinTable[] = [aggregates, arithmetic, bits, typeBuiltins];
+const families: readonly BuiltinTable[] = [aggregates, arithmetic, bits, strings, time, typeBuiltins];
 
 /** Every builtin this engine implements, keyed by full dotted name (e.g. `io.jwt.decode`). */
 export const builtins: ReadonlyMap<string, BuiltinDef> = new Map(
