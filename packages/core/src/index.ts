@@ -63,3 +63,7 @@ export { PrivateKey, generateKeyPair, keyIdOf, defaultBackend } from './crypto/k
 export type { KeyPair } from './crypto/keys.ts';
 export { createSigner, createVerifier, verifySignature } from './crypto/signer.ts';
 export type { Signer, Verifier, VerifySignatureOptions } from './crypto/signer.ts';
+
+// DSSE v1 envelopes
+export { pae, signEnvelope, parseEnvelope, verifyEnvelope, writPayloadType, MAX_ENVELOPE_PAYLOAD_BYTES, MAX_ENVELOPE_SIGNATURES } from './dsse/envelope.ts';
+export type { Envelope, EnvelopeSignature, WritPayloadKind, SignEnvelopeOptions, TrustedKey, VerifyEnvelopeOptions, VerifiedEnvelope } from './dsse/envelope.ts';
