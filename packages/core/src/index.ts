@@ -67,3 +67,22 @@ export type { Signer, Verifier, VerifySignatureOptions } from './crypto/signer.t
 // DSSE v1 envelopes
 export { pae, signEnvelope, parseEnvelope, verifyEnvelope, writPayloadType, MAX_ENVELOPE_PAYLOAD_BYTES, MAX_ENVELOPE_SIGNATURES } from './dsse/envelope.ts';
 export type { Envelope, EnvelopeSignature, WritPayloadKind, SignEnvelopeOptions, TrustedKey, VerifyEnvelopeOptions, VerifiedEnvelope } from './dsse/envelope.ts';
+
+// firewall judgement: registry, basis, policy contract (begin)
+// firewall: tool registry and effect detection
+export { ACTION_CLASSES, AUDIENCES, ARGUMENT_KINDS, EFFECT_CLASSES, actionClassRank, isActionClass, isArgumentKind, isAudience, isEffectClass } from './registry/action-class.ts';
+export type { ArgumentKind, Audience, EffectClass } from './registry/action-class.ts';
+export { selectArgumentValues } from './registry/argument-path.ts';
+export { classifyToolCall, inferArgumentKind } from './registry/classify-tool-call.ts';
+export type { Classification, ClassifiedHost, ConsequentialValue, Detection, DetectionCode } from './registry/classify-tool-call.ts';
+export { DEFAULT_BULK_READ_THRESHOLD, detectBulkRead } from './registry/detect-bulk-read.ts';
+export type { BulkReadReason, BulkReadSignal } from './registry/detect-bulk-read.ts';
+export { detectHosts, hostAllowed, internalReason, parseHost } from './registry/detect-hosts.ts';
+export type { HostObservation, InternalReason } from './registry/detect-hosts.ts';
+export { detectSecrets, isHighEntropyToken, shannonEntropy } from './registry/detect-secrets.ts';
+export type { SecretKind, SecretMatch } from './registry/detect-secrets.ts';
+export { parseToolDeclaration } from './registry/tool-declaration.ts';
+export type { ToolDeclaration } from './registry/tool-declaration.ts';
+export { createToolRegistry, parseToolRegistry } from './registry/tool-registry.ts';
+export type { ToolRegistry, ToolRegistryOptions, UnregisteredToolPolicy } from './registry/tool-registry.ts';
+// firewall judgement (end)
