@@ -21,6 +21,48 @@ export type {
   Sha256Digest,
   StoredEntry,
 } from './stores/types.ts';
+export { MemoryLedgerStore } from './stores/memory-ledger-store.ts';
+export { MemoryNonceStore } from './stores/memory-nonce-store.ts';
+export { MemoryApprovalStore } from './stores/memory-approval-store.ts';
+
+// transcript
+export {
+  GENESIS_HASH,
+  sealEntry,
+  parseEntry,
+  assertEntryDraft,
+  hashToDigest,
+  digestToHash,
+} from './transcript/entry.ts';
+export type { LedgerEntry } from './transcript/entry.ts';
+export {
+  HASH_SIZE,
+  emptyRoot,
+  leafHash,
+  nodeHash,
+  rootFromInclusionProof,
+  verifyInclusion,
+  verifyConsistency,
+} from './transcript/merkle.ts';
+export type { InclusionInput, ConsistencyInput } from './transcript/merkle.ts';
+export { MerkleFrontier } from './transcript/merkle-frontier.ts';
+export { MerkleTree } from './transcript/merkle-tree.ts';
+export {
+  noteKeyHash,
+  formatVerifierKey,
+  parseVerifierKey,
+  signNote,
+  parseNote,
+  openNote,
+} from './transcript/signed-note.ts';
+export type {
+  NoteVerifierKey,
+  NoteSignature,
+  OpenedNote,
+  SignNoteOptions,
+} from './transcript/signed-note.ts';
+export { formatCheckpoint, parseCheckpoint, signCheckpoint } from './transcript/checkpoint.ts';
+export type { Checkpoint } from './transcript/checkpoint.ts';
 
 // firewall
 export type {
@@ -53,8 +95,26 @@ export type {
 } from './firewall/types.ts';
 
 // crypto: encodings, digests, Ed25519 keys and the Signer/Verifier seam
-export { toHex, fromHex, toBase64, fromBase64, toBase64Url, fromBase64Url, fromBase64Any, utf8, fromUtf8, bytesEqual } from './crypto/encoding.ts';
-export { sha256, digest, digestBytes, isDigest, parseDigest, digestToBytes } from './crypto/digest.ts';
+export {
+  toHex,
+  fromHex,
+  toBase64,
+  fromBase64,
+  toBase64Url,
+  fromBase64Url,
+  fromBase64Any,
+  utf8,
+  fromUtf8,
+  bytesEqual,
+} from './crypto/encoding.ts';
+export {
+  sha256,
+  digest,
+  digestBytes,
+  isDigest,
+  parseDigest,
+  digestToBytes,
+} from './crypto/digest.ts';
 export type { Digest } from './crypto/digest.ts';
 export type { Ed25519Backend } from './crypto/ed25519-backend.ts';
 export { nodeBackend, hasNodeBackend } from './crypto/node-backend.ts';
@@ -65,16 +125,48 @@ export { createSigner, createVerifier, verifySignature } from './crypto/signer.t
 export type { Signer, Verifier, VerifySignatureOptions } from './crypto/signer.ts';
 
 // DSSE v1 envelopes
-export { pae, signEnvelope, parseEnvelope, verifyEnvelope, writPayloadType, MAX_ENVELOPE_PAYLOAD_BYTES, MAX_ENVELOPE_SIGNATURES } from './dsse/envelope.ts';
-export type { Envelope, EnvelopeSignature, WritPayloadKind, SignEnvelopeOptions, TrustedKey, VerifyEnvelopeOptions, VerifiedEnvelope } from './dsse/envelope.ts';
+export {
+  pae,
+  signEnvelope,
+  parseEnvelope,
+  verifyEnvelope,
+  writPayloadType,
+  MAX_ENVELOPE_PAYLOAD_BYTES,
+  MAX_ENVELOPE_SIGNATURES,
+} from './dsse/envelope.ts';
+export type {
+  Envelope,
+  EnvelopeSignature,
+  WritPayloadKind,
+  SignEnvelopeOptions,
+  TrustedKey,
+  VerifyEnvelopeOptions,
+  VerifiedEnvelope,
+} from './dsse/envelope.ts';
 
 // firewall judgement: registry, basis, policy contract (begin)
 // firewall: tool registry and effect detection
-export { ACTION_CLASSES, AUDIENCES, ARGUMENT_KINDS, EFFECT_CLASSES, actionClassRank, isActionClass, isArgumentKind, isAudience, isEffectClass } from './registry/action-class.ts';
+export {
+  ACTION_CLASSES,
+  AUDIENCES,
+  ARGUMENT_KINDS,
+  EFFECT_CLASSES,
+  actionClassRank,
+  isActionClass,
+  isArgumentKind,
+  isAudience,
+  isEffectClass,
+} from './registry/action-class.ts';
 export type { ArgumentKind, Audience, EffectClass } from './registry/action-class.ts';
 export { selectArgumentValues } from './registry/argument-path.ts';
 export { classifyToolCall, inferArgumentKind } from './registry/classify-tool-call.ts';
-export type { Classification, ClassifiedHost, ConsequentialValue, Detection, DetectionCode } from './registry/classify-tool-call.ts';
+export type {
+  Classification,
+  ClassifiedHost,
+  ConsequentialValue,
+  Detection,
+  DetectionCode,
+} from './registry/classify-tool-call.ts';
 export { DEFAULT_BULK_READ_THRESHOLD, detectBulkRead } from './registry/detect-bulk-read.ts';
 export type { BulkReadReason, BulkReadSignal } from './registry/detect-bulk-read.ts';
 export { detectHosts, hostAllowed, internalReason, parseHost } from './registry/detect-hosts.ts';
@@ -84,5 +176,9 @@ export type { SecretKind, SecretMatch } from './registry/detect-secrets.ts';
 export { parseToolDeclaration } from './registry/tool-declaration.ts';
 export type { ToolDeclaration } from './registry/tool-declaration.ts';
 export { createToolRegistry, parseToolRegistry } from './registry/tool-registry.ts';
-export type { ToolRegistry, ToolRegistryOptions, UnregisteredToolPolicy } from './registry/tool-registry.ts';
+export type {
+  ToolRegistry,
+  ToolRegistryOptions,
+  UnregisteredToolPolicy,
+} from './registry/tool-registry.ts';
 // firewall judgement (end)

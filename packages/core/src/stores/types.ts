@@ -12,7 +12,8 @@
 export type Sha256Digest = `sha256:${string}`;
 
 /** Any JSON value that RFC 8785 (JCS) can canonicalize. */
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 /** A JSON object. */
 export type JsonObject = { readonly [key: string]: JsonValue };
@@ -180,7 +181,10 @@ export interface ApprovalStore {
    * Append a signed statement (deduplicated by canonical content). Allowed while pending or approved.
    * @throws `ERR_STORE_NOT_FOUND`, `ERR_STORE_CONFLICT` (request rejected, expired or consumed).
    */
-  addStatement(input: { readonly intentDigest: Sha256Digest; readonly statement: JsonObject }): Promise<ApprovalRecord>;
+  addStatement(input: {
+    readonly intentDigest: Sha256Digest;
+    readonly statement: JsonObject;
+  }): Promise<ApprovalRecord>;
   /**
    * Move a pending request to `approved`, `rejected` or `expired`.
    * @returns `true` if this call made the transition, `false` if the request was not pending.

@@ -20,7 +20,9 @@ export class MerkleTree {
   /** Append one leaf hash. */
   push(leaf: Uint8Array): void {
     if (!(leaf instanceof Uint8Array) || leaf.length !== HASH_SIZE) {
-      throw new WritError('ERR_INVALID_ARGUMENT', 'leaf must be a 32-byte hash', { details: { parameter: 'leaf' } });
+      throw new WritError('ERR_INVALID_ARGUMENT', 'leaf must be a 32-byte hash', {
+        details: { parameter: 'leaf' },
+      });
     }
     let hash = leaf;
     for (let level = 0; ; level++) {
@@ -40,7 +42,9 @@ export class MerkleTree {
   inclusionProof(index: number, size: number = this.size): Uint8Array[] {
     this.#checkSize(size, 'size');
     if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
-      throw new WritError('ERR_INVALID_ARGUMENT', 'index must be below size', { details: { parameter: 'index' } });
+      throw new WritError('ERR_INVALID_ARGUMENT', 'index must be below size', {
+        details: { parameter: 'index' },
+      });
     }
     const proof: Uint8Array[] = [];
     this.#path({ m: index, start: 0, n: size }, proof);
@@ -51,7 +55,9 @@ export class MerkleTree {
   consistencyProof(size1: number, size2: number = this.size): Uint8Array[] {
     this.#checkSize(size2, 'size2');
     if (!Number.isSafeInteger(size1) || size1 < 1 || size1 > size2) {
-      throw new WritError('ERR_INVALID_ARGUMENT', 'size1 must be in 1..size2', { details: { parameter: 'size1' } });
+      throw new WritError('ERR_INVALID_ARGUMENT', 'size1 must be in 1..size2', {
+        details: { parameter: 'size1' },
+      });
     }
     const proof: Uint8Array[] = [];
     if (size1 < size2) this.#subproof({ m: size1, start: 0, n: size2, complete: true }, proof);
@@ -71,7 +77,10 @@ export class MerkleTree {
     }
   }
 
-  #subproof(at: { m: number; start: number; n: number; complete: boolean }, out: Uint8Array[]): void {
+  #subproof(
+    at: { m: number; start: number; n: number; complete: boolean },
+    out: Uint8Array[],
+  ): void {
     const { m, start, n, complete } = at;
     if (m === n) {
       if (!complete) out.push(this.#subtree(start, n));
@@ -100,7 +109,9 @@ export class MerkleTree {
 
   #checkSize(size: number, parameter: string): void {
     if (!Number.isSafeInteger(size) || size < 0 || size > this.size) {
-      throw new WritError('ERR_INVALID_ARGUMENT', `${parameter} must be within the tree`, { details: { parameter } });
+      throw new WritError('ERR_INVALID_ARGUMENT', `${parameter} must be within the tree`, {
+        details: { parameter },
+      });
     }
   }
 

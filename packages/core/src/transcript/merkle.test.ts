@@ -8,7 +8,10 @@ import { leafHash, rootFromInclusionProof, verifyConsistency, verifyInclusion } 
 
 const MERKLE = new URL('../../../../../shared/fixtures/vectors/merkle-rfc6962/', import.meta.url);
 const haveVectors = existsSync(MERKLE);
-if (!haveVectors) console.warn(`SKIPPED: Merkle vectors not found at ${MERKLE.pathname} (clone shared/ beside the repo)`);
+if (!haveVectors)
+  console.warn(
+    `SKIPPED: Merkle vectors not found at ${MERKLE.pathname} (clone shared/ beside the repo)`,
+  );
 
 function jsonFiles(dir: URL): URL[] {
   const out: URL[] = [];
@@ -20,8 +23,10 @@ function jsonFiles(dir: URL): URL[] {
   return out;
 }
 
-const b64 = (value: string | null | undefined): Uint8Array => new Uint8Array(Buffer.from(value ?? '', 'base64'));
-const proofOf = (value: string[] | null): Uint8Array[] | null => (value === null ? null : value.map(b64));
+const b64 = (value: string | null | undefined): Uint8Array =>
+  new Uint8Array(Buffer.from(value ?? '', 'base64'));
+const proofOf = (value: string[] | null): Uint8Array[] | null =>
+  value === null ? null : value.map(b64);
 
 function errorCode(run: () => unknown): string | undefined {
   try {
@@ -40,7 +45,13 @@ describe.skipIf(!haveVectors)('verifyInclusion — transparency-dev vectors', ()
     const v = JSON.parse(readFileSync(file, 'utf8'));
     it(`${v.wantErr ? 'rejects' : 'accepts'} ${file.pathname.split('inclusion/')[1]} (${v.desc})`, () => {
       const code = errorCode(() =>
-        verifyInclusion({ leafIndex: v.leafIdx, treeSize: v.treeSize, leafHash: b64(v.leafHash), proof: proofOf(v.proof), root: b64(v.root) }),
+        verifyInclusion({
+          leafIndex: v.leafIdx,
+          treeSize: v.treeSize,
+          leafHash: b64(v.leafHash),
+          proof: proofOf(v.proof),
+          root: b64(v.root),
+        }),
       );
       expect(code).toBe(v.wantErr ? 'ERR_MERKLE_PROOF_INVALID' : undefined);
     });
@@ -54,7 +65,13 @@ describe.skipIf(!haveVectors)('verifyConsistency — transparency-dev vectors', 
     const v = JSON.parse(readFileSync(file, 'utf8'));
     it(`${v.wantErr ? 'rejects' : 'accepts'} ${file.pathname.split('consistency/')[1]} (${v.desc})`, () => {
       const code = errorCode(() =>
-        verifyConsistency({ size1: v.size1, size2: v.size2, root1: b64(v.root1), root2: b64(v.root2), proof: proofOf(v.proof) }),
+        verifyConsistency({
+          size1: v.size1,
+          size2: v.size2,
+          root1: b64(v.root1),
+          root2: b64(v.root2),
+          proof: proofOf(v.proof),
+        }),
       );
       expect(code).toBe(v.wantErr ? 'ERR_MERKLE_PROOF_INVALID' : undefined);
     });
@@ -62,7 +79,9 @@ describe.skipIf(!haveVectors)('verifyConsistency — transparency-dev vectors', 
 });
 
 describe.skipIf(!haveVectors)('MerkleTree — reference tree of 8 leaves', () => {
-  const ref = haveVectors ? JSON.parse(readFileSync(new URL('rfc6962_reference_tree8.json', MERKLE), 'utf8')) : undefined;
+  const ref = haveVectors
+    ? JSON.parse(readFileSync(new URL('rfc6962_reference_tree8.json', MERKLE), 'utf8'))
+    : undefined;
   it('reproduces every leaf hash and every prefix root', () => {
     const tree = new MerkleTree();
     const frontier = new MerkleFrontier();
@@ -74,7 +93,8 @@ describe.skipIf(!haveVectors)('MerkleTree — reference tree of 8 leaves', () =>
       frontier.push(leaf);
       expect(Buffer.from(frontier.root()).toString('hex')).toBe(ref.rootByTreeSizeHex[i + 1]);
     });
-    for (let size = 0; size <= 8; size++) expect(Buffer.from(tree.root(size)).toString('hex')).toBe(ref.rootByTreeSizeHex[size]);
+    for (let size = 0; size <= 8; size++)
+      expect(Buffer.from(tree.root(size)).toString('hex')).toBe(ref.rootByTreeSizeHex[size]);
   });
 });
 
@@ -92,8 +112,23 @@ describe('MerkleTree', () => {
         const size = (a % n) + 1;
         const index = b % size;
         const proof = tree.inclusionProof(index, size);
-        expect(() => verifyInclusion({ leafIndex: index, treeSize: size, leafHash: leafHash(`leaf ${index}`), proof, root: tree.root(size) })).not.toThrow();
-        expect(rootFromInclusionProof({ leafIndex: index, treeSize: size, leafHash: leafHash(`leaf ${index}`), proof })).toEqual(tree.root(size));
+        expect(() =>
+          verifyInclusion({
+            leafIndex: index,
+            treeSize: size,
+            leafHash: leafHash(`leaf ${index}`),
+            proof,
+            root: tree.root(size),
+          }),
+        ).not.toThrow();
+        expect(
+          rootFromInclusionProof({
+            leafIndex: index,
+            treeSize: size,
+            leafHash: leafHash(`leaf ${index}`),
+            proof,
+          }),
+        ).toEqual(tree.root(size));
       }),
       { numRuns: 200 },
     );
@@ -105,7 +140,15 @@ describe('MerkleTree', () => {
         const size2 = (a % n) + 1;
         const size1 = (b % size2) + 1;
         const proof = tree.consistencyProof(size1, size2);
-        expect(() => verifyConsistency({ size1, size2, root1: tree.root(size1), root2: tree.root(size2), proof })).not.toThrow();
+        expect(() =>
+          verifyConsistency({
+            size1,
+            size2,
+            root1: tree.root(size1),
+            root2: tree.root(size2),
+            proof,
+          }),
+        ).not.toThrow();
       }),
       { numRuns: 200 },
     );
@@ -133,8 +176,38 @@ describe('MerkleTree', () => {
 
 describe('verifyInclusion', () => {
   it('rejects wrong types instead of throwing a TypeError', () => {
-    expect(errorCode(() => verifyInclusion({ leafIndex: '0' as never, treeSize: 1, leafHash: leafHash('a'), proof: [], root: leafHash('a') }))).toBe('ERR_MERKLE_PROOF_INVALID');
-    expect(errorCode(() => verifyInclusion({ leafIndex: 0, treeSize: 1, leafHash: leafHash('a'), proof: {} as never, root: leafHash('a') }))).toBe('ERR_MERKLE_PROOF_INVALID');
-    expect(errorCode(() => verifyInclusion({ leafIndex: 0, treeSize: 2 ** 60, leafHash: leafHash('a'), proof: [], root: leafHash('a') }))).toBe('ERR_MERKLE_PROOF_INVALID');
+    expect(
+      errorCode(() =>
+        verifyInclusion({
+          leafIndex: '0' as never,
+          treeSize: 1,
+          leafHash: leafHash('a'),
+          proof: [],
+          root: leafHash('a'),
+        }),
+      ),
+    ).toBe('ERR_MERKLE_PROOF_INVALID');
+    expect(
+      errorCode(() =>
+        verifyInclusion({
+          leafIndex: 0,
+          treeSize: 1,
+          leafHash: leafHash('a'),
+          proof: {} as never,
+          root: leafHash('a'),
+        }),
+      ),
+    ).toBe('ERR_MERKLE_PROOF_INVALID');
+    expect(
+      errorCode(() =>
+        verifyInclusion({
+          leafIndex: 0,
+          treeSize: 2 ** 60,
+          leafHash: leafHash('a'),
+          proof: [],
+          root: leafHash('a'),
+        }),
+      ),
+    ).toBe('ERR_MERKLE_PROOF_INVALID');
   });
 });

@@ -25,11 +25,15 @@ export function leafHash(data: Uint8Array | string): Uint8Array {
 
 /** RFC 6962 §2.1: interior node hash = SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest());
+  return new Uint8Array(
+    createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest(),
+  );
 }
 
 function invalid(reason: string): WritError {
-  return new WritError('ERR_MERKLE_PROOF_INVALID', 'Merkle proof verification failed', { details: { reason } });
+  return new WritError('ERR_MERKLE_PROOF_INVALID', 'Merkle proof verification failed', {
+    details: { reason },
+  });
 }
 
 function isSize(value: unknown): value is number {
@@ -58,7 +62,8 @@ function half(n: number): number {
 function checkProof(proof: unknown): readonly Uint8Array[] {
   if (proof === null || proof === undefined) return [];
   if (!Array.isArray(proof)) throw invalid('proof is not an array');
-  for (const element of proof) if (!isHash(element)) throw invalid('proof element is not a 32-byte hash');
+  for (const element of proof)
+    if (!isHash(element)) throw invalid('proof element is not a 32-byte hash');
   return proof as Uint8Array[];
 }
 
@@ -76,7 +81,8 @@ export interface InclusionInput {
  */
 export function rootFromInclusionProof(input: InclusionInput): Uint8Array {
   const { leafIndex, treeSize } = input;
-  if (!isSize(leafIndex) || !isSize(treeSize)) throw invalid('index or size is not a non-negative integer');
+  if (!isSize(leafIndex) || !isSize(treeSize))
+    throw invalid('index or size is not a non-negative integer');
   if (leafIndex >= treeSize) throw invalid('leaf index beyond tree size');
   if (!isHash(input.leafHash)) throw invalid('leaf hash is not 32 bytes');
   const proof = checkProof(input.proof);
@@ -133,7 +139,8 @@ export function verifyConsistency(input: ConsistencyInput): void {
   const proof = checkProof(input.proof);
   if (size2 < size1) throw invalid('size2 < size1');
   if (size1 === 0) throw invalid('size1 is zero');
-  if (!(input.root1 instanceof Uint8Array) || !(input.root2 instanceof Uint8Array)) throw invalid('root is not bytes');
+  if (!(input.root1 instanceof Uint8Array) || !(input.root2 instanceof Uint8Array))
+    throw invalid('root is not bytes');
   if (size1 === size2) {
     // Equal sizes: nothing to hash, so the roots only need to be identical.
     if (proof.length !== 0) throw invalid('equal sizes need an empty proof');

@@ -1,0 +1,118 @@
+/**
+ * Ledger entries: JCS objects `{ type, seq, time, prev, body }`. The stored line is the
+ * exact canonical serialization; its RFC 6962 leaf hash is both the Merkle leaf and the
+ * `prev` of the next entry, so one hash per entry serves the chain and the tree.
+ */
+import { canonicalize } from '../canonical/canonicalize.ts';
+import { WritError } from '../errors.ts';
+import type { EntryDraft, JsonObject, Sha256Digest, StoredEntry } from '../stores/types.ts';
+import { leafHash } from './merkle.ts';
+import { isUtcTime } from './time.ts';
+
+/** `prev` of entry 0. */
+export const GENESIS_HASH: Sha256Digest = `sha256:${'0'.repeat(64)}`;
+
+/** A parsed ledger entry. */
+export interface LedgerEntry extends EntryDraft {
+  readonly seq: number;
+  readonly prev: Sha256Digest;
+}
+
+const ENTRY_TYPE = /^[a-z][a-z0-9-]{0,63}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const ENTRY_KEYS = ['body', 'prev', 'seq', 'time', 'type'];
+
+function isPlainObject(value: unknown): value is JsonObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** `sha256:<hex>` of raw hash bytes. */
+export function hashToDigest(hash: Uint8Array): Sha256Digest {
+  return `sha256:${Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex')}`;
+}
+
+/** Raw bytes of a `sha256:<hex>` digest (no validation beyond length; callers validate). */
+export function digestToHash(digest: Sha256Digest): Uint8Array {
+  return new Uint8Array(Buffer.from(digest.slice(7), 'hex'));
+}
+
+/**
+ * Validate an {@link EntryDraft} at a store's boundary.
+ * @throws `ERR_INVALID_ARGUMENT` naming `parameter` and the field.
+ */
+export function assertEntryDraft(draft: unknown, parameter = 'draft'): asserts draft is EntryDraft {
+  const bad = (field: string): WritError =>
+    new WritError('ERR_INVALID_ARGUMENT', `${parameter}.${field} is invalid`, {
+      details: { parameter: `${parameter}.${field}` },
+    });
+  if (!isPlainObject(draft)) throw bad('(object)');
+  const { type, time, body } = draft as Record<string, unknown>;
+  if (typeof type !== 'string' || !ENTRY_TYPE.test(type)) throw bad('type');
+  if (!isUtcTime(time)) throw bad('time');
+  if (!isPlainObject(body)) throw bad('body');
+}
+
+/**
+ * Build the stored form of entry `seq` following `prev`. Stores call this inside their
+ * critical section so that every backend writes byte-identical entries.
+ * @throws `ERR_INVALID_ARGUMENT` (malformed draft), `ERR_CANONICAL_UNSUPPORTED` (body is not JSON).
+ */
+export function sealEntry(options: {
+  readonly draft: EntryDraft;
+  readonly seq: number;
+  readonly prev: Sha256Digest;
+}): StoredEntry {
+  const { draft, seq, prev } = options;
+  assertEntryDraft(draft);
+  if (!Number.isSafeInteger(seq) || seq < 0) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'seq must be a non-negative integer', {
+      details: { parameter: 'seq' },
+    });
+  }
+  if (typeof prev !== 'string' || !DIGEST.test(prev)) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'prev must be a sha256 digest', {
+      details: { parameter: 'prev' },
+    });
+  }
+  const line = canonicalize({ type: draft.type, seq, time: draft.time, prev, body: draft.body });
+  return { seq, hash: hashToDigest(leafHash(line)), line };
+}
+
+/**
+ * Parse and validate one stored line: JSON, exactly the five entry fields with valid
+ * types, and already in canonical form (so every verifier hashes the same bytes).
+ * @throws `ERR_TRANSCRIPT_MALFORMED`.
+ */
+export function parseEntry(line: unknown): LedgerEntry {
+  const malformed = (reason: string): WritError =>
+    new WritError('ERR_TRANSCRIPT_MALFORMED', 'transcript entry is malformed', {
+      details: { reason },
+    });
+  if (typeof line !== 'string') throw malformed('not a string');
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw malformed('not JSON');
+  }
+  if (!isPlainObject(value)) throw malformed('not an object');
+  const keys = Object.keys(value).sort();
+  if (keys.length !== ENTRY_KEYS.length || keys.some((key, i) => key !== ENTRY_KEYS[i]))
+    throw malformed('fields');
+  const entry = value as unknown as LedgerEntry;
+  if (typeof entry.type !== 'string' || !ENTRY_TYPE.test(entry.type)) throw malformed('type');
+  if (!Number.isSafeInteger(entry.seq) || entry.seq < 0) throw malformed('seq');
+  if (!isUtcTime(entry.time)) throw malformed('time');
+  if (typeof entry.prev !== 'string' || !DIGEST.test(entry.prev)) throw malformed('prev');
+  if (!isPlainObject(entry.body)) throw malformed('body');
+  let canonical: string;
+  try {
+    canonical = canonicalize(value);
+  } catch {
+    throw malformed('not canonical JSON');
+  }
+  if (canonical !== line) throw malformed('not in canonical form');
+  return entry;
+}

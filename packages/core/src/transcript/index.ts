@@ -1,0 +1,39 @@
+// @writ/core/transcript — the transcript capability alone (ledger entries, Merkle proofs,
+// signed checkpoints, stores, verifier), for auditors who read one capability at a time.
+
+export {
+  GENESIS_HASH,
+  sealEntry,
+  parseEntry,
+  assertEntryDraft,
+  hashToDigest,
+  digestToHash,
+} from './entry.ts';
+export type { LedgerEntry } from './entry.ts';
+export {
+  HASH_SIZE,
+  emptyRoot,
+  leafHash,
+  nodeHash,
+  rootFromInclusionProof,
+  verifyInclusion,
+  verifyConsistency,
+} from './merkle.ts';
+export type { InclusionInput, ConsistencyInput } from './merkle.ts';
+export { MerkleFrontier } from './merkle-frontier.ts';
+export { MerkleTree } from './merkle-tree.ts';
+export {
+  noteKeyHash,
+  formatVerifierKey,
+  parseVerifierKey,
+  signNote,
+  parseNote,
+  openNote,
+} from './signed-note.ts';
+export type { NoteVerifierKey, NoteSignature, OpenedNote, SignNoteOptions } from './signed-note.ts';
+export { formatCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint.ts';
+export type { Checkpoint } from './checkpoint.ts';
+export { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
+export { MemoryNonceStore } from '../stores/memory-nonce-store.ts';
+export { MemoryApprovalStore } from '../stores/memory-approval-store.ts';
+export type * from '../stores/types.ts';
