@@ -182,3 +182,11 @@ export type {
   UnregisteredToolPolicy,
 } from './registry/tool-registry.ts';
 // firewall judgement (end)
+
+// trust root: key roles, validity at signing time, TUF-style rotation
+export { TrustRoot, createTrustRoot, parseTrustRootDocument, KEY_ROLES } from './trust/trust-root.ts';
+export type { KeyRole, KeyStatus, TrustRootKeyEntry, TrustRootDocument, TrustedKeyRecord, CheckKeyOptions } from './trust/trust-root.ts';
+export { signTrustRoot, verifyTrustRootChain, TRUST_ROOT_PAYLOAD_TYPE } from './trust/trust-root-chain.ts';
+export type { SignTrustRootOptions, VerifyTrustRootChainOptions } from './trust/trust-root-chain.ts';
+export { toMillis, isTimestamp } from './trust/time.ts';
+export type { Instant } from './trust/time.ts';
