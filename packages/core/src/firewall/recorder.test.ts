@@ -1,0 +1,68 @@
+import { describe, expect, it, vi } from 'vitest';
+import { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
+import type { EntryDraft, LedgerStore } from '../stores/types.ts';
+import { Recorder } from './recorder.ts';
+
+const draft = (n: number): EntryDraft => ({ type: 'decision', time: '2026-01-01T00:00:00.000Z', body: { n } });
+
+describe('Recorder', () => {
+  it('makes a sync write durable (appended) before it resolves', async () => {
+    const ledger = new MemoryLedgerStore();
+    const recorder = new Recorder({ ledger });
+    const entries = await recorder.write([draft(1), draft(2)], 'sync');
+    expect(entries.map((e) => e.seq)).toEqual([0, 1]);
+    expect((await ledger.head()).size).toBe(2);
+  });
+
+  it('groups batched writes into one append within the flush interval and keeps order', async () => {
+    vi.useFakeTimers();
+    try {
+      const ledger = new MemoryLedgerStore();
+      const append = vi.spyOn(ledger, 'append');
+      const recorder = new Recorder({ ledger, flushIntervalMs: 5 });
+      const a = recorder.write([draft(1)], 'batched');
+      const b = recorder.write([draft(2)], 'batched');
+      expect(append).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(5);
+      expect(append).toHaveBeenCalledTimes(1);
+      expect((await a)[0]!.seq).toBe(0);
+      expect((await b)[0]!.seq).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('flushes earlier batched entries with a later sync write, in order', async () => {
+    const ledger = new MemoryLedgerStore();
+    const append = vi.spyOn(ledger, 'append');
+    const recorder = new Recorder({ ledger, flushIntervalMs: 10_000 });
+    const a = recorder.write([draft(1)], 'batched');
+    const b = await recorder.write([draft(2)], 'sync');
+    expect(append).toHaveBeenCalledTimes(1);
+    expect((await a)[0]!.seq).toBe(0);
+    expect(b[0]!.seq).toBe(1);
+  });
+
+  it('flushes when maxBatch entries are queued', async () => {
+    const ledger = new MemoryLedgerStore();
+    const recorder = new Recorder({ ledger, flushIntervalMs: 10_000, maxBatch: 2 });
+    const a = recorder.write([draft(1), draft(2)], 'batched');
+    expect((await a).length).toBe(2);
+  });
+
+  it('is poisoned by a failed append: later writes fail closed with the same error', async () => {
+    const failing: LedgerStore = Object.assign(new MemoryLedgerStore(), {
+      append: () => Promise.reject(new Error('disk full')),
+    });
+    const recorder = new Recorder({ ledger: failing });
+    await expect(recorder.write([draft(1)], 'sync')).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    await expect(recorder.write([draft(2)], 'batched')).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    await expect(recorder.flush()).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    expect(recorder.failure).toBeDefined();
+  });
+
+  it('rejects a malformed draft without losing the other writers in the batch to silence', async () => {
+    const recorder = new Recorder({ ledger: new MemoryLedgerStore() });
+    await expect(recorder.write([{ type: 'Bad Type', time: 'x', body: {} }], 'sync')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});
