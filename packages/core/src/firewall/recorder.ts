@@ -62,7 +62,7 @@ export class Recorder {
    * @throws the store's error (`ERR_STORE_IO`, `ERR_STORE_CLOSED`...) or the poisoning error.
    */
   write(drafts: readonly EntryDraft[], durability: Durability): Promise<StoredEntry[]> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure as Error);
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const promise = new Promise<StoredEntry[]>((resolve, reject) => {
       this.#queue.push({ drafts, resolve, reject });
     });
