@@ -9,6 +9,9 @@ import { arithmetic } from './arithmetic.ts';
 import { bits } from './bits.ts';
 import type { BuiltinTable } from './define.ts';
 import { defineAll } from './define.ts';
+import { encoding } from './encoding.ts';
+import { jsonPaths } from './json-paths.ts';
+import { objects } from './objects.ts';
 import { strings } from './strings.ts';
 import { time } from './time.ts';
 import { typeBuiltins } from './type-builtins.ts';
@@ -16,7 +19,9 @@ import type { BuiltinDef } from './types.ts';
 
 export type { BuiltinContext, BuiltinDef } from './types.ts';
 
-const families: readonly BuiltinTable[] = [aggregates, arithmetic, bits, strings, time, typeBuiltins];
+const families: readonly BuiltinTable[] = [
+  aggregates, arithmetic, bits, encoding, jsonPaths, objects, strings, time, typeBuiltins,
+];
 
 /** Every builtin this engine implements, keyed by full dotted name (e.g. `io.jwt.decode`). */
 export const builtins: ReadonlyMap<string, BuiltinDef> = new Map(
