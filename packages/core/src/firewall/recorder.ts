@@ -43,7 +43,7 @@ export class Recorder {
   #queued = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #chain: Promise<void> = Promise.resolve();
-  #failure: unknown;
+  #failure: WritError | undefined;
 
   constructor(options: RecorderOptions) {
     this.#ledger = options.ledger;
@@ -52,7 +52,7 @@ export class Recorder {
   }
 
   /** The error that poisoned the recorder, if any. */
-  get failure(): unknown {
+  get failure(): WritError | undefined {
     return this.#failure;
   }
 
@@ -76,7 +76,7 @@ export class Recorder {
   async flush(): Promise<void> {
     this.#flushSoon(true);
     await this.#chain;
-    if (this.#failure !== undefined) throw this.#failure as Error;
+    if (this.#failure !== undefined) throw this.#failure;
   }
 
   #flushSoon(now: boolean): void {
