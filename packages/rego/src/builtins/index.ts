@@ -10,8 +10,10 @@ import { bits } from './bits.ts';
 import type { BuiltinTable } from './define.ts';
 import { defineAll } from './define.ts';
 import { encoding } from './encoding.ts';
+import { glob } from './glob.ts';
 import { jsonPaths } from './json-paths.ts';
 import { objects } from './objects.ts';
+import { regex } from './regex.ts';
 import { strings } from './strings.ts';
 import { time } from './time.ts';
 import { typeBuiltins } from './type-builtins.ts';
@@ -20,7 +22,7 @@ import type { BuiltinDef } from './types.ts';
 export type { BuiltinContext, BuiltinDef } from './types.ts';
 
 const families: readonly BuiltinTable[] = [
-  aggregates, arithmetic, bits, encoding, jsonPaths, objects, strings, time, typeBuiltins,
+  aggregates, arithmetic, bits, encoding, glob, jsonPaths, objects, regex, strings, time, typeBuiltins,
 ];
 
 /** Every builtin this engine implements, keyed by full dotted name (e.g. `io.jwt.decode`). */
