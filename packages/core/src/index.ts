@@ -84,6 +84,7 @@ export type {
   GuardApprovalRequired,
   GuardResult,
   OutcomeReceipt,
+  ReconciliationResult,
   ExecuteResult,
   ToolFunction,
   ApprovalSubmission,

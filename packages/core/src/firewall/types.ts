@@ -192,7 +192,11 @@ export interface GuardApprovalRequired extends GuardResultBase {
 /** Result of {@link FirewallSession.guard}. */
 export type GuardResult = GuardExecute | GuardBlock | GuardApprovalRequired;
 
-/** An outcome receipt: what the gateway actually performed. */
+/**
+ * An outcome receipt: what the gateway actually performed. It is recorded in the
+ * transcript after the effect (batched; a crash before it lands leaves a release without
+ * an outcome, flagged on reopen).
+ */
 export interface OutcomeReceipt {
   readonly id: string;
   readonly callId: string;
@@ -206,13 +210,27 @@ export interface OutcomeReceipt {
   readonly status: 'succeeded' | 'failed';
   /** Error name and message when the tool threw. */
   readonly error?: { readonly name: string; readonly message: string };
-  /** Transcript sequence number of the receipt entry. */
-  readonly seq: number;
+}
+
+/** Reconciliation of an effect by the tool's registered observer (TraceScript §20). */
+export interface ReconciliationResult {
+  /** `partial`, `drift` and `repair-required` keep the effect open (and its escrow held). */
+  readonly status: 'reconciled' | 'partial' | 'drift' | 'repair-required';
+  readonly expected?: JsonValue;
+  readonly observed?: JsonValue;
+  readonly note?: string;
 }
 
 /** Result of {@link FirewallSession.execute}. */
 export type ExecuteResult<T> =
-  | { readonly status: 'executed'; readonly result: T; readonly receipt: OutcomeReceipt; readonly guard: GuardExecute }
+  | {
+      readonly status: 'executed';
+      readonly result: T;
+      readonly receipt: OutcomeReceipt;
+      readonly guard: GuardExecute;
+      /** Present when the tool has a registered observer: API success is not completion. */
+      readonly reconciliation?: ReconciliationResult;
+    }
   | { readonly status: 'failed'; readonly error: unknown; readonly receipt: OutcomeReceipt; readonly guard: GuardExecute }
   | { readonly status: 'blocked'; readonly guard: GuardBlock }
   | { readonly status: 'approval-required'; readonly guard: GuardApprovalRequired };
