@@ -24,6 +24,9 @@ export type {
 export { MemoryLedgerStore } from './stores/memory-ledger-store.ts';
 export { MemoryNonceStore } from './stores/memory-nonce-store.ts';
 export { MemoryApprovalStore } from './stores/memory-approval-store.ts';
+export { FileLedgerStore, ENTRIES_FILE, CHECKPOINTS_DIR } from './stores/file-ledger-store.ts';
+export type { FileLedgerStoreOptions } from './stores/file-ledger-store.ts';
+export { FileNonceStore } from './stores/file-nonce-store.ts';
 
 // transcript
 export {

@@ -79,7 +79,9 @@ export interface ReadRange {
  * - **No gaps, no forks.** `seq` values are exactly `0..size-1`; entry `n`'s `prev` is the
  *   `hash` of entry `n-1` (genesis hash for entry 0). Concurrent `append` calls are
  *   serialized by the store; each call's entries get consecutive `seq` values.
- * - **Atomic batches.** An `append` either stores all its drafts or none.
+ * - **Atomic batches.** An `append` with any malformed draft stores nothing. After a crash,
+ *   an append that was never acknowledged may survive as a prefix of its entries (the file
+ *   store) or not at all (PostgreSQL); every surviving entry is complete and chained.
  * - **Durability.** When `append` resolves, the entries survive a process crash (and, for
  *   the file store, a power loss: the data is fsync'd). An entry that was never
  *   acknowledged may or may not be present after a crash, but never partially.

@@ -1,0 +1,428 @@
+/**
+ * The embedded default {@link LedgerStore}: a directory holding
+ *
+ * - `entries.jsonl` — one canonical entry per line, exactly the bytes that are hashed;
+ * - `checkpoints/<size, 16 digits>.json` — one JCS record `{ note, root, size }` per checkpoint;
+ * - `writer.lock` — the single-writer lock (see `file-lock.ts`).
+ *
+ * Appends are group-committed: entries sealed while a write + `fdatasync` is in flight
+ * are written together by the next one, and every `append` resolves only after the
+ * `fdatasync` covering its lines. On open, a torn final line (a crash mid-write) is cut
+ * off and the file fsync'd; damage anywhere else is `ERR_STORE_CORRUPT`.
+ */
+import { isUtf8 } from 'node:buffer';
+import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { canonicalize } from '../canonical/canonicalize.ts';
+import { WritError } from '../errors.ts';
+import { GENESIS_HASH, hashToDigest, sealEntry } from '../transcript/entry.ts';
+import { leafHash } from '../transcript/merkle.ts';
+import { acquireLock } from './file-lock.ts';
+import type { HeldLock } from './file-lock.ts';
+import { readLines } from './line-reader.ts';
+import {
+  admitCheckpoint,
+  assertCheckpointRecord,
+  assertDrafts,
+  closedError,
+  resolveRange,
+} from './store-checks.ts';
+import type {
+  CheckpointRecord,
+  EntryDraft,
+  LedgerHead,
+  LedgerStore,
+  ReadRange,
+  Sha256Digest,
+  StoredEntry,
+} from './types.ts';
+
+/** File names inside a file store directory. */
+export const ENTRIES_FILE = 'entries.jsonl';
+/** Folder of checkpoint records. */
+export const CHECKPOINTS_DIR = 'checkpoints';
+// Sparse offset index: byte offset of every INDEX_STRIDE-th entry, for ranged reads.
+const INDEX_STRIDE = 1024;
+
+/** Options of {@link FileLedgerStore.open}. */
+export interface FileLedgerStoreOptions {
+  /** The store directory (created when missing unless `readOnly`). */
+  readonly dir: string;
+  /** Open without the writer lock for reading and verifying; `append`/`putCheckpoint` then fail. */
+  readonly readOnly?: boolean;
+}
+
+interface Pending {
+  readonly bytes: Buffer;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function ioError(cause: unknown): WritError {
+  return WritError.isInstance(cause)
+    ? cause
+    : new WritError('ERR_STORE_IO', 'store I/O failed', { cause });
+}
+
+function corrupt(reason: string, seq: number): WritError {
+  return new WritError('ERR_STORE_CORRUPT', 'ledger file is corrupt', { details: { reason, seq } });
+}
+
+const SEQ_PREV =
+  /^\{"body":.*,"prev":"(sha256:[0-9a-f]{64})","seq":(\d+),"time":"[^"]*","type":"[a-z][a-z0-9-]*"\}$/s;
+
+// Light structural check used on open and on read: canonical key order puts prev, seq,
+// time, type after body, so the tail of the line carries the chain fields.
+function chainFields(line: string): { prev: string; seq: number } | undefined {
+  const tail = line.lastIndexOf(',"prev":"');
+  if (tail < 0) return undefined;
+  const match = SEQ_PREV.exec(`{"body":0${line.slice(tail)}`);
+  return match ? { prev: match[1]!, seq: Number(match[2]) } : undefined;
+}
+
+function checkpointFile(size: number): string {
+  return `${String(size).padStart(16, '0')}.json`;
+}
+
+/** Append-only JSONL ledger in a directory, one writer at a time. */
+export class FileLedgerStore implements LedgerStore {
+  readonly #dir: string;
+  readonly #readOnly: boolean;
+  readonly #handle: FileHandle;
+  readonly #lock: HeldLock | undefined;
+  readonly #index: number[];
+  readonly #checkpoints: CheckpointRecord[];
+  // Durable (acknowledged) state and the sealed-but-unflushed state ahead of it.
+  #size: number;
+  #bytes: number;
+  #hash: Sha256Digest;
+  #sealedSize: number;
+  #sealedHash: Sha256Digest;
+  #pending: Pending[] = [];
+  #flushing: Promise<void> | undefined;
+  #failed: WritError | undefined;
+  #closed = false;
+
+  private constructor(init: {
+    dir: string;
+    readOnly: boolean;
+    handle: FileHandle;
+    lock: HeldLock | undefined;
+    index: number[];
+    checkpoints: CheckpointRecord[];
+    size: number;
+    bytes: number;
+    hash: Sha256Digest;
+  }) {
+    this.#dir = init.dir;
+    this.#readOnly = init.readOnly;
+    this.#handle = init.handle;
+    this.#lock = init.lock;
+    this.#index = init.index;
+    this.#checkpoints = init.checkpoints;
+    this.#size = this.#sealedSize = init.size;
+    this.#bytes = init.bytes;
+    this.#hash = this.#sealedHash = init.hash;
+  }
+
+  /**
+   * Open (or create) a file store directory; a writer takes the lock and repairs a torn tail.
+   * @throws `ERR_STORE_LOCKED`, `ERR_STORE_CORRUPT`, `ERR_STORE_IO`, `ERR_INVALID_ARGUMENT`.
+   * @example
+   * ```ts
+   * const store = await FileLedgerStore.open({ dir: './transcripts/session-1' });
+   * await store.append([{ type: 'note', time: new Date().toISOString(), body: {} }]);
+   * await store.close();
+   * ```
+   */
+  static async open(options: FileLedgerStoreOptions): Promise<FileLedgerStore> {
+    if (
+      typeof options !== 'object' ||
+      options === null ||
+      typeof options.dir !== 'string' ||
+      options.dir.length === 0
+    ) {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'options.dir must be a directory path', {
+        details: { parameter: 'options.dir' },
+      });
+    }
+    const { dir } = options;
+    const readOnly = options.readOnly === true;
+    let lock: HeldLock | undefined;
+    let handle: FileHandle | undefined;
+    try {
+      if (!readOnly) {
+        await mkdir(join(dir, CHECKPOINTS_DIR), { recursive: true });
+        lock = await acquireLock(dir);
+      }
+      handle = await open(join(dir, ENTRIES_FILE), readOnly ? 'r' : 'a+');
+      const scanned = await scan(handle, readOnly);
+      const checkpoints = await loadCheckpoints(dir, readOnly);
+      return new FileLedgerStore({ dir, readOnly, handle, lock, checkpoints, ...scanned });
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      await lock?.release().catch(() => undefined);
+      throw ioError(error);
+    }
+  }
+
+  /** The store directory. */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** @inheritdoc */
+  append(drafts: readonly EntryDraft[]): Promise<StoredEntry[]> {
+    return new Promise<StoredEntry[]>((resolve, reject) => {
+      this.#writable();
+      assertDrafts(drafts);
+      const sealed: StoredEntry[] = [];
+      let prev = this.#sealedHash;
+      for (const draft of drafts) {
+        const entry = sealEntry({ draft, seq: this.#sealedSize + sealed.length, prev });
+        sealed.push(entry);
+        prev = entry.hash;
+      }
+      this.#sealedSize += sealed.length;
+      this.#sealedHash = prev;
+      const bytes = Buffer.from(sealed.map((entry) => `${entry.line}\n`).join(''), 'utf8');
+      this.#pending.push({ bytes, resolve: () => resolve(sealed), reject });
+      this.#kick();
+    });
+  }
+
+  /** @inheritdoc */
+  async *read(range?: ReadRange): AsyncIterable<StoredEntry> {
+    if (this.#closed) throw closedError();
+    const { from, to } = resolveRange(range, this.#size);
+    if (from === to) return;
+    const block = Math.floor(from / INDEX_STRIDE);
+    let seq = block * INDEX_STRIDE;
+    let prev: string | undefined;
+    for await (const { bytes } of readLines(this.#handle, {
+      start: this.#index[block]!,
+      end: this.#bytes,
+    })) {
+      if (this.#closed) throw closedError();
+      if (seq >= from) {
+        if (!isUtf8(bytes)) throw corrupt('not UTF-8', seq);
+        const line = bytes.toString('utf8');
+        const fields = chainFields(line);
+        if (
+          fields === undefined ||
+          fields.seq !== seq ||
+          (prev !== undefined && fields.prev !== prev)
+        )
+          throw corrupt('chain', seq);
+        const hash = hashToDigest(leafHash(bytes));
+        yield { seq, hash, line };
+        prev = hash;
+      }
+      seq += 1;
+      if (seq >= to) return;
+    }
+    throw corrupt('file shorter than the head', seq);
+  }
+
+  /** @inheritdoc */
+  head(): Promise<LedgerHead> {
+    return new Promise((resolve) => {
+      if (this.#closed) throw closedError();
+      resolve({ size: this.#size, hash: this.#hash });
+    });
+  }
+
+  /** @inheritdoc */
+  async putCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
+    this.#writable();
+    assertCheckpointRecord(checkpoint);
+    const record: CheckpointRecord = {
+      size: checkpoint.size,
+      root: checkpoint.root,
+      note: checkpoint.note,
+    };
+    const existing = this.#checkpoints.find((stored) => stored.size === record.size);
+    const head = { size: this.#size, hash: this.#hash };
+    if (!admitCheckpoint({ next: record, existing, latest: this.#checkpoints.at(-1), head }))
+      return;
+    const dir = join(this.#dir, CHECKPOINTS_DIR);
+    const final = join(dir, checkpointFile(record.size));
+    const temporary = `${final}.tmp-${process.pid}`;
+    try {
+      // Write, fsync, rename, fsync the directory: the record appears whole or not at all.
+      const handle = await open(temporary, 'w');
+      try {
+        await handle.writeFile(canonicalize(record));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, final);
+      await syncDirectory(dir);
+    } catch (error) {
+      throw ioError(error);
+    }
+    this.#checkpoints.push(record);
+  }
+
+  /** @inheritdoc */
+  async *checkpoints(): AsyncIterable<CheckpointRecord> {
+    if (this.#closed) throw closedError();
+    const list = this.#readOnly
+      ? await loadCheckpoints(this.#dir, true)
+      : this.#checkpoints.slice();
+    yield* list;
+  }
+
+  /** @inheritdoc */
+  async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
+    if (this.#closed) throw closedError();
+    const list = this.#readOnly ? await loadCheckpoints(this.#dir, true) : this.#checkpoints;
+    return list.at(-1);
+  }
+
+  /** @inheritdoc */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#flushing) await this.#flushing.catch(() => undefined);
+    await this.#handle.close().catch(() => undefined);
+    await this.#lock?.release().catch(() => undefined);
+  }
+
+  #writable(): void {
+    if (this.#closed) throw closedError();
+    if (this.#readOnly) throw new WritError('ERR_STORE_LOCKED', 'store was opened read-only');
+    if (this.#failed) throw this.#failed;
+  }
+
+  #kick(): void {
+    if (this.#flushing || this.#pending.length === 0) return;
+    this.#flushing = this.#flush().finally(() => {
+      this.#flushing = undefined;
+      this.#kick();
+    });
+  }
+
+  // Group commit: one write and one fdatasync for everything sealed so far.
+  async #flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    const sizeAfter = this.#sealedSize;
+    const hashAfter = this.#sealedHash;
+    const data =
+      batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((item) => item.bytes));
+    try {
+      let written = 0;
+      while (written < data.length) {
+        const { bytesWritten } = await this.#handle.write(
+          data,
+          written,
+          data.length - written,
+          this.#bytes + written,
+        );
+        written += bytesWritten;
+      }
+      await this.#handle.datasync();
+    } catch (error) {
+      // The file may now hold part of this batch: refuse further appends until reopened,
+      // which repairs the tail.
+      this.#failed = ioError(error);
+      for (const item of [...batch, ...this.#pending.splice(0)]) item.reject(this.#failed);
+      return;
+    }
+    // Index the new entries' start offsets before publishing them.
+    let offset = this.#bytes;
+    let seq = this.#size;
+    for (const item of batch) {
+      let start = 0;
+      for (
+        let newline = item.bytes.indexOf(10);
+        newline !== -1;
+        newline = item.bytes.indexOf(10, start)
+      ) {
+        if (seq % INDEX_STRIDE === 0) this.#index[seq / INDEX_STRIDE] = offset + start;
+        seq += 1;
+        start = newline + 1;
+      }
+      offset += item.bytes.length;
+    }
+    if (seq !== sizeAfter)
+      throw new WritError('ERR_INTERNAL', 'group commit lost count of its entries');
+    this.#bytes = offset;
+    this.#size = sizeAfter;
+    this.#hash = hashAfter;
+    for (const item of batch) item.resolve();
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+// Find the durable end of the file: count complete lines, index them, check the last
+// line's chain fields, and (for a writer) cut off a torn final line.
+async function scan(
+  handle: FileHandle,
+  readOnly: boolean,
+): Promise<{ index: number[]; size: number; bytes: number; hash: Sha256Digest }> {
+  const index: number[] = [];
+  let size = 0;
+  let bytes = 0;
+  let last: Buffer | undefined;
+  for await (const line of readLines(handle)) {
+    if (size % INDEX_STRIDE === 0) index[size / INDEX_STRIDE] = line.offset;
+    size += 1;
+    bytes = line.offset + line.bytes.length + 1;
+    last = line.bytes;
+  }
+  if (size % INDEX_STRIDE === 0) index[size / INDEX_STRIDE] = bytes;
+  const fileSize = (await handle.stat()).size;
+  if (fileSize > bytes && !readOnly) {
+    // A torn final line: the crash hit mid-write of an unacknowledged append.
+    await handle.truncate(bytes);
+    await handle.sync();
+  }
+  if (last === undefined) return { index, size, bytes, hash: GENESIS_HASH };
+  const text = isUtf8(last) ? last.toString('utf8') : '';
+  const fields = chainFields(text);
+  if (fields === undefined || fields.seq !== size - 1) throw corrupt('last entry', size - 1);
+  return { index, size, bytes, hash: hashToDigest(leafHash(last)) };
+}
+
+async function loadCheckpoints(dir: string, readOnly: boolean): Promise<CheckpointRecord[]> {
+  let names: string[];
+  try {
+    names = (await readdir(join(dir, CHECKPOINTS_DIR)))
+      .filter((name) => /^\d{16}\.json$/.test(name))
+      .sort();
+  } catch (error) {
+    if (readOnly && (error as { code?: unknown }).code === 'ENOENT') return [];
+    throw error;
+  }
+  const records: CheckpointRecord[] = [];
+  for (const name of names) {
+    const text = await readFile(join(dir, CHECKPOINTS_DIR, name), 'utf8');
+    let record: CheckpointRecord;
+    try {
+      record = JSON.parse(text) as CheckpointRecord;
+      assertCheckpointRecord(record);
+    } catch {
+      throw new WritError('ERR_STORE_CORRUPT', 'checkpoint file is corrupt', {
+        details: { file: name },
+      });
+    }
+    if (checkpointFile(record.size) !== name)
+      throw new WritError('ERR_STORE_CORRUPT', 'checkpoint file name does not match its size', {
+        details: { file: name },
+      });
+    records.push({ size: record.size, root: record.root, note: record.note });
+  }
+  return records;
+}

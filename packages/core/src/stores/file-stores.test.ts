@@ -1,0 +1,29 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeLedgerStoreConformance, describeNonceStoreConformance } from './conformance.ts';
+import { FileNonceStore } from './file-nonce-store.ts';
+import { FileLedgerStore } from './file-ledger-store.ts';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'writ-file-store-'));
+}
+
+describeLedgerStoreConformance('FileLedgerStore', async () => {
+  const dir = await tempDir();
+  return {
+    store: await FileLedgerStore.open({ dir }),
+    reopen: () => FileLedgerStore.open({ dir }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+describeNonceStoreConformance('FileNonceStore', async () => {
+  const dir = await tempDir();
+  return {
+    store: await FileNonceStore.open({ dir }),
+    another: () => FileNonceStore.open({ dir }),
+    reopen: () => FileNonceStore.open({ dir }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
