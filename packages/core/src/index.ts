@@ -185,6 +185,17 @@ export type {
   ToolRegistryOptions,
   UnregisteredToolPolicy,
 } from './registry/tool-registry.ts';
+// firewall: basis integrity
+export { AUTHORITIES, AUTHORITY_WEIGHT, authorityRank, isAuthority, weakerAuthority } from './basis/authority.ts';
+export { BASIS_KINDS, createBasisItem } from './basis/basis-item.ts';
+export type { BasisItem } from './basis/basis-item.ts';
+export { BasisLedger } from './basis/basis-ledger.ts';
+export type { BasisExtras, BasisLedgerOptions } from './basis/basis-ledger.ts';
+export { BASIS_FINDING_CODES } from './basis/basis-report.ts';
+export type { ArgumentProvenance, BasisFinding, BasisFindingCode, BasisItemSummary, BasisReport, FindingSeverity } from './basis/basis-report.ts';
+export { explainBasis } from './basis/explain-basis.ts';
+export { DEFAULT_BASIS_THRESHOLDS, scoreBasis } from './basis/score-basis.ts';
+export type { ScoreBasisOptions } from './basis/score-basis.ts';
 // firewall judgement (end)
 
 // trust root: key roles, validity at signing time, TUF-style rotation

@@ -1,0 +1,190 @@
+/**
+ * The basis ledger of one session: every item the model saw, with its provenance, in the
+ * order it was seen. Adapters add the system prompt, user turns and tool outputs (with
+ * the tool's declared trust); applications add retrievals, memories, approvals, receipts.
+ */
+import { WritError } from '../errors.ts';
+import type { BasisAuthority, BasisItemInput, BasisItemRef } from '../firewall/types.ts';
+import type { JsonValue } from '../stores/types.ts';
+import type { BasisItem } from './basis-item.ts';
+import { createBasisItem } from './basis-item.ts';
+
+/** Fields an application may set on the convenience `add*` methods. */
+export type BasisExtras = Partial<
+  Pick<BasisItemInput, 'id' | 'tenant' | 'observedAt' | 'maxAgeMs' | 'derivedFrom' | 'contradicts'>
+>;
+
+/** Options of {@link BasisLedger}. */
+export interface BasisLedgerOptions {
+  /** Tenant of the session principal; the default tenant of every item. */
+  readonly tenant?: string;
+  /** Clock for `observedAt` defaults. Default: `() => new Date()`. */
+  readonly now?: () => Date;
+  /** Most items kept (oldest items are never dropped: adding past the limit throws). Default 10 000. */
+  readonly maxItems?: number;
+}
+
+const SAME_FIELDS = ['kind', 'source', 'authority', 'tenant', 'digest'] as const;
+
+/** A per-session ledger of basis items. */
+export class BasisLedger {
+  readonly #items = new Map<string, BasisItem>();
+  readonly #supersededBy = new Map<string, string>();
+  readonly #tenant: string | undefined;
+  readonly #now: () => Date;
+  readonly #maxItems: number;
+
+  /** @throws WritError `ERR_INVALID_ARGUMENT` for malformed options. */
+  constructor(options: BasisLedgerOptions = {}) {
+    if (
+      options.tenant !== undefined &&
+      (typeof options.tenant !== 'string' || options.tenant === '')
+    ) {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'options.tenant must be a non-empty string', {
+        details: { parameter: 'options.tenant' },
+      });
+    }
+    this.#tenant = options.tenant;
+    this.#now = options.now ?? (() => new Date());
+    this.#maxItems = options.maxItems ?? 10_000;
+  }
+
+  /**
+   * Records an item. Re-adding an identical item (same id, kind, source, authority, tenant,
+   * content) returns the existing reference: frameworks re-deliver on resume.
+   * @throws WritError `ERR_BASIS_ITEM_INVALID`, or `ERR_BASIS_ITEM_DUPLICATE` when the id
+   * is taken by a different item or the ledger is full.
+   */
+  add(input: BasisItemInput): BasisItemRef {
+    const item = createBasisItem({ input, tenant: this.#tenant, now: this.#now() });
+    const existing = this.#items.get(item.id);
+    if (existing) {
+      if (SAME_FIELDS.every((field) => existing[field] === item[field]))
+        return { id: existing.id, digest: existing.digest };
+      throw new WritError(
+        'ERR_BASIS_ITEM_DUPLICATE',
+        'a different basis item already has this id',
+        { details: { parameter: 'item.id' } },
+      );
+    }
+    if (this.#items.size >= this.#maxItems) {
+      throw new WritError('ERR_BASIS_ITEM_DUPLICATE', 'the basis ledger is full', {
+        details: { parameter: 'item' },
+      });
+    }
+    this.#items.set(item.id, item);
+    return { id: item.id, digest: item.digest };
+  }
+
+  /** The system prompt: authority `verified` (the deployer wrote it). */
+  addSystemPrompt(text: string, extras: BasisExtras = {}): BasisItemRef {
+    return this.add({
+      kind: 'instruction',
+      content: text,
+      source: 'system',
+      authority: 'verified',
+      ...extras,
+    });
+  }
+
+  /** A user turn: authority `user`. */
+  addUserTurn(text: string, extras: BasisExtras = {}): BasisItemRef {
+    return this.add({
+      kind: 'instruction',
+      content: text,
+      source: 'user',
+      authority: 'user',
+      ...extras,
+    });
+  }
+
+  /** A tool output, with the declared trust of the tool that produced it (default `untrusted`). */
+  addToolOutput(
+    input: {
+      readonly tool: string;
+      readonly callId: string;
+      readonly output: JsonValue;
+      readonly trust?: BasisAuthority;
+    } & BasisExtras,
+  ): BasisItemRef {
+    const { tool, callId, output, trust = 'untrusted', ...extras } = input;
+    return this.add({
+      kind: 'tool-output',
+      content: output,
+      source: `tool:${tool}#${callId}`,
+      authority: trust,
+      ...extras,
+    });
+  }
+
+  /** A retrieved document: authority `unverified` unless the application vouches for it. */
+  addRetrieval(
+    input: {
+      readonly content: JsonValue;
+      readonly source: string;
+      readonly authority?: BasisAuthority;
+    } & BasisExtras,
+  ): BasisItemRef {
+    const { authority = 'unverified', ...rest } = input;
+    return this.add({ kind: 'retrieval', authority, ...rest });
+  }
+
+  /** A memory: authority `unverified` unless the application vouches for it. */
+  addMemory(
+    input: {
+      readonly content: JsonValue;
+      readonly source: string;
+      readonly authority?: BasisAuthority;
+    } & BasisExtras,
+  ): BasisItemRef {
+    const { authority = 'unverified', ...rest } = input;
+    return this.add({ kind: 'memory', authority, ...rest });
+  }
+
+  /** A verified approval statement (only add approvals the approval verifier accepted). */
+  addApproval(
+    input: { readonly content: JsonValue; readonly source: string } & BasisExtras,
+  ): BasisItemRef {
+    return this.add({ kind: 'approval', authority: 'verified', ...input });
+  }
+
+  /** A prior outcome receipt of this firewall (verified by construction). */
+  addReceipt(
+    input: { readonly content: JsonValue; readonly source: string } & BasisExtras,
+  ): BasisItemRef {
+    return this.add({ kind: 'receipt', authority: 'verified', ...input });
+  }
+
+  /**
+   * Marks `id` as superseded by `by` (a newer canonical object replaces it).
+   * @throws WritError `ERR_BASIS_ITEM_INVALID` when either id is unknown.
+   */
+  supersede(id: string, by: string): void {
+    if (!this.#items.has(id))
+      throw new WritError('ERR_BASIS_ITEM_INVALID', 'id is not in the ledger', {
+        details: { parameter: 'id' },
+      });
+    if (!this.#items.has(by))
+      throw new WritError('ERR_BASIS_ITEM_INVALID', 'by is not in the ledger', {
+        details: { parameter: 'by' },
+      });
+    this.#supersededBy.set(id, by);
+  }
+
+  /** The item with `id`, with supersession applied. */
+  get(id: string): BasisItem | undefined {
+    const item = this.#items.get(id);
+    const by = this.#supersededBy.get(id);
+    return item && by !== undefined ? { ...item, supersededBy: by } : item;
+  }
+
+  /** Every item in the order it was added, with supersession applied. */
+  items(): BasisItem[] {
+    return [...this.#items.keys()].map((id) => this.get(id) as BasisItem);
+  }
+
+  /** Number of items. */
+  get size(): number {
+    return this.#items.size;
+  }
+}

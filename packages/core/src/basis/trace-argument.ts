@@ -1,0 +1,107 @@
+/**
+ * Argument provenance: which basis items contain a consequential argument value. Values
+ * are compared in a form chosen by the argument kind (see normalize-value.ts); free text
+ * must match on word boundaries so `Al` is not found inside `Alice`.
+ */
+import type { ArgumentKind } from '../registry/action-class.ts';
+import type { JsonValue } from '../stores/types.ts';
+import type { BasisItem } from './basis-item.ts';
+import {
+  extractEmails,
+  extractNumbers,
+  extractPhones,
+  extractUrls,
+  leafTexts,
+  matchKind,
+  normalizeAccount,
+  normalizePhone,
+  normalizeText,
+  normalizeUrl,
+  samePhone,
+} from './normalize-value.ts';
+
+/** Searchable forms of one item's content, built once per scoring. */
+export interface ItemIndex {
+  readonly text: string;
+  readonly account: string;
+  readonly emails: ReadonlySet<string>;
+  readonly phones: readonly string[];
+  readonly numbers: readonly number[];
+  readonly urls: ReadonlySet<string>;
+}
+
+/** Builds the searchable forms of an item's content. */
+export function indexItem(item: Pick<BasisItem, 'content'>): ItemIndex {
+  const leaves = leafTexts(item.content);
+  const joined = leaves.join('\n');
+  const numbers = [...extractNumbers(joined)];
+  if (typeof item.content === 'number') numbers.push(item.content);
+  return {
+    text: normalizeText(leaves.join(' \n ')),
+    account: normalizeAccount(joined),
+    emails: new Set(extractEmails(joined)),
+    phones: extractPhones(joined),
+    numbers,
+    urls: new Set(extractUrls(joined)),
+  };
+}
+
+const WORD = /[\p{L}\p{N}]/u;
+
+function containsWord(haystack: string, needle: string): boolean {
+  if (needle === '') return false;
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) {
+    const before = haystack[at - 1];
+    const after = haystack[at + needle.length];
+    const startsWord = WORD.test(needle[0] ?? '');
+    const endsWord = WORD.test(needle[needle.length - 1] ?? '');
+    if (
+      (!startsWord || before === undefined || !WORD.test(before)) &&
+      (!endsWord || after === undefined || !WORD.test(after))
+    )
+      return true;
+  }
+  return false;
+}
+
+/** True when the item indexed by `index` contains `value` read as an argument of `kind`. */
+export function indexContains(options: {
+  readonly index: ItemIndex;
+  readonly kind: ArgumentKind;
+  readonly value: string | number;
+}): boolean {
+  const { index, kind, value } = options;
+  switch (matchKind(kind, value)) {
+    case 'email':
+      return extractEmails(String(value)).every((email) => index.emails.has(email));
+    case 'account':
+      return index.account.includes(normalizeAccount(String(value)));
+    case 'phone': {
+      const phone = normalizePhone(String(value));
+      return index.phones.some((candidate) => samePhone(candidate, phone));
+    }
+    case 'amount': {
+      const wanted = typeof value === 'number' ? [value] : extractNumbers(value);
+      return wanted.every((number) =>
+        index.numbers.some((candidate) => Math.abs(candidate - number) < 1e-9),
+      );
+    }
+    case 'url': {
+      const url = normalizeUrl(String(value));
+      return (
+        url !== undefined &&
+        (index.urls.has(url) || containsWord(index.text, normalizeText(String(value))))
+      );
+    }
+    case 'text':
+      return containsWord(index.text, normalizeText(String(value)));
+  }
+}
+
+/** The traceable leaves of a consequential value (strings and numbers; booleans and null carry no provenance). */
+export function traceableLeaves(value: JsonValue): (string | number)[] {
+  if (typeof value === 'string') return value.trim() === '' ? [] : [value];
+  if (typeof value === 'number') return [value];
+  if (value === null || typeof value === 'boolean') return [];
+  return leafTexts(value, 1000).filter((leaf) => leaf.trim() !== '');
+}
