@@ -1,0 +1,662 @@
+/**
+ * Top-down evaluator in continuation-passing style. A continuation returns `true` to stop
+ * the enumeration (early exit), `false` to ask for more solutions.
+ * @packageDocumentation
+ */
+/* eslint-disable max-params -- evaluator/compiler internals: positional arguments keep the per-step hot path free of option-object allocations (see docs/decisions, Rego engine ADR) */
+import { RegoError } from '../errors.ts';
+import { equals, RObject, RSet, toRegoString, type Value } from '../value.ts';
+import { addPatch, applyPatch, Ctx, setPath, step, UNDEF, type Mock, type Patch } from './context.ts';
+import type { CBody, CExpr, CRule, CTerm, CWith, DataNode, FnRef } from './types.ts';
+
+/** A frame of variable slots (undefined = unbound). */
+export type Frame = (Value | undefined)[];
+type K = () => boolean;
+type VK = (v: Value) => boolean;
+
+/** Evaluates body expressions from index `i`. */
+export function evalBody(body: readonly CExpr[], i: number, f: Frame, ctx: Ctx, k: K): boolean {
+  if (i === body.length) return k();
+  step(ctx);
+  const e = body[i]!;
+  if (i + 1 === body.length) return evalExpr(e, f, ctx, k);
+  return evalExpr(e, f, ctx, () => evalBody(body, i + 1, f, ctx, k));
+}
+
+function evalExpr(e: CExpr, f: Frame, outer: Ctx, k: K): boolean {
+  let ctx = outer;
+  if (e.withs.length > 0) {
+    const c = applyWiths(e.withs, f, outer);
+    if (!c) return false;
+    ctx = c;
+  }
+  if (e.neg) {
+    let found = false;
+    evalCore(e, f, ctx, () => {
+      found = true;
+      return true;
+    });
+    return found ? false : k();
+  }
+  return evalCore(e, f, ctx, k);
+}
+
+function evalCore(e: CExpr, f: Frame, ctx: Ctx, k: K): boolean {
+  switch (e.k) {
+    case 'term':
+      return evalTerm(e.term, f, ctx, (v) => (v === false ? false : k()));
+    case 'eq':
+      return unifyTerms(e.a, e.b, f, ctx, k);
+    case 'assign':
+      return evalTerm(e.rhs, f, ctx, (v) => unify(e.lhs, v, f, ctx, k));
+    case 'somein':
+      return evalTerm(e.domain, f, ctx, (d) =>
+        forEachChild(d, (key, val) =>
+          e.key ? unify(e.key, key, f, ctx, () => unify(e.value, val, f, ctx, k)) : unify(e.value, val, f, ctx, k),
+        ),
+      );
+    case 'every':
+      return evalTerm(e.domain, f, ctx, (d) => {
+        let all = true;
+        forEachChild(d, (key, val) => {
+          let ok = false;
+          const body = (): boolean =>
+            evalBody(e.body, 0, f, ctx, () => {
+              ok = true;
+              return true;
+            });
+          if (e.key) unify(e.key, key, f, ctx, () => unify(e.value, val, f, ctx, body));
+          else unify(e.value, val, f, ctx, body);
+          if (!ok) all = false;
+          return !ok;
+        });
+        return all ? k() : false;
+      });
+    case 'noop':
+      return k();
+  }
+}
+
+/** Iterates the children of a collection: arrays (index, item), objects (key, value), sets (x, x). */
+export function forEachChild(d: Value, fn: (key: Value, val: Value) => boolean): boolean {
+  if (Array.isArray(d)) {
+    const a = d as readonly Value[];
+    for (let i = 0; i < a.length; i++) if (fn(i, a[i]!)) return true;
+  } else if (d instanceof RObject) {
+    for (const [key, val] of d.entries()) if (fn(key, val)) return true;
+  } else if (d instanceof RSet) {
+    for (const x of d.values()) if (fn(x, x)) return true;
+  }
+  return false;
+}
+
+function child(v: Value, key: Value): Value | undefined {
+  if (v instanceof RObject) return typeof key === 'string' ? v.getStr(key) : v.get(key);
+  if (Array.isArray(v)) {
+    return typeof key === 'number' && key >= 0 && key < v.length ? (v as readonly Value[])[key] : undefined;
+  }
+  if (v instanceof RSet) return v.has(key) ? key : undefined;
+  return undefined;
+}
+
+function unbound(t: Extract<CTerm, { k: 'local' }>): never {
+  throw new RegoError('rego_unsafe_var_error', `var ${t.name} is unsafe`, t.loc);
+}
+
+/** Evaluates a term, calling `k` for each value. */
+export function evalTerm(t: CTerm, f: Frame, ctx: Ctx, k: VK): boolean {
+  switch (t.k) {
+    case 'const':
+      return k(t.v);
+    case 'local': {
+      const v = f[t.slot];
+      return v === undefined ? unbound(t) : k(v);
+    }
+    case 'input':
+      return ctx.input === undefined ? false : k(ctx.input);
+    case 'data':
+      return evalDataHead(t.node, [], f, ctx, k);
+    case 'ref':
+      if (t.head.k === 'data') return evalDataHead(t.head.node, t.path, f, ctx, k);
+      return evalTerm(t.head, f, ctx, (v) => deref(v, t.path, 0, f, ctx, k));
+    case 'array':
+      return evalSeq(t.items, f, ctx, (vals) => k(vals.slice()));
+    case 'set':
+      return evalSeq(t.items, f, ctx, (vals) => k(new RSet(vals)));
+    case 'object':
+      return evalSeq(t.keys, f, ctx, (keys) => {
+        const ks = keys.slice();
+        return evalSeq(t.values, f, ctx, (vals) => {
+          const o = new RObject();
+          for (let i = 0; i < ks.length; i++) o.set(ks[i]!, vals[i]!);
+          return k(o);
+        });
+      });
+    case 'call':
+      return evalCall(t, f, ctx, k);
+    case 'acompr': {
+      const out: Value[] = [];
+      evalBody(t.body, 0, f, ctx, () => evalTerm(t.head, f, ctx, (v) => (out.push(v), false)));
+      return k(out);
+    }
+    case 'scompr': {
+      const out = new RSet();
+      evalBody(t.body, 0, f, ctx, () => evalTerm(t.head, f, ctx, (v) => (out.add(v), false)));
+      return k(out);
+    }
+    case 'ocompr': {
+      const out = new RObject();
+      evalBody(t.body, 0, f, ctx, () =>
+        evalTerm(t.key, f, ctx, (key) =>
+          evalTerm(t.value, f, ctx, (v) => {
+            const prev = out.get(key);
+            if (prev !== undefined && !equals(prev, v)) {
+              throw new RegoError('eval_conflict_error', 'object keys must be unique');
+            }
+            out.set(key, v);
+            return false;
+          }),
+        ),
+      );
+      return k(out);
+    }
+  }
+}
+
+/** Evaluates a sequence of terms (cross product of their values). */
+function evalSeq(ts: readonly CTerm[], f: Frame, ctx: Ctx, k: (vals: Value[]) => boolean): boolean {
+  const n = ts.length;
+  const vals = new Array<Value>(n);
+  // fast path: all deterministic
+  let simple = true;
+  for (let i = 0; i < n; i++) {
+    const t = ts[i]!;
+    if (t.k === 'const') vals[i] = t.v;
+    else if (t.k === 'local') {
+      const v = f[t.slot];
+      if (v === undefined) unbound(t);
+      vals[i] = v;
+    } else {
+      simple = false;
+      break;
+    }
+  }
+  if (simple) return k(vals);
+  const go = (i: number): boolean => {
+    if (i === n) return k(vals);
+    return evalTerm(ts[i]!, f, ctx, (v) => {
+      vals[i] = v;
+      return go(i + 1);
+    });
+  };
+  return go(0);
+}
+
+function deref(v: Value, path: readonly CTerm[], i: number, f: Frame, ctx: Ctx, k: VK): boolean {
+  for (; i < path.length; i++) {
+    const p = path[i]!;
+    let key: Value | undefined;
+    if (p.k === 'const') key = p.v;
+    else if (p.k === 'local') {
+      key = f[p.slot];
+      if (key === undefined) {
+        const slot = p.slot;
+        const next = i + 1;
+        return forEachChild(v, (ck, cv) => {
+          f[slot] = ck;
+          const r = deref(cv, path, next, f, ctx, k);
+          f[slot] = undefined;
+          return r;
+        });
+      }
+    } else {
+      const next = i + 1;
+      if (!evaluable(p, f)) {
+        return forEachChild(v, (ck, cv) => unify(p, ck, f, ctx, () => deref(cv, path, next, f, ctx, k)));
+      }
+      return evalTerm(p, f, ctx, (kv) => {
+        const c = child(v, kv);
+        return c === undefined ? false : deref(c, path, next, f, ctx, k);
+      });
+    }
+    const c = child(v, key);
+    if (c === undefined) return false;
+    v = c;
+  }
+  return k(v);
+}
+
+/** True if the term can be evaluated now (no unbound variables in pattern positions). */
+function evaluable(t: CTerm, f: Frame): boolean {
+  switch (t.k) {
+    case 'local':
+      return f[t.slot] !== undefined;
+    case 'array':
+    case 'set':
+      return t.items.every((x) => evaluable(x, f));
+    case 'object':
+      return t.keys.every((x) => evaluable(x, f)) && t.values.every((x) => evaluable(x, f));
+    case 'const':
+    case 'input':
+    case 'data':
+    case 'ref':
+    case 'call':
+    case 'acompr':
+    case 'scompr':
+    case 'ocompr':
+      return true;
+  }
+}
+
+// ---- unification ------------------------------------------------------------------------
+
+function unifyTerms(a: CTerm, b: CTerm, f: Frame, ctx: Ctx, k: K): boolean {
+  if (evaluable(a, f)) return evalTerm(a, f, ctx, (v) => unify(b, v, f, ctx, k));
+  if (evaluable(b, f)) return evalTerm(b, f, ctx, (v) => unify(a, v, f, ctx, k));
+  if (a.k === 'array' && b.k === 'array') {
+    if (a.items.length !== b.items.length) return false;
+    const go = (i: number): boolean =>
+      i === a.items.length ? k() : unifyTerms(a.items[i]!, b.items[i]!, f, ctx, () => go(i + 1));
+    return go(0);
+  }
+  const v = a.k === 'local' ? a : b.k === 'local' ? b : undefined;
+  throw new RegoError('rego_unsafe_var_error', `var ${v?.name ?? 'in unification'} is unsafe`, v?.loc);
+}
+
+/** Unifies a pattern term with a value. */
+export function unify(p: CTerm, v: Value, f: Frame, ctx: Ctx, k: K): boolean {
+  switch (p.k) {
+    case 'const':
+      return equals(p.v, v) ? k() : false;
+    case 'local': {
+      const cur = f[p.slot];
+      if (cur === undefined) {
+        f[p.slot] = v;
+        const r = k();
+        f[p.slot] = undefined;
+        return r;
+      }
+      return equals(cur, v) ? k() : false;
+    }
+    case 'array': {
+      if (!Array.isArray(v) || v.length !== p.items.length) return false;
+      const arr = v as readonly Value[];
+      const go = (i: number): boolean => (i === arr.length ? k() : unify(p.items[i]!, arr[i]!, f, ctx, () => go(i + 1)));
+      return go(0);
+    }
+    case 'object': {
+      if (!(v instanceof RObject) || v.size !== p.keys.length) return false;
+      const go = (i: number): boolean => {
+        if (i === p.keys.length) return k();
+        return evalTerm(p.keys[i]!, f, ctx, (key) => {
+          const cv = v.get(key);
+          return cv === undefined ? false : unify(p.values[i]!, cv, f, ctx, () => go(i + 1));
+        });
+      };
+      return go(0);
+    }
+    case 'input':
+    case 'data':
+    case 'ref':
+    case 'call':
+    case 'set':
+    case 'acompr':
+    case 'scompr':
+    case 'ocompr':
+      return evalTerm(p, f, ctx, (x) => (equals(x, v) ? k() : false));
+  }
+}
+
+// ---- data tree --------------------------------------------------------------------------
+
+function evalDataHead(node: DataNode, path: readonly CTerm[], f: Frame, ctx: Ctx, k: VK): boolean {
+  if (ctx.patch === undefined) return evalData(node, undefined, path, 0, f, ctx, k);
+  // walk the patch tree along the node path; an override above the node replaces it
+  let pn: Patch | undefined = ctx.patch;
+  for (let i = 0; i < node.path.length && pn; i++) {
+    if (pn.value !== undefined) {
+      const rest: CTerm[] = node.path.slice(i).map((s) => ({ k: 'const', v: s }));
+      return deref(applyPatch(undefined, pn), [...rest, ...path], 0, f, ctx, k);
+    }
+    pn = pn.children.get(node.path[i]!);
+  }
+  return evalData(node, pn, path, 0, f, ctx, k);
+}
+
+function evalData(
+  node: DataNode,
+  pn: Patch | undefined,
+  path: readonly CTerm[],
+  i: number,
+  f: Frame,
+  ctx: Ctx,
+  k: VK,
+): boolean {
+  if (pn?.value !== undefined) return deref(applyPatch(undefined, pn), path, i, f, ctx, k);
+  if (node.kind !== 'none') {
+    const v = ruleValue(node, ctx);
+    if (v === undefined) return false;
+    return deref(pn ? applyPatch(v, pn) : v, path, i, f, ctx, k);
+  }
+  if (!node.virtual) {
+    const b = pn ? applyPatch(node.base, pn) : node.base;
+    return b === undefined ? false : deref(b, path, i, f, ctx, k);
+  }
+  if (i === path.length) {
+    const v = fullValue(node, ctx);
+    if (v === undefined) return false;
+    return k(pn ? applyPatch(v, pn) : v);
+  }
+  const p = path[i]!;
+  const key = p.k === 'const' ? p.v : p.k === 'local' ? f[p.slot] : undefined;
+  if (typeof key === 'string') {
+    const c = node.children.get(key);
+    if (c) return evalData(c, pn?.children.get(key), path, i + 1, f, ctx, k);
+    const b = pn ? applyPatch(node.base, pn) : node.base;
+    return b === undefined ? false : deref(b, path, i, f, ctx, k);
+  }
+  const v = fullValue(node, ctx);
+  if (v === undefined) return false;
+  return deref(pn ? applyPatch(v, pn) : v, path, i, f, ctx, k);
+}
+
+/** The full value of a node: rules, or base data merged with the values of child nodes. */
+function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
+  if (node.kind !== 'none') return ruleValue(node, ctx);
+  if (!node.virtual) return node.base;
+  const cached = ctx.full.get(node);
+  if (cached !== undefined) return cached === UNDEF ? undefined : cached;
+  const obj = node.base instanceof RObject ? new RObject(node.base.entries()) : new RObject();
+  for (const c of node.children.values()) {
+    if (c.kind === 'none' && !c.virtual && c.base === undefined) continue;
+    if (c.kind === 'none' && c.funcs.length > 0) continue;
+    const v = fullValue(c, ctx);
+    if (v !== undefined) obj.set(c.key, v);
+  }
+  ctx.full.set(node, obj);
+  return obj;
+}
+
+function conflict(msg: string, rule: CRule): never {
+  throw new RegoError('eval_conflict_error', msg, rule.loc);
+}
+
+function enter(ctx: Ctx): void {
+  const s = ctx.shared;
+  if (++s.depth > s.maxDepth) {
+    throw new RegoError('eval_depth_limit_error', `evaluation exceeded the maximum depth of ${s.maxDepth}`);
+  }
+}
+
+/** The value of the rules at a node (cached per context). */
+function ruleValue(node: DataNode, ctx: Ctx): Value | undefined {
+  const cached = ctx.cache.get(node);
+  if (cached !== undefined) return cached === UNDEF ? undefined : cached;
+  if (ctx.inProgress.has(node)) {
+    throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`);
+  }
+  ctx.inProgress.add(node);
+  enter(ctx);
+  let v: Value | undefined;
+  try {
+    if (node.kind === 'complete') v = evalComplete(node, ctx);
+    else if (node.kind === 'set') v = evalSetRules(node, ctx);
+    else v = evalObjectRules(node, ctx);
+    if (v instanceof RObject && node.children.size > 0) v = mergeChildren(node, v, ctx);
+  } finally {
+    ctx.inProgress.delete(node);
+    ctx.shared.depth--;
+  }
+  ctx.cache.set(node, v === undefined ? UNDEF : v);
+  return v;
+}
+
+function mergeChildren(node: DataNode, v: RObject, ctx: Ctx): RObject {
+  for (const c of node.children.values()) {
+    const cv = fullValue(c, ctx);
+    if (cv === undefined) continue;
+    const prev = v.getStr(c.key);
+    if (prev !== undefined && !equals(prev, cv)) {
+      throw new RegoError('eval_conflict_error', 'object keys must be unique');
+    }
+    v.set(c.key, cv);
+  }
+  return v;
+}
+
+/** Evaluates one rule's bodies (else chain) to its single value. */
+function ruleBodiesValue(rule: CRule, f: Frame, ctx: Ctx, conflictMsg: string): Value | undefined {
+  for (const body of rule.bodies) {
+    const v = bodyValue(rule, body, f, ctx, conflictMsg);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function bodyValue(rule: CRule, body: CBody, f: Frame, ctx: Ctx, conflictMsg: string): Value | undefined {
+  let result: Value | undefined;
+  const value = body.value!;
+  evalBody(body.exprs, 0, f, ctx, () =>
+    evalTerm(value, f, ctx, (v) => {
+      if (result !== undefined && !equals(result, v)) conflict(conflictMsg, rule);
+      result = v;
+      return body.constValue;
+    }),
+  );
+  return result;
+}
+
+function evalComplete(node: DataNode, ctx: Ctx): Value | undefined {
+  let result: Value | undefined;
+  for (const rule of node.rules) {
+    const v = ruleBodiesValue(rule, new Array<Value | undefined>(rule.nslots), ctx, 'complete rules must not produce multiple outputs');
+    if (v === undefined) continue;
+    if (result !== undefined && !equals(result, v)) conflict('complete rules must not produce multiple outputs', rule);
+    result = v;
+  }
+  if (result === undefined && node.defaultRule) {
+    const d = node.defaultRule;
+    result = ruleBodiesValue(d, new Array<Value | undefined>(d.nslots), ctx, 'conflict');
+  }
+  return result;
+}
+
+function evalSetRules(node: DataNode, ctx: Ctx): Value {
+  const out = new RSet();
+  for (const rule of node.rules) {
+    const f = new Array<Value | undefined>(rule.nslots);
+    const term = rule.contains!;
+    evalBody(rule.bodies[0]!.exprs, 0, f, ctx, () => evalTerm(term, f, ctx, (v) => (out.add(v), false)));
+  }
+  return out;
+}
+
+function evalObjectRules(node: DataNode, ctx: Ctx): Value {
+  const out = new RObject();
+  for (const rule of node.rules) {
+    const f = new Array<Value | undefined>(rule.nslots);
+    const body = rule.bodies[0]!;
+    evalBody(body.exprs, 0, f, ctx, () =>
+      evalSeq(rule.suffix, f, ctx, (keys) => {
+        if (rule.contains) return evalTerm(rule.contains, f, ctx, (v) => (insert(out, keys, v, true), false));
+        return evalTerm(body.value!, f, ctx, (v) => (insert(out, keys, v, false), false));
+      }),
+    );
+  }
+  return out;
+}
+
+function insert(obj: RObject, keys: readonly Value[], v: Value, multi: boolean): void {
+  let o = obj;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const c = o.get(keys[i]!);
+    if (c === undefined) {
+      const n = new RObject();
+      o.set(keys[i]!, n);
+      o = n;
+    } else if (c instanceof RObject) {
+      o = c;
+    } else {
+      throw new RegoError('eval_conflict_error', 'object keys must be unique');
+    }
+  }
+  const last = keys[keys.length - 1]!;
+  const prev = o.get(last);
+  if (multi) {
+    if (prev === undefined) o.set(last, new RSet([v]));
+    else if (prev instanceof RSet) prev.add(v);
+    else throw new RegoError('eval_conflict_error', 'object keys must be unique');
+    return;
+  }
+  if (prev !== undefined && !equals(prev, v)) throw new RegoError('eval_conflict_error', 'object keys must be unique');
+  o.set(last, v);
+}
+
+// ---- calls ------------------------------------------------------------------------------
+
+function evalCall(t: Extract<CTerm, { k: 'call' }>, f: Frame, ctx: Ctx, k: VK): boolean {
+  let fn: FnRef = t.fn;
+  if (fn.kind === 'print') return evalPrint(t.args, f, ctx, k);
+  let mock: Mock | undefined;
+  if (ctx.mocks !== undefined) {
+    mock = ctx.mocks.get(fn.name);
+    if (mock && 'fn' in mock) {
+      fn = mock.fn;
+      mock = undefined;
+    }
+  }
+  const arity = fnArity(fn, t.args.length);
+  const out = t.args.length > arity ? t.args[arity] : undefined;
+  const argTerms = out ? t.args.slice(0, arity) : t.args;
+  return evalSeq(argTerms, f, ctx, (args) => {
+    const emit: VK = out ? (v) => unify(out, v, f, ctx, () => k(true)) : k;
+    if (mock && 'value' in mock) return emit(mock.value);
+    return invoke(fn, args, t, ctx, emit);
+  });
+}
+
+function fnArity(fn: FnRef, given: number): number {
+  switch (fn.kind) {
+    case 'builtin':
+      return fn.def.arity;
+    case 'op':
+      return fn.arity;
+    case 'user': {
+      const r = fn.node.funcs[0] ?? fn.node.defaultFunc;
+      return r?.args?.length ?? given;
+    }
+    case 'print':
+    case 'unknown':
+      return given;
+  }
+}
+
+function invoke(fn: FnRef, args: readonly Value[], t: Extract<CTerm, { k: 'call' }>, ctx: Ctx, k: VK): boolean {
+  let r: Value | undefined;
+  switch (fn.kind) {
+    case 'user':
+      return callUser(fn.node, args, ctx, k);
+    case 'unknown':
+      throw new RegoError('eval_builtin_error', `unsupported builtin ${fn.name}`, t.loc);
+    case 'print':
+      return k(true);
+    case 'op':
+    case 'builtin':
+      try {
+        r = fn.kind === 'op' ? fn.impl(args) : fn.def.fn(args, ctx.shared.bctx);
+      } catch (err) {
+        if (RegoError.isInstance(err) && (err.code === 'eval_type_error' || err.code === 'eval_builtin_error')) {
+          if (!ctx.shared.strict) return false;
+          throw err.withLocation(t.loc);
+        }
+        if (RegoError.isInstance(err)) throw err;
+        if (err instanceof RangeError) throw err;
+        throw new RegoError('eval_builtin_error', `${fn.name}: ${err instanceof Error ? err.message : String(err)}`, t.loc);
+      }
+      return r === undefined ? false : k(r);
+  }
+}
+
+function callUser(node: DataNode, args: readonly Value[], ctx: Ctx, k: VK): boolean {
+  enter(ctx);
+  let result: Value | undefined;
+  try {
+    const msg = 'functions must not produce multiple outputs for same inputs';
+    for (const rule of node.funcs) {
+      const v = funcValue(rule, args, ctx, msg);
+      if (v === undefined) continue;
+      if (result !== undefined && !equals(result, v)) conflict(msg, rule);
+      result = v;
+    }
+    if (result === undefined && node.defaultFunc) result = funcValue(node.defaultFunc, args, ctx, msg);
+  } finally {
+    ctx.shared.depth--;
+  }
+  return result === undefined ? false : k(result);
+}
+
+function funcValue(rule: CRule, args: readonly Value[], ctx: Ctx, msg: string): Value | undefined {
+  const patterns = rule.args!;
+  if (patterns.length !== args.length) return undefined;
+  const f = new Array<Value | undefined>(rule.nslots);
+  for (const body of rule.bodies) {
+    let result: Value | undefined;
+    const go = (i: number): boolean => {
+      if (i < patterns.length) return unify(patterns[i]!, args[i]!, f, ctx, () => go(i + 1));
+      result = bodyValueInto(rule, body, f, ctx, msg, result);
+      return result !== undefined && body.constValue;
+    };
+    go(0);
+    if (result !== undefined) return result;
+  }
+  return undefined;
+}
+
+function bodyValueInto(rule: CRule, body: CBody, f: Frame, ctx: Ctx, msg: string, prev: Value | undefined): Value | undefined {
+  const v = bodyValue(rule, body, f, ctx, msg);
+  if (v === undefined) return prev;
+  if (prev !== undefined && !equals(prev, v)) conflict(msg, rule);
+  return v;
+}
+
+function evalPrint(args: readonly CTerm[], f: Frame, ctx: Ctx, k: VK): boolean {
+  const parts = args.map((a) => {
+    const vals: string[] = [];
+    evalTerm(a, f, ctx, (v) => (vals.push(typeof v === 'string' ? v : toRegoString(v)), false));
+    return vals.length === 0 ? '<undefined>' : vals.join(' ');
+  });
+  ctx.shared.print(parts.join(' '));
+  return k(true);
+}
+
+// ---- with -------------------------------------------------------------------------------
+
+function firstValue(t: CTerm, f: Frame, ctx: Ctx): Value | undefined {
+  let out: Value | undefined;
+  evalTerm(t, f, ctx, (v) => ((out = v), true));
+  return out;
+}
+
+function applyWiths(withs: readonly CWith[], f: Frame, ctx: Ctx): Ctx | undefined {
+  let input = ctx.input;
+  let patch = ctx.patch;
+  let mocks = ctx.mocks;
+  for (const w of withs) {
+    if (w.kind === 'fn' && w.valueFn) {
+      const m = new Map(mocks ?? []);
+      m.set(w.name, { fn: w.valueFn });
+      mocks = m;
+      continue;
+    }
+    const v = firstValue(w.value!, f, ctx);
+    if (v === undefined) return undefined;
+    if (w.kind === 'input') input = w.path.length === 0 ? v : setPath(input, w.path, v);
+    else if (w.kind === 'data') patch = addPatch(patch, w.path, v);
+    else {
+      const m = new Map(mocks ?? []);
+      m.set(w.name, { value: v });
+      mocks = m;
+    }
+  }
+  return new Ctx({ input, patch, mocks, shared: ctx.shared });
+}
