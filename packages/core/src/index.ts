@@ -205,3 +205,17 @@ export { signTrustRoot, verifyTrustRootChain, TRUST_ROOT_PAYLOAD_TYPE } from './
 export type { SignTrustRootOptions, VerifyTrustRootChainOptions } from './trust/trust-root-chain.ts';
 export { toMillis, isTimestamp } from './trust/time.ts';
 export type { Instant } from './trust/time.ts';
+
+// action tokens: mint, verify, delegate (narrow-only), consume
+export { ACTION_TOKEN_PAYLOAD_TYPE, parseTokenPayload } from './token/token-payload.ts';
+export type { ActionTokenPayload, TokenConstraints, ArgumentBound, ArgumentScalar } from './token/token-payload.ts';
+export type { ActionToken } from './token/action-token.ts';
+export { mintToken, newTokenId, DEFAULT_TOKEN_TTL_SECONDS } from './token/mint-token.ts';
+export type { MintTokenOptions } from './token/mint-token.ts';
+export { verifyToken, readTokenPayload, DEFAULT_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS, MAX_TOKEN_BYTES } from './token/verify-token.ts';
+export type { VerifyTokenOptions, TokenCall } from './token/verify-token.ts';
+export { delegateToken } from './token/delegate-token.ts';
+export type { DelegateTokenOptions } from './token/delegate-token.ts';
+export { consumeToken } from './token/consume-token.ts';
+export type { NonceConsumer } from './token/consume-token.ts';
+export { commandMatches, resourceMatches } from './token/scope.ts';

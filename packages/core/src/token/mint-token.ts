@@ -1,0 +1,131 @@
+import { canonicalBytes } from '../canonical/canonicalize.ts';
+import { digestBytes } from '../crypto/digest.ts';
+import type { Digest } from '../crypto/digest.ts';
+import { toBase64Url } from '../crypto/encoding.ts';
+import type { Signer } from '../crypto/signer.ts';
+import { signEnvelope } from '../dsse/envelope.ts';
+import { WritError } from '../errors.ts';
+import { toMillis } from '../trust/time.ts';
+import type { Instant } from '../trust/time.ts';
+import type { ActionToken } from './action-token.ts';
+import { ACTION_TOKEN_PAYLOAD_TYPE, parseTokenPayload } from './token-payload.ts';
+import type { ActionTokenPayload, TokenConstraints } from './token-payload.ts';
+
+/** Default lifetime of a token: short, as seed 000 asks ("validity under a minute"). */
+export const DEFAULT_TOKEN_TTL_SECONDS = 60;
+
+/** Options for {@link mintToken}. Field names are spelled out; the payload uses the short names. */
+export interface MintTokenOptions {
+  /** Authority key (role `authority` in the trust root). */
+  readonly signer: Signer;
+  /** Custodian: the orchestrator instance minting the token (`iss`). */
+  readonly issuer: string;
+  /** The agent (`sub`). */
+  readonly subject: string;
+  /** The principal on whose behalf, then any delegating subjects (`act`). */
+  readonly actor?: string | readonly string[];
+  /** Target system(s) (`aud`). */
+  readonly audience: string | readonly string[];
+  /** Tool / action path (`cmd`). */
+  readonly command: string;
+  readonly resource?: string;
+  /** Digest of the canonical intent (see `digest()`). */
+  readonly intent?: Digest;
+  /** Issue time (default: now). */
+  readonly now?: Instant;
+  /** Lifetime in seconds when `constraints.exp` is not given (default 60). */
+  readonly ttlSeconds?: number;
+  /** Constraints; `exp` defaults to issue time + `ttlSeconds`. */
+  readonly constraints?: Partial<TokenConstraints>;
+  readonly policy?: ActionTokenPayload['policy'];
+  readonly basis?: ActionTokenPayload['basis'];
+  readonly env?: Digest;
+  readonly approvals?: readonly Digest[];
+  readonly parent?: Digest;
+  readonly summary?: string;
+  /** Token id / nonce (default: 128 random bits, base64url). */
+  readonly id?: string;
+}
+
+function invalid(parameter: string): WritError {
+  return new WritError('ERR_INVALID_ARGUMENT', `mintToken: ${parameter} is invalid`, { details: { parameter } });
+}
+
+// Drops absent optionals (one level, and inside constraints) so the payload object has
+// exactly the fields that are signed.
+function withoutUndefined<T extends object>(value: T): T {
+  const out = Object.create(null) as Record<string, unknown>; // a `__proto__` key stays data
+  for (const [key, item] of Object.entries(value)) {
+    if (item === undefined) continue;
+    out[key] = key === 'constraints' && typeof item === 'object' && item !== null ? withoutUndefined(item) : item;
+  }
+  return out as T;
+}
+
+/** 128 random bits, base64url. */
+export function newTokenId(): string {
+  return toBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** Signs a checked payload into an {@link ActionToken}. */
+export function signTokenPayload(payload: ActionTokenPayload, signer: Signer): ActionToken {
+  const bytes = canonicalBytes(payload);
+  const envelope = signEnvelope({ payloadType: ACTION_TOKEN_PAYLOAD_TYPE, payload: bytes, signers: [signer] });
+  return { envelope, payload, digest: digestBytes(bytes), keyId: signer.keyId };
+}
+
+/**
+ * Mints a signed, single-use action token (DSSE envelope over canonical JSON).
+ * @throws WritError `ERR_INVALID_ARGUMENT` naming the offending option.
+ * @example
+ * ```ts
+ * const token = mintToken({
+ *   signer, issuer: 'orchestrator-1', subject: 'agent:mailer', actor: 'user:alice',
+ *   audience: 'smtp-gateway', command: 'email.send', intent: digest(intent),
+ *   constraints: { args: { to: { oneOf: ['bob@example.com'] } } },
+ * });
+ * JSON.stringify(token.envelope); // what the gateway receives
+ * ```
+ */
+export function mintToken(options: MintTokenOptions): ActionToken {
+  if (typeof options !== 'object' || options === null) throw invalid('options');
+  const { signer } = options;
+  if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function' || typeof signer.keyId !== 'string') {
+    throw invalid('signer');
+  }
+  const iat = Math.floor((options.now === undefined ? Date.now() : toMillis(options.now, 'now')) / 1000);
+  const ttl = options.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+  if (!Number.isSafeInteger(ttl) || ttl < 1) throw invalid('ttlSeconds');
+  if (options.constraints !== undefined && (typeof options.constraints !== 'object' || options.constraints === null)) {
+    throw invalid('constraints');
+  }
+  const audience: unknown = typeof options.audience === 'string' ? [options.audience] : options.audience;
+  const actor: unknown = typeof options.actor === 'string' ? [options.actor] : options.actor;
+  const draft = {
+    v: 1,
+    id: options.id ?? newTokenId(),
+    iss: options.issuer,
+    sub: options.subject,
+    act: Array.isArray(actor) ? actor.slice() : actor,
+    aud: Array.isArray(audience) ? audience.slice() : audience,
+    cmd: options.command,
+    resource: options.resource,
+    intent: options.intent,
+    iat,
+    constraints: { ...options.constraints, exp: options.constraints?.exp ?? iat + ttl },
+    policy: options.policy,
+    basis: options.basis,
+    env: options.env,
+    approvals: options.approvals,
+    parent: options.parent,
+    summary: options.summary,
+  };
+  let payload: ActionTokenPayload;
+  try {
+    payload = parseTokenPayload(withoutUndefined(draft), 'ERR_INVALID_ARGUMENT');
+  } catch (error) {
+    if (WritError.isInstance(error)) throw invalid(typeof error.details?.field === 'string' ? error.details.field : 'options');
+    throw error;
+  }
+  return signTokenPayload(payload, signer);
+}

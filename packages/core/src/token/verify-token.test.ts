@@ -1,0 +1,193 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { digest } from '../crypto/digest.ts';
+import { toBase64Url, utf8 } from '../crypto/encoding.ts';
+import { PrivateKey } from '../crypto/keys.ts';
+import { nobleBackend } from '../crypto/noble-backend.ts';
+import { createSigner } from '../crypto/signer.ts';
+import { WritError } from '../errors.ts';
+import { createTrustRoot } from '../trust/trust-root.ts';
+import type { KeyRole, TrustRootKeyEntry } from '../trust/trust-root.ts';
+import { consumeToken } from './consume-token.ts';
+import { mintToken } from './mint-token.ts';
+import { verifyToken } from './verify-token.ts';
+import type { VerifyTokenOptions } from './verify-token.ts';
+
+export function code(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (WritError.isInstance(error)) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+const key = (n: number): PrivateKey => PrivateKey.fromSeed(new Uint8Array(32).fill(n));
+function entry(n: number, roles: KeyRole[], extra: Partial<TrustRootKeyEntry> = {}): TrustRootKeyEntry {
+  const k = key(n);
+  return { keyId: k.keyId, publicKey: toBase64Url(k.publicKey), roles, owner: `owner-${n}`, validFrom: '2026-01-01T00:00:00Z', status: 'active', ...extra };
+}
+const trustRoot = createTrustRoot({
+  type: 'writ.trust-root/v1',
+  version: 1,
+  issuedAt: '2026-01-01T00:00:00Z',
+  threshold: 1,
+  keys: [
+    entry(1, ['root']),
+    entry(2, ['authority']),
+    entry(3, ['authority'], { status: 'compromised', since: '2026-03-01T00:00:00Z' }),
+    entry(4, ['gateway']),
+    entry(5, ['authority'], { status: 'retired', since: '2026-03-01T00:00:00Z' }),
+  ],
+});
+const signer = createSigner(key(2));
+const intent = { tool: 'payments.transfer', args: { to: 'acct:bob', amount: 42, currency: 'EUR' } };
+const intentDigest = digest(intent);
+const NOW = new Date('2026-02-01T12:00:00Z');
+
+function typical(now: Date = NOW, signerKey = signer) {
+  return mintToken({
+    signer: signerKey,
+    issuer: 'orchestrator:eu-1/7f3a',
+    subject: 'agent:treasury-assistant',
+    actor: 'user:alice@example.com',
+    audience: 'payments-gateway',
+    command: 'payments.transfer',
+    resource: 'ledger:acct:alice/*',
+    intent: intentDigest,
+    now,
+    constraints: {
+      maxUses: 1,
+      rate: { count: 5, perSeconds: 60 },
+      bytes: { request: 4096, response: 65536 },
+      args: { amount: { min: 0, max: 100 }, currency: { oneOf: ['EUR'] }, to: { maxLength: 64 } },
+      region: ['eu-west-1'],
+      secrets: false,
+    },
+    policy: { digest: digest({ policy: 'bundle' }), decision: 'dec_01J9Z8Q4W6' },
+    basis: { digest: digest({ basis: 'items' }), score: 0.92 },
+    env: digest({ model: 'm', tools: ['t@1'] }),
+    approvals: [digest({ approval: 1 })],
+    summary: 'Transfer 42 EUR from Alice to Bob',
+  });
+}
+
+const call = { command: 'payments.transfer', resource: 'ledger:acct:alice/main', intent: intentDigest, args: intent.args, region: 'eu-west-1', requestBytes: 300 };
+const options: VerifyTokenOptions = { trustRoot, now: NOW, audience: 'payments-gateway', call };
+
+describe('mintToken / verifyToken', () => {
+  const token = typical();
+  it('round-trips a typical token, as envelope, JSON text and ActionToken, on both back-ends', () => {
+    for (const form of [token.envelope, JSON.stringify(token.envelope), token]) {
+      const verified = verifyToken(form, options);
+      expect(verified.payload).toEqual(token.payload);
+      expect(verified.digest).toBe(token.digest);
+      expect(verified.keyId).toBe(signer.keyId);
+    }
+    expect(verifyToken(token.envelope, { ...options, backend: nobleBackend }).digest).toBe(token.digest);
+  });
+  it('keeps a typical signed token near 1 KiB (and a fully loaded one under 2 KiB)', () => {
+    // Typical release: one exact intent, policy, basis and environment digests, default constraints.
+    const release = mintToken({
+      signer,
+      issuer: 'orchestrator:eu-1/7f3a',
+      subject: 'agent:treasury-assistant',
+      actor: 'user:alice@example.com',
+      audience: 'payments-gateway',
+      command: 'payments.transfer',
+      resource: 'ledger:acct:alice/main',
+      intent: intentDigest,
+      now: NOW,
+      policy: { digest: digest({ policy: 'bundle' }), decision: 'dec_01J9Z8Q4W6' },
+      basis: { digest: digest({ basis: 'items' }), score: 0.92 },
+      env: digest({ model: 'm', tools: ['t@1'] }),
+      summary: 'Transfer 42 EUR from Alice to Bob',
+    });
+    const size = utf8(JSON.stringify(release.envelope)).length;
+    const loaded = utf8(JSON.stringify(token.envelope)).length;
+    console.info(`signed action token: typical ${size} bytes, fully loaded ${loaded} bytes`);
+    expect(size).toBeLessThan(1200); // measured 1164: DSSE base64 (+33%) and four sha256:hex digests dominate
+    expect(loaded).toBeLessThan(2048);
+  });
+  it('refuses each failed check with its own code', () => {
+    const cases: [string, Partial<VerifyTokenOptions>][] = [
+      ['ERR_TOKEN_EXPIRED', { now: new Date(NOW.getTime() + 91_000) }],
+      ['ERR_TOKEN_NOT_YET_VALID', { now: new Date(NOW.getTime() - 31_000) }],
+      ['ERR_TOKEN_AUDIENCE', { audience: 'email-gateway' }],
+      ['ERR_TOKEN_COMMAND', { call: { ...call, command: 'payments.refund' } }],
+      ['ERR_TOKEN_RESOURCE', { call: { ...call, resource: 'ledger:acct:mallory/main' } }],
+      ['ERR_TOKEN_RESOURCE', { call: { ...call, resource: undefined } }],
+      ['ERR_TOKEN_INTENT', { call: { ...call, intent: digest({ ...intent, args: { ...intent.args, to: 'acct:eve' } }) } }],
+      ['ERR_TOKEN_INTENT', { call: { ...call, intent: undefined } }],
+      ['ERR_TOKEN_ARGUMENT_BOUNDS', { call: { ...call, args: { ...intent.args, amount: 1000 } } }],
+      ['ERR_TOKEN_ARGUMENT_BOUNDS', { call: { ...call, args: { ...intent.args, currency: 'USD' } } }],
+      ['ERR_TOKEN_ARGUMENT_BOUNDS', { call: { ...call, args: { ...intent.args, to: 'x'.repeat(65) } } }],
+      ['ERR_TOKEN_REGION', { call: { ...call, region: 'us-east-1' } }],
+      ['ERR_TOKEN_BYTES', { call: { ...call, requestBytes: 5000 } }],
+      ['ERR_TOKEN_SECRETS', { call: { ...call, touchesSecrets: true } }],
+      ['ERR_TOKEN_CONSUMED', { isConsumed: (id) => id === token.payload.id }],
+    ];
+    for (const [expected, override] of cases) expect([expected, code(() => verifyToken(token.envelope, { ...options, ...override }))]).toEqual([expected, expected]);
+  });
+  it('accepts within the clock skew and honours a custom bound', () => {
+    expect(code(() => verifyToken(token.envelope, { ...options, now: new Date(NOW.getTime() + 89_000) }))).toBeUndefined();
+    expect(code(() => verifyToken(token.envelope, { ...options, now: new Date(NOW.getTime() + 61_000), clockSkewSeconds: 0 }))).toBe('ERR_TOKEN_EXPIRED');
+    expect(code(() => verifyToken(token.envelope, { ...options, clockSkewSeconds: 301 }))).toBe('ERR_INVALID_ARGUMENT');
+  });
+  it('checks key validity at issuance: unknown, wrong role, compromised and retired keys', () => {
+    expect(code(() => verifyToken(typical(NOW, createSigner(key(9))).envelope, options))).toBe('ERR_KEY_UNKNOWN');
+    expect(code(() => verifyToken(typical(NOW, createSigner(key(4))).envelope, options))).toBe('ERR_KEY_ROLE_MISMATCH');
+    const later = new Date('2026-04-01T00:00:00Z');
+    expect(code(() => verifyToken(typical(later, createSigner(key(3))).envelope, { ...options, now: later }))).toBe('ERR_KEY_COMPROMISED');
+    expect(code(() => verifyToken(typical(later, createSigner(key(5))).envelope, { ...options, now: later }))).toBe('ERR_KEY_NOT_VALID_AT');
+    expect(code(() => verifyToken(typical(NOW, createSigner(key(5))).envelope, options))).toBeUndefined();
+  });
+  it('rejects any single-byte change of the serialized token', () => {
+    const text = JSON.stringify(token.envelope);
+    fc.assert(
+      fc.property(fc.nat({ max: text.length - 1 }), fc.integer({ min: 1, max: 255 }), (index, delta) => {
+        const bytes = utf8(text);
+        bytes[index] = (bytes[index]! + delta) & 0xff;
+        const tampered = Buffer.from(bytes).toString('latin1');
+        const result = code(() => verifyToken(tampered, options));
+        // Only the unauthenticated keyid hint may change without effect — and then the key is unknown.
+        expect(result).toMatch(/^ERR_/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('refuses a payload that is valid JSON but not canonical, even if correctly signed', () => {
+    const payload = utf8(`{"v":1, ${JSON.stringify(token.payload).slice(7)}`);
+    const envelope = { ...token.envelope, payload: Buffer.from(payload).toString('base64') };
+    expect(code(() => verifyToken(envelope, options))).toBe('ERR_TOKEN_MALFORMED');
+  });
+  it('refuses malformed tokens and options with WritError, never a TypeError', () => {
+    const bad: unknown[] = [null, 1, 'x', '{', '[]', {}, 'a'.repeat(20_000), { ...token.envelope, payloadType: 'application/json' }, JSON.parse('{"__proto__":{"payload":"x"}}')];
+    for (const value of bad) expect(code(() => verifyToken(value, options))).toBe('ERR_TOKEN_MALFORMED');
+    for (const override of [{ trustRoot: {} }, { now: 'later' }, { audience: 1 }, { call: null }, { call: {} }] as Partial<VerifyTokenOptions>[]) {
+      expect(code(() => verifyToken(token.envelope, { ...options, ...override }))).toBe('ERR_INVALID_ARGUMENT');
+    }
+    expect(code(() => verifyToken(token.envelope, null as never))).toBe('ERR_INVALID_ARGUMENT');
+    expect(code(() => verifyToken(token.envelope, { ...options, call: { ...call, args: JSON.parse('{"__proto__":{"amount":1000}}') } }))).toBeUndefined();
+  });
+  it('mintToken refuses bad options naming the parameter', () => {
+    const base = { signer, issuer: 'i', subject: 's', audience: 'a', command: 'c', now: NOW };
+    expect(code(() => mintToken(null as never))).toBe('ERR_INVALID_ARGUMENT');
+    expect(code(() => mintToken({ ...base, signer: {} as never }))).toBe('ERR_INVALID_ARGUMENT');
+    for (const override of [{ issuer: '' }, { audience: [] }, { command: 5 }, { intent: 'sha256:xyz' }, { ttlSeconds: 0 }, { constraints: { hops: -1 } }, { constraints: { args: { a: {} } } }, { constraints: JSON.parse('{"__proto__":{"hops":5}}') }, { summary: 'x'.repeat(5000) }]) {
+      expect(code(() => mintToken({ ...base, ...(override as object) }))).toBe('ERR_INVALID_ARGUMENT');
+    }
+  });
+});
+
+describe('consumeToken', () => {
+  it('spends the nonce once and refuses a second use', async () => {
+    const token = typical();
+    const spent = new Set<string>();
+    const nonces = { consume: ({ id }: { id: string }) => (spent.has(id) ? false : (spent.add(id), true)) };
+    await consumeToken({ token, nonces });
+    await expect(consumeToken({ token, nonces })).rejects.toMatchObject({ code: 'ERR_TOKEN_CONSUMED' });
+    await expect(consumeToken({ token: {} as never, nonces })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});
