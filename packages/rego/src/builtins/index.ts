@@ -7,22 +7,27 @@
 import { aggregates } from './aggregates.ts';
 import { arithmetic } from './arithmetic.ts';
 import { bits } from './bits.ts';
+import { cryptoHashes } from './crypto.ts';
 import type { BuiltinTable } from './define.ts';
 import { defineAll } from './define.ts';
 import { encoding } from './encoding.ts';
 import { glob } from './glob.ts';
+import { identifiers } from './identifiers.ts';
 import { jsonPaths } from './json-paths.ts';
+import { netCidr } from './net-cidr.ts';
 import { objects } from './objects.ts';
 import { regex } from './regex.ts';
 import { strings } from './strings.ts';
 import { time } from './time.ts';
 import { typeBuiltins } from './type-builtins.ts';
+import { units } from './units.ts';
 import type { BuiltinDef } from './types.ts';
 
 export type { BuiltinContext, BuiltinDef } from './types.ts';
 
 const families: readonly BuiltinTable[] = [
-  aggregates, arithmetic, bits, encoding, glob, jsonPaths, objects, regex, strings, time, typeBuiltins,
+  aggregates, arithmetic, bits, cryptoHashes, encoding, glob, identifiers, jsonPaths, netCidr, objects, regex, strings,
+  time, typeBuiltins, units,
 ];
 
 /** Every builtin this engine implements, keyed by full dotted name (e.g. `io.jwt.decode`). */
