@@ -56,6 +56,8 @@ export function compileModules(modules: readonly Module[], root: DataNode): Prog
   // 1. place rules (nodes must exist before bodies resolve references)
   const placed: Array<{ m: Module; r: Rule; node: DataNode; suffixStart: number }> = [];
   for (const m of modules) {
+    ensureNode(root, m.pkg);
+    markVirtual(root, m.pkg);
     for (const r of m.rules) {
       let i = 0;
       const staticPath: string[] = [...m.pkg];
@@ -193,8 +195,10 @@ class ModuleCompiler {
     for (const e of ordered) for (const s of exprSlots(e).all) boundAfter.add(s);
     for (const t of headTerms) {
       const ct = this.term(t, scope);
+      const u: SlotUse = { ins: new Set(), outs: new Set(), all: new Set() };
+      classify(ct, 'in', u, false);
       for (const s of termSlots(ct)) {
-        if (!boundAfter.has(s.slot)) {
+        if (u.ins.has(s.slot) && !boundAfter.has(s.slot)) {
           throw this.error('rego_unsafe_var_error', `var ${s.name} is unsafe`, s.loc);
         }
       }
@@ -627,8 +631,18 @@ function classify(t: CTerm, mode: 'in' | 'out', u: SlotUse, closureOuter: boolea
       for (const x of t.values) classify(x, mode, u, closureOuter);
       return;
     case 'call': {
-      const arity = t.fn.kind === 'builtin' ? t.fn.def.arity : t.fn.kind === 'op' ? t.fn.arity : -1;
-      t.args.forEach((a, i) => classify(a, arity >= 0 && i === arity ? 'out' : 'in', u, closureOuter));
+      const fn = t.fn;
+      const arity =
+        fn.kind === 'builtin'
+          ? fn.def.arity
+          : fn.kind === 'op'
+            ? fn.arity
+            : fn.kind === 'user'
+              ? ((fn.node.funcs[0] ?? fn.node.defaultFunc)?.args?.length ?? -1)
+              : fn.kind === 'unknown'
+                ? 0
+                : -1;
+      t.args.forEach((a, i) => classify(a, arity >= 0 && i >= arity ? 'out' : 'in', u, closureOuter));
       return;
     }
     case 'acompr':

@@ -57,6 +57,7 @@ function evalCore(e: CExpr, f: Frame, ctx: Ctx, k: K): boolean {
       );
     case 'every':
       return evalTerm(e.domain, f, ctx, (d) => {
+        if (!Array.isArray(d) && !(d instanceof RObject) && !(d instanceof RSet)) return false;
         let all = true;
         forEachChild(d, (key, val) => {
           let ok = false;
@@ -369,7 +370,7 @@ function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
   const obj = node.base instanceof RObject ? new RObject(node.base.entries()) : new RObject();
   for (const c of node.children.values()) {
     if (c.kind === 'none' && !c.virtual && c.base === undefined) continue;
-    if (c.kind === 'none' && c.funcs.length > 0) continue;
+    if (c.kind === 'none' && (c.funcs.length > 0 || c.defaultFunc)) continue;
     const v = fullValue(c, ctx);
     if (v !== undefined) obj.set(c.key, v);
   }
@@ -517,6 +518,9 @@ function insert(obj: RObject, keys: readonly Value[], v: Value, multi: boolean):
 function evalCall(t: Extract<CTerm, { k: 'call' }>, f: Frame, ctx: Ctx, k: VK): boolean {
   let fn: FnRef = t.fn;
   if (fn.kind === 'print') return evalPrint(t.args, f, ctx, k);
+  if (fn.kind === 'unknown' && !ctx.mocks?.has(fn.name)) {
+    throw new RegoError('eval_builtin_error', `unsupported builtin ${fn.name}`, t.loc);
+  }
   let mock: Mock | undefined;
   if (ctx.mocks !== undefined) {
     mock = ctx.mocks.get(fn.name);

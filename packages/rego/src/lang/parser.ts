@@ -175,7 +175,24 @@ class Parser {
   private ruleBody(): Expr[] | undefined {
     if (this.isKw('if')) {
       this.p++;
-      if (this.isOp('{')) return this.braceBody();
+      if (this.isOp('{')) {
+        const save = this.p;
+        try {
+          return this.braceBody();
+        } catch (err) {
+          // `if {x: 1 | ...}`: a term that starts with a brace, not a body
+          this.p = save;
+          try {
+            const saved = this.group;
+            this.group = 0;
+            const e = this.literal();
+            this.group = saved;
+            return [e];
+          } catch {
+            throw err;
+          }
+        }
+      }
       const saved = this.group;
       this.group = 0;
       const e = this.literal();
@@ -236,7 +253,7 @@ class Parser {
         return this.every(loc, true);
       }
     }
-    const lhs = this.inExpr();
+    const lhs = this.memberOrIn();
     let term = lhs;
     if ((this.isOp(':=') || this.isOp('=')) && this.cont()) {
       const op = this.toks[this.p++]!;
@@ -248,7 +265,7 @@ class Parser {
 
   private withs(): With[] {
     const out: With[] = [];
-    while (this.isKw('with') && this.cont()) {
+    while (this.isKw('with')) {
       const loc = this.loc();
       this.p++;
       const target = this.postfix(this.primary());
@@ -307,7 +324,29 @@ class Parser {
     return { t: 'call', fn: { t: 'var', name, loc }, args, loc };
   }
 
-  /** `x in xs`, `k, v in xs` not supported outside some; lowest precedence infix. */
+  /** `k, v in xs` (where a comma cannot mean a list separator), else {@link inExpr}. */
+  private memberOrIn(): Term {
+    const save = this.p;
+    const first = this.relation();
+    if (this.isOp(',') && this.cont()) {
+      this.p++;
+      const second = this.relation();
+      if (this.isKw('in') && this.cont()) {
+        const op = this.toks[this.p++]!;
+        const domain = this.relation();
+        let t = this.call('internal.member_3', [first, second, domain], this.loc(op));
+        while (this.isKw('in') && this.cont()) {
+          const op2 = this.toks[this.p++]!;
+          t = this.call('internal.member_2', [t, this.relation()], this.loc(op2));
+        }
+        return t;
+      }
+    }
+    this.p = save;
+    return this.inExpr();
+  }
+
+  /** `x in xs`: lowest precedence infix. */
   private inExpr(): Term {
     let lhs = this.relation();
     while (this.isKw('in') && this.cont()) {
@@ -411,7 +450,9 @@ class Parser {
         this.p++;
         return { t: 'scalar', v: t.v, loc };
       case 'ident': {
-        if (KEYWORDS.has(t.v)) this.err(`unexpected ${this.describe()}`);
+        if (KEYWORDS.has(t.v) && !(t.v === 'contains' && this.isOp('(', this.toks[this.p + 1]))) {
+          this.err(`unexpected ${this.describe()}`);
+        }
         this.p++;
         if (t.v === 'true' || t.v === 'false') return { t: 'scalar', v: t.v === 'true', loc };
         if (t.v === 'null') return { t: 'scalar', v: null, loc };
@@ -437,7 +478,7 @@ class Parser {
       this.group++;
       const savedOr = this.noOr;
       this.noOr = false;
-      const inner = this.inExpr();
+      const inner = this.memberOrIn();
       this.noOr = savedOr;
       this.group--;
       this.expectOp(')');
