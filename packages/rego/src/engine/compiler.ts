@@ -69,6 +69,7 @@ export function compileModules(modules: readonly Module[], root: DataNode): Prog
       }
       const node = ensureNode(root, staticPath);
       markVirtual(root, staticPath);
+      if (r.args) node.funcArity = r.args.length;
       placed.push({ m, r, node, suffixStart: i });
     }
   }
@@ -215,7 +216,7 @@ class ModuleCompiler {
         if (e.key) this.declarePattern(e.key, scope);
         this.declarePattern(e.value, scope);
         this.collectImplicit(e.domain, scope);
-        for (const w of e.with) this.collectImplicit(w.value, scope);
+        for (const w of e.with) if (!this.namesFunction(w.value, scope)) this.collectImplicit(w.value, scope);
         return;
       case 'every':
         this.collectImplicit(e.domain, scope);
@@ -227,9 +228,15 @@ class ModuleCompiler {
         } else {
           this.collectImplicit(e.term, scope);
         }
-        for (const w of e.with) this.collectImplicit(w.value, scope);
+        for (const w of e.with) if (!this.namesFunction(w.value, scope)) this.collectImplicit(w.value, scope);
         return;
     }
+  }
+
+  private namesFunction(t: Term, scope: Scope): boolean {
+    if (t.t !== 'var' && t.t !== 'ref') return false;
+    const name = this.fnName(t);
+    return name !== undefined && !scope.lookup(name.split('.')[0]!) && this.resolveFn(name, scope, t.loc) !== undefined;
   }
 
   private declareVar(v: Term, scope: Scope): void {
@@ -301,7 +308,7 @@ class ModuleCompiler {
     let node = this.root;
     let i = 0;
     const all: CTerm[] = [...path.map((p): CTerm => ({ k: 'const', v: p })), ...rest];
-    while (i < all.length && node.kind === 'none' && node.funcs.length === 0) {
+    while (i < all.length && node.kind === 'none' && node.funcArity < 0) {
       const t = all[i]!;
       if (t.k !== 'const' || typeof t.v !== 'string') break;
       const child = node.children.get(t.v);
@@ -414,7 +421,7 @@ class ModuleCompiler {
     } else if (this.pkg.names.has(first)) path = [...this.pkg.path, ...parts];
     if (path) {
       const node = findNode(this.root, path);
-      if (node && (node.funcs.length > 0 || node.defaultFunc)) return { kind: 'user', name: 'data.' + path.join('.'), node };
+      if (node && node.funcArity >= 0) return { kind: 'user', name: 'data.' + path.join('.'), node };
       if (first === 'data' || this.imports.has(first)) return undefined;
     }
     if (name === 'print') return { kind: 'print', name: 'print' };
@@ -515,7 +522,7 @@ class ModuleCompiler {
       const full = path[0] === 'data' ? path : undefined;
       if (full) {
         const node = findNode(this.root, full.slice(1));
-        if (node && (node.funcs.length > 0 || node.defaultFunc)) return mock(full.join('.'), { kind: 'user', name: full.join('.'), node });
+        if (node && node.funcArity >= 0) return mock(full.join('.'), { kind: 'user', name: full.join('.'), node });
         return { kind: 'data', path: full.slice(1), value: this.term(w.value, scope) };
       }
       const target = this.resolveFn(path.join('.'), undefined, w.loc);
@@ -638,7 +645,7 @@ function classify(t: CTerm, mode: 'in' | 'out', u: SlotUse, closureOuter: boolea
           : fn.kind === 'op'
             ? fn.arity
             : fn.kind === 'user'
-              ? ((fn.node.funcs[0] ?? fn.node.defaultFunc)?.args?.length ?? -1)
+              ? fn.node.funcArity
               : fn.kind === 'unknown'
                 ? 0
                 : -1;

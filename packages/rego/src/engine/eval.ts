@@ -91,8 +91,12 @@ export function forEachChild(d: Value, fn: (key: Value, val: Value) => boolean):
   return false;
 }
 
-function child(v: Value, key: Value): Value | undefined {
-  if (v instanceof RObject) return typeof key === 'string' ? v.getStr(key) : v.get(key);
+function child(v: Value, key: Value, dataMode = false): Value | undefined {
+  if (v instanceof RObject) {
+    if (typeof key === 'string') return v.getStr(key);
+    // refs rooted at data address string keys with integers (`data.x[2]` is `data.x["2"]`)
+    return v.get(key) ?? (dataMode && typeof key === 'number' ? v.getStr(String(key)) : undefined);
+  }
   if (Array.isArray(v)) {
     return typeof key === 'number' && key >= 0 && key < v.length ? (v as readonly Value[])[key] : undefined;
   }
@@ -193,7 +197,7 @@ function evalSeq(ts: readonly CTerm[], f: Frame, ctx: Ctx, k: (vals: Value[]) =>
   return go(0);
 }
 
-function deref(v: Value, path: readonly CTerm[], i: number, f: Frame, ctx: Ctx, k: VK): boolean {
+function deref(v: Value, path: readonly CTerm[], i: number, f: Frame, ctx: Ctx, k: VK, dm = false): boolean {
   for (; i < path.length; i++) {
     const p = path[i]!;
     let key: Value | undefined;
@@ -205,7 +209,7 @@ function deref(v: Value, path: readonly CTerm[], i: number, f: Frame, ctx: Ctx, 
         const next = i + 1;
         return forEachChild(v, (ck, cv) => {
           f[slot] = ck;
-          const r = deref(cv, path, next, f, ctx, k);
+          const r = deref(cv, path, next, f, ctx, k, dm);
           f[slot] = undefined;
           return r;
         });
@@ -213,14 +217,14 @@ function deref(v: Value, path: readonly CTerm[], i: number, f: Frame, ctx: Ctx, 
     } else {
       const next = i + 1;
       if (!evaluable(p, f)) {
-        return forEachChild(v, (ck, cv) => unify(p, ck, f, ctx, () => deref(cv, path, next, f, ctx, k)));
+        return forEachChild(v, (ck, cv) => unify(p, ck, f, ctx, () => deref(cv, path, next, f, ctx, k, dm)));
       }
       return evalTerm(p, f, ctx, (kv) => {
-        const c = child(v, kv);
-        return c === undefined ? false : deref(c, path, next, f, ctx, k);
+        const c = child(v, kv, dm);
+        return c === undefined ? false : deref(c, path, next, f, ctx, k, dm);
       });
     }
-    const c = child(v, key);
+    const c = child(v, key, dm);
     if (c === undefined) return false;
     v = c;
   }
@@ -258,6 +262,26 @@ function unifyTerms(a: CTerm, b: CTerm, f: Frame, ctx: Ctx, k: K): boolean {
     if (a.items.length !== b.items.length) return false;
     const go = (i: number): boolean =>
       i === a.items.length ? k() : unifyTerms(a.items[i]!, b.items[i]!, f, ctx, () => go(i + 1));
+    return go(0);
+  }
+  if (a.k === 'object' && b.k === 'object' && a.keys.length === b.keys.length) {
+    const n = a.keys.length;
+    const ka: Value[] = [];
+    const kb: Value[] = [];
+    for (let i = 0; i < n; i++) {
+      const x = firstValue(a.keys[i]!, f, ctx);
+      const y = firstValue(b.keys[i]!, f, ctx);
+      if (x === undefined || y === undefined) return false;
+      ka.push(x);
+      kb.push(y);
+    }
+    const pairs: Array<[CTerm, CTerm]> = [];
+    for (let i = 0; i < n; i++) {
+      const j = kb.findIndex((y) => equals(y, ka[i]!));
+      if (j < 0) return false;
+      pairs.push([a.values[i]!, b.values[j]!]);
+    }
+    const go = (i: number): boolean => (i === n ? k() : unifyTerms(pairs[i]![0], pairs[i]![1], f, ctx, () => go(i + 1)));
     return go(0);
   }
   const v = a.k === 'local' ? a : b.k === 'local' ? b : undefined;
@@ -317,7 +341,7 @@ function evalDataHead(node: DataNode, path: readonly CTerm[], f: Frame, ctx: Ctx
   for (let i = 0; i < node.path.length && pn; i++) {
     if (pn.value !== undefined) {
       const rest: CTerm[] = node.path.slice(i).map((s) => ({ k: 'const', v: s }));
-      return deref(applyPatch(undefined, pn), [...rest, ...path], 0, f, ctx, k);
+      return deref(applyPatch(undefined, pn), [...rest, ...path], 0, f, ctx, k, true);
     }
     pn = pn.children.get(node.path[i]!);
   }
@@ -333,15 +357,15 @@ function evalData(
   ctx: Ctx,
   k: VK,
 ): boolean {
-  if (pn?.value !== undefined) return deref(applyPatch(undefined, pn), path, i, f, ctx, k);
+  if (pn?.value !== undefined) return deref(applyPatch(undefined, pn), path, i, f, ctx, k, true);
   if (node.kind !== 'none') {
     const v = ruleValue(node, ctx);
     if (v === undefined) return false;
-    return deref(pn ? applyPatch(v, pn) : v, path, i, f, ctx, k);
+    return deref(pn ? applyPatch(v, pn) : v, path, i, f, ctx, k, true);
   }
   if (!node.virtual) {
     const b = pn ? applyPatch(node.base, pn) : node.base;
-    return b === undefined ? false : deref(b, path, i, f, ctx, k);
+    return b === undefined ? false : deref(b, path, i, f, ctx, k, true);
   }
   if (i === path.length) {
     const v = fullValue(node, ctx);
@@ -349,16 +373,17 @@ function evalData(
     return k(pn ? applyPatch(v, pn) : v);
   }
   const p = path[i]!;
-  const key = p.k === 'const' ? p.v : p.k === 'local' ? f[p.slot] : undefined;
+  let key = p.k === 'const' ? p.v : p.k === 'local' ? f[p.slot] : undefined;
+  if (typeof key === 'number') key = String(key);
   if (typeof key === 'string') {
     const c = node.children.get(key);
     if (c) return evalData(c, pn?.children.get(key), path, i + 1, f, ctx, k);
     const b = pn ? applyPatch(node.base, pn) : node.base;
-    return b === undefined ? false : deref(b, path, i, f, ctx, k);
+    return b === undefined ? false : deref(b, path, i, f, ctx, k, true);
   }
   const v = fullValue(node, ctx);
   if (v === undefined) return false;
-  return deref(pn ? applyPatch(v, pn) : v, path, i, f, ctx, k);
+  return deref(pn ? applyPatch(v, pn) : v, path, i, f, ctx, k, true);
 }
 
 /** The full value of a node: rules, or base data merged with the values of child nodes. */
@@ -370,7 +395,7 @@ function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
   const obj = node.base instanceof RObject ? new RObject(node.base.entries()) : new RObject();
   for (const c of node.children.values()) {
     if (c.kind === 'none' && !c.virtual && c.base === undefined) continue;
-    if (c.kind === 'none' && (c.funcs.length > 0 || c.defaultFunc)) continue;
+    if (c.kind === 'none' && c.funcArity >= 0) continue;
     const v = fullValue(c, ctx);
     if (v !== undefined) obj.set(c.key, v);
   }
@@ -417,6 +442,10 @@ function mergeChildren(node: DataNode, v: RObject, ctx: Ctx): RObject {
     const cv = fullValue(c, ctx);
     if (cv === undefined) continue;
     const prev = v.getStr(c.key);
+    if (prev instanceof RSet && cv instanceof RSet) {
+      v.set(c.key, new RSet([...prev.values(), ...cv.values()]));
+      continue;
+    }
     if (prev !== undefined && !equals(prev, cv)) {
       throw new RegoError('eval_conflict_error', 'object keys must be unique');
     }
@@ -515,8 +544,9 @@ function insert(obj: RObject, keys: readonly Value[], v: Value, multi: boolean):
 
 // ---- calls ------------------------------------------------------------------------------
 
-function evalCall(t: Extract<CTerm, { k: 'call' }>, f: Frame, ctx: Ctx, k: VK): boolean {
+function evalCall(t: Extract<CTerm, { k: 'call' }>, f: Frame, outer: Ctx, k: VK): boolean {
   let fn: FnRef = t.fn;
+  let ctx = outer;
   if (fn.kind === 'print') return evalPrint(t.args, f, ctx, k);
   if (fn.kind === 'unknown' && !ctx.mocks?.has(fn.name)) {
     throw new RegoError('eval_builtin_error', `unsupported builtin ${fn.name}`, t.loc);
@@ -525,15 +555,20 @@ function evalCall(t: Extract<CTerm, { k: 'call' }>, f: Frame, ctx: Ctx, k: VK): 
   if (ctx.mocks !== undefined) {
     mock = ctx.mocks.get(fn.name);
     if (mock && 'fn' in mock) {
+      const replaced = fn.name;
       fn = mock.fn;
       mock = undefined;
+      // inside the replacement, the mocked function is the original again
+      const rest = new Map(ctx.mocks);
+      rest.delete(replaced);
+      ctx = new Ctx({ input: ctx.input, patch: ctx.patch, mocks: rest.size > 0 ? rest : undefined, shared: ctx.shared });
     }
   }
   const arity = fnArity(fn, t.args.length);
   const out = t.args.length > arity ? t.args[arity] : undefined;
   const argTerms = out ? t.args.slice(0, arity) : t.args;
-  return evalSeq(argTerms, f, ctx, (args) => {
-    const emit: VK = out ? (v) => unify(out, v, f, ctx, () => k(true)) : k;
+  return evalSeq(argTerms, f, outer, (args) => {
+    const emit: VK = out ? (v) => unify(out, v, f, outer, () => k(true)) : k;
     if (mock && 'value' in mock) return emit(mock.value);
     return invoke(fn, args, t, ctx, emit);
   });
@@ -545,10 +580,8 @@ function fnArity(fn: FnRef, given: number): number {
       return fn.def.arity;
     case 'op':
       return fn.arity;
-    case 'user': {
-      const r = fn.node.funcs[0] ?? fn.node.defaultFunc;
-      return r?.args?.length ?? given;
-    }
+    case 'user':
+      return fn.node.funcArity >= 0 ? fn.node.funcArity : given;
     case 'print':
     case 'unknown':
       return given;

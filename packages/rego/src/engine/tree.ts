@@ -22,6 +22,7 @@ function makeNode(key: string, path: readonly string[]): DataNode {
     defaultRule: undefined,
     funcs: [],
     defaultFunc: undefined,
+    funcArity: -1,
     virtual: false,
   };
 }

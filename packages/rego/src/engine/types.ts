@@ -21,6 +21,8 @@ export interface DataNode {
   /** Function definitions at this path. */
   readonly funcs: CRule[];
   defaultFunc: CRule | undefined;
+  /** Number of arguments when functions are defined here, else -1 (known before bodies compile). */
+  funcArity: number;
   /** True if this node or a descendant has rules (evaluation needed). */
   virtual: boolean;
 }
