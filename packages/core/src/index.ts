@@ -196,6 +196,14 @@ export type { ArgumentProvenance, BasisFinding, BasisFindingCode, BasisItemSumma
 export { explainBasis } from './basis/explain-basis.ts';
 export { DEFAULT_BASIS_THRESHOLDS, scoreBasis } from './basis/score-basis.ts';
 export type { ScoreBasisOptions } from './basis/score-basis.ts';
+// firewall: policy contract (writ.input/v1 and writ.decision/v1)
+export { buildPolicyInput } from './policy-contract/build-policy-input.ts';
+export type { BuildPolicyInputOptions, VerifiedApprovalInput } from './policy-contract/build-policy-input.ts';
+export { DECISION_VERSION } from './policy-contract/decision.ts';
+export type { ApprovalRule, ArgumentBound, DecisionConstraints, DecisionDocument, ParsedDecision } from './policy-contract/decision.ts';
+export { parseDecision } from './policy-contract/parse-decision.ts';
+export { POLICY_INPUT_VERSION } from './policy-contract/policy-input.ts';
+export type { PolicyInput, PolicyInputAction, PolicyInputApproval, PolicyInputBasis, PolicyInputBudget, PolicyInputHistory } from './policy-contract/policy-input.ts';
 // firewall judgement (end)
 
 // trust root: key roles, validity at signing time, TUF-style rotation
@@ -219,3 +227,7 @@ export type { DelegateTokenOptions } from './token/delegate-token.ts';
 export { consumeToken } from './token/consume-token.ts';
 export type { NonceConsumer } from './token/consume-token.ts';
 export { commandMatches, resourceMatches } from './token/scope.ts';
+
+// denial artifacts
+export { signDenial, verifyDenial, parseDenialPayload, DENIAL_PAYLOAD_TYPE } from './denial/denial.ts';
+export type { Denial, DenialPayload, DenialReason, DenialStage, SignDenialOptions, VerifyDenialOptions } from './denial/denial.ts';
