@@ -187,10 +187,16 @@ class ModuleCompiler {
 
   /** Compiles a body; `headTerms` are checked for safety after the body. */
   body(exprs: readonly Expr[], scope: Scope, bound: ReadonlySet<number>, headTerms: readonly Term[]): CExpr[] {
-    // declare explicit locals and implicit vars of this level first
-    for (const e of exprs) this.declareLevel(e, scope);
+    // implicit (unification) vars of this level first; `:=`/`some` names are declared where
+    // they appear, so closures before the declaration do not capture them
+    const declared = new Set<string>();
+    for (const e of exprs) declaredNames(e, declared);
+    for (const e of exprs) this.declareLevel(e, scope, declared);
+    const compiled = exprs.map((e) => {
+      this.declareAt(e, scope);
+      return this.expr(e, scope);
+    });
     for (const t of headTerms) this.collectImplicit(t, scope);
-    const compiled = exprs.map((e) => this.expr(e, scope));
     const ordered = reorder(compiled, bound, this);
     const boundAfter = new Set(bound);
     for (const e of ordered) for (const s of exprSlots(e).all) boundAfter.add(s);
@@ -207,28 +213,34 @@ class ModuleCompiler {
     return ordered;
   }
 
-  private declareLevel(e: Expr, scope: Scope): void {
+  private declareAt(e: Expr, scope: Scope): void {
+    if (e.e === 'some') for (const v of e.vars) this.declareVar(v, scope);
+    else if (e.e === 'somein') {
+      if (e.key) this.declarePattern(e.key, scope);
+      this.declarePattern(e.value, scope);
+    } else if (e.e === 'term' && e.term.t === 'call' && e.term.fn.t === 'var' && e.term.fn.name === 'assign') {
+      this.declarePattern(e.term.args[0]!, scope);
+    }
+  }
+
+  private declareLevel(e: Expr, scope: Scope, skip: ReadonlySet<string>): void {
     switch (e.e) {
       case 'some':
-        for (const v of e.vars) this.declareVar(v, scope);
         return;
       case 'somein':
-        if (e.key) this.declarePattern(e.key, scope);
-        this.declarePattern(e.value, scope);
-        this.collectImplicit(e.domain, scope);
-        for (const w of e.with) if (!this.namesFunction(w.value, scope)) this.collectImplicit(w.value, scope);
+        this.collectImplicit(e.domain, scope, skip);
+        for (const w of e.with) if (!this.namesFunction(w.value, scope)) this.collectImplicit(w.value, scope, skip);
         return;
       case 'every':
-        this.collectImplicit(e.domain, scope);
+        this.collectImplicit(e.domain, scope, skip);
         return;
       case 'term':
         if (e.term.t === 'call' && e.term.fn.t === 'var' && e.term.fn.name === 'assign') {
-          this.declarePattern(e.term.args[0]!, scope);
-          this.collectImplicit(e.term.args[1]!, scope);
+          this.collectImplicit(e.term.args[1]!, scope, skip);
         } else {
-          this.collectImplicit(e.term, scope);
+          this.collectImplicit(e.term, scope, skip);
         }
-        for (const w of e.with) if (!this.namesFunction(w.value, scope)) this.collectImplicit(w.value, scope);
+        for (const w of e.with) if (!this.namesFunction(w.value, scope)) this.collectImplicit(w.value, scope, skip);
         return;
     }
   }
@@ -267,27 +279,27 @@ class ModuleCompiler {
   }
 
   /** Declares vars of this level that resolve to nothing else (not inside closures). */
-  private collectImplicit(t: Term, scope: Scope): void {
+  private collectImplicit(t: Term, scope: Scope, skip?: ReadonlySet<string>): void {
     switch (t.t) {
       case 'var':
-        if (!this.resolvesGlobally(t.name, scope)) this.declareVar(t, scope);
+        if (!skip?.has(t.name) && !this.resolvesGlobally(t.name, scope)) this.declareVar(t, scope);
         return;
       case 'ref':
-        this.collectImplicit(t.head, scope);
-        for (const p of t.path) this.collectImplicit(p, scope);
+        this.collectImplicit(t.head, scope, skip);
+        for (const p of t.path) this.collectImplicit(p, scope, skip);
         return;
       case 'array':
       case 'set':
-        for (const x of t.items) this.collectImplicit(x, scope);
+        for (const x of t.items) this.collectImplicit(x, scope, skip);
         return;
       case 'object':
         for (const [k, v] of t.pairs) {
-          this.collectImplicit(k, scope);
-          this.collectImplicit(v, scope);
+          this.collectImplicit(k, scope, skip);
+          this.collectImplicit(v, scope, skip);
         }
         return;
       case 'call':
-        for (const a of t.args) this.collectImplicit(a, scope);
+        for (const a of t.args) this.collectImplicit(a, scope, skip);
         return;
       case 'scalar':
       case 'acompr':
@@ -529,6 +541,22 @@ class ModuleCompiler {
       if (!target) throw this.error('rego_compile_error', `with keyword target ${path.join('.')} is not a function, input or data`, w.loc);
       return mock(target.name, target);
     });
+  }
+}
+
+function patternNames(t: Term, out: Set<string>): void {
+  if (t.t === 'var') out.add(t.name);
+  else if (t.t === 'array' || t.t === 'set') for (const x of t.items) patternNames(x, out);
+  else if (t.t === 'object') for (const [, v] of t.pairs) patternNames(v, out);
+}
+
+function declaredNames(e: Expr, out: Set<string>): void {
+  if (e.e === 'some') for (const v of e.vars) patternNames(v, out);
+  else if (e.e === 'somein') {
+    if (e.key) patternNames(e.key, out);
+    patternNames(e.value, out);
+  } else if (e.e === 'term' && e.term.t === 'call' && e.term.fn.t === 'var' && e.term.fn.name === 'assign') {
+    patternNames(e.term.args[0]!, out);
   }
 }
 

@@ -442,16 +442,24 @@ function mergeChildren(node: DataNode, v: RObject, ctx: Ctx): RObject {
     const cv = fullValue(c, ctx);
     if (cv === undefined) continue;
     const prev = v.getStr(c.key);
-    if (prev instanceof RSet && cv instanceof RSet) {
-      v.set(c.key, new RSet([...prev.values(), ...cv.values()]));
-      continue;
-    }
-    if (prev !== undefined && !equals(prev, cv)) {
-      throw new RegoError('eval_conflict_error', 'object keys must be unique');
-    }
-    v.set(c.key, cv);
+    v.set(c.key, prev === undefined ? cv : mergeValues(prev, cv));
   }
   return v;
+}
+
+/** Deep merge of values produced for the same key by different rules (objects merge, sets union). */
+function mergeValues(a: Value, b: Value): Value {
+  if (a instanceof RSet && b instanceof RSet) return new RSet([...a.values(), ...b.values()]);
+  if (a instanceof RObject && b instanceof RObject) {
+    const out = new RObject(a.entries());
+    for (const [k, v] of b.entries()) {
+      const prev = out.get(k);
+      out.set(k, prev === undefined ? v : mergeValues(prev, v));
+    }
+    return out;
+  }
+  if (!equals(a, b)) throw new RegoError('eval_conflict_error', 'object keys must be unique');
+  return a;
 }
 
 /** Evaluates one rule's bodies (else chain) to its single value. */
