@@ -68,3 +68,12 @@ describe('scopeSize', () => {
     expect(Number.isFinite(scopeSize(deep as never))).toBe(true);
   });
 });
+
+describe('SessionHistory with declared scope', () => {
+  it('measures scope from the declared scope size when the tool has one', () => {
+    const history = new SessionHistory();
+    history.record(event({ tool: 'mail', decision: 'deny', args: { to: ['a', 'b', 'c'] }, scope: 3 }));
+    history.record(event({ tool: 'mail', args: { to: ['a'] }, scope: 1, at: 1 }));
+    expect(history.view(event({ tool: 'mail', args: { to: ['a', 'b'] }, scope: 2, at: 2 })).signals.scopeExpansionAfterNarrowing).toBe(true);
+  });
+});

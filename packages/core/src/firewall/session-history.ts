@@ -17,6 +17,8 @@ export interface HistoryEvent {
   readonly decision: DecisionKind;
   readonly effects: readonly string[];
   readonly args: JsonObject;
+  /** The call's scope size when the tool declares a scope path (else measured from the arguments). */
+  readonly scope?: number | undefined;
 }
 
 /** What policy sees. */
@@ -88,13 +90,13 @@ export class SessionHistory {
     };
   }
 
-  #expansion(recent: readonly HistoryEvent[], call: Pick<HistoryEvent, 'tool' | 'args'>): boolean {
+  #expansion(recent: readonly HistoryEvent[], call: Pick<HistoryEvent, 'tool' | 'args' | 'scope'>): boolean {
     const same = recent.filter((e) => e.tool === call.tool);
-    const now = scopeSize(call.args);
+    const now = call.scope ?? scopeSize(call.args);
     let deniedSize: number | undefined;
     let narrowest: number | undefined;
     for (const e of same) {
-      const size = scopeSize(e.args);
+      const size = e.scope ?? scopeSize(e.args);
       if (blocked(e.decision) && deniedSize === undefined) deniedSize = size;
       else if (deniedSize !== undefined && size < deniedSize) narrowest = Math.min(narrowest ?? size, size);
     }
