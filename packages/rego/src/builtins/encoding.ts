@@ -14,16 +14,24 @@ import { collectionItems, objectArg, stringArg, typeError } from './operands.ts'
 
 const utf8 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
 
-function base64UrlDecode(s: string): string {
+/**
+ * OPA's base64url.decode on bytes: restores omitted padding (RFC 7515 Appendix C), then
+ * decodes with Go's URL alphabet.
+ * @throws BuiltinFailure "illegal base64 data at input byte N"
+ */
+export function base64UrlDecodeBytes(s: string): Uint8Array {
   let text = s;
   if (!text.endsWith('=')) {
-    // RFC 7515 Appendix C: restore the padding some encoders omit.
     const rest = text.length % 4;
     if (rest === 2) text += '==';
     else if (rest === 3) text += '=';
     else if (rest === 1) fail(`illegal base64url string: ${s}`);
   }
-  return utf8(goBase64Decode(text, { alphabet: 'url', padded: true }));
+  return goBase64Decode(text, { alphabet: 'url', padded: true });
+}
+
+function base64UrlDecode(s: string): string {
+  return utf8(base64UrlDecodeBytes(s));
 }
 
 function hexDecode(s: string): string {

@@ -14,6 +14,7 @@ import { encoding } from './encoding.ts';
 import { glob } from './glob.ts';
 import { identifiers } from './identifiers.ts';
 import { jsonPaths } from './json-paths.ts';
+import { jwt } from './jwt.ts';
 import { netCidr } from './net-cidr.ts';
 import { objects } from './objects.ts';
 import { regex } from './regex.ts';
@@ -26,7 +27,7 @@ import type { BuiltinDef } from './types.ts';
 export type { BuiltinContext, BuiltinDef } from './types.ts';
 
 const families: readonly BuiltinTable[] = [
-  aggregates, arithmetic, bits, cryptoHashes, encoding, glob, identifiers, jsonPaths, netCidr, objects, regex, strings,
+  aggregates, arithmetic, bits, cryptoHashes, encoding, glob, identifiers, jsonPaths, jwt, netCidr, objects, regex, strings,
   time, typeBuiltins, units,
 ];
 
