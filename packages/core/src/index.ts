@@ -200,7 +200,7 @@ export type { ScoreBasisOptions } from './basis/score-basis.ts';
 export { buildPolicyInput } from './policy-contract/build-policy-input.ts';
 export type { BuildPolicyInputOptions, VerifiedApprovalInput } from './policy-contract/build-policy-input.ts';
 export { DECISION_VERSION } from './policy-contract/decision.ts';
-export type { ApprovalRule, ArgumentBound, DecisionConstraints, DecisionDocument, ParsedDecision } from './policy-contract/decision.ts';
+export type { ApprovalRule, DecisionConstraints, DecisionDocument, ParsedDecision } from './policy-contract/decision.ts';
 export { parseDecision } from './policy-contract/parse-decision.ts';
 export { POLICY_INPUT_VERSION } from './policy-contract/policy-input.ts';
 export type { PolicyInput, PolicyInputAction, PolicyInputApproval, PolicyInputBasis, PolicyInputBudget, PolicyInputHistory } from './policy-contract/policy-input.ts';
