@@ -66,6 +66,27 @@ export type {
 } from './transcript/signed-note.ts';
 export { formatCheckpoint, parseCheckpoint, signCheckpoint } from './transcript/checkpoint.ts';
 export type { Checkpoint } from './transcript/checkpoint.ts';
+export { Ledger } from './transcript/ledger.ts';
+export type { CheckpointPolicy, LedgerOptions } from './transcript/ledger.ts';
+export { ENTRY_TYPES } from './transcript/entry-types.ts';
+export type {
+  EntryType,
+  EnvironmentBody,
+  SessionStartedBody,
+  SessionEndedBody,
+  DecisionMadeBody,
+  TokenIssuedBody,
+  ActionDeniedBody,
+  ApprovalRecordedBody,
+  EffectExecutedBody,
+  EffectReconciledBody,
+  EffectRolledBackBody,
+} from './transcript/entry-types.ts';
+export { redact, verifyReveal, commitment, isCommitMarker, MemoryVault, FileVault } from './transcript/redaction.ts';
+export type { CommitMarker, Vault, VaultItem, RedactOptions } from './transcript/redaction.ts';
+export { verifyTranscript, verifyCheckpointNotes, EntryChecker, TranscriptCheckError } from './transcript/verify-transcript.ts';
+export type { TranscriptCheck, TranscriptFailure, TranscriptReport, VerifyTranscriptOptions } from './transcript/verify-transcript.ts';
+export { isUtcTime } from './transcript/time.ts';
 
 // firewall
 export type {

@@ -40,3 +40,48 @@ export { FileLedgerStore, ENTRIES_FILE, CHECKPOINTS_DIR } from '../stores/file-l
 export type { FileLedgerStoreOptions } from '../stores/file-ledger-store.ts';
 export { FileNonceStore } from '../stores/file-nonce-store.ts';
 export type * from '../stores/types.ts';
+export { Ledger } from './ledger.ts';
+export type { CheckpointPolicy, LedgerOptions } from './ledger.ts';
+export { ENTRY_TYPES } from './entry-types.ts';
+export type {
+  EntryType,
+  EnvironmentBody,
+  SessionStartedBody,
+  SessionEndedBody,
+  DecisionMadeBody,
+  TokenIssuedBody,
+  ActionDeniedBody,
+  ApprovalRecordedBody,
+  EffectExecutedBody,
+  EffectReconciledBody,
+  EffectRolledBackBody,
+} from './entry-types.ts';
+export {
+  redact,
+  verifyReveal,
+  commitment,
+  isCommitMarker,
+  MemoryVault,
+  FileVault,
+} from './redaction.ts';
+export type { CommitMarker, Vault, VaultItem, RedactOptions } from './redaction.ts';
+export {
+  verifyTranscript,
+  verifyCheckpointNotes,
+  EntryChecker,
+  TranscriptCheckError,
+} from './verify-transcript.ts';
+export type {
+  TranscriptCheck,
+  TranscriptFailure,
+  TranscriptReport,
+  VerifyTranscriptOptions,
+} from './verify-transcript.ts';
+export { isUtcTime } from './time.ts';
+export {
+  sampleKeys,
+  sampleTrustRootDocument,
+  trustEntry,
+  writeSampleTranscript,
+} from './sample-transcript.ts';
+export type { SampleKeys, SampleTranscriptOptions } from './sample-transcript.ts';

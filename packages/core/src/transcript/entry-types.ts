@@ -1,0 +1,161 @@
+/**
+ * The entry types of a Writ transcript and the body each carries. The firewall writes
+ * exactly these shapes; `verifyTranscript` checks them (signatures and linkage). Every
+ * body is JSON; digests are `sha256:<hex>`; times are RFC 3339 UTC. Bodies may carry
+ * additional fields (the verifier ignores fields it does not check), and any field may be
+ * a redaction marker `{ "$commit": "sha256:..." }` except those listed as checked below.
+ *
+ * Linkage the verifier enforces (all within one transcript):
+ * 1. every `token-issued` follows a `decision-made` with the same `decisionId` whose
+ *    `verdict` is `execute`, and the token's signed `intent` equals that decision's
+ *    `intentDigest`;
+ * 2. every `effect-executed` with a `tokenId` follows the `token-issued` of that token, and
+ *    the token's signed `intent` equals the execution's `intentDigest` (the digest of the
+ *    canonical intent built from the arguments actually executed);
+ * 3. a token is executed at most `constraints.maxUses` times (default once).
+ *
+ * @packageDocumentation
+ */
+import type { Envelope } from '../dsse/envelope.ts';
+import type { JsonObject, Sha256Digest } from '../stores/types.ts';
+
+/** All entry type names, in the noun-verb style of event names. */
+export const ENTRY_TYPES = [
+  'session-started',
+  'session-ended',
+  'decision-made',
+  'token-issued',
+  'action-denied',
+  'approval-recorded',
+  'effect-executed',
+  'effect-reconciled',
+  'effect-rolled-back',
+] as const;
+
+/** A known entry type. Other types are allowed (and only chain-checked). */
+export type EntryType = (typeof ENTRY_TYPES)[number];
+
+/**
+ * The environment of a session (TraceScript "seal the toolchain"): what a replay must
+ * reproduce. Its digest is bound into every token as `env`.
+ */
+export interface EnvironmentBody {
+  /** Model id and revision (or endpoint) the agent used. */
+  readonly model: { readonly id: string; readonly revision?: string };
+  /** Every tool the agent could call: name, version and digest of its canonical definition. */
+  readonly tools: readonly {
+    readonly name: string;
+    readonly version: string;
+    readonly definitionDigest: Sha256Digest;
+  }[];
+  /** Digest of the canonical firewall configuration. */
+  readonly configDigest: Sha256Digest;
+  /** Digest of the policy bundle in force. */
+  readonly policyDigest: Sha256Digest;
+}
+
+/** `session-started`: the first entry of each session; carries the environment digest entry. */
+export interface SessionStartedBody {
+  readonly sessionId: string;
+  readonly principal: JsonObject;
+  readonly agent: JsonObject;
+  readonly environment: EnvironmentBody;
+  /** `sha256:` of the canonical `environment` (checked by the verifier). */
+  readonly environmentDigest: Sha256Digest;
+}
+
+/** `session-ended`: written by `end()`, followed by a checkpoint covering it. */
+export interface SessionEndedBody {
+  readonly sessionId: string;
+}
+
+/** `decision-made`: the policy decision for one call, after the mode was applied. */
+export interface DecisionMadeBody {
+  readonly sessionId: string;
+  readonly callId: string;
+  /** Unique id; tokens and denials name it. */
+  readonly decisionId: string;
+  readonly tool: string;
+  /** Digest of the canonical intent judged. */
+  readonly intentDigest: Sha256Digest;
+  readonly policyDigest: Sha256Digest;
+  /** `allow | deny | require-approval | allow-with-constraints` — what the policy said. */
+  readonly decision: string;
+  /** `shadow | advisory | enforce`. */
+  readonly mode: string;
+  /** What the firewall did: `execute` (a release may follow), `block`, `approval-required`. */
+  readonly verdict: 'execute' | 'block' | 'approval-required';
+  readonly reasons: readonly { readonly code: string; readonly text: string }[];
+}
+
+/** `token-issued`: the signed action token released for a decision. */
+export interface TokenIssuedBody {
+  readonly sessionId: string;
+  readonly callId: string;
+  readonly decisionId: string;
+  /** The token's `id` (its nonce); must equal the signed payload's `id`. */
+  readonly tokenId: string;
+  /** The DSSE action-token envelope, verified against the trust root (`authority` at `iat`). */
+  readonly token: Envelope;
+}
+
+/** `action-denied`: the signed denial artifact of a blocked call. */
+export interface ActionDeniedBody {
+  readonly sessionId: string;
+  readonly callId: string;
+  readonly decisionId: string;
+  readonly denialId: string;
+  /**
+   * DSSE envelope of type `application/vnd.writ.denial+json`, signed by an `authority` key
+   * valid at the payload's signing time (`iat` seconds or `issuedAt` RFC 3339).
+   */
+  readonly denial: Envelope;
+}
+
+/** `approval-recorded`: a verified approval statement, as submitted. */
+export interface ApprovalRecordedBody {
+  readonly sessionId: string;
+  readonly requestId: string;
+  readonly intentDigest: Sha256Digest;
+  /**
+   * DSSE envelope of type `application/vnd.writ.approval+json`, signed by an `approver`
+   * key valid at the payload's signing time (`iat` or `issuedAt`).
+   */
+  readonly statement: Envelope;
+}
+
+/** `effect-executed`: the gateway ran the call; its signed outcome receipt. */
+export interface EffectExecutedBody {
+  readonly sessionId: string;
+  readonly callId: string;
+  /** The token the gateway checked, or `null` for a token-free observation (A0/A1). */
+  readonly tokenId: string | null;
+  /** Digest of the canonical intent built from the arguments actually executed. */
+  readonly intentDigest: Sha256Digest;
+  readonly argsDigest: Sha256Digest;
+  readonly status: 'succeeded' | 'failed';
+  /**
+   * DSSE envelope of type `application/vnd.writ.receipt+json`, signed by a `gateway` key
+   * valid at the payload's signing time (`iat` or `issuedAt`); its payload must repeat
+   * `tokenId` and `intentDigest` with the same values as this body.
+   */
+  readonly receipt: Envelope;
+}
+
+/** `effect-reconciled`: the observer compared expected and observed state. */
+export interface EffectReconciledBody {
+  readonly sessionId: string;
+  readonly callId: string;
+  readonly tokenId: string | null;
+  readonly status: 'reconciled' | 'partial' | 'drift' | 'repair-required';
+  readonly expectedDigest?: Sha256Digest;
+  readonly observedDigest?: Sha256Digest;
+  readonly note?: string;
+}
+
+/** `effect-rolled-back`: a compensation ran for the effect of a token. */
+export interface EffectRolledBackBody {
+  readonly tokenId: string;
+  readonly status: 'compensated' | 'partial' | 'not-compensable' | 'failed';
+  readonly residue: readonly string[];
+}

@@ -1,0 +1,291 @@
+/**
+ * The transcript writer: a {@link LedgerStore} decorator that keeps the Merkle tree head
+ * and writes signed checkpoints on a policy — every N entries, every T milliseconds, on
+ * demand, and always at the end of a session and on close. Roots are always computed
+ * from the store's own entries (including those other processes appended), and the
+ * store refuses a second checkpoint for a size, so a ledger never signs two
+ * inconsistent checkpoints.
+ */
+import type { Signer } from '../crypto/signer.ts';
+import { digest } from '../crypto/digest.ts';
+import { WritError } from '../errors.ts';
+import type {
+  CheckpointRecord,
+  EntryDraft,
+  JsonObject,
+  LedgerHead,
+  LedgerStore,
+  ReadRange,
+  StoredEntry,
+} from '../stores/types.ts';
+import { parseCheckpoint } from './checkpoint.ts';
+import { signCheckpoint } from './checkpoint.ts';
+import { digestToHash, hashToDigest, parseEntry } from './entry.ts';
+import type { EnvironmentBody } from './entry-types.ts';
+import { MerkleFrontier } from './merkle-frontier.ts';
+import { equalHashes } from './merkle.ts';
+import { parseNote } from './signed-note.ts';
+
+/** When checkpoints are written (besides on demand, at session end and on close). */
+export interface CheckpointPolicy {
+  /** After this many entries since the last checkpoint. */
+  readonly everyEntries?: number;
+  /** This many milliseconds after the first entry not covered by a checkpoint. */
+  readonly everyMs?: number;
+}
+
+/** Options of {@link Ledger.open}. */
+export interface LedgerOptions {
+  readonly store: LedgerStore;
+  /** The log origin (checkpoint first line and note key name), e.g. `writ.example/ledger/prod`. */
+  readonly origin: string;
+  /** A key with the `ledger` role in the trust root. */
+  readonly signer: Signer;
+  readonly policy?: CheckpointPolicy;
+  /** Clock for checkpoint times (tests freeze it). Default `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+/** A checkpointing transcript ledger over any {@link LedgerStore}. */
+export class Ledger implements LedgerStore {
+  readonly #store: LedgerStore;
+  readonly #origin: string;
+  readonly #signer: Signer;
+  readonly #policy: CheckpointPolicy;
+  readonly #now: () => Date;
+  readonly #frontier = new MerkleFrontier();
+  #lastTime = '';
+  #checkpointed = 0;
+  #chain: Promise<unknown> = Promise.resolve();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #failure: unknown;
+  #closed = false;
+
+  private constructor(options: LedgerOptions) {
+    this.#store = options.store;
+    this.#origin = options.origin;
+    this.#signer = options.signer;
+    this.#policy = options.policy ?? {};
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Open a ledger over `store`: rebuild the tree head from the stored entries and check the
+   * latest stored checkpoint against it.
+   * @throws `ERR_INVALID_ARGUMENT`, `ERR_STORE_CORRUPT` (stored checkpoint disagrees with the entries), store errors.
+   */
+  static async open(options: LedgerOptions): Promise<Ledger> {
+    if (typeof options !== 'object' || options === null) {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', {
+        details: { parameter: 'options' },
+      });
+    }
+    if (typeof options.origin !== 'string' || !/^[^\s+]{1,256}$/u.test(options.origin)) {
+      throw new WritError(
+        'ERR_INVALID_ARGUMENT',
+        'options.origin must be a key name without spaces or "+"',
+        { details: { parameter: 'options.origin' } },
+      );
+    }
+    if (
+      typeof options.signer?.sign !== 'function' ||
+      !(options.signer.publicKey instanceof Uint8Array)
+    ) {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'options.signer must be a Signer', {
+        details: { parameter: 'options.signer' },
+      });
+    }
+    for (const field of ['everyEntries', 'everyMs'] as const) {
+      const value = options.policy?.[field];
+      if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+        throw new WritError(
+          'ERR_INVALID_ARGUMENT',
+          `options.policy.${field} must be a positive integer`,
+          { details: { parameter: `options.policy.${field}` } },
+        );
+      }
+    }
+    const ledger = new Ledger(options);
+    const latest = await options.store.latestCheckpoint();
+    const head = await options.store.head();
+    await ledger.#catchUp(head.size, latest);
+    return ledger;
+  }
+
+  /** Entries covered by the latest checkpoint this ledger knows. */
+  get checkpointedSize(): number {
+    return this.#checkpointed;
+  }
+
+  /**
+   * Append entries, then write a checkpoint when the policy says so.
+   * @throws the store's errors; a failed background checkpoint surfaces here.
+   */
+  async append(drafts: readonly EntryDraft[]): Promise<StoredEntry[]> {
+    this.#check();
+    const stored = await this.#store.append(drafts);
+    const everyEntries = this.#policy.everyEntries;
+    const lastSeq = stored.at(-1)?.seq ?? 0;
+    if (everyEntries !== undefined && lastSeq + 1 - this.#checkpointed >= everyEntries)
+      await this.checkpoint();
+    else if (this.#policy.everyMs !== undefined && this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.checkpoint().catch((error: unknown) => {
+          this.#failure = error;
+        });
+      }, this.#policy.everyMs);
+      this.#timer.unref?.();
+    }
+    return stored;
+  }
+
+  /**
+   * Sign and store a checkpoint of the current head (no-op when nothing new).
+   * @returns the latest checkpoint afterwards, or `undefined` for an empty ledger.
+   */
+  checkpoint(): Promise<CheckpointRecord | undefined> {
+    const run = this.#chain.then(() => this.#checkpointNow());
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Write the `session-started` entry with the environment and its digest.
+   * @throws `ERR_INVALID_ARGUMENT`, `ERR_CANONICAL_UNSUPPORTED`, store errors.
+   */
+  async startSession(options: {
+    sessionId: string;
+    time: string;
+    principal: JsonObject;
+    agent: JsonObject;
+    environment: EnvironmentBody;
+  }): Promise<StoredEntry> {
+    if (
+      typeof options !== 'object' ||
+      options === null ||
+      typeof options.sessionId !== 'string' ||
+      options.sessionId.length === 0
+    ) {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'options.sessionId must be a non-empty string', {
+        details: { parameter: 'options.sessionId' },
+      });
+    }
+    const environment = options.environment as unknown as JsonObject;
+    const body = {
+      sessionId: options.sessionId,
+      principal: options.principal,
+      agent: options.agent,
+      environment,
+      environmentDigest: digest(environment),
+    };
+    const [entry] = await this.append([{ type: 'session-started', time: options.time, body }]);
+    return entry!;
+  }
+
+  /** Write `session-ended` and a checkpoint covering it. */
+  async endSession(options: { sessionId: string; time: string }): Promise<CheckpointRecord> {
+    await this.append([
+      { type: 'session-ended', time: options.time, body: { sessionId: options.sessionId } },
+    ]);
+    const checkpoint = await this.checkpoint();
+    return checkpoint!;
+  }
+
+  /** @inheritdoc */
+  read(range?: ReadRange): AsyncIterable<StoredEntry> {
+    return this.#store.read(range);
+  }
+
+  /** @inheritdoc */
+  head(): Promise<LedgerHead> {
+    return this.#store.head();
+  }
+
+  /** Stores a checkpoint record as given (e.g. a witness cosigned note); prefer {@link Ledger.checkpoint}. */
+  putCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
+    return this.#store.putCheckpoint(checkpoint);
+  }
+
+  /** @inheritdoc */
+  checkpoints(): AsyncIterable<CheckpointRecord> {
+    return this.#store.checkpoints();
+  }
+
+  /** @inheritdoc */
+  latestCheckpoint(): Promise<CheckpointRecord | undefined> {
+    return this.#store.latestCheckpoint();
+  }
+
+  /** Checkpoint what is uncovered, then close the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    try {
+      if (this.#failure === undefined) await this.checkpoint();
+    } finally {
+      this.#closed = true;
+      await this.#store.close();
+    }
+  }
+
+  #check(): void {
+    if (this.#closed) throw new WritError('ERR_STORE_CLOSED', 'ledger is closed');
+    if (this.#failure !== undefined)
+      throw WritError.isInstance(this.#failure)
+        ? this.#failure
+        : new WritError('ERR_STORE_IO', 'checkpoint failed', { cause: this.#failure });
+  }
+
+  async #checkpointNow(): Promise<CheckpointRecord | undefined> {
+    const head = await this.#store.head();
+    await this.#catchUp(head.size, undefined);
+    if (head.size === 0) return undefined;
+    if (head.size === this.#checkpointed) return this.#store.latestCheckpoint();
+    const root = this.#frontier.root();
+    // The signing time never precedes the entries it covers (the verifier checks this).
+    const now = this.#now().toISOString();
+    const time = now < this.#lastTime ? this.#lastTime : now;
+    const note = signCheckpoint({
+      origin: this.#origin,
+      size: head.size,
+      root,
+      time,
+      signer: this.#signer,
+    });
+    const record: CheckpointRecord = { size: head.size, root: hashToDigest(root), note };
+    await this.#store.putCheckpoint(record);
+    this.#checkpointed = head.size;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    return record;
+  }
+
+  // Feed the frontier every stored entry it has not seen, up to `size`; check `latest`
+  // against the prefix root when the stream passes its size.
+  async #catchUp(size: number, latest: CheckpointRecord | undefined): Promise<void> {
+    if (latest !== undefined && latest.size <= this.#frontier.size)
+      throw new WritError('ERR_INTERNAL', 'checkpoint check out of order');
+    const check = (): void => {
+      if (latest === undefined || this.#frontier.size !== latest.size) return;
+      const noteRoot = parseCheckpoint(parseNote(latest.note).text).root;
+      const root = this.#frontier.root();
+      if (!equalHashes(root, digestToHash(latest.root)) || !equalHashes(root, noteRoot)) {
+        throw new WritError(
+          'ERR_STORE_CORRUPT',
+          'stored checkpoint does not match the stored entries',
+          { details: { size: latest.size } },
+        );
+      }
+      this.#checkpointed = latest.size;
+    };
+    if (this.#frontier.size >= size) return;
+    for await (const entry of this.#store.read({ from: this.#frontier.size, to: size })) {
+      this.#frontier.push(digestToHash(entry.hash));
+      check();
+      if (entry.seq === size - 1) this.#lastTime = parseEntry(entry.line).time;
+    }
+  }
+}

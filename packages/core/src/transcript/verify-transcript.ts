@@ -1,0 +1,518 @@
+/**
+ * The offline transcript verifier. It streams entries once, in order, with memory that
+ * does not grow with the number of entries (only with the number of checkpoints and of
+ * decisions and tokens it must link), and checks:
+ *
+ * - entry format: JSON, the five entry fields, canonical (RFC 8785) bytes;
+ * - sequence: `seq` is 0, 1, 2, ... (catches deletion, insertion, reorder, duplication);
+ * - chain: each `prev` is the previous entry's leaf hash;
+ * - checkpoints: C2SP signed notes by a `ledger` key of the trust root, valid at the
+ *   checkpoint's `writ-time` (which may not precede the entries it covers), one origin,
+ *   increasing sizes, and every root equal to the recomputed RFC 6962 root of that
+ *   prefix (which also proves consecutive checkpoints consistent); no checkpoint beyond
+ *   the last entry (truncation), no entries after the last checkpoint (unless allowed);
+ * - signatures inside entries (tokens, denials, approvals, receipts) against the trust
+ *   root at their signing time;
+ * - linkage (see `entry-types.ts`).
+ *
+ * The first failure stops verification and is reported with its check, code and entry.
+ */
+import { digest } from '../crypto/digest.ts';
+import { fromBase64Any, fromUtf8 } from '../crypto/encoding.ts';
+import { verifyEnvelope, writPayloadType } from '../dsse/envelope.ts';
+import { WritError } from '../errors.ts';
+import type { WritErrorCode } from '../errors.ts';
+import { verifyTokenSignature } from '../token/verify-token.ts';
+import type { KeyRole, TrustRoot } from '../trust/trust-root.ts';
+import { parseCheckpoint } from './checkpoint.ts';
+import { GENESIS_HASH, hashToDigest, parseEntry } from './entry.ts';
+import type { LedgerEntry } from './entry.ts';
+import { MerkleFrontier } from './merkle-frontier.ts';
+import { equalHashes, leafHash } from './merkle.ts';
+import { isCommitMarker } from './redaction.ts';
+import { noteKeyHash, openNote } from './signed-note.ts';
+import type { NoteVerifierKey } from './signed-note.ts';
+
+/** The checks the verifier runs, as named in its reports. */
+export type TranscriptCheck =
+  | 'entry-format'
+  | 'sequence'
+  | 'chain'
+  | 'checkpoint-format'
+  | 'checkpoint-signature'
+  | 'checkpoint-key'
+  | 'checkpoint-consistency'
+  | 'checkpoint-root'
+  | 'checkpoint-beyond-end'
+  | 'unsigned-tail'
+  | 'environment-digest'
+  | 'signature'
+  | 'linkage'
+  | 'inclusion-proof';
+
+/** Why verification failed. */
+export interface TranscriptFailure {
+  readonly check: TranscriptCheck;
+  readonly code: WritErrorCode;
+  /** Fixed, generic text. */
+  readonly message: string;
+  /** The first bad entry, when the failure is about an entry (or the first missing one). */
+  readonly seq?: number;
+  readonly entryType?: string;
+  /** The checkpoint size, when the failure is about a checkpoint. */
+  readonly checkpointSize?: number;
+  /** The underlying code (e.g. `ERR_KEY_COMPROMISED`) when it adds precision. */
+  readonly cause?: string;
+}
+
+/** A verification report. */
+export interface TranscriptReport {
+  readonly valid: boolean;
+  /** Entries read. */
+  readonly entries: number;
+  /** Checkpoints verified. */
+  readonly checkpoints: number;
+  /** Entries covered by the last verified checkpoint. */
+  readonly signedSize: number;
+  readonly origin: string | undefined;
+  /** Root of all entries read, `sha256:<hex>`. */
+  readonly root: string;
+  readonly failure?: TranscriptFailure;
+}
+
+/** Options of {@link verifyTranscript}. */
+export interface VerifyTranscriptOptions {
+  /** Entry lines in order (exact bytes, no newline). */
+  readonly entries: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+  /** Signed checkpoint notes (any order). */
+  readonly checkpoints: readonly string[];
+  readonly trustRoot: TrustRoot;
+  /** Expected origin; default: the origin of the checkpoints (which must agree). */
+  readonly origin?: string;
+  /** Accept entries after the last checkpoint (a live transcript). Default false. */
+  readonly allowUnsignedTail?: boolean;
+  /** Called every `progressEvery` entries with the count so far (progress bars). */
+  readonly onProgress?: (entries: number) => void;
+  readonly progressEvery?: number;
+}
+
+/** A failure raised inside a check; caught by the verifier and turned into a report. */
+export class TranscriptCheckError extends WritError {
+  readonly failure: TranscriptFailure;
+  constructor(failure: TranscriptFailure) {
+    super(failure.code, failure.message, { details: { ...failure } });
+    this.failure = failure;
+  }
+}
+
+function fail(failure: TranscriptFailure): never {
+  throw new TranscriptCheckError(failure);
+}
+
+function causeOf(error: unknown): string | undefined {
+  return WritError.isInstance(error) ? error.code : undefined;
+}
+
+interface VerifiedCheckpoint {
+  readonly size: number;
+  readonly root: Uint8Array;
+  readonly time: number;
+}
+
+/** Verify every checkpoint note up front; returns them in size order. */
+export function verifyCheckpointNotes(options: {
+  readonly notes: readonly string[];
+  readonly trustRoot: TrustRoot;
+  readonly origin?: string;
+}): { origin: string | undefined; checkpoints: VerifiedCheckpoint[] } {
+  let origin = options.origin;
+  const out: VerifiedCheckpoint[] = [];
+  for (const note of options.notes) {
+    let body;
+    try {
+      const split = typeof note === 'string' ? note.lastIndexOf('\n\n') : -1;
+      body = parseCheckpoint(split < 0 ? undefined : note.slice(0, split + 1));
+    } catch (error) {
+      fail({
+        check: 'checkpoint-format',
+        code: 'ERR_CHECKPOINT_MALFORMED',
+        message: 'checkpoint is malformed',
+        cause: causeOf(error),
+      });
+    }
+    const at = { checkpointSize: body.size };
+    origin ??= body.origin;
+    if (body.origin !== origin)
+      fail({
+        check: 'checkpoint-consistency',
+        code: 'ERR_TRANSCRIPT_CHECKPOINT_INCONSISTENT',
+        message: 'checkpoint is for another log',
+        ...at,
+      });
+    if (body.time === undefined)
+      fail({
+        check: 'checkpoint-format',
+        code: 'ERR_CHECKPOINT_MALFORMED',
+        message: 'checkpoint has no signing time',
+        ...at,
+      });
+    const keys: (NoteVerifierKey & { keyId: string })[] = options.trustRoot
+      .keys('ledger')
+      .map((key) => ({
+        name: body.origin,
+        keyHash: noteKeyHash(body.origin, key.publicKeyBytes),
+        publicKey: key.publicKeyBytes,
+        keyId: key.keyId,
+      }));
+    let signers;
+    try {
+      signers = openNote(note, keys).verified;
+    } catch (error) {
+      fail({
+        check: 'checkpoint-signature',
+        code: 'ERR_TRANSCRIPT_CHECKPOINT_SIGNATURE',
+        message: 'checkpoint signature is invalid',
+        cause: causeOf(error),
+        ...at,
+      });
+    }
+    let keyError: unknown;
+    const valid = signers.some((signature) => {
+      try {
+        options.trustRoot.checkKey({
+          keyId: (signature.key as unknown as { keyId: string }).keyId,
+          role: 'ledger',
+          at: body.time!,
+        });
+        return true;
+      } catch (error) {
+        keyError ??= error;
+        return false;
+      }
+    });
+    if (!valid)
+      fail({
+        check: 'checkpoint-key',
+        code: 'ERR_TRANSCRIPT_CHECKPOINT_KEY',
+        message: 'checkpoint key was not valid at signing time',
+        cause: causeOf(keyError),
+        ...at,
+      });
+    out.push({ size: body.size, root: body.root, time: Date.parse(body.time) });
+  }
+  out.sort((a, b) => a.size - b.size);
+  for (let i = 1; i < out.length; i++) {
+    const previous = out[i - 1]!;
+    const current = out[i]!;
+    if (previous.size === current.size && !equalHashes(previous.root, current.root)) {
+      fail({
+        check: 'checkpoint-consistency',
+        code: 'ERR_TRANSCRIPT_CHECKPOINT_INCONSISTENT',
+        message: 'two checkpoints disagree on one tree size',
+        checkpointSize: current.size,
+      });
+    }
+  }
+  return {
+    origin,
+    checkpoints: out.filter((checkpoint, i) => i === 0 || checkpoint.size !== out[i - 1]!.size),
+  };
+}
+
+interface TokenState {
+  readonly intent: string | undefined;
+  readonly maxUses: number;
+  uses: number;
+}
+
+/** Entry-level checks shared by the directory and bundle verifiers. */
+export class EntryChecker {
+  readonly #trustRoot: TrustRoot;
+  readonly #decisions = new Map<string, string>();
+  readonly #tokens = new Map<string, TokenState>();
+  /** False in bundle mode: references to entries outside the slice are not failures. */
+  readonly #complete: boolean;
+
+  constructor(options: { readonly trustRoot: TrustRoot; readonly complete: boolean }) {
+    this.#trustRoot = options.trustRoot;
+    this.#complete = options.complete;
+  }
+
+  /** Run type-specific checks on one parsed entry. @throws TranscriptCheckError */
+  check(entry: LedgerEntry): void {
+    const at = { seq: entry.seq, entryType: entry.type };
+    const body = entry.body as Record<string, unknown>;
+    const linkage = (message: string): never =>
+      fail({ check: 'linkage', code: 'ERR_TRANSCRIPT_LINKAGE', message, ...at });
+    switch (entry.type) {
+      case 'session-started': {
+        if (isCommitMarker(body.environment)) return;
+        let ok = false;
+        try {
+          ok = digest(body.environment) === body.environmentDigest;
+        } catch {
+          ok = false;
+        }
+        if (!ok)
+          fail({
+            check: 'environment-digest',
+            code: 'ERR_TRANSCRIPT_MALFORMED',
+            message: 'environment digest does not match the environment',
+            ...at,
+          });
+        return;
+      }
+      case 'decision-made':
+        if (typeof body.decisionId !== 'string') linkage('decision has no id');
+        if (body.verdict === 'execute')
+          this.#decisions.set(body.decisionId as string, String(body.intentDigest));
+        return;
+      case 'token-issued': {
+        let payload;
+        try {
+          ({ payload } = verifyTokenSignature(body.token, { trustRoot: this.#trustRoot }));
+        } catch (error) {
+          fail({
+            check: 'signature',
+            code: 'ERR_TRANSCRIPT_SIGNATURE',
+            message: 'token signature is invalid',
+            cause: causeOf(error),
+            ...at,
+          });
+        }
+        if (payload.id !== body.tokenId) linkage('token id does not match the signed token');
+        const decisionIntent = this.#decisions.get(String(body.decisionId));
+        if (decisionIntent === undefined) {
+          if (this.#complete) linkage('token was not preceded by a decision that allowed it');
+        } else if (payload.intent !== decisionIntent)
+          linkage('token intent differs from the decision');
+        if (this.#tokens.has(payload.id)) linkage('token issued twice');
+        this.#tokens.set(payload.id, {
+          intent: payload.intent,
+          maxUses: payload.constraints.maxUses ?? 1,
+          uses: 0,
+        });
+        return;
+      }
+      case 'action-denied':
+        this.#envelope({ envelope: body.denial, kind: 'denial', role: 'authority', at });
+        return;
+      case 'approval-recorded':
+        this.#envelope({ envelope: body.statement, kind: 'approval', role: 'approver', at });
+        return;
+      case 'effect-executed': {
+        const receipt = this.#envelope({
+          envelope: body.receipt,
+          kind: 'receipt',
+          role: 'gateway',
+          at,
+        });
+        if (
+          (receipt.tokenId ?? null) !== body.tokenId ||
+          receipt.intentDigest !== body.intentDigest
+        ) {
+          linkage('receipt does not match the execution entry');
+        }
+        if (body.tokenId === null) return;
+        const token = typeof body.tokenId === 'string' ? this.#tokens.get(body.tokenId) : undefined;
+        if (token === undefined) {
+          if (this.#complete) linkage('execution has no issued token');
+          return;
+        }
+        if (token.intent !== body.intentDigest)
+          linkage('executed intent differs from the token intent');
+        token.uses += 1;
+        if (token.uses > token.maxUses) linkage('token used more often than allowed');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  // Verify a DSSE artifact signed by `role` at the payload's own signing time.
+  #envelope(options: {
+    envelope: unknown;
+    kind: string;
+    role: KeyRole;
+    at: { seq: number; entryType: string };
+  }): Record<string, unknown> {
+    const { envelope, kind, role, at } = options;
+    try {
+      const payloadText = fromUtf8(
+        fromBase64Any((envelope as { payload?: unknown }).payload as string),
+      );
+      const payload = JSON.parse(payloadText) as Record<string, unknown>;
+      const time =
+        typeof payload.iat === 'number'
+          ? new Date(payload.iat * 1000)
+          : typeof payload.issuedAt === 'string'
+            ? payload.issuedAt
+            : undefined;
+      if (time === undefined)
+        throw new WritError('ERR_ENVELOPE_MALFORMED', 'payload has no signing time');
+      verifyEnvelope(envelope, {
+        payloadType: writPayloadType(kind),
+        keys: this.#trustRoot.resolver({ role, at: time }),
+      });
+      return payload;
+    } catch (error) {
+      return fail({
+        check: 'signature',
+        code: 'ERR_TRANSCRIPT_SIGNATURE',
+        message: `${kind} signature is invalid`,
+        cause: causeOf(error),
+        ...at,
+      });
+    }
+  }
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Verify a transcript: entries streamed in order plus its checkpoint notes.
+ * @returns a report; `valid` is false with `failure` set on the first failed check.
+ * @throws `ERR_INVALID_ARGUMENT` for bad options only.
+ * @example
+ * ```ts
+ * const report = await verifyTranscript({ entries: lines, checkpoints: notes, trustRoot });
+ * if (!report.valid) console.error(report.failure);
+ * ```
+ */
+export async function verifyTranscript(
+  options: VerifyTranscriptOptions,
+): Promise<TranscriptReport> {
+  if (
+    typeof options !== 'object' ||
+    options === null ||
+    typeof options.trustRoot?.checkKey !== 'function'
+  ) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'options.trustRoot must be a TrustRoot', {
+      details: { parameter: 'options.trustRoot' },
+    });
+  }
+  if (!Array.isArray(options.checkpoints)) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'options.checkpoints must be an array of notes', {
+      details: { parameter: 'options.checkpoints' },
+    });
+  }
+  const frontier = new MerkleFrontier();
+  let origin = options.origin;
+  let verified = 0;
+  let signedSize = 0;
+  const report = (failure?: TranscriptFailure): TranscriptReport => ({
+    valid: failure === undefined,
+    entries: frontier.size,
+    checkpoints: verified,
+    signedSize,
+    origin,
+    root: hashToDigest(frontier.root()),
+    ...(failure && { failure }),
+  });
+  try {
+    const notes = verifyCheckpointNotes({
+      notes: options.checkpoints,
+      trustRoot: options.trustRoot,
+      ...(origin !== undefined && { origin }),
+    });
+    origin = notes.origin;
+    const pending = notes.checkpoints;
+    const checker = new EntryChecker({ trustRoot: options.trustRoot, complete: true });
+    const every = options.progressEvery ?? 10_000;
+    let prev: string = GENESIS_HASH;
+    let lastTime = 0;
+    for await (const raw of options.entries) {
+      const seq = frontier.size;
+      let line: string;
+      try {
+        line = typeof raw === 'string' ? raw : decoder.decode(raw);
+      } catch {
+        fail({
+          check: 'entry-format',
+          code: 'ERR_TRANSCRIPT_MALFORMED',
+          message: 'entry is not UTF-8',
+          seq,
+        });
+      }
+      let entry: LedgerEntry;
+      try {
+        entry = parseEntry(line);
+      } catch (error) {
+        fail({
+          check: 'entry-format',
+          code: 'ERR_TRANSCRIPT_MALFORMED',
+          message: 'entry is malformed',
+          seq,
+          cause: causeOf(error),
+        });
+      }
+      const at = { seq, entryType: entry.type };
+      if (entry.seq !== seq)
+        fail({
+          check: 'sequence',
+          code: 'ERR_TRANSCRIPT_SEQUENCE',
+          message: 'entry is out of sequence',
+          ...at,
+        });
+      if (entry.prev !== prev)
+        fail({
+          check: 'chain',
+          code: 'ERR_TRANSCRIPT_CHAIN',
+          message: 'entry does not link to the previous entry',
+          ...at,
+        });
+      const hash = typeof raw === 'string' ? leafHash(raw) : leafHash(raw);
+      prev = hashToDigest(hash);
+      frontier.push(hash);
+      lastTime = Math.max(lastTime, Date.parse(entry.time));
+      checker.check(entry);
+      while (pending.length > 0 && pending[0]!.size === frontier.size) {
+        const checkpoint = pending.shift()!;
+        if (!equalHashes(frontier.root(), checkpoint.root)) {
+          fail({
+            check: 'checkpoint-root',
+            code: 'ERR_TRANSCRIPT_ROOT_MISMATCH',
+            message: 'checkpoint root does not match the entries',
+            checkpointSize: checkpoint.size,
+            seq,
+          });
+        }
+        if (checkpoint.time < lastTime) {
+          fail({
+            check: 'checkpoint-key',
+            code: 'ERR_TRANSCRIPT_CHECKPOINT_KEY',
+            message: 'checkpoint signed before the entries it covers',
+            checkpointSize: checkpoint.size,
+            seq,
+          });
+        }
+        verified += 1;
+        signedSize = checkpoint.size;
+      }
+      if (options.onProgress && frontier.size % every === 0) options.onProgress(frontier.size);
+    }
+    if (pending.length > 0) {
+      fail({
+        check: 'checkpoint-beyond-end',
+        code: 'ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END',
+        message: 'a checkpoint covers entries that are missing',
+        seq: frontier.size,
+        checkpointSize: pending[0]!.size,
+      });
+    }
+    if (frontier.size > signedSize && options.allowUnsignedTail !== true) {
+      fail({
+        check: 'unsigned-tail',
+        code: 'ERR_TRANSCRIPT_UNSIGNED_TAIL',
+        message: 'entries after the last checkpoint are not signed',
+        seq: signedSize,
+      });
+    }
+    options.onProgress?.(frontier.size);
+    return report();
+  } catch (error) {
+    if (error instanceof TranscriptCheckError) return report(error.failure);
+    throw error;
+  }
+}
