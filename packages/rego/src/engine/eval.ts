@@ -208,6 +208,7 @@ function deref(v: Value, path: readonly CTerm[], i: number, f: Frame, ctx: Ctx, 
         const slot = p.slot;
         const next = i + 1;
         return forEachChild(v, (ck, cv) => {
+          step(ctx);
           f[slot] = ck;
           const r = deref(cv, path, next, f, ctx, k, dm);
           f[slot] = undefined;
@@ -296,6 +297,7 @@ export function unify(p: CTerm, v: Value, f: Frame, ctx: Ctx, k: K): boolean {
     case 'local': {
       const cur = f[p.slot];
       if (cur === undefined) {
+        step(ctx);
         f[p.slot] = v;
         const r = k();
         f[p.slot] = undefined;

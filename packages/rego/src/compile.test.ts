@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { compile, RegoError } from './index.ts';
+
+const mod = (source: string) => [{ file: 'p.rego', source }];
+
+describe('compile', () => {
+  it('evaluates complete, partial set, partial object rules and functions', () => {
+    const p = compile({
+      modules: mod(`package t
+default allow := false
+allow if input.user == "alice"
+tags contains t if some t in input.tags
+by_name[n] := x if { some x in input.items; n := x.name }
+double(x) := x * 2
+v := double(21)
+`),
+    });
+    const input = { user: 'alice', tags: ['a', 'b', 'a'], items: [{ name: 'k', n: 1 }] };
+    expect(p.evaluate('data.t', { input })).toEqual({
+      allow: true,
+      tags: ['a', 'b'],
+      by_name: { k: { name: 'k', n: 1 } },
+      v: 42,
+    });
+    expect(p.evaluate('data.t.allow', { input: { user: 'bob' } })).toBe(false);
+  });
+
+  it('uses decimal arithmetic and exact big integers', () => {
+    const p = compile({ modules: [] });
+    expect(p.query('x := 0.1 + 0.2; x == 0.3')).toEqual([{ x: 0.3 }]);
+    expect(p.query('x := 9007199254740993 + 1', { exactIntegers: true })).toEqual([{ x: 9007199254740994n }]);
+  });
+
+  it('supports with for input, data and functions', () => {
+    const p = compile({
+      modules: mod(`package t
+f(x) := x + 1
+p := f(1)
+q := data.limit
+r := count([1, 2, 3])
+`),
+      data: { limit: 5 },
+    });
+    expect(p.query('x := data.t.q with data.limit as 9')).toEqual([{ x: 9 }]);
+    expect(p.query('x := data.t.p with data.t.f as 100')).toEqual([{ x: 100 }]);
+    expect(p.query('x := data.t.r with count as 7')).toEqual([{ x: 7 }]);
+    expect(p.query('x := input.a with input as {"a": 1}')).toEqual([{ x: 1 }]);
+  });
+
+  it('raises conflict errors for complete rules with different values', () => {
+    const p = compile({ modules: mod('package t\np := x if some x in [1, 2]') });
+    expect(() => p.evaluate('data.t.p')).toThrow(/complete rules must not produce multiple outputs/);
+  });
+
+  it('reports parse errors with file:line:col', () => {
+    try {
+      compile({ modules: mod('package t\n\np := [1,\n') });
+      expect.unreachable();
+    } catch (err) {
+      expect(RegoError.isInstance(err)).toBe(true);
+      expect((err as RegoError).code).toBe('rego_parse_error');
+      expect((err as RegoError).location?.file).toBe('p.rego');
+    }
+  });
+
+  it('reports unsafe variables and undefined functions at compile time', () => {
+    expect(() => compile({ modules: mod('package t\np if x > 1') })).toThrow(/rego_unsafe_var_error/);
+    expect(() => compile({ modules: mod('package t\np if nope(1)') })).toThrow(/undefined function nope/);
+  });
+
+  it('keeps __proto__ input keys as plain data', () => {
+    const p = compile({ modules: mod('package t\np := input["__proto__"].admin\nq := input') });
+    const input: unknown = JSON.parse('{"__proto__": {"admin": true}}');
+    expect(p.evaluate('data.t.p', { input })).toBe(true);
+    const q = p.evaluate('data.t.q', { input }) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(q)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('enforces the step budget and the depth limit', () => {
+    const p = compile({
+      modules: mod('package t\np := count([x | some x in numbers.range(1, 100000)])'),
+      limits: { maxSteps: 1000 },
+    });
+    expect(() => p.evaluate('data.t.p')).toThrow(expect.objectContaining({ code: 'eval_step_limit_error' }));
+    const deep = compile({
+      modules: mod('package t\nf(x) := y if { x > 0; y := f(x - 1) }\nf(0) := 0\np := f(500)'),
+      limits: { maxDepth: 50 },
+    });
+    expect(() => deep.evaluate('data.t.p')).toThrow(expect.objectContaining({ code: 'eval_depth_limit_error' }));
+  });
+
+  it('validates its arguments', () => {
+    expect(() => compile(null as never)).toThrow(/options/);
+    expect(() => compile({ modules: [{ file: 1 }] as never })).toThrow(/modules\[0\]/);
+    const p = compile({ modules: [] });
+    expect(() => p.evaluate('data.x', { input: () => 1 })).toThrow(/options.input/);
+  });
+
+  it('lists rules for test runners', () => {
+    const p = compile({ modules: mod('package t\ntest_a if true\np := 1') });
+    expect(p.rules().map((r) => r.path)).toEqual(['data.t.test_a', 'data.t.p']);
+  });
+
+  it('routes print output', () => {
+    const lines: string[] = [];
+    const p = compile({ modules: mod('package t\np if { print("x is", input.x, {1}) }') });
+    p.evaluate('data.t.p', { input: { x: 1 }, print: (l) => lines.push(l) });
+    expect(lines).toEqual(['x is 1 {1}']);
+  });
+});
