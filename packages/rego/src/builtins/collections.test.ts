@@ -123,3 +123,25 @@ describe('encoding', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });
+
+describe('graph', () => {
+  const g = { a: ['b'], b: ['c', 'a'], c: [], d: ['a'] };
+  it('reachable follows edges from the initial nodes', () => {
+    expect(callValue('graph.reachable', [fromJSON(g), fromJSON(['b'])])).toEqual(new RSet(['a', 'b', 'c']));
+    expect(callValue('graph.reachable', [fromJSON(g), fromJSON(['zz'])])).toEqual(new RSet());
+    expect(callError('graph.reachable', g, 'a').code).toBe('eval_type_error');
+  });
+  it('reachable_paths stops at leaves and cycles', () => {
+    expect(callValue('graph.reachable_paths', [fromJSON(g), fromJSON(['a'])])).toEqual(
+      new RSet([['a', 'b', 'c'], ['a', 'b']]),
+    );
+  });
+});
+
+describe('json.patch edge cases', () => {
+  it('replaces the whole document and requires set keys to equal values', () => {
+    expect(call('json.patch', 'foo', [{ op: 'replace', path: '', value: 'bar' }])).toBe('bar');
+    expect(callValue('json.patch', [new RSet(['a']), fromJSON([{ op: 'add', path: ['b'], value: 'b' }])])).toEqual(new RSet(['a', 'b']));
+    expect(callValue('json.patch', [new RSet(['a']), fromJSON([{ op: 'add', path: ['b'], value: 'c' }])])).toBeUndefined();
+  });
+});

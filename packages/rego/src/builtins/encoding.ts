@@ -142,7 +142,14 @@ function marshalOptions(args: readonly Value[]): Value {
 
 function yamlUnmarshal(text: string): Value {
   const document = parseDocument(text, { version: '1.2', uniqueKeys: false });
-  if (document.errors.length > 0) fail(`yaml: ${document.errors[0]!.message.split('\n')[0]}`);
+  const error = document.errors[0];
+  if (error !== undefined) {
+    // go-yaml words it "yaml: line N: did not find expected ..."
+    const line = error.linePos?.[0]?.line ?? 1;
+    const text = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const missing = /must end with an? (\S+)/.exec(text);
+    fail(`yaml: line ${line}: ${missing ? `did not find expected ',' or '${missing[1]}'` : text}`);
+  }
   const js: unknown = document.toJS({ maxAliasCount: 100 });
   return fromJSON(js === undefined ? null : js);
 }

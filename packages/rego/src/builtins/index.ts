@@ -12,6 +12,7 @@ import type { BuiltinTable } from './define.ts';
 import { defineAll } from './define.ts';
 import { encoding } from './encoding.ts';
 import { glob } from './glob.ts';
+import { graph } from './graph.ts';
 import { identifiers } from './identifiers.ts';
 import { jsonPaths } from './json-paths.ts';
 import { jwt } from './jwt.ts';
@@ -27,7 +28,7 @@ import type { BuiltinDef } from './types.ts';
 export type { BuiltinContext, BuiltinDef } from './types.ts';
 
 const families: readonly BuiltinTable[] = [
-  aggregates, arithmetic, bits, cryptoHashes, encoding, glob, identifiers, jsonPaths, jwt, netCidr, objects, regex, strings,
+  aggregates, arithmetic, bits, cryptoHashes, encoding, glob, graph, identifiers, jsonPaths, jwt, netCidr, objects, regex, strings,
   time, typeBuiltins, units,
 ];
 

@@ -176,7 +176,8 @@ function addAt(doc: Value, path: Path, value: Value): Value {
       copy.splice(arrayIndex(last, copy.length, true), 0, value);
       return copy;
     }
-    if (parent instanceof RSet) return new RSet([...parent, value]);
+    // A set member is addressed by itself: the key must equal the value.
+    if (parent instanceof RSet && equals(last, value)) return new RSet([...parent, value]);
     throw new PatchError();
   });
 }
@@ -216,6 +217,7 @@ function applyPatch(doc: Value, operation: Value): Value {
     case 'remove':
       return removeAt(doc, path);
     case 'replace':
+      if (path.length === 0) return attribute(operation, 'value');
       return addAt(removeAt(doc, path), path, attribute(operation, 'value'));
     case 'move': {
       const from = parsePath(attribute(operation, 'from'));

@@ -115,6 +115,16 @@ function format(args: readonly Value[]): Value {
   return formatGoTime(toCivil(instant.nanos, instant.zone), layout);
 }
 
+/** Longest pause `test.sleep` performs: evaluation must stay bounded. */
+const maxSleepNanos = 5_000_000_000n;
+
+function sleep(args: readonly Value[]): Value {
+  const nanos = parseGoDuration(stringArg(args, 1));
+  const capped = nanos > maxSleepNanos ? maxSleepNanos : nanos;
+  if (capped > 0n) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(capped / 1_000_000n));
+  return null;
+}
+
 /** The time builtins. */
 export const time: BuiltinTable = {
   'time.now_ns': [0, (_args, ctx) => numberValue(ctx.now())],
@@ -137,4 +147,5 @@ export const time: BuiltinTable = {
   'time.weekday': [1, ([v]) => dayNames[civilOf(v!).weekday]!],
   'time.add_date': [4, addDate],
   'time.diff': [2, diff],
+  'test.sleep': [1, sleep],
 };
