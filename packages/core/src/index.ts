@@ -252,3 +252,11 @@ export { commandMatches, resourceMatches } from './token/scope.ts';
 // denial artifacts
 export { signDenial, verifyDenial, parseDenialPayload, DENIAL_PAYLOAD_TYPE } from './denial/denial.ts';
 export type { Denial, DenialPayload, DenialReason, DenialStage, SignDenialOptions, VerifyDenialOptions } from './denial/denial.ts';
+
+// approvals: statements and the approval-rule verifier
+export { signApproval, readApproval, parseApprovalPayload, APPROVAL_PAYLOAD_TYPE, DEFAULT_APPROVAL_TTL_SECONDS } from './approval/approval-statement.ts';
+export type { Approval, ApprovalPayload, SignApprovalOptions } from './approval/approval-statement.ts';
+export { verifyApproval } from './approval/verify-approval.ts';
+export type { VerifyApprovalOptions, VerifiedApproval, ConsumedApprovals } from './approval/verify-approval.ts';
+export { verifyApprovalRule } from './approval/verify-approval-rule.ts';
+export type { ApprovalRequirement, VerifyApprovalRuleOptions, ApprovalRuleResult } from './approval/verify-approval-rule.ts';
