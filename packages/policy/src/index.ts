@@ -17,3 +17,13 @@ export type { DataObject } from './data-document.ts';
 // OPA wasm
 export { loadWasmPolicy } from './load-wasm-policy.ts';
 export type { LoadWasmPolicyOptions } from './load-wasm-policy.ts';
+
+// Rego (via @writ/rego)
+export { loadRegoPolicy } from './load-rego-policy.ts';
+export type { LoadRegoPolicyOptions, RegoPolicyEvaluator } from './load-rego-policy.ts';
+export { loadPolicy, isWasmLocation } from './load-policy.ts';
+export type { LoadPolicyOptions } from './load-policy.ts';
+
+// policy tests
+export { runPolicyTests } from './run-policy-tests.ts';
+export type { PolicyTestReport, PolicyTestResult, PolicyTestStatus, RunPolicyTestsOptions } from './run-policy-tests.ts';

@@ -1,0 +1,59 @@
+/**
+ * Turns the locations a user names (files, directories, `npm:` packages, `.tar.gz` bundles)
+ * into one list of policy entries.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { WritError } from '@writ/core';
+import type { PolicyEntry } from './policy-entries.ts';
+import { readBundle } from './read-bundle.ts';
+import type { BundleManifest } from './read-bundle.ts';
+import { readPolicyLocation } from './read-policy-location.ts';
+
+/** True for a location that names an OPA bundle file. */
+export function isBundlePath(location: string): boolean {
+  return /\.(tar\.gz|tgz)$/i.test(location);
+}
+
+/** Entries of every location, plus the manifests of the bundles among them. */
+export interface CollectedEntries {
+  readonly entries: PolicyEntry[];
+  readonly manifests: BundleManifest[];
+}
+
+/**
+ * Reads every location, in order.
+ *
+ * @throws WritError `ERR_INVALID_ARGUMENT` when `paths` is not an array of non-empty strings;
+ *   otherwise what the location readers throw (`ERR_POLICY_NOT_FOUND`, `..._SOURCE_INVALID`,
+ *   `..._BUNDLE_INVALID`).
+ */
+export async function collectPolicyEntries(
+  paths: unknown,
+  options: { cwd: string; maxBundleBytes?: number },
+): Promise<CollectedEntries> {
+  if (!Array.isArray(paths) || !paths.every((path) => typeof path === 'string' && path.length > 0)) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'paths must be an array of non-empty strings', { details: { parameter: 'paths' } });
+  }
+  const entries: PolicyEntry[] = [];
+  const manifests: BundleManifest[] = [];
+  for (const location of paths as string[]) {
+    if (!isBundlePath(location)) {
+      entries.push(...(await readPolicyLocation(location, { cwd: options.cwd })));
+      continue;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(resolve(options.cwd, location));
+    } catch (error) {
+      throw new WritError('ERR_POLICY_NOT_FOUND', `${location}: cannot read bundle`, { cause: error, details: { location } });
+    }
+    const bundle = await readBundle(bytes, {
+      file: location,
+      ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }),
+    });
+    entries.push(...bundle.entries);
+    manifests.push(bundle.manifest);
+  }
+  return { entries, manifests };
+}
