@@ -2,8 +2,8 @@
  * graph.reachable and graph.reachable_paths (topdown/reachable.go): a graph is an object
  * from node to an array or set of neighbours; unknown nodes have no edges.
  */
-import type { Value } from '../value.ts';
-import { RObject, RSet } from '../value.ts';
+import type { Value , RObject} from '../value.ts';
+import { RSet } from '../value.ts';
 import type { BuiltinTable } from './define.ts';
 import { objectArg, typeError } from './operands.ts';
 
