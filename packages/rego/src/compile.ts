@@ -59,6 +59,11 @@ export interface CompiledPolicy {
    * @throws RegoError parse/compile errors of the query, `eval_*` runtime errors
    */
   query(query: string, options?: QueryOptions): Array<Record<string, unknown>>;
+  /**
+   * Like {@link CompiledPolicy.evaluate} but returns the engine value (sets stay sets,
+   * numbers stay exact); the input may itself be a Rego value.
+   */
+  evaluateValue(path: string, options?: EvaluateOptions): Value | undefined;
   /** All rules, for test runners (`test_*`). */
   rules(): Array<{ path: string; file: string; line: number; name: string }>;
 }
@@ -143,6 +148,10 @@ export function compile(options: CompileOptions): CompiledPolicy {
 
   return {
     evaluate(path, opts) {
+      const v = this.evaluateValue(path, opts);
+      return v === undefined ? undefined : toJSON(v);
+    },
+    evaluateValue(path, opts) {
       if (typeof path !== 'string') throw new RegoError('invalid_argument', 'path must be a string');
       const cq = prepare(path);
       const first = cq.exprs[0];
@@ -158,7 +167,7 @@ export function compile(options: CompileOptions): CompiledPolicy {
           out = v;
           return false;
         });
-        return out === undefined ? undefined : toJSON(out);
+        return out;
       });
     },
     query(q, opts) {

@@ -38,8 +38,8 @@ const BRAND = Symbol.for('@writ/rego.RegoError');
 /**
  * The single error class of `@writ/rego`.
  *
- * `message` is prefixed with `file:line:col: code:` when a location is known, like OPA's error
- * strings; `detail` is the bare message without the prefix.
+ * `message` is prefixed with `file:line:col: code:` (parse/compile errors) or `file:line: code:`
+ * (runtime errors, exactly like OPA) when a location is known; `detail` is the bare message without the prefix.
  */
 export class RegoError extends Error {
   /** Stable machine-readable code. */
@@ -65,7 +65,13 @@ export class RegoError extends Error {
 
   /** Formats `file:line:col: code: detail` (location omitted when unknown). */
   static format(code: RegoErrorCode, detail: string, location?: RegoLocation): string {
-    const where = location ? `${location.file}:${location.line}:${location.col}: ` : '';
+    // OPA prints runtime errors as `file:row: code: message`; parse/compile errors also carry
+    // the column here
+    const where = !location
+      ? ''
+      : code.startsWith('rego_')
+        ? `${location.file}:${location.line}:${location.col}: `
+        : `${location.file}:${location.line}: `;
     return `${where}${code}: ${detail}`;
   }
 

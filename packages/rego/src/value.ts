@@ -322,7 +322,7 @@ export interface ToJSONOptions {
 
 /**
  * Converts a Rego value to plain JSON-compatible JS data: sets become sorted arrays, objects
- * become plain objects (non-string keys are rendered as Rego text; `__proto__` is defined as an
+ * become plain objects (non-string keys are rendered as their compact JSON text, like OPA; `__proto__` is defined as an
  * own property, never as the prototype), numbers become JS numbers.
  */
 export function toJSON(v: Value, options?: ToJSONOptions): unknown {
@@ -336,7 +336,7 @@ export function toJSON(v: Value, options?: ToJSONOptions): unknown {
   if (v instanceof RSet) return v.sorted().map((x) => toJSON(x, options));
   const out: Record<string, unknown> = {};
   for (const [k, val] of (v as RObject).entries()) {
-    const key = typeof k === 'string' ? k : toRegoString(k);
+    const key = typeof k === 'string' ? k : JSON.stringify(toJSON(k, options), (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
     const json = toJSON(val, options);
     if (key === '__proto__') {
       Object.defineProperty(out, key, { value: json, enumerable: true, writable: true, configurable: true });

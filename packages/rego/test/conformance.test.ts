@@ -53,7 +53,7 @@ function runCase(c: Case): Outcome {
   let policy;
   try {
     policy = compile({
-      modules: (c.modules ?? []).map((source, i) => ({ file: `module-${i}.rego`, source })),
+      modules: (c.modules ?? []).map((source, i) => ({ file: `test-${i}.rego`, source })),
       data: c.data ?? {},
       strict: c.strict_error === true,
     });
@@ -63,7 +63,9 @@ function runCase(c: Case): Outcome {
   let input = c.input;
   try {
     if (c.input_term !== undefined) {
-      input = compile({ modules: [] }).query(`x := ${c.input_term}`, { exactIntegers: true })[0]?.x;
+      input = compile({ modules: [{ file: 'input.rego', source: `package conformance_input\nx := ${c.input_term}` }] }).evaluateValue(
+        'data.conformance_input.x',
+      );
     }
     const rows = policy.query(c.query, { input, exactIntegers: true, now: 1_700_000_000_000_000_000n });
     if (c.want_error_code !== undefined || c.want_error !== undefined) {

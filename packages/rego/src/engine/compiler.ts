@@ -744,6 +744,8 @@ function reorder(exprs: CExpr[], bound: ReadonlySet<number>, c: ModuleCompiler):
   const needs = exprs.map((e, i) => {
     const u = uses[i]!;
     const n = new Set(u.ins);
+    // a var bound by iteration inside the expression (`x == xs[x]`) is not an input
+    if (!e.neg) for (const s of u.outs) n.delete(s);
     if (e.neg || e.k === 'every') for (const s of u.outs) if ((counts.get(s) ?? 0) > 1) n.add(s);
     if (e.neg) for (const s of u.ins) n.add(s);
     return n;

@@ -187,11 +187,17 @@ function evalSeq(ts: readonly CTerm[], f: Frame, ctx: Ctx, k: (vals: Value[]) =>
     }
   }
   if (simple) return k(vals);
-  const go = (i: number): boolean => {
-    if (i === n) return k(vals);
+  // evaluate non-variable terms first: they may bind variables the others read
+  // (`x == input.xs[x]`)
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) if (ts[i]!.k !== 'local') order.push(i);
+  for (let i = 0; i < n; i++) if (ts[i]!.k === 'local') order.push(i);
+  const go = (j: number): boolean => {
+    if (j === n) return k(vals);
+    const i = order[j]!;
     return evalTerm(ts[i]!, f, ctx, (v) => {
       vals[i] = v;
-      return go(i + 1);
+      return go(j + 1);
     });
   };
   return go(0);
@@ -361,7 +367,8 @@ function evalData(
 ): boolean {
   if (pn?.value !== undefined) return deref(applyPatch(undefined, pn), path, i, f, ctx, k, true);
   if (node.kind !== 'none') {
-    const v = ruleValue(node, ctx);
+    // base documents shadow rules defined at the same path (OPA's behaviour)
+    const v = node.base !== undefined ? node.base : ruleValue(node, ctx);
     if (v === undefined) return false;
     return deref(pn ? applyPatch(v, pn) : v, path, i, f, ctx, k, true);
   }
@@ -394,7 +401,7 @@ function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
   if (!node.virtual) return node.base;
   const cached = ctx.full.get(node);
   if (cached !== undefined) return cached === UNDEF ? undefined : cached;
-  const obj = node.base instanceof RObject ? new RObject(node.base.entries()) : new RObject();
+  const obj = structural(node.base instanceof RObject ? new RObject(node.base.entries()) : new RObject());
   for (const c of node.children.values()) {
     if (c.kind === 'none' && !c.virtual && c.base === undefined) continue;
     if (c.kind === 'none' && c.funcArity >= 0) continue;
@@ -449,11 +456,19 @@ function mergeChildren(node: DataNode, v: RObject, ctx: Ctx): RObject {
   return v;
 }
 
+/** Objects and sets built from rule heads (not rule values): only these merge across rules. */
+const STRUCT = new WeakSet<object>();
+function structural<T extends RObject | RSet>(v: T): T {
+  STRUCT.add(v);
+  return v;
+}
+
 /** Deep merge of values produced for the same key by different rules (objects merge, sets union). */
 function mergeValues(a: Value, b: Value): Value {
-  if (a instanceof RSet && b instanceof RSet) return new RSet([...a.values(), ...b.values()]);
-  if (a instanceof RObject && b instanceof RObject) {
-    const out = new RObject(a.entries());
+  const both = typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && STRUCT.has(a) && STRUCT.has(b);
+  if (both && a instanceof RSet && b instanceof RSet) return structural(new RSet([...a.values(), ...b.values()]));
+  if (both && a instanceof RObject && b instanceof RObject) {
+    const out = structural(new RObject(a.entries()));
     for (const [k, v] of b.entries()) {
       const prev = out.get(k);
       out.set(k, prev === undefined ? v : mergeValues(prev, v));
@@ -502,7 +517,7 @@ function evalComplete(node: DataNode, ctx: Ctx): Value | undefined {
 }
 
 function evalSetRules(node: DataNode, ctx: Ctx): Value {
-  const out = new RSet();
+  const out = structural(new RSet());
   for (const rule of node.rules) {
     const f = new Array<Value | undefined>(rule.nslots);
     const term = rule.contains!;
@@ -512,7 +527,7 @@ function evalSetRules(node: DataNode, ctx: Ctx): Value {
 }
 
 function evalObjectRules(node: DataNode, ctx: Ctx): Value {
-  const out = new RObject();
+  const out = structural(new RObject());
   for (const rule of node.rules) {
     const f = new Array<Value | undefined>(rule.nslots);
     const body = rule.bodies[0]!;
@@ -531,10 +546,10 @@ function insert(obj: RObject, keys: readonly Value[], v: Value, multi: boolean):
   for (let i = 0; i < keys.length - 1; i++) {
     const c = o.get(keys[i]!);
     if (c === undefined) {
-      const n = new RObject();
+      const n = structural(new RObject());
       o.set(keys[i]!, n);
       o = n;
-    } else if (c instanceof RObject) {
+    } else if (c instanceof RObject && STRUCT.has(c)) {
       o = c;
     } else {
       throw new RegoError('eval_conflict_error', 'object keys must be unique');
@@ -543,7 +558,7 @@ function insert(obj: RObject, keys: readonly Value[], v: Value, multi: boolean):
   const last = keys[keys.length - 1]!;
   const prev = o.get(last);
   if (multi) {
-    if (prev === undefined) o.set(last, new RSet([v]));
+    if (prev === undefined) o.set(last, structural(new RSet([v])));
     else if (prev instanceof RSet) prev.add(v);
     else throw new RegoError('eval_conflict_error', 'object keys must be unique');
     return;
