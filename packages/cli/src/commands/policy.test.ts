@@ -1,0 +1,139 @@
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { POLICY_EXIT, registerPolicyCommands } from './policy.ts';
+
+async function tree(files: Record<string, string>): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'writ-cli-policy-'));
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), content);
+  }
+  return root;
+}
+
+async function run(args: string[], options: { cwd: string; opa?: string }): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  let code: number | undefined;
+  const program = new Command('writ').exitOverride().configureOutput({ writeOut: (text) => (stdout += text), writeErr: (text) => (stderr += text) });
+  registerPolicyCommands(program, {
+    cwd: options.cwd,
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    setExitCode: (value) => (code = value),
+    ...(options.opa === undefined ? {} : { opa: options.opa }),
+  });
+  await program.parseAsync(['policy', ...args], { from: 'user' });
+  return { code, stdout, stderr };
+}
+
+const MAIN = 'package writ\n\ndefault allow := false\n\nallow if input.tool == "search"\n\ndecision := {"allow": allow}\n';
+const TESTS = 'package writ\n\ntest_search if allow with input as {"tool": "search"}\n\ntest_shell if allow with input as {"tool": "shell"}\n';
+
+describe('writ policy test', () => {
+  it('prints each test with its location and exits 1 when one fails', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN, 'p/main_test.rego': TESTS });
+    const result = await run(['test', 'p'], { cwd });
+    expect(result.stdout).toContain(`PASS  data.writ.test_search (${join('p', 'main_test.rego')}:3)`);
+    expect(result.stdout).toContain(`FAIL  data.writ.test_shell (${join('p', 'main_test.rego')}:5): got undefined`);
+    expect(result.stdout).toContain('PASS: 1/2  FAIL: 1  ERROR: 0  SKIP: 0');
+    expect(result.code).toBe(POLICY_EXIT.policy);
+  });
+
+  it('exits 0 when all pass, and 1 when no tests exist', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN, 'p/main_test.rego': TESTS });
+    expect((await run(['test', 'p', '--run', 'search'], { cwd })).code).toBe(POLICY_EXIT.ok);
+    const empty = await run(['test', 'p/main.rego'], { cwd });
+    expect(empty.code).toBe(POLICY_EXIT.policy);
+    expect(empty.stderr).toContain('no test_ rules found');
+  });
+
+  it('exits 2 for a missing path', async () => {
+    const cwd = await tree({});
+    const result = await run(['test', 'absent'], { cwd });
+    expect(result.code).toBe(POLICY_EXIT.usage);
+    expect(result.stderr).toContain('absent');
+  });
+});
+
+describe('writ policy eval', () => {
+  it('evaluates a reference with an input file and prints JSON', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN, 'in.json': '{"tool":"search"}' });
+    const result = await run(['eval', '-d', 'p', '-i', 'in.json', 'data.writ.decision'], { cwd });
+    expect(JSON.parse(result.stdout)).toEqual({ allow: true });
+    expect(result.code).toBe(POLICY_EXIT.ok);
+    expect(JSON.parse((await run(['eval', '-d', 'p', '-i', 'in.json'], { cwd })).stdout)).toEqual({ allow: true });
+  });
+
+  it('evaluates a query and prints its bindings', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN, 'in.json': '{"tool":"shell"}' });
+    const result = await run(['eval', '-d', 'p', '-i', 'in.json', 'x := data.writ.allow'], { cwd });
+    expect(JSON.parse(result.stdout)).toEqual([{ x: false }]);
+  });
+
+  it('reports undefined on stderr, and exits 1 for it with --fail', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN });
+    const plain = await run(['eval', '-d', 'p', 'data.writ.nothing'], { cwd });
+    expect([plain.code, plain.stdout, plain.stderr]).toEqual([POLICY_EXIT.ok, '', 'undefined: data.writ.nothing has no value for this input\n']);
+    expect((await run(['eval', '-d', 'p', '--fail', 'data.writ.nothing'], { cwd })).code).toBe(POLICY_EXIT.policy);
+  });
+
+  it('exits 2 for a missing or malformed input file', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN, 'bad.json': '{' });
+    expect((await run(['eval', '-d', 'p', '-i', 'none.json'], { cwd })).code).toBe(POLICY_EXIT.usage);
+    const bad = await run(['eval', '-d', 'p', '-i', 'bad.json'], { cwd });
+    expect([bad.code, bad.stderr]).toEqual([POLICY_EXIT.usage, 'bad.json: not valid JSON\n']);
+  });
+});
+
+describe('writ policy check', () => {
+  it('says ok for policies that compile', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN, 'p/main_test.rego': TESTS });
+    const result = await run(['check', 'p'], { cwd });
+    expect([result.code, result.stdout]).toEqual([POLICY_EXIT.ok, 'ok: 2 modules compiled\n']);
+  });
+
+  it('prints compile errors with file:line:col and exits 1', async () => {
+    const cwd = await tree({ 'p/main.rego': 'package writ\n\nallow if {\n  input.x ==\n}\n' });
+    const result = await run(['check', 'p'], { cwd });
+    expect(result.code).toBe(POLICY_EXIT.policy);
+    expect(result.stderr).toMatch(new RegExp(`${join('p', 'main.rego').replace('.', '\\.')}:\\d+:\\d+: rego_parse_error`));
+  });
+});
+
+describe('writ policy build', () => {
+  it('says clearly that opa is missing and exits 3', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN });
+    const result = await run(['build', 'p'], { cwd, opa: join(cwd, 'no-such-opa') });
+    expect(result.code).toBe(POLICY_EXIT.opaMissing);
+    expect(result.stderr).toMatch(/^opa is not on PATH/);
+  });
+
+  it('runs opa build -t wasm with the entrypoints and output', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN });
+    const opa = join(cwd, 'fake-opa');
+    await writeFile(
+      opa,
+      '#!/bin/sh\nif [ "$1" = version ]; then echo "Version: fake"; exit 0; fi\necho "$@" > "$(dirname "$0")/args.txt"\nwhile [ $# -gt 0 ]; do if [ "$1" = -o ]; then shift; echo bundle > "$1"; fi; shift; done\n',
+    );
+    await chmod(opa, 0o755);
+    const result = await run(['build', 'p', '-o', 'out.tar.gz', '-e', 'data.writ.decision', '-e', 'writ/allow'], { cwd, opa });
+    expect(result.code).toBe(POLICY_EXIT.ok);
+    expect(await readFile(join(cwd, 'args.txt'), 'utf8')).toBe('build -t wasm -e writ/decision -e writ/allow -o out.tar.gz p\n');
+    expect(await readFile(join(cwd, 'out.tar.gz'), 'utf8')).toBe('bundle\n');
+  });
+
+  it('exits 1 when opa build fails', async () => {
+    const cwd = await tree({});
+    const opa = join(cwd, 'failing-opa');
+    await writeFile(opa, '#!/bin/sh\nif [ "$1" = version ]; then exit 0; fi\necho "1 error occurred: p/main.rego:3: rego_parse_error" >&2\nexit 1\n');
+    await chmod(opa, 0o755);
+    const result = await run(['build'], { cwd, opa });
+    expect(result.code).toBe(POLICY_EXIT.policy);
+    expect(result.stderr).toContain('rego_parse_error');
+    expect(result.stderr).toContain('opa build failed (exit 1)');
+  });
+});
