@@ -14,3 +14,5 @@ export { PostgresNonceStore, MAX_NONCE_ID_LENGTH } from './postgres-nonce-store.
 export type { PostgresNonceStoreOptions } from './postgres-nonce-store.ts';
 export { PostgresApprovalStore } from './postgres-approval-store.ts';
 export type { PostgresApprovalStoreOptions } from './postgres-approval-store.ts';
+export { PostgresLedgerStore } from './postgres-ledger-store.ts';
+export type { PostgresLedgerStoreOptions } from './postgres-ledger-store.ts';

@@ -1,8 +1,9 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { WritError } from '@writ/core';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
 import { DEFAULT_SCHEMA, quoteSchema } from './schema-name.ts';
 import { storeIoError } from './store-errors.ts';
+import { borrowClient, returnClient } from './transaction.ts';
 
 /** Options for {@link migrate}. */
 export interface MigrateOptions {
@@ -33,12 +34,7 @@ export interface MigrateResult {
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const schemaName = options.schema ?? DEFAULT_SCHEMA;
   const schema = quoteSchema(schemaName);
-  let client: PoolClient;
-  try {
-    client = await options.pool.connect();
-  } catch (error) {
-    throw storeIoError('connect', error);
-  }
+  const client = await borrowClient(options.pool, 'migrate');
   let failure: unknown;
   try {
     await client.query('BEGIN');
@@ -79,8 +75,6 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     await client.query('ROLLBACK').catch(() => undefined);
     throw storeIoError('migrate', error, { schema: schemaName });
   } finally {
-    client.release(
-      failure instanceof Error && !WritError.isInstance(failure) ? failure : undefined,
-    );
+    returnClient(client, failure);
   }
 }

@@ -10,6 +10,7 @@ import {
 import type { ApprovalRow } from './approval-rows.ts';
 import { DEFAULT_SCHEMA, quoteSchema } from './schema-name.ts';
 import { closedError, storeIoError } from './store-errors.ts';
+import { runTransaction } from './transaction.ts';
 import {
   expectDate,
   expectDigest,
@@ -125,25 +126,32 @@ export class PostgresApprovalStore implements ApprovalStore {
     const record = expectRecord(input, 'input');
     const intentDigest = expectDigest(record['intentDigest'], 'input.intentDigest');
     const statement = canonicalObject(record['statement'], 'input.statement');
-    await this.#transaction('approval add statement', async (client) => {
-      // FOR SHARE: concurrent statements proceed together; a status change waits for them.
-      const found = await client.query<{ status: string }>(
-        `SELECT status FROM ${this.#approvals} WHERE namespace = $1 AND intent_digest = $2 FOR SHARE`,
-        [this.#namespace, intentDigest],
-      );
-      const status = found.rows[0]?.status;
-      if (status === undefined) throw notFound();
-      if (status !== 'pending' && status !== 'approved') {
-        throw new WritError('ERR_STORE_CONFLICT', 'approval request no longer accepts statements', {
-          details: { status },
-        });
-      }
-      await client.query(
-        `INSERT INTO ${this.#statements} (namespace, intent_digest, digest, statement) VALUES ($1, $2, $3, $4)
+    await runTransaction(
+      { pool: this.#pool, operation: 'approval add statement' },
+      async (client) => {
+        // FOR SHARE: concurrent statements proceed together; a status change waits for them.
+        const found = await client.query<{ status: string }>(
+          `SELECT status FROM ${this.#approvals} WHERE namespace = $1 AND intent_digest = $2 FOR SHARE`,
+          [this.#namespace, intentDigest],
+        );
+        const status = found.rows[0]?.status;
+        if (status === undefined) throw notFound();
+        if (status !== 'pending' && status !== 'approved') {
+          throw new WritError(
+            'ERR_STORE_CONFLICT',
+            'approval request no longer accepts statements',
+            {
+              details: { status },
+            },
+          );
+        }
+        await client.query(
+          `INSERT INTO ${this.#statements} (namespace, intent_digest, digest, statement) VALUES ($1, $2, $3, $4)
          ON CONFLICT (namespace, intent_digest, digest) DO NOTHING`,
-        [this.#namespace, intentDigest, statementDigest(statement), statement],
-      );
-    });
+          [this.#namespace, intentDigest, statementDigest(statement), statement],
+        );
+      },
+    );
     return this.#mustGet(intentDigest);
   }
 
@@ -267,30 +275,6 @@ export class PostgresApprovalStore implements ApprovalStore {
     const record = await this.get(intentDigest);
     if (record === undefined) throw notFound();
     return record;
-  }
-
-  async #transaction(
-    operation: string,
-    body: (client: PoolClient) => Promise<void>,
-  ): Promise<void> {
-    let client: PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw storeIoError(operation, error);
-    }
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      await body(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      if (!WritError.isInstance(error) && error instanceof Error) broken = error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw storeIoError(operation, error);
-    } finally {
-      client.release(broken);
-    }
   }
 
   #open(): void {

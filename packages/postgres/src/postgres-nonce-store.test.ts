@@ -81,6 +81,7 @@ describeWithPostgres('PostgresNonceStore', () => {
       { id: 42, expiresAt: LATER },
       { id: 'x'.repeat(513), expiresAt: LATER },
       { id: 'nul\u0000', expiresAt: LATER },
+      { id: 'lone\uD800', expiresAt: LATER },
       { id: 'tok', expiresAt: '2030-01-01' },
       { id: 'tok', expiresAt: new Date(Number.NaN) },
       JSON.parse('{"__proto__": {"id": "x"}, "expiresAt": 1}'),

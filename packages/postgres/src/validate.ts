@@ -16,6 +16,8 @@ export function expectRecord(value: unknown, parameter: string): Record<string, 
   return value as Record<string, unknown>;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** A non-empty string of at most `max` characters. */
 export function expectText(
   value: unknown,
@@ -24,7 +26,11 @@ export function expectText(
   if (typeof value !== 'string' || value.length === 0 || value.length > options.max) {
     throw invalid(options.parameter, `a non-empty string of at most ${options.max} characters`);
   }
-  if (value.includes('\u0000')) throw invalid(options.parameter, 'free of NUL characters');
+  // PostgreSQL text cannot hold U+0000, and a lone surrogate would be replaced by U+FFFD on
+  // the way in, silently merging two different ids: refuse both instead.
+  if (value.includes('\u0000') || LONE_SURROGATE.test(value)) {
+    throw invalid(options.parameter, 'well-formed Unicode without NUL characters');
+  }
   return value;
 }
 

@@ -1,0 +1,167 @@
+/**
+ * One group-commit transaction of the PostgreSQL ledger: lock the head row, seal every
+ * queued append after it, insert all rows with one statement, move the head, commit.
+ */
+import type { Pool, PoolClient } from 'pg';
+import type { EntryDraft, Sha256Digest, StoredEntry } from '@writ/core';
+import { sealEntry, WritError } from '@writ/core';
+import type { LedgerTables } from './postgres-ledger-store.ts';
+import { bufferToDigest, digestToBuffer } from './ledger-rows.ts';
+import { sqlState, storeIoError } from './store-errors.ts';
+import { borrowClient, returnClient } from './transaction.ts';
+
+/** An `append` call waiting for its transaction. */
+export interface PendingAppend {
+  readonly drafts: readonly EntryDraft[];
+  readonly resolve: (entries: StoredEntry[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Sealed {
+  readonly request: PendingAppend;
+  readonly entries: StoredEntry[];
+}
+
+/** SQLSTATEs meaning "the rows disagree with the head row": unique and foreign-key violations. */
+const INTEGRITY_VIOLATIONS = new Set(['23505', '23503', '23514']);
+
+/** Seals each request after `head`; a request with a bad draft is rejected alone. */
+function sealAll(
+  batch: readonly PendingAppend[],
+  head: { size: number; hash: Sha256Digest },
+): Sealed[] {
+  const sealed: Sealed[] = [];
+  let seq = head.size;
+  let prev = head.hash;
+  for (const request of batch) {
+    try {
+      const entries: StoredEntry[] = [];
+      for (const draft of request.drafts) {
+        const entry = sealEntry({ draft, seq: seq + entries.length, prev });
+        entries.push(entry);
+        prev = entry.hash;
+      }
+      sealed.push({ request, entries });
+      seq += entries.length;
+    } catch (error) {
+      request.reject(error);
+      prev = sealed.at(-1)?.entries.at(-1)?.hash ?? head.hash;
+    }
+  }
+  return sealed;
+}
+
+async function lockHead(
+  client: PoolClient,
+  options: { tables: LedgerTables; ledgerId: string },
+): Promise<{ size: number; hash: Sha256Digest }> {
+  const select = `SELECT size::text AS size, head_hash FROM ${options.tables.ledgers} WHERE ledger_id = $1 FOR UPDATE`;
+  let result = await client.query<{ size: string; head_hash: Buffer }>(select, [options.ledgerId]);
+  if (result.rows.length === 0) {
+    // First append to this ledger: create its head row (racing creators are fine).
+    await client.query(
+      `INSERT INTO ${options.tables.ledgers} (ledger_id) VALUES ($1) ON CONFLICT DO NOTHING`,
+      [options.ledgerId],
+    );
+    result = await client.query<{ size: string; head_hash: Buffer }>(select, [options.ledgerId]);
+  }
+  const row = result.rows[0];
+  if (row === undefined)
+    throw new WritError('ERR_STORE_CORRUPT', 'PostgreSQL ledger head row is missing');
+  return { size: Number(row.size), hash: bufferToDigest(row.head_hash) };
+}
+
+async function insertAndMoveHead(
+  client: PoolClient,
+  options: {
+    tables: LedgerTables;
+    ledgerId: string;
+    prev: Sha256Digest;
+    entries: readonly StoredEntry[];
+    drafts: readonly EntryDraft[];
+  },
+): Promise<void> {
+  const { tables, ledgerId, prev, entries, drafts } = options;
+  const last = entries.at(-1)!;
+  // One statement for all rows; the head moves in the same statement (data-modifying CTE).
+  const result = await client.query(
+    `WITH inserted AS (
+       INSERT INTO ${tables.entries} (ledger_id, seq, hash, prev_hash, entry_type, entry_time, line)
+       SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $7::bytea[])
+       RETURNING 1)
+     UPDATE ${tables.ledgers} SET size = $8, head_hash = $9, updated_at = now()
+     WHERE ledger_id = $1 AND (SELECT count(*) FROM inserted) = $10`,
+    [
+      ledgerId,
+      entries.map((entry) => entry.seq),
+      entries.map((entry) => digestToBuffer(entry.hash)),
+      entries.map((_, index) => digestToBuffer(index === 0 ? prev : entries[index - 1]!.hash)),
+      drafts.map((draft) => draft.type),
+      drafts.map((draft) => draft.time),
+      entries.map((entry) => Buffer.from(entry.line, 'utf8')),
+      last.seq + 1,
+      digestToBuffer(last.hash),
+      entries.length,
+    ],
+  );
+  if (result.rowCount !== 1)
+    throw new WritError('ERR_STORE_CORRUPT', 'PostgreSQL ledger head row did not move');
+}
+
+/**
+ * Runs one batch and settles every request in it. Never throws: failures reject the
+ * requests, with `details.outcome` `not-stored` (rolled back or refused by the server) or
+ * `unknown` (the connection failed while COMMIT was in flight).
+ */
+export async function commitBatch(options: {
+  readonly pool: Pool;
+  readonly tables: LedgerTables;
+  readonly ledgerId: string;
+  readonly batch: readonly PendingAppend[];
+}): Promise<void> {
+  const { pool, tables, ledgerId, batch } = options;
+  let client: PoolClient;
+  try {
+    client = await borrowClient(pool, 'ledger append');
+  } catch (error) {
+    for (const request of batch) request.reject(error);
+    return;
+  }
+  let sealed: Sealed[] = [];
+  let committing = false;
+  let failure: unknown;
+  try {
+    await client.query('BEGIN');
+    const head = await lockHead(client, { tables, ledgerId });
+    sealed = sealAll(batch, head);
+    if (sealed.length === 0) {
+      await client.query('ROLLBACK');
+      return;
+    }
+    const entries = sealed.flatMap((item) => item.entries);
+    const drafts = sealed.flatMap((item) => item.request.drafts);
+    await insertAndMoveHead(client, { tables, ledgerId, prev: head.hash, entries, drafts });
+    committing = true;
+    await client.query('COMMIT');
+  } catch (error) {
+    failure = error;
+    // A server error response (it has a SQLSTATE) means the transaction did not commit; a
+    // broken connection during COMMIT leaves the outcome unknown — say so, never guess.
+    const outcome = committing && sqlState(error).sqlState === undefined ? 'unknown' : 'not-stored';
+    if (!committing) await client.query('ROLLBACK').catch(() => undefined);
+    const state = sqlState(error).sqlState;
+    const rejection =
+      state !== undefined && INTEGRITY_VIOLATIONS.has(state)
+        ? new WritError('ERR_STORE_CORRUPT', 'PostgreSQL ledger rows disagree with the head row', {
+            cause: error,
+            details: { outcome, sqlState: state },
+          })
+        : storeIoError('ledger append', error, { outcome });
+    for (const item of sealed.length > 0 ? sealed : batch.map((request) => ({ request })))
+      item.request.reject(rejection);
+    return;
+  } finally {
+    returnClient(client, failure);
+  }
+  for (const item of sealed) item.request.resolve(item.entries);
+}
