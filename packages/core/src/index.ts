@@ -87,6 +87,10 @@ export type { CommitMarker, Vault, VaultItem, RedactOptions } from './transcript
 export { verifyTranscript, verifyCheckpointNotes, EntryChecker, TranscriptCheckError } from './transcript/verify-transcript.ts';
 export type { TranscriptCheck, TranscriptFailure, TranscriptReport, VerifyTranscriptOptions } from './transcript/verify-transcript.ts';
 export { isUtcTime } from './transcript/time.ts';
+export { exportBundle, verifyBundle, BUNDLE_TYPE } from './transcript/bundle.ts';
+export type { EvidenceBundle, ExportBundleOptions } from './transcript/bundle.ts';
+export { openTranscriptDirectory, TRUST_ROOT_FILE } from './transcript/transcript-directory.ts';
+export type { TranscriptDirectory } from './transcript/transcript-directory.ts';
 
 // firewall
 export type {

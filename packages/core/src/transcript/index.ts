@@ -85,3 +85,7 @@ export {
   writeSampleTranscript,
 } from './sample-transcript.ts';
 export type { SampleKeys, SampleTranscriptOptions } from './sample-transcript.ts';
+export { exportBundle, verifyBundle, BUNDLE_TYPE } from './bundle.ts';
+export type { EvidenceBundle, ExportBundleOptions } from './bundle.ts';
+export { openTranscriptDirectory, TRUST_ROOT_FILE } from './transcript-directory.ts';
+export type { TranscriptDirectory } from './transcript-directory.ts';

@@ -1,0 +1,86 @@
+/**
+ * Read a file-store transcript directory for verification without opening it as a store
+ * (no lock, no repair): raw entry lines, checkpoint notes and the optional trust root.
+ */
+import { existsSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WritError } from '../errors.ts';
+import { ENTRIES_FILE } from '../stores/file-ledger-store.ts';
+import { FileLedgerStore } from '../stores/file-ledger-store.ts';
+import { readLines } from '../stores/line-reader.ts';
+import { TranscriptCheckError } from './verify-transcript.ts';
+
+/** Conventional name of a trust-root document kept beside a transcript (untrusted until pinned). */
+export const TRUST_ROOT_FILE = 'trust-root.json';
+
+/** What {@link openTranscriptDirectory} returns. */
+export interface TranscriptDirectory {
+  /** Entry lines in file order; an incomplete final line fails verification (`entry-format`). */
+  readonly entries: AsyncIterable<Uint8Array>;
+  readonly checkpoints: readonly string[];
+  /** Parsed `trust-root.json` when present. */
+  readonly trustRootDocument: unknown;
+  /** Size of `entries.jsonl` in bytes (for progress). */
+  readonly bytes: number;
+}
+
+/**
+ * Open a transcript directory for reading.
+ * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory), `ERR_STORE_CORRUPT`, `ERR_STORE_IO`.
+ */
+export async function openTranscriptDirectory(dir: string): Promise<TranscriptDirectory> {
+  if (typeof dir !== 'string' || !existsSync(join(dir, ENTRIES_FILE))) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'not a transcript directory (no entries.jsonl)', {
+      details: { parameter: 'dir' },
+    });
+  }
+  const store = await FileLedgerStore.open({ dir, readOnly: true });
+  const checkpoints: string[] = [];
+  try {
+    for await (const record of store.checkpoints()) checkpoints.push(record.note);
+  } finally {
+    await store.close();
+  }
+  const trustPath = join(dir, TRUST_ROOT_FILE);
+  let trustRootDocument: unknown;
+  if (existsSync(trustPath)) {
+    try {
+      trustRootDocument = JSON.parse(await readFile(trustPath, 'utf8'));
+    } catch (error) {
+      throw new WritError('ERR_TRUST_ROOT_INVALID', 'trust-root.json is not JSON', {
+        cause: error,
+      });
+    }
+  }
+  const path = join(dir, ENTRIES_FILE);
+  const handle = await open(path, 'r');
+  const bytes = (await handle.stat()).size;
+  await handle.close();
+  return { entries: entryLines(path), checkpoints, trustRootDocument, bytes };
+}
+
+async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    let end = 0;
+    let count = 0;
+    for await (const line of readLines(handle, { end: size })) {
+      end = line.offset + line.bytes.length + 1;
+      count += 1;
+      yield line.bytes;
+    }
+    if (end < size) {
+      throw new TranscriptCheckError({
+        check: 'entry-format',
+        code: 'ERR_TRANSCRIPT_MALFORMED',
+        message:
+          'the final entry is incomplete (torn write); open the store as a writer to repair it',
+        seq: count,
+      });
+    }
+  } finally {
+    await handle.close();
+  }
+}
