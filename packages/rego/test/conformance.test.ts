@@ -33,7 +33,7 @@ const LANGUAGE_DIRS = new Set([
   'assignments', 'baseandvirtualdocs', 'completedoc', 'compositebasedereference', 'compositereferences',
   'comprehensions', 'containskeyword', 'dataderef', 'defaultkeyword', 'disjunction', 'elsekeyword',
   'embeddedvirtualdoc', 'eqexpr', 'evaltermexpr', 'every', 'example', 'fix1863', 'functionerrors', 'functions',
-  'helloworld', 'indexing', 'indirectreferences', 'inputvalues', 'invalidkeyerror', 'negation', 'nestedreferences',
+  'helloworld', 'indexing', 'indirectreferences', 'inputvalues', 'negation', 'nestedreferences',
   'partialdocconstants', 'partialiter', 'partialobjectdoc', 'partialsetdoc', 'refheads', 'topdowndynamicdispatch',
   'undos', 'varreferences', 'virtualdocs', 'withkeyword', 'comparisonexpr', 'arithmetic', 'sets', 'type',
 ]);

@@ -406,10 +406,24 @@ function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
     if (c.kind === 'none' && !c.virtual && c.base === undefined) continue;
     if (c.kind === 'none' && c.funcArity >= 0) continue;
     const v = fullValue(c, ctx);
-    if (v !== undefined) obj.set(c.key, v);
+    if (v === undefined) continue;
+    // base documents shadow rules at the same path; objects merge
+    const prev = node.base instanceof RObject ? node.base.getStr(c.key) : undefined;
+    obj.set(c.key, prev === undefined ? v : overlay(prev, v));
   }
   ctx.full.set(node, obj);
   return obj;
+}
+
+/** Merges a virtual value under a base value; the base wins where both define a leaf. */
+function overlay(base: Value, virt: Value): Value {
+  if (!(base instanceof RObject) || !(virt instanceof RObject)) return base;
+  const out = structural(new RObject(base.entries()));
+  for (const [k, v] of virt.entries()) {
+    const b = base.get(k);
+    out.set(k, b === undefined ? v : overlay(b, v));
+  }
+  return out;
 }
 
 function conflict(msg: string, rule: CRule): never {
@@ -580,13 +594,10 @@ function evalCall(t: Extract<CTerm, { k: 'call' }>, f: Frame, outer: Ctx, k: VK)
   if (ctx.mocks !== undefined) {
     mock = ctx.mocks.get(fn.name);
     if (mock && 'fn' in mock) {
-      const replaced = fn.name;
       fn = mock.fn;
       mock = undefined;
-      // inside the replacement, the mocked function is the original again
-      const rest = new Map(ctx.mocks);
-      rest.delete(replaced);
-      ctx = new Ctx({ input: ctx.input, patch: ctx.patch, mocks: rest.size > 0 ? rest : undefined, shared: ctx.shared });
+      // inside a replacement no mock applies: it calls the originals (OPA semantics)
+      ctx = new Ctx({ input: ctx.input, patch: ctx.patch, mocks: undefined, shared: ctx.shared });
     }
   }
   const arity = fnArity(fn, t.args.length);
