@@ -1,0 +1,74 @@
+package writ_test
+
+test_observation_without_basis_is_allowed if {
+	d := decide({"action": {"class": "A0", "effects": {"declared": ["read"]}, "audience": "none"}, "basis": {"score": 0, "sufficient": false}})
+	d.decision == "allow"
+	not d.constraints
+}
+
+test_internal_mutation_is_allowed_without_constraints if {
+	d := decide({"action": {"class": "A2", "audience": "internal"}})
+	d.decision == "allow"
+}
+
+test_a3_without_sufficient_basis_is_denied if {
+	d := decide({"basis": {"score": 0.3, "sufficient": false}})
+	d.decision == "deny"
+	codes(d) == {"basis.insufficient"}
+}
+
+test_a5_without_sufficient_basis_is_denied_not_sent_to_approval if {
+	d := decide({"action": {"class": "A5"}, "basis": {"score": 0, "sufficient": false}})
+	d.decision == "deny"
+	"basis.insufficient" in codes(d)
+}
+
+test_a4_needs_manager_approval if {
+	d := decide({"action": {"class": "A4"}})
+	d.decision == "require-approval"
+	d.approval.rule == "manager-approval"
+	d.approval.threshold == 1
+}
+
+test_a5_needs_dual_control if {
+	d := decide({"action": {"class": "A5"}})
+	d.decision == "require-approval"
+	d.approval == {
+		"rule": "dual-control",
+		"roles": ["manager", "finance-manager", "security-officer"],
+		"threshold": 2,
+		"separationOfDuties": true,
+		"expiresInSeconds": 3600,
+	}
+	d.constraints.ttlSeconds == 120
+}
+
+test_unregistered_tool_needs_dual_control if {
+	d := decide({"action": {"class": "A5", "registered": false, "tool": "shell.exec"}})
+	d.decision == "require-approval"
+	"tool.unregistered" in codes(d)
+	d.approval.rule == "dual-control"
+}
+
+test_unknown_class_counts_as_highest if {
+	d := decide({"action": {"class": "A9"}, "basis": {"sufficient": false}})
+	d.decision == "deny"
+}
+
+test_wrong_input_version_is_denied if {
+	d := decide({"version": "writ.input/v0"})
+	d.decision == "deny"
+	"input.version" in codes(d)
+}
+
+test_missing_input_is_denied if {
+	d := data.writ.decision with input as {}
+	d.decision == "deny"
+}
+
+test_risk_grows_with_class if {
+	low := decide({"action": {"class": "A1"}})
+	high := decide({"action": {"class": "A5"}})
+	low.risk < high.risk
+	high.risk <= 100
+}
