@@ -191,6 +191,21 @@ describe('loadRegoPolicy', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('refuses input the engine cannot take, without leaking raw errors', async () => {
+    const policy = await loadRegoPolicy({ modules: [{ file: 'echo.rego', source: 'package writ\n\ndecision := input\n' }] });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    let deep: unknown = 1;
+    for (let index = 0; index < 100_000; index++) deep = [deep];
+    for (const bad of [() => 1, Number.NaN, { x: Number.POSITIVE_INFINITY }]) {
+      expect(() => policy.evaluateSync(bad)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    }
+    for (const bad of [cyclic, deep]) {
+      expect(() => policy.evaluateSync(bad)).toThrow(expect.objectContaining({ code: expect.stringMatching(/^ERR_(INVALID_ARGUMENT|POLICY_EVAL)$/) }));
+    }
+    expect(policy.evaluateSync({ fine: [1, 'two', null] })).toEqual({ fine: [1, 'two', null] });
+  });
+
   it('refuses bad options', async () => {
     await expectCode(loadRegoPolicy(undefined as never), 'ERR_INVALID_ARGUMENT');
     await expectCode(loadRegoPolicy({}), 'ERR_INVALID_ARGUMENT');

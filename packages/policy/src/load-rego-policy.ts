@@ -50,9 +50,18 @@ export interface RegoPolicyEvaluator extends PolicyEvaluator {
   readonly modules: readonly PolicyModule[];
 }
 
-/** Wraps an engine error into the policy code, keeping OPA's code and the location. */
-export function fromRegoError(error: unknown, code: 'ERR_POLICY_COMPILE' | 'ERR_POLICY_EVAL'): unknown {
-  if (!RegoError.isInstance(error)) return error;
+/**
+ * Wraps an engine error into the policy code, keeping OPA's code and the location. Anything
+ * else the engine lets escape (a `RangeError` from a cyclic or absurdly deep input) becomes
+ * the same code with a generic message, so no raw error crosses the public boundary.
+ */
+export function fromRegoError(error: unknown, code: 'ERR_POLICY_COMPILE' | 'ERR_POLICY_EVAL'): WritError {
+  if (WritError.isInstance(error)) return error;
+  if (!RegoError.isInstance(error)) {
+    const what = code === 'ERR_POLICY_EVAL' ? 'evaluation' : 'compilation';
+    const detail = error instanceof RangeError ? ' (input or data nested too deeply or cyclic)' : '';
+    return new WritError(code, `policy ${what} failed${detail}`, { cause: error });
+  }
   if (error.code === 'invalid_argument') {
     return new WritError('ERR_INVALID_ARGUMENT', error.detail, { cause: error });
   }

@@ -4,7 +4,7 @@
  * skipped. Tests use `with` to mock input, data and functions, as in OPA.
  */
 import { performance } from 'node:perf_hooks';
-import { WritError, isWritError } from '@writ/core';
+import { WritError } from '@writ/core';
 import { fromRegoError, loadRegoPolicy, toNowNs } from './load-rego-policy.ts';
 import type { LoadRegoPolicyOptions } from './load-rego-policy.ts';
 
@@ -92,8 +92,7 @@ export async function runPolicyTests(options: RunPolicyTestsOptions): Promise<Po
       const durationMs = performance.now() - started;
       results.push(value === true ? { ...base, status: 'pass', durationMs } : { ...base, status: 'fail', message: describeValue(value), durationMs });
     } catch (error) {
-      const wrapped = fromRegoError(error, 'ERR_POLICY_EVAL');
-      const message = isWritError(wrapped) || wrapped instanceof Error ? wrapped.message : String(wrapped);
+      const message = fromRegoError(error, 'ERR_POLICY_EVAL').message;
       results.push({ ...base, status: 'error', message, durationMs: performance.now() - started });
     }
   }
