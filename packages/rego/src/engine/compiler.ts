@@ -8,7 +8,7 @@ import { builtins } from '../builtins/index.ts';
 import { RegoError, type RegoLocation } from '../errors.ts';
 import type { Expr, Module, Rule, Term } from '../lang/ast.ts';
 import { RObject, RSet, type Value } from '../value.ts';
-import { OPS, isKnownBuiltinNamespace } from './ops.ts';
+import { OPS, RELATIONS, isKnownBuiltinNamespace } from './ops.ts';
 import { ensureNode, findNode, markVirtual } from './tree.ts';
 import type { CBody, CExpr, CRule, CTerm, CWith, DataNode, FnRef } from './types.ts';
 
@@ -437,6 +437,8 @@ class ModuleCompiler {
       if (first === 'data' || this.imports.has(first)) return undefined;
     }
     if (name === 'print') return { kind: 'print', name: 'print' };
+    const rel = RELATIONS.get(name);
+    if (rel) return { kind: 'relation', name, arity: rel.arity, gen: rel.gen };
     const op = OPS.get(name);
     if (op && !builtins.has(name)) return { kind: 'op', name, impl: op.impl, arity: op.arity };
     const def = builtins.get(name);
@@ -452,7 +454,7 @@ class ModuleCompiler {
     const fn = name ? this.resolveFn(name, scope, t.loc) : undefined;
     if (!fn) throw this.error('rego_type_error', `undefined function ${name ?? 'expression'}`, t.loc);
     const args = t.args.map((a) => this.term(a, scope));
-    if (fn.kind === 'builtin' || fn.kind === 'op') {
+    if (fn.kind === 'builtin' || fn.kind === 'op' || fn.kind === 'relation') {
       const arity = fn.kind === 'builtin' ? fn.def.arity : fn.arity;
       if (arity >= 0 && args.length !== arity && args.length !== arity + 1) {
         throw this.error(
@@ -670,7 +672,7 @@ function classify(t: CTerm, mode: 'in' | 'out', u: SlotUse, closureOuter: boolea
       const arity =
         fn.kind === 'builtin'
           ? fn.def.arity
-          : fn.kind === 'op'
+          : fn.kind === 'op' || fn.kind === 'relation'
             ? fn.arity
             : fn.kind === 'user'
               ? fn.node.funcArity

@@ -177,10 +177,8 @@ function evalSeq(ts: readonly CTerm[], f: Frame, ctx: Ctx, k: (vals: Value[]) =>
   for (let i = 0; i < n; i++) {
     const t = ts[i]!;
     if (t.k === 'const') vals[i] = t.v;
-    else if (t.k === 'local') {
-      const v = f[t.slot];
-      if (v === undefined) unbound(t);
-      vals[i] = v;
+    else if (t.k === 'local' && f[t.slot] !== undefined) {
+      vals[i] = f[t.slot]!;
     } else {
       simple = false;
       break;
@@ -615,6 +613,7 @@ function fnArity(fn: FnRef, given: number): number {
     case 'builtin':
       return fn.def.arity;
     case 'op':
+    case 'relation':
       return fn.arity;
     case 'user':
       return fn.node.funcArity >= 0 ? fn.node.funcArity : given;
@@ -633,6 +632,9 @@ function invoke(fn: FnRef, args: readonly Value[], t: Extract<CTerm, { k: 'call'
       throw new RegoError('eval_builtin_error', `unsupported builtin ${fn.name}`, t.loc);
     case 'print':
       return k(true);
+    case 'relation':
+      for (const v of fn.gen(args)) if (k(v)) return true;
+      return false;
     case 'op':
     case 'builtin':
       try {

@@ -135,3 +135,32 @@ const KNOWN_NAMES = new Set([
 export function isKnownBuiltinNamespace(name: string): boolean {
   return KNOWN_NAMES.has(name) || KNOWN_NAMESPACES.some((p) => name.startsWith(p));
 }
+
+function* walkValue(v: Value, path: Value[]): Generator<Value> {
+  yield [path.slice(), v];
+  if (Array.isArray(v)) {
+    const a = v as readonly Value[];
+    for (let i = 0; i < a.length; i++) {
+      path.push(i);
+      yield* walkValue(a[i]!, path);
+      path.pop();
+    }
+  } else if (v instanceof RObject) {
+    for (const k of v.sortedKeys()) {
+      path.push(k);
+      yield* walkValue(v.get(k)!, path);
+      path.pop();
+    }
+  } else if (v instanceof RSet) {
+    for (const x of v.sorted()) {
+      path.push(x);
+      yield* walkValue(x, path);
+      path.pop();
+    }
+  }
+}
+
+/** Relations: builtins with several results per call. */
+export const RELATIONS: ReadonlyMap<string, { arity: number; gen: (args: readonly Value[]) => Iterable<Value> }> = new Map([
+  ['walk', { arity: 1, gen: (args: readonly Value[]) => walkValue(args[0]!, []) }],
+]);

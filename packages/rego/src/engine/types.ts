@@ -57,6 +57,13 @@ export type FnRef =
   | { readonly kind: 'op'; readonly name: string; readonly impl: (args: readonly Value[]) => Value | undefined; readonly arity: number }
   | { readonly kind: 'user'; readonly name: string; readonly node: DataNode }
   | { readonly kind: 'print'; readonly name: 'print' }
+  /** A builtin with several results per call (`walk`): each result is unified with the output. */
+  | {
+      readonly kind: 'relation';
+      readonly name: string;
+      readonly arity: number;
+      readonly gen: (args: readonly Value[]) => Iterable<Value>;
+    }
   | { readonly kind: 'unknown'; readonly name: string };
 
 /** A compiled term. */
