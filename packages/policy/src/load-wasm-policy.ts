@@ -95,6 +95,8 @@ function instantiate(module: object, name: string): LoadedPolicy {
   }
 }
 
+const encoder = new TextEncoder();
+
 function toArrayBuffer(input: unknown): ArrayBuffer | undefined {
   if (input === undefined) return undefined;
   let text: string | undefined;
@@ -105,8 +107,9 @@ function toArrayBuffer(input: unknown): ArrayBuffer | undefined {
   }
   if (text === undefined) throw new WritError('ERR_INVALID_ARGUMENT', 'input must be a JSON value', { details: { parameter: 'input' } });
   // The SDK drops falsy inputs and copies an ArrayBuffer verbatim: pass exact JSON bytes.
-  const bytes = new TextEncoder().encode(text);
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const bytes = encoder.encode(text);
+  const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return exact ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
 interface WasmParts {
