@@ -1,0 +1,121 @@
+/**
+ * `writ export <transcript-dir> --out FILE [--from N] [--to M] [--trust-root FILE]`
+ *
+ * Writes a self-contained evidence bundle: entries `[from, to)`, an inclusion proof of
+ * each to the latest checkpoint, that checkpoint, and the trust root (from `--trust-root`,
+ * else the directory's `trust-root.json`). `writ verify FILE` accepts it on any machine.
+ * Exit codes: 0 written · 1 the transcript cannot back the bundle (corrupt, no checkpoint
+ * matches) · 2 usage.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { FileLedgerStore, TRUST_ROOT_FILE, exportBundle } from '@writ/core';
+import type { TrustRootDocument } from '@writ/core';
+import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import type { CommandContext } from '../cli-context.ts';
+import { readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
+
+/** Options of the export command. */
+export interface ExportCommandOptions {
+  readonly out?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly trustRoot?: string;
+}
+
+function integer(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`${name} must be a non-negative integer`);
+  return Number(value);
+}
+
+async function trustRootDocument(
+  dir: string,
+  options: ExportCommandOptions,
+  context: CommandContext,
+): Promise<TrustRootDocument> {
+  if (options.trustRoot !== undefined)
+    return (await readTrustRootFile(options.trustRoot, context.cwd)).document;
+  const path = join(dir, TRUST_ROOT_FILE);
+  if (!existsSync(path))
+    throw new UsageError(
+      `no trust root: pass --trust-root FILE or keep ${TRUST_ROOT_FILE} in the transcript directory`,
+    );
+  let document: unknown;
+  try {
+    document = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    throw new UsageError(`${path}: not JSON`);
+  }
+  trustRootFrom(document, path);
+  return document as TrustRootDocument;
+}
+
+/** Run `writ export` with a context. Sets the exit code; never throws for bad input. */
+export async function exportAction(
+  target: string,
+  options: ExportCommandOptions,
+  context: CommandContext,
+): Promise<void> {
+  try {
+    if (options.out === undefined) throw new UsageError('--out FILE is required');
+    const dir = resolve(context.cwd, target);
+    if (!existsSync(join(dir, 'entries.jsonl')))
+      throw new UsageError(`${target}: not a transcript directory`);
+    const from = integer(options.from, '--from');
+    const to = integer(options.to, '--to');
+    const document = await trustRootDocument(dir, options, context);
+    const store = await FileLedgerStore.open({ dir, readOnly: true });
+    let bundle;
+    try {
+      bundle = await exportBundle({
+        store,
+        trustRoot: document,
+        ...(from !== undefined && { from }),
+        ...(to !== undefined && { to }),
+      });
+    } finally {
+      await store.close();
+    }
+    const out = resolve(context.cwd, options.out);
+    await writeFile(out, `${JSON.stringify(bundle)}\n`);
+    context.stdout(
+      `wrote ${bundle.entries.length} entries (${bundle.from}..${bundle.from + bundle.entries.length - 1}) with inclusion proofs to ${out}\n`,
+    );
+    context.setExitCode(EXIT.ok);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const usage = error instanceof UsageError || code === 'ERR_INVALID_ARGUMENT';
+    context.stderr(
+      `writ export: ${(error as Error).message}${!usage && typeof code === 'string' ? ` [${code}]` : ''}\n`,
+    );
+    context.setExitCode(usage ? EXIT.usage : EXIT.invalid);
+  }
+}
+
+/** Register `writ export` on `program`. */
+export function registerExportCommand(
+  program: Command,
+  overrides: Partial<CommandContext> = {},
+): Command {
+  const context = { ...processContext(), ...overrides };
+  program
+    .command('export')
+    .description(
+      'write an evidence bundle (entries, inclusion proofs, checkpoint, trust root) that writ verify accepts anywhere',
+    )
+    .argument('<transcript-dir>', 'transcript directory (file store)')
+    .option('--out <file>', 'bundle file to write')
+    .option('--from <n>', 'first entry (default 0)')
+    .option('--to <n>', 'one past the last entry (default: the latest checkpoint size)')
+    .option(
+      '--trust-root <file>',
+      'trust-root document to embed (default: the directory trust-root.json)',
+    )
+    .action((target: string, options: ExportCommandOptions) =>
+      exportAction(target, options, context),
+    );
+  return program;
+}

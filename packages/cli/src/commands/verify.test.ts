@@ -1,0 +1,211 @@
+import { spawnSync } from 'node:child_process';
+import { appendFile, cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileLedgerStore } from '@writ/core';
+import { sampleKeys, sampleTrustRootDocument, writeSampleTranscript } from '@writ/core/transcript';
+import type { CommandContext } from '../cli-context.ts';
+import { exportAction } from './export.ts';
+import { verifyAction } from './verify.ts';
+
+let root: string;
+let dir: string;
+let trustFile: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'writ-cli-verify-'));
+  dir = join(root, 'transcript');
+  const store = await FileLedgerStore.open({ dir });
+  await writeSampleTranscript({ store, calls: 4, policy: { everyEntries: 5 } });
+  await store.close();
+  trustFile = join(root, 'trust-root.json');
+  await writeFile(trustFile, JSON.stringify(sampleTrustRootDocument(sampleKeys())));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function run(
+  action: (context: CommandContext) => Promise<void>,
+): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  let code: number | undefined;
+  await action({
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    setExitCode: (value) => (code = value),
+    cwd: root,
+    interactive: false,
+  });
+  return { code, stdout, stderr };
+}
+
+async function copyTranscript(name: string): Promise<string> {
+  const target = join(root, name);
+  await cp(dir, target, { recursive: true });
+  return target;
+}
+
+describe('writ verify', () => {
+  it('exits 0 and summarizes a valid transcript pinned with --trust-root', async () => {
+    const result = await run((context) => verifyAction(dir, { trustRoot: trustFile }, context));
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^valid: \d+ entries, \d+ checkpoint\(s\)/);
+  });
+
+  it('prints the report as JSON with --json', async () => {
+    const result = await run((context) =>
+      verifyAction(dir, { trustRoot: trustFile, json: true }, context),
+    );
+    expect(JSON.parse(result.stdout)).toMatchObject({ valid: true, origin: 'writ.test/sample' });
+  });
+
+  it('exits 1 naming the first bad entry and the check when an entry was altered', async () => {
+    const copy = await copyTranscript('altered');
+    const path = join(copy, 'entries.jsonl');
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    expect(lines[3]).toContain('"callId":"call-');
+    lines[3] = lines[3]!.replace('"callId":"call-', '"callId":"kall-');
+    await writeFile(path, lines.join('\n'));
+    const text = await run((context) => verifyAction(copy, { trustRoot: trustFile }, context));
+    expect(text.code).toBe(1);
+    expect(text.stderr).toContain('INVALID: entry 4');
+    const json = await run((context) =>
+      verifyAction(copy, { trustRoot: trustFile, json: true }, context),
+    );
+    expect(JSON.parse(json.stdout).failure).toMatchObject({ check: 'chain', seq: 4 });
+  });
+
+  it('exits 1 on a torn final line, a deleted checkpoint file content and an unparsable bundle', async () => {
+    const torn = await copyTranscript('torn');
+    await appendFile(join(torn, 'entries.jsonl'), '{"body":');
+    expect(
+      (await run((context) => verifyAction(torn, { trustRoot: trustFile, json: true }, context)))
+        .code,
+    ).toBe(1);
+    const broken = await copyTranscript('broken-checkpoint');
+    const [first] = await readdir(join(broken, 'checkpoints'));
+    await writeFile(join(broken, 'checkpoints', first!), '{');
+    const result = await run((context) => verifyAction(broken, { trustRoot: trustFile }, context));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('ERR_STORE_CORRUPT');
+    await writeFile(join(root, 'junk.json'), 'not json');
+    expect(
+      (await run((context) => verifyAction('junk.json', { trustRoot: trustFile }, context))).code,
+    ).toBe(1);
+  });
+
+  it('exits 2 on usage errors: missing path, bad trust root, no trust root, not a transcript', async () => {
+    expect((await run((context) => verifyAction('does-not-exist', {}, context))).code).toBe(2);
+    await writeFile(join(root, 'bad-trust.json'), '{"type":"nope"}');
+    expect(
+      (await run((context) => verifyAction(dir, { trustRoot: 'bad-trust.json' }, context))).code,
+    ).toBe(2);
+    expect(
+      (await run((context) => verifyAction(dir, { trustRoot: 'missing.json' }, context))).code,
+    ).toBe(2);
+    const bare = await copyTranscript('bare');
+    expect((await run((context) => verifyAction(bare, {}, context))).stderr).toContain(
+      'no trust root',
+    );
+    expect(
+      (await run((context) => verifyAction(root, { trustRoot: trustFile }, context))).code,
+    ).toBe(2);
+  });
+
+  it('warns when it falls back to a trust root found beside the evidence', async () => {
+    const copy = await copyTranscript('with-root');
+    await writeFile(
+      join(copy, 'trust-root.json'),
+      JSON.stringify(sampleTrustRootDocument(sampleKeys())),
+    );
+    const result = await run((context) => verifyAction(copy, {}, context));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('warning: using the trust root found in');
+  });
+
+  it('refuses evidence when the pinned trust root does not hold the signing keys', async () => {
+    await writeFile(
+      join(root, 'other-trust.json'),
+      JSON.stringify(sampleTrustRootDocument(sampleKeys(9))),
+    );
+    const result = await run((context) =>
+      verifyAction(dir, { trustRoot: 'other-trust.json', json: true }, context),
+    );
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).failure.check).toBe('checkpoint-signature');
+  });
+});
+
+describe('writ export', () => {
+  it('writes a bundle that verifies, and a tampered bundle that does not', async () => {
+    const out = join(root, 'bundle.json');
+    const exported = await run((context) =>
+      exportAction(dir, { out, from: '1', to: '6', trustRoot: trustFile }, context),
+    );
+    expect(exported).toMatchObject({ code: 0 });
+    expect(
+      (await run((context) => verifyAction(out, { trustRoot: trustFile }, context))).code,
+    ).toBe(0);
+    const bundle = JSON.parse(await readFile(out, 'utf8'));
+    expect(bundle.entries[2]).toContain('"callId":"call-');
+    bundle.entries[2] = bundle.entries[2].replace('"callId":"call-', '"callId":"kall-');
+    await writeFile(join(root, 'tampered.json'), JSON.stringify(bundle));
+    const result = await run((context) =>
+      verifyAction('tampered.json', { trustRoot: trustFile, json: true }, context),
+    );
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).failure).toMatchObject({ check: 'inclusion-proof', seq: 3 });
+  });
+
+  it('exits 2 on bad arguments', async () => {
+    expect(
+      (await run((context) => exportAction(dir, { trustRoot: trustFile }, context))).code,
+    ).toBe(2);
+    expect(
+      (
+        await run((context) =>
+          exportAction(dir, { out: 'x.json', from: '-1', trustRoot: trustFile }, context),
+        )
+      ).code,
+    ).toBe(2);
+    expect(
+      (
+        await run((context) =>
+          exportAction(dir, { out: 'x.json', from: '5', to: '2', trustRoot: trustFile }, context),
+        )
+      ).code,
+    ).toBe(2);
+    expect(
+      (
+        await run((context) =>
+          exportAction(dir, { out: 'x.json', to: '99999', trustRoot: trustFile }, context),
+        )
+      ).code,
+    ).toBe(2);
+    expect(
+      (await run((context) => exportAction(root, { out: 'x.json', trustRoot: trustFile }, context)))
+        .code,
+    ).toBe(2);
+    const bare = await copyTranscript('bare-export');
+    expect((await run((context) => exportAction(bare, { out: 'x.json' }, context))).code).toBe(2);
+  });
+});
+
+describe('bin/writ.js', () => {
+  const bin = fileURLToPath(new URL('../../bin/writ.js', import.meta.url));
+  it('runs from the workspace without a build and returns the documented exit codes', () => {
+    const ok = spawnSync(process.execPath, [bin, 'verify', dir, '--trust-root', trustFile], {
+      encoding: 'utf8',
+    });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('valid:');
+    const usage = spawnSync(process.execPath, [bin, 'verify', '--no-such-flag'], {
+      encoding: 'utf8',
+    });
+    expect(usage.status).toBe(2);
+  });
+});

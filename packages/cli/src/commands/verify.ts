@@ -1,0 +1,195 @@
+/**
+ * `writ verify <transcript-dir|bundle> [--json] [--trust-root FILE] [--allow-unsigned-tail]`
+ *
+ * Verifies a transcript directory (file store) or an evidence bundle offline. Exit codes:
+ * 0 valid · 1 invalid (the first bad entry or checkpoint and the failed check are named) ·
+ * 2 usage (missing path, unreadable or invalid trust root, bad arguments).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { openTranscriptDirectory, verifyBundle, verifyTranscript } from '@writ/core';
+import type { TranscriptReport, TrustRoot } from '@writ/core';
+import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import type { CommandContext } from '../cli-context.ts';
+import { readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
+
+/** Options of the verify command. */
+export interface VerifyCommandOptions {
+  readonly json?: boolean;
+  readonly trustRoot?: string;
+  readonly allowUnsignedTail?: boolean;
+}
+
+/** Human-readable one-line summary of a report. */
+export function describeReport(report: TranscriptReport): string {
+  if (report.valid) {
+    return `valid: ${report.entries} entries, ${report.checkpoints} checkpoint(s), signed through ${report.signedSize}, origin ${report.origin ?? '(none)'}, root ${report.root}`;
+  }
+  const failure = report.failure!;
+  const where =
+    failure.seq !== undefined
+      ? `entry ${failure.seq}${failure.entryType ? ` (${failure.entryType})` : ''}`
+      : failure.checkpointSize !== undefined
+        ? `checkpoint of size ${failure.checkpointSize}`
+        : 'transcript';
+  const cause = failure.cause ? `, cause ${failure.cause}` : '';
+  return `INVALID: ${where}: check ${failure.check} failed — ${failure.message} [${failure.code}${cause}]`;
+}
+
+async function pinnedTrustRoot(
+  options: VerifyCommandOptions,
+  context: CommandContext,
+  embedded: { document: unknown; source: string },
+): Promise<TrustRoot> {
+  if (options.trustRoot !== undefined)
+    return (await readTrustRootFile(options.trustRoot, context.cwd)).trustRoot;
+  if (embedded.document === undefined) {
+    throw new UsageError(
+      'no trust root: pass --trust-root FILE (the trust-root document you trust)',
+    );
+  }
+  const trustRoot = trustRootFrom(embedded.document, embedded.source);
+  if (!options.json) {
+    context.stderr(
+      `warning: using the trust root found in ${embedded.source} (${trustRoot.digest}); pin the one you trust with --trust-root FILE\n`,
+    );
+  }
+  return trustRoot;
+}
+
+async function verifyDirectory(
+  path: string,
+  options: VerifyCommandOptions,
+  context: CommandContext,
+): Promise<TranscriptReport> {
+  const directory = await openTranscriptDirectory(path);
+  const trustRoot = await pinnedTrustRoot(options, context, {
+    document: directory.trustRootDocument,
+    source: `${path}/trust-root.json`,
+  });
+  const bar =
+    context.interactive && !options.json && directory.bytes > 1 << 20
+      ? new SingleBar({
+          format: 'verifying [{bar}] {percentage}% | {value}/{total} bytes',
+          stream: process.stderr,
+        })
+      : undefined;
+  let bytes = 0;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const line of directory.entries) {
+      bytes += line.length + 1;
+      yield line;
+    }
+  }
+  bar?.start(directory.bytes, 0);
+  try {
+    return await verifyTranscript({
+      entries: counted(),
+      checkpoints: directory.checkpoints,
+      trustRoot,
+      allowUnsignedTail: options.allowUnsignedTail === true,
+      onProgress: () => bar?.update(bytes),
+      progressEvery: 50_000,
+    });
+  } finally {
+    bar?.update(bytes);
+    bar?.stop();
+  }
+}
+
+async function verifyBundleFile(
+  path: string,
+  options: VerifyCommandOptions,
+  context: CommandContext,
+): Promise<TranscriptReport> {
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return {
+      valid: false,
+      entries: 0,
+      checkpoints: 0,
+      signedSize: 0,
+      origin: undefined,
+      root: '',
+      failure: {
+        check: 'entry-format',
+        code: 'ERR_BUNDLE_MALFORMED',
+        message: 'bundle is not JSON',
+      },
+    };
+  }
+  const embedded =
+    typeof bundle === 'object' && bundle !== null
+      ? (bundle as { trustRoot?: unknown }).trustRoot
+      : undefined;
+  const trustRoot = await pinnedTrustRoot(options, context, {
+    document: embedded,
+    source: `${path} (bundle)`,
+  });
+  return verifyBundle({ bundle, trustRoot });
+}
+
+/** Run `writ verify` with a context. Sets the exit code; never throws for bad input. */
+export async function verifyAction(
+  target: string,
+  options: VerifyCommandOptions,
+  context: CommandContext,
+): Promise<void> {
+  try {
+    const path = resolve(context.cwd, target);
+    if (!existsSync(path)) throw new UsageError(`${target}: no such file or directory`);
+    const report = statSync(path).isDirectory()
+      ? await verifyDirectory(path, options, context)
+      : await verifyBundleFile(path, options, context);
+    if (options.json) context.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    else (report.valid ? context.stdout : context.stderr)(`${describeReport(report)}\n`);
+    context.setExitCode(report.valid ? EXIT.ok : EXIT.invalid);
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: unknown }).code === 'ERR_INVALID_ARGUMENT'
+    ) {
+      context.stderr(`writ verify: ${(error as Error).message}\n`);
+      context.setExitCode(EXIT.usage);
+      return;
+    }
+    // Anything else (unreadable store, corrupt checkpoint file) means the evidence does not verify.
+    const code = (error as { code?: unknown }).code;
+    context.stderr(
+      `INVALID: transcript cannot be read — ${(error as Error).message}${typeof code === 'string' ? ` [${code}]` : ''}\n`,
+    );
+    context.setExitCode(EXIT.invalid);
+  }
+}
+
+/**
+ * Register `writ verify` on `program`.
+ * @example
+ * ```ts
+ * registerVerifyCommand(new Command('writ'));
+ * ```
+ */
+export function registerVerifyCommand(
+  program: Command,
+  overrides: Partial<CommandContext> = {},
+): Command {
+  const context = { ...processContext(), ...overrides };
+  program
+    .command('verify')
+    .description(
+      'verify a transcript directory or evidence bundle offline (exit 0 valid, 1 invalid, 2 usage)',
+    )
+    .argument('<path>', 'transcript directory or evidence bundle file')
+    .option('--json', 'print the verification report as JSON')
+    .option('--trust-root <file>', 'trust-root document to verify against (pin it!)')
+    .option('--allow-unsigned-tail', 'accept entries after the last checkpoint (a live transcript)')
+    .action((target: string, options: VerifyCommandOptions) =>
+      verifyAction(target, options, context),
+    );
+  return program;
+}

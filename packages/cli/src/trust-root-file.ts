@@ -1,0 +1,34 @@
+/** Loading the trust root a verification is pinned to. */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createTrustRoot, isWritError } from '@writ/core';
+import type { TrustRoot, TrustRootDocument } from '@writ/core';
+import { UsageError } from './cli-context.ts';
+
+/** Parse a trust-root document; a bad one is a usage error naming `source`. */
+export function trustRootFrom(document: unknown, source: string): TrustRoot {
+  try {
+    return createTrustRoot(document as TrustRootDocument);
+  } catch (error) {
+    throw new UsageError(
+      `${source}: not a valid trust root${isWritError(error) ? ` (${error.code})` : ''}`,
+    );
+  }
+}
+
+/** Read and parse `--trust-root FILE`. */
+export async function readTrustRootFile(
+  path: string,
+  cwd: string,
+): Promise<{ trustRoot: TrustRoot; document: TrustRootDocument }> {
+  let document: unknown;
+  try {
+    document = JSON.parse(await readFile(resolve(cwd, path), 'utf8'));
+  } catch {
+    throw new UsageError(`--trust-root ${path}: cannot read a JSON trust-root document`);
+  }
+  return {
+    trustRoot: trustRootFrom(document, `--trust-root ${path}`),
+    document: document as TrustRootDocument,
+  };
+}
