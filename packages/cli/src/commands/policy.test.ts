@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+// The OPA-ABI test module of @writ/policy (WAT compiled with wabt at test time).
+import { opaTestWasm } from '../../../policy/test/support/opa-test-module.ts';
 import { POLICY_EXIT, registerPolicyCommands } from './policy.ts';
 
-async function tree(files: Record<string, string>): Promise<string> {
+async function tree(files: Record<string, string | Uint8Array>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'writ-cli-policy-'));
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(root, path)), { recursive: true });
@@ -79,6 +81,21 @@ describe('writ policy eval', () => {
     const plain = await run(['eval', '-d', 'p', 'data.writ.nothing'], { cwd });
     expect([plain.code, plain.stdout, plain.stderr]).toEqual([POLICY_EXIT.ok, '', 'undefined: data.writ.nothing has no value for this input\n']);
     expect((await run(['eval', '-d', 'p', '--fail', 'data.writ.nothing'], { cwd })).code).toBe(POLICY_EXIT.policy);
+  });
+
+  it('evaluates an OPA wasm module given with -d', async () => {
+    const cwd = await tree({ 'policy.wasm': await opaTestWasm(), 'in.json': '{"tool":"search"}' });
+    const result = await run(['eval', '-d', 'policy.wasm', '-i', 'in.json'], { cwd });
+    expect(result.code).toBe(POLICY_EXIT.ok);
+    expect(JSON.parse(result.stdout)).toEqual({ input: { tool: 'search' }, data: {} });
+    const missing = await run(['eval', '-d', 'policy.wasm', 'data.writ.other'], { cwd });
+    expect([missing.code, missing.stderr]).toEqual([POLICY_EXIT.policy, 'policy.wasm: no entrypoint writ/other (has writ/decision, writ/undefined, writ/abort)\n']);
+  });
+
+  it('exits 1 for a file that is not an OPA wasm module', async () => {
+    const cwd = await tree({ 'bad.wasm': 'not wasm' });
+    const result = await run(['eval', '-d', 'bad.wasm'], { cwd });
+    expect([result.code, result.stderr]).toEqual([POLICY_EXIT.policy, 'bad.wasm: not a WebAssembly module\n']);
   });
 
   it('exits 2 for a missing or malformed input file', async () => {
