@@ -16,3 +16,5 @@ export { PostgresApprovalStore } from './postgres-approval-store.ts';
 export type { PostgresApprovalStoreOptions } from './postgres-approval-store.ts';
 export { PostgresLedgerStore } from './postgres-ledger-store.ts';
 export type { PostgresLedgerStoreOptions } from './postgres-ledger-store.ts';
+export { openPostgresStores } from './open-postgres-stores.ts';
+export type { OpenPostgresStoresOptions, PostgresStores } from './open-postgres-stores.ts';
