@@ -13,6 +13,7 @@ import { defineAll } from './define.ts';
 import { encoding } from './encoding.ts';
 import { glob } from './glob.ts';
 import { graph } from './graph.ts';
+import { graphql } from './graphql.ts';
 import { identifiers } from './identifiers.ts';
 import { jsonPaths } from './json-paths.ts';
 import { jwt } from './jwt.ts';
@@ -28,7 +29,7 @@ import type { BuiltinDef } from './types.ts';
 export type { BuiltinContext, BuiltinDef } from './types.ts';
 
 const families: readonly BuiltinTable[] = [
-  aggregates, arithmetic, bits, cryptoHashes, encoding, glob, graph, identifiers, jsonPaths, jwt, netCidr, objects, regex, strings,
+  aggregates, arithmetic, bits, cryptoHashes, encoding, glob, graph, graphql, identifiers, jsonPaths, jwt, netCidr, objects, regex, strings,
   time, typeBuiltins, units,
 ];
 
