@@ -37,9 +37,15 @@ export async function collectPolicyEntries(
   }
   const entries: PolicyEntry[] = [];
   const manifests: BundleManifest[] = [];
+  const seen = new Set<string>();
   for (const location of paths as string[]) {
     if (!isBundlePath(location)) {
-      entries.push(...(await readPolicyLocation(location, { cwd: options.cwd })));
+      // Like OPA's loader, a file reached through two locations (`-d . -d ./writ/main.rego`) loads once.
+      for (const entry of await readPolicyLocation(location, { cwd: options.cwd })) {
+        if (entry.realPath !== undefined && seen.has(entry.realPath)) continue;
+        if (entry.realPath !== undefined) seen.add(entry.realPath);
+        entries.push(entry);
+      }
       continue;
     }
     let bytes: Uint8Array;

@@ -88,6 +88,15 @@ describe('loadRegoPolicy', () => {
     expect(policy.evaluateSync(input('shell'))).toEqual({ allow: true, tool: 'shell' });
   });
 
+  it('loads a file reached through two locations once', async () => {
+    const root = await policyTree();
+    const twice = await loadRegoPolicy({ paths: ['policies', 'policies/writ/main.rego', './policies/writ'], cwd: root });
+    const once = await loadRegoPolicy({ paths: ['policies'], cwd: root });
+    expect(twice.modules).toHaveLength(1);
+    expect(twice.digest).toBe(once.digest);
+    expect(twice.evaluateSync(input('shell', 'alice'))).toEqual({ allow: true, tool: 'shell' });
+  });
+
   it('loads in-memory modules with extra data', async () => {
     const policy = await loadRegoPolicy({ modules: [{ file: 'main.rego', source: MAIN }], data: { tools: { allowed: ['x'] }, writ: { roles: {} } } });
     expect(policy.evaluateSync(input('x'))).toEqual({ allow: true, tool: 'x' });

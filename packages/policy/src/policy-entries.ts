@@ -16,6 +16,8 @@ export interface PolicyEntry {
   readonly bytes: Uint8Array;
   /** Forces the role of an explicitly named file (`-d extra.json` is data at the root). */
   readonly role?: 'module' | 'data';
+  /** Real path on disk, when read from disk: the same file named twice is loaded once. */
+  readonly realPath?: string;
 }
 
 /** A Rego module ready for `@writ/rego`'s `compile`. */

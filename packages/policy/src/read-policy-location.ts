@@ -2,7 +2,7 @@
  * Reads a policy location from disk: a `.rego` or data file, a directory (recursively), or
  * an npm package given as `npm:<name>` and resolved from `cwd` like Node resolves it.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { WritError } from '@writ/core';
 import type { PolicyEntry } from './policy-entries.ts';
@@ -65,7 +65,7 @@ async function walk(options: { root: string; display: string; directory: string;
     const isFile = child.isFile() || (child.isSymbolicLink() && (await statOrUndefined(full))?.isFile() === true);
     if (!isFile || !/\.rego$|^data\.(json|ya?ml)$/.test(child.name)) continue;
     const path = relative(options.root, full).split(sep).join('/');
-    options.out.push({ path, file: join(options.display, path), bytes: await readFile(full) });
+    options.out.push({ path, file: join(options.display, path), bytes: await readFile(full), realPath: await realpath(full) });
   }
 }
 
@@ -96,5 +96,5 @@ export async function readPolicyLocation(location: string, options: { cwd: strin
       details: { location },
     });
   }
-  return [{ path: name, file: location, bytes: await readFile(absolute), role }];
+  return [{ path: name, file: location, bytes: await readFile(absolute), role, realPath: await realpath(absolute) }];
 }
