@@ -108,4 +108,20 @@ r := count([1, 2, 3])
     p.evaluate('data.t.p', { input: { x: 1 }, print: (l) => lines.push(l) });
     expect(lines).toEqual(['x is 1 {1}']);
   });
+
+  it('indexes rules on input equality without changing answers', () => {
+    const src = `package t
+deny contains "a" if input.tool == "a"
+deny contains "b1" if { input.tool == "b"; input.n > 1 }
+deny contains "b2" if "b" == input.tool
+deny contains "any" if input.n > 5
+deny contains "with" if { x := input.tool with input.tool as "zzz"; x == "zzz" }
+`;
+    const p = compile({ modules: mod(src) });
+    expect(p.evaluate('data.t.deny', { input: { tool: 'b', n: 2 } })).toEqual(['b1', 'b2', 'with']);
+    expect(p.evaluate('data.t.deny', { input: { tool: 'a', n: 9 } })).toEqual(['a', 'any', 'with']);
+    expect(p.evaluate('data.t.deny', { input: { tool: 'c', n: 0 } })).toEqual(['with']);
+    expect(p.evaluate('data.t.deny', { input: {} })).toEqual(['with']);
+    expect(p.query('x := data.t.deny with input as {"tool": "a", "n": 0}')).toEqual([{ x: ['a', 'with'] }]);
+  });
 });

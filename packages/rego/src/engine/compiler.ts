@@ -9,6 +9,7 @@ import { RegoError, type RegoLocation } from '../errors.ts';
 import type { Expr, Module, Rule, Term } from '../lang/ast.ts';
 import { RObject, RSet, type Value } from '../value.ts';
 import { OPS, RELATIONS, isKnownBuiltinNamespace } from './ops.ts';
+import { buildIndex } from './rule-index.ts';
 import { ensureNode, findNode, markVirtual } from './tree.ts';
 import type { CBody, CExpr, CRule, CTerm, CWith, DataNode, FnRef } from './types.ts';
 
@@ -98,6 +99,7 @@ export function compileModules(modules: readonly Module[], root: DataNode): Prog
     }
     rules.push({ path: 'data.' + node.path.join('.'), file: m.file, line: r.loc.line, name: node.key });
   }
+  for (const { node } of placed) if (node.index === undefined) node.index = buildIndex(node.rules);
   return { root, rules };
 }
 

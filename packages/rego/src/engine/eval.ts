@@ -7,6 +7,7 @@
 import { RegoError } from '../errors.ts';
 import { equals, RObject, RSet, toRegoString, type Value } from '../value.ts';
 import { addPatch, applyPatch, Ctx, setPath, step, UNDEF, type Mock, type Patch } from './context.ts';
+import { candidateRules } from './rule-index.ts';
 import type { CBody, CExpr, CRule, CTerm, CWith, DataNode, FnRef } from './types.ts';
 
 /** A frame of variable slots (undefined = unbound). */
@@ -399,7 +400,7 @@ function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
   if (!node.virtual) return node.base;
   const cached = ctx.full.get(node);
   if (cached !== undefined) return cached === UNDEF ? undefined : cached;
-  const obj = structural(node.base instanceof RObject ? new RObject(node.base.entries()) : new RObject());
+  const obj = new StructObject(node.base instanceof RObject ? node.base.entries() : undefined);
   for (const c of node.children.values()) {
     if (c.kind === 'none' && !c.virtual && c.base === undefined) continue;
     if (c.kind === 'none' && c.funcArity >= 0) continue;
@@ -416,7 +417,7 @@ function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
 /** Merges a virtual value under a base value; the base wins where both define a leaf. */
 function overlay(base: Value, virt: Value): Value {
   if (!(base instanceof RObject) || !(virt instanceof RObject)) return base;
-  const out = structural(new RObject(base.entries()));
+  const out = new StructObject(base.entries());
   for (const [k, v] of virt.entries()) {
     const b = base.get(k);
     out.set(k, b === undefined ? v : overlay(b, v));
@@ -468,19 +469,20 @@ function mergeChildren(node: DataNode, v: RObject, ctx: Ctx): RObject {
   return v;
 }
 
-/** Objects and sets built from rule heads (not rule values): only these merge across rules. */
-const STRUCT = new WeakSet<object>();
-function structural<T extends RObject | RSet>(v: T): T {
-  STRUCT.add(v);
-  return v;
-}
+/** Objects built from rule heads (not rule values): only these merge across rules. */
+class StructObject extends RObject {}
+/** Sets built from rule heads (not rule values): only these union across rules. */
+class StructSet extends RSet {}
+const STRUCT = {
+  has: (v: object): boolean => v instanceof StructObject || v instanceof StructSet,
+};
 
 /** Deep merge of values produced for the same key by different rules (objects merge, sets union). */
 function mergeValues(a: Value, b: Value): Value {
   const both = typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && STRUCT.has(a) && STRUCT.has(b);
-  if (both && a instanceof RSet && b instanceof RSet) return structural(new RSet([...a.values(), ...b.values()]));
+  if (both && a instanceof RSet && b instanceof RSet) return new StructSet([...a.values(), ...b.values()]);
   if (both && a instanceof RObject && b instanceof RObject) {
-    const out = structural(new RObject(a.entries()));
+    const out = new StructObject(a.entries());
     for (const [k, v] of b.entries()) {
       const prev = out.get(k);
       out.set(k, prev === undefined ? v : mergeValues(prev, v));
@@ -515,7 +517,7 @@ function bodyValue(rule: CRule, body: CBody, f: Frame, ctx: Ctx, conflictMsg: st
 
 function evalComplete(node: DataNode, ctx: Ctx): Value | undefined {
   let result: Value | undefined;
-  for (const rule of node.rules) {
+  for (const rule of candidateRules(node, ctx.input)) {
     const v = ruleBodiesValue(rule, new Array<Value | undefined>(rule.nslots), ctx, 'complete rules must not produce multiple outputs');
     if (v === undefined) continue;
     if (result !== undefined && !equals(result, v)) conflict('complete rules must not produce multiple outputs', rule);
@@ -529,8 +531,8 @@ function evalComplete(node: DataNode, ctx: Ctx): Value | undefined {
 }
 
 function evalSetRules(node: DataNode, ctx: Ctx): Value {
-  const out = structural(new RSet());
-  for (const rule of node.rules) {
+  const out = new StructSet();
+  for (const rule of candidateRules(node, ctx.input)) {
     const f = new Array<Value | undefined>(rule.nslots);
     const term = rule.contains!;
     evalBody(rule.bodies[0]!.exprs, 0, f, ctx, () => evalTerm(term, f, ctx, (v) => (out.add(v), false)));
@@ -539,8 +541,8 @@ function evalSetRules(node: DataNode, ctx: Ctx): Value {
 }
 
 function evalObjectRules(node: DataNode, ctx: Ctx): Value {
-  const out = structural(new RObject());
-  for (const rule of node.rules) {
+  const out = new StructObject();
+  for (const rule of candidateRules(node, ctx.input)) {
     const f = new Array<Value | undefined>(rule.nslots);
     const body = rule.bodies[0]!;
     evalBody(body.exprs, 0, f, ctx, () =>
@@ -558,7 +560,7 @@ function insert(obj: RObject, keys: readonly Value[], v: Value, multi: boolean):
   for (let i = 0; i < keys.length - 1; i++) {
     const c = o.get(keys[i]!);
     if (c === undefined) {
-      const n = structural(new RObject());
+      const n = new StructObject();
       o.set(keys[i]!, n);
       o = n;
     } else if (c instanceof RObject && STRUCT.has(c)) {
@@ -570,7 +572,7 @@ function insert(obj: RObject, keys: readonly Value[], v: Value, multi: boolean):
   const last = keys[keys.length - 1]!;
   const prev = o.get(last);
   if (multi) {
-    if (prev === undefined) o.set(last, structural(new RSet([v])));
+    if (prev === undefined) o.set(last, new StructSet([v]));
     else if (prev instanceof RSet) prev.add(v);
     else throw new RegoError('eval_conflict_error', 'object keys must be unique');
     return;

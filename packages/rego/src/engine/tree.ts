@@ -23,6 +23,7 @@ function makeNode(key: string, path: readonly string[]): DataNode {
     funcs: [],
     defaultFunc: undefined,
     funcArity: -1,
+    index: undefined,
     virtual: false,
   };
 }

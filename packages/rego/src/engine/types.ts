@@ -5,6 +5,7 @@
 import type { BuiltinDef } from '../builtins/types.ts';
 import type { RegoLocation } from '../errors.ts';
 import type { Value } from '../value.ts';
+import type { RuleIndex } from './rule-index.ts';
 
 /** A node of the data tree: a package, a rule or a prefix of rule paths. */
 export interface DataNode {
@@ -23,6 +24,8 @@ export interface DataNode {
   defaultFunc: CRule | undefined;
   /** Number of arguments when functions are defined here, else -1 (known before bodies compile). */
   funcArity: number;
+  /** Equality index over `rules` (see rule-index.ts), built after compilation. */
+  index: RuleIndex | undefined;
   /** True if this node or a descendant has rules (evaluation needed). */
   virtual: boolean;
 }
