@@ -6,6 +6,7 @@
  */
 import { aggregates } from './aggregates.ts';
 import { arithmetic } from './arithmetic.ts';
+import { aws } from './aws.ts';
 import { bits } from './bits.ts';
 import { cryptoHashes } from './crypto.ts';
 import type { BuiltinTable } from './define.ts';
@@ -29,7 +30,7 @@ import type { BuiltinDef } from './types.ts';
 export type { BuiltinContext, BuiltinDef } from './types.ts';
 
 const families: readonly BuiltinTable[] = [
-  aggregates, arithmetic, bits, cryptoHashes, encoding, glob, graph, graphql, identifiers, jsonPaths, jwt, netCidr, objects, regex, strings,
+  aggregates, arithmetic, aws, bits, cryptoHashes, encoding, glob, graph, graphql, identifiers, jsonPaths, jwt, netCidr, objects, regex, strings,
   time, typeBuiltins, units,
 ];
 
