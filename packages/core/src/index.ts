@@ -122,6 +122,14 @@ export type {
   UnfinishedRelease,
   Firewall,
 } from './firewall/types.ts';
+export { createFirewall } from './firewall/create-firewall.ts';
+export type { CreateFirewallOptions, DurabilityConfig, FirewallPolicy } from './firewall/firewall-options.ts';
+export { isFirewallMode, parseModeConfig, parseModeEnv, resolveMode } from './firewall/mode.ts';
+export type { ModeConfig, ModeTable } from './firewall/mode.ts';
+export type { BudgetRule, BudgetView } from './firewall/budgets.ts';
+export type { Compensation, EffectContext, Observation, ReconciliationStatus, ToolReconciler } from './firewall/reconciliation.ts';
+export type { Durability } from './firewall/recorder.ts';
+export { approvalRequestId, intentOf as canonicalIntent, RECEIPT_PAYLOAD_TYPE, summarizeIntent } from './firewall/ports.ts';
 
 // crypto: encodings, digests, Ed25519 keys and the Signer/Verifier seam
 export {

@@ -1,0 +1,89 @@
+/**
+ * `createFirewall`: the framework-neutral action firewall.
+ */
+import { randomUUID } from 'node:crypto';
+import { WritError } from '../errors.ts';
+import { submitApproval } from './approval-flow.ts';
+import type { CreateFirewallOptions } from './firewall-options.ts';
+import { parseFirewallOptions } from './firewall-options.ts';
+import { FirewallContext } from './firewall-context.ts';
+import { createFirewallSession } from './firewall-session.ts';
+import { checkSessionOptions } from './guard-input.ts';
+import { findUnfinishedReleases } from './recovery.ts';
+import { rollbackEffect } from './rollback.ts';
+import { sessionEnvironment } from './session-environment.ts';
+import { digest } from '../crypto/digest.ts';
+import { Ledger } from '../transcript/ledger.ts';
+import type { Firewall, FirewallSession, UnfinishedRelease } from './types.ts';
+
+/**
+ * Create a firewall over a policy, keys, a trust root and stores. On open it scans the
+ * ledger for releases without an outcome (a crash between release and outcome), records
+ * each as `release-unfinished` for reconciliation and lists them in `unfinished()`.
+ *
+ * @throws `ERR_INVALID_ARGUMENT` naming the option, `ERR_FIREWALL_MODE_INVALID` (mode or
+ *   `WRIT_MODE`), `ERR_TOOL_DECLARATION_INVALID`, store errors while scanning the ledger.
+ * @example
+ * ```ts
+ * const firewall = await createFirewall({
+ *   policy: await loadRegoPolicy({ path: 'policies' }),
+ *   keys: { authority: createSigner(authorityKey) },
+ *   trustRoot,
+ *   stores: { ledger, nonces, approvals },
+ *   tools: { tools: [{ name: 'send_email', actionClass: 'A3', effects: ['customer-visible'], audience: 'customer' }] },
+ * });
+ * const session = await firewall.openSession({ principal: { id: 'alice' }, agent: { id: 'bot' } });
+ * ```
+ */
+export async function createFirewall(options: CreateFirewallOptions): Promise<Firewall> {
+  const settings = parseFirewallOptions(options);
+  const { ledger: store } = settings.stores;
+  const ledger =
+    store instanceof Ledger
+      ? store
+      : await Ledger.open({ store, origin: settings.origin, signer: settings.ledgerSigner, now: settings.clock, ...(settings.checkpoints === undefined ? {} : { policy: settings.checkpoints }) });
+  const context = new FirewallContext(settings, ledger);
+  const unfinished: readonly UnfinishedRelease[] = await findUnfinishedReleases({ context });
+  const sessions = new Map<string, FirewallSession>();
+  const live = (): void => {
+    if (context.closed) throw new WritError('ERR_FIREWALL_CLOSED', 'the firewall is closed');
+  };
+
+  return {
+    async openSession(input) {
+      live();
+      const open = checkSessionOptions(input);
+      const id = open.sessionId ?? randomUUID();
+      const existing = sessions.get(id);
+      if (existing !== undefined) return existing;
+      const environment = sessionEnvironment({ settings: context.settings, open });
+      const session = createFirewallSession({ context, id, open, environmentDigest: digest(environment) });
+      sessions.set(id, session);
+      await context.recorder.flush();
+      await context.ledger.startSession({
+        sessionId: id,
+        time: context.now().toISOString(),
+        principal: { id: open.principal.id, roles: [...(open.principal.roles ?? [])], tenant: open.principal.tenant ?? null },
+        agent: { id: open.agent.id, framework: open.agent.framework ?? null, model: open.agent.model ?? null },
+        environment,
+      });
+      return session;
+    },
+    submitApproval(input) {
+      live();
+      return submitApproval({ context, requestId: input?.requestId, statement: input?.statement });
+    },
+    rollback(tokenId) {
+      live();
+      return rollbackEffect({ context, tokenId });
+    },
+    unfinished: () => unfinished,
+    async close() {
+      if (context.closed) return;
+      context.closed = true;
+      await context.recorder.flush().catch(() => undefined);
+      // Checkpoint what is uncovered; the stores themselves belong to the caller.
+      await ledger.checkpoint().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * State shared by a firewall and its sessions.
+ */
+import { WritError } from '../errors.ts';
+import type { JsonObject } from '../stores/types.ts';
+import type { BudgetReservation } from './budgets.ts';
+import { CapabilityBudgets } from './budgets.ts';
+import type { FirewallSettings } from './firewall-options.ts';
+import type { Ledger } from '../transcript/ledger.ts';
+import { Recorder } from './recorder.ts';
+
+/** An effect the gateway performed, kept for reconciliation and rollback. */
+export interface PerformedEffect {
+  readonly tokenId: string;
+  readonly callId: string;
+  readonly sessionId: string;
+  readonly tool: string;
+  readonly args: JsonObject;
+  readonly result: unknown;
+  readonly reservation: BudgetReservation | undefined;
+  rolledBack: boolean;
+}
+
+/** Shared firewall state. */
+export class FirewallContext {
+  readonly settings: FirewallSettings;
+  readonly recorder: Recorder;
+  readonly budgets: CapabilityBudgets;
+  readonly effects = new Map<string, PerformedEffect>();
+  closed = false;
+  /** The checkpointing transcript writer over `settings.stores.ledger`. */
+  readonly ledger: Ledger;
+
+  constructor(settings: FirewallSettings, ledger: Ledger) {
+    this.settings = settings;
+    this.ledger = ledger;
+    this.recorder = new Recorder({
+      ledger,
+      flushIntervalMs: settings.durability.flushIntervalMs,
+      maxBatch: settings.durability.maxBatch,
+    });
+    this.budgets = new CapabilityBudgets(settings.budgets);
+  }
+
+  /** RFC 3339 time of the firewall clock. */
+  now(): Date {
+    return this.settings.clock();
+  }
+}
+
+/** `promise`, or a rejection with `ERR_FIREWALL_TIMEOUT` after `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new WritError('ERR_FIREWALL_TIMEOUT', 'operation timed out')), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

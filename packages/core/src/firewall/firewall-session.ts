@@ -1,0 +1,169 @@
+/**
+ * One agent session: basis capture, idempotent guard, gateway execution.
+ */
+import { digest } from '../crypto/digest.ts';
+import { WritError } from '../errors.ts';
+import type { Sha256Digest } from '../stores/types.ts';
+import { CallJournal } from './call-journal.ts';
+import { submitApproval } from './approval-flow.ts';
+import type { FirewallContext } from './firewall-context.ts';
+import { runThroughGateway } from './gateway.ts';
+import type { CheckedCall } from './guard-input.ts';
+import { checkCall } from './guard-input.ts';
+import { judgeCall } from './judge-call.ts';
+import { resolveMode } from './mode.ts';
+import { approvalRequestId, basisForTool, createSessionBasis, intentOf } from './ports.ts';
+import { SessionHistory } from './session-history.ts';
+import type { SessionState } from './session-state.ts';
+import { endSession } from './session-end.ts';
+import type {
+  ApprovalSubmission,
+  BasisItemInput,
+  BasisItemRef,
+  ExecuteResult,
+  FirewallSession,
+  GuardResult,
+  OpenSessionOptions,
+  SessionSummary,
+  ToolCall,
+  ToolFunction,
+  ToolOutputInput,
+} from './types.ts';
+
+/** Build a session over shared firewall state (`openSession` validates the options). */
+export function createFirewallSession(options: {
+  readonly context: FirewallContext;
+  readonly id: string;
+  readonly open: OpenSessionOptions;
+  readonly environmentDigest: Sha256Digest;
+}): FirewallSession {
+  const { context, id, open, environmentDigest } = options;
+  const state: SessionState = {
+    id,
+    principal: open.principal,
+    agent: open.agent,
+    environmentDigest,
+    basis: createSessionBasis({ context, tenant: open.principal.tenant }),
+    history: new SessionHistory(),
+    journal: new CallJournal(),
+    releases: new Map(),
+    ended: false,
+  };
+  let summary: Promise<SessionSummary> | undefined;
+
+  const live = (): void => {
+    if (context.closed) throw new WritError('ERR_FIREWALL_CLOSED', 'the firewall is closed');
+    if (state.ended) throw new WritError('ERR_FIREWALL_SESSION_ENDED', 'the session has ended');
+  };
+
+  const addBasis = async (item: BasisItemInput): Promise<BasisItemRef> => {
+    live();
+    const now = context.now();
+    const ref = state.basis.add(item);
+    await context.recorder.write(
+      [{ type: 'basis-added', time: now.toISOString(), body: { sessionId: id, itemId: ref.id, digest: ref.digest, kind: item.kind, authority: item.authority, source: item.source } }],
+      'batched',
+    ).catch(() => undefined);
+    return ref;
+  };
+
+  const failClosed = (call: CheckedCall, error: unknown): GuardResult => {
+    const classification = context.settings.registry.classify({ tool: call.tool, args: call.args });
+    const { intentDigest } = intentOf({ call, principal: state.principal, audience: context.settings.audience });
+    const reasons = [
+      WritError.isInstance(error) && error.code === 'ERR_FIREWALL_TIMEOUT'
+        ? { code: 'firewall.store-timeout', text: 'a firewall store did not answer in time' }
+        : { code: 'firewall.store-error', text: 'the firewall could not record this call' },
+    ];
+    const base = { callId: call.callId, decision: 'deny' as const, reasons, actionClass: classification.actionClass, intentDigest, replayed: false };
+    const mode = resolveMode(context.settings.modes, { tool: call.tool, actionClass: classification.actionClass });
+    if (mode === 'enforce') return { ...base, mode, verdict: 'block', reason: `Writ refused ${call.tool}: ${reasons[0]!.text}.`, denialId: '' };
+    // Shadow and advisory execute even when nothing can be recorded; the result says so.
+    state.releases.set(call.callId, { token: undefined, intentDigest, reservation: undefined, classification, mode });
+    return { ...base, mode, verdict: 'execute', tokenId: undefined, wouldHave: 'block', warning: `[${mode}] ${reasons[0]!.text}; executing unrecorded` };
+  };
+
+  const guardChecked = async (call: CheckedCall): Promise<GuardResult> => {
+    if (call.approvals.length > 0) {
+      const { intentDigest } = intentOf({ call, principal: state.principal, audience: context.settings.audience });
+      const requestId = approvalRequestId({ sessionId: state.id, callId: call.callId, intentDigest });
+      for (const statement of call.approvals) await submitApproval({ context, requestId, statement }).catch(() => undefined);
+    }
+    const claim = state.journal.claim({
+      callId: call.callId,
+      argsDigest: digest(call.args),
+      start: async () => {
+        try {
+          const { result, release } = await judgeCall({ context, session: state, call });
+          if (release !== undefined) state.releases.set(call.callId, release);
+          return result;
+        } catch (error) {
+          return failClosed(call, error);
+        }
+      },
+    });
+    if (claim.kind === 'conflict') {
+      const recorded = await claim.record.guard;
+      const reasons = [{ code: 'firewall.call-id-conflict', text: 'this tool-call id was already used with other arguments' }];
+      return { ...recorded, verdict: 'block', decision: 'deny', reasons, replayed: false, reason: `Writ refused ${call.tool}: ${reasons[0]!.text}.`, denialId: '' };
+    }
+    const recorded = await claim.record.guard;
+    if (claim.kind === 'new') {
+      // Nothing was recorded for a store failure: a retry must judge again, not replay it.
+      if (recorded.reasons.some((r) => r.code.startsWith('firewall.store-'))) state.journal.forget(call.callId);
+      return recorded;
+    }
+    if (recorded.verdict === 'approval-required') {
+      // Resume after approval: judge again once; the approval store now decides.
+      const record = await context.settings.stores.approvals.get(recorded.pending.id as Sha256Digest).catch(() => undefined);
+      if (record?.status === 'approved') {
+        state.journal.forget(call.callId);
+        return guardChecked(call);
+      }
+    }
+    return { ...recorded, replayed: true };
+  };
+
+  return {
+    id,
+    addSystemPrompt: async (text) => addBasis({ kind: 'instruction', content: checkText(text, 'text'), source: 'system', authority: 'verified' }),
+    addUserTurn: async (text) => addBasis({ kind: 'instruction', content: checkText(text, 'text'), source: 'user', authority: 'user' }),
+    addToolOutput: async (input: ToolOutputInput) => addBasis(basisForTool({ context, input })),
+    addBasis,
+    async guard(input) {
+      live();
+      return guardChecked(checkCall(input, 'input'));
+    },
+    async execute<T>(input: ToolCall, run: ToolFunction<T>): Promise<ExecuteResult<T>> {
+      live();
+      if (typeof run !== 'function') throw new WritError('ERR_INVALID_ARGUMENT', 'run must be a function', { details: { parameter: 'run' } });
+      const call = checkCall(input, 'call');
+      const guard = await guardChecked(call);
+      if (guard.verdict === 'block') return { status: 'blocked', guard };
+      if (guard.verdict === 'approval-required') return { status: 'approval-required', guard };
+      const record = state.journal.get(call.callId);
+      if (record?.execution !== undefined) return (await record.execution) as ExecuteResult<T>;
+      const execution = runThroughGateway({ context, session: state, call, guard, run });
+      if (record !== undefined) record.execution = execution;
+      return execution;
+    },
+    submitApproval: (input): Promise<ApprovalSubmission> => {
+      live();
+      return submitApproval({ context, requestId: input?.requestId, statement: input?.statement });
+    },
+    end(): Promise<SessionSummary> {
+      if (summary === undefined) {
+        state.ended = true;
+        summary = endSession({ context, session: state });
+      }
+      return summary;
+    },
+  };
+}
+
+function checkText(text: unknown, parameter: string): string {
+  if (typeof text !== 'string' || text.length > 1 << 20) {
+    throw new WritError('ERR_INVALID_ARGUMENT', `${parameter} must be a string (at most 1 MiB)`, { details: { parameter } });
+  }
+  return text;
+}

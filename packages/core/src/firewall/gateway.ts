@@ -1,0 +1,228 @@
+/**
+ * Steps 7–9 of the flow: the gateway checks the released token against the actual call
+ * and consumes its nonce (no token, no effect), runs the tool, writes the outcome receipt
+ * binding what was performed, settles the budget and runs the reconciliation observer.
+ *
+ * The gateway runs in the process that minted the token, so it does not re-verify the
+ * signature it just made (auditors and remote gateways do); it checks everything else:
+ * intent digest of the actual arguments, expiry, audience, constraints, single use.
+ */
+import { digest } from '../crypto/digest.ts';
+import { WritError } from '../errors.ts';
+import type { JsonObject, JsonValue, Sha256Digest } from '../stores/types.ts';
+import type { FirewallContext } from './firewall-context.ts';
+import { withTimeout } from './firewall-context.ts';
+import type { CheckedCall } from './guard-input.ts';
+import type { Release } from './judge-call.ts';
+import { refusalText } from './judge-call.ts';
+import { checkRelease, denyRelease, intentOf, signReceipt } from './ports.ts';
+import { observeEffect } from './reconciliation.ts';
+import type { Observation } from './reconciliation.ts';
+import type { SessionState } from './session-state.ts';
+import type { DecisionReason, ExecuteResult, GuardBlock, GuardExecute, OutcomeReceipt, ToolFunction } from './types.ts';
+
+/** An executed result with its reconciliation, when the tool has an observer. */
+export type GatewayResult<T> = ExecuteResult<T> & { readonly reconciliation?: Observation };
+
+function resultDigest(result: unknown): Sha256Digest | undefined {
+  try {
+    return digest(result === undefined ? null : result);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorSummary(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name.slice(0, 100), message: error.message.slice(0, 500) };
+  return { name: 'NonError', message: 'a non-Error value was thrown' };
+}
+
+/** Refuse at the gateway: signed denial, recorded, a block result the model can read. */
+async function refuse(options: {
+  readonly context: FirewallContext;
+  readonly session: SessionState;
+  readonly call: CheckedCall;
+  readonly guard: GuardExecute;
+  readonly reasons: readonly DecisionReason[];
+}): Promise<GuardBlock> {
+  const { context, session, call, guard, reasons } = options;
+  const now = context.now();
+  const denial = denyRelease({ context, session, call, intentDigest: guard.intentDigest, stage: 'gateway', reasons, now });
+  await context.recorder
+    .write(
+      [
+        {
+          type: 'action-denied',
+          time: now.toISOString(),
+          body: { sessionId: session.id, callId: call.callId, denialId: denial.payload.id, stage: 'gateway', denial: denial.envelope as unknown as JsonObject },
+        },
+      ],
+      'sync',
+    )
+    .catch(() => undefined);
+  return { ...guard, verdict: 'block', decision: 'deny', reasons, reason: refusalText(call.tool, reasons), denialId: denial.payload.id };
+}
+
+/** Check the release against the call; `undefined` when the call may run. */
+async function admit(options: {
+  readonly context: FirewallContext;
+  readonly call: CheckedCall;
+  readonly intentDigest: Sha256Digest;
+  readonly release: Release | undefined;
+}): Promise<DecisionReason[] | undefined> {
+  const { context, call, intentDigest, release } = options;
+  if (release === undefined) return [{ code: 'gateway.no-token', text: 'no release was recorded for this call' }];
+  const { token, classification } = release;
+  if (token === undefined) {
+    return context.settings.tokenFreeClasses.has(classification.actionClass)
+      ? undefined
+      : [{ code: 'gateway.no-token', text: 'no action token was released for this call' }];
+  }
+  const touchesSecrets = classification.detections.some((d) => d.code === 'detect.secret');
+  try {
+    checkRelease({ context, token, call, intentDigest, touchesSecrets, now: context.now() });
+  } catch (error) {
+    const code = WritError.isInstance(error) ? error.code : 'ERR_INTERNAL';
+    return [{ code: `gateway.${code}`, text: 'the action token does not cover this call' }];
+  }
+  try {
+    const first = await withTimeout(context.settings.stores.nonces.consume({ id: token.id, expiresAt: token.expiresAt }), context.settings.timeoutMs);
+    if (!first) return [{ code: 'gateway.ERR_TOKEN_CONSUMED', text: 'the action token was already used' }];
+  } catch {
+    return [{ code: 'firewall.store-error', text: 'the nonce store failed' }];
+  }
+  return undefined;
+}
+
+/**
+ * Run `run` for an admitted call and record its outcome.
+ * In enforce a failed admission refuses; in shadow and advisory it is recorded and the tool runs.
+ */
+export async function runThroughGateway<T>(options: {
+  readonly context: FirewallContext;
+  readonly session: SessionState;
+  readonly call: CheckedCall;
+  readonly guard: GuardExecute;
+  readonly run: ToolFunction<T>;
+}): Promise<GatewayResult<T>> {
+  const { context, session, call, guard, run } = options;
+  const release = session.releases.get(call.callId);
+  // The intent of the arguments actually executed (not the ones judged).
+  const { intentDigest } = intentOf({ call, principal: session.principal, audience: context.settings.audience });
+  const refused = await admit({ context, call, intentDigest, release });
+  if (refused !== undefined) {
+    if (guard.mode === 'enforce') {
+      release?.reservation?.settle(false);
+      return { status: 'blocked', guard: await refuse({ context, session, call, guard, reasons: refused }) };
+    }
+    context.recorder
+      .write([{ type: 'gateway-overridden', time: context.now().toISOString(), body: { sessionId: session.id, callId: call.callId, mode: guard.mode, reasons: refused.map((r) => ({ ...r })) } }], 'batched')
+      .catch(() => undefined);
+  }
+
+  const tokenId = release?.token?.id;
+  const startedAt = context.now();
+  let status: OutcomeReceipt['status'] = 'succeeded';
+  let value: T | undefined;
+  let thrown: unknown;
+  try {
+    value = await run(call.args);
+  } catch (error) {
+    status = 'failed';
+    thrown = error;
+  }
+  const finishedAt = context.now();
+  const receipt: OutcomeReceipt = {
+    id: `rcpt_${digest({ callId: call.callId, sessionId: session.id, tokenId: tokenId ?? null }).slice(7, 39)}`,
+    callId: call.callId,
+    tokenId,
+    tool: call.tool,
+    argsDigest: digest(call.args),
+    resultDigest: status === 'succeeded' ? resultDigest(value) : undefined,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    status,
+    ...(status === 'failed' ? { error: errorSummary(thrown) } : {}),
+  };
+  // The outcome follows the effect; a crash before it lands leaves a release without an
+  // outcome, which the firewall flags on reopen.
+  const envelope = signReceipt({ context, receipt, intentDigest, now: finishedAt });
+  context.recorder
+    .write(
+      [
+        {
+          type: 'effect-executed',
+          time: receipt.finishedAt,
+          body: {
+            sessionId: session.id,
+            callId: call.callId,
+            tokenId: tokenId ?? null,
+            intentDigest,
+            argsDigest: receipt.argsDigest,
+            status,
+            receiptId: receipt.id,
+            receipt: envelope as unknown as JsonObject,
+          },
+        },
+      ],
+      'batched',
+    )
+    .catch(() => undefined);
+  release?.reservation?.settle(status === 'succeeded');
+
+  if (status === 'failed') return { status: 'failed', error: thrown, receipt, guard };
+  const result = value as T;
+  if (tokenId !== undefined) {
+    context.effects.set(tokenId, {
+      tokenId,
+      callId: call.callId,
+      sessionId: session.id,
+      tool: call.tool,
+      args: call.args,
+      result,
+      reservation: release?.reservation,
+      rolledBack: false,
+    });
+  }
+  const reconciler = context.settings.reconcilers.get(call.tool);
+  if (reconciler?.observe === undefined) return { status: 'executed', result, receipt, guard };
+  const observation = await observeEffect(reconciler, {
+    tokenId: tokenId ?? '',
+    callId: call.callId,
+    tool: call.tool,
+    args: call.args,
+    result: toJson(result),
+  });
+  if (observation.status === 'reconciled') release?.reservation?.release(true);
+  context.recorder
+    .write(
+      [
+        {
+          type: 'effect-reconciled',
+          time: context.now().toISOString(),
+          body: {
+            sessionId: session.id,
+            callId: call.callId,
+            tokenId: tokenId ?? null,
+            status: observation.status,
+            ...(observation.expected === undefined ? {} : { expectedDigest: resultDigest(observation.expected) ?? null }),
+            ...(observation.observed === undefined ? {} : { observedDigest: resultDigest(observation.observed) ?? null }),
+            ...(observation.note === undefined ? {} : { note: observation.note }),
+          },
+        },
+      ],
+      'batched',
+    )
+    .catch(() => undefined);
+  return { status: 'executed', result, receipt, guard, reconciliation: observation };
+}
+
+function toJson(value: unknown): JsonValue {
+  try {
+    digest(value === undefined ? null : value);
+    return (value === undefined ? null : value) as JsonValue;
+  } catch {
+    return null;
+  }
+}
+

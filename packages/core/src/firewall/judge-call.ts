@@ -1,0 +1,267 @@
+/**
+ * Steps 1–6 of the flow for one call: normalize, classify, basis, policy, mode, release.
+ * Fail closed: a policy error, a store error or a timeout becomes a `deny` decision with a
+ * `firewall.*` reason, and the mode then decides (enforce blocks; shadow and advisory
+ * execute and say what enforce would have done).
+ */
+import { randomUUID } from 'node:crypto';
+import type { BasisReport } from '../basis/basis-report.ts';
+import { digest } from '../crypto/digest.ts';
+import { WritError } from '../errors.ts';
+import { buildPolicyInput } from '../policy-contract/build-policy-input.ts';
+import type { ParsedDecision } from '../policy-contract/decision.ts';
+import { parseDecision } from '../policy-contract/parse-decision.ts';
+import type { Classification } from '../registry/classify-tool-call.ts';
+import type { ApprovalRecord, EntryDraft, JsonObject, Sha256Digest } from '../stores/types.ts';
+import { verifiedApprovals } from './approval-flow.ts';
+import type { BudgetReservation } from './budgets.ts';
+import type { FirewallContext } from './firewall-context.ts';
+import { withTimeout } from './firewall-context.ts';
+import type { CheckedCall } from './guard-input.ts';
+import { resolveMode } from './mode.ts';
+import type { ReleasedToken } from './ports.ts';
+import { approvalRequestId, denyRelease, intentOf, mintRelease, summarizeIntent } from './ports.ts';
+import type { SessionState } from './session-state.ts';
+import type { DecisionReason, FirewallMode, GuardResult, PendingApproval } from './types.ts';
+
+/** What a judged call leaves behind for the gateway. */
+export interface Release {
+  readonly token: ReleasedToken | undefined;
+  readonly intentDigest: Sha256Digest;
+  readonly reservation: BudgetReservation | undefined;
+  readonly classification: Classification;
+  readonly mode: FirewallMode;
+}
+
+/** Result of judging. */
+export interface Judgement {
+  readonly result: GuardResult;
+  readonly release: Release | undefined;
+}
+
+const FAIL_CLOSED_ID: Sha256Digest = `sha256:${'0'.repeat(64)}`;
+
+function failure(error: unknown, what: 'policy' | 'store'): DecisionReason {
+  if (WritError.isInstance(error) && error.code === 'ERR_FIREWALL_TIMEOUT') return { code: `firewall.${what}-timeout`, text: `the ${what} did not answer in time` };
+  return { code: `firewall.${what}-error`, text: what === 'policy' ? 'the policy could not be evaluated' : 'a firewall store failed' };
+}
+
+function failClosed(reason: DecisionReason): ParsedDecision {
+  return { decision: 'deny', reasons: [reason], risk: undefined, constraints: {}, approval: undefined, obligations: [], id: FAIL_CLOSED_ID };
+}
+
+/** Evaluate the policy with a timeout; parse its document (a malformed one throws). */
+async function evaluate(context: FirewallContext, input: unknown): Promise<ParsedDecision> {
+  const { policy, timeoutMs } = context.settings;
+  const raw = policy.evaluateSync !== undefined ? policy.evaluateSync(input) : await withTimeout(policy.evaluate(input), timeoutMs);
+  return parseDecision(raw);
+}
+
+/** Text the model reads when a call is refused. */
+export function refusalText(tool: string, reasons: readonly DecisionReason[]): string {
+  const why = reasons.map((r) => r.text).join('; ') || 'no reason given';
+  return `Writ refused ${tool}: ${why}.`;
+}
+
+/** Judge one call (idempotency is the caller's job). */
+export async function judgeCall(options: { readonly context: FirewallContext; readonly session: SessionState; readonly call: CheckedCall }): Promise<Judgement> {
+  const { context, session, call } = options;
+  const { settings } = context;
+  const now = context.now();
+  const time = now.toISOString();
+
+  // 1 normalize, 2 classify
+  const classification = settings.registry.classify({ tool: call.tool, args: call.args });
+  const { intent, intentDigest } = intentOf({ call, principal: session.principal, audience: settings.audience });
+  const mode = resolveMode(settings.modes, { tool: call.tool, actionClass: classification.actionClass });
+
+  // 3 basis, shadow-workflow history, budgets
+  const basis: BasisReport = session.basis.report({ classification, now });
+  const effects = [...classification.declaredEffects, ...classification.detectedEffects];
+  const history = session.history.view({ at: now.getTime(), tool: call.tool, intentDigest, effects, args: call.args, scope: classification.scope });
+  const party = { tool: call.tool, args: call.args, principal: session.principal.id, agent: session.agent.id, session: session.id };
+  const budgets = context.budgets.view(party, now);
+
+  // 4 policy — fail closed: a store or policy failure becomes a deny with its reason
+  const requestId = approvalRequestId({ sessionId: session.id, callId: call.callId, intentDigest });
+  let record: ApprovalRecord | undefined;
+  let decision: ParsedDecision | undefined;
+  try {
+    record = await withTimeout(settings.stores.approvals.get(requestId), settings.timeoutMs);
+  } catch (error) {
+    decision = failClosed(failure(error, 'store'));
+  }
+  // Approvals count only when they still verify now (expiry, policy digest, rule).
+  const verified = record?.status === 'approved' ? await verifiedApprovals({ context, record, now }) : undefined;
+  const approved = verified !== undefined;
+  if (decision === undefined) {
+    try {
+      const input = buildPolicyInput({
+        request: { tool: call.tool, args: call.args, intentDigest, callId: call.callId, target: settings.audience },
+        classification,
+        basisReport: basis,
+        principal: session.principal,
+        agent: { ...session.agent, environment: session.environmentDigest },
+        approvals: verified?.input ?? [],
+        context: { now, session: session.id, history, budgets },
+        mode,
+      });
+      decision = await evaluate(context, input);
+    } catch (error) {
+      decision = failClosed(failure(error, 'policy'));
+    }
+  }
+
+  // 5 mode: what enforce would do, then what this mode does
+  let reasons = decision.reasons;
+  let enforced: GuardResult['verdict'] =
+    decision.decision === 'deny' ? 'block' : decision.decision === 'require-approval' && !approved ? 'approval-required' : 'execute';
+  const executes = enforced === 'execute' || mode !== 'enforce';
+
+  // 6 release: budget reservation, approval consumption, then token / denial / pending request
+  let reservation: BudgetReservation | undefined;
+  if (executes) {
+    try {
+      reservation = context.budgets.reserve(party, now);
+    } catch (error) {
+      if (!WritError.isInstance(error) || error.code !== 'ERR_FIREWALL_BUDGET_EXCEEDED') throw error;
+      reasons = [...reasons, { code: 'budget.exceeded', text: error.message }];
+      enforced = 'block';
+    }
+  }
+  const usesApproval = enforced === 'execute' && approved;
+  if (usesApproval && mode === 'enforce') {
+    const consumed = await withTimeout(settings.stores.approvals.consume({ intentDigest: requestId, at: now }), settings.timeoutMs).catch(() => false);
+    if (!consumed) {
+      reasons = [...reasons, { code: 'approval.consumed', text: 'the approval was already used' }];
+      enforced = 'block';
+    }
+  }
+  const verdict: GuardResult['verdict'] = mode === 'enforce' ? enforced : 'execute';
+  if (verdict !== 'execute') {
+    reservation?.settle(false);
+    reservation = undefined;
+  }
+
+  const decisionId = `dec_${randomUUID()}`;
+  const entries: EntryDraft[] = [
+    {
+      type: 'decision-made',
+      time,
+      body: {
+        sessionId: session.id,
+        callId: call.callId,
+        decisionId,
+        tool: call.tool,
+        intentDigest,
+        argsDigest: digest(call.args),
+        policyDigest: settings.policy.digest,
+        policyDecisionId: decision.id,
+        decision: decision.decision,
+        mode,
+        verdict,
+        ...(enforced === verdict ? {} : { wouldHave: enforced }),
+        reasons: reasons.map((r) => ({ code: r.code, text: r.text })),
+        ...(decision.risk === undefined ? {} : { risk: decision.risk }),
+        actionClass: classification.actionClass,
+        effects: { declared: [...classification.declaredEffects], detected: [...classification.detectedEffects] },
+        basis: { digest: basis.digest, score: basis.score, sufficient: basis.sufficient, findings: basis.findings.map((f) => f.code) },
+      } satisfies JsonObject,
+    },
+  ];
+
+  let token: ReleasedToken | undefined;
+  let pending: PendingApproval | undefined;
+  let denialId = '';
+  if (verdict === 'execute' && !settings.tokenFreeClasses.has(classification.actionClass)) {
+    const approvals = usesApproval && verified !== undefined ? verified.digests : [];
+    token = mintRelease({ context, session, call, intentDigest, basis, decision, decisionId, approvals, now });
+    entries.push({
+      type: 'token-issued',
+      time,
+      body: { sessionId: session.id, callId: call.callId, decisionId, tokenId: token.id, token: token.token.envelope as unknown as JsonObject },
+    });
+  } else if (verdict === 'block') {
+    const denial = denyRelease({ context, session, call, intentDigest, stage: decision.id === FAIL_CLOSED_ID ? 'firewall' : 'policy', reasons, policy: { decisionId }, basis, now });
+    denialId = denial.payload.id;
+    entries.push({
+      type: 'action-denied',
+      time,
+      body: { sessionId: session.id, callId: call.callId, decisionId, denialId, denial: denial.envelope as unknown as JsonObject },
+    });
+  } else if (verdict === 'approval-required') {
+    pending = await requestApproval({ context, session, call, intent, intentDigest, requestId, decision, now });
+  }
+
+  // Write-ahead: the release is recorded before the tool can run (durable for `sync` classes).
+  const durability = settings.durability.forClass(classification.actionClass);
+  const write = context.recorder.write(entries, durability);
+  if (durability === 'batched') {
+    write.catch(() => undefined);
+  } else {
+    try {
+      await write;
+    } catch (error) {
+      reservation?.settle(false);
+      throw error;
+    }
+  }
+  session.history.record({ at: now.getTime(), tool: call.tool, actionClass: classification.actionClass, intentDigest, decision: decision.decision, effects, args: call.args, scope: classification.scope });
+
+  const base = { callId: call.callId, mode, decision: decision.decision, reasons, actionClass: classification.actionClass, intentDigest, replayed: false };
+  let result: GuardResult;
+  if (verdict === 'block') {
+    result = { ...base, verdict, reason: refusalText(call.tool, reasons), denialId };
+  } else if (verdict === 'approval-required') {
+    result = { ...base, verdict, pending: pending!, reason: `Writ needs a signed approval before ${call.tool} can run: ${pending!.policyReason}` };
+  } else {
+    const wouldHave = enforced === 'execute' ? undefined : enforced;
+    const text = wouldHave === 'approval-required' ? 'require approval for' : 'block';
+    result = {
+      ...base,
+      verdict,
+      tokenId: token?.id,
+      ...(wouldHave === undefined ? {} : { wouldHave, warning: `[${mode}] enforce would ${text} this call: ${reasons.map((r) => r.text).join('; ')}` }),
+    };
+  }
+  const release = verdict === 'execute' ? { token, intentDigest, reservation, classification, mode } : undefined;
+  return { result, release };
+}
+
+async function requestApproval(options: {
+  readonly context: FirewallContext;
+  readonly session: SessionState;
+  readonly call: CheckedCall;
+  readonly intent: JsonObject;
+  readonly intentDigest: Sha256Digest;
+  readonly requestId: Sha256Digest;
+  readonly decision: ParsedDecision;
+  readonly now: Date;
+}): Promise<PendingApproval> {
+  const { context, session, call, intent, intentDigest, requestId, decision, now } = options;
+  const { settings } = context;
+  const ttlMs = decision.approval === undefined ? settings.approvalTtlMs : decision.approval.expiresInSeconds * 1000;
+  const request: PendingApproval = {
+    id: requestId,
+    summary: summarizeIntent(call),
+    intent,
+    intentDigest,
+    policyDigest: settings.policy.digest as Sha256Digest,
+    policyReason: decision.reasons.map((r) => r.text).join('; ') || 'the policy requires approval',
+    rule: decision.approval ?? {},
+    requestedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+  };
+  const record = await withTimeout(
+    settings.stores.approvals.request({
+      intentDigest: requestId,
+      requestedAt: now,
+      expiresAt: new Date(request.expiresAt),
+      // Separation of duties: neither the requesting principal nor the agent may approve.
+      request: { ...(request as unknown as JsonObject), sessionId: session.id, excludedOwners: [session.principal.id, session.agent.id] },
+    }),
+    settings.timeoutMs,
+  );
+  // A request made earlier (another call id, a resume) keeps its original times and rule.
+  return record.request as unknown as PendingApproval;
+}

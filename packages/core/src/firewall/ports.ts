@@ -1,0 +1,226 @@
+/**
+ * The firewall's use of the other capabilities of @writ/core, gathered in one place:
+ * basis scoring, the policy contract, tokens, denials and receipts. Each function is a
+ * thin call into the owning module; nothing here re-implements a check.
+ */
+import { BasisLedger } from '../basis/basis-ledger.ts';
+import type { BasisReport } from '../basis/basis-report.ts';
+import { scoreBasis } from '../basis/score-basis.ts';
+import { canonicalBytes } from '../canonical/canonicalize.ts';
+import { digest } from '../crypto/digest.ts';
+import type { Denial, DenialStage } from '../denial/denial.ts';
+import { signDenial } from '../denial/denial.ts';
+import { signEnvelope, writPayloadType } from '../dsse/envelope.ts';
+import type { Envelope } from '../dsse/envelope.ts';
+import type { ParsedDecision } from '../policy-contract/decision.ts';
+import type { Classification } from '../registry/classify-tool-call.ts';
+import type { JsonObject, JsonValue, Sha256Digest } from '../stores/types.ts';
+import type { ActionToken } from '../token/action-token.ts';
+import { mintToken } from '../token/mint-token.ts';
+import type { TokenConstraints } from '../token/token-payload.ts';
+import { verifyToken } from '../token/verify-token.ts';
+import type { FirewallContext } from './firewall-context.ts';
+import type { SessionState } from './session-state.ts';
+import type { BasisItemInput, BasisItemRef, DecisionReason, OutcomeReceipt, ToolOutputInput } from './types.ts';
+
+/** The per-session basis ledger as the firewall uses it. */
+export interface SessionBasis {
+  add(item: BasisItemInput): BasisItemRef;
+  report(options: { readonly classification: Classification; readonly now: Date }): BasisReport;
+}
+
+/** A released token. */
+export interface ReleasedToken {
+  readonly id: string;
+  readonly token: ActionToken;
+  /** When its nonce record may be purged (expiry plus the largest clock skew). */
+  readonly expiresAt: Date;
+}
+
+/** A basis ledger for one session (the basis capability's `BasisLedger` and `scoreBasis`). */
+export function createSessionBasis(options: { readonly context: FirewallContext; readonly tenant: string | undefined }): SessionBasis {
+  const { context, tenant } = options;
+  const ledger = new BasisLedger({ ...(tenant === undefined ? {} : { tenant }), now: () => context.now() });
+  return {
+    add: (item) => ledger.add(item),
+    report: ({ classification, now }) =>
+      scoreBasis({
+        items: ledger.items(),
+        actionClass: classification.actionClass,
+        consequential: classification.consequential,
+        ...(tenant === undefined ? {} : { tenant }),
+        now,
+      }),
+  };
+}
+
+/** A tool output as a basis item, with the declared trust of the tool that produced it. */
+export function basisForTool(options: { readonly context: FirewallContext; readonly input: ToolOutputInput }): BasisItemInput {
+  const { context, input } = options;
+  const tool = typeof input?.tool === 'string' ? input.tool : '';
+  const trust = context.settings.registry.get(tool)?.trust ?? 'untrusted';
+  return { kind: 'tool-output', content: input?.output, source: `tool:${tool}#${String(input?.callId)}`, authority: trust };
+}
+
+/**
+ * The canonical intent of a call: what is to be done, for whom, against which target.
+ * Approvals and tokens bind to its digest; another principal, tool, target or any other
+ * argument value gives another digest.
+ */
+export function intentOf(options: {
+  readonly call: { readonly tool: string; readonly args: JsonObject };
+  readonly principal: { readonly id: string; readonly tenant?: string };
+  readonly audience: string;
+}): { intent: JsonObject; intentDigest: Sha256Digest } {
+  const { call, principal, audience } = options;
+  const intent: JsonObject = {
+    v: 'writ.intent/v1',
+    tool: call.tool,
+    args: call.args,
+    audience,
+    principal: principal.id,
+    tenant: principal.tenant ?? null,
+  };
+  return { intent, intentDigest: digest(intent) };
+}
+
+/**
+ * The id of the approval request of one call: approvals are single use and bound to the
+ * call that asked (frameworks keep the tool-call id across a resume), while the statement
+ * itself signs the intent digest.
+ */
+export function approvalRequestId(options: { readonly sessionId: string; readonly callId: string; readonly intentDigest: Sha256Digest }): Sha256Digest {
+  return digest({ v: 'writ.approval-request/v1', session: options.sessionId, call: options.callId, intent: options.intentDigest });
+}
+
+/** One line a person can read: `tool(arg=value, ...)`, long values cut. Never enforced. */
+export function summarizeIntent(options: { readonly tool: string; readonly args: JsonObject }): string {
+  const parts = Object.entries(options.args)
+    .slice(0, 12)
+    .map(([key, value]: [string, JsonValue]) => {
+      const text = JSON.stringify(value);
+      return `${key}=${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
+    });
+  return `${options.tool}(${parts.join(', ')})`.slice(0, 1000);
+}
+
+/** Decision constraints as token constraints (the same vocabulary, minus the lifetime). */
+function tokenConstraints(decision: ParsedDecision): Partial<TokenConstraints> {
+  const { ttlSeconds: _ttl, ...constraints } = decision.constraints;
+  return constraints;
+}
+
+/** Mint the action token of a release (core `mintToken`). */
+export function mintRelease(options: {
+  readonly context: FirewallContext;
+  readonly session: SessionState;
+  readonly call: { readonly tool: string; readonly args: JsonObject };
+  readonly intentDigest: Sha256Digest;
+  readonly basis: BasisReport;
+  readonly decision: ParsedDecision;
+  readonly decisionId: string;
+  readonly approvals: readonly Sha256Digest[];
+  readonly now: Date;
+}): ReleasedToken {
+  const { context, session, call, intentDigest, basis, decision, decisionId, approvals, now } = options;
+  const { settings } = context;
+  const ttl = decision.constraints.ttlSeconds ?? Math.max(1, Math.floor(settings.tokenTtlMs / 1000));
+  const token = mintToken({
+    signer: settings.authority,
+    issuer: settings.issuer,
+    subject: session.agent.id,
+    actor: session.principal.id,
+    audience: settings.audience,
+    command: call.tool,
+    intent: intentDigest,
+    now,
+    ttlSeconds: Math.min(ttl, Math.max(1, Math.floor(settings.tokenTtlMs / 1000))),
+    constraints: tokenConstraints(decision),
+    policy: { digest: settings.policy.digest as Sha256Digest, decision: decisionId },
+    basis: { digest: basis.digest, score: basis.score },
+    env: session.environmentDigest,
+    ...(approvals.length > 0 ? { approvals } : {}),
+    summary: summarizeIntent(call),
+  });
+  return { id: token.payload.id, token, expiresAt: new Date((token.payload.constraints.exp + 300) * 1000) };
+}
+
+/**
+ * Check a released token against the actual call with core `verifyToken` (signature, key
+ * validity at issuance, expiry, audience, command, intent digest of the actual arguments,
+ * argument bounds, region, bytes, secrets). Single use is the nonce store's job.
+ * @throws the token verifier's `ERR_TOKEN_*` / `ERR_KEY_*` codes.
+ */
+export function checkRelease(options: {
+  readonly context: FirewallContext;
+  readonly token: ReleasedToken;
+  readonly call: { readonly tool: string; readonly args: JsonObject };
+  readonly intentDigest: Sha256Digest;
+  readonly touchesSecrets: boolean;
+  readonly now: Date;
+}): void {
+  const { context, token, call, intentDigest, touchesSecrets, now } = options;
+  verifyToken(token.token, {
+    trustRoot: context.settings.trustRoot,
+    now,
+    audience: context.settings.audience,
+    call: { command: call.tool, intent: intentDigest, args: call.args, touchesSecrets, requestBytes: canonicalBytes(call.args).length },
+  });
+}
+
+/** Sign the denial artifact of a refused call (core `signDenial`). */
+export function denyRelease(options: {
+  readonly context: FirewallContext;
+  readonly session: SessionState;
+  readonly call: { readonly tool: string; readonly args: JsonObject };
+  readonly intentDigest: Sha256Digest;
+  readonly stage: DenialStage;
+  readonly reasons: readonly DecisionReason[];
+  readonly policy?: { readonly decisionId: string };
+  readonly basis?: BasisReport;
+  readonly now: Date;
+}): Denial {
+  const { context, session, call, intentDigest, stage, reasons, policy, basis, now } = options;
+  const { settings } = context;
+  return signDenial({
+    signer: settings.authority,
+    issuer: settings.issuer,
+    subject: session.agent.id,
+    actor: [session.principal.id],
+    audience: [settings.audience],
+    command: call.tool,
+    intent: intentDigest,
+    stage,
+    reasons: (reasons.length > 0 ? reasons : [{ code: 'firewall.denied', text: 'denied' }]).slice(0, 64).map((r) => ({ code: r.code.slice(0, 256), message: r.text.slice(0, 2048) })),
+    ...(policy === undefined ? {} : { policy: { digest: settings.policy.digest as Sha256Digest, decision: policy.decisionId } }),
+    ...(basis === undefined ? {} : { basis: { digest: basis.digest, score: basis.score } }),
+    env: session.environmentDigest,
+    summary: summarizeIntent(call),
+    now,
+  });
+}
+
+/** Receipt payload type. */
+export const RECEIPT_PAYLOAD_TYPE = writPayloadType('receipt');
+
+/** Sign an outcome receipt with the gateway key (DSSE `application/vnd.writ.receipt+json`). */
+export function signReceipt(options: { readonly context: FirewallContext; readonly receipt: OutcomeReceipt; readonly intentDigest: Sha256Digest; readonly now: Date }): Envelope {
+  const { context, receipt, intentDigest, now } = options;
+  const payload: Record<string, JsonValue> = {
+    v: 1,
+    id: receipt.id,
+    iss: context.settings.issuer,
+    iat: Math.floor(now.getTime() / 1000),
+    callId: receipt.callId,
+    tokenId: receipt.tokenId ?? null,
+    tool: receipt.tool,
+    intentDigest,
+    argsDigest: receipt.argsDigest,
+    resultDigest: receipt.resultDigest ?? null,
+    status: receipt.status,
+    startedAt: receipt.startedAt,
+    finishedAt: receipt.finishedAt,
+  };
+  if (receipt.error !== undefined) payload.error = { ...receipt.error };
+  return signEnvelope({ payloadType: RECEIPT_PAYLOAD_TYPE, payload: canonicalBytes(payload), signers: [context.settings.gateway] });
+}

@@ -1,0 +1,22 @@
+/**
+ * Per-session state: who acts, the basis ledger, the history and the call journal.
+ */
+import type { Sha256Digest } from '../stores/types.ts';
+import type { CallJournal } from './call-journal.ts';
+import type { Release } from './judge-call.ts';
+import type { SessionBasis } from './ports.ts';
+import type { SessionHistory } from './session-history.ts';
+import type { ExecuteResult, GuardResult, OpenSessionOptions } from './types.ts';
+
+/** The state of one open session. */
+export interface SessionState {
+  readonly id: string;
+  readonly principal: OpenSessionOptions['principal'];
+  readonly agent: OpenSessionOptions['agent'];
+  readonly environmentDigest: Sha256Digest;
+  readonly basis: SessionBasis;
+  readonly history: SessionHistory;
+  readonly journal: CallJournal<GuardResult, ExecuteResult<unknown>>;
+  readonly releases: Map<string, Release>;
+  ended: boolean;
+}
