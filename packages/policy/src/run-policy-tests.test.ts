@@ -57,6 +57,15 @@ describe('runPolicyTests', () => {
     expect([report.passed, report.failed, report.errored, report.skipped]).toEqual([3, 2, 1, 1]);
   });
 
+  it('keeps what each test prints', async () => {
+    const root = await tempTree({ 'p_test.rego': 'package p\n\ntest_prints if {\n  print("checking", 1 + 1)\n  false\n}\n\ntest_quiet if true\n' });
+    const report = await runPolicyTests({ paths: ['.'], cwd: root });
+    expect(report.results.map((result) => [result.status, result.output])).toEqual([
+      ['fail', ['checking 2']],
+      ['pass', []],
+    ]);
+  });
+
   it('filters by name like opa test --run', async () => {
     const root = await tempTree({ 'p/main.rego': MAIN, 'p/main_test.rego': TESTS });
     const report = await runPolicyTests({ paths: ['p'], cwd: root, run: 'denies|mocks' });

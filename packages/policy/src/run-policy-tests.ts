@@ -20,6 +20,8 @@ export interface PolicyTestResult {
   readonly status: PolicyTestStatus;
   /** For `fail`: what the rule evaluated to (`undefined` or a non-true value). For `error`: the message. */
   readonly message?: string;
+  /** Lines the test wrote with `print`, in order. */
+  readonly output: readonly string[];
   /** Wall-clock duration; informational only. */
   readonly durationMs: number;
 }
@@ -81,14 +83,15 @@ export async function runPolicyTests(options: RunPolicyTestsOptions): Promise<Po
 
   const results: PolicyTestResult[] = [];
   for (const rule of tests) {
-    const base = { name: rule.path, file: rule.file, line: rule.line };
+    const output: string[] = [];
+    const base = { name: rule.path, file: rule.file, line: rule.line, output };
     if (rule.name.startsWith('todo_')) {
       results.push({ ...base, status: 'skip', durationMs: 0 });
       continue;
     }
     const started = performance.now();
     try {
-      const value = policy.compiled.evaluate(rule.path, { input: undefined, ...(now === undefined ? {} : { now }) });
+      const value = policy.compiled.evaluate(rule.path, { input: undefined, print: (line) => output.push(line), ...(now === undefined ? {} : { now }) });
       const durationMs = performance.now() - started;
       results.push(value === true ? { ...base, status: 'pass', durationMs } : { ...base, status: 'fail', message: describeValue(value), durationMs });
     } catch (error) {

@@ -16,11 +16,19 @@ async function tree(files: Record<string, string | Uint8Array>): Promise<string>
   return root;
 }
 
-async function run(args: string[], options: { cwd: string; opa?: string }): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
+async function run(
+  args: string[],
+  options: { cwd: string; opa?: string },
+): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   let code: number | undefined;
-  const program = new Command('writ').exitOverride().configureOutput({ writeOut: (text) => (stdout += text), writeErr: (text) => (stderr += text) });
+  const program = new Command('writ')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => (stdout += text),
+      writeErr: (text) => (stderr += text),
+    });
   registerPolicyCommands(program, {
     cwd: options.cwd,
     stdout: (text) => (stdout += text),
@@ -32,15 +40,21 @@ async function run(args: string[], options: { cwd: string; opa?: string }): Prom
   return { code, stdout, stderr };
 }
 
-const MAIN = 'package writ\n\ndefault allow := false\n\nallow if input.tool == "search"\n\ndecision := {"allow": allow}\n';
-const TESTS = 'package writ\n\ntest_search if allow with input as {"tool": "search"}\n\ntest_shell if allow with input as {"tool": "shell"}\n';
+const MAIN =
+  'package writ\n\ndefault allow := false\n\nallow if input.tool == "search"\n\ndecision := {"allow": allow}\n';
+const TESTS =
+  'package writ\n\ntest_search if allow with input as {"tool": "search"}\n\ntest_shell if {\n  print("tool shell")\n  allow with input as {"tool": "shell"}\n}\n';
 
 describe('writ policy test', () => {
   it('prints each test with its location and exits 1 when one fails', async () => {
     const cwd = await tree({ 'p/main.rego': MAIN, 'p/main_test.rego': TESTS });
     const result = await run(['test', 'p'], { cwd });
-    expect(result.stdout).toContain(`PASS  data.writ.test_search (${join('p', 'main_test.rego')}:3)`);
-    expect(result.stdout).toContain(`FAIL  data.writ.test_shell (${join('p', 'main_test.rego')}:5): got undefined`);
+    expect(result.stdout).toContain(
+      `PASS  data.writ.test_search (${join('p', 'main_test.rego')}:3)`,
+    );
+    expect(result.stdout).toContain(
+      `FAIL  data.writ.test_shell (${join('p', 'main_test.rego')}:5): got undefined\n      tool shell\n`,
+    );
     expect(result.stdout).toContain('PASS: 1/2  FAIL: 1  ERROR: 0  SKIP: 0');
     expect(result.code).toBe(POLICY_EXIT.policy);
   });
@@ -67,7 +81,9 @@ describe('writ policy eval', () => {
     const result = await run(['eval', '-d', 'p', '-i', 'in.json', 'data.writ.decision'], { cwd });
     expect(JSON.parse(result.stdout)).toEqual({ allow: true });
     expect(result.code).toBe(POLICY_EXIT.ok);
-    expect(JSON.parse((await run(['eval', '-d', 'p', '-i', 'in.json'], { cwd })).stdout)).toEqual({ allow: true });
+    expect(JSON.parse((await run(['eval', '-d', 'p', '-i', 'in.json'], { cwd })).stdout)).toEqual({
+      allow: true,
+    });
   });
 
   it('evaluates a query and prints its bindings', async () => {
@@ -79,8 +95,14 @@ describe('writ policy eval', () => {
   it('reports undefined on stderr, and exits 1 for it with --fail', async () => {
     const cwd = await tree({ 'p/main.rego': MAIN });
     const plain = await run(['eval', '-d', 'p', 'data.writ.nothing'], { cwd });
-    expect([plain.code, plain.stdout, plain.stderr]).toEqual([POLICY_EXIT.ok, '', 'undefined: data.writ.nothing has no value for this input\n']);
-    expect((await run(['eval', '-d', 'p', '--fail', 'data.writ.nothing'], { cwd })).code).toBe(POLICY_EXIT.policy);
+    expect([plain.code, plain.stdout, plain.stderr]).toEqual([
+      POLICY_EXIT.ok,
+      '',
+      'undefined: data.writ.nothing has no value for this input\n',
+    ]);
+    expect((await run(['eval', '-d', 'p', '--fail', 'data.writ.nothing'], { cwd })).code).toBe(
+      POLICY_EXIT.policy,
+    );
   });
 
   it('evaluates an OPA wasm module given with -d', async () => {
@@ -89,18 +111,26 @@ describe('writ policy eval', () => {
     expect(result.code).toBe(POLICY_EXIT.ok);
     expect(JSON.parse(result.stdout)).toEqual({ input: { tool: 'search' }, data: {} });
     const missing = await run(['eval', '-d', 'policy.wasm', 'data.writ.other'], { cwd });
-    expect([missing.code, missing.stderr]).toEqual([POLICY_EXIT.policy, 'policy.wasm: no entrypoint writ/other (has writ/decision, writ/undefined, writ/abort)\n']);
+    expect([missing.code, missing.stderr]).toEqual([
+      POLICY_EXIT.policy,
+      'policy.wasm: no entrypoint writ/other (has writ/decision, writ/undefined, writ/abort)\n',
+    ]);
   });
 
   it('exits 1 for a file that is not an OPA wasm module', async () => {
     const cwd = await tree({ 'bad.wasm': 'not wasm' });
     const result = await run(['eval', '-d', 'bad.wasm'], { cwd });
-    expect([result.code, result.stderr]).toEqual([POLICY_EXIT.policy, 'bad.wasm: not a WebAssembly module\n']);
+    expect([result.code, result.stderr]).toEqual([
+      POLICY_EXIT.policy,
+      'bad.wasm: not a WebAssembly module\n',
+    ]);
   });
 
   it('exits 2 for a missing or malformed input file', async () => {
     const cwd = await tree({ 'p/main.rego': MAIN, 'bad.json': '{' });
-    expect((await run(['eval', '-d', 'p', '-i', 'none.json'], { cwd })).code).toBe(POLICY_EXIT.usage);
+    expect((await run(['eval', '-d', 'p', '-i', 'none.json'], { cwd })).code).toBe(
+      POLICY_EXIT.usage,
+    );
     const bad = await run(['eval', '-d', 'p', '-i', 'bad.json'], { cwd });
     expect([bad.code, bad.stderr]).toEqual([POLICY_EXIT.usage, 'bad.json: not valid JSON\n']);
   });
@@ -117,7 +147,9 @@ describe('writ policy check', () => {
     const cwd = await tree({ 'p/main.rego': 'package writ\n\nallow if {\n  input.x ==\n}\n' });
     const result = await run(['check', 'p'], { cwd });
     expect(result.code).toBe(POLICY_EXIT.policy);
-    expect(result.stderr).toMatch(new RegExp(`${join('p', 'main.rego').replace('.', '\\.')}:\\d+:\\d+: rego_parse_error`));
+    expect(result.stderr).toMatch(
+      new RegExp(`${join('p', 'main.rego').replace('.', '\\.')}:\\d+:\\d+: rego_parse_error`),
+    );
   });
 });
 
@@ -137,16 +169,24 @@ describe('writ policy build', () => {
       '#!/bin/sh\nif [ "$1" = version ]; then echo "Version: fake"; exit 0; fi\necho "$@" > "$(dirname "$0")/args.txt"\nwhile [ $# -gt 0 ]; do if [ "$1" = -o ]; then shift; echo bundle > "$1"; fi; shift; done\n',
     );
     await chmod(opa, 0o755);
-    const result = await run(['build', 'p', '-o', 'out.tar.gz', '-e', 'data.writ.decision', '-e', 'writ/allow'], { cwd, opa });
+    const result = await run(
+      ['build', 'p', '-o', 'out.tar.gz', '-e', 'data.writ.decision', '-e', 'writ/allow'],
+      { cwd, opa },
+    );
     expect(result.code).toBe(POLICY_EXIT.ok);
-    expect(await readFile(join(cwd, 'args.txt'), 'utf8')).toBe('build -t wasm -e writ/decision -e writ/allow -o out.tar.gz p\n');
+    expect(await readFile(join(cwd, 'args.txt'), 'utf8')).toBe(
+      'build -t wasm -e writ/decision -e writ/allow -o out.tar.gz p\n',
+    );
     expect(await readFile(join(cwd, 'out.tar.gz'), 'utf8')).toBe('bundle\n');
   });
 
   it('exits 1 when opa build fails', async () => {
     const cwd = await tree({});
     const opa = join(cwd, 'failing-opa');
-    await writeFile(opa, '#!/bin/sh\nif [ "$1" = version ]; then exit 0; fi\necho "1 error occurred: p/main.rego:3: rego_parse_error" >&2\nexit 1\n');
+    await writeFile(
+      opa,
+      '#!/bin/sh\nif [ "$1" = version ]; then exit 0; fi\necho "1 error occurred: p/main.rego:3: rego_parse_error" >&2\nexit 1\n',
+    );
     await chmod(opa, 0o755);
     const result = await run(['build'], { cwd, opa });
     expect(result.code).toBe(POLICY_EXIT.policy);

@@ -11,7 +11,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isWritError } from '@writ/core';
-import { entrypointRef, isWasmLocation, loadRegoPolicy, loadWasmPolicy, runPolicyTests, wasmEntrypointName } from '@writ/policy';
+import {
+  entrypointRef,
+  isWasmLocation,
+  loadRegoPolicy,
+  loadWasmPolicy,
+  runPolicyTests,
+  wasmEntrypointName,
+} from '@writ/policy';
 
 /** Exit codes of the policy commands (see the module comment). */
 export const POLICY_EXIT = { ok: 0, policy: 1, usage: 2, opaMissing: 3 } as const;
@@ -26,7 +33,15 @@ export interface PolicyCommandContext {
   readonly opa: string;
 }
 
-const POLICY_ERROR_CODES = new Set(['ERR_POLICY_COMPILE', 'ERR_POLICY_DATA_INVALID', 'ERR_POLICY_SOURCE_INVALID', 'ERR_POLICY_BUNDLE_INVALID', 'ERR_POLICY_ENTRYPOINT', 'ERR_POLICY_WASM_INVALID', 'ERR_POLICY_EVAL']);
+const POLICY_ERROR_CODES = new Set([
+  'ERR_POLICY_COMPILE',
+  'ERR_POLICY_DATA_INVALID',
+  'ERR_POLICY_SOURCE_INVALID',
+  'ERR_POLICY_BUNDLE_INVALID',
+  'ERR_POLICY_ENTRYPOINT',
+  'ERR_POLICY_WASM_INVALID',
+  'ERR_POLICY_EVAL',
+]);
 
 function defaultContext(): PolicyCommandContext {
   return {
@@ -44,7 +59,9 @@ function defaultContext(): PolicyCommandContext {
 function fail(context: PolicyCommandContext, error: unknown): void {
   if (isWritError(error)) {
     context.stderr(`${error.message}\n`);
-    context.setExitCode(POLICY_ERROR_CODES.has(error.code) ? POLICY_EXIT.policy : POLICY_EXIT.usage);
+    context.setExitCode(
+      POLICY_ERROR_CODES.has(error.code) ? POLICY_EXIT.policy : POLICY_EXIT.usage,
+    );
     return;
   }
   context.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
@@ -74,7 +91,11 @@ function parseNow(value: string | undefined): Date | undefined {
 
 const REF = /^data(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-async function testAction(context: PolicyCommandContext, paths: string[], options: { run?: string; now?: string }): Promise<void> {
+async function testAction(
+  context: PolicyCommandContext,
+  paths: string[],
+  options: { run?: string; now?: string },
+): Promise<void> {
   const now = parseNow(options.now);
   const report = await runPolicyTests({
     paths: paths.length > 0 ? paths : ['.'],
@@ -84,26 +105,53 @@ async function testAction(context: PolicyCommandContext, paths: string[], option
   });
   for (const result of report.results) {
     const where = `${result.file}:${result.line}`;
-    const detail = result.message === undefined ? '' : `: ${result.status === 'fail' ? 'got ' : ''}${result.message}`;
+    const detail =
+      result.message === undefined
+        ? ''
+        : `: ${result.status === 'fail' ? 'got ' : ''}${result.message}`;
     context.stdout(`${result.status.toUpperCase().padEnd(5)} ${result.name} (${where})${detail}\n`);
+    // Like `opa test`, show what a test printed only when it did not pass.
+    if (result.status === 'fail' || result.status === 'error')
+      for (const line of result.output) context.stdout(`      ${line}\n`);
   }
   const total = report.results.length;
-  context.stdout(`${'-'.repeat(60)}\nPASS: ${report.passed}/${total}  FAIL: ${report.failed}  ERROR: ${report.errored}  SKIP: ${report.skipped}\n`);
+  context.stdout(
+    `${'-'.repeat(60)}\nPASS: ${report.passed}/${total}  FAIL: ${report.failed}  ERROR: ${report.errored}  SKIP: ${report.skipped}\n`,
+  );
   if (total === 0) context.stderr('no test_ rules found\n');
-  context.setExitCode(report.failed + report.errored > 0 || total === 0 ? POLICY_EXIT.policy : POLICY_EXIT.ok);
+  context.setExitCode(
+    report.failed + report.errored > 0 || total === 0 ? POLICY_EXIT.policy : POLICY_EXIT.ok,
+  );
 }
 
-async function evalAction(context: PolicyCommandContext, query: string, options: { data: string[]; input?: string; now?: string; fail?: boolean }): Promise<void> {
+async function evalAction(
+  context: PolicyCommandContext,
+  query: string,
+  options: { data: string[]; input?: string; now?: string; fail?: boolean },
+): Promise<void> {
   const now = parseNow(options.now);
-  const input = options.input === undefined ? undefined : await readJsonFile(options.input, context.cwd);
-  const wasmPath = options.data.length === 1 && (await isWasmLocation(options.data[0]!, { cwd: context.cwd })) ? options.data[0]! : undefined;
+  const input =
+    options.input === undefined ? undefined : await readJsonFile(options.input, context.cwd);
+  const wasmPath =
+    options.data.length === 1 && (await isWasmLocation(options.data[0]!, { cwd: context.cwd }))
+      ? options.data[0]!
+      : undefined;
   let value: unknown;
   if (wasmPath !== undefined) {
-    const policy = await loadWasmPolicy({ cwd: context.cwd, entrypoint: entrypointRef(query), ...(wasmPath.endsWith('.wasm') ? { wasm: wasmPath } : { bundle: wasmPath }) });
+    const policy = await loadWasmPolicy({
+      cwd: context.cwd,
+      entrypoint: entrypointRef(query),
+      ...(wasmPath.endsWith('.wasm') ? { wasm: wasmPath } : { bundle: wasmPath }),
+    });
     value = policy.evaluateSync(input);
   } else {
     const isRef = REF.test(query);
-    const policy = await loadRegoPolicy({ paths: options.data, cwd: context.cwd, allowMissingEntrypoint: true, ...(isRef && query !== 'data' ? { entrypoint: query } : {}) });
+    const policy = await loadRegoPolicy({
+      paths: options.data,
+      cwd: context.cwd,
+      allowMissingEntrypoint: true,
+      ...(isRef && query !== 'data' ? { entrypoint: query } : {}),
+    });
     if (isRef && query !== 'data') {
       value = policy.evaluateSync(input, now === undefined ? undefined : { now });
     } else {
@@ -121,12 +169,23 @@ async function evalAction(context: PolicyCommandContext, query: string, options:
 }
 
 async function checkAction(context: PolicyCommandContext, paths: string[]): Promise<void> {
-  const policy = await loadRegoPolicy({ paths: paths.length > 0 ? paths : ['.'], cwd: context.cwd, includeTests: true, allowMissingEntrypoint: true });
-  context.stdout(`ok: ${policy.modules.length} module${policy.modules.length === 1 ? '' : 's'} compiled\n`);
+  const policy = await loadRegoPolicy({
+    paths: paths.length > 0 ? paths : ['.'],
+    cwd: context.cwd,
+    includeTests: true,
+    allowMissingEntrypoint: true,
+  });
+  context.stdout(
+    `ok: ${policy.modules.length} module${policy.modules.length === 1 ? '' : 's'} compiled\n`,
+  );
   context.setExitCode(POLICY_EXIT.ok);
 }
 
-function buildAction(context: PolicyCommandContext, paths: string[], options: { output: string; entrypoint: string[] }): void {
+function buildAction(
+  context: PolicyCommandContext,
+  paths: string[],
+  options: { output: string; entrypoint: string[] },
+): void {
   const probe = spawnSync(context.opa, ['version'], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) {
     context.stderr(
@@ -136,8 +195,18 @@ function buildAction(context: PolicyCommandContext, paths: string[], options: { 
     context.setExitCode(POLICY_EXIT.opaMissing);
     return;
   }
-  const entrypoints = (options.entrypoint.length > 0 ? options.entrypoint : ['writ/decision']).map((entry) => wasmEntrypointName(entry));
-  const args = ['build', '-t', 'wasm', ...entrypoints.flatMap((entry) => ['-e', entry]), '-o', options.output, ...(paths.length > 0 ? paths : ['.'])];
+  const entrypoints = (options.entrypoint.length > 0 ? options.entrypoint : ['writ/decision']).map(
+    (entry) => wasmEntrypointName(entry),
+  );
+  const args = [
+    'build',
+    '-t',
+    'wasm',
+    ...entrypoints.flatMap((entry) => ['-e', entry]),
+    '-o',
+    options.output,
+    ...(paths.length > 0 ? paths : ['.']),
+  ];
   const build = spawnSync(context.opa, args, { cwd: context.cwd, encoding: 'utf8' });
   if (build.stdout) context.stdout(build.stdout);
   if (build.stderr) context.stderr(build.stderr);
@@ -164,7 +233,10 @@ function collect(value: string, previous: string[]): string[] {
  * await program.parseAsync(process.argv);
  * ```
  */
-export function registerPolicyCommands(program: Command, overrides: Partial<PolicyCommandContext> = {}): Command {
+export function registerPolicyCommands(
+  program: Command,
+  overrides: Partial<PolicyCommandContext> = {},
+): Command {
   const context: PolicyCommandContext = { ...defaultContext(), ...overrides };
   const guard =
     <A extends unknown[]>(action: (...args: A) => Promise<void> | void) =>
@@ -175,23 +247,41 @@ export function registerPolicyCommands(program: Command, overrides: Partial<Poli
         fail(context, error);
       }
     };
-  const policy = program.command('policy').description('test, evaluate, check and build Rego policies');
+  const policy = program
+    .command('policy')
+    .description('test, evaluate, check and build Rego policies');
   policy
     .command('test')
     .description('run test_* rules like opa test; exits 1 when a test fails or errors')
     .argument('[paths...]', 'policy files, directories, npm:<package> or bundles', [])
     .option('-r, --run <regex>', 'only run tests whose name matches')
     .option('--now <time>', 'evaluation clock (RFC 3339)')
-    .action(guard((paths: string[], options: { run?: string; now?: string }) => testAction(context, paths, options)));
+    .action(
+      guard((paths: string[], options: { run?: string; now?: string }) =>
+        testAction(context, paths, options),
+      ),
+    );
   policy
     .command('eval')
     .description('evaluate a query (default data.writ.decision) and print the result as JSON')
     .argument('[query]', 'a data reference or a Rego query', 'data.writ.decision')
-    .option('-d, --data <path>', 'policy file, directory, npm:<package>, bundle or .wasm (repeatable)', collect, [])
+    .option(
+      '-d, --data <path>',
+      'policy file, directory, npm:<package>, bundle or .wasm (repeatable)',
+      collect,
+      [],
+    )
     .option('-i, --input <file>', 'input document (JSON)')
     .option('--now <time>', 'evaluation clock (RFC 3339)')
     .option('--fail', 'exit 1 when the result is undefined')
-    .action(guard((query: string, options: { data: string[]; input?: string; now?: string; fail?: boolean }) => evalAction(context, query, options)));
+    .action(
+      guard(
+        (
+          query: string,
+          options: { data: string[]; input?: string; now?: string; fail?: boolean },
+        ) => evalAction(context, query, options),
+      ),
+    );
   policy
     .command('check')
     .description('compile policies and report errors with file:line:col; exits 1 on errors')
@@ -199,10 +289,16 @@ export function registerPolicyCommands(program: Command, overrides: Partial<Poli
     .action(guard((paths: string[]) => checkAction(context, paths)));
   policy
     .command('build')
-    .description('build an OPA wasm bundle with "opa build -t wasm" (needs opa on PATH; exits 3 without it)')
+    .description(
+      'build an OPA wasm bundle with "opa build -t wasm" (needs opa on PATH; exits 3 without it)',
+    )
     .argument('[paths...]', 'policy files or directories', [])
     .option('-o, --output <file>', 'bundle to write', 'bundle.tar.gz')
     .option('-e, --entrypoint <ref>', 'entrypoint (repeatable; default writ/decision)', collect, [])
-    .action(guard((paths: string[], options: { output: string; entrypoint: string[] }) => buildAction(context, paths, options)));
+    .action(
+      guard((paths: string[], options: { output: string; entrypoint: string[] }) =>
+        buildAction(context, paths, options),
+      ),
+    );
   return policy;
 }
