@@ -227,7 +227,7 @@ export type { BasisExtras, BasisLedgerOptions } from './basis/basis-ledger.ts';
 export { BASIS_FINDING_CODES } from './basis/basis-report.ts';
 export type { ArgumentProvenance, BasisFinding, BasisFindingCode, BasisItemSummary, BasisReport, FindingSeverity } from './basis/basis-report.ts';
 export { explainBasis } from './basis/explain-basis.ts';
-export { DEFAULT_BASIS_THRESHOLDS, scoreBasis } from './basis/score-basis.ts';
+export { DEFAULT_BASIS_THRESHOLDS, basisReportDigest, scoreBasis } from './basis/score-basis.ts';
 export type { ScoreBasisOptions } from './basis/score-basis.ts';
 // firewall: policy contract (writ.input/v1 and writ.decision/v1)
 export { buildPolicyInput } from './policy-contract/build-policy-input.ts';

@@ -133,7 +133,7 @@ export function createBasisItem(options: {
     source: raw.source,
     authority: raw.authority,
     tenant: raw.tenant ?? options.tenant,
-    observedAt: ((raw.observedAt) ?? now).toISOString(),
+    observedAt: (raw.observedAt ?? now).toISOString(),
     maxAgeMs: raw.maxAgeMs,
     digest: contentDigest,
     derivedFrom: Object.freeze(ids(raw.derivedFrom, 'item.derivedFrom')),

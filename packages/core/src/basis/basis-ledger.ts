@@ -29,7 +29,6 @@ const SAME_FIELDS = ['kind', 'source', 'authority', 'tenant', 'digest'] as const
 /** A per-session ledger of basis items. */
 export class BasisLedger {
   readonly #items = new Map<string, BasisItem>();
-  readonly #supersededBy = new Map<string, string>();
   readonly #tenant: string | undefined;
   readonly #now: () => Date;
   readonly #maxItems: number;
@@ -168,19 +167,19 @@ export class BasisLedger {
       throw new WritError('ERR_BASIS_ITEM_INVALID', 'by is not in the ledger', {
         details: { parameter: 'by' },
       });
-    this.#supersededBy.set(id, by);
+    const item = this.#items.get(id) as BasisItem;
+    // Replace rather than patch on read, so callers keep getting one stable object per item.
+    this.#items.set(id, Object.freeze({ ...item, supersededBy: by }));
   }
 
   /** The item with `id`, with supersession applied. */
   get(id: string): BasisItem | undefined {
-    const item = this.#items.get(id);
-    const by = this.#supersededBy.get(id);
-    return item && by !== undefined ? { ...item, supersededBy: by } : item;
+    return this.#items.get(id);
   }
 
   /** Every item in the order it was added, with supersession applied. */
   items(): BasisItem[] {
-    return [...this.#items.keys()].map((id) => this.get(id) as BasisItem);
+    return [...this.#items.values()];
   }
 
   /** Number of items. */

@@ -107,6 +107,6 @@ export interface BasisReport {
   readonly items: readonly BasisItemSummary[];
   /** The report in words, for people (approvers, auditors, the model). */
   readonly explanation: string;
-  /** `sha256:` of the canonical report without this field. */
+  /** `sha256:` of the report's commitment form (see `basisReportDigest`). */
   readonly digest: Digest;
 }

@@ -3,7 +3,7 @@ import type { ConsequentialValue } from '../registry/classify-tool-call.ts';
 import type { BasisFindingCode } from './basis-report.ts';
 import { BASIS_FINDING_CODES } from './basis-report.ts';
 import { BasisLedger } from './basis-ledger.ts';
-import { scoreBasis } from './score-basis.ts';
+import { basisReportDigest, scoreBasis } from './score-basis.ts';
 
 const NOW = new Date('2026-11-24T12:00:00Z');
 const IBAN = 'DE89 3704 0044 0532 0130 00';
@@ -361,6 +361,30 @@ describe('scoreBasis', () => {
     });
     expect(a.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(a.digest).toBe(b.digest);
+  });
+
+  it('binds the digest to the verdict and items, recomputable from a stored report', () => {
+    const basis = ledger();
+    basis.addUserTurn(`pay ${IBAN}`);
+    const supported = scoreBasis({
+      items: basis.items(),
+      actionClass: 'A5',
+      consequential: transfer.slice(0, 1),
+      tenant: 'acme',
+      now: NOW,
+    });
+    const stored = JSON.parse(JSON.stringify(supported)) as typeof supported;
+    expect(basisReportDigest(stored)).toBe(supported.digest);
+    basis.addToolOutput({ tool: 'email.read', callId: 'c9', output: 'other' });
+    const more = scoreBasis({
+      items: basis.items(),
+      actionClass: 'A5',
+      consequential: transfer.slice(0, 1),
+      tenant: 'acme',
+      now: NOW,
+    });
+    expect(more.digest).not.toBe(supported.digest);
+    expect(basisReportDigest({ ...stored, sufficient: false })).not.toBe(supported.digest);
   });
 
   it.each([

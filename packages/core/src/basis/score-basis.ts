@@ -4,6 +4,7 @@
  * contradiction, argument provenance and taint — against a per-class threshold.
  */
 import { digest } from '../crypto/digest.ts';
+import type { Digest } from '../crypto/digest.ts';
 import { WritError } from '../errors.ts';
 import type { ActionClassId, BasisAuthority } from '../firewall/types.ts';
 import { actionClassRank, isActionClass } from '../registry/action-class.ts';
@@ -20,8 +21,7 @@ import type {
   FindingSeverity,
 } from './basis-report.ts';
 import { explainBasis } from './explain-basis.ts';
-import type { ItemIndex } from './trace-argument.ts';
-import { indexContains, indexItem, traceableLeaves } from './trace-argument.ts';
+import { indexOf, needleIn, prepareNeedle, traceableLeaves } from './trace-argument.ts';
 
 /** Default score each class requires: observations need none; external effects need user-level support. */
 export const DEFAULT_BASIS_THRESHOLDS: Readonly<Record<ActionClassId, number>> = Object.freeze({
@@ -174,12 +174,6 @@ export function scoreBasis(options: ScoreBasisOptions): BasisReport {
   }
 
   const effective = (id: string): BasisAuthority => lineage.get(id)?.effective ?? 'untrusted';
-  const indexes = new Map<string, ItemIndex>();
-  const indexOf = (item: BasisItem): ItemIndex => {
-    let index = indexes.get(item.id);
-    if (!index) indexes.set(item.id, (index = indexItem(item)));
-    return index;
-  };
 
   const provenance: ArgumentProvenance[] = [];
   let weakest: number | undefined;
@@ -190,9 +184,8 @@ export function scoreBasis(options: ScoreBasisOptions): BasisReport {
     let argumentSupport = 1;
     const sources = new Map<string, ArgumentProvenance['sources'][number]>();
     for (const leaf of leaves) {
-      const containing = items.filter((item) =>
-        indexContains({ index: indexOf(item), kind, value: leaf }),
-      );
+      const needle = prepareNeedle(kind, leaf);
+      const containing = items.filter((item) => needleIn(indexOf(item), needle));
       for (const item of containing)
         sources.set(item.id, {
           id: item.id,
@@ -274,7 +267,28 @@ export function scoreBasis(options: ScoreBasisOptions): BasisReport {
     tainted: provenance.filter((p) => p.status === 'tainted').map((p) => p.argument),
     items: summaries,
   };
-  const explanation = explainBasis(body);
-  const report = { ...body, explanation };
-  return { ...report, digest: digest(report) };
+  return { ...body, explanation: explainBasis(body), digest: basisReportDigest(body) };
+}
+
+/**
+ * The digest bound into the action token as `basis.digest`: SHA-256 over the canonical
+ * *commitment form* of a report — version, class, score, threshold, verdict, each item as
+ * `id digest effectiveAuthority usable`, each finding as `code item argument`, each argument
+ * as `path status support`. Texts and the explanation are derived from these and are left
+ * out, which keeps the digest cheap (a handful of strings per item) and stable across
+ * wording changes. Recompute it from a stored report to check the binding.
+ */
+export function basisReportDigest(report: Omit<BasisReport, 'explanation' | 'digest'>): Digest {
+  return digest({
+    version: report.version,
+    actionClass: report.actionClass,
+    score: report.score,
+    threshold: report.threshold,
+    sufficient: report.sufficient,
+    items: report.items.map(
+      (i) => `${i.id} ${i.digest} ${i.effectiveAuthority} ${i.usable ? 1 : 0}`,
+    ),
+    findings: report.findings.map((f) => `${f.code} ${f.item ?? '-'} ${f.argument ?? '-'}`),
+    arguments: report.arguments.map((a) => `${a.argument} ${a.status} ${a.support ?? '-'}`),
+  });
 }

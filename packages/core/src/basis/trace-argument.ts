@@ -46,6 +46,16 @@ export function indexItem(item: Pick<BasisItem, 'content'>): ItemIndex {
   };
 }
 
+// Items are immutable, so an item's index is built once and reused by every later call.
+const cache = new WeakMap<object, ItemIndex>();
+
+/** The cached index of an item (built on first use). */
+export function indexOf(item: Pick<BasisItem, 'content'>): ItemIndex {
+  let index = cache.get(item);
+  if (!index) cache.set(item, (index = indexItem(item)));
+  return index;
+}
+
 const WORD = /[\p{L}\p{N}]/u;
 
 function containsWord(haystack: string, needle: string): boolean {
@@ -64,38 +74,70 @@ function containsWord(haystack: string, needle: string): boolean {
   return false;
 }
 
+/** A consequential value prepared once for matching against many items. */
+export type Needle =
+  | { readonly mode: 'email'; readonly emails: readonly string[] }
+  | { readonly mode: 'account'; readonly account: string }
+  | { readonly mode: 'phone'; readonly phone: string }
+  | { readonly mode: 'amount'; readonly numbers: readonly number[] }
+  | { readonly mode: 'url'; readonly url: string | undefined; readonly text: string }
+  | { readonly mode: 'text'; readonly text: string };
+
+/** Normalises `value` (an argument of `kind`) for {@link needleIn}. */
+export function prepareNeedle(kind: ArgumentKind, value: string | number): Needle {
+  const text = String(value);
+  switch (matchKind(kind, value)) {
+    case 'email':
+      return { mode: 'email', emails: extractEmails(text) };
+    case 'account':
+      return { mode: 'account', account: normalizeAccount(text) };
+    case 'phone':
+      return { mode: 'phone', phone: normalizePhone(text) };
+    case 'amount':
+      return {
+        mode: 'amount',
+        numbers: typeof value === 'number' ? [value] : extractNumbers(value),
+      };
+    case 'url':
+      return { mode: 'url', url: normalizeUrl(text), text: normalizeText(text) };
+    case 'text':
+      return { mode: 'text', text: normalizeText(text) };
+  }
+}
+
+/** True when the item indexed by `index` contains the prepared value. */
+export function needleIn(index: ItemIndex, needle: Needle): boolean {
+  switch (needle.mode) {
+    case 'email':
+      return needle.emails.length > 0 && needle.emails.every((email) => index.emails.has(email));
+    case 'account':
+      return index.account.includes(needle.account);
+    case 'phone':
+      return index.phones.some((candidate) => samePhone(candidate, needle.phone));
+    case 'amount':
+      return (
+        needle.numbers.length > 0 &&
+        needle.numbers.every((number) =>
+          index.numbers.some((candidate) => Math.abs(candidate - number) < 1e-9),
+        )
+      );
+    case 'url':
+      return (
+        (needle.url !== undefined && index.urls.has(needle.url)) ||
+        containsWord(index.text, needle.text)
+      );
+    case 'text':
+      return containsWord(index.text, needle.text);
+  }
+}
+
 /** True when the item indexed by `index` contains `value` read as an argument of `kind`. */
 export function indexContains(options: {
   readonly index: ItemIndex;
   readonly kind: ArgumentKind;
   readonly value: string | number;
 }): boolean {
-  const { index, kind, value } = options;
-  switch (matchKind(kind, value)) {
-    case 'email':
-      return extractEmails(String(value)).every((email) => index.emails.has(email));
-    case 'account':
-      return index.account.includes(normalizeAccount(String(value)));
-    case 'phone': {
-      const phone = normalizePhone(String(value));
-      return index.phones.some((candidate) => samePhone(candidate, phone));
-    }
-    case 'amount': {
-      const wanted = typeof value === 'number' ? [value] : extractNumbers(value);
-      return wanted.every((number) =>
-        index.numbers.some((candidate) => Math.abs(candidate - number) < 1e-9),
-      );
-    }
-    case 'url': {
-      const url = normalizeUrl(String(value));
-      return (
-        url !== undefined &&
-        (index.urls.has(url) || containsWord(index.text, normalizeText(String(value))))
-      );
-    }
-    case 'text':
-      return containsWord(index.text, normalizeText(String(value)));
-  }
+  return needleIn(options.index, prepareNeedle(options.kind, options.value));
 }
 
 /** The traceable leaves of a consequential value (strings and numbers; booleans and null carry no provenance). */
