@@ -71,7 +71,8 @@ async function lockHead(
   return { size: Number(row.size), hash: bufferToDigest(row.head_hash) };
 }
 
-async function insertAndMoveHead(
+/** Inserts sealed entries after `prev` and moves the head row, in one statement (the caller holds the head lock). */
+export async function insertAndMoveHead(
   client: PoolClient,
   options: {
     tables: LedgerTables;
