@@ -124,4 +124,16 @@ deny contains "with" if { x := input.tool with input.tool as "zzz"; x == "zzz" }
     expect(p.evaluate('data.t.deny', { input: {} })).toEqual(['with']);
     expect(p.query('x := data.t.deny with input as {"tool": "a", "n": 0}')).toEqual([{ x: ['a', 'with'] }]);
   });
+
+  it('rejects hostile nesting with RegoError, never a RangeError', () => {
+    const p = compile({ modules: mod('package t\nq := input\nw := [x | walk(input, [x, _])]') });
+    let deep: unknown = 1;
+    for (let i = 0; i < 900; i++) deep = [deep];
+    expect(p.evaluate('data.t.w', { input: deep })).toHaveLength(901);
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    expect(() => p.evaluate('data.t.q', { input: deep })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => p.evaluate('data.t.q', { input: cyclic })).toThrow(RegoError);
+  });
 });

@@ -80,6 +80,15 @@ interface CompiledQuery {
  * `rego_unsafe_var_error` (with file:line:col), `invalid_argument` for malformed options
  */
 export function compile(options: CompileOptions): CompiledPolicy {
+  try {
+    return compileUnchecked(options);
+  } catch (err) {
+    if (err instanceof RangeError) throw new RegoError('rego_compile_error', 'policy nested too deeply to compile');
+    throw err;
+  }
+}
+
+function compileUnchecked(options: CompileOptions): CompiledPolicy {
   if (typeof options !== 'object' || options === null) throw new RegoError('invalid_argument', 'options must be an object');
   if (!Array.isArray(options.modules)) throw new RegoError('invalid_argument', 'options.modules must be an array');
   const parsed = (options.modules as readonly unknown[]).map((m, i) => {
@@ -115,7 +124,6 @@ export function compile(options: CompileOptions): CompiledPolicy {
     if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
       throw new RegoError('invalid_argument', 'options must be an object');
     }
-    const input = opts?.input === undefined ? undefined : fromJSON(opts.input, 'options.input');
     const nowNs = opts?.now;
     if (nowNs !== undefined && typeof nowNs !== 'bigint') throw new RegoError('invalid_argument', 'options.now must be a bigint');
     let frozen: bigint | undefined = nowNs;
@@ -137,6 +145,7 @@ export function compile(options: CompileOptions): CompiledPolicy {
       print: printer,
     };
     try {
+      const input = opts?.input === undefined ? undefined : fromJSON(opts.input, 'options.input');
       return body(new Ctx({ input, shared }));
     } catch (err) {
       if (err instanceof RangeError && /call stack/i.test(err.message)) {
@@ -149,7 +158,7 @@ export function compile(options: CompileOptions): CompiledPolicy {
   return {
     evaluate(path, opts) {
       const v = this.evaluateValue(path, opts);
-      return v === undefined ? undefined : toJSON(v);
+      return v === undefined ? undefined : run(undefined, () => toJSON(v));
     },
     evaluateValue(path, opts) {
       if (typeof path !== 'string') throw new RegoError('invalid_argument', 'path must be a string');

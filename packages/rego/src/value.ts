@@ -268,7 +268,7 @@ function compareArrays(a: readonly Value[], b: readonly Value[]): number {
  * @param x - the value to convert
  * @param name - parameter name used in the error message
  * @throws RegoError `invalid_argument` for functions, symbols, undefined array items,
- * non-finite numbers, cycles or nesting deeper than 10,000
+ * non-finite numbers, cycles or nesting deeper than {@link MAX_NESTING}
  */
 export function fromJSON(x: unknown, name = 'value'): Value {
   return convert(x, name, 0);
@@ -284,7 +284,7 @@ function convert(x: unknown, name: string, depth: number): Value {
   if (typeof x === 'bigint') return numberValue(x);
   if (typeof x !== 'object') throw new RegoError('invalid_argument', `${name}: unsupported ${typeof x} value`);
   if (x === null) return null;
-  if (depth > 10_000) throw new RegoError('invalid_argument', `${name}: nesting too deep`);
+  if (depth > MAX_NESTING) throw new RegoError('invalid_argument', `${name}: nesting deeper than ${MAX_NESTING} levels`);
   if (x instanceof BigNum || x instanceof RSet || x instanceof RObject) return x;
   if (Array.isArray(x)) {
     const out: Value[] = new Array<Value>(x.length);
@@ -313,6 +313,9 @@ function convert(x: unknown, name: string, depth: number): Value {
   }
   return o;
 }
+
+/** Deepest nesting {@link fromJSON} accepts (hostile inputs must not exhaust the stack). */
+export const MAX_NESTING = 1000;
 
 /** Options for {@link toJSON}. */
 export interface ToJSONOptions {

@@ -12,6 +12,8 @@ const KEYWORDS = new Set([
 ]);
 
 let wildcardCounter = 0;
+/** Maximum nesting of terms; deeper sources are rejected (no stack exhaustion). */
+const MAX_DEPTH = 200;
 
 /** Parses a module. @throws RegoError `rego_parse_error` */
 export function parseModule(src: string, file: string): Module {
@@ -30,6 +32,7 @@ class Parser {
   /** >0 while inside (), [] or {} literals: newlines are insignificant there. */
   private group = 0;
   private noOr = false;
+  private depth = 0;
 
   constructor(src: string, file: string) {
     this.file = file;
@@ -348,6 +351,15 @@ class Parser {
 
   /** `x in xs`: lowest precedence infix. */
   private inExpr(): Term {
+    if (++this.depth > MAX_DEPTH) this.err(`nesting deeper than ${MAX_DEPTH} levels`);
+    try {
+      return this.inExprInner();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private inExprInner(): Term {
     let lhs = this.relation();
     while (this.isKw('in') && this.cont()) {
       const op = this.toks[this.p++]!;
