@@ -62,3 +62,20 @@ describe('normalizers', () => {
     expect(indexContains({ index, kind: 'iban', value: 'DE89370400440532013001' })).toBe(false);
   });
 });
+
+describe('indexContains', () => {
+  it('does not treat an email argument without an address as found everywhere', () => {
+    const index = indexItem({ content: 'write to jane@example.com' });
+    expect(indexContains({ index, kind: 'email', value: 'not an address' })).toBe(false);
+    expect(indexContains({ index, kind: 'email', value: 'JANE@example.com' })).toBe(true);
+  });
+
+  it('matches amounts numerically and text on word boundaries', () => {
+    const index = indexItem({ content: { note: 'Refund 1.200,50 EUR to Alice', total: 99 } });
+    expect(indexContains({ index, kind: 'amount', value: 1200.5 })).toBe(true);
+    expect(indexContains({ index, kind: 'amount', value: 99 })).toBe(true);
+    expect(indexContains({ index, kind: 'amount', value: 1200 })).toBe(false);
+    expect(indexContains({ index, kind: 'recipient', value: 'alice' })).toBe(true);
+    expect(indexContains({ index, kind: 'recipient', value: 'Ali' })).toBe(false);
+  });
+});
