@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromJSON, RSet } from '../value.ts';
@@ -114,5 +115,17 @@ describe('crypto hashes', () => {
     expect(call('crypto.hmac.equal', 'abc', 'abc')).toBe(true);
     expect(call('crypto.hmac.equal', 'abc', 'abd')).toBe(false);
     expect(callError('crypto.md5', 1).code).toBe('eval_type_error');
+  });
+});
+
+describe('crypto.x509.parse_rsa_private_key', () => {
+  it('returns the key as a JWK from PEM or base64 PEM', () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs1' }) as string;
+    const jwk = privateKey.export({ format: 'jwk' });
+    expect(call('crypto.x509.parse_rsa_private_key', pem)).toEqual(jwk);
+    expect(call('crypto.x509.parse_rsa_private_key', Buffer.from(pem).toString('base64'))).toEqual(jwk);
+    expect(callError('crypto.x509.parse_rsa_private_key', 'invalid').message).toContain('illegal base64');
+    expect(callError('crypto.x509.parse_rsa_private_key', '').message).toContain('input PEM data was empty');
   });
 });
