@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { WritError } from '@writ/core';
+import { checkBundleRoots, checkRootOverlap } from './bundle-roots.ts';
 import type { PolicyEntry } from './policy-entries.ts';
 import { readBundle } from './read-bundle.ts';
 import type { BundleManifest } from './read-bundle.ts';
@@ -26,7 +27,8 @@ export interface CollectedEntries {
  *
  * @throws WritError `ERR_INVALID_ARGUMENT` when `paths` is not an array of non-empty strings;
  *   otherwise what the location readers throw (`ERR_POLICY_NOT_FOUND`, `..._SOURCE_INVALID`,
- *   `..._BUNDLE_INVALID`).
+ *   `..._BUNDLE_INVALID`, also for a bundle path outside its manifest roots or two bundles
+ *   with overlapping roots).
  */
 export async function collectPolicyEntries(
   paths: unknown,
@@ -38,6 +40,7 @@ export async function collectPolicyEntries(
   const entries: PolicyEntry[] = [];
   const manifests: BundleManifest[] = [];
   const seen = new Set<string>();
+  const owners: { file: string; roots?: readonly string[] }[] = [];
   for (const location of paths as string[]) {
     if (!isBundlePath(location)) {
       // Like OPA's loader, a file reached through two locations (`-d . -d ./writ/main.rego`) loads once.
@@ -58,8 +61,11 @@ export async function collectPolicyEntries(
       file: location,
       ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }),
     });
+    checkBundleRoots(bundle, location);
     entries.push(...bundle.entries);
     manifests.push(bundle.manifest);
+    owners.push({ file: location, ...(bundle.manifest.roots === undefined ? {} : { roots: bundle.manifest.roots }) });
   }
+  checkRootOverlap(owners);
   return { entries, manifests };
 }

@@ -225,3 +225,22 @@ describe('loadRegoPolicy', () => {
     await expectCode(loadRegoPolicy({ modules: [], entrypoint: 'data.x[0]' }), 'ERR_INVALID_ARGUMENT');
   });
 });
+
+describe('loadRegoPolicy with several bundles', () => {
+  it('loads bundles with disjoint roots and refuses overlapping ones', async () => {
+    const root = await tempTree({});
+    const rules = await makeBundle([
+      { name: '.manifest', content: '{"roots":["writ"]}' },
+      { name: 'writ/main.rego', content: MAIN },
+      { name: 'writ/roles/data.json', content: '{}' },
+    ]);
+    const tools = await makeBundle([{ name: '.manifest', content: '{"roots":["tools"]}' }, { name: 'data.json', content: '{"tools":{"allowed":["search"]}}' }]);
+    const grab = await makeBundle([{ name: '.manifest', content: '{"roots":["writ/roles"]}' }, { name: 'writ/roles/data.json', content: '{"mallory":["admin"]}' }]);
+    await writeFile(join(root, 'rules.tar.gz'), rules);
+    await writeFile(join(root, 'tools.tar.gz'), tools);
+    await writeFile(join(root, 'grab.tar.gz'), grab);
+    const policy = await loadRegoPolicy({ paths: ['rules.tar.gz', 'tools.tar.gz'], cwd: root });
+    expect(policy.evaluateSync(input('search'))).toEqual({ allow: true, tool: 'search' });
+    await expectCode(loadRegoPolicy({ paths: ['rules.tar.gz', 'tools.tar.gz', 'grab.tar.gz'], cwd: root }), 'ERR_POLICY_BUNDLE_INVALID', /rules\.tar\.gz: roots overlap with grab\.tar\.gz at \/writ/);
+  });
+});

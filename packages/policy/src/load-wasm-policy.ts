@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import * as opaWasm from '@open-policy-agent/opa-wasm';
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { WritError } from '@writ/core';
+import { checkBundleRoots } from './bundle-roots.ts';
 import { mergeDataAt } from './data-document.ts';
 import type { DataObject } from './data-document.ts';
 import { assemblePolicy } from './policy-entries.ts';
@@ -123,6 +124,7 @@ interface WasmParts {
 async function fromBundle(options: LoadWasmPolicyOptions & { bundle: Uint8Array | string; cwd: string }, wasmName: string): Promise<WasmParts> {
   const { bytes, name } = await readInput(options.bundle, options.cwd);
   const bundle = await readBundle(bytes, { file: name, ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }) });
+  checkBundleRoots(bundle, name);
   const declared = bundle.manifest.wasm?.find((item) => item.entrypoint === wasmName) ?? bundle.manifest.wasm?.[0];
   const modulePath = declared ? declared.module.replace(/^\/+/, '') : 'policy.wasm';
   const wasmEntry = bundle.entries.find((entry) => entry.path === modulePath);
