@@ -91,7 +91,7 @@ describe('writ verify', () => {
     await writeFile(join(broken, 'checkpoints', first!), '{');
     const result = await run((context) => verifyAction(broken, { trustRoot: trustFile }, context));
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('ERR_STORE_CORRUPT');
+    expect(result.stderr).toContain('check checkpoint-format failed');
     await writeFile(join(root, 'junk.json'), 'not json');
     expect(
       (await run((context) => verifyAction('junk.json', { trustRoot: trustFile }, context))).code,

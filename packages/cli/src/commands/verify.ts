@@ -160,6 +160,10 @@ export async function verifyAction(
     }
     // Anything else (unreadable store, corrupt checkpoint file) means the evidence does not verify.
     const code = (error as { code?: unknown }).code;
+    if (options.json)
+      context.stdout(
+        `${JSON.stringify({ valid: false, error: { code: typeof code === 'string' ? code : 'ERR_INTERNAL', message: (error as Error).message } }, null, 2)}\n`,
+      );
     context.stderr(
       `INVALID: transcript cannot be read — ${(error as Error).message}${typeof code === 'string' ? ` [${code}]` : ''}\n`,
     );

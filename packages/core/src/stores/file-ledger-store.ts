@@ -396,7 +396,8 @@ async function scan(
   return { index, size, bytes, hash: hashToDigest(leafHash(last)) };
 }
 
-async function loadCheckpoints(dir: string, readOnly: boolean): Promise<CheckpointRecord[]> {
+/** @internal Read the checkpoint records of a store directory. */
+export async function loadCheckpoints(dir: string, readOnly: boolean): Promise<CheckpointRecord[]> {
   let names: string[];
   try {
     names = (await readdir(join(dir, CHECKPOINTS_DIR)))

@@ -3,11 +3,10 @@
  * (no lock, no repair): raw entry lines, checkpoint notes and the optional trust root.
  */
 import { existsSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '../errors.ts';
-import { ENTRIES_FILE } from '../stores/file-ledger-store.ts';
-import { FileLedgerStore } from '../stores/file-ledger-store.ts';
+import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
 import { readLines } from '../stores/line-reader.ts';
 import { TranscriptCheckError } from './verify-transcript.ts';
 
@@ -27,7 +26,7 @@ export interface TranscriptDirectory {
 
 /**
  * Open a transcript directory for reading.
- * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory), `ERR_STORE_CORRUPT`, `ERR_STORE_IO`.
+ * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory), `ERR_TRUST_ROOT_INVALID`, file system errors.
  */
 export async function openTranscriptDirectory(dir: string): Promise<TranscriptDirectory> {
   if (typeof dir !== 'string' || !existsSync(join(dir, ENTRIES_FILE))) {
@@ -35,12 +34,22 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
       details: { parameter: 'dir' },
     });
   }
-  const store = await FileLedgerStore.open({ dir, readOnly: true });
+  // Checkpoint files are read leniently: a damaged one is handed to the verifier as is,
+  // which reports it as a checkpoint-format failure instead of refusing to read.
   const checkpoints: string[] = [];
-  try {
-    for await (const record of store.checkpoints()) checkpoints.push(record.note);
-  } finally {
-    await store.close();
+  const folder = join(dir, CHECKPOINTS_DIR);
+  const names = existsSync(folder)
+    ? (await readdir(folder)).filter((name) => /^\d{16}\.json$/.test(name)).sort()
+    : [];
+  for (const name of names) {
+    const text = await readFile(join(folder, name), 'utf8');
+    let note: unknown;
+    try {
+      note = (JSON.parse(text) as { note?: unknown }).note;
+    } catch {
+      note = undefined;
+    }
+    checkpoints.push(typeof note === 'string' ? note : text);
   }
   const trustPath = join(dir, TRUST_ROOT_FILE);
   let trustRootDocument: unknown;
