@@ -136,4 +136,17 @@ deny contains "with" if { x := input.tool with input.tool as "zzz"; x == "zzz" }
     cyclic.self = cyclic;
     expect(() => p.evaluate('data.t.q', { input: cyclic })).toThrow(RegoError);
   });
+
+  it('renders template strings (OPA 1.12 string interpolation)', () => {
+    const p = compile({
+      modules: mod('package t\nmsg := $"{input.user} asks for {count(input.tools)} tools {input.tools} \\{x} {input.nope}"\nraw := $`a\n{input.user}`'),
+    });
+    expect(p.evaluate('data.t', { input: { user: 'ann', tools: ['a'] } })).toEqual({
+      msg: 'ann asks for 1 tools ["a"] {x} <undefined>',
+      raw: 'a\nann',
+    });
+    const many = compile({ modules: mod('package t\nm := $"{input.xs[_]}"') });
+    expect(() => many.evaluate('data.t.m', { input: { xs: [1, 2] } })).toThrow(/multiple outputs/);
+    expect(() => compile({ modules: mod('package t\nm := $"{input.}"') })).toThrow(/rego_parse_error/);
+  });
 });

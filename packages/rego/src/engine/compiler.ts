@@ -273,6 +273,7 @@ class ModuleCompiler {
       case 'scalar':
       case 'ref':
       case 'call':
+      case 'template':
       case 'acompr':
       case 'scompr':
       case 'ocompr':
@@ -302,6 +303,9 @@ class ModuleCompiler {
         return;
       case 'call':
         for (const a of t.args) this.collectImplicit(a, scope, skip);
+        return;
+      case 'template':
+        for (const x of t.parts) if (typeof x !== 'string') this.collectImplicit(x, scope, skip);
         return;
       case 'scalar':
       case 'acompr':
@@ -389,6 +393,8 @@ class ModuleCompiler {
       }
       case 'call':
         return this.call(t, scope);
+      case 'template':
+        return { k: 'template', parts: t.parts.map((x) => (typeof x === 'string' ? x : this.term(x, scope))), loc: t.loc };
       case 'acompr':
       case 'scompr': {
         const start = this.nslots;
@@ -609,6 +615,9 @@ function termSlots(t: CTerm, acc: Local[] = []): Local[] {
     case 'call':
       for (const x of t.args) termSlots(x, acc);
       break;
+    case 'template':
+      for (const x of t.parts) if (typeof x !== 'string') termSlots(x, acc);
+      break;
     case 'acompr':
     case 'scompr':
     case 'ocompr':
@@ -684,6 +693,9 @@ function classify(t: CTerm, mode: 'in' | 'out', u: SlotUse, closureOuter: boolea
       t.args.forEach((a, i) => classify(a, arity >= 0 && i >= arity ? 'out' : 'in', u, closureOuter));
       return;
     }
+    case 'template':
+      for (const x of t.parts) if (typeof x !== 'string') classify(x, 'in', u, closureOuter);
+      return;
     case 'acompr':
     case 'scompr':
     case 'ocompr':

@@ -140,6 +140,8 @@ export function evalTerm(t: CTerm, f: Frame, ctx: Ctx, k: VK): boolean {
       });
     case 'call':
       return evalCall(t, f, ctx, k);
+    case 'template':
+      return k(evalTemplate(t.parts, f, ctx));
     case 'acompr': {
       const out: Value[] = [];
       evalBody(t.body, 0, f, ctx, () => evalTerm(t.head, f, ctx, (v) => (out.push(v), false)));
@@ -252,6 +254,7 @@ function evaluable(t: CTerm, f: Frame): boolean {
     case 'data':
     case 'ref':
     case 'call':
+    case 'template':
     case 'acompr':
     case 'scompr':
     case 'ocompr':
@@ -331,6 +334,7 @@ export function unify(p: CTerm, v: Value, f: Frame, ctx: Ctx, k: K): boolean {
     case 'data':
     case 'ref':
     case 'call':
+    case 'template':
     case 'set':
     case 'acompr':
     case 'scompr':
@@ -694,6 +698,30 @@ function bodyValueInto(rule: CRule, body: CBody, f: Frame, ctx: Ctx, msg: string
   if (v === undefined) return prev;
   if (prev !== undefined && !equals(prev, v)) conflict(msg, rule);
   return v;
+}
+
+/**
+ * Renders a template string: strings verbatim, other values as Rego text, undefined as
+ * `<undefined>`; an embedded expression with several values is a conflict.
+ */
+function evalTemplate(parts: readonly (string | CTerm)[], f: Frame, ctx: Ctx): string {
+  let out = '';
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      out += part;
+      continue;
+    }
+    let got: Value | undefined;
+    evalTerm(part, f, ctx, (v) => {
+      if (got !== undefined && !equals(got, v)) {
+        throw new RegoError('eval_conflict_error', 'template expressions must not produce multiple outputs');
+      }
+      got = v;
+      return false;
+    });
+    out += got === undefined ? '<undefined>' : typeof got === 'string' ? got : toRegoString(got);
+  }
+  return out;
 }
 
 function evalPrint(args: readonly CTerm[], f: Frame, ctx: Ctx, k: VK): boolean {

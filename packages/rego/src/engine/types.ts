@@ -80,6 +80,7 @@ export type CTerm =
   | { readonly k: 'set'; readonly items: readonly CTerm[] }
   | { readonly k: 'object'; readonly keys: readonly CTerm[]; readonly values: readonly CTerm[] }
   | { readonly k: 'call'; readonly fn: FnRef; readonly args: readonly CTerm[]; readonly loc: RegoLocation }
+  | { readonly k: 'template'; readonly parts: readonly (string | CTerm)[]; readonly loc: RegoLocation }
   | { readonly k: 'acompr'; readonly head: CTerm; readonly body: readonly CExpr[]; readonly captures: readonly number[] }
   | { readonly k: 'scompr'; readonly head: CTerm; readonly body: readonly CExpr[]; readonly captures: readonly number[] }
   | {

@@ -14,6 +14,8 @@ export type Term =
   | { readonly t: 'set'; readonly items: readonly Term[]; readonly loc: RegoLocation }
   | { readonly t: 'object'; readonly pairs: readonly (readonly [Term, Term])[]; readonly loc: RegoLocation }
   | { readonly t: 'call'; readonly fn: Term; readonly args: readonly Term[]; readonly loc: RegoLocation }
+  /** A template string (`$"a {x} b"`): literal text and embedded expressions. */
+  | { readonly t: 'template'; readonly parts: readonly (string | Term)[]; readonly loc: RegoLocation }
   | { readonly t: 'acompr'; readonly head: Term; readonly body: readonly Expr[]; readonly loc: RegoLocation }
   | { readonly t: 'scompr'; readonly head: Term; readonly body: readonly Expr[]; readonly loc: RegoLocation }
   | {

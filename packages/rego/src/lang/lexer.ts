@@ -6,7 +6,10 @@
 import { RegoError } from '../errors.ts';
 
 /** Token kinds. */
-export type TokenKind = 'ident' | 'string' | 'rawstring' | 'number' | 'op' | 'eof';
+export type TokenKind = 'ident' | 'string' | 'rawstring' | 'template' | 'number' | 'op' | 'eof';
+
+/** A part of a template string: literal text, or the source of an embedded expression. */
+export type TemplatePart = { readonly text: string } | { readonly expr: string; readonly line: number; readonly col: number };
 
 /** A token. */
 export interface Token {
@@ -15,6 +18,8 @@ export interface Token {
   readonly line: number;
   readonly col: number;
   readonly nl: boolean;
+  /** Parts of a template string token (`$"..."`, `$\`...\``). */
+  readonly parts?: readonly TemplatePart[];
 }
 
 const OPS2 = new Set([':=', '==', '!=', '<=', '>=']);
@@ -122,6 +127,69 @@ export function tokenize(src: string, file: string): Token[] {
         i++;
       }
       out.push({ k: 'string', v: s, line, col, nl });
+    } else if (c === 36 && (src[i + 1] === '"' || src[i + 1] === '`')) {
+      const raw = src[i + 1] === '`';
+      const startLine = line;
+      const parts: TemplatePart[] = [];
+      let text = '';
+      i += 2;
+      for (;;) {
+        if (i >= n || (!raw && src.charCodeAt(i) === 10)) err('non-terminated template string', start);
+        const d = src[i]!;
+        if (d === (raw ? '`' : '"')) {
+          i++;
+          break;
+        }
+        if (d === '\\' && !raw) {
+          const e = src[i + 1] ?? '';
+          const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', '{': '{', '}': '}' };
+          if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(src.slice(i + 2, i + 6))) {
+            text += String.fromCharCode(parseInt(src.slice(i + 2, i + 6), 16));
+            i += 6;
+          } else if (simple[e] !== undefined) {
+            text += simple[e];
+            i += 2;
+          } else {
+            err('illegal escape sequence', i);
+          }
+          continue;
+        }
+        if (d === '{') {
+          // embedded expression up to the matching brace (strings inside may contain braces)
+          const exprLine = line;
+          const exprCol = i - lineStart + 2;
+          let depth = 1;
+          let j = i + 1;
+          while (j < n && depth > 0) {
+            const ch = src[j]!;
+            if (ch === '"' || ch === '`') {
+              const q = ch;
+              j++;
+              while (j < n && src[j] !== q) j += src[j] === '\\' && q === '"' ? 2 : 1;
+            } else if (ch === '{') depth++;
+            else if (ch === '}') depth--;
+            else if (ch === '\n') {
+              line++;
+              lineStart = j + 1;
+            }
+            j++;
+          }
+          if (depth > 0) err('non-terminated template expression', i);
+          if (text) parts.push({ text });
+          text = '';
+          parts.push({ expr: src.slice(i + 1, j - 1), line: exprLine, col: exprCol });
+          i = j;
+          continue;
+        }
+        if (d === '\n') {
+          line++;
+          lineStart = i + 1;
+        }
+        text += d;
+        i++;
+      }
+      if (text) parts.push({ text });
+      out.push({ k: 'template', v: '', line: startLine, col, nl, parts });
     } else if (c === 96) {
       const end = src.indexOf('`', i + 1);
       if (end < 0) err('non-terminated raw string', start);

@@ -26,7 +26,7 @@ export function parseQuery(src: string, file = 'query'): Expr[] {
 }
 
 class Parser {
-  private readonly toks: Token[];
+  private toks: Token[];
   private p = 0;
   private readonly file: string;
   /** >0 while inside (), [] or {} literals: newlines are insignificant there. */
@@ -34,18 +34,26 @@ class Parser {
   private noOr = false;
   private depth = 0;
 
-  constructor(src: string, file: string) {
+  constructor(src: string, file: string, offset?: { line: number; col: number }) {
     this.file = file;
     this.toks = tokenize(src, file);
+    if (offset) {
+      // tokens of an embedded template expression: shift to their place in the file
+      this.toks = this.toks.map((t) => ({
+        ...t,
+        col: t.line === 1 ? t.col + offset.col - 1 : t.col,
+        line: t.line + offset.line - 1,
+      }));
+    }
   }
 
-  private get tok(): Token {
+  get tok(): Token {
     return this.toks[this.p]!;
   }
   private loc(t: Token = this.tok): RegoLocation {
     return { file: this.file, line: t.line, col: t.col };
   }
-  private err(msg: string, t: Token = this.tok): never {
+  err(msg: string, t: Token = this.tok): never {
     throw new RegoError('rego_parse_error', msg, this.loc(t));
   }
   private isOp(v: string, t: Token = this.tok): boolean {
@@ -58,7 +66,7 @@ class Parser {
     if (!this.isOp(v)) this.err(`unexpected ${this.describe()}, expected ${v}`);
     return this.toks[this.p++]!;
   }
-  private describe(t: Token = this.tok): string {
+  describe(t: Token = this.tok): string {
     return t.k === 'eof' ? 'eof token' : `${t.k} token ${JSON.stringify(t.v)}`;
   }
   /** True if the current token continues the current term (same line or inside a group). */
@@ -350,7 +358,7 @@ class Parser {
   }
 
   /** `x in xs`: lowest precedence infix. */
-  private inExpr(): Term {
+  inExpr(): Term {
     if (++this.depth > MAX_DEPTH) this.err(`nesting deeper than ${MAX_DEPTH} levels`);
     try {
       return this.inExprInner();
@@ -461,6 +469,17 @@ class Parser {
       case 'rawstring':
         this.p++;
         return { t: 'scalar', v: t.v, loc };
+      case 'template': {
+        this.p++;
+        const parts = (t.parts ?? []).map((part): string | Term => {
+          if ('text' in part) return part.text;
+          const sub = new Parser(part.expr, this.file, { line: part.line, col: part.col });
+          const term = sub.inExpr();
+          if (sub.tok.k !== 'eof') sub.err(`unexpected ${sub.describe()} in template expression`);
+          return term;
+        });
+        return { t: 'template', parts, loc };
+      }
       case 'ident': {
         if (KEYWORDS.has(t.v) && !(t.v === 'contains' && this.isOp('(', this.toks[this.p + 1]))) {
           this.err(`unexpected ${this.describe()}`);
