@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
+import { createTrustRoot, Ledger, verifyTranscript } from '@writ/core';
+import { sampleKeys, sampleTrustRootDocument } from '@writ/core/transcript';
 import { migrate } from './migrate.ts';
 import { PostgresLedgerStore } from './postgres-ledger-store.ts';
 import {
@@ -124,6 +126,27 @@ describeWithPostgres('PostgresLedgerStore and PostgresNonceStore across processe
         }
         expect(seq).toBe(total);
         expect(seen.size).toBe(total);
+
+        // The whole ledger verifies with the core offline verifier once a checkpoint signs it.
+        const keys = sampleKeys();
+        const signed = await Ledger.open({
+          store: ledger,
+          origin: 'writ.test/postgres-concurrency',
+          signer: keys.ledger,
+          now: () => new Date('2026-11-24T13:00:00.000Z'),
+        });
+        const checkpoint = await signed.checkpoint();
+        expect(checkpoint?.size).toBe(total);
+        const report = await verifyTranscript({
+          entries: (async function* () {
+            for await (const entry of ledger.read()) yield entry.line;
+          })(),
+          checkpoints: [checkpoint!.note],
+          trustRoot: createTrustRoot(sampleTrustRootDocument(keys)),
+        });
+        expect(report.failure).toBeUndefined();
+        expect(report).toMatchObject({ valid: true, entries: total, signedSize: total });
+        await signed.close();
       } finally {
         if (!released)
           await gate.query('SELECT pg_advisory_unlock($1)', [barrier]).catch(() => undefined);
