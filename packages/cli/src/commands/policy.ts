@@ -19,16 +19,14 @@ import {
   runPolicyTests,
   wasmEntrypointName,
 } from '@writ/policy';
+import { processContext } from '../cli-context.ts';
+import type { CommandContext } from '../cli-context.ts';
 
 /** Exit codes of the policy commands (see the module comment). */
 export const POLICY_EXIT = { ok: 0, policy: 1, usage: 2, opaMissing: 3 } as const;
 
-/** Where the commands write and how they end; tests pass their own. */
-export interface PolicyCommandContext {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly setExitCode: (code: number) => void;
-  readonly cwd: string;
+/** The CLI's command context plus the `opa` executable `build` runs; tests pass their own. */
+export interface PolicyCommandContext extends CommandContext {
   /** The `opa` executable to run for `build` (name on PATH or a path). */
   readonly opa: string;
 }
@@ -44,15 +42,7 @@ const POLICY_ERROR_CODES = new Set([
 ]);
 
 function defaultContext(): PolicyCommandContext {
-  return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    setExitCode: (code) => {
-      process.exitCode = code;
-    },
-    cwd: process.cwd(),
-    opa: 'opa',
-  };
+  return { ...processContext(), opa: 'opa' };
 }
 
 /** Reports an error and picks its exit code: the policy's fault (1) or the invocation's (2). */
