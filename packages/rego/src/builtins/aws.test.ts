@@ -39,3 +39,18 @@ describe('providers.aws.sign_req', () => {
       .toContain("invalid value for 'disable_payload_signing'");
   });
 });
+
+describe('runtime builtins', () => {
+  it('opa.runtime is empty without an attached runtime', () => {
+    expect(call('opa.runtime')).toEqual({});
+  });
+  it('http.send validates the request like OPA, then refuses network access', () => {
+    expect(callError('http.send', { bad_key: 1, method: 'get', url: 'x' }).message).toBe(
+      'http.send: operand 1 invalid request parameters(s): {"bad_key"}',
+    );
+    expect(callError('http.send', { method: 'get' })).toEqual({
+      code: 'eval_type_error', message: 'http.send: operand 1 missing required request parameters(s): {"url"}',
+    });
+    expect(callError('http.send', { method: 'get', url: 'http://127.0.0.1' }).code).toBe('eval_builtin_error');
+  });
+});

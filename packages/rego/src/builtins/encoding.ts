@@ -180,7 +180,8 @@ export const encoding: BuiltinTable = {
   'json.marshal_with_options': [2, marshalOptions],
   'json.unmarshal': [1, (args) => parseJSON(stringArg(args, 1))],
   'json.is_valid': [1, ([v]) => typeof v === 'string' && isValidJSON(v)],
-  'yaml.marshal': [1, ([v]) => stringify(toJSON(v!), { version: '1.1', lineWidth: 0 })],
+  // Go's yaml (sigs.k8s.io/yaml): keys sorted, sequences not indented under their key.
+  'yaml.marshal': [1, ([v]) => stringify(toJSON(v!), { version: '1.1', lineWidth: 0, indentSeq: false, sortMapEntries: true })],
   'yaml.unmarshal': [1, (args) => yamlUnmarshal(stringArg(args, 1))],
   'yaml.is_valid': [1, ([v]) => {
     if (typeof v !== 'string') return false;

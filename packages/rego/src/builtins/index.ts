@@ -21,6 +21,7 @@ import { jwt } from './jwt.ts';
 import { netCidr } from './net-cidr.ts';
 import { objects } from './objects.ts';
 import { regex } from './regex.ts';
+import { runtime } from './runtime.ts';
 import { strings } from './strings.ts';
 import { time } from './time.ts';
 import { typeBuiltins } from './type-builtins.ts';
@@ -30,8 +31,8 @@ import type { BuiltinDef } from './types.ts';
 export type { BuiltinContext, BuiltinDef } from './types.ts';
 
 const families: readonly BuiltinTable[] = [
-  aggregates, arithmetic, aws, bits, cryptoHashes, encoding, glob, graph, graphql, identifiers, jsonPaths, jwt, netCidr, objects, regex, strings,
-  time, typeBuiltins, units,
+  aggregates, arithmetic, aws, bits, cryptoHashes, encoding, glob, graph, graphql, identifiers, jsonPaths, jwt,
+  netCidr, objects, regex, runtime, strings, time, typeBuiltins, units,
 ];
 
 /** Every builtin this engine implements, keyed by full dotted name (e.g. `io.jwt.decode`). */
