@@ -108,6 +108,16 @@ describe('verifyApproval', () => {
       { numRuns: 300 },
     );
   });
+  it('rejects a +1 change at every byte position of the serialized approval (exhaustive)', async () => {
+    const bytes = utf8(JSON.stringify(statement(2, 'finance').envelope));
+    const accepted: number[] = [];
+    for (let index = 0; index < bytes.length; index++) {
+      const tampered = bytes.slice();
+      tampered[index] = (tampered[index]! + 1) & 0xff;
+      if ((await code(() => verifyApproval(Buffer.from(tampered).toString('latin1'), options))) === undefined) accepted.push(index);
+    }
+    expect(accepted).toEqual([]);
+  });
   it('refuses malformed input with WritError codes', async () => {
     for (const value of [null, 7, '{', {}, JSON.parse('{"__proto__":{"payload":1}}')]) expect(await code(() => verifyApproval(value, options))).toBe('ERR_APPROVAL_MALFORMED');
     for (const override of [{ trustRoot: {} }, { intent: 'x' }, { policy: 1 }, { rule: '' }, { now: 'soon' }, { consumed: {} }, { clockSkewSeconds: 1e9 }]) {

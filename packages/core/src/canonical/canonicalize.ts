@@ -16,75 +16,83 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 const encoder = new TextEncoder();
 
-function unsupported(path: string, what: string): WritError {
+// The path is kept as a stack of keys and only formatted when something is refused.
+// Its length is the nesting depth, which also bounds cycles (a cycle is reported at the limit).
+interface Walk {
+  readonly path: (string | number)[];
+}
+
+function unsupported(walk: Walk, what: string): WritError {
+  let path = '$';
+  for (const key of walk.path) {
+    if (typeof key === 'number') path += `[${key}]`;
+    else path += /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  }
   return new WritError('ERR_CANONICAL_UNSUPPORTED', `canonical JSON cannot represent ${what} at ${path}`, {
     details: { path },
   });
 }
 
-function childPath(path: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-}
+// String.prototype.isWellFormed (ES2024) is native and fast; the regex is the fallback.
+const isWellFormed: (value: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (value) => (value as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (value) => !LONE_SURROGATE.test(value);
 
-function serializeString(value: string, path: string): string {
-  if (LONE_SURROGATE.test(value)) throw unsupported(path, 'a string with a lone surrogate');
+// Characters JSON must escape; strings without them are emitted between quotes as they are.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+function serializeString(value: string, walk: Walk): string {
+  if (!isWellFormed(value)) throw unsupported(walk, 'a string with a lone surrogate');
   // RFC 8785 §3.2.2.2: string escaping is exactly ECMAScript JSON.stringify on well-formed strings.
-  return JSON.stringify(value);
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
 }
 
-interface Walk {
-  readonly ancestors: Set<object>;
-}
-
-function serialize(value: unknown, path: string, walk: Walk): string {
+function serialize(value: unknown, walk: Walk): string {
   switch (typeof value) {
     case 'string':
-      return serializeString(value, path);
+      return serializeString(value, walk);
     case 'number':
-      if (!Number.isFinite(value)) throw unsupported(path, String(value));
+      if (!Number.isFinite(value)) throw unsupported(walk, String(value));
       // RFC 8785 §3.2.2.3: the ECMAScript Number serialization; -0 becomes "0".
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
-      return serializeContainer(value, path, walk);
+      return serializeContainer(value, walk);
     case 'undefined':
-      throw unsupported(path, 'undefined');
+      throw unsupported(walk, 'undefined');
     case 'bigint':
     case 'function':
     case 'symbol':
-      throw unsupported(path, `a ${typeof value}`);
+      throw unsupported(walk, `a ${typeof value}`);
   }
 }
 
-function serializeContainer(value: object, path: string, walk: Walk): string {
-  // The ancestor set is exactly the stack of open containers, so its size is the depth.
-  if (walk.ancestors.size >= MAX_CANONICAL_DEPTH) throw unsupported(path, `nesting deeper than ${MAX_CANONICAL_DEPTH}`);
-  if (walk.ancestors.has(value)) throw unsupported(path, 'a circular reference');
-  walk.ancestors.add(value);
-  try {
-    if (Array.isArray(value)) return serializeArray(value, path, walk);
-    const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw unsupported(path, 'a non-plain object');
-    return serializeObject(value as Record<string, unknown>, path, walk);
-  } finally {
-    walk.ancestors.delete(value);
+function serializeContainer(value: object, walk: Walk): string {
+  if (walk.path.length >= MAX_CANONICAL_DEPTH) {
+    throw unsupported(walk, `nesting deeper than ${MAX_CANONICAL_DEPTH} (or a circular reference)`);
   }
+  if (Array.isArray(value)) return serializeArray(value, walk);
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw unsupported(walk, 'a non-plain object');
+  return serializeObject(value as Record<string, unknown>, walk);
 }
 
-function serializeArray(value: readonly unknown[], path: string, walk: Walk): string {
+function serializeArray(value: readonly unknown[], walk: Walk): string {
   let out = '[';
   for (let index = 0; index < value.length; index++) {
-    const itemPath = `${path}[${index}]`;
-    if (!(index in value)) throw unsupported(itemPath, 'an array hole');
+    walk.path.push(index);
+    if (!(index in value)) throw unsupported(walk, 'an array hole');
     if (index > 0) out += ',';
-    out += serialize(value[index], itemPath, walk);
+    out += serialize(value[index], walk);
+    walk.path.pop();
   }
   return out + ']';
 }
 
-function serializeObject(value: Record<string, unknown>, path: string, walk: Walk): string {
+function serializeObject(value: Record<string, unknown>, walk: Walk): string {
   // RFC 8785 §3.2.3: sort by UTF-16 code units — exactly the default Array#sort order.
   const keys = Object.keys(value).sort();
   let out = '{';
@@ -92,10 +100,11 @@ function serializeObject(value: Record<string, unknown>, path: string, walk: Wal
   for (const key of keys) {
     const item = value[key];
     if (item === undefined) continue; // omitted, as JSON.stringify does
-    const itemPath = childPath(path, key);
+    walk.path.push(key);
     if (!first) out += ',';
     first = false;
-    out += serializeString(key, itemPath) + ':' + serialize(item, itemPath, walk);
+    out += serializeString(key, walk) + ':' + serialize(item, walk);
+    walk.path.pop();
   }
   return out + '}';
 }
@@ -115,7 +124,7 @@ function serializeObject(value: Record<string, unknown>, path: string, walk: Wal
  * ```
  */
 export function canonicalize(value: unknown): string {
-  return serialize(value, '$', { ancestors: new Set() });
+  return serialize(value, { path: [] });
 }
 
 /**

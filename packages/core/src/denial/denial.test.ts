@@ -64,6 +64,16 @@ describe('signDenial / verifyDenial', () => {
       { numRuns: 300 },
     );
   });
+  it('rejects a +1 change at every byte position (exhaustive)', () => {
+    const bytes = utf8(JSON.stringify(denial.envelope));
+    const accepted: number[] = [];
+    for (let index = 0; index < bytes.length; index++) {
+      const tampered = bytes.slice();
+      tampered[index] = (tampered[index]! + 1) & 0xff;
+      if (code(() => verifyDenial(Buffer.from(tampered).toString('latin1'), { trustRoot })) === undefined) accepted.push(index);
+    }
+    expect(accepted).toEqual([]);
+  });
   it('refuses malformed input with WritError codes', () => {
     for (const value of [null, 1, '{', {}, JSON.parse('{"__proto__":{}}')]) expect(code(() => verifyDenial(value, { trustRoot }))).toBe('ERR_DENIAL_MALFORMED');
     expect(code(() => verifyDenial(denial.envelope, {} as never))).toBe('ERR_INVALID_ARGUMENT');

@@ -87,6 +87,8 @@ function malformed(reason: string): WritError {
  */
 export function parseEnvelope(value: unknown): Envelope {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed('not an object');
+  // Unknown fields are refused (here and in signatures): nothing unsigned rides along unnoticed.
+  if (Object.keys(value).some((key) => key !== 'payloadType' && key !== 'payload' && key !== 'signatures')) throw malformed('unknown field');
   const { payloadType, payload, signatures } = value as Record<string, unknown>;
   if (typeof payloadType !== 'string') throw malformed('payloadType');
   if (typeof payload !== 'string') throw malformed('payload');
@@ -96,6 +98,7 @@ export function parseEnvelope(value: unknown): Envelope {
   }
   const parsed = signatures.map((entry: unknown) => {
     if (typeof entry !== 'object' || entry === null) throw malformed('signature entry');
+    if (Object.keys(entry).some((key) => key !== 'keyid' && key !== 'sig')) throw malformed('unknown signature field');
     const { keyid, sig } = entry as Record<string, unknown>;
     if (typeof sig !== 'string' || sig.length > 1024) throw malformed('sig');
     if (keyid !== undefined && (typeof keyid !== 'string' || keyid.length > 256)) throw malformed('keyid');

@@ -157,6 +157,16 @@ describe('mintToken / verifyToken', () => {
       { numRuns: 500 },
     );
   });
+  it('rejects a +1 change at every byte position of the serialized token (exhaustive)', () => {
+    const bytes = utf8(JSON.stringify(token.envelope));
+    const accepted: number[] = [];
+    for (let index = 0; index < bytes.length; index++) {
+      const tampered = bytes.slice();
+      tampered[index] = (tampered[index]! + 1) & 0xff;
+      if (code(() => verifyToken(Buffer.from(tampered).toString('latin1'), options)) === undefined) accepted.push(index);
+    }
+    expect(accepted).toEqual([]);
+  });
   it('refuses a payload that is valid JSON but not canonical, even if correctly signed', () => {
     const payload = utf8(`{"v":1, ${JSON.stringify(token.payload).slice(7)}`);
     const envelope = { ...token.envelope, payload: Buffer.from(payload).toString('base64') };

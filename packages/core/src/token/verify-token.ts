@@ -3,7 +3,8 @@ import { digestBytes, isDigest } from '../crypto/digest.ts';
 import type { Digest } from '../crypto/digest.ts';
 import type { Ed25519Backend } from '../crypto/ed25519-backend.ts';
 import { fromBase64Any, fromUtf8 } from '../crypto/encoding.ts';
-import { parseEnvelope, verifyEnvelope } from '../dsse/envelope.ts';
+import { pae, parseEnvelope } from '../dsse/envelope.ts';
+import { defaultBackend } from '../crypto/keys.ts';
 import type { Envelope } from '../dsse/envelope.ts';
 import { WritError } from '../errors.ts';
 import { toMillis } from '../trust/time.ts';
@@ -123,22 +124,37 @@ export function readTokenPayload(token: unknown): { envelope: Envelope; payload:
   return { envelope, payload: parseTokenPayload(value), bytes };
 }
 
-/** Checks signature and key validity at issuance. Returns the verified token. */
+/**
+ * Checks signature and key validity at issuance (role `authority` at `iat`). The DSSE
+ * steps are done inline on the already-decoded payload rather than through
+ * `verifyEnvelope`, which would parse and decode the envelope a second time.
+ */
 export function verifyTokenSignature(token: unknown, options: Pick<VerifyTokenOptions, 'trustRoot' | 'backend'>): ActionToken {
   const { envelope, payload, bytes } = readTokenPayload(token);
-  let keyIds: readonly string[];
-  try {
-    ({ keyIds } = verifyEnvelope(envelope, {
-      payloadType: ACTION_TOKEN_PAYLOAD_TYPE,
-      keys: options.trustRoot.resolver({ role: 'authority', at: new Date(payload.iat * 1000) }),
-      maxPayloadBytes: MAX_TOKEN_BYTES,
-      ...(options.backend ? { backend: options.backend } : {}),
-    }));
-  } catch (error) {
-    if (WritError.isInstance(error) && error.code.startsWith('ERR_KEY_')) throw error;
-    throw new WritError('ERR_TOKEN_SIGNATURE', 'token signature is invalid', { cause: error });
+  const message = pae(ACTION_TOKEN_PAYLOAD_TYPE, bytes);
+  const backend = options.backend ?? defaultBackend;
+  const at = new Date(payload.iat * 1000);
+  let keyError: WritError | undefined;
+  for (const signature of envelope.signatures) {
+    if (!signature.keyid) continue;
+    let publicKey: Uint8Array;
+    let sig: Uint8Array;
+    try {
+      publicKey = options.trustRoot.checkKey({ keyId: signature.keyid, role: 'authority', at }).publicKeyBytes;
+    } catch (error) {
+      if (!WritError.isInstance(error)) throw error;
+      keyError ??= error;
+      continue;
+    }
+    try {
+      sig = fromBase64Any(signature.sig, 'sig');
+    } catch {
+      continue;
+    }
+    if (backend.verify(publicKey, message, sig)) return { envelope, payload, digest: digestBytes(bytes), keyId: signature.keyid };
   }
-  return { envelope, payload, digest: digestBytes(bytes), keyId: keyIds[0]! };
+  if (keyError !== undefined) throw keyError;
+  throw new WritError('ERR_TOKEN_SIGNATURE', 'token signature is invalid');
 }
 
 function checkTime(payload: ActionTokenPayload, now: number, skew: number): void {
