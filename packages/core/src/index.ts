@@ -130,6 +130,8 @@ export type { BudgetRule, BudgetView } from './firewall/budgets.ts';
 export type { Compensation, EffectContext, Observation, ReconciliationStatus, ToolReconciler } from './firewall/reconciliation.ts';
 export type { Durability } from './firewall/recorder.ts';
 export { approvalRequestId, intentOf as canonicalIntent, RECEIPT_PAYLOAD_TYPE, summarizeIntent } from './firewall/ports.ts';
+export { decideRequest } from './firewall/decide-request.ts';
+export type { DecideResult } from './firewall/decide-request.ts';
 
 // crypto: encodings, digests, Ed25519 keys and the Signer/Verifier seam
 export {
