@@ -3,11 +3,12 @@
  * (Go runes), trimming and case mapping follow Go's strings package.
  */
 import type { Value } from '../value.ts';
-import { BigNum, numberToString, toBigInt, toDecimal, toRegoString } from '../value.ts';
+import { BigNum, numberToString, toBigInt, toDecimal, toJSON, toRegoString } from '../value.ts';
 import type { BuiltinTable } from './define.ts';
 import { fail } from './failure.ts';
 import type { GoArg } from './go-sprintf.ts';
 import { goSprintf } from './go-sprintf.ts';
+import { renderGoTemplate } from './go-template.ts';
 import {
   collectionItems, elementError, intArg, numberArg, objectArg, operandError, stringArg, stringsArg, typeError,
 } from './operands.ts';
@@ -220,4 +221,10 @@ export const strings: BuiltinTable = {
   'strings.count': [2, stringCount],
   'strings.any_prefix_match': [2, (args) => anyMatch(args, false)],
   'strings.any_suffix_match': [2, (args) => anyMatch(args, true)],
+  'strings.render_template': [2, (args) => {
+    const template = stringArg(args, 1);
+    // OPA hands the variables through a JSON round trip: numbers become float64.
+    const data = toJSON(objectArg(args, 2)) as Parameters<typeof renderGoTemplate>[1];
+    return renderGoTemplate(template, data);
+  }],
 };
