@@ -105,3 +105,24 @@ describe('BasisLedger', () => {
     ).toThrow(expect.objectContaining({ code: 'ERR_CANONICAL_UNSUPPORTED' }));
   });
 });
+
+describe('BasisLedger convenience methods', () => {
+  it.each([
+    ['addSystemPrompt', [42], 'text'],
+    ['addUserTurn', [null], 'text'],
+    ['addUserTurn', ['hi', 'extras'], 'extras'],
+    ['addToolOutput', [null], 'input'],
+    ['addRetrieval', ['doc'], 'input'],
+    ['addMemory', [[]], 'input'],
+    ['addApproval', [undefined], 'input'],
+    ['addReceipt', [7], 'input'],
+  ])('%s refuses malformed input naming %s', (method, args, parameter) => {
+    const ledger = new BasisLedger({ now: () => NOW }) as unknown as Record<
+      string,
+      (...a: unknown[]) => unknown
+    >;
+    expect(() => ledger[method]!(...args)).toThrow(
+      expect.objectContaining({ code: 'ERR_BASIS_ITEM_INVALID', details: { parameter } }),
+    );
+  });
+});

@@ -24,6 +24,29 @@ export interface BasisLedgerOptions {
   readonly maxItems?: number;
 }
 
+/** Convenience methods take a string or an object; anything else is named, not a TypeError. */
+function checkInput(given: {
+  readonly text?: unknown;
+  readonly extras?: unknown;
+  readonly input?: unknown;
+}): void {
+  if ('text' in given && typeof given.text !== 'string') {
+    throw new WritError('ERR_BASIS_ITEM_INVALID', 'text must be a string', {
+      details: { parameter: 'text' },
+    });
+  }
+  for (const name of ['extras', 'input'] as const) {
+    if (
+      name in given &&
+      (typeof given[name] !== 'object' || given[name] === null || Array.isArray(given[name]))
+    ) {
+      throw new WritError('ERR_BASIS_ITEM_INVALID', `${name} must be an object`, {
+        details: { parameter: name },
+      });
+    }
+  }
+}
+
 const SAME_FIELDS = ['kind', 'source', 'authority', 'tenant', 'digest'] as const;
 
 /** A per-session ledger of basis items. */
@@ -77,6 +100,7 @@ export class BasisLedger {
 
   /** The system prompt: authority `verified` (the deployer wrote it). */
   addSystemPrompt(text: string, extras: BasisExtras = {}): BasisItemRef {
+    checkInput({ text, extras });
     return this.add({
       kind: 'instruction',
       content: text,
@@ -88,6 +112,7 @@ export class BasisLedger {
 
   /** A user turn: authority `user`. */
   addUserTurn(text: string, extras: BasisExtras = {}): BasisItemRef {
+    checkInput({ text, extras });
     return this.add({
       kind: 'instruction',
       content: text,
@@ -106,6 +131,7 @@ export class BasisLedger {
       readonly trust?: BasisAuthority;
     } & BasisExtras,
   ): BasisItemRef {
+    checkInput({ input });
     const { tool, callId, output, trust = 'untrusted', ...extras } = input;
     return this.add({
       kind: 'tool-output',
@@ -124,6 +150,7 @@ export class BasisLedger {
       readonly authority?: BasisAuthority;
     } & BasisExtras,
   ): BasisItemRef {
+    checkInput({ input });
     const { authority = 'unverified', ...rest } = input;
     return this.add({ kind: 'retrieval', authority, ...rest });
   }
@@ -136,6 +163,7 @@ export class BasisLedger {
       readonly authority?: BasisAuthority;
     } & BasisExtras,
   ): BasisItemRef {
+    checkInput({ input });
     const { authority = 'unverified', ...rest } = input;
     return this.add({ kind: 'memory', authority, ...rest });
   }
@@ -144,6 +172,7 @@ export class BasisLedger {
   addApproval(
     input: { readonly content: JsonValue; readonly source: string } & BasisExtras,
   ): BasisItemRef {
+    checkInput({ input });
     return this.add({ kind: 'approval', authority: 'verified', ...input });
   }
 
@@ -151,6 +180,7 @@ export class BasisLedger {
   addReceipt(
     input: { readonly content: JsonValue; readonly source: string } & BasisExtras,
   ): BasisItemRef {
+    checkInput({ input });
     return this.add({ kind: 'receipt', authority: 'verified', ...input });
   }
 

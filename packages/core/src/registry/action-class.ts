@@ -4,6 +4,7 @@
  * arguments.
  */
 import type { ActionClassId } from '../firewall/types.ts';
+import { WritError } from '../errors.ts';
 
 export type { ActionClassId } from '../firewall/types.ts';
 
@@ -15,8 +16,13 @@ export function isActionClass(value: unknown): value is ActionClassId {
   return typeof value === 'string' && (ACTION_CLASSES as readonly string[]).includes(value);
 }
 
-/** 0 for A0 … 5 for A5. */
+/** 0 for A0 … 5 for A5. @throws WritError `ERR_INVALID_ARGUMENT` for anything else. */
 export function actionClassRank(actionClass: ActionClassId): number {
+  if (!isActionClass(actionClass)) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'actionClass must be one of A0..A5', {
+      details: { parameter: 'actionClass' },
+    });
+  }
   return ACTION_CLASSES.indexOf(actionClass);
 }
 

@@ -4,6 +4,7 @@
  * (what detections and provenance report) is written `payment.iban`, `recipients[0]`,
  * `headers["x-api-key"]`.
  */
+import { assertString } from './assert-input.ts';
 
 /** A value found at a concrete path. */
 export interface ArgumentValue {
@@ -30,6 +31,7 @@ function ownEntries(value: object): [string | number, unknown][] {
 
 /** Every value matching a declared path pattern (missing paths yield nothing). */
 export function selectArgumentValues(args: unknown, pattern: string): ArgumentValue[] {
+  assertString(pattern, 'pattern');
   const segments = pattern.split('.');
   let frontier: ArgumentValue[] = [{ path: '', value: args }];
   for (const segment of segments) {

@@ -16,6 +16,7 @@ import { detectSecrets } from './detect-secrets.ts';
 import type { ToolDeclaration } from './tool-declaration.ts';
 import { isPlainObject } from './tool-declaration.ts';
 import type { ToolRegistry } from './tool-registry.ts';
+import { assertObject } from './assert-input.ts';
 
 /** Stable codes of detections. */
 export type DetectionCode =
@@ -119,7 +120,13 @@ export function classifyToolCall(options: {
   readonly tool: unknown;
   readonly args: unknown;
 }): Classification {
+  assertObject(options, 'options');
   const { registry, tool, args } = options;
+  if (typeof registry?.get !== 'function') {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'registry must be a ToolRegistry', {
+      details: { parameter: 'registry' },
+    });
+  }
   if (typeof tool !== 'string' || tool.length === 0 || tool.length > 200) {
     throw new WritError('ERR_INVALID_ARGUMENT', 'tool must be a non-empty string', {
       details: { parameter: 'tool' },

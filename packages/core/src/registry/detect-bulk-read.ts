@@ -3,6 +3,7 @@
  * first half of most exfiltrations. Signals: a limit-like numeric argument above the
  * threshold, an "everything" flag, an unbounded SQL `SELECT`, a match-all wildcard.
  */
+import { assertObject, assertString } from './assert-input.ts';
 
 /** Why a call counts as a bulk read. */
 export type BulkReadReason =
@@ -37,6 +38,9 @@ export function detectBulkRead(leaf: {
   readonly argument: string;
   readonly threshold?: number;
 }): BulkReadSignal[] {
+  assertObject(leaf, 'leaf');
+  assertString(leaf.key, 'leaf.key');
+  assertString(leaf.argument, 'leaf.argument');
   const threshold = leaf.threshold ?? DEFAULT_BULK_READ_THRESHOLD;
   const { key, value, argument } = leaf;
   const signals: BulkReadSignal[] = [];

@@ -5,6 +5,7 @@
  * text such as a shell command. Hosts are normalised by the WHATWG URL parser, so
  * `http://2852039166/` and `http://0xA9FEA9FE/` are both seen as 169.254.169.254.
  */
+import { assertObject, assertString, assertStringArray } from './assert-input.ts';
 
 /** Why a host counts as internal. */
 export type InternalReason =
@@ -78,6 +79,7 @@ function ipv6Reason(host: string): InternalReason | undefined {
 
 /** Why `host` (already normalised) is internal, or `undefined` for a public host. */
 export function internalReason(host: string): InternalReason | undefined {
+  assertString(host, 'host');
   if (METADATA_HOSTS.has(host)) return 'metadata';
   if (host.startsWith('[')) return ipv6Reason(host);
   const octets = ipv4(host);
@@ -90,6 +92,7 @@ export function internalReason(host: string): InternalReason | undefined {
 
 /** Normalised host of a URL or bare host string, or `undefined` when it is neither. */
 export function parseHost(value: string): string | undefined {
+  if (typeof value !== 'string') return undefined;
   const text = value.trim();
   if (text === '' || text.length > 2048) return undefined;
   try {
@@ -117,6 +120,9 @@ export function detectHosts(
   text: string,
   options: { readonly argument: string; readonly asHost?: boolean },
 ): HostObservation[] {
+  assertString(text, 'text');
+  assertObject(options, 'options');
+  assertString(options.argument, 'options.argument');
   const found = new Map<string, HostObservation>();
   const add = (host: string | undefined, onlyInternal = false): void => {
     if (host === undefined || found.has(host)) return;
@@ -135,6 +141,8 @@ export function detectHosts(
  * `*.example.com` matches every subdomain (not the apex), `*` matches everything.
  */
 export function hostAllowed(host: string, allowlist: readonly string[]): boolean {
+  assertString(host, 'host');
+  assertStringArray(allowlist, 'allowlist');
   const name = host.toLowerCase();
   return allowlist.some((entry) => {
     const pattern = entry.trim().toLowerCase().replace(/\.$/, '');

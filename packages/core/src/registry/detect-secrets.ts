@@ -4,6 +4,7 @@
  * `high-entropy` (lower confidence). Results name the kind of secret, never its value.
  * The false-positive behaviour of each detector is documented in the core README.
  */
+import { assertString } from './assert-input.ts';
 
 /** Kinds of secret the detector recognises. */
 export type SecretKind =
@@ -67,6 +68,7 @@ const TOKEN = /[A-Za-z0-9+/_=-]{20,}/g;
 
 /** Shannon entropy of `text` in bits per character. */
 export function shannonEntropy(text: string): number {
+  assertString(text, 'text');
   if (text.length === 0) return 0;
   const counts = new Map<string, number>();
   for (const char of text) counts.set(char, (counts.get(char) ?? 0) + 1);
@@ -84,6 +86,7 @@ export function shannonEntropy(text: string): number {
  * and entropy of at least 0.8 × log2(min(length, 62)) bits per character.
  */
 export function isHighEntropyToken(token: string): boolean {
+  assertString(token, 'token');
   const core = token.replace(/^[+/=_-]+|[+/=_-]+$/g, '');
   if (core.length < 20 || !/[A-Z]/.test(core) || !/[a-z]/.test(core)) return false;
   if ((core.match(/\d+/g) ?? []).length < 2) return false;
@@ -95,6 +98,8 @@ export function isHighEntropyToken(token: string): boolean {
  * `password` or `apiKey` is a credential whatever it looks like).
  */
 export function detectSecrets(text: string, key = ''): SecretMatch[] {
+  assertString(text, 'text');
+  assertString(key, 'key');
   const found: SecretMatch[] = [];
   for (const [kind, pattern] of PATTERNS)
     if (pattern.test(text)) found.push({ kind, confidence: 'high' });

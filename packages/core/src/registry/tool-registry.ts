@@ -9,6 +9,7 @@ import type { Classification } from './classify-tool-call.ts';
 import { classifyToolCall } from './classify-tool-call.ts';
 import type { ToolDeclaration } from './tool-declaration.ts';
 import { isPlainObject, parseToolDeclaration } from './tool-declaration.ts';
+import { assertObject } from './assert-input.ts';
 
 /** How a tool that is not in the registry is treated. */
 export interface UnregisteredToolPolicy {
@@ -106,7 +107,10 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
       audience: 'public',
     }),
     bulkReadThreshold,
-    classify: (call) => classifyToolCall({ registry, tool: call.tool, args: call.args }),
+    classify: (call) => {
+      assertObject(call, 'call');
+      return classifyToolCall({ registry, tool: call.tool, args: call.args });
+    },
   };
   return Object.freeze(registry);
 }
