@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerDecideCommand } from './commands/decide.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerPolicyCommands } from './commands/policy.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly ((program: Command) => unknown)[] = [
   (program) => registerVerifyCommand(program),
   (program) => registerExportCommand(program),
   (program) => registerPolicyCommands(program),
+  (program) => registerDecideCommand(program),
 ];
 
 /** The `writ` program with every command registered. */
