@@ -49,11 +49,27 @@ names_rule(a) if a.rule == null
 
 names_rule(a) if a.rule == approval_rule.rule
 
+now_ns := time.parse_rfc3339_ns(input.context.time)
+
+# Stale authorization replay (TraceScript §22.7): an approval counts only inside its own
+# expiry and inside the rule's window from when it was issued.
+fresh(a) if {
+	a.expiresAt == null
+	time.parse_rfc3339_ns(a.issuedAt) + (approval_rule.expiresInSeconds * 1000000000) >= now_ns
+}
+
+fresh(a) if {
+	a.expiresAt != null
+	time.parse_rfc3339_ns(a.expiresAt) > now_ns
+	time.parse_rfc3339_ns(a.issuedAt) + (approval_rule.expiresInSeconds * 1000000000) >= now_ns
+}
+
 countable(a) if {
 	a.intent == input.action.intent
 	a.role in approval_rule.roles
 	names_rule(a)
 	not self_approval(a)
+	fresh(a)
 }
 
 valid_approvers contains a.approver if {
@@ -79,6 +95,13 @@ approval_problems contains {"code": "approval.role", "text": text} if {
 approval_problems contains {"code": "approval.intent", "text": "an approval names a different intent; arguments changed after approval"} if {
 	some a in input.approvals
 	a.intent != input.action.intent
+}
+
+approval_problems contains {"code": "approval.expired", "text": text} if {
+	some a in input.approvals
+	a.intent == input.action.intent
+	not fresh(a)
+	text := sprintf("an approval by %s has expired", [a.approver])
 }
 
 approval_problems contains {"code": "approval.threshold", "text": text} if {

@@ -66,3 +66,23 @@ test_undefined_rule_fails_closed if {
 	d.decision == "deny"
 	"approval.rule-unknown" in codes(d)
 }
+
+test_expired_approval_does_not_count if {
+	old := object.union(approval("user:bob", "manager"), {"expiresAt": "2026-11-24T11:59:30.000Z"})
+	d := decide({"action": {"class": "A4"}, "approvals": [old]})
+	d.decision == "require-approval"
+	"approval.expired" in codes(d)
+}
+
+test_approval_older_than_the_rule_window_does_not_count if {
+	old := object.union(approval("user:bob", "manager"), {"issuedAt": "2026-11-24T10:00:00.000Z"})
+	d := decide({"action": {"class": "A4"}, "approvals": [old]})
+	d.decision == "require-approval"
+	"approval.expired" in codes(d)
+}
+
+test_unexpired_approval_counts if {
+	fresh := object.union(approval("user:bob", "manager"), {"expiresAt": "2026-11-24T12:30:00.000Z"})
+	d := decide({"action": {"class": "A4"}, "approvals": [fresh]})
+	d.decision == "allow-with-constraints"
+}
