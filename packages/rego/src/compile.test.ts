@@ -83,10 +83,8 @@ r := count([1, 2, 3])
       limits: { maxSteps: 1000 },
     });
     expect(() => p.evaluate('data.t.p')).toThrow(expect.objectContaining({ code: 'eval_step_limit_error' }));
-    const deep = compile({
-      modules: mod('package t\nf(x) := y if { x > 0; y := f(x - 1) }\nf(0) := 0\np := f(500)'),
-      limits: { maxDepth: 50 },
-    });
+    const chain = Array.from({ length: 60 }, (_, i) => `p${i} := p${i + 1}`).join('\n');
+    const deep = compile({ modules: mod(`package t\n${chain}\np60 := 1\np := p0`), limits: { maxDepth: 50 } });
     expect(() => deep.evaluate('data.t.p')).toThrow(expect.objectContaining({ code: 'eval_depth_limit_error' }));
   });
 
@@ -148,5 +146,13 @@ deny contains "with" if { x := input.tool with input.tool as "zzz"; x == "zzz" }
     const many = compile({ modules: mod('package t\nm := $"{input.xs[_]}"') });
     expect(() => many.evaluate('data.t.m', { input: { xs: [1, 2] } })).toThrow(/multiple outputs/);
     expect(() => compile({ modules: mod('package t\nm := $"{input.}"') })).toThrow(/rego_parse_error/);
+  });
+
+  it('rejects recursion at compile time and := redeclaration', () => {
+    expect(() => compile({ modules: mod('package t\np := q\nq := p') })).toThrow(
+      expect.objectContaining({ code: 'rego_recursion_error' }),
+    );
+    expect(() => compile({ modules: mod('package t\nf(x) := f(x)') })).toThrow(/recursive/);
+    expect(() => compile({ modules: mod('package t\np if { x := 1; x := 2 }') })).toThrow(/var x assigned above/);
   });
 });

@@ -9,6 +9,7 @@ import { RegoError, type RegoLocation } from '../errors.ts';
 import type { Expr, Module, Rule, Term } from '../lang/ast.ts';
 import { RObject, RSet, type Value } from '../value.ts';
 import { OPS, RELATIONS, isKnownBuiltinNamespace } from './ops.ts';
+import { checkRecursion } from './recursion.ts';
 import { buildIndex } from './rule-index.ts';
 import { ensureNode, findNode, markVirtual } from './tree.ts';
 import type { CBody, CExpr, CRule, CTerm, CWith, DataNode, FnRef } from './types.ts';
@@ -17,6 +18,8 @@ type Local = Extract<CTerm, { k: 'local' }>;
 
 class Scope {
   readonly vars = new Map<string, Local>();
+  /** Names declared with `:=` in this scope. */
+  readonly assigned = new Set<string>();
   readonly parent: Scope | undefined;
   constructor(parent?: Scope) {
     this.parent = parent;
@@ -99,6 +102,7 @@ export function compileModules(modules: readonly Module[], root: DataNode): Prog
     }
     rules.push({ path: 'data.' + node.path.join('.'), file: m.file, line: r.loc.line, name: node.key });
   }
+  checkRecursion(root);
   for (const { node } of placed) if (node.index === undefined) node.index = buildIndex(node.rules);
   return { root, rules };
 }
@@ -221,6 +225,15 @@ class ModuleCompiler {
       if (e.key) this.declarePattern(e.key, scope);
       this.declarePattern(e.value, scope);
     } else if (e.e === 'term' && e.term.t === 'call' && e.term.fn.t === 'var' && e.term.fn.name === 'assign') {
+      const names = new Set<string>();
+      patternNames(e.term.args[0]!, names);
+      for (const name of names) {
+        if (scope.vars.has(name) && !name.startsWith('_$')) {
+          const how = scope.assigned.has(name) ? 'assigned' : 'referenced';
+          throw this.error('rego_compile_error', `var ${name} ${how} above`, e.loc);
+        }
+        scope.assigned.add(name);
+      }
       this.declarePattern(e.term.args[0]!, scope);
     }
   }
