@@ -27,6 +27,7 @@ export { MemoryApprovalStore } from './stores/memory-approval-store.ts';
 export { FileLedgerStore, ENTRIES_FILE, CHECKPOINTS_DIR } from './stores/file-ledger-store.ts';
 export type { FileLedgerStoreOptions } from './stores/file-ledger-store.ts';
 export { FileNonceStore } from './stores/file-nonce-store.ts';
+export { FileApprovalStore } from './stores/file-approval-store.ts';
 
 // transcript
 export {

@@ -12,8 +12,8 @@ import { WritError } from '../errors.ts';
 
 /** Name of the lock file inside a store directory. */
 export const LOCK_FILE = 'writer.lock';
-/** Name of the short-lived file that serializes breaking a stale lock. */
-export const BREAK_FILE = 'writer.lock.break';
+/** Name of the short-lived file that serializes breaking a stale writer lock. */
+export const BREAK_FILE = `${LOCK_FILE}.break`;
 // An empty or unreadable lock younger than this may be a writer between create and write.
 const UNREADABLE_GRACE_MS = 5_000;
 
@@ -73,14 +73,15 @@ async function isStale(path: string, owner: LockOwner | undefined): Promise<bool
   return owner.host === hostname() && !processAlive(owner.pid);
 }
 
-function lockedError(dir: string, owner: LockOwner | undefined): WritError {
+function lockedError(path: string, owner: LockOwner | undefined): WritError {
+  const dir = dirname(path);
   const who = owner
     ? `pid ${owner.pid} on ${owner.host} since ${owner.since}`
     : 'a writer that is starting';
   return new WritError(
     'ERR_STORE_LOCKED',
     `store directory is locked by another writer (${who}); only one writer per directory is allowed. ` +
-      `If that process is gone from another host, remove ${join(dir, LOCK_FILE)} by hand.`,
+      `If that process is gone from another host, remove ${path} by hand.`,
     { details: { dir, ...(owner && { pid: owner.pid, host: owner.host }) } },
   );
 }
@@ -103,7 +104,7 @@ async function createExclusive(path: string, content: string): Promise<boolean> 
 }
 
 async function breakStaleLock(path: string, observed: LockOwner | undefined): Promise<void> {
-  const breakPath = join(dirname(path), BREAK_FILE);
+  const breakPath = `${path}.break`;
   if (!(await createExclusive(breakPath, String(process.pid)))) {
     // Someone else is breaking it (or crashed doing so long ago).
     const info = await stat(breakPath).catch(() => undefined);
@@ -125,11 +126,11 @@ async function breakStaleLock(path: string, observed: LockOwner | undefined): Pr
 }
 
 /**
- * Take the writer lock of `dir`.
+ * Take the lock `name` (default: the writer lock) of `dir`.
  * @throws `ERR_STORE_LOCKED` (held by a live process or another host), `ERR_STORE_IO`.
  */
-export async function acquireLock(dir: string): Promise<HeldLock> {
-  const path = join(dir, LOCK_FILE);
+export async function acquireLock(dir: string, name: string = LOCK_FILE): Promise<HeldLock> {
+  const path = join(dir, name);
   const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await createExclusive(path, JSON.stringify(owner))) {
@@ -148,7 +149,7 @@ export async function acquireLock(dir: string): Promise<HeldLock> {
     let holder: LockOwner | undefined;
     try {
       holder = await readOwner(path);
-      if (!(await isStale(path, holder))) throw lockedError(dir, holder);
+      if (!(await isStale(path, holder))) throw lockedError(path, holder);
     } catch (error) {
       if (isCode(error, 'ENOENT')) continue;
       if (WritError.isInstance(error)) throw error;
@@ -158,5 +159,5 @@ export async function acquireLock(dir: string): Promise<HeldLock> {
       throw WritError.isInstance(error) ? error : ioError(error);
     });
   }
-  throw lockedError(dir, undefined);
+  throw lockedError(path, undefined);
 }

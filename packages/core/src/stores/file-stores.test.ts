@@ -1,7 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeLedgerStoreConformance, describeNonceStoreConformance } from './conformance.ts';
+import {
+  describeApprovalStoreConformance,
+  describeLedgerStoreConformance,
+  describeNonceStoreConformance,
+} from './conformance.ts';
+import { FileApprovalStore } from './file-approval-store.ts';
 import { FileNonceStore } from './file-nonce-store.ts';
 import { FileLedgerStore } from './file-ledger-store.ts';
 
@@ -24,6 +29,16 @@ describeNonceStoreConformance('FileNonceStore', async () => {
     store: await FileNonceStore.open({ dir }),
     another: () => FileNonceStore.open({ dir }),
     reopen: () => FileNonceStore.open({ dir }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+describeApprovalStoreConformance('FileApprovalStore', async () => {
+  const dir = await tempDir();
+  return {
+    store: await FileApprovalStore.open({ dir }),
+    another: () => FileApprovalStore.open({ dir }),
+    reopen: () => FileApprovalStore.open({ dir }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 });

@@ -89,3 +89,4 @@ export { exportBundle, verifyBundle, BUNDLE_TYPE } from './bundle.ts';
 export type { EvidenceBundle, ExportBundleOptions } from './bundle.ts';
 export { openTranscriptDirectory, TRUST_ROOT_FILE } from './transcript-directory.ts';
 export type { TranscriptDirectory } from './transcript-directory.ts';
+export { FileApprovalStore } from '../stores/file-approval-store.ts';

@@ -286,6 +286,8 @@ export class EntryChecker {
           if (this.#complete) linkage('token was not preceded by a decision that allowed it');
         } else if (payload.intent !== decisionIntent)
           linkage('token intent differs from the decision');
+        // One release per decision: forgetting it keeps memory bounded by open decisions.
+        this.#decisions.delete(String(body.decisionId));
         if (this.#tokens.has(payload.id)) linkage('token issued twice');
         this.#tokens.set(payload.id, {
           intent: payload.intent,
