@@ -42,6 +42,15 @@ export class FirewallContext {
     this.budgets = new CapabilityBudgets(settings.budgets);
   }
 
+  /** Keep a performed effect for rollback (the most recent 10 000 per firewall). */
+  rememberEffect(effect: PerformedEffect): void {
+    this.effects.set(effect.tokenId, effect);
+    if (this.effects.size > 10_000) {
+      const oldest = this.effects.keys().next().value;
+      if (oldest !== undefined) this.effects.delete(oldest);
+    }
+  }
+
   /** RFC 3339 time of the firewall clock. */
   now(): Date {
     return this.settings.clock();

@@ -145,6 +145,8 @@ export function createFirewallSession(options: {
       if (record?.execution !== undefined) return (await record.execution) as ExecuteResult<T>;
       const execution = runThroughGateway({ context, session: state, call, guard, run });
       if (record !== undefined) record.execution = execution;
+      // The release is spent; a re-run is answered from the journal.
+      void execution.finally(() => state.releases.delete(call.callId)).catch(() => undefined);
       return execution;
     },
     submitApproval: (input): Promise<ApprovalSubmission> => {

@@ -173,7 +173,7 @@ export async function runThroughGateway<T>(options: {
   if (status === 'failed') return { status: 'failed', error: thrown, receipt, guard };
   const result = value as T;
   if (tokenId !== undefined) {
-    context.effects.set(tokenId, {
+    context.rememberEffect({
       tokenId,
       callId: call.callId,
       sessionId: session.id,
