@@ -91,6 +91,18 @@ describe('loadWasmPolicy', () => {
     expect((await loadWasmPolicy({ wasm: wasmV1, data })).digest).not.toBe(policy.digest);
   });
 
+  it('finds the module a manifest names, in any of the path spellings OPA and tar use', async () => {
+    for (const module of ['/lib/policy.wasm', './lib/policy.wasm', 'lib/policy.wasm']) {
+      const bytes = await makeBundle([
+        { name: '.manifest', content: JSON.stringify({ wasm: [{ entrypoint: 'writ/decision', module }] }) },
+        { name: './lib/policy.wasm', content: wasm },
+      ]);
+      const policy = await loadWasmPolicy({ bundle: bytes });
+      expect(policy.source.files).toEqual(['lib/policy.wasm']);
+      expect(policy.evaluateSync({ m: module })).toEqual({ input: { m: module }, data: {} });
+    }
+  });
+
   it('loads wasm and bundles from files relative to cwd', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'writ-wasm-'));
     await writeFile(join(directory, 'policy.wasm'), wasm);

@@ -126,7 +126,7 @@ async function fromBundle(options: LoadWasmPolicyOptions & { bundle: Uint8Array 
   const bundle = await readBundle(bytes, { file: name, ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }) });
   checkBundleRoots(bundle, name);
   const declared = bundle.manifest.wasm?.find((item) => item.entrypoint === wasmName) ?? bundle.manifest.wasm?.[0];
-  const modulePath = declared ? declared.module.replace(/^\/+/, '') : 'policy.wasm';
+  const modulePath = declared ? declared.module.replace(/^\.?\/+/, '') : 'policy.wasm';
   const wasmEntry = bundle.entries.find((entry) => entry.path === modulePath);
   if (wasmEntry === undefined) {
     throw new WritError('ERR_POLICY_BUNDLE_INVALID', `${name}: no ${modulePath} in bundle`, { details: { file: name } });

@@ -92,6 +92,15 @@ describe('writ policy eval', () => {
     expect(JSON.parse(result.stdout)).toEqual([{ x: false }]);
   });
 
+  it('evaluates references and queries with the clock given by --now', async () => {
+    const cwd = await tree({ 'p/clock.rego': 'package clock\n\nyear := time.date(time.now_ns())[0]\n' });
+    const now = ['--now', '2031-05-06T07:08:09Z'];
+    expect(JSON.parse((await run(['eval', '-d', 'p', ...now, 'data.clock.year'], { cwd })).stdout)).toBe(2031);
+    expect(JSON.parse((await run(['eval', '-d', 'p', ...now, 'y := data.clock.year'], { cwd })).stdout)).toEqual([{ y: 2031 }]);
+    const bad = await run(['eval', '-d', 'p', '--now', 'yesterday', 'data.clock.year'], { cwd });
+    expect(bad.code).toBe(POLICY_EXIT.usage);
+  });
+
   it('reports undefined on stderr, and exits 1 for it with --fail', async () => {
     const cwd = await tree({ 'p/main.rego': MAIN });
     const plain = await run(['eval', '-d', 'p', 'data.writ.nothing'], { cwd });

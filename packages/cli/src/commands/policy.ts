@@ -145,7 +145,7 @@ async function evalAction(
     if (isRef && query !== 'data') {
       value = policy.evaluateSync(input, now === undefined ? undefined : { now });
     } else {
-      const bindings = policy.compiled.query(query, { input });
+      const bindings = policy.compiled.query(query, { input, ...(now === undefined ? {} : { now: BigInt(now.getTime()) * 1_000_000n }) });
       value = bindings.length === 0 ? undefined : bindings;
     }
   }
