@@ -153,6 +153,8 @@ export function fromUtf8(bytes: Uint8Array, parameter = 'bytes'): string {
 
 /** Constant-structure byte equality (length first, then every byte). */
 export function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
+  assertBytes(left, 'left');
+  assertBytes(right, 'right');
   if (left.length !== right.length) return false;
   let difference = 0;
   for (let index = 0; index < left.length; index++) difference |= left[index]! ^ right[index]!;

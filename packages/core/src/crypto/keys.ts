@@ -3,6 +3,7 @@
  * `util.inspect`, `console.log` and string conversion show only the key id.
  */
 import { WritError } from '../errors.ts';
+import { assertBackend } from './ed25519-backend.ts';
 import type { Ed25519Backend } from './ed25519-backend.ts';
 import { assertBytes, toBase64Url } from './encoding.ts';
 import { sha256 } from './digest.ts';
@@ -47,6 +48,7 @@ export class PrivateKey {
   }
 
   private constructor(seed: Uint8Array, backend: Ed25519Backend) {
+    assertBackend(backend);
     this.#seed = seed;
     this.publicKey = backend.publicKeyFromSeed(seed);
     this.keyId = keyIdOf(this.publicKey);

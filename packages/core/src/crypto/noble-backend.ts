@@ -1,5 +1,6 @@
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
+import { assertSeed, assertVerifyInputs } from './ed25519-backend.ts';
 import type { Ed25519Backend } from './ed25519-backend.ts';
 import { isStrictPublicKey, isStrictSignatureEncoding } from './ed25519-strict.ts';
 
@@ -15,14 +16,18 @@ function ready(): void {
 export const nobleBackend: Ed25519Backend = {
   name: 'noble',
   publicKeyFromSeed(seed) {
+    assertSeed(seed);
     ready();
     return ed.getPublicKey(seed);
   },
   sign(seed, message) {
+    assertSeed(seed);
+    assertVerifyInputs(seed, message, seed);
     ready();
     return ed.sign(message, seed);
   },
   verify(publicKey, message, signature) {
+    assertVerifyInputs(publicKey, message, signature);
     if (!isStrictPublicKey(publicKey) || !isStrictSignatureEncoding(signature)) return false;
     ready();
     try {

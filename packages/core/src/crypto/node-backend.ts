@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { assertSeed, assertVerifyInputs } from './ed25519-backend.ts';
 import type { Ed25519Backend } from './ed25519-backend.ts';
 import { isStrictPublicKey, isStrictSignatureEncoding } from './ed25519-strict.ts';
 import { nodeCrypto } from './node-crypto.ts';
@@ -79,13 +80,17 @@ function asBytes(buffer: Buffer): Uint8Array {
 export const nodeBackend: Ed25519Backend = {
   name: 'node',
   publicKeyFromSeed(seed) {
+    assertSeed(seed);
     const spki = crypto().createPublicKey(privateKeyObject(seed)).export({ format: 'der', type: 'spki' });
     return asBytes(spki).slice(SPKI_PREFIX.length);
   },
   sign(seed, message) {
+    assertSeed(seed);
+    assertVerifyInputs(seed, message, seed);
     return asBytes(crypto().sign(null, message, privateKeyObject(seed)));
   },
   verify(publicKey, message, signature) {
+    assertVerifyInputs(publicKey, message, signature);
     if (!isStrictSignatureEncoding(signature)) return false;
     const key = publicKeyObject(publicKey);
     if (!key) return false;

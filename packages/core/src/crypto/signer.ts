@@ -2,6 +2,7 @@
  * The Signer / Verifier seam every Writ artifact is signed and checked through.
  */
 import { WritError } from '../errors.ts';
+import { assertBackend } from './ed25519-backend.ts';
 import type { Ed25519Backend } from './ed25519-backend.ts';
 import { assertBytes } from './encoding.ts';
 import { PrivateKey, assertPublicKey, defaultBackend, keyIdOf, seedOf } from './keys.ts';
@@ -20,19 +21,6 @@ export interface Verifier {
   readonly publicKey: Uint8Array;
   /** RFC 8032 strict verification; `false` for any invalid or malformed signature. */
   verify(message: Uint8Array, signature: Uint8Array): boolean;
-}
-
-function assertBackend(backend: unknown): asserts backend is Ed25519Backend {
-  const candidate = backend as Partial<Ed25519Backend> | null;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate.sign !== 'function' ||
-    typeof candidate.verify !== 'function' ||
-    typeof candidate.publicKeyFromSeed !== 'function'
-  ) {
-    throw new WritError('ERR_INVALID_ARGUMENT', 'backend must be an Ed25519Backend', { details: { parameter: 'backend' } });
-  }
 }
 
 /**

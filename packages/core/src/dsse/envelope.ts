@@ -27,6 +27,9 @@ export type WritPayloadKind = 'action-token' | 'denial' | 'approval' | 'receipt'
 
 /** `application/vnd.writ.<kind>+json`. */
 export function writPayloadType(kind: WritPayloadKind): string {
+  if (typeof kind !== 'string' || !/^[a-z0-9][a-z0-9.-]{0,63}$/.test(kind)) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'kind must be a lowercase media-type word', { details: { parameter: 'kind' } });
+  }
   return `application/vnd.writ.${kind}+json`;
 }
 
@@ -72,6 +75,11 @@ export function signEnvelope(options: SignEnvelopeOptions): Envelope {
     });
   }
   const signers: readonly Signer[] = options.signers;
+  for (const signer of signers) {
+    if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function' || typeof signer.keyId !== 'string') {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'every signer must be a Signer', { details: { parameter: 'signers' } });
+    }
+  }
   const message = pae(options.payloadType, options.payload);
   const signatures = signers.map((signer) => ({ keyid: signer.keyId, sig: toBase64(signer.sign(message)) }));
   return { payloadType: options.payloadType, payload: toBase64(options.payload), signatures };
@@ -156,8 +164,10 @@ function checkOptions(options: VerifyEnvelopeOptions): number {
   if (!Number.isSafeInteger(threshold) || threshold < 1) {
     throw new WritError('ERR_INVALID_ARGUMENT', 'threshold must be a positive integer', { details: { parameter: 'threshold' } });
   }
-  if (typeof options.keys !== 'function' && !Array.isArray(options.keys)) {
-    throw new WritError('ERR_INVALID_ARGUMENT', 'keys must be a list or a resolver', { details: { parameter: 'keys' } });
+  const { keys } = options;
+  const isKey = (key: TrustedKey | null): boolean => typeof key === 'object' && key !== null && typeof key.keyId === 'string' && key.publicKey instanceof Uint8Array;
+  if (typeof keys !== 'function' && !(Array.isArray(keys) && (keys as (TrustedKey | null)[]).every(isKey))) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'keys must be a list of { keyId, publicKey } or a resolver', { details: { parameter: 'keys' } });
   }
   return threshold;
 }

@@ -3,7 +3,12 @@
  * bounds. Every "covers" relation here is what delegation relies on: if `covers(p, c)`
  * then every concrete value matching `c` also matches `p`.
  */
+import { WritError } from '../errors.ts';
 import type { ArgumentBound, ArgumentScalar } from './token-payload.ts';
+
+function assertText(value: unknown, parameter: string): asserts value is string {
+  if (typeof value !== 'string') throw new WritError('ERR_INVALID_ARGUMENT', `${parameter} must be a string`, { details: { parameter } });
+}
 
 function commandPrefix(pattern: string): string | undefined {
   if (pattern === '*') return '';
@@ -12,6 +17,8 @@ function commandPrefix(pattern: string): string | undefined {
 
 /** A concrete command matches `pattern`: equal, or under a `a.*` / `a/*` subtree (`*` matches all). */
 export function commandMatches(pattern: string, command: string): boolean {
+  assertText(pattern, 'pattern');
+  assertText(command, 'command');
   const prefix = commandPrefix(pattern);
   return prefix === undefined ? pattern === command : command.startsWith(prefix) && command.length > prefix.length;
 }
@@ -28,6 +35,8 @@ export function commandCovers(parent: string, child: string): boolean {
 export function resourceMatches(pattern: string | undefined, resource: string | undefined): boolean {
   if (pattern === undefined) return true;
   if (resource === undefined) return false;
+  assertText(pattern, 'pattern');
+  assertText(resource, 'resource');
   return pattern.endsWith('*') ? resource.startsWith(pattern.slice(0, -1)) : pattern === resource;
 }
 

@@ -17,8 +17,9 @@ export function toMillis(value: unknown, parameter: string): number {
   if (value instanceof Date) millis = value.getTime();
   else if (typeof value === 'string' && RFC3339.test(value)) millis = Date.parse(value);
   if (!Number.isFinite(millis)) {
-    throw new WritError('ERR_INVALID_ARGUMENT', `${parameter} must be a valid Date or RFC 3339 timestamp`, {
-      details: { parameter },
+    const name = typeof parameter === 'string' ? parameter : 'time';
+    throw new WritError('ERR_INVALID_ARGUMENT', `${name} must be a valid Date or RFC 3339 timestamp`, {
+      details: { parameter: name },
     });
   }
   return millis;
