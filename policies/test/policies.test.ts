@@ -24,7 +24,9 @@ describe('@writ/policies Rego tests', () => {
   it('has a _test.rego for every module', () => {
     const files = readdirSync(new URL('../writ/', import.meta.url));
     const modules = files.filter((file) => file.endsWith('.rego') && !file.endsWith('_test.rego'));
-    const untested = modules.filter((file) => file !== 'decision.rego' && !files.includes(file.replace(/\.rego$/, '_test.rego')));
+    const untested = modules.filter(
+      (file) => file !== 'decision.rego' && !files.includes(file.replace(/\.rego$/, '_test.rego')),
+    );
     expect(modules.length).toBeGreaterThan(0);
     expect(untested).toEqual([]);
   });
@@ -54,24 +56,57 @@ describe('data.writ.decision', () => {
     },
     agent: { id: 'agent:billing', framework: null, model: null, environment: null },
     principal: { id: 'user:alice', roles: ['clerk'], tenant: 'acme' },
-    basis: { score: 0.6, threshold: 0.6, sufficient: true, digest: intent, findings: [], tainted: [], arguments: [], items: [] },
+    basis: {
+      score: 0.6,
+      threshold: 0.6,
+      sufficient: true,
+      digest: intent,
+      findings: [],
+      tainted: [],
+      arguments: [],
+      items: [],
+    },
     approvals: [] as unknown[],
     context: {
       time: NOW.toISOString(),
       epochSeconds: NOW.getTime() / 1000,
       session: 's1',
       callId: 'c1',
-      history: { attempts: 0, recentDenials: [], signals: { repeatedDenials: 0, alternateToolAfterDenial: false, scopeExpansionAfterNarrowing: false } },
+      history: {
+        attempts: 0,
+        recentDenials: [],
+        signals: {
+          repeatedDenials: 0,
+          alternateToolAfterDenial: false,
+          scopeExpansionAfterNarrowing: false,
+        },
+      },
       budgets: [],
     },
     mode: 'enforce',
   };
-  const approval = (approver: string): unknown => ({ approver, key: null, role: 'manager', intent, rule: null, issuedAt: NOW.toISOString(), expiresAt: null });
+  const approval = (approver: string): unknown => ({
+    approver,
+    key: null,
+    role: 'manager',
+    intent,
+    rule: null,
+    issuedAt: NOW.toISOString(),
+    expiresAt: null,
+  });
 
   it.each([
     ['user-sourced IBAN', input, 'require-approval'],
-    ['email-sourced IBAN', { ...input, basis: { ...input.basis, score: 0, sufficient: false, tainted: ['iban'] } }, 'deny'],
-    ['approved by two people', { ...input, approvals: [approval('user:bob'), approval('user:carol')] }, 'allow-with-constraints'],
+    [
+      'email-sourced IBAN',
+      { ...input, basis: { ...input.basis, score: 0, sufficient: false, tainted: ['iban'] } },
+      'deny',
+    ],
+    [
+      'approved by two people',
+      { ...input, approvals: [approval('user:bob'), approval('user:carol')] },
+      'allow-with-constraints',
+    ],
     ['an observation', { ...input, action: { ...input.action, class: 'A0' } }, 'allow'],
     ['not an input document', { hello: 'world' }, 'deny'],
   ])('is a valid decision document for %s', async (_name, document, expected) => {
