@@ -6,11 +6,11 @@ import { isWritError } from '@writ/core';
 import type { Pool } from 'pg';
 import { PostgresLedgerStore } from './postgres-ledger-store.ts';
 
-type Step = 'BEGIN' | 'SELECT' | 'INSERT' | 'COMMIT' | 'ROLLBACK';
+type Step = 'BEGIN+LOCK' | 'INSERT' | 'COMMIT' | 'ROLLBACK';
 
 function stepOf(text: string): Step {
   if (text.startsWith('WITH inserted')) return 'INSERT';
-  if (text.startsWith('SELECT')) return 'SELECT';
+  if (text.startsWith('BEGIN;')) return 'BEGIN+LOCK';
   return text as Step;
 }
 
@@ -18,6 +18,7 @@ function scriptedPool(failAt: Step, error: Error) {
   const seen: Step[] = [];
   const released: unknown[] = [];
   const client = {
+    escapeLiteral: (text: string) => `'${text.replaceAll("'", "''")}'`,
     on: () => client,
     off: () => client,
     release: (failure?: unknown) => released.push(failure),
@@ -25,8 +26,12 @@ function scriptedPool(failAt: Step, error: Error) {
       const step = stepOf(text.trim());
       seen.push(step);
       if (step === failAt) return Promise.reject(error);
-      if (step === 'SELECT')
-        return Promise.resolve({ rows: [{ size: '0', head_hash: Buffer.alloc(32) }] });
+      // The simple-protocol multi-statement query answers with one result per statement.
+      if (step === 'BEGIN+LOCK')
+        return Promise.resolve([
+          { rows: [] },
+          { rows: [{ size: '0', head_hash: Buffer.alloc(32) }] },
+        ]);
       return Promise.resolve({ rows: [], rowCount: 1 });
     },
   };
@@ -56,7 +61,7 @@ describe('PostgresLedgerStore.append failure reporting', () => {
     const { caught, seen, released } = await failureOf('COMMIT', connectionLost());
     expect(isWritError(caught, 'ERR_STORE_IO')).toBe(true);
     expect((caught as { details: { outcome: string } }).details.outcome).toBe('unknown');
-    expect(seen).toEqual(['BEGIN', 'SELECT', 'INSERT', 'COMMIT']);
+    expect(seen).toEqual(['BEGIN+LOCK', 'INSERT', 'COMMIT']);
     expect(released).toHaveLength(1);
     expect(released[0]).toBeInstanceOf(Error);
   });
@@ -73,7 +78,7 @@ describe('PostgresLedgerStore.append failure reporting', () => {
   it('reports not-stored and rolls back when the connection breaks before COMMIT', async () => {
     const { caught, seen } = await failureOf('INSERT', connectionLost());
     expect((caught as { details: { outcome: string } }).details.outcome).toBe('not-stored');
-    expect(seen).toEqual(['BEGIN', 'SELECT', 'INSERT', 'ROLLBACK']);
+    expect(seen).toEqual(['BEGIN+LOCK', 'INSERT', 'ROLLBACK']);
   });
 
   it('reports rows that contradict the head row as corruption, not as I/O', async () => {

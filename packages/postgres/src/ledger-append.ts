@@ -2,7 +2,7 @@
  * One group-commit transaction of the PostgreSQL ledger: lock the head row, seal every
  * queued append after it, insert all rows with one statement, move the head, commit.
  */
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { EntryDraft, Sha256Digest, StoredEntry } from '@writ/core';
 import { sealEntry, WritError } from '@writ/core';
 import type { LedgerTables } from './postgres-ledger-store.ts';
@@ -51,21 +51,38 @@ function sealAll(
   return sealed;
 }
 
-async function lockHead(
+interface HeadRow {
+  readonly size: string;
+  readonly head_hash: Buffer;
+}
+
+/**
+ * Opens the transaction and locks the head row in one round trip: a simple-protocol
+ * multi-statement query (`BEGIN; [SET LOCAL lock_timeout]; SELECT ... FOR UPDATE`), so a
+ * lone append costs BEGIN+lock, insert+move, COMMIT — three round trips.
+ */
+async function beginAndLockHead(
   client: PoolClient,
-  options: { tables: LedgerTables; ledgerId: string },
+  options: { tables: LedgerTables; ledgerId: string; lockTimeoutMs: number | undefined },
 ): Promise<{ size: number; hash: Sha256Digest }> {
-  const select = `SELECT size::text AS size, head_hash FROM ${options.tables.ledgers} WHERE ledger_id = $1 FOR UPDATE`;
-  let result = await client.query<{ size: string; head_hash: Buffer }>(select, [options.ledgerId]);
-  if (result.rows.length === 0) {
+  const select = `SELECT size::text AS size, head_hash FROM ${options.tables.ledgers} WHERE ledger_id = ${client.escapeLiteral(options.ledgerId)} FOR UPDATE`;
+  const timeout =
+    options.lockTimeoutMs === undefined
+      ? ''
+      : `SET LOCAL lock_timeout = ${options.lockTimeoutMs}; `;
+  const results = (await client.query(
+    `BEGIN; ${timeout}${select}`,
+  )) as unknown as QueryResult<HeadRow>[];
+  let rows = results.at(-1)?.rows ?? [];
+  if (rows.length === 0) {
     // First append to this ledger: create its head row (racing creators are fine).
     await client.query(
       `INSERT INTO ${options.tables.ledgers} (ledger_id) VALUES ($1) ON CONFLICT DO NOTHING`,
       [options.ledgerId],
     );
-    result = await client.query<{ size: string; head_hash: Buffer }>(select, [options.ledgerId]);
+    rows = (await client.query<HeadRow>(select)).rows;
   }
-  const row = result.rows[0];
+  const row = rows[0];
   if (row === undefined)
     throw new WritError('ERR_STORE_CORRUPT', 'PostgreSQL ledger head row is missing');
   return { size: Number(row.size), hash: bufferToDigest(row.head_hash) };
@@ -119,8 +136,9 @@ export async function commitBatch(options: {
   readonly tables: LedgerTables;
   readonly ledgerId: string;
   readonly batch: readonly PendingAppend[];
+  readonly lockTimeoutMs: number | undefined;
 }): Promise<void> {
-  const { pool, tables, ledgerId, batch } = options;
+  const { pool, tables, ledgerId, batch, lockTimeoutMs } = options;
   let client: PoolClient;
   try {
     client = await borrowClient(pool, 'ledger append');
@@ -132,8 +150,7 @@ export async function commitBatch(options: {
   let committing = false;
   let failure: unknown;
   try {
-    await client.query('BEGIN');
-    const head = await lockHead(client, { tables, ledgerId });
+    const head = await beginAndLockHead(client, { tables, ledgerId, lockTimeoutMs });
     sealed = sealAll(batch, head);
     if (sealed.length === 0) {
       await client.query('ROLLBACK');

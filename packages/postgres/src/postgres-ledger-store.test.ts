@@ -184,6 +184,36 @@ describeWithPostgres('PostgresLedgerStore', () => {
     expect(next!.seq).toBe(1);
   });
 
+  it('gives up waiting for the head lock after lockTimeoutMs, loudly and without storing', async () => {
+    const store = await open();
+    const impatient = new PostgresLedgerStore({
+      pool: test!.pool,
+      schema: test!.schema,
+      lockTimeoutMs: 200,
+    });
+    await store.append([draft({ n: 0 })]);
+    const admin = await test!.pool.connect();
+    try {
+      await admin.query('BEGIN');
+      await admin.query(
+        `SELECT 1 FROM "${test!.schema}".ledgers WHERE ledger_id = 'default' FOR UPDATE`,
+      );
+      const error = await catching(impatient.append([draft({ n: 1 })]));
+      expect(isWritError(error, 'ERR_STORE_IO')).toBe(true);
+      expect((error as { details: unknown }).details).toMatchObject({
+        outcome: 'not-stored',
+        sqlState: '55P03',
+      });
+    } finally {
+      await admin.query('ROLLBACK');
+      admin.release();
+    }
+    expect((await impatient.append([draft({ n: 1 })]))[0]!.seq).toBe(1);
+    expect(() => new PostgresLedgerStore({ pool: test!.pool, lockTimeoutMs: 0 })).toThrow(
+      /lockTimeoutMs/,
+    );
+  });
+
   it('stores checkpoints in size order, idempotently, and refuses conflicting ones', async () => {
     const store = await open({ pageSize: 2 });
     await store.append(Array.from({ length: 5 }, (_, n) => draft({ n })));

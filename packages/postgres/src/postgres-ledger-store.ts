@@ -33,6 +33,11 @@ export interface PostgresLedgerStoreOptions {
   readonly maxBatchEntries?: number;
   /** Entries fetched per round trip by `read` (default 500). */
   readonly pageSize?: number;
+  /**
+   * How long an append waits for the head-row lock before failing with `ERR_STORE_IO`
+   * (`outcome: not-stored`, SQLSTATE 55P03). Default: wait as long as it takes.
+   */
+  readonly lockTimeoutMs?: number;
 }
 
 /** Table names, already quoted. */
@@ -75,6 +80,7 @@ export class PostgresLedgerStore implements LedgerStore {
   readonly #ledgerId: string;
   readonly #maxBatchEntries: number;
   readonly #pageSize: number;
+  readonly #lockTimeoutMs: number | undefined;
   #queue: PendingAppend[] = [];
   #draining: Promise<void> | undefined;
   #closed = false;
@@ -102,6 +108,14 @@ export class PostgresLedgerStore implements LedgerStore {
       fallback: 500,
       max: 100_000,
     });
+    this.#lockTimeoutMs =
+      options.lockTimeoutMs === undefined
+        ? undefined
+        : positiveInteger(options.lockTimeoutMs, {
+            parameter: 'options.lockTimeoutMs',
+            fallback: 1,
+            max: 2_147_483_647,
+          });
   }
 
   /**
@@ -273,6 +287,7 @@ export class PostgresLedgerStore implements LedgerStore {
           tables: this.#tables,
           ledgerId: this.#ledgerId,
           batch,
+          lockTimeoutMs: this.#lockTimeoutMs,
         });
       }
     } finally {
