@@ -146,3 +146,34 @@ describe('json.patch edge cases', () => {
     expect(callValue('json.patch', [new RSet(['a']), fromJSON([{ op: 'add', path: ['b'], value: 'c' }])])).toBeUndefined();
   });
 });
+
+describe('json schema', () => {
+  const schema = { properties: { id: { type: 'integer', minimum: 1 }, tags: { type: 'array', items: { type: 'string' } } }, required: ['id'] };
+  it('match_schema reports gojsonschema-style errors', () => {
+    expect(call('json.match_schema', { id: 5, tags: ['a'] }, schema)).toEqual([true, []]);
+    expect(call('json.match_schema', '{"id": 5}', JSON.stringify(schema))).toEqual([true, []]);
+    expect(call('json.match_schema', { id: 'foo' }, schema)).toEqual([false, [{
+      desc: 'Invalid type. Expected: integer, given: string',
+      error: 'id: Invalid type. Expected: integer, given: string',
+      field: 'id',
+      type: 'invalid_type',
+    }]]);
+    expect(call('json.match_schema', { tags: [1] }, schema)).toEqual([false, [
+      { desc: 'id is required', error: '(root): id is required', field: '(root)', type: 'required' },
+      { desc: 'Invalid type. Expected: string, given: integer', error: 'tags.0: Invalid type. Expected: string, given: integer', field: 'tags.0', type: 'invalid_type' },
+    ]]);
+    expect(call('json.match_schema', { id: 0 }, schema)).toEqual([false, [
+      { desc: 'Must be greater than or equal to 1', error: 'id: Must be greater than or equal to 1', field: 'id', type: 'number_gte' },
+    ]]);
+  });
+  it('verify_schema rejects unknown primitive types', () => {
+    expect(call('json.verify_schema', { type: 'boolean' })).toEqual([true, null]);
+    expect(call('json.verify_schema', { type: 'unknown_type' })).toEqual([
+      false,
+      'jsonschema: has a primitive type that is NOT VALID -- given: /unknown_type/ Expected valid values are:[array boolean integer number null object string]',
+    ]);
+  });
+  it('refuses keywords it cannot enforce instead of skipping them', () => {
+    expect(callError('json.match_schema', {}, { $ref: '#/definitions/x' }).message).toContain('$ref is not supported');
+  });
+});

@@ -17,6 +17,7 @@ import { graph } from './graph.ts';
 import { graphql } from './graphql.ts';
 import { identifiers } from './identifiers.ts';
 import { jsonPaths } from './json-paths.ts';
+import { jsonSchema } from './json-schema.ts';
 import { jwt } from './jwt.ts';
 import { netCidr } from './net-cidr.ts';
 import { objects } from './objects.ts';
@@ -31,7 +32,7 @@ import type { BuiltinDef } from './types.ts';
 export type { BuiltinContext, BuiltinDef } from './types.ts';
 
 const families: readonly BuiltinTable[] = [
-  aggregates, arithmetic, aws, bits, cryptoHashes, encoding, glob, graph, graphql, identifiers, jsonPaths, jwt,
+  aggregates, arithmetic, aws, bits, cryptoHashes, encoding, glob, graph, graphql, identifiers, jsonPaths, jsonSchema, jwt,
   netCidr, objects, regex, runtime, strings, time, typeBuiltins, units,
 ];
 
