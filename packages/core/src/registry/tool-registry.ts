@@ -66,6 +66,9 @@ export interface ToolRegistry {
  */
 export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
   if (!isPlainObject(options)) throw argument('options', 'must be an object');
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) throw argument(`options.${key}`, 'is not a known option');
+  }
   const { tools, egressAllowlist = [], unregisteredClass = 'A5', bulkReadThreshold } = options;
   if (!Array.isArray(tools)) throw argument('options.tools', 'must be an array');
   if (
@@ -126,6 +129,8 @@ export function parseToolRegistry(value: unknown): ToolRegistry {
     throw argument('registry', 'must be an object or an array of tool declarations');
   return createToolRegistry(value as unknown as ToolRegistryOptions);
 }
+
+const OPTION_KEYS = ['tools', 'egressAllowlist', 'unregisteredClass', 'bulkReadThreshold'];
 
 function argument(parameter: string, message: string): WritError {
   return new WritError('ERR_INVALID_ARGUMENT', `${parameter} ${message}`, {
