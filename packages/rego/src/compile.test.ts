@@ -155,4 +155,28 @@ deny contains "with" if { x := input.tool with input.tool as "zzz"; x == "zzz" }
     expect(() => compile({ modules: mod('package t\nf(x) := f(x)') })).toThrow(/recursive/);
     expect(() => compile({ modules: mod('package t\np if { x := 1; x := 2 }') })).toThrow(/var x assigned above/);
   });
+
+  it('exposes METADATA annotations to rego.metadata.rule/chain and rules()', () => {
+    const p = compile({
+      modules: mod(`# METADATA
+# description: package docs
+package t
+
+# METADATA
+# title: Allow
+# authors:
+# - Ann <ann@example.com>
+allow := rego.metadata.rule()
+
+chain := rego.metadata.chain()
+`),
+    });
+    expect(p.evaluate('data.t.allow')).toEqual({ title: 'Allow', scope: 'rule', authors: [{ name: 'Ann', email: 'ann@example.com' }] });
+    expect(p.evaluate('data.t.chain')).toEqual([
+      { path: ['t', 'chain'] },
+      { path: ['t'], annotations: { description: 'package docs', scope: 'package' } },
+    ]);
+    expect(p.rules()[0]!.annotations).toMatchObject({ title: 'Allow' });
+    expect(() => compile({ modules: mod('# METADATA\n# a: [\npackage t') })).toThrow(/rego_parse_error/);
+  });
 });

@@ -64,8 +64,11 @@ export interface CompiledPolicy {
    * numbers stay exact); the input may itself be a Rego value.
    */
   evaluateValue(path: string, options?: EvaluateOptions): Value | undefined;
-  /** All rules, for test runners (`test_*`). */
-  rules(): Array<{ path: string; file: string; line: number; name: string }>;
+  /**
+   * All rules, for test runners (`test_*`); `annotations` holds the rule's `# METADATA` block
+   * (normalized like `rego.metadata.rule()`) when it has one.
+   */
+  rules(): Array<{ path: string; file: string; line: number; name: string; annotations?: Record<string, unknown> }>;
 }
 
 interface CompiledQuery {

@@ -9,6 +9,7 @@ import { RegoError, type RegoLocation } from '../errors.ts';
 import type { Expr, Module, Rule, Term } from '../lang/ast.ts';
 import { RObject, RSet, type Value } from '../value.ts';
 import { OPS, RELATIONS, isKnownBuiltinNamespace } from './ops.ts';
+import { chainMetadata, indexMetadata, normalizeAnnotations, ruleMetadata, type MetadataIndex } from './metadata.ts';
 import { checkRecursion } from './recursion.ts';
 import { buildIndex } from './rule-index.ts';
 import { ensureNode, findNode, markVirtual } from './tree.ts';
@@ -39,7 +40,7 @@ interface PkgInfo {
 /** Everything the compiler knows about the program. */
 export interface Program {
   readonly root: DataNode;
-  readonly rules: Array<{ path: string; file: string; line: number; name: string }>;
+  readonly rules: Array<{ path: string; file: string; line: number; name: string; annotations?: Record<string, unknown> }>;
 }
 
 const NOLOC: RegoLocation = { file: '', line: 0, col: 0 };
@@ -78,8 +79,10 @@ export function compileModules(modules: readonly Module[], root: DataNode): Prog
     }
   }
   const rules: Program['rules'] = [];
+  const meta = indexMetadata(modules);
   for (const { m, r, node, suffixStart } of placed) {
     const c = new ModuleCompiler(m, root, pkgs);
+    c.metadata = { index: meta, rule: r };
     const full = r.ref.length === suffixStart;
     const kind: DataNode['kind'] = r.args ? 'none' : !full ? 'object' : r.contains ? 'set' : 'complete';
     const rule = c.rule(r, suffixStart);
@@ -100,7 +103,13 @@ export function compileModules(modules: readonly Module[], root: DataNode): Prog
         node.rules.push(rule);
       }
     }
-    rules.push({ path: 'data.' + node.path.join('.'), file: m.file, line: r.loc.line, name: node.key });
+    rules.push({
+      path: 'data.' + node.path.join('.'),
+      file: m.file,
+      line: r.loc.line,
+      name: node.key,
+      ...(r.annotations ? { annotations: { ...normalizeAnnotations(r.annotations, 'rule') } } : {}),
+    });
   }
   checkRecursion(root);
   for (const { node } of placed) if (node.index === undefined) node.index = buildIndex(node.rules);
@@ -124,6 +133,8 @@ export function compileQuery(
 
 class ModuleCompiler {
   nslots = 0;
+  /** The rule being compiled, for `rego.metadata.*`. */
+  metadata: { index: MetadataIndex; rule: Rule } | undefined;
   private readonly m: Module;
   private readonly root: DataNode;
   private readonly pkg: PkgInfo;
@@ -458,6 +469,17 @@ class ModuleCompiler {
       if (first === 'data' || this.imports.has(first)) return undefined;
     }
     if (name === 'print') return { kind: 'print', name: 'print' };
+    if (name === 'rego.metadata.rule' || name === 'rego.metadata.chain') {
+      const md = this.metadata;
+      const v: Value = !md
+        ? name === 'rego.metadata.rule'
+          ? new RObject()
+          : []
+        : name === 'rego.metadata.rule'
+          ? ruleMetadata(md.index, this.m, md.rule)
+          : chainMetadata(md.index, this.m, md.rule);
+      return { kind: 'op', name, arity: 0, impl: () => v };
+    }
     const rel = RELATIONS.get(name);
     if (rel) return { kind: 'relation', name, arity: rel.arity, gen: rel.gen };
     const op = OPS.get(name);

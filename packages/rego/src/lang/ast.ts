@@ -68,6 +68,8 @@ export interface Rule {
   readonly value: Term | undefined;
   readonly body: readonly Expr[];
   readonly elseRule: Rule | undefined;
+  /** `# METADATA` annotations directly above the rule (parsed YAML). */
+  readonly annotations?: Record<string, unknown>;
 }
 
 /** `import path [as alias]`. */
@@ -83,4 +85,6 @@ export interface Module {
   readonly pkg: readonly string[];
   readonly imports: readonly Import[];
   readonly rules: readonly Rule[];
+  /** `# METADATA` annotations directly above the package statement (parsed YAML). */
+  readonly annotations?: Record<string, unknown>;
 }

@@ -29,7 +29,7 @@ const OPS1 = new Set('=<>+-*/%&|()[]{}.,;:'.split(''));
  * Tokenizes Rego source.
  * @throws RegoError `rego_parse_error` with location on illegal input
  */
-export function tokenize(src: string, file: string): Token[] {
+export function tokenize(src: string, file: string, comments?: Array<{ line: number; text: string }>): Token[] {
   const out: Token[] = [];
   let i = 0;
   let line = 1;
@@ -53,7 +53,9 @@ export function tokenize(src: string, file: string): Token[] {
       continue;
     }
     if (c === 35) {
+      const from = i + 1;
       while (i < n && src.charCodeAt(i) !== 10) i++;
+      comments?.push({ line, text: src.slice(from, i).replace(/\r$/, '') });
       continue;
     }
     const col = i - lineStart + 1;

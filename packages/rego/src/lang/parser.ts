@@ -5,6 +5,7 @@
 import { RegoError, type RegoLocation } from '../errors.ts';
 import { numberValue, RSet } from '../value.ts';
 import type { Expr, Import, Module, Rule, Term, With } from './ast.ts';
+import { parse as parseYaml } from 'yaml';
 import { tokenize, type Token } from './lexer.ts';
 
 const KEYWORDS = new Set([
@@ -34,9 +35,14 @@ class Parser {
   private noOr = false;
   private depth = 0;
 
+  /** Metadata blocks keyed by the line of the statement they annotate. */
+  private readonly metadata = new Map<number, { yaml: string; line: number }>();
+
   constructor(src: string, file: string, offset?: { line: number; col: number }) {
     this.file = file;
-    this.toks = tokenize(src, file);
+    const comments: Array<{ line: number; text: string }> = [];
+    this.toks = tokenize(src, file, comments);
+    this.collectMetadata(comments);
     if (offset) {
       // tokens of an embedded template expression: shift to their place in the file
       this.toks = this.toks.map((t) => ({
@@ -45,6 +51,42 @@ class Parser {
         line: t.line + offset.line - 1,
       }));
     }
+  }
+
+  private collectMetadata(comments: ReadonlyArray<{ line: number; text: string }>): void {
+    for (let i = 0; i < comments.length; i++) {
+      if (comments[i]!.text.trim() !== 'METADATA') continue;
+      const start = comments[i]!.line;
+      const lines: string[] = [];
+      let last = start;
+      while (i + 1 < comments.length && comments[i + 1]!.line === last + 1) {
+        i++;
+        last = comments[i]!.line;
+        lines.push(comments[i]!.text.replace(/^ /, ''));
+      }
+      const next = this.toks.find((t) => t.line > last);
+      if (next) this.metadata.set(next.line, { yaml: lines.join('\n'), line: start });
+    }
+  }
+
+  private annotationsAt(line: number): Record<string, unknown> | undefined {
+    const block = this.metadata.get(line);
+    if (!block) return undefined;
+    let doc: unknown;
+    try {
+      doc = parseYaml(block.yaml, { maxAliasCount: 10 });
+    } catch (err) {
+      throw new RegoError('rego_parse_error', `invalid METADATA block: ${(err as Error).message.split('\n')[0]}`, {
+        file: this.file,
+        line: block.line,
+        col: 1,
+      });
+    }
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== 'object' || Array.isArray(doc)) {
+      throw new RegoError('rego_parse_error', 'METADATA block must be a YAML mapping', { file: this.file, line: block.line, col: 1 });
+    }
+    return doc as Record<string, unknown>;
   }
 
   get tok(): Token {
@@ -76,6 +118,7 @@ class Parser {
 
   module(): Module {
     if (!this.isKw('package')) this.err('package expected');
+    const pkgAnnotations = this.annotationsAt(this.tok.line);
     this.p++;
     const pkgTerm = this.headRef();
     const pkg = pkgTerm.map((t) => {
@@ -100,7 +143,7 @@ class Parser {
       if (this.isKw('import')) this.err('imports must appear before rules');
       rules.push(this.rule());
     }
-    return { file: this.file, pkg, imports, rules };
+    return { file: this.file, pkg, imports, rules, ...(pkgAnnotations ? { annotations: pkgAnnotations } : {}) };
   }
 
   query(): Expr[] {
@@ -135,6 +178,12 @@ class Parser {
   }
 
   private rule(): Rule {
+    const annotations = this.annotationsAt(this.tok.line);
+    const rule = this.ruleInner();
+    return annotations ? { ...rule, annotations } : rule;
+  }
+
+  private ruleInner(): Rule {
     const start = this.tok;
     let isDefault = false;
     if (this.isKw('default')) {
