@@ -275,3 +275,4 @@ export { verifyApproval } from './approval/verify-approval.ts';
 export type { VerifyApprovalOptions, VerifiedApproval, ConsumedApprovals } from './approval/verify-approval.ts';
 export { verifyApprovalRule } from './approval/verify-approval-rule.ts';
 export type { ApprovalRequirement, VerifyApprovalRuleOptions, ApprovalRuleResult } from './approval/verify-approval-rule.ts';
+export { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './token/verify-token.ts';

@@ -135,6 +135,13 @@ describe('mintToken / verifyToken', () => {
     expect(code(() => verifyToken(token.envelope, { ...options, now: new Date(NOW.getTime() + 61_000), clockSkewSeconds: 0 }))).toBe('ERR_TOKEN_EXPIRED');
     expect(code(() => verifyToken(token.envelope, { ...options, clockSkewSeconds: 301 }))).toBe('ERR_INVALID_ARGUMENT');
   });
+  it('refuses tokens living longer than the verifier allows (bounds back-dating by a compromised key)', () => {
+    const long = mintToken({ signer, issuer: 'i', subject: 's', audience: 'payments-gateway', command: 'payments.transfer', intent: intentDigest, now: NOW, ttlSeconds: 7200 });
+    const longCall = { command: 'payments.transfer', intent: intentDigest };
+    expect(code(() => verifyToken(long.envelope, { ...options, call: longCall }))).toBe('ERR_TOKEN_EXPIRED');
+    expect(verifyToken(long.envelope, { ...options, call: longCall, maxLifetimeSeconds: 7200 }).payload.id).toBe(long.payload.id);
+    expect(code(() => verifyToken(long.envelope, { ...options, call: longCall, maxLifetimeSeconds: 0 }))).toBe('ERR_INVALID_ARGUMENT');
+  });
   it('checks key validity at issuance: unknown, wrong role, compromised and retired keys', () => {
     expect(code(() => verifyToken(typical(NOW, createSigner(key(9))).envelope, options))).toBe('ERR_KEY_UNKNOWN');
     expect(code(() => verifyToken(typical(NOW, createSigner(key(4))).envelope, options))).toBe('ERR_KEY_ROLE_MISMATCH');

@@ -20,6 +20,9 @@ import type { ActionTokenPayload } from './token-payload.ts';
 export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 /** Largest clock skew a caller may allow. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
+/** Default longest token lifetime (`exp - iat`) a verifier accepts. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 3600;
+
 /** Largest serialized token accepted. */
 export const MAX_TOKEN_BYTES = 16 * 1024;
 
@@ -58,6 +61,12 @@ export interface VerifyTokenOptions {
    * `ERR_TOKEN_PARENT` unless its whole chain is given here.
    */
   readonly parents?: readonly unknown[];
+  /**
+   * Longest accepted lifetime `exp - iat` in seconds (default 3600). It bounds what the
+   * holder of a later-compromised authority key can do by back-dating `iat` to before the
+   * compromise: such tokens still expire soon after it.
+   */
+  readonly maxLifetimeSeconds?: number;
   /** Synchronous single-use pre-check; atomic consumption is {@link consumeToken}'s job. */
   readonly isConsumed?: (id: string) => boolean;
   readonly backend?: Ed25519Backend;
@@ -67,7 +76,7 @@ function refuse(code: ConstructorParameters<typeof WritError>[0], message: strin
   throw new WritError(code, message);
 }
 
-function checkOptions(options: VerifyTokenOptions): { now: number; skew: number } {
+function checkOptions(options: VerifyTokenOptions): { now: number; skew: number; maxLifetime: number } {
   if (typeof options !== 'object' || options === null) {
     throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', { details: { parameter: 'options' } });
   }
@@ -87,7 +96,14 @@ function checkOptions(options: VerifyTokenOptions): { now: number; skew: number 
       details: { parameter: 'clockSkewSeconds' },
     });
   }
-  return { now: toMillis(options.now, 'now') / 1000, skew };
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  if (typeof maxLifetime !== 'number' || !Number.isSafeInteger(maxLifetime) || maxLifetime < 1) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'maxLifetimeSeconds must be a positive integer', { details: { parameter: 'maxLifetimeSeconds' } });
+  }
+  if (options.isConsumed !== undefined && typeof options.isConsumed !== 'function') {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'isConsumed must be a function', { details: { parameter: 'isConsumed' } });
+  }
+  return { now: toMillis(options.now, 'now') / 1000, skew, maxLifetime };
 }
 
 function toEnvelope(token: unknown): unknown {
@@ -192,7 +208,7 @@ function checkCall(payload: ActionTokenPayload, call: TokenCall): void {
  * @param token The envelope object, its JSON text, or an {@link ActionToken}.
  * @throws WritError `ERR_INVALID_ARGUMENT` (options), `ERR_TOKEN_MALFORMED`, `ERR_TOKEN_SIGNATURE`,
  *   `ERR_KEY_UNKNOWN` / `ERR_KEY_ROLE_MISMATCH` / `ERR_KEY_NOT_VALID_AT` / `ERR_KEY_COMPROMISED`,
- *   `ERR_TOKEN_EXPIRED`, `ERR_TOKEN_NOT_YET_VALID`, `ERR_TOKEN_AUDIENCE`, `ERR_TOKEN_COMMAND`,
+ *   `ERR_TOKEN_EXPIRED` (also for a lifetime over `maxLifetimeSeconds`), `ERR_TOKEN_NOT_YET_VALID`, `ERR_TOKEN_AUDIENCE`, `ERR_TOKEN_COMMAND`,
  *   `ERR_TOKEN_RESOURCE`, `ERR_TOKEN_INTENT`, `ERR_TOKEN_ARGUMENT_BOUNDS`, `ERR_TOKEN_REGION`,
  *   `ERR_TOKEN_BYTES`, `ERR_TOKEN_SECRETS`, `ERR_TOKEN_CONSUMED`, `ERR_TOKEN_PARENT`,
  *   `ERR_TOKEN_HOPS`, `ERR_DELEGATION_WIDENS`.
@@ -205,10 +221,11 @@ function checkCall(payload: ActionTokenPayload, call: TokenCall): void {
  * ```
  */
 export function verifyToken(token: unknown, options: VerifyTokenOptions): ActionToken {
-  const { now, skew } = checkOptions(options);
+  const { now, skew, maxLifetime } = checkOptions(options);
   const verified = verifyTokenSignature(token, options);
   const { payload } = verified;
   checkTime(payload, now, skew);
+  if (payload.constraints.exp - payload.iat > maxLifetime) refuse('ERR_TOKEN_EXPIRED', 'token lifetime exceeds the allowed maximum');
   if (!payload.aud.includes(options.audience)) refuse('ERR_TOKEN_AUDIENCE', 'token is not for this audience');
   checkCall(payload, options.call);
   if (options.isConsumed?.(payload.id) === true) refuse('ERR_TOKEN_CONSUMED', 'token was already used');
