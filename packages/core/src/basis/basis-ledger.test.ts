@@ -126,3 +126,22 @@ describe('BasisLedger convenience methods', () => {
     );
   });
 });
+
+describe('BasisLedger defaultMaxAgeMs', () => {
+  it('applies a per-kind max age to items that set none', () => {
+    const ledger = new BasisLedger({ now: () => NOW, defaultMaxAgeMs: { 'tool-output': 60_000 } });
+    ledger.addToolOutput({ tool: 't', callId: 'c', output: 'x' });
+    ledger.addToolOutput({ tool: 't', callId: 'd', output: 'y', maxAgeMs: 5 });
+    ledger.addUserTurn('hi');
+    expect(ledger.items().map((i) => i.maxAgeMs)).toEqual([60_000, 5, undefined]);
+  });
+
+  it('refuses a malformed default', () => {
+    expect(() => new BasisLedger({ defaultMaxAgeMs: { gossip: 1 } as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    expect(() => new BasisLedger({ defaultMaxAgeMs: { memory: -1 } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+  });
+});

@@ -4,10 +4,10 @@
  * the tool's declared trust); applications add retrievals, memories, approvals, receipts.
  */
 import { WritError } from '../errors.ts';
-import type { BasisAuthority, BasisItemInput, BasisItemRef } from '../firewall/types.ts';
+import type { BasisAuthority, BasisItemInput, BasisItemRef, BasisKind } from '../firewall/types.ts';
 import type { JsonValue } from '../stores/types.ts';
 import type { BasisItem } from './basis-item.ts';
-import { createBasisItem } from './basis-item.ts';
+import { BASIS_KINDS, createBasisItem } from './basis-item.ts';
 
 /** Fields an application may set on the convenience `add*` methods. */
 export type BasisExtras = Partial<
@@ -22,6 +22,11 @@ export interface BasisLedgerOptions {
   readonly now?: () => Date;
   /** Most items kept (oldest items are never dropped: adding past the limit throws). Default 10 000. */
   readonly maxItems?: number;
+  /**
+   * Max age per kind for items that set none (e.g. `{ 'tool-output': 3_600_000 }`): past it
+   * an item no longer supports A3+ actions. Default: none (items never go stale).
+   */
+  readonly defaultMaxAgeMs?: Readonly<Partial<Record<BasisKind, number>>>;
 }
 
 /** Convenience methods take a string or an object; anything else is named, not a TypeError. */
@@ -55,6 +60,7 @@ export class BasisLedger {
   readonly #tenant: string | undefined;
   readonly #now: () => Date;
   readonly #maxItems: number;
+  readonly #defaultMaxAgeMs: Readonly<Partial<Record<BasisKind, number>>>;
 
   /** @throws WritError `ERR_INVALID_ARGUMENT` for malformed options. */
   constructor(options: BasisLedgerOptions = {}) {
@@ -69,6 +75,24 @@ export class BasisLedger {
     this.#tenant = options.tenant;
     this.#now = options.now ?? (() => new Date());
     this.#maxItems = options.maxItems ?? 10_000;
+    const ages = options.defaultMaxAgeMs ?? {};
+    for (const [kind, age] of Object.entries(ages)) {
+      if (
+        !(BASIS_KINDS as readonly string[]).includes(kind) ||
+        typeof age !== 'number' ||
+        !Number.isSafeInteger(age) ||
+        age < 0
+      ) {
+        throw new WritError(
+          'ERR_INVALID_ARGUMENT',
+          `options.defaultMaxAgeMs.${kind} must be a non-negative integer for a basis kind`,
+          {
+            details: { parameter: `options.defaultMaxAgeMs.${kind}` },
+          },
+        );
+      }
+    }
+    this.#defaultMaxAgeMs = { ...ages };
   }
 
   /**
@@ -78,7 +102,13 @@ export class BasisLedger {
    * is taken by a different item or the ledger is full.
    */
   add(input: BasisItemInput): BasisItemRef {
-    const item = createBasisItem({ input, tenant: this.#tenant, now: this.#now() });
+    const kind = (input as { kind?: unknown } | null)?.kind;
+    const age = typeof kind === 'string' ? this.#defaultMaxAgeMs[kind as BasisKind] : undefined;
+    const withAge =
+      age !== undefined && (input as { maxAgeMs?: unknown }).maxAgeMs === undefined
+        ? { ...input, maxAgeMs: age }
+        : input;
+    const item = createBasisItem({ input: withAge, tenant: this.#tenant, now: this.#now() });
     const existing = this.#items.get(item.id);
     if (existing) {
       if (SAME_FIELDS.every((field) => existing[field] === item[field]))
