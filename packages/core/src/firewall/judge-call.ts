@@ -43,7 +43,9 @@ const FAIL_CLOSED_ID: Sha256Digest = `sha256:${'0'.repeat(64)}`;
 
 function failure(error: unknown, what: 'policy' | 'store'): DecisionReason {
   if (WritError.isInstance(error) && error.code === 'ERR_FIREWALL_TIMEOUT') return { code: `firewall.${what}-timeout`, text: `the ${what} did not answer in time` };
-  return { code: `firewall.${what}-error`, text: what === 'policy' ? 'the policy could not be evaluated' : 'a firewall store failed' };
+  // The error code (never its message, which may carry input) tells an operator which failure it was.
+  const code = WritError.isInstance(error) ? ` (${error.code})` : '';
+  return { code: `firewall.${what}-error`, text: `${what === 'policy' ? 'the policy could not be evaluated' : 'a firewall store failed'}${code}` };
 }
 
 function failClosed(reason: DecisionReason): ParsedDecision {

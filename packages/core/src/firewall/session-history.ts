@@ -69,7 +69,8 @@ export class SessionHistory {
   }
 
   record(event: HistoryEvent): void {
-    this.#events.push(event);
+    // Measure the scope once, when recorded, not on every later view.
+    this.#events.push({ ...event, scope: event.scope ?? scopeSize(event.args) });
     if (this.#events.length > MAX_EVENTS) this.#events.shift();
   }
 
@@ -96,7 +97,7 @@ export class SessionHistory {
     let deniedSize: number | undefined;
     let narrowest: number | undefined;
     for (const e of same) {
-      const size = e.scope ?? scopeSize(e.args);
+      const size = e.scope ?? 0;
       if (blocked(e.decision) && deniedSize === undefined) deniedSize = size;
       else if (deniedSize !== undefined && size < deniedSize) narrowest = Math.min(narrowest ?? size, size);
     }
