@@ -55,3 +55,19 @@ describe('glob', () => {
     expect(call('glob.quote_meta', '*.github.com')).toBe('\\*.github.com');
   });
 });
+
+describe('regex.globs_match', () => {
+  it('decides whether two glob patterns share a match', () => {
+    expect(call('regex.globs_match', 'a.a.[0-9]+z', '.b.b2359825792*594823z')).toBe(true);
+    expect(call('regex.globs_match', '[a-z]+', '[0-9]*')).toBe(false);
+    expect(call('regex.globs_match', '[a-z]+\\[[0-9]+\\]', 'foo\\[1\\]')).toBe(true);
+    expect(call('regex.globs_match', 'a*', 'b*')).toBe(true);
+    expect(call('regex.globs_match', 'a+', 'b*')).toBe(false);
+  });
+  it('reports malformed and unsupported patterns', () => {
+    expect(callError('regex.globs_match', 'pqrs]', '[a-b]+').message).toBe(
+      "regex.globs_match: input:pqrs], pos:5, set-close ']' with no preceding '[': the input provided is invalid",
+    );
+    expect(callError('regex.globs_match', '(a|b)', 'a').code).toBe('eval_builtin_error');
+  });
+});

@@ -6,6 +6,7 @@ import { RE2JS } from 're2js';
 import type { Value } from '../value.ts';
 import type { BuiltinTable } from './define.ts';
 import { fail } from './failure.ts';
+import { globsIntersect, parseGlobPattern } from './glob-intersection.ts';
 import { intArg, stringArg } from './operands.ts';
 
 /** Compiled patterns kept per process; bounded so hostile input cannot grow it forever. */
@@ -184,4 +185,8 @@ export const regex: BuiltinTable = {
     return replaceAll(compileRegex(pattern), value, template);
   }],
   'regex.template_match': [4, templateMatch],
+  'regex.globs_match': [2, (args) => {
+    const first = parseGlobPattern(stringArg(args, 1));
+    return globsIntersect(first, parseGlobPattern(stringArg(args, 2)));
+  }],
 };
