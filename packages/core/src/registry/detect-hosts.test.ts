@@ -48,6 +48,13 @@ describe('detectHosts', () => {
     ]);
   });
 
+  it('sees the real host behind userinfo and homograph tricks', () => {
+    expect(detectHosts('https://api.example.com@evil.test/x', { argument: 'u' }).map((h) => h.host)).toEqual(['evil.test']);
+    const [homograph] = detectHosts('https://ex\u0430mple.com/login', { argument: 'u' });
+    expect(homograph?.host).toBe('xn--exmple-4nf.com');
+    expect(hostAllowed(homograph?.host ?? '', ['example.com'])).toBe(false);
+  });
+
   it('reads a declared host argument as a host', () => {
     expect(detectHosts('files.example.org', { argument: 'host', asHost: true })).toEqual([
       { host: 'files.example.org', argument: 'host' },
