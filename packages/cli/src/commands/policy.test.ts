@@ -18,7 +18,7 @@ async function tree(files: Record<string, string | Uint8Array>): Promise<string>
 
 async function run(
   args: string[],
-  options: { cwd: string; opa?: string },
+  options: { cwd: string; opa?: string; stdin?: string },
 ): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
@@ -35,6 +35,7 @@ async function run(
     stderr: (text) => (stderr += text),
     setExitCode: (value) => (code = value),
     ...(options.opa === undefined ? {} : { opa: options.opa }),
+    readStdin: () => (options.stdin === undefined ? Promise.reject(new Error('no stdin')) : Promise.resolve(options.stdin)),
   });
   await program.parseAsync(['policy', ...args], { from: 'user' });
   return { code, stdout, stderr };
@@ -67,6 +68,16 @@ describe('writ policy test', () => {
     expect(empty.stderr).toContain('no test_ rules found');
   });
 
+  it('prints the report as JSON with --format json', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN, 'p/main_test.rego': TESTS });
+    const result = await run(['test', 'p', '--format', 'json'], { cwd });
+    const report = JSON.parse(result.stdout);
+    expect([report.passed, report.failed, report.errored, report.skipped]).toEqual([1, 1, 0, 0]);
+    expect(report.results[1]).toMatchObject({ name: 'data.writ.test_shell', status: 'fail', line: 5, output: ['tool shell'] });
+    expect(result.code).toBe(POLICY_EXIT.policy);
+    expect((await run(['test', 'p', '--format', 'xml'], { cwd }).catch((error: unknown) => error)) as Error).toMatchObject({ code: 'commander.invalidArgument' });
+  });
+
   it('exits 2 for a missing path', async () => {
     const cwd = await tree({});
     const result = await run(['test', 'absent'], { cwd });
@@ -84,6 +95,13 @@ describe('writ policy eval', () => {
     expect(JSON.parse((await run(['eval', '-d', 'p', '-i', 'in.json'], { cwd })).stdout)).toEqual({
       allow: true,
     });
+  });
+
+  it('reads the input from standard input with -i -', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN });
+    const result = await run(['eval', '-d', 'p', '-i', '-'], { cwd, stdin: '{"tool":"search"}' });
+    expect(JSON.parse(result.stdout)).toEqual({ allow: true });
+    expect((await run(['eval', '-d', 'p', '-i', '-'], { cwd })).stderr).toBe('-: cannot read input file\n');
   });
 
   it('evaluates a query and prints its bindings', async () => {

@@ -9,6 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { isWritError } from '@writ/core';
 import {
@@ -29,6 +31,8 @@ export const POLICY_EXIT = { ok: 0, policy: 1, usage: 2, opaMissing: 3 } as cons
 export interface PolicyCommandContext extends CommandContext {
   /** The `opa` executable to run for `build` (name on PATH or a path). */
   readonly opa: string;
+  /** Reads standard input to its end (`-i -`). */
+  readonly readStdin: () => Promise<string>;
 }
 
 const POLICY_ERROR_CODES = new Set([
@@ -42,7 +46,7 @@ const POLICY_ERROR_CODES = new Set([
 ]);
 
 function defaultContext(): PolicyCommandContext {
-  return { ...processContext(), opa: 'opa' };
+  return { ...processContext(), opa: 'opa', readStdin: () => text(process.stdin) };
 }
 
 /** Reports an error and picks its exit code: the policy's fault (1) or the invocation's (2). */
@@ -58,15 +62,16 @@ function fail(context: PolicyCommandContext, error: unknown): void {
   context.setExitCode(POLICY_EXIT.usage);
 }
 
-async function readJsonFile(path: string, cwd: string): Promise<unknown> {
-  let text: string;
+/** Reads a JSON input document from a file, or from standard input for `-`. */
+async function readJsonFile(path: string, context: PolicyCommandContext): Promise<unknown> {
+  let content: string;
   try {
-    text = await readFile(resolve(cwd, path), 'utf8');
+    content = path === '-' ? await context.readStdin() : await readFile(resolve(context.cwd, path), 'utf8');
   } catch {
     throw new Error(`${path}: cannot read input file`);
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(content);
   } catch {
     throw new Error(`${path}: not valid JSON`);
   }
@@ -84,7 +89,7 @@ const REF = /^data(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 async function testAction(
   context: PolicyCommandContext,
   paths: string[],
-  options: { run?: string; now?: string },
+  options: { run?: string; now?: string; format: 'text' | 'json' },
 ): Promise<void> {
   const now = parseNow(options.now);
   const report = await runPolicyTests({
@@ -93,6 +98,12 @@ async function testAction(
     ...(options.run === undefined ? {} : { run: options.run }),
     ...(now === undefined ? {} : { now }),
   });
+  const failed = report.failed + report.errored > 0 || report.results.length === 0;
+  if (options.format === 'json') {
+    context.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    context.setExitCode(failed ? POLICY_EXIT.policy : POLICY_EXIT.ok);
+    return;
+  }
   for (const result of report.results) {
     const where = `${result.file}:${result.line}`;
     const detail =
@@ -109,9 +120,7 @@ async function testAction(
     `${'-'.repeat(60)}\nPASS: ${report.passed}/${total}  FAIL: ${report.failed}  ERROR: ${report.errored}  SKIP: ${report.skipped}\n`,
   );
   if (total === 0) context.stderr('no test_ rules found\n');
-  context.setExitCode(
-    report.failed + report.errored > 0 || total === 0 ? POLICY_EXIT.policy : POLICY_EXIT.ok,
-  );
+  context.setExitCode(failed ? POLICY_EXIT.policy : POLICY_EXIT.ok);
 }
 
 async function evalAction(
@@ -121,7 +130,7 @@ async function evalAction(
 ): Promise<void> {
   const now = parseNow(options.now);
   const input =
-    options.input === undefined ? undefined : await readJsonFile(options.input, context.cwd);
+    options.input === undefined ? undefined : await readJsonFile(options.input, context);
   const wasmPath =
     options.data.length === 1 && (await isWasmLocation(options.data[0]!, { cwd: context.cwd }))
       ? options.data[0]!
@@ -246,8 +255,9 @@ export function registerPolicyCommands(
     .argument('[paths...]', 'policy files, directories, npm:<package> or bundles', [])
     .option('-r, --run <regex>', 'only run tests whose name matches')
     .option('--now <time>', 'evaluation clock (RFC 3339)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(
-      guard((paths: string[], options: { run?: string; now?: string }) =>
+      guard((paths: string[], options: { run?: string; now?: string; format: 'text' | 'json' }) =>
         testAction(context, paths, options),
       ),
     );
@@ -261,7 +271,7 @@ export function registerPolicyCommands(
       collect,
       [],
     )
-    .option('-i, --input <file>', 'input document (JSON)')
+    .option('-i, --input <file>', 'input document (JSON; - reads standard input)')
     .option('--now <time>', 'evaluation clock (RFC 3339)')
     .option('--fail', 'exit 1 when the result is undefined')
     .action(
