@@ -146,6 +146,7 @@ function compileUnchecked(options: CompileOptions): CompiledPolicy {
       strict,
       bctx,
       print: printer,
+      nodeCount: program.nodeCount,
     };
     try {
       const input = opts?.input === undefined ? undefined : fromJSON(opts.input, 'options.input');

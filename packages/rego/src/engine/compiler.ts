@@ -12,7 +12,7 @@ import { OPS, RELATIONS, isKnownBuiltinNamespace } from './ops.ts';
 import { chainMetadata, indexMetadata, normalizeAnnotations, ruleMetadata, type MetadataIndex } from './metadata.ts';
 import { checkRecursion } from './recursion.ts';
 import { buildIndex } from './rule-index.ts';
-import { ensureNode, findNode, markVirtual } from './tree.ts';
+import { assignIds, ensureNode, findNode, markVirtual } from './tree.ts';
 import type { CBody, CExpr, CRule, CTerm, CWith, DataNode, FnRef } from './types.ts';
 
 type Local = Extract<CTerm, { k: 'local' }>;
@@ -40,6 +40,7 @@ interface PkgInfo {
 /** Everything the compiler knows about the program. */
 export interface Program {
   readonly root: DataNode;
+  readonly nodeCount: number;
   readonly rules: Array<{ path: string; file: string; line: number; name: string; annotations?: Record<string, unknown> }>;
 }
 
@@ -85,6 +86,9 @@ export function compileModules(modules: readonly Module[], root: DataNode): Prog
     c.metadata = { index: meta, rule: r };
     const full = r.ref.length === suffixStart;
     const kind: DataNode['kind'] = r.args ? 'none' : !full ? 'object' : r.contains ? 'set' : 'complete';
+    if (r.elseRule && !r.args && (!full || r.contains)) {
+      throw c.error('rego_parse_error', 'else keyword cannot be used on multi-value or partial rules', r.elseRule.loc);
+    }
     const rule = c.rule(r, suffixStart);
     if (r.args) {
       if (!full) throw c.error('rego_type_error', 'function names must be static', r.loc);
@@ -113,7 +117,7 @@ export function compileModules(modules: readonly Module[], root: DataNode): Prog
   }
   checkRecursion(root);
   for (const { node } of placed) if (node.index === undefined) node.index = buildIndex(node.rules);
-  return { root, rules };
+  return { root, rules, nodeCount: assignIds(root) };
 }
 
 /** Compiles an ad-hoc query body against a program. */

@@ -6,7 +6,7 @@
 import type { BuiltinContext } from '../builtins/types.ts';
 import { RegoError } from '../errors.ts';
 import { RObject, type Value } from '../value.ts';
-import type { DataNode, FnRef } from './types.ts';
+import type { FnRef } from './types.ts';
 
 /** Budgets and services shared by all contexts of one evaluation. */
 export interface Shared {
@@ -18,6 +18,8 @@ export interface Shared {
   readonly strict: boolean;
   readonly bctx: BuiltinContext;
   readonly print: (line: string) => void;
+  /** Number of data-tree nodes (size of the per-context caches). */
+  readonly nodeCount: number;
 }
 
 /** A `with data.x as v` override tree. */
@@ -31,6 +33,10 @@ export type Mock = { readonly fn: FnRef } | { readonly value: Value };
 
 /** Marker for a cached undefined value. */
 export const UNDEF: unique symbol = Symbol('undefined');
+/** Marker for a rule whose value is being computed (re-entry is recursion). */
+export const IN_PROGRESS: unique symbol = Symbol('in progress');
+
+type Slot = Value | typeof UNDEF | typeof IN_PROGRESS | undefined;
 
 /** Evaluation context. A `with` creates a child context with fresh caches. */
 export class Ctx {
@@ -38,15 +44,17 @@ export class Ctx {
   readonly patch: Patch | undefined;
   readonly mocks: ReadonlyMap<string, Mock> | undefined;
   readonly shared: Shared;
-  readonly cache = new Map<DataNode, Value | typeof UNDEF>();
-  readonly full = new Map<DataNode, Value | typeof UNDEF>();
-  readonly inProgress = new Set<DataNode>();
+  /** Rule values by node id. */
+  readonly cache: Slot[];
+  /** Full (merged) values of package nodes by node id, allocated on first use. */
+  full: Slot[] | undefined;
 
   constructor(opts: { input: Value | undefined; patch?: Patch | undefined; mocks?: ReadonlyMap<string, Mock> | undefined; shared: Shared }) {
     this.input = opts.input;
     this.patch = opts.patch;
     this.mocks = opts.mocks;
     this.shared = opts.shared;
+    this.cache = new Array<Slot>(opts.shared.nodeCount);
   }
 }
 

@@ -6,7 +6,7 @@
 /* eslint-disable max-params -- evaluator/compiler internals: positional arguments keep the per-step hot path free of option-object allocations (see docs/decisions, Rego engine ADR) */
 import { RegoError } from '../errors.ts';
 import { equals, RObject, RSet, toRegoString, type Value } from '../value.ts';
-import { addPatch, applyPatch, Ctx, setPath, step, UNDEF, type Mock, type Patch } from './context.ts';
+import { addPatch, applyPatch, Ctx, IN_PROGRESS, setPath, step, UNDEF, type Mock, type Patch } from './context.ts';
 import { candidateRules } from './rule-index.ts';
 import type { CBody, CExpr, CRule, CTerm, CWith, DataNode, FnRef } from './types.ts';
 
@@ -177,17 +177,29 @@ function evalSeq(ts: readonly CTerm[], f: Frame, ctx: Ctx, k: (vals: Value[]) =>
   const vals = new Array<Value>(n);
   // fast path: all deterministic
   let simple = true;
+  let unboundLocal = false;
   for (let i = 0; i < n; i++) {
     const t = ts[i]!;
     if (t.k === 'const') vals[i] = t.v;
-    else if (t.k === 'local' && f[t.slot] !== undefined) {
-      vals[i] = f[t.slot]!;
-    } else {
+    else if (t.k === 'local' && f[t.slot] !== undefined) vals[i] = f[t.slot]!;
+    else {
       simple = false;
-      break;
+      if (t.k === 'local') unboundLocal = true;
     }
   }
   if (simple) return k(vals);
+  if (!unboundLocal) {
+    // only the non-simple terms need evaluating (their values may be several)
+    const go = (i: number): boolean => {
+      while (i < n && (ts[i]!.k === 'const' || ts[i]!.k === 'local')) i++;
+      if (i === n) return k(vals);
+      return evalTerm(ts[i]!, f, ctx, (v) => {
+        vals[i] = v;
+        return go(i + 1);
+      });
+    };
+    return go(0);
+  }
   // evaluate non-variable terms first: they may bind variables the others read
   // (`x == input.xs[x]`)
   const order: number[] = [];
@@ -402,8 +414,9 @@ function evalData(
 function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
   if (node.kind !== 'none') return ruleValue(node, ctx);
   if (!node.virtual) return node.base;
-  const cached = ctx.full.get(node);
-  if (cached !== undefined) return cached === UNDEF ? undefined : cached;
+  const full = (ctx.full ??= new Array(ctx.shared.nodeCount));
+  const cached = full[node.id];
+  if (cached !== undefined && cached !== IN_PROGRESS) return cached === UNDEF ? undefined : cached;
   const obj = new StructObject(node.base instanceof RObject ? node.base.entries() : undefined);
   for (const c of node.children.values()) {
     if (c.kind === 'none' && !c.virtual && c.base === undefined) continue;
@@ -414,7 +427,7 @@ function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
     const prev = node.base instanceof RObject ? node.base.getStr(c.key) : undefined;
     obj.set(c.key, prev === undefined ? v : overlay(prev, v));
   }
-  ctx.full.set(node, obj);
+  full[node.id] = obj;
   return obj;
 }
 
@@ -442,12 +455,14 @@ function enter(ctx: Ctx): void {
 
 /** The value of the rules at a node (cached per context). */
 function ruleValue(node: DataNode, ctx: Ctx): Value | undefined {
-  const cached = ctx.cache.get(node);
-  if (cached !== undefined) return cached === UNDEF ? undefined : cached;
-  if (ctx.inProgress.has(node)) {
-    throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`);
+  const cached = ctx.cache[node.id];
+  if (cached !== undefined) {
+    if (cached === IN_PROGRESS) {
+      throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`);
+    }
+    return cached === UNDEF ? undefined : cached;
   }
-  ctx.inProgress.add(node);
+  ctx.cache[node.id] = IN_PROGRESS;
   enter(ctx);
   let v: Value | undefined;
   try {
@@ -456,10 +471,10 @@ function ruleValue(node: DataNode, ctx: Ctx): Value | undefined {
     else v = evalObjectRules(node, ctx);
     if (v instanceof RObject && node.children.size > 0) v = mergeChildren(node, v, ctx);
   } finally {
-    ctx.inProgress.delete(node);
+    ctx.cache[node.id] = undefined;
     ctx.shared.depth--;
   }
-  ctx.cache.set(node, v === undefined ? UNDEF : v);
+  ctx.cache[node.id] = v === undefined ? UNDEF : v;
   return v;
 }
 

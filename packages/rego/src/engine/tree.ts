@@ -12,6 +12,7 @@ export function createRoot(): DataNode {
 
 function makeNode(key: string, path: readonly string[]): DataNode {
   return {
+    id: 0,
     key,
     path,
     pathKey: path.join('\u0000'),
@@ -70,4 +71,15 @@ export function attachBase(node: DataNode, base: Value | undefined): void {
   for (const child of node.children.values()) {
     attachBase(child, base instanceof RObject ? base.getStr(child.key) : undefined);
   }
+}
+
+/** Numbers the nodes of a tree densely; returns the node count. */
+export function assignIds(root: DataNode): number {
+  let n = 0;
+  const visit = (node: DataNode): void => {
+    node.id = n++;
+    for (const c of node.children.values()) visit(c);
+  };
+  visit(root);
+  return n;
 }

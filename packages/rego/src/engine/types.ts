@@ -9,6 +9,8 @@ import type { RuleIndex } from './rule-index.ts';
 
 /** A node of the data tree: a package, a rule or a prefix of rule paths. */
 export interface DataNode {
+  /** Dense index of the node in its tree (per-evaluation caches are arrays indexed by it). */
+  id: number;
   readonly key: string;
   readonly path: readonly string[];
   readonly pathKey: string;
