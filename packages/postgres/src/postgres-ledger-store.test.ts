@@ -124,6 +124,23 @@ describeWithPostgres('PostgresLedgerStore', () => {
     expect((await b.append([draft({ x: 2 })]))[0]!.seq).toBe(0);
   });
 
+  it('offers a jsonb view for queries without letting it constrain what can be stored', async () => {
+    const store = await open();
+    await store.append([
+      draft({ tool: 'email.send' }, 'token-issued'),
+      draft({ text: 'nul \u0000 inside' }),
+    ]);
+    const view = `"${test!.schema}".ledger_entries_json`;
+    const found = await test!.pool.query(
+      `SELECT seq, entry->'body'->>'tool' AS tool FROM ${view} WHERE entry_type = 'token-issued'`,
+    );
+    expect(found.rows).toEqual([{ seq: '0', tool: 'email.send' }]);
+    // jsonb cannot hold \u0000: only a query touching that entry fails, the append did not.
+    await expect(test!.pool.query(`SELECT entry FROM ${view} WHERE seq = 1`)).rejects.toMatchObject(
+      { code: '22P05' },
+    );
+  });
+
   it('lets the database itself refuse a gap or a fork written behind the store', async () => {
     const store = await open();
     const [entry] = await store.append([draft({ n: 0 })]);
