@@ -36,7 +36,8 @@ export const UNDEF: unique symbol = Symbol('undefined');
 /** Marker for a rule whose value is being computed (re-entry is recursion). */
 export const IN_PROGRESS: unique symbol = Symbol('in progress');
 
-type Slot = Value | typeof UNDEF | typeof IN_PROGRESS | undefined;
+/** A per-context cache slot. */
+export type Slot = Value | typeof UNDEF | typeof IN_PROGRESS | undefined;
 
 /** Evaluation context. A `with` creates a child context with fresh caches. */
 export class Ctx {

@@ -6,7 +6,7 @@
 /* eslint-disable max-params -- evaluator/compiler internals: positional arguments keep the per-step hot path free of option-object allocations (see docs/decisions, Rego engine ADR) */
 import { RegoError } from '../errors.ts';
 import { equals, RObject, RSet, toRegoString, type Value } from '../value.ts';
-import { addPatch, applyPatch, Ctx, IN_PROGRESS, setPath, step, UNDEF, type Mock, type Patch } from './context.ts';
+import { addPatch, applyPatch, Ctx, IN_PROGRESS, setPath, step, UNDEF, type Mock, type Patch, type Slot } from './context.ts';
 import { candidateRules } from './rule-index.ts';
 import type { CBody, CExpr, CRule, CTerm, CWith, DataNode, FnRef } from './types.ts';
 
@@ -414,7 +414,7 @@ function evalData(
 function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
   if (node.kind !== 'none') return ruleValue(node, ctx);
   if (!node.virtual) return node.base;
-  const full = (ctx.full ??= new Array(ctx.shared.nodeCount));
+  const full = (ctx.full ??= new Array<Slot>(ctx.shared.nodeCount));
   const cached = full[node.id];
   if (cached !== undefined && cached !== IN_PROGRESS) return cached === UNDEF ? undefined : cached;
   const obj = new StructObject(node.base instanceof RObject ? node.base.entries() : undefined);
