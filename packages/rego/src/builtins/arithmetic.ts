@@ -12,7 +12,7 @@ import { fail } from './failure.ts';
 import { bigintArg, intArg, numberArg, stringArg, typeError } from './operands.ts';
 
 /** Longest array `numbers.range` builds: a hostile input must not exhaust memory. */
-export const maxRangeLength = 10_000_000;
+export const maxRangeLength = 1_000_000;
 
 function unary(f: (n: RegoNumber) => RegoNumber) {
   return (args: readonly Value[]): Value => f(numberArg(args, 1));
@@ -83,6 +83,8 @@ export const arithmetic: BuiltinTable = {
   floor: [1, unary(roundWith(Dec.ROUND_FLOOR))],
   'numbers.range': [2, (args) => range(args, 1n)],
   'numbers.range_step': [3, (args) => {
+    bigintArg(args, 1);
+    bigintArg(args, 2);
     const step = bigintArg(args, 3);
     if (step <= 0n) fail('step must be a positive number above zero');
     return range(args, step);

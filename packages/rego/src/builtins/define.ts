@@ -14,8 +14,11 @@ export type BuiltinImpl = (args: readonly Value[], ctx: BuiltinContext) => Value
 /** Translates anything thrown by a builtin into a `RegoError`. */
 export function toRegoError(name: string, error: unknown): RegoError {
   if (RegoError.isInstance(error)) {
-    if (error.detail.startsWith(`${name}:`) || error.location !== undefined) return error;
-    return new RegoError(error.code, `${name}: ${error.detail}`);
+    // Evaluation errors keep their code; anything else (e.g. invalid_argument from value
+    // conversion of a too-deep document) is a failure of this builtin.
+    const code = error.code === 'eval_type_error' || error.code === 'eval_builtin_error' ? error.code : 'eval_builtin_error';
+    if (code === error.code && (error.detail.startsWith(`${name}:`) || error.location !== undefined)) return error;
+    return new RegoError(code, error.detail.startsWith(`${name}:`) ? error.detail : `${name}: ${error.detail}`);
   }
   if (error instanceof OperandError) return new RegoError('eval_type_error', `${name}: ${error.message}`);
   if (error instanceof BuiltinFailure) return new RegoError('eval_builtin_error', `${name}: ${error.message}`);

@@ -4,6 +4,7 @@
  * width, precision and Go's error notations (`%!d(string=x)`, `%!d(MISSING)`,
  * `%!(EXTRA ...)`) follow the fmt package documentation.
  */
+import { BuiltinFailure } from './failure.ts';
 
 /** One `sprintf` argument, already converted the way OPA converts it. */
 export type GoArg =
@@ -212,10 +213,16 @@ function formatArg(arg: GoArg, spec: Spec): string {
   return out ?? `%!${spec.verb}(${goTypeName[arg.kind]}=${formatPlain(arg)})`;
 }
 
+/** Widths and precisions above this are refused (Go would allocate them; we will not). */
+const maxWidth = 1 << 16;
+
 function readNumber(format: string, start: number): [number | undefined, number] {
   let i = start;
   while (i < format.length && format.charCodeAt(i) >= 48 && format.charCodeAt(i) <= 57) i++;
-  return i === start ? [undefined, i] : [Number(format.slice(start, i)), i];
+  if (i === start) return [undefined, i];
+  const n = Number(format.slice(start, i));
+  if (n > maxWidth) throw new BuiltinFailure(`width or precision ${n} too large`);
+  return [n, i];
 }
 
 /** Go's `fmt.Sprintf(format, args...)`. */
@@ -246,7 +253,7 @@ export function goSprintf(format: string, args: readonly GoArg[]): string {
     }
     if (format[i] === '*') {
       const arg = args[next++];
-      spec.width = arg?.kind === 'int' ? Number(arg.value) : undefined;
+      spec.width = arg?.kind === 'int' ? Math.max(-maxWidth, Math.min(maxWidth, Number(arg.value))) : undefined;
       if (spec.width !== undefined && spec.width < 0) {
         spec.minus = true;
         spec.width = -spec.width;
@@ -259,7 +266,7 @@ export function goSprintf(format: string, args: readonly GoArg[]): string {
       i++;
       if (format[i] === '*') {
         const arg = args[next++];
-        spec.precision = arg?.kind === 'int' ? Number(arg.value) : undefined;
+        spec.precision = arg?.kind === 'int' ? Math.min(maxWidth, Number(arg.value)) : undefined;
         i++;
       } else {
         const [precision, end] = readNumber(format, i);

@@ -69,3 +69,25 @@ describe('builtins', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });
+
+describe('hostile operands', () => {
+  const error = (name: string, ...args: Value[]): string => {
+    try {
+      builtins.get(name)!.fn(args, frozenContext());
+    } catch (e) {
+      if (RegoError.isInstance(e)) return e.code;
+    }
+    return 'no error';
+  };
+  it('bounds output sizes instead of exhausting memory', () => {
+    expect(error('sprintf', '%099999999d', [1])).toBe('eval_builtin_error');
+    expect(error('numbers.range', 0, 100_000_000)).toBe('eval_builtin_error');
+    expect(error('net.cidr_expand', '10.0.0.0/8')).toBe('eval_builtin_error');
+    expect(error('bits.lsh', 1, 1e9)).toBe('eval_builtin_error');
+  });
+  it('turns documents nested too deeply into builtin errors', () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    expect(error('json.unmarshal', deep)).toBe('eval_builtin_error');
+    expect(error('yaml.unmarshal', deep)).toBe('eval_builtin_error');
+  });
+});
