@@ -158,3 +158,61 @@ describe('Ledger', () => {
     });
   });
 });
+
+describe('Ledger.appendRedacted', () => {
+  it('stores commitments, keeps values in the vault, and stays verifiable after erasure', async () => {
+    const { MemoryVault, verifyReveal } = await import('./redaction.ts');
+    const { verifyTranscript } = await import('./verify-transcript.ts');
+    const { createTrustRoot } = await import('../trust/trust-root.ts');
+    const { sampleTrustRootDocument } = await import('./sample-transcript.ts');
+    const vault = new MemoryVault();
+    const store = new MemoryLedgerStore();
+    const ledger = await Ledger.open({
+      store,
+      origin: 'writ.test/l',
+      signer: keys.ledger,
+      now,
+      vault,
+    });
+    const [entry] = await ledger.appendRedacted([
+      {
+        draft: {
+          type: 'test-entry',
+          time: '2026-01-01T00:00:00.000Z',
+          body: { to: 'alice@example.com', amount: 5 },
+        },
+        sensitive: [['to']],
+      },
+    ]);
+    await ledger.checkpoint();
+    const body = JSON.parse(entry!.line).body;
+    expect(body.amount).toBe(5);
+    expect(entry!.line).not.toContain('alice@example.com');
+    const item = (await vault.get(body.to.$commit))!;
+    expect(() =>
+      verifyReveal({ commitment: body.to.$commit, salt: item.salt, value: 'alice@example.com' }),
+    ).not.toThrow();
+    await vault.erase(body.to.$commit);
+    const lines: string[] = [];
+    for await (const stored of store.read()) lines.push(stored.line);
+    const notes: string[] = [];
+    for await (const checkpoint of store.checkpoints()) notes.push(checkpoint.note);
+    const report = await verifyTranscript({
+      entries: lines,
+      checkpoints: notes,
+      trustRoot: createTrustRoot(sampleTrustRootDocument(keys)),
+    });
+    expect(report.valid).toBe(true);
+    await expect(vault.get(body.to.$commit)).rejects.toMatchObject({ code: 'ERR_VAULT_ERASED' });
+  });
+
+  it('refuses without a vault', async () => {
+    const ledger = await Ledger.open({
+      store: new MemoryLedgerStore(),
+      origin: 'writ.test/l',
+      signer: keys.ledger,
+      now,
+    });
+    await expect(ledger.appendRedacted([])).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});

@@ -24,6 +24,8 @@ import { digestToHash, hashToDigest, parseEntry } from './entry.ts';
 import type { EnvironmentBody } from './entry-types.ts';
 import { MerkleFrontier } from './merkle-frontier.ts';
 import { equalHashes } from './merkle.ts';
+import { redact } from './redaction.ts';
+import type { Vault } from './redaction.ts';
 import { parseNote } from './signed-note.ts';
 
 /** When checkpoints are written (besides on demand, at session end and on close). */
@@ -44,6 +46,8 @@ export interface LedgerOptions {
   readonly policy?: CheckpointPolicy;
   /** Clock for checkpoint times (tests freeze it). Default `() => new Date()`. */
   readonly now?: () => Date;
+  /** Where {@link Ledger.appendRedacted} keeps redacted values and salts. */
+  readonly vault?: Vault;
 }
 
 /** A checkpointing transcript ledger over any {@link LedgerStore}. */
@@ -53,6 +57,7 @@ export class Ledger implements LedgerStore {
   readonly #signer: Signer;
   readonly #policy: CheckpointPolicy;
   readonly #now: () => Date;
+  readonly #vault: Vault | undefined;
   readonly #frontier = new MerkleFrontier();
   #lastTime = '';
   #checkpointed = 0;
@@ -67,6 +72,7 @@ export class Ledger implements LedgerStore {
     this.#signer = options.signer;
     this.#policy = options.policy ?? {};
     this.#now = options.now ?? (() => new Date());
+    this.#vault = options.vault;
   }
 
   /**
@@ -138,6 +144,39 @@ export class Ledger implements LedgerStore {
       this.#timer.unref?.();
     }
     return stored;
+  }
+
+  /**
+   * Append entries whose `sensitive` fields (key paths into the body) are replaced by
+   * commit markers; values and salts go to the vault first, so a stored commitment always
+   * has its opening until the vault item is deliberately erased.
+   * @throws `ERR_INVALID_ARGUMENT` (no vault configured, a path naming no field), store errors.
+   * @example
+   * ```ts
+   * await ledger.appendRedacted([{ draft, sensitive: [['args', 'to']] }]);
+   * ```
+   */
+  async appendRedacted(
+    entries: readonly {
+      readonly draft: EntryDraft;
+      readonly sensitive: readonly (readonly string[])[];
+    }[],
+  ): Promise<StoredEntry[]> {
+    const vault = this.#vault;
+    if (vault === undefined)
+      throw new WritError('ERR_INVALID_ARGUMENT', 'appendRedacted needs options.vault', {
+        details: { parameter: 'options.vault' },
+      });
+    if (!Array.isArray(entries as unknown))
+      throw new WritError('ERR_INVALID_ARGUMENT', 'entries must be an array', {
+        details: { parameter: 'entries' },
+      });
+    const drafts = entries.map(({ draft, sensitive }) => {
+      const { body, items } = redact({ body: draft.body, paths: sensitive });
+      return { draft: { type: draft.type, time: draft.time, body }, items };
+    });
+    for (const { items } of drafts) for (const item of items) await vault.put(item);
+    return this.append(drafts.map(({ draft }) => draft));
   }
 
   /**
