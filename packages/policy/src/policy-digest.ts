@@ -4,8 +4,8 @@
  * (paths are relative to their load location) nor on anything that is not evaluated
  * (bundle manifests, `_test.rego` files, READMEs).
  */
-import { createHash } from 'node:crypto';
-import { canonicalize, WritError, isWritError } from '@writ/core';
+import { digest, digestBytes, WritError, isWritError } from '@writ/core';
+import type { Digest } from '@writ/core';
 import type { PolicyEngine } from './policy-evaluator.ts';
 
 /** One evaluated file: its path relative to its load location and its bytes or text. */
@@ -24,8 +24,10 @@ export interface PolicyDigestInput {
   readonly data: unknown;
 }
 
+const encoder = new TextEncoder();
+
 function sha256Hex(content: string | Uint8Array): string {
-  return createHash('sha256').update(content).digest('hex');
+  return digestBytes(typeof content === 'string' ? encoder.encode(content) : content).slice('sha256:'.length);
 }
 
 /**
@@ -36,19 +38,18 @@ function sha256Hex(content: string | Uint8Array): string {
  * @throws WritError `ERR_POLICY_DATA_INVALID` when the data holds a value JSON cannot
  *   represent (NaN, a lone surrogate, ...).
  */
-export function policyDigest(input: PolicyDigestInput): string {
+export function policyDigest(input: PolicyDigestInput): Digest {
   const files = input.files
     .map((file) => ({ path: file.path, sha256: sha256Hex(file.content) }))
     .sort((a, b) => compare(a.path, b.path) || compare(a.sha256, b.sha256));
-  let data: string;
+  let data: Digest;
   try {
-    data = canonicalize(input.data);
+    data = digest(input.data);
   } catch (error) {
     if (!isWritError(error, 'ERR_CANONICAL_UNSUPPORTED')) throw error;
     throw new WritError('ERR_POLICY_DATA_INVALID', `data: ${error.message}`, { cause: error });
   }
-  const document = { engine: input.engine, entrypoint: input.entrypoint, files, data: `sha256:${sha256Hex(data)}` };
-  return `sha256:${sha256Hex(canonicalize(document))}`;
+  return digest({ engine: input.engine, entrypoint: input.entrypoint, files, data });
 }
 
 // Code-unit order, the same order RFC 8785 uses for keys: stable across locales.

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { WritError } from '@writ/core';
+import type { Digest } from '@writ/core';
 
 /** The document Writ evaluates unless told otherwise (ARCHITECTURE.md "Policy contract"). */
 export const DEFAULT_ENTRYPOINT = 'data.writ.decision';
@@ -45,7 +46,7 @@ export interface PolicyEvaluator {
    * `sha256:<hex>` over exactly what is evaluated: the engine, the entrypoint, each source
    * file's path and SHA-256 (sorted), and the merged data document (RFC 8785).
    */
-  readonly digest: string;
+  readonly digest: Digest;
   /** What was loaded. */
   readonly source: PolicySource;
   /**
