@@ -20,6 +20,8 @@ export interface Lineage {
   readonly cycle: boolean;
 }
 
+const NO_TENANTS: ReadonlySet<string> = new Set();
+
 /** Resolves the lineage of every item (memoised; cycles and missing parents become untrusted). */
 export function resolveLineage(items: readonly BasisItem[]): Map<string, Lineage> {
   const byId = new Map(items.map((item) => [item.id, item]));
@@ -28,6 +30,17 @@ export function resolveLineage(items: readonly BasisItem[]): Map<string, Lineage
   const resolve = (item: BasisItem): Lineage => {
     const known = done.get(item.id);
     if (known) return known;
+    if (item.derivedFrom.length === 0) {
+      // Most items are primary (a user turn, a tool output): their lineage is themselves.
+      const own: Lineage = {
+        effective: item.authority,
+        tenants: item.tenant === undefined ? NO_TENANTS : new Set([item.tenant]),
+        missing: undefined,
+        cycle: false,
+      };
+      done.set(item.id, own);
+      return own;
+    }
     if (visiting.has(item.id))
       return { effective: 'untrusted', tenants: new Set(), missing: undefined, cycle: true };
     visiting.add(item.id);

@@ -124,8 +124,9 @@ export function scoreBasis(options: ScoreBasisOptions): BasisReport {
         text: `${item.id} claims ${item.authority} authority but derives from ${facts.effective} content; counted as ${facts.effective}`,
       });
     }
-    const foreign = tenant === undefined ? [] : [...facts.tenants].filter((t) => t !== tenant);
-    if (foreign.length > 0) {
+    let foreign = false;
+    if (tenant !== undefined) for (const t of facts.tenants) foreign ||= t !== tenant;
+    if (foreign) {
       excluded.add(item.id);
       note('basis.cross-tenant', rank >= 3 ? 'blocking' : 'warning', {
         item: item.id,
