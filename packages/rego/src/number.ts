@@ -25,11 +25,20 @@ export type DecimalValue = Decimal;
 
 /** A number that is not a safe integer (a non-integer, or an integer beyond ±2^53). */
 export class BigNum {
-  /** The exact decimal value. */
-  readonly d: Decimal;
+  private decimal: Decimal | undefined;
+  /**
+   * The IEEE double this number was created from (non-integer input numbers), else undefined.
+   * Such numbers parse their exact decimal value only when arithmetic or hashing needs it.
+   */
+  readonly f: number | undefined;
   /** Use {@link numberValue} instead: it normalizes safe integers to JS numbers. */
-  constructor(d: Decimal) {
-    this.d = d;
+  constructor(d: Decimal | number) {
+    if (typeof d === 'number') this.f = d;
+    else this.decimal = d;
+  }
+  /** The exact decimal value. */
+  get d(): Decimal {
+    return (this.decimal ??= new Dec(String(this.f)));
   }
   /** Canonical decimal text (no exponent for moderate magnitudes). */
   toString(): string {
@@ -54,7 +63,8 @@ export function numberValue(x: number | bigint | string | Decimal): RegoNumber {
   if (typeof x === 'number') {
     if (Number.isSafeInteger(x)) return x === 0 ? 0 : x;
     if (!Number.isFinite(x)) throw new RegoError('eval_type_error', 'number is not finite');
-    return fromDecimal(new Dec(String(x)));
+    // non-integers keep the double and parse their decimal lazily
+    return Number.isInteger(x) ? fromDecimal(new Dec(String(x))) : new BigNum(x);
   }
   if (typeof x === 'bigint') {
     if (x <= 9007199254740991n && x >= -9007199254740991n) return Number(x);
@@ -89,13 +99,13 @@ export function toDecimal(n: RegoNumber): Decimal {
 
 /** The nearest IEEE double (may lose precision for BigNums). */
 export function toFloat(n: RegoNumber): number {
-  return typeof n === 'number' ? n : n.d.toNumber();
+  return typeof n === 'number' ? n : (n.f ?? n.d.toNumber());
 }
 
 /** The value as a bigint when it is an integer, otherwise undefined. */
 export function toBigInt(n: RegoNumber): bigint | undefined {
   if (typeof n === 'number') return BigInt(n);
-  return n.d.isInteger() ? BigInt(n.d.toFixed(0)) : undefined;
+  return isInteger(n) ? BigInt(n.d.toFixed(0)) : undefined;
 }
 
 /** The value as a JS number when it is a safe integer, otherwise undefined. */
@@ -105,13 +115,14 @@ export function toSafeInteger(n: RegoNumber): number | undefined {
 
 /** True if the number is an integer (of any size). */
 export function isInteger(n: RegoNumber): boolean {
-  return typeof n === 'number' || n.d.isInteger();
+  return typeof n === 'number' || (n.f !== undefined ? Number.isInteger(n.f) : n.d.isInteger());
 }
 
 /** Numeric equality. */
 export function numEquals(a: RegoNumber, b: RegoNumber): boolean {
   if (typeof a === 'number' && typeof b === 'number') return a === b;
   if (typeof a === 'number' || typeof b === 'number') return false; // normalized: never equal
+  if (a.f !== undefined && b.f !== undefined) return a.f === b.f;
   return a.d.eq(b.d);
 }
 

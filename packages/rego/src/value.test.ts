@@ -27,6 +27,18 @@ describe('numbers', () => {
     expect(toRegoString(numAdd(a, 1))).toBe('28857836529306024611914');
     expect(equals(a, numberValue('28857836529306024611912'))).toBe(false);
   });
+  it('treats numbers from JS doubles and from decimal text alike', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        const a = numberValue(x);
+        const b = numberValue(String(x));
+        expect(equals(a, b)).toBe(true);
+        expect(keyOf(a)).toBe(keyOf(b));
+        expect(compare(a, b)).toBe(0);
+        expect(toJSON(a)).toBe(x === 0 ? 0 : x);
+      }),
+    );
+  });
   it('normalizes safe integers to JS numbers', () => {
     expect(numberValue('1.0')).toBe(1);
     expect(numDiv(6, 3)).toBe(2);
