@@ -124,6 +124,15 @@ describeWithPostgres('PostgresLedgerStore', () => {
     expect((await b.append([draft({ x: 2 })]))[0]!.seq).toBe(0);
   });
 
+  it('stores and reads back a multi-megabyte entry byte for byte', async () => {
+    const store = await open();
+    const big = draft({ blob: 'é'.repeat(1_500_000), tail: '😀' });
+    const [entry] = await store.append([big, draft({ after: true })]);
+    const [read] = await collect(store.read({ to: 1 }));
+    expect(read).toEqual(entry);
+    expect(Buffer.byteLength(read!.line)).toBeGreaterThan(3_000_000);
+  });
+
   it('offers a jsonb view for queries without letting it constrain what can be stored', async () => {
     const store = await open();
     await store.append([
