@@ -112,6 +112,21 @@ describe('createFirewall', () => {
       }
     });
 
+    it('denies in enforce when a store does not answer in time, and judges again on retry', async () => {
+      const options = firewallOptions({ policy: policyDouble(() => allow), timeoutMs: 20 });
+      const get = options.stores.approvals.get.bind(options.stores.approvals);
+      let hang = true;
+      options.stores.approvals.get = (digest) => (hang ? new Promise(() => undefined) : get(digest));
+      const firewall = await createFirewall(options);
+      const s = await firewall.openSession(session);
+      const call = { tool: 'email.send', args: { to: 'a@b.example' }, callId: 'c1' };
+      const first = await s.guard(call);
+      expect(first.verdict).toBe('block');
+      expect(first.reasons.map((r) => r.code)).toContain('firewall.store-timeout');
+      hang = false;
+      expect((await s.guard(call)).verdict).toBe('execute');
+    });
+
     it('denies in enforce when the ledger cannot record the release', async () => {
       const ledger = new MemoryLedgerStore();
       const options = firewallOptions({ policy: policyDouble(() => allow) });
@@ -331,6 +346,23 @@ describe('createFirewall', () => {
   });
 
   describe('reconciliation and rollback', () => {
+    it('holds an escrowed budget until the observer reconciles the effect', async () => {
+      let status: 'drift' | 'reconciled' = 'drift';
+      const firewall = await createFirewall(
+        firewallOptions({
+          policy: policyDouble(() => allow),
+          budgets: [{ id: 'refunds', scope: 'principal', tools: ['refund'], measure: { argument: 'amount' }, limit: 100, windowMs: 1000, escrow: true }],
+          reconcilers: { refund: { observe: () => ({ status }) } },
+        }),
+      );
+      const s = await firewall.openSession(session);
+      expect((await s.execute({ tool: 'refund', args: { amount: 60 }, callId: 'c1' }, () => 'ok')).status).toBe('executed');
+      // Drifted: the 60 stays in escrow, so 60 more does not fit.
+      expect((await s.guard({ tool: 'refund', args: { amount: 60 }, callId: 'c2' })).verdict).toBe('block');
+      status = 'reconciled';
+      expect((await s.execute({ tool: 'refund', args: { amount: 40 }, callId: 'c3' }, () => 'ok')).status).toBe('executed');
+    });
+
     it('reports drift from the observer and keeps the effect open', async () => {
       const firewall = await createFirewall(
         firewallOptions({
