@@ -62,7 +62,12 @@ describe('graphql validation', () => {
     expect(call('graphql.schema_is_valid', 'extend type Query { a: Int }')).toBe(true);
     expect(call('graphql.schema_is_valid', 'type A implements B { a: Int }')).toBe(false);
   });
-  it('refuses AST objects as input instead of answering invalid', () => {
-    expect(callError('graphql.schema_is_valid', { Definitions: [] }).code).toBe('eval_builtin_error');
+  it('accepts the AST objects parse_* return, as OPA does', () => {
+    const schemaAst = call('graphql.parse_schema', schema);
+    const queryAst = call('graphql.parse_query', 'query Q($id: ID!) { employee(id: $id) { name ...F } } fragment F on Employee { salary }');
+    expect(call('graphql.schema_is_valid', schemaAst)).toBe(true);
+    expect(call('graphql.is_valid', queryAst, schemaAst)).toBe(true);
+    expect(call('graphql.parse', queryAst, schemaAst)).toEqual([queryAst, schemaAst]);
+    expect(call('graphql.schema_is_valid', { Definitions: [{ Kind: 'OBJECT', Name: 'A', Interfaces: ['Missing'] }] })).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ import { RObject } from '../value.ts';
 import type { BuiltinTable } from './define.ts';
 import { BuiltinFailure, fail } from './failure.ts';
 import { queryDocument, schemaDocument } from './graphql-ast.ts';
+import { printQueryDocument, printSchemaDocument } from './graphql-print.ts';
 import { stringArg, typeError } from './operands.ts';
 
 /** Largest document accepted: parsing and validation are linear, but bound them anyway. */
@@ -137,14 +138,10 @@ function buildSchema(doc: DocumentNode): GraphQLSchema {
   return buildASTSchema(prepared, { assumeValid: true, assumeValidSDL: true });
 }
 
-/** Raised for inputs OPA accepts but this engine does not: never answered as "invalid". */
-class UnsupportedInput extends Error {
-  override readonly name = 'UnsupportedInput';
-}
-
+// OPA also accepts the AST objects graphql.parse_* return: print them back to GraphQL text.
 function documentArg(v: Value, kind: 'query' | 'schema', pos: number): DocumentNode {
   if (typeof v === 'string') return parseDocument(v, kind);
-  if (v instanceof RObject) throw new UnsupportedInput('GraphQL AST objects as input are not supported');
+  if (v instanceof RObject) return parseDocument(kind === 'query' ? printQueryDocument(v) : printSchemaDocument(v), kind);
   throw typeError(pos, v, 'string', 'object');
 }
 
@@ -172,7 +169,7 @@ function succeeds(f: () => unknown): boolean {
     f();
     return true;
   } catch (error) {
-    if (error instanceof BuiltinFailure && !(error instanceof UnsupportedInput)) return false;
+    if (error instanceof BuiltinFailure) return false;
     if (error instanceof Error && error.name === 'OperandError') return false;
     throw error;
   }
