@@ -14,6 +14,8 @@ export type {
   ApprovalStore,
   CheckpointRecord,
   EntryDraft,
+  JsonObject,
+  JsonValue,
   LedgerHead,
   LedgerStore,
   NonceStore,

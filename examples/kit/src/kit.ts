@@ -1,0 +1,115 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  FileApprovalStore,
+  FileLedgerStore,
+  FileNonceStore,
+  MemoryApprovalStore,
+  MemoryLedgerStore,
+  MemoryNonceStore,
+  createFirewall,
+  parseToolRegistry,
+  signApproval,
+  verifyTranscript,
+} from '@writ/core';
+import type { Firewall, FirewallMode, FirewallPolicy, JsonObject, LedgerStore, PendingApproval, Signer, TranscriptReport } from '@writ/core';
+import { loadPolicy } from '@writ/policy';
+import { createWorld } from './world.ts';
+import type { World } from './world.ts';
+
+/** Options of {@link createKit}. */
+export interface KitOptions {
+  /** Tool declarations (the registry file format: `{ tools, egressAllowlist }`). */
+  readonly tools: { readonly tools: readonly unknown[]; readonly egressAllowlist?: readonly string[] };
+  readonly mode?: FirewallMode;
+  /** Transcript directory (file stores, wiped first). Default: memory stores. */
+  readonly dir?: string;
+  /** Frozen clock for tests. */
+  readonly clock?: () => Date;
+  /** A policy instead of the shared library (tests of the adapter mapping). */
+  readonly policy?: FirewallPolicy;
+}
+
+/** A firewall with everything an example or adapter test needs around it. */
+export interface Kit extends World {
+  readonly firewall: Firewall;
+  readonly policy: FirewallPolicy;
+  readonly ledger: LedgerStore;
+  readonly dir: string | undefined;
+  /** An approver signs the pending request (the approver's own key; the firewall never signs for them). */
+  approve(pending: PendingApproval, role?: string): JsonObject;
+  /** The same statement signed by a key that no trust root lists. */
+  forge(pending: PendingApproval): JsonObject;
+  /** Close the firewall and verify the whole transcript offline against the trust root. */
+  finish(): Promise<TranscriptReport>;
+}
+
+let shared: Promise<FirewallPolicy> | undefined;
+
+/** The shared policy library (@writ/policies), compiled once per process. */
+export function sharedPolicies(): Promise<FirewallPolicy> {
+  shared ??= (async () => {
+    const root = new URL('../../../policies/', import.meta.url).pathname;
+    return loadPolicy({ paths: [join(root, 'writ'), join(root, 'data.json')] });
+  })();
+  return shared;
+}
+
+function statementFor(options: { signer: Signer; pending: PendingApproval; role: string; policyDigest: string; now: Date }): JsonObject {
+  const { signer, pending, role, policyDigest, now } = options;
+  const rule = typeof pending.rule.rule === 'string' ? pending.rule.rule : 'approval';
+  return signApproval({ signer, role, intent: pending.intentDigest, policy: { digest: policyDigest as `sha256:${string}`, rule }, now })
+    .envelope as unknown as JsonObject;
+}
+
+/** Keys, trust root, the shared policies, stores and a firewall — one call. */
+export async function createKit(options: KitOptions): Promise<Kit> {
+  const world = createWorld();
+  const policy = options.policy ?? (await sharedPolicies());
+  const clock = options.clock ?? (() => new Date());
+  const dir = options.dir;
+  let stores;
+  if (dir === undefined) {
+    stores = { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() };
+  } else {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    // The trust root travels with the transcript so `writ verify DIR` can be run by hand
+    // (it warns that it is unpinned unless --trust-root names the one you trust).
+    await writeFile(join(dir, 'trust-root.json'), `${JSON.stringify(world.trustRoot.toJSON(), null, 2)}\n`);
+    stores = {
+      ledger: await FileLedgerStore.open({ dir }),
+      nonces: await FileNonceStore.open({ dir: join(dir, 'nonces') }),
+      approvals: await FileApprovalStore.open({ dir: join(dir, 'approvals') }),
+    };
+  }
+  const firewall = await createFirewall({
+    policy,
+    keys: { authority: world.authority },
+    trustRoot: world.trustRoot,
+    stores,
+    tools: parseToolRegistry(options.tools),
+    mode: options.mode ?? 'enforce',
+    env: {},
+    clock,
+  });
+  return {
+    ...world,
+    firewall,
+    policy,
+    ledger: stores.ledger,
+    dir,
+    approve: (pending, role = 'manager') =>
+      statementFor({ signer: world.approvers.get(role)!, pending, role, policyDigest: policy.digest, now: clock() }),
+    forge: (pending) => statementFor({ signer: world.outsider, pending, role: 'manager', policyDigest: policy.digest, now: clock() }),
+    async finish() {
+      await firewall.close();
+      const lines: string[] = [];
+      for await (const stored of stores.ledger.read()) lines.push(stored.line);
+      const checkpoints: string[] = [];
+      for await (const checkpoint of stores.ledger.checkpoints()) checkpoints.push(checkpoint.note);
+      await Promise.all([stores.ledger.close(), stores.nonces.close(), stores.approvals.close()]);
+      return verifyTranscript({ entries: lines, checkpoints, trustRoot: world.trustRoot });
+    },
+  };
+}
