@@ -167,7 +167,8 @@ export class Ledger implements LedgerStore {
       throw new WritError('ERR_INVALID_ARGUMENT', 'appendRedacted needs options.vault', {
         details: { parameter: 'options.vault' },
       });
-    if (!Array.isArray(entries as unknown))
+    const list: unknown = entries;
+    if (!Array.isArray(list))
       throw new WritError('ERR_INVALID_ARGUMENT', 'entries must be an array', {
         details: { parameter: 'entries' },
       });
