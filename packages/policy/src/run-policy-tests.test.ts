@@ -55,6 +55,7 @@ describe('runPolicyTests', () => {
     expect(report.results[4]!.message).toBe('undefined');
     expect(report.results[5]!.message).toMatch(/eval_conflict_error/);
     expect([report.passed, report.failed, report.errored, report.skipped]).toEqual([3, 2, 1, 1]);
+    expect(report.warnings).toEqual([]);
   });
 
   it('keeps what each test prints', async () => {
@@ -64,6 +65,16 @@ describe('runPolicyTests', () => {
       ['fail', ['checking 2']],
       ['pass', []],
     ]);
+  });
+
+  it('warns about a test name defined twice, whose definitions combine as in OPA', async () => {
+    const root = await tempTree({ 'p_test.rego': 'package p\n\ntest_same if false\n\ntest_same if true\n\ntest_other if true\n' });
+    const report = await runPolicyTests({ paths: ['.'], cwd: root });
+    expect(report.results.map((result) => [result.name, result.status])).toEqual([
+      ['data.p.test_same', 'pass'],
+      ['data.p.test_other', 'pass'],
+    ]);
+    expect(report.warnings).toEqual(['data.p.test_same is defined 2 times (p_test.rego:3, p_test.rego:5): the definitions combine, so a passing one hides a failing one']);
   });
 
   it('filters by name like opa test --run', async () => {

@@ -33,6 +33,11 @@ export interface PolicyTestReport {
   readonly failed: number;
   readonly errored: number;
   readonly skipped: number;
+  /**
+   * Problems that do not fail the run but can hide a failure: a test name defined more than
+   * once (OPA combines the definitions, so one passing definition hides a failing one).
+   */
+  readonly warnings: readonly string[];
 }
 
 /** Options of {@link runPolicyTests}. */
@@ -73,12 +78,16 @@ export async function runPolicyTests(options: RunPolicyTestsOptions): Promise<Po
   const { run: _run, now: clock, ...load } = options;
   const now = toNowNs(clock);
   const policy = await loadRegoPolicy({ ...load, includeTests: true, allowMissingEntrypoint: true });
-  const seen = new Set<string>();
-  const tests = policy.compiled
-    .rules()
-    .filter((rule) => /^(todo_)?test_/.test(rule.name))
-    .filter((rule) => !seen.has(rule.path) && seen.add(rule.path) !== undefined)
-    .filter((rule) => filter === undefined || filter.test(rule.path))
+  const definitions = new Map<string, { path: string; file: string; line: number; name: string }[]>();
+  for (const rule of policy.compiled.rules()) {
+    if (!/^(todo_)?test_/.test(rule.name) || (filter !== undefined && !filter.test(rule.path))) continue;
+    definitions.set(rule.path, [...(definitions.get(rule.path) ?? []), rule]);
+  }
+  const warnings = [...definitions.values()]
+    .filter((rules) => rules.length > 1)
+    .map((rules) => `${rules[0]!.path} is defined ${rules.length} times (${rules.map((rule) => `${rule.file}:${rule.line}`).join(', ')}): the definitions combine, so a passing one hides a failing one`);
+  const tests = [...definitions.values()]
+    .map((rules) => rules[0]!)
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
 
   const results: PolicyTestResult[] = [];
@@ -100,5 +109,5 @@ export async function runPolicyTests(options: RunPolicyTestsOptions): Promise<Po
     }
   }
   const count = (status: PolicyTestStatus): number => results.filter((result) => result.status === status).length;
-  return { results, passed: count('pass'), failed: count('fail'), errored: count('error'), skipped: count('skip') };
+  return { results, passed: count('pass'), failed: count('fail'), errored: count('error'), skipped: count('skip'), warnings };
 }

@@ -68,6 +68,13 @@ describe('writ policy test', () => {
     expect(empty.stderr).toContain('no test_ rules found');
   });
 
+  it('warns on stderr about a test name defined twice', async () => {
+    const cwd = await tree({ 'p_test.rego': 'package p\n\ntest_same if false\n\ntest_same if true\n' });
+    const result = await run(['test', '.'], { cwd });
+    expect(result.code).toBe(POLICY_EXIT.ok);
+    expect(result.stderr).toBe('warning: data.p.test_same is defined 2 times (p_test.rego:3, p_test.rego:5): the definitions combine, so a passing one hides a failing one\n');
+  });
+
   it('prints the report as JSON with --format json', async () => {
     const cwd = await tree({ 'p/main.rego': MAIN, 'p/main_test.rego': TESTS });
     const result = await run(['test', 'p', '--format', 'json'], { cwd });

@@ -119,6 +119,7 @@ async function testAction(
   context.stdout(
     `${'-'.repeat(60)}\nPASS: ${report.passed}/${total}  FAIL: ${report.failed}  ERROR: ${report.errored}  SKIP: ${report.skipped}\n`,
   );
+  for (const warning of report.warnings) context.stderr(`warning: ${warning}\n`);
   if (total === 0) context.stderr('no test_ rules found\n');
   context.setExitCode(failed ? POLICY_EXIT.policy : POLICY_EXIT.ok);
 }
