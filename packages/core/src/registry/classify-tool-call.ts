@@ -27,6 +27,7 @@ export type DetectionCode =
   | 'detect.secret'
   | 'detect.high-entropy'
   | 'detect.bulk-read'
+  | 'detect.external-recipient'
   | 'detect.arguments-too-large';
 
 /** Something detection found that the declaration may not say. Never carries a secret value. */
@@ -79,6 +80,19 @@ export interface Classification {
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 const IBAN = /^[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}$/i;
 const PHONE = /^\+?[\d ()./-]{7,20}$/;
+
+const EMAIL_IN_TEXT =
+  /[A-Za-z0-9._%+-]+@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)/g;
+
+/** Domains of the email addresses in `text` that are not the organisation's own. */
+function externalDomains(text: string, internal: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const match of text.matchAll(EMAIL_IN_TEXT)) {
+    const domain = (match[1] ?? '').toLowerCase();
+    if (!hostAllowed(domain, internal)) out.add(domain);
+  }
+  return [...out];
+}
 
 /** Best guess of what a value of an undeclared argument denotes (unregistered tools). */
 export function inferArgumentKind(value: unknown): ArgumentKind {
@@ -160,6 +174,11 @@ export function classifyToolCall(options: {
     selectArgumentValues(args, pattern).map((v) => v.path),
   );
   const threshold = declaration?.bulkReadThreshold ?? registry.bulkReadThreshold;
+  const audience = declaration?.audience ?? registry.unregistered.audience;
+  const watchRecipients =
+    registry.internalDomains.length > 0 &&
+    (audience === 'none' || audience === 'self' || audience === 'internal');
+  const recipients: { path: string; domain: string }[] = [];
   const hosts = new Map<string, ClassifiedHost>();
 
   const complete = walkLeaves(args, ({ path, value, key }) => {
@@ -175,6 +194,11 @@ export function classifyToolCall(options: {
       });
     }
     if (typeof value !== 'string') return;
+    if (watchRecipients) {
+      for (const domain of externalDomains(value, registry.internalDomains)) {
+        recipients.push({ path, domain });
+      }
+    }
     for (const observation of detectHosts(value, { argument: path, asHost: hostPaths.has(path) })) {
       const allowed =
         observation.internal !== 'metadata' && hostAllowed(observation.host, allowlist);
@@ -198,6 +222,15 @@ export function classifyToolCall(options: {
       code: 'detect.arguments-too-large',
       argument: '',
       detail: 'arguments exceed the scan limits',
+      confidence: 'high',
+    });
+  }
+  for (const { path, domain } of recipients) {
+    detections.push({
+      code: 'detect.external-recipient',
+      effect: 'customer-visible',
+      argument: path,
+      detail: domain,
       confidence: 'high',
     });
   }
@@ -246,7 +279,7 @@ export function classifyToolCall(options: {
     tool,
     registered: declaration !== undefined,
     actionClass: declaration?.actionClass ?? registry.unregistered.actionClass,
-    audience: declaration?.audience ?? registry.unregistered.audience,
+    audience,
     declaredEffects: [...declaredEffects],
     detectedEffects,
     detections,

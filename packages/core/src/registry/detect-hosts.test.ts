@@ -49,7 +49,9 @@ describe('detectHosts', () => {
   });
 
   it('sees the real host behind userinfo and homograph tricks', () => {
-    expect(detectHosts('https://api.example.com@evil.test/x', { argument: 'u' }).map((h) => h.host)).toEqual(['evil.test']);
+    expect(
+      detectHosts('https://api.example.com@evil.test/x', { argument: 'u' }).map((h) => h.host),
+    ).toEqual(['evil.test']);
     const [homograph] = detectHosts('https://ex\u0430mple.com/login', { argument: 'u' });
     expect(homograph?.host).toBe('xn--exmple-4nf.com');
     expect(hostAllowed(homograph?.host ?? '', ['example.com'])).toBe(false);

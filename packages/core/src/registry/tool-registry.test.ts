@@ -174,6 +174,39 @@ describe('createToolRegistry', () => {
     ).toEqual([]);
   });
 
+  it('detects an external recipient in an internal tool only when internal domains are configured', () => {
+    const tools = [
+      { name: 'chat.post', actionClass: 'A2', effects: ['internal-write'], audience: 'internal' },
+    ];
+    const org = createToolRegistry({ tools, internalDomains: ['example.com', '*.example.com'] });
+    const external = org.classify({
+      tool: 'chat.post',
+      args: { text: 'cc jane@example.com and leak@rival.test' },
+    });
+    expect(external.detections).toEqual([
+      {
+        code: 'detect.external-recipient',
+        effect: 'customer-visible',
+        argument: 'text',
+        detail: 'rival.test',
+        confidence: 'high',
+      },
+    ]);
+    expect(external.detectedEffects).toEqual(['customer-visible']);
+    expect(
+      org.classify({ tool: 'chat.post', args: { text: 'ping ops@eu.example.com' } }).detections,
+    ).toEqual([]);
+    expect(
+      createToolRegistry({ tools }).classify({
+        tool: 'chat.post',
+        args: { text: 'leak@rival.test' },
+      }).detections,
+    ).toEqual([]);
+    expect(() => createToolRegistry({ tools, internalDomains: 'example.com' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+  });
+
   it('does not flag an ordinary customer email', () => {
     const c = registry.classify({
       tool: 'email.send',

@@ -24,6 +24,12 @@ export interface ToolRegistryOptions {
   readonly tools: readonly unknown[];
   /** Hosts every tool may reach (`api.example.com`, `*.example.com`). Default: none. */
   readonly egressAllowlist?: readonly string[];
+  /**
+   * The organisation's own email domains (`example.com`, `*.example.com`). When set, an
+   * email address outside them in the arguments of a tool whose audience is `none`, `self`
+   * or `internal` is detected as an undeclared customer-visible effect.
+   */
+  readonly internalDomains?: readonly string[];
   /** Class of unregistered tools. Default `A5`: unknown means the most dangerous. */
   readonly unregisteredClass?: ActionClassId;
   /** Default bulk-read threshold for tools that declare none. Default 1000. */
@@ -38,6 +44,8 @@ export interface ToolRegistry {
   list(): readonly ToolDeclaration[];
   /** The registry-wide egress allowlist. */
   readonly egressAllowlist: readonly string[];
+  /** The organisation's own email domains (empty: external-recipient detection is off). */
+  readonly internalDomains: readonly string[];
   /** How unregistered tools are treated. */
   readonly unregistered: UnregisteredToolPolicy;
   /** Default bulk-read threshold. */
@@ -69,13 +77,25 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) throw argument(`options.${key}`, 'is not a known option');
   }
-  const { tools, egressAllowlist = [], unregisteredClass = 'A5', bulkReadThreshold } = options;
+  const {
+    tools,
+    egressAllowlist = [],
+    internalDomains = [],
+    unregisteredClass = 'A5',
+    bulkReadThreshold,
+  } = options;
   if (!Array.isArray(tools)) throw argument('options.tools', 'must be an array');
   if (
     !Array.isArray(egressAllowlist) ||
     !egressAllowlist.every((entry) => typeof entry === 'string')
   ) {
     throw argument('options.egressAllowlist', 'must be an array of host patterns');
+  }
+  if (
+    !Array.isArray(internalDomains) ||
+    !internalDomains.every((entry) => typeof entry === 'string')
+  ) {
+    throw argument('options.internalDomains', 'must be an array of domain patterns');
   }
   if (!isActionClass(unregisteredClass))
     throw argument('options.unregisteredClass', 'must be one of A0..A5');
@@ -104,6 +124,7 @@ export function createToolRegistry(options: ToolRegistryOptions): ToolRegistry {
     get: (name) => byName.get(name),
     list: () => list,
     egressAllowlist: Object.freeze([...egressAllowlist]),
+    internalDomains: Object.freeze([...internalDomains]),
     unregistered: Object.freeze({
       actionClass: unregisteredClass,
       effects: [],
@@ -130,7 +151,13 @@ export function parseToolRegistry(value: unknown): ToolRegistry {
   return createToolRegistry(value as unknown as ToolRegistryOptions);
 }
 
-const OPTION_KEYS = ['tools', 'egressAllowlist', 'unregisteredClass', 'bulkReadThreshold'];
+const OPTION_KEYS = [
+  'tools',
+  'egressAllowlist',
+  'internalDomains',
+  'unregisteredClass',
+  'bulkReadThreshold',
+];
 
 function argument(parameter: string, message: string): WritError {
   return new WritError('ERR_INVALID_ARGUMENT', `${parameter} ${message}`, {
