@@ -101,11 +101,18 @@ function compileSequence(cursor: Cursor, delimiters: readonly string[], inTerms:
   return out;
 }
 
-/** Compiles a gobwas glob to an anchored RE2 pattern. */
+const compiled = new Map<string, string>();
+
+/** Compiles a gobwas glob to an anchored RE2 pattern (cached). */
 export function globToRegex(pattern: string, delimiters: readonly string[]): string {
+  const key = `${delimiters.join('\u0000')}\u0001${pattern}`;
+  const hit = compiled.get(key);
+  if (hit !== undefined) return hit;
   const cursor: Cursor = { pattern, i: 0 };
-  const body = compileSequence(cursor, delimiters, false);
-  return `(?s)^${body}$`;
+  const regex = `(?s)^${compileSequence(cursor, delimiters, false)}$`;
+  if (compiled.size >= 256) compiled.delete(compiled.keys().next().value!);
+  compiled.set(key, regex);
+  return regex;
 }
 
 function delimitersArg(args: readonly Value[]): string[] {

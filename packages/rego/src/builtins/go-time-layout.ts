@@ -116,8 +116,19 @@ function chunkAt(layout: string, i: number): { std: StdChunk; length: number; di
   }
 }
 
-/** Splits a Go layout into literal runs and standard chunks. */
-export function tokenizeLayout(layout: string): LayoutToken[] {
+const tokenCache = new Map<string, readonly LayoutToken[]>();
+
+/** Splits a Go layout into literal runs and standard chunks (cached per layout). */
+export function tokenizeLayout(layout: string): readonly LayoutToken[] {
+  const cached = tokenCache.get(layout);
+  if (cached !== undefined) return cached;
+  const tokens = tokenize(layout);
+  if (tokenCache.size >= 256) tokenCache.delete(tokenCache.keys().next().value!);
+  tokenCache.set(layout, tokens);
+  return tokens;
+}
+
+function tokenize(layout: string): LayoutToken[] {
   const tokens: LayoutToken[] = [];
   let literal = '';
   let i = 0;

@@ -288,12 +288,34 @@ function resolveDate(f: Fields, context: string): void {
   if (f.day < 0) f.day = 1;
 }
 
+const rfc3339Layout = '2006-01-02T15:04:05Z07:00';
+const rfc3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+// The common case of RFC 3339 text, without the general layout machinery. Anything unusual
+// (out-of-range fields, long fractions, other forms) takes the general path and its errors.
+function parseRFC3339(value: string): bigint | undefined {
+  const m = rfc3339.exec(value);
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+  const offsetHours = m[9] === undefined ? 0 : Number(m[9]);
+  const offsetMinutes = m[10] === undefined ? 0 : Number(m[10]);
+  if (offsetHours > 24 || offsetMinutes > 60) return undefined;
+  const offset = (m[8] === '-' ? -1 : 1) * (offsetHours * 3600 + offsetMinutes * 60);
+  const nanosecond = m[7] === undefined ? 0 : Number(m[7].padEnd(9, '0'));
+  return fromWallClockOffset({ year, month, day, hour, minute, second, nanosecond }, offset);
+}
+
 /**
  * Parses `value` with Go layout `layout` and returns Unix nanoseconds (unbounded; the
  * caller checks Go's int64 range).
  * @throws BuiltinFailure with Go's error text when the value does not match
  */
 export function parseGoTime(layout: string, value: string): bigint {
+  if (layout === rfc3339Layout) {
+    const fast = parseRFC3339(value);
+    if (fast !== undefined) return fast;
+  }
   const f: Fields = {
     year: 0, month: -1, day: -1, yearDay: -1, hour: 0, minute: 0, second: 0, nanosecond: 0,
     pm: undefined, utc: false, offset: undefined, zoneName: undefined,

@@ -40,6 +40,8 @@ function trimRightSet(s: string, cutset: string): string {
 
 // Go maps case rune by rune and never expands one rune into several (ß stays ß).
 function mapCase(s: string, upper: boolean): string {
+  // ASCII text maps the same in JavaScript and Go.
+  if (/^[\x00-\x7f]*$/.test(s)) return upper ? s.toUpperCase() : s.toLowerCase();
   let out = '';
   for (const c of s) {
     const mapped = upper ? c.toUpperCase() : c.toLowerCase();
