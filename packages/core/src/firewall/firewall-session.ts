@@ -3,7 +3,7 @@
  */
 import { digest } from '../crypto/digest.ts';
 import { WritError } from '../errors.ts';
-import type { Sha256Digest } from '../stores/types.ts';
+import type { JsonObject, Sha256Digest } from '../stores/types.ts';
 import { CallJournal } from './call-journal.ts';
 import { submitApproval } from './approval-flow.ts';
 import type { FirewallContext } from './firewall-context.ts';
@@ -12,7 +12,7 @@ import type { CheckedCall } from './guard-input.ts';
 import { checkCall } from './guard-input.ts';
 import { judgeCall } from './judge-call.ts';
 import { resolveMode } from './mode.ts';
-import { approvalRequestId, basisForTool, createSessionBasis, intentOf } from './ports.ts';
+import { approvalRequestId, basisForTool, createSessionBasis, denyRelease, intentOf } from './ports.ts';
 import { SessionHistory } from './session-history.ts';
 import type { SessionState } from './session-state.ts';
 import { endSession } from './session-end.ts';
@@ -105,7 +105,16 @@ export function createFirewallSession(options: {
     if (claim.kind === 'conflict') {
       const recorded = await claim.record.guard;
       const reasons = [{ code: 'firewall.call-id-conflict', text: 'this tool-call id was already used with other arguments' }];
-      return { ...recorded, verdict: 'block', decision: 'deny', reasons, replayed: false, reason: `Writ refused ${call.tool}: ${reasons[0]!.text}.`, denialId: '' };
+      const now = context.now();
+      const { intentDigest } = intentOf({ call, principal: state.principal, audience: context.settings.audience });
+      const denial = denyRelease({ context, session: state, call, intentDigest, stage: 'firewall', reasons, now });
+      context.recorder
+        .write(
+          [{ type: 'action-denied', time: now.toISOString(), body: { sessionId: id, callId: call.callId, denialId: denial.payload.id, stage: 'firewall', denial: denial.envelope as unknown as JsonObject } }],
+          'batched',
+        )
+        .catch(() => undefined);
+      return { ...recorded, intentDigest, verdict: 'block', decision: 'deny', reasons, replayed: false, reason: `Writ refused ${call.tool}: ${reasons[0]!.text}.`, denialId: denial.payload.id };
     }
     const recorded = await claim.record.guard;
     if (claim.kind === 'new') {

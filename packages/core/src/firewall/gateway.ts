@@ -54,7 +54,14 @@ async function refuse(options: {
         {
           type: 'action-denied',
           time: now.toISOString(),
-          body: { sessionId: session.id, callId: call.callId, denialId: denial.payload.id, stage: 'gateway', denial: denial.envelope as unknown as JsonObject },
+          body: {
+            sessionId: session.id,
+            callId: call.callId,
+            tokenId: session.releases.get(call.callId)?.token?.id ?? null,
+            denialId: denial.payload.id,
+            stage: 'gateway',
+            denial: denial.envelope as unknown as JsonObject,
+          },
         },
       ],
       'sync',
@@ -116,11 +123,22 @@ export async function runThroughGateway<T>(options: {
       return { status: 'blocked', guard: await refuse({ context, session, call, guard, reasons: refused }) };
     }
     context.recorder
-      .write([{ type: 'gateway-overridden', time: context.now().toISOString(), body: { sessionId: session.id, callId: call.callId, mode: guard.mode, reasons: refused.map((r) => ({ ...r })) } }], 'batched')
+      .write(
+        [
+          {
+            type: 'gateway-overridden',
+            time: context.now().toISOString(),
+            body: { sessionId: session.id, callId: call.callId, tokenId: release?.token?.id ?? null, mode: guard.mode, reasons: refused.map((r) => ({ ...r })) },
+          },
+        ],
+        'batched',
+      )
       .catch(() => undefined);
   }
 
-  const tokenId = release?.token?.id;
+  // An effect the gateway did not admit (shadow/advisory override) ran without its token:
+  // its receipt names no token, so the transcript never shows it as a use of the release.
+  const tokenId = refused === undefined ? release?.token?.id : undefined;
   const startedAt = context.now();
   let status: OutcomeReceipt['status'] = 'succeeded';
   let value: T | undefined;

@@ -181,7 +181,7 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
     entries.push({
       type: 'token-issued',
       time,
-      body: { sessionId: session.id, callId: call.callId, decisionId, tokenId: token.id, token: token.token.envelope as unknown as JsonObject },
+      body: { sessionId: session.id, callId: call.callId, decisionId, tool: call.tool, tokenId: token.id, token: token.token.envelope as unknown as JsonObject },
     });
   } else if (verdict === 'block') {
     const denial = denyRelease({ context, session, call, intentDigest, stage: decision.id === FAIL_CLOSED_ID ? 'firewall' : 'policy', reasons, policy: { decisionId }, basis, now });

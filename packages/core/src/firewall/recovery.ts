@@ -27,7 +27,8 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
     if (tokenId === undefined) continue;
     if (entry.type === 'token-issued') {
       released.set(tokenId, { tokenId, callId: text(entry.body.callId) ?? '', tool: text(entry.body.tool) ?? '', releasedSeq: entry.seq });
-    } else if (entry.type === 'effect-executed') {
+    } else if (entry.type === 'effect-executed' || entry.type === 'gateway-overridden' || entry.type === 'action-denied') {
+      // An outcome: executed, run without admission (shadow), or refused at the gateway.
       released.delete(tokenId);
     } else if (entry.type === 'release-unfinished') {
       flagged.add(tokenId);
