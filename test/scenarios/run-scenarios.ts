@@ -22,6 +22,7 @@ import {
   parseToolRegistry,
   signApproval,
   toBase64Url,
+  verifyTranscript,
 } from '@writ/core';
 import type { FirewallMode, FirewallPolicy, FirewallSession, GuardResult, KeyRole, Signer, ToolRegistry } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
@@ -39,6 +40,8 @@ export interface ScenarioRow {
   readonly transcript: string;
   /** Reason codes of the recorded decision (or the reconciliation / rollback status). */
   readonly reasons: string;
+  /** The run's transcript verified offline (`verifyTranscript`). */
+  readonly verified: boolean;
   readonly ok: boolean;
 }
 
@@ -179,6 +182,13 @@ export async function runScenario(options: { scenario: Scenario; mode: FirewallM
   await session.end();
   await firewall.close();
 
+  // The transcript of every run must verify offline (signatures, chain, checkpoints, linkage).
+  const lines: string[] = [];
+  for await (const stored of ledger.read()) lines.push(stored.line);
+  const notes: string[] = [];
+  for await (const checkpoint of ledger.checkpoints()) notes.push(checkpoint.note);
+  const verified = await verifyTranscript({ entries: lines, checkpoints: notes, trustRoot });
+
   // What the transcript says about the final call.
   let transcript = '-';
   let reasons = '';
@@ -198,10 +208,10 @@ export async function runScenario(options: { scenario: Scenario; mode: FirewallM
   let expected: string = s.expect;
   if (mode === 'shadow' && s.expect === 'blocked-or-approval') expected = 'allowed, recorded as would-refuse';
   if (mode === 'shadow' && s.expect === 'allowed' && approvedTwin) expected = 'allowed, recorded as would-need-approval';
-  let ok = meets(s.expect, got, mode);
+  let ok = meets(s.expect, got, mode) && verified.valid;
   if (mode === 'shadow' && s.expect === 'blocked-or-approval') ok &&= transcript.startsWith('would');
   if (mode === 'shadow' && s.expect === 'allowed') ok &&= approvedTwin ? transcript === 'would need approval' : !transcript.startsWith('would');
-  return { ref: s.ref, variant: s.variant, mode, expected, got, transcript, reasons, ok };
+  return { ref: s.ref, variant: s.variant, mode, expected, got, transcript, reasons, verified: verified.valid, ok };
 }
 
 /** Run every scenario in enforce and shadow mode. */
@@ -216,8 +226,8 @@ export async function runAll(): Promise<ScenarioRow[]> {
 
 /** The table as text. */
 export function formatTable(rows: readonly ScenarioRow[]): string {
-  const header = ['scenario', 'variant', 'mode', 'expected', 'got', 'transcript', 'reasons', ''];
-  const lines = rows.map((r) => [r.ref, r.variant, r.mode, r.expected, r.got, r.transcript, r.reasons, r.ok ? 'ok' : 'MISMATCH']);
+  const header = ['scenario', 'variant', 'mode', 'expected', 'got', 'transcript', 'reasons', 'verified', ''];
+  const lines = rows.map((r) => [r.ref, r.variant, r.mode, r.expected, r.got, r.transcript, r.reasons, r.verified ? 'yes' : 'NO', r.ok ? 'ok' : 'MISMATCH']);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
