@@ -7,7 +7,7 @@ import type {
   ReadRange,
   StoredEntry,
 } from '@writ/core';
-import { GENESIS_HASH, WritError } from '@writ/core';
+import { assertEntryDraft, GENESIS_HASH, WritError } from '@writ/core';
 import {
   admitCheckpoint,
   assertCheckpointRecord,
@@ -119,13 +119,17 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   /**
-   * Seals and stores `drafts` as the next entries, atomically.
+   * Seals and stores `drafts` as the next entries, atomically. Drafts are sealed when
+   * their group-commit transaction runs: do not mutate them until the call settles.
    * @throws WritError `ERR_INVALID_ARGUMENT`, `ERR_CANONICAL_UNSUPPORTED`, `ERR_STORE_CLOSED`,
    *   `ERR_STORE_IO` (with `details.outcome` `not-stored` or `unknown`), `ERR_STORE_CORRUPT`.
    */
   async append(drafts: readonly EntryDraft[]): Promise<StoredEntry[]> {
     if (this.#closed) throw closedError();
     assertDrafts(drafts);
+    // Shape checks before queueing, so a malformed draft never reaches a transaction;
+    // bodies JCS cannot represent are still caught by sealEntry inside the batch.
+    drafts.forEach((draft, index) => assertEntryDraft(draft, `drafts[${index}]`));
     return new Promise<StoredEntry[]>((resolve, reject) => {
       this.#queue.push({ drafts: drafts.slice(), resolve, reject });
       this.#draining ??= this.#drain();
