@@ -44,12 +44,18 @@ function evalExpr(e: CExpr, f: Frame, outer: Ctx, k: K): boolean {
 
 function evalCore(e: CExpr, f: Frame, ctx: Ctx, k: K): boolean {
   switch (e.k) {
-    case 'term':
-      return evalTerm(e.term, f, ctx, (v) => (v === false ? false : k()));
+    case 'term': {
+      const v = det(e.term, f, ctx);
+      if (v !== GEN) return v === undefined || v === false ? false : k();
+      return evalTerm(e.term, f, ctx, (x) => (x === false ? false : k()));
+    }
     case 'eq':
       return unifyTerms(e.a, e.b, f, ctx, k);
-    case 'assign':
-      return evalTerm(e.rhs, f, ctx, (v) => unify(e.lhs, v, f, ctx, k));
+    case 'assign': {
+      const v = det(e.rhs, f, ctx);
+      if (v !== GEN) return v === undefined ? false : unify(e.lhs, v, f, ctx, k);
+      return evalTerm(e.rhs, f, ctx, (x) => unify(e.lhs, x, f, ctx, k));
+    }
     case 'somein':
       return evalTerm(e.domain, f, ctx, (d) =>
         forEachChild(d, (key, val) =>
@@ -111,6 +117,10 @@ function unbound(t: Extract<CTerm, { k: 'local' }>): never {
 
 /** Evaluates a term, calling `k` for each value. */
 export function evalTerm(t: CTerm, f: Frame, ctx: Ctx, k: VK): boolean {
+  if (t.k === 'ref' || t.k === 'call' || t.k === 'array' || t.k === 'object' || t.k === 'set') {
+    const v = det(t, f, ctx);
+    if (v !== GEN) return v === undefined ? false : k(v);
+  }
   switch (t.k) {
     case 'const':
       return k(t.v);
@@ -168,6 +178,134 @@ export function evalTerm(t: CTerm, f: Frame, ctx: Ctx, k: VK): boolean {
       );
       return k(out);
     }
+  }
+}
+
+/** Marker: the term may have several values (iteration); evaluate it in CPS. */
+const GEN: unique symbol = Symbol('generator');
+
+/**
+ * Direct (non-CPS) evaluation of terms that have at most one value — the common case:
+ * constants, bound variables, refs without iteration, calls with such operands. Returns
+ * {@link GEN} when the term needs the general evaluator (unbound variables, `with` overrides,
+ * mocks, output operands, print).
+ */
+function det(t: CTerm, f: Frame, ctx: Ctx): Value | undefined | typeof GEN {
+  switch (t.k) {
+    case 'const':
+      return t.v;
+    case 'local': {
+      const v = f[t.slot];
+      return v === undefined ? GEN : v;
+    }
+    case 'input':
+      return ctx.input;
+    case 'ref': {
+      if (t.head.k === 'data') return detData(t.head.node, t.path, f, ctx);
+      const h = det(t.head, f, ctx);
+      if (h === GEN || h === undefined) return h;
+      return detPath(h, t.path, 0, f, ctx, false);
+    }
+    case 'data':
+      return detData(t.node, [], f, ctx);
+    case 'call': {
+      if (ctx.mocks !== undefined) return GEN;
+      const fn = t.fn;
+      if (fn.kind !== 'builtin' && fn.kind !== 'op' && fn.kind !== 'user') return GEN;
+      const n = t.args.length;
+      if (n > fnArity(fn, n)) return GEN;
+      const args = new Array<Value>(n);
+      for (let i = 0; i < n; i++) {
+        const a = det(t.args[i]!, f, ctx);
+        if (a === GEN || a === undefined) return a;
+        args[i] = a;
+      }
+      let out: Value | undefined;
+      invoke(fn, args, t, ctx, (v) => ((out = v), true));
+      return out;
+    }
+    case 'array': {
+      const out = new Array<Value>(t.items.length);
+      for (let i = 0; i < out.length; i++) {
+        const v = det(t.items[i]!, f, ctx);
+        if (v === GEN || v === undefined) return v;
+        out[i] = v;
+      }
+      return out;
+    }
+    case 'set': {
+      const out = new RSet();
+      for (const x of t.items) {
+        const v = det(x, f, ctx);
+        if (v === GEN || v === undefined) return v;
+        out.add(v);
+      }
+      return out;
+    }
+    case 'object': {
+      const out = new RObject();
+      for (let i = 0; i < t.keys.length; i++) {
+        const key = det(t.keys[i]!, f, ctx);
+        if (key === GEN || key === undefined) return key;
+        const v = det(t.values[i]!, f, ctx);
+        if (v === GEN || v === undefined) return v;
+        out.set(key, v);
+      }
+      return out;
+    }
+    case 'acompr':
+    case 'scompr':
+    case 'ocompr':
+    case 'template':
+      return GEN;
+  }
+}
+
+function detPath(v: Value, path: readonly CTerm[], i: number, f: Frame, ctx: Ctx, dm: boolean): Value | undefined | typeof GEN {
+  let cur = v;
+  for (; i < path.length; i++) {
+    const p = path[i]!;
+    let key: Value | undefined | typeof GEN;
+    if (p.k === 'const') key = p.v;
+    else if (p.k === 'local') {
+      key = f[p.slot];
+      if (key === undefined) return GEN;
+    } else {
+      if (!evaluable(p, f)) return GEN;
+      key = det(p, f, ctx);
+      if (key === GEN || key === undefined) return key;
+    }
+    const c = child(cur, key, dm);
+    if (c === undefined) return undefined;
+    cur = c;
+  }
+  return cur;
+}
+
+function detData(start: DataNode, path: readonly CTerm[], f: Frame, ctx: Ctx): Value | undefined | typeof GEN {
+  if (ctx.patch !== undefined) return GEN;
+  let node = start;
+  for (let i = 0; ; i++) {
+    if (node.kind !== 'none') {
+      const v = node.base !== undefined ? node.base : ruleValue(node, ctx);
+      return v === undefined ? undefined : detPath(v, path, i, f, ctx, true);
+    }
+    if (!node.virtual) return node.base === undefined ? undefined : detPath(node.base, path, i, f, ctx, true);
+    if (i === path.length) return fullValue(node, ctx);
+    const p = path[i]!;
+    let key = p.k === 'const' ? p.v : p.k === 'local' ? f[p.slot] : undefined;
+    if (typeof key === 'number') key = String(key);
+    if (typeof key === 'string') {
+      const c = node.children.get(key);
+      if (c) {
+        node = c;
+        continue;
+      }
+      return node.base === undefined ? undefined : detPath(node.base, path, i, f, ctx, true);
+    }
+    if (p.k === 'local' && key === undefined) return GEN;
+    const full = fullValue(node, ctx);
+    return full === undefined ? undefined : detPath(full, path, i, f, ctx, true);
   }
 }
 
