@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { call, callError, frozenContext, callValue } from './test-call.ts';
 
 describe('time.parse_ns', () => {
@@ -56,5 +57,24 @@ describe('calendar builtins', () => {
     expect(call('time.parse_duration_ns', '1h30m')).toBe(5400000000000);
     expect(call('time.parse_duration_ns', '-1.5s')).toBe(-1500000000);
     expect(callError('time.parse_duration_ns', '1x').message).toContain('unknown unit');
+  });
+});
+
+describe('time.parse_rfc3339_ns fast path', () => {
+  it('agrees with the general Go layout parser', () => {
+    const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+    fc.assert(fc.property(
+      fc.record({
+        year: fc.integer({ min: 1700, max: 2200 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 28 }),
+        hour: fc.integer({ min: 0, max: 23 }), minute: fc.integer({ min: 0, max: 59 }), second: fc.integer({ min: 0, max: 59 }),
+        fraction: fc.option(fc.stringMatching(/^\d{1,9}$/)), offset: fc.integer({ min: -14 * 60, max: 14 * 60 }),
+      }),
+      (t) => {
+        const zone = t.offset === 0 ? 'Z' : `${t.offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(t.offset) / 60))}:${pad(Math.abs(t.offset) % 60)}`;
+        const text = `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${t.fraction === null ? '' : `.${t.fraction}`}${zone}`;
+        const general = call('time.parse_ns', '2006-01-02T15:04:05.999999999Z07:00', text);
+        return call('time.parse_rfc3339_ns', text) === general;
+      },
+    ), { numRuns: 300 });
   });
 });
