@@ -236,6 +236,15 @@ describe('buildPolicyInput', () => {
       }),
     ],
     [
+      'approvals[0].issuedAt',
+      (o: BuildPolicyInputOptions) => ({
+        ...o,
+        approvals: [
+          { approver: 'b', role: 'r', intent: o.request.intentDigest, issuedAt: 'yesterday' },
+        ],
+      }),
+    ],
+    [
       'context.now',
       (o: BuildPolicyInputOptions) => ({ ...o, context: { ...o.context, now: new Date('nope') } }),
     ],

@@ -26,7 +26,9 @@ export interface VerifiedApprovalInput {
   readonly role: string;
   readonly intent: Sha256Digest;
   readonly rule?: string;
+  /** RFC 3339. */
   readonly issuedAt: string;
+  /** RFC 3339. */
   readonly expiresAt?: string;
 }
 
@@ -95,6 +97,16 @@ function optionalText(value: unknown, parameter: string): string | null {
   return value === undefined ? null : text(value, parameter);
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** An RFC 3339 time (policies compare them with time.parse_rfc3339_ns). */
+function time(value: unknown, parameter: string): string {
+  if (typeof value !== 'string' || !RFC3339.test(value) || !Number.isFinite(Date.parse(value))) {
+    throw invalid(parameter, 'must be an RFC 3339 time');
+  }
+  return value;
+}
+
 function approvalOf(value: unknown, index: number): PolicyInputApproval {
   const at = `approvals[${index}]`;
   if (!isPlainObject(value)) throw invalid(at, 'must be an object');
@@ -105,8 +117,8 @@ function approvalOf(value: unknown, index: number): PolicyInputApproval {
     role: text(value.role, `${at}.role`),
     intent: value.intent,
     rule: optionalText(value.rule, `${at}.rule`),
-    issuedAt: text(value.issuedAt, `${at}.issuedAt`),
-    expiresAt: optionalText(value.expiresAt, `${at}.expiresAt`),
+    issuedAt: time(value.issuedAt, `${at}.issuedAt`),
+    expiresAt: value.expiresAt === undefined ? null : time(value.expiresAt, `${at}.expiresAt`),
   };
 }
 
