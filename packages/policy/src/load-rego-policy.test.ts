@@ -193,6 +193,14 @@ describe('loadRegoPolicy', () => {
     expect(() => policy.evaluateSync({}, { now: Number.NaN })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
   });
 
+  it('hands print output to the caller', async () => {
+    const policy = await loadRegoPolicy({ modules: [{ file: 'p.rego', source: 'package writ\n\ndecision := x if {\n  x := input.n + 1\n  print("n is", input.n)\n}\n' }] });
+    const lines: string[] = [];
+    expect(policy.evaluateSync({ n: 1 }, { print: (line) => lines.push(line) })).toBe(2);
+    expect(lines).toEqual(['n is 1']);
+    expect(policy.evaluateSync({ n: 2 })).toBe(3);
+  });
+
   it('keeps __proto__ input keys as data', async () => {
     const policy = await loadRegoPolicy({ modules: [{ file: 'echo.rego', source: 'package writ\n\ndecision := input\n' }] });
     const hostile = JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}') as unknown;

@@ -162,7 +162,8 @@ export async function loadRegoPolicy(options: LoadRegoPolicyOptions): Promise<Re
   const evaluateSync = (input: unknown, evaluateOptions?: EvaluateOptions): unknown => {
     const now = toNowNs(evaluateOptions?.now);
     try {
-      return compiled.evaluate(entrypoint, { input, ...(now === undefined ? {} : { now }) });
+      const print = evaluateOptions?.print;
+      return compiled.evaluate(entrypoint, { input, ...(now === undefined ? {} : { now }), ...(print === undefined ? {} : { print }) });
     } catch (error) {
       throw fromRegoError(error, 'ERR_POLICY_EVAL');
     }

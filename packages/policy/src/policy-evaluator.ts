@@ -19,6 +19,8 @@ export interface EvaluateOptions {
    * Rego engine; OPA's wasm SDK always reads the wall clock, so the wasm evaluator ignores it.
    */
   readonly now?: Date | number;
+  /** Receives each line the policy writes with `print` (Rego engine; default: discarded). */
+  readonly print?: (line: string) => void;
 }
 
 /** Where a policy came from, for logs, transcripts and `writ policy` output. */

@@ -92,6 +92,7 @@ describe('readBundle', () => {
     ['a numeric revision', '{"revision":1}', /revision/],
     ['roots that are not strings', '{"roots":[1]}', /roots/],
     ['wasm entries without a module', '{"wasm":[{"entrypoint":"a"}]}', /wasm/],
+    ['for Rego v0', '{"rego_version":0}', /rego_version 0 is not supported/],
   ])('refuses a manifest that is %s', async (_label, manifest, pattern) => {
     await expectInvalid(makeBundle([{ name: '.manifest', content: manifest }]), pattern);
   });

@@ -53,7 +53,11 @@ function parseManifest(bytes: Uint8Array, file: string): BundleManifest {
     throw invalid(file, '.manifest is not valid JSON', error);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(file, '.manifest must be an object');
-  const { revision, roots, wasm } = value as Record<string, unknown>;
+  const { revision, roots, wasm, rego_version: regoVersion } = value as Record<string, unknown>;
+  // OPA 1.x writes rego_version 0 for bundles of v0 syntax; Writ's engine speaks Rego v1 only.
+  if (regoVersion !== undefined && regoVersion !== 1) {
+    throw invalid(file, `.manifest rego_version ${JSON.stringify(regoVersion)} is not supported: Writ evaluates Rego v1 (rewrite with opa fmt --v1)`);
+  }
   if (revision !== undefined && typeof revision !== 'string') throw invalid(file, '.manifest revision must be a string');
   if (roots !== undefined && !(Array.isArray(roots) && roots.every((root) => typeof root === 'string'))) {
     throw invalid(file, '.manifest roots must be an array of strings');
