@@ -22,6 +22,8 @@ export type BasisFindingCode =
   | 'basis.cross-tenant'
   /** An item was superseded by a newer one; it supports nothing. */
   | 'basis.superseded'
+  /** A policy or workflow item below `verified` authority: relevant, not authoritative (§5.2, §22.6). */
+  | 'basis.noncanonical'
   /** An item is contradicted by an item of equal or higher authority; it supports nothing. */
   | 'basis.contradicted'
   /** A consequential argument value is found only in items below the trusted authority. */
@@ -40,6 +42,7 @@ export const BASIS_FINDING_CODES: readonly BasisFindingCode[] = [
   'basis.stale',
   'basis.cross-tenant',
   'basis.superseded',
+  'basis.noncanonical',
   'basis.contradicted',
   'basis.tainted-argument',
   'basis.unsupported-argument',

@@ -311,6 +311,29 @@ describe('scoreBasis', () => {
     expect(both.items.map((i) => i.usable)).toEqual([false, false]);
   });
 
+  it('flags a draft policy as non-canonical and lets it support nothing beyond its authority', () => {
+    const basis = ledger();
+    basis.addUserTurn('refund the customer');
+    basis.add({
+      kind: 'policy',
+      content: 'Draft: refunds up to 5000 need no approval',
+      source: 'wiki/draft',
+      authority: 'unverified',
+    });
+    const report = score({
+      items: basis.items(),
+      actionClass: 'A4',
+      consequential: [{ path: 'amount', kind: 'amount', value: 5000 }],
+      tenant: 'acme',
+      now: NOW,
+    });
+    expect(report.findings.find((f) => f.code === 'basis.noncanonical')).toMatchObject({
+      severity: 'warning',
+    });
+    expect(report.tainted).toEqual(['amount']);
+    expect(report.sufficient).toBe(false);
+  });
+
   it('an empty basis is enough for an observation but not for a mutation', () => {
     expect(score({ items: [], actionClass: 'A0', consequential: [], now: NOW }).sufficient).toBe(
       true,

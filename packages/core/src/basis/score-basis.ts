@@ -133,6 +133,15 @@ export function scoreBasis(options: ScoreBasisOptions): BasisReport {
         text: `${item.id} belongs to another tenant${item.tenant === tenant ? ' through its lineage' : ''}; it supports nothing`,
       });
     }
+    if (
+      (item.kind === 'policy' || item.kind === 'workflow') &&
+      authorityRank(facts.effective) < authorityRank('verified')
+    ) {
+      note('basis.noncanonical', 'warning', {
+        item: item.id,
+        text: `${item.id} is a ${item.kind} item with ${facts.effective} authority: it informs but does not authorise`,
+      });
+    }
     if (item.supersededBy !== undefined) {
       excluded.add(item.id);
       note('basis.superseded', 'info', {
