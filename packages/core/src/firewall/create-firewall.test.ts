@@ -204,6 +204,12 @@ describe('createFirewall', () => {
       expect(result.guard.reasons[0]!.code).toBe('gateway.ERR_TOKEN_EXPIRED');
     });
 
+    it('verifies its own token signatures too when asked to', async () => {
+      const firewall = await createFirewall(firewallOptions({ policy: policyDouble(() => allow), verifyOwnSignatures: true }));
+      const s = await firewall.openSession(session);
+      expect((await s.execute({ tool: 'email.send', args: { to: 'a@b.example' }, callId: 'c1' }, () => 'sent')).status).toBe('executed');
+    });
+
     it('runs A0 observations without a token', async () => {
       const options = firewallOptions({ policy: policyDouble(() => allow) });
       const firewall = await createFirewall(options);

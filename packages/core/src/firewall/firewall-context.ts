@@ -7,6 +7,7 @@ import type { BudgetReservation } from './budgets.ts';
 import { CapabilityBudgets } from './budgets.ts';
 import type { FirewallSettings } from './firewall-options.ts';
 import type { Ledger } from '../transcript/ledger.ts';
+import { MintedSignatures } from './minted-signatures.ts';
 import { Recorder } from './recorder.ts';
 
 /** An effect the gateway performed, kept for reconciliation and rollback. */
@@ -27,6 +28,8 @@ export class FirewallContext {
   readonly recorder: Recorder;
   readonly budgets: CapabilityBudgets;
   readonly effects = new Map<string, PerformedEffect>();
+  /** Signatures of tokens this firewall minted, so its own gateway need not re-verify them. */
+  readonly minted = new MintedSignatures();
   closed = false;
   /** The checkpointing transcript writer over `settings.stores.ledger`. */
   readonly ledger: Ledger;

@@ -80,6 +80,12 @@ export interface CreateFirewallOptions {
   readonly tokenTtlMs?: number;
   /** Pending approval lifetime. Default 24 hours. */
   readonly approvalTtlMs?: number;
+  /**
+   * Re-verify the signatures of tokens this firewall minted at its own gateway. Default
+   * false: the in-process gateway trusts the exact signature it made (and still checks
+   * everything else); auditors and remote gateways always verify fully.
+   */
+  readonly verifyOwnSignatures?: boolean;
 }
 
 /** Validated options. */
@@ -106,6 +112,7 @@ export interface FirewallSettings {
   readonly timeoutMs: number;
   readonly tokenTtlMs: number;
   readonly approvalTtlMs: number;
+  readonly verifyOwnSignatures: boolean;
 }
 
 function bad(parameter: string, message: string): WritError {
@@ -210,5 +217,6 @@ export function parseFirewallOptions(value: unknown): FirewallSettings {
     timeoutMs: positive(options.timeoutMs, 'timeoutMs', 2000),
     tokenTtlMs: positive(options.tokenTtlMs, 'tokenTtlMs', 300_000),
     approvalTtlMs: positive(options.approvalTtlMs, 'approvalTtlMs', 86_400_000),
+    verifyOwnSignatures: options.verifyOwnSignatures === true,
   };
 }

@@ -142,13 +142,15 @@ export function mintRelease(options: {
     ...(approvals.length > 0 ? { approvals } : {}),
     summary: summarizeIntent(call),
   });
+  if (!settings.verifyOwnSignatures) context.minted.remember(token, settings.authority.publicKey);
   return { id: token.payload.id, token, expiresAt: new Date((token.payload.constraints.exp + 300) * 1000) };
 }
 
 /**
- * Check a released token against the actual call with core `verifyToken` (signature, key
- * validity at issuance, expiry, audience, command, intent digest of the actual arguments,
- * argument bounds, region, bytes, secrets). Single use is the nonce store's job.
+ * Check a released token against the actual call with core `verifyToken` (key validity at
+ * issuance, expiry, audience, command, intent digest of the actual arguments, argument
+ * bounds, region, bytes, secrets; the signature too, unless this firewall made it). Single
+ * use is the nonce store's job.
  * @throws the token verifier's `ERR_TOKEN_*` / `ERR_KEY_*` codes.
  */
 export function checkRelease(options: {
@@ -160,12 +162,18 @@ export function checkRelease(options: {
   readonly now: Date;
 }): void {
   const { context, token, call, intentDigest, touchesSecrets, now } = options;
-  verifyToken(token.token, {
-    trustRoot: context.settings.trustRoot,
-    now,
-    audience: context.settings.audience,
-    call: { command: call.tool, intent: intentDigest, args: call.args, touchesSecrets, requestBytes: canonicalBytes(call.args).length },
-  });
+  try {
+    verifyToken(token.token, {
+      trustRoot: context.settings.trustRoot,
+      now,
+      audience: context.settings.audience,
+      call: { command: call.tool, intent: intentDigest, args: call.args, touchesSecrets, requestBytes: canonicalBytes(call.args).length },
+      // Every check but the signature this process made itself (see minted-signatures.ts).
+      backend: context.minted.backend,
+    });
+  } finally {
+    context.minted.forget(token.token);
+  }
 }
 
 /** Sign the denial artifact of a refused call (core `signDenial`). */
