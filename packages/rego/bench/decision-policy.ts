@@ -100,3 +100,52 @@ export function decideTs(input: Input): { allow: boolean; reasons: string[] } {
   }
   return deny.size === 0 ? { allow: true, reasons: [] } : { allow: false, reasons: [...deny].sort() };
 }
+
+/** The benign A3 call the project policy library's own benchmark uses (policies/bench). */
+export const PROJECT_INPUT = {
+  version: 'writ.input/v1',
+  action: {
+    tool: 'email.send',
+    cmd: 'email.send',
+    args: { to: 'jane@example.com', body: 'Your refund was issued.' },
+    intent: 'sha256:' + 'a'.repeat(64),
+    class: 'A3',
+    registered: true,
+    audience: 'customer',
+    target: null,
+    resource: null,
+    effects: { declared: ['customer-visible'], detected: [] },
+    detections: [],
+    hosts: [{ host: 'help.example.com', argument: 'body', internal: null, allowed: true }],
+    consequential: [{ path: 'to', kind: 'email' }],
+    sensitive: [],
+    scope: null,
+    tenant: null,
+  },
+  agent: { id: 'agent:support', framework: null, model: null, environment: null },
+  principal: { id: 'user:alice', roles: ['clerk'], tenant: 'acme' },
+  basis: {
+    score: 0.6,
+    threshold: 0.6,
+    sufficient: true,
+    digest: 'sha256:' + 'a'.repeat(64),
+    findings: [],
+    tainted: [],
+    arguments: [],
+    items: [],
+  },
+  approvals: [],
+  context: {
+    time: '2026-11-24T12:00:00.000Z',
+    epochSeconds: 1795521600,
+    session: 's1',
+    callId: 'c1',
+    history: {
+      attempts: 0,
+      recentDenials: [],
+      signals: { repeatedDenials: 0, alternateToolAfterDenial: false, scopeExpansionAfterNarrowing: false },
+    },
+    budgets: [{ id: 'emails-per-hour', limit: 100, used: 3, reserved: 0, requested: 1, remaining: 96 }],
+  },
+  mode: 'enforce',
+};

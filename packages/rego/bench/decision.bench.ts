@@ -4,9 +4,11 @@
  *
  * Run: pnpm --filter @writ/rego bench
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { compile } from '../src/index.ts';
-import { decideTs, INPUT, POLICY } from './decision-policy.ts';
+import { decideTs, INPUT, POLICY, PROJECT_INPUT } from './decision-policy.ts';
 
 function measure(name: string, fn: () => unknown, iterations: number): { name: string; opsPerSec: number; p50: number; p99: number } {
   for (let i = 0; i < Math.min(20_000, iterations); i++) fn(); // warm-up
@@ -38,12 +40,30 @@ if (!isDeepStrictEqual(policy.evaluate('data.writ.decision', { input: denied }),
   throw new Error('rego and ts disagree on the deny input');
 }
 
+// The project's default policy set (policies/writ in this repository) with the realistic
+// input its own benchmark uses, when the folder is present.
+const projectDir = fileURLToPath(new URL('../../../policies/', import.meta.url));
+let project: { name: string; run: () => unknown } | undefined;
+if (existsSync(projectDir + 'writ')) {
+  const modules = readdirSync(projectDir + 'writ')
+    .filter((f) => f.endsWith('.rego') && !f.endsWith('_test.rego'))
+    .map((f) => ({ file: f, source: readFileSync(projectDir + 'writ/' + f, 'utf8') }));
+  const data: unknown = JSON.parse(readFileSync(projectDir + 'data.json', 'utf8'));
+  const lib = compile({ modules, data });
+  const decision = lib.evaluate('data.writ.decision', { input: PROJECT_INPUT }) as { decision?: string } | undefined;
+  if (decision?.decision === undefined) throw new Error('the project policies did not decide');
+  project = { name: `rego: project policies/writ (${decision.decision})`, run: () => lib.evaluate('data.writ.decision', { input: PROJECT_INPUT }) };
+} else {
+  console.log(`skipped the project policy set: ${projectDir}writ is absent`);
+}
+
 const N = Number(process.env.BENCH_ITERATIONS ?? 100_000);
 const rows = [
   measure('rego: data.writ.decision (allow path)', () => policy.evaluate('data.writ.decision', { input: INPUT }), N),
   measure('rego: data.writ.decision (deny path)', () => policy.evaluate('data.writ.decision', { input: denied }), N),
   measure('typescript: decideTs (allow path)', () => decideTs(INPUT), N),
   measure('typescript: decideTs (deny path)', () => decideTs(denied), N),
+  ...(project ? [measure(project.name, project.run, N)] : []),
 ];
 console.log(`node ${process.version}, ${N} iterations each`);
 console.log('| case | evaluations/s | p50 µs | p99 µs |');

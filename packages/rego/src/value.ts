@@ -54,7 +54,8 @@ function canonical(v: Value): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v === null) return 'null';
   if (v instanceof BigNum) return v.d.toString();
-  const cached = canonCache.get(v);
+  const isArr = Array.isArray(v);
+  const cached = isArr ? canonCache.get(v) : (v as RSet | RObject).canon;
   if (cached !== undefined) return cached;
   let s: string;
   if (Array.isArray(v)) {
@@ -67,13 +68,16 @@ function canonical(v: Value): string {
     for (const [k, val] of o.entries()) parts.push(canonical(k) + ':' + canonical(val));
     s = '{' + parts.sort().join(',') + '}';
   }
-  canonCache.set(v, s);
+  if (isArr) canonCache.set(v, s);
+  else (v as RSet | RObject).canon = s;
   return s;
 }
 
 /** A Rego set: unordered, structurally deduplicated. */
 export class RSet {
   private readonly m = new Map<string, Value>();
+  /** @internal Cached canonical text (see {@link keyOf}); reset by mutation. */
+  canon: string | undefined = undefined;
 
   /** Builds a set from values (duplicates removed). */
   constructor(items?: Iterable<Value>) {
@@ -90,6 +94,7 @@ export class RSet {
   /** Adds an element; for builders only (values are immutable once shared). */
   add(v: Value): this {
     this.m.set(keyOf(v), v);
+    this.canon = undefined;
     return this;
   }
   /** Elements in insertion order. */
@@ -108,6 +113,8 @@ export class RSet {
 /** A Rego object: keys of any type (structural), Map-based (no prototype pollution). */
 export class RObject {
   private readonly m = new Map<string, [Value, Value]>();
+  /** @internal Cached canonical text (see {@link keyOf}); reset by mutation. */
+  canon: string | undefined = undefined;
 
   /** Builds an object from `[key, value]` pairs (later pairs win). */
   constructor(entries?: Iterable<readonly [Value, Value]>) {
@@ -134,10 +141,12 @@ export class RObject {
   /** Sets a key; for builders only (values are immutable once shared). */
   set(k: Value, v: Value): this {
     this.m.set(keyOf(k), [k, v]);
+    this.canon = undefined;
     return this;
   }
   /** Removes a key; for builders only. */
   delete(k: Value): boolean {
+    this.canon = undefined;
     return this.m.delete(keyOf(k));
   }
   /** `[key, value]` pairs in insertion order. */
