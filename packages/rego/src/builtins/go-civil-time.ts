@@ -4,6 +4,7 @@
  * resolved through `Intl` (Node ships the full ICU time-zone database).
  */
 import { fail } from './failure.ts';
+import { tzAbbreviation } from './tz-abbreviations.ts';
 
 /** Calendar fields of an instant in a zone. */
 export interface CivilTime {
@@ -17,7 +18,8 @@ export interface CivilTime {
   readonly weekday: number; // 0 = Sunday
   readonly yearDay: number; // 1..366
   readonly offsetSeconds: number;
-  readonly zoneAbbreviation: string;
+  /** Undefined when neither the tz database nor ICU names the zone at this instant. */
+  readonly zoneAbbreviation: string | undefined;
 }
 
 /** Go's int64 nanosecond range, the bounds OPA checks with "time outside of valid range". */
@@ -93,7 +95,7 @@ export function checkZone(zone: string): string {
 }
 
 /** Offset (seconds east of UTC) and abbreviation of `zone` at the instant `unixSeconds`. */
-export function zoneAt(zone: string, unixSeconds: number): { offset: number; abbreviation: string } {
+export function zoneAt(zone: string, unixSeconds: number): { offset: number; abbreviation: string | undefined } {
   if (zone === 'UTC') return { offset: 0, abbreviation: 'UTC' };
   // Intl only covers JavaScript's Date range; clamp (zone rules are stable far out anyway).
   const ms = Math.max(-8.64e15, Math.min(8.64e15, unixSeconds * 1000));
@@ -104,18 +106,12 @@ export function zoneAt(zone: string, unixSeconds: number): { offset: number; abb
   const local = daysFromCivil(year, Number(field('month')), Number(field('day'))) * 86400
     + Number(field('hour')) * 3600 + Number(field('minute')) * 60 + Number(field('second'));
   const offset = local - Math.floor(ms / 1000);
-  return { offset, abbreviation: goAbbreviation(field('timeZoneName'), offset) };
+  return { offset, abbreviation: tzAbbreviation(zone, offset) ?? icuAbbreviation(field('timeZoneName')) };
 }
 
-// Intl says "GMT+5:30" where the tz database has no letters; Go prints "+0530" then.
-function goAbbreviation(name: string, offset: number): string {
-  if (!/^GMT[+-]/.test(name) && name !== 'GMT') return name;
-  if (offset === 0) return 'GMT';
-  const sign = offset < 0 ? '-' : '+';
-  const abs = Math.abs(offset);
-  const hours = String(Math.floor(abs / 3600)).padStart(2, '0');
-  const minutes = Math.floor((abs % 3600) / 60);
-  return minutes === 0 ? `${sign}${hours}` : `${sign}${hours}${String(minutes).padStart(2, '0')}`;
+// ICU's own letters (EST, PST) agree with the tz database; its "GMT+5:30" form does not.
+function icuAbbreviation(name: string): string | undefined {
+  return /^[A-Z]{2,5}$/.test(name) && name !== 'GMT' ? name : undefined;
 }
 
 function floorDiv(a: bigint, b: bigint): bigint {

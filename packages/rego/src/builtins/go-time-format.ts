@@ -5,6 +5,7 @@
 import type { CivilTime } from './go-civil-time.ts';
 import type { LayoutToken } from './go-time-layout.ts';
 import { tokenizeLayout } from './go-time-layout.ts';
+import { fail } from './failure.ts';
 
 /** English month names, January first. */
 export const monthNames = [
@@ -67,7 +68,10 @@ function formatChunk(t: CivilTime, token: LayoutToken & { kind: 'std' }): string
     case 'zeroSecond': return pad(t.second, 2);
     case 'PM': return t.hour >= 12 ? 'PM' : 'AM';
     case 'pm': return t.hour >= 12 ? 'pm' : 'am';
-    case 'tz': return t.zoneAbbreviation !== '' ? t.zoneAbbreviation : zone(t.offsetSeconds, { colon: false, minutes: true, seconds: false });
+    case 'tz':
+      // Go prints the tz database abbreviation; without one we refuse rather than invent it.
+      if (t.zoneAbbreviation === undefined) fail('time zone abbreviation is not available for this zone (MST layout element)');
+      return t.zoneAbbreviation;
     case 'iso8601TZ':
     case 'iso8601SecondsTZ':
     case 'iso8601ShortTZ':

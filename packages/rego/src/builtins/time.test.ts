@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { call, callError, frozenContext, callValue } from './test-call.ts';
@@ -77,4 +78,18 @@ describe('time.parse_rfc3339_ns fast path', () => {
       },
     ), { numRuns: 300 });
   });
+});
+
+const tzdata = existsSync('/usr/share/zoneinfo/Europe/Berlin');
+describe.skipIf(!tzdata)('time.format zone abbreviations (needs the system tz database)', () => {
+  it('prints the tz database abbreviation as Go does', () => {
+    const ns = 1670006453141828000n;
+    expect(call('time.format', [ns, 'Asia/Kolkata', 'RFC1123'])).toBe('Sat, 03 Dec 2022 00:10:53 IST');
+    expect(call('time.format', [ns, 'Europe/Berlin', 'RFC1123'])).toBe('Fri, 02 Dec 2022 19:40:53 CET');
+    expect(call('time.format', [1690006453141828000n, 'Europe/Berlin', 'UnixDate'])).toBe('Sat Jul 22 08:14:13 CEST 2023');
+    expect(call('time.format', [ns, 'America/Sao_Paulo', 'RFC1123'])).toBe('Fri, 02 Dec 2022 15:40:53 -03');
+  });
+});
+describe.skipIf(tzdata)('time.format zone abbreviations', () => {
+  it.skip('skipped: no system tz database at /usr/share/zoneinfo', () => undefined);
 });
