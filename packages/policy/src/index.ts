@@ -27,3 +27,5 @@ export type { LoadPolicyOptions } from './load-policy.ts';
 // policy tests
 export { runPolicyTests } from './run-policy-tests.ts';
 export type { PolicyTestReport, PolicyTestResult, PolicyTestStatus, RunPolicyTestsOptions } from './run-policy-tests.ts';
+export { checkPolicy } from './check-policy.ts';
+export type { PolicyCheckReport, PolicyProblem } from './check-policy.ts';

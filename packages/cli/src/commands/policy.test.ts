@@ -177,6 +177,17 @@ describe('writ policy check', () => {
     expect([result.code, result.stdout]).toEqual([POLICY_EXIT.ok, 'ok: 2 modules compiled\n']);
   });
 
+  it('prints the syntax errors of every file and a count', async () => {
+    const cwd = await tree({ 'p/a.rego': 'package a\n\nx := \n', 'p/b.rego': 'package b\n\ny if {\n' });
+    const result = await run(['check', 'p'], { cwd });
+    expect(result.code).toBe(POLICY_EXIT.policy);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^p\/a\.rego:\d+:\d+: rego_parse_error: /);
+    expect(lines[1]).toMatch(/^p\/b\.rego:\d+:\d+: rego_parse_error: /);
+    expect(lines[2]).toBe('2 errors');
+  });
+
   it('prints compile errors with file:line:col and exits 1', async () => {
     const cwd = await tree({ 'p/main.rego': 'package writ\n\nallow if {\n  input.x ==\n}\n' });
     const result = await run(['check', 'p'], { cwd });

@@ -14,6 +14,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { isWritError } from '@writ/core';
 import {
+  checkPolicy,
   entrypointRef,
   isWasmLocation,
   loadRegoPolicy,
@@ -169,15 +170,14 @@ async function evalAction(
 }
 
 async function checkAction(context: PolicyCommandContext, paths: string[]): Promise<void> {
-  const policy = await loadRegoPolicy({
-    paths: paths.length > 0 ? paths : ['.'],
-    cwd: context.cwd,
-    includeTests: true,
-    allowMissingEntrypoint: true,
-  });
-  context.stdout(
-    `ok: ${policy.modules.length} module${policy.modules.length === 1 ? '' : 's'} compiled\n`,
-  );
+  const report = await checkPolicy({ paths: paths.length > 0 ? paths : ['.'], cwd: context.cwd });
+  for (const problem of report.problems) context.stderr(`${problem.message}\n`);
+  if (report.problems.length > 0) {
+    context.stderr(`${report.problems.length} error${report.problems.length === 1 ? '' : 's'}\n`);
+    context.setExitCode(POLICY_EXIT.policy);
+    return;
+  }
+  context.stdout(`ok: ${report.modules} module${report.modules === 1 ? '' : 's'} compiled\n`);
   context.setExitCode(POLICY_EXIT.ok);
 }
 
