@@ -62,7 +62,7 @@ describe('BasisLedger', () => {
     ledger.addUserTurn('1');
     ledger.addUserTurn('2');
     expect(() => ledger.addUserTurn('3')).toThrow(
-      expect.objectContaining({ code: 'ERR_BASIS_ITEM_DUPLICATE' }),
+      expect.objectContaining({ code: 'ERR_BASIS_LEDGER_FULL' }),
     );
   });
 

@@ -98,8 +98,8 @@ export class BasisLedger {
   /**
    * Records an item. Re-adding an identical item (same id, kind, source, authority, tenant,
    * content) returns the existing reference: frameworks re-deliver on resume.
-   * @throws WritError `ERR_BASIS_ITEM_INVALID`, or `ERR_BASIS_ITEM_DUPLICATE` when the id
-   * is taken by a different item or the ledger is full.
+   * @throws WritError `ERR_BASIS_ITEM_INVALID`, `ERR_BASIS_ITEM_DUPLICATE` when the id is
+   * taken by a different item, `ERR_BASIS_LEDGER_FULL` past `maxItems`.
    */
   add(input: BasisItemInput): BasisItemRef {
     const kind = (input as { kind?: unknown } | null)?.kind;
@@ -120,7 +120,7 @@ export class BasisLedger {
       );
     }
     if (this.#items.size >= this.#maxItems) {
-      throw new WritError('ERR_BASIS_ITEM_DUPLICATE', 'the basis ledger is full', {
+      throw new WritError('ERR_BASIS_LEDGER_FULL', 'the basis ledger is full', {
         details: { parameter: 'item' },
       });
     }
