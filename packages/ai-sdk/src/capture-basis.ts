@@ -1,0 +1,56 @@
+import type { FirewallSession, JsonValue } from '@writ/core';
+
+// Messages already recorded, per session: frameworks hand the whole history to every
+// callback, and each message must become exactly one basis item.
+const seen = new WeakMap<FirewallSession, Set<string>>();
+
+function textOf(content: unknown): string | undefined {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return undefined;
+  const parts: string[] = [];
+  for (const part of content as unknown[]) {
+    if (typeof part !== 'object' || part === null) continue;
+    const { type, text } = part as { type?: unknown; text?: unknown };
+    if (type === 'text' && typeof text === 'string') parts.push(text);
+  }
+  return parts.length > 0 ? parts.join('\n') : undefined;
+}
+
+// AI SDK tool results carry `output: { type: 'json' | 'text' | 'error-text' | ..., value }`.
+function outputValue(output: unknown): JsonValue | undefined {
+  if (typeof output !== 'object' || output === null) return undefined;
+  const { type, value } = output as { type?: unknown; value?: unknown };
+  if (type === 'json' || type === 'text' || type === 'error-text' || type === 'error-json') return value as JsonValue;
+  return undefined;
+}
+
+/**
+ * Records what the model saw, from AI SDK `ModelMessage`s, as basis of the session:
+ * system messages as the system prompt, user turns as `user` authority, tool results with
+ * the declared trust of the tool that produced them. Each message is recorded once.
+ */
+export async function captureBasis(session: FirewallSession, messages: readonly unknown[] | undefined): Promise<void> {
+  if (!Array.isArray(messages)) return;
+  let done = seen.get(session);
+  if (done === undefined) seen.set(session, (done = new Set()));
+  for (const message of messages as readonly unknown[]) {
+    if (typeof message !== 'object' || message === null) continue;
+    const key = JSON.stringify(message);
+    if (done.has(key)) continue;
+    done.add(key);
+    const { role, content } = message as { role?: unknown; content?: unknown };
+    if (role === 'system' || role === 'user') {
+      const text = textOf(content);
+      if (text === undefined) continue;
+      await (role === 'system' ? session.addSystemPrompt(text) : session.addUserTurn(text));
+    } else if (role === 'tool' && Array.isArray(content)) {
+      for (const part of content as unknown[]) {
+        if (typeof part !== 'object' || part === null) continue;
+        const { type, toolName, toolCallId, output } = part as Record<string, unknown>;
+        const value = outputValue(output);
+        if (type !== 'tool-result' || typeof toolName !== 'string' || typeof toolCallId !== 'string' || value === undefined) continue;
+        await session.addToolOutput({ tool: toolName, callId: toolCallId, output: value });
+      }
+    }
+  }
+}

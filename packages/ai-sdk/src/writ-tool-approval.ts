@@ -1,0 +1,101 @@
+import type { FirewallSession, GuardResult, JsonObject, PendingApproval } from '@writ/core';
+import { WritError } from '@writ/core';
+import type { ToolApprovalStatus } from 'ai';
+import { captureBasis } from './capture-basis.ts';
+
+/** Where the application passes signed approvals on a continuation: `runtimeContext.writ.approvals[toolCallId]`. */
+export interface WritRuntimeContext {
+  readonly writ?: { readonly approvals?: Readonly<Record<string, readonly JsonObject[]>> };
+}
+
+/** What the gate needs. */
+export interface WritToolApprovalOptions {
+  readonly session: FirewallSession;
+  /** Called with every pending approval request (show it to an approver). */
+  readonly onApprovalRequired?: (pending: PendingApproval, toolCallId: string) => void;
+  /** Called with every guard result (logging, UIs). */
+  readonly onDecision?: (result: GuardResult) => void;
+}
+
+/** The arguments the SDK hands a generic `toolApproval` function (only what the gate reads). */
+export interface ToolApprovalCall {
+  readonly toolCall: { readonly toolName: string; readonly toolCallId: string; readonly input: unknown };
+  readonly messages?: readonly unknown[];
+  readonly runtimeContext?: unknown;
+}
+
+function approvalsFor(runtimeContext: unknown, toolCallId: string): readonly JsonObject[] | undefined {
+  if (typeof runtimeContext !== 'object' || runtimeContext === null) return undefined;
+  const approvals = (runtimeContext as WritRuntimeContext).writ?.approvals;
+  if (typeof approvals !== 'object' || approvals === null || !Object.hasOwn(approvals, toolCallId)) return undefined;
+  const list = approvals[toolCallId];
+  return Array.isArray(list) ? list : undefined;
+}
+
+// A continuation: the conversation already holds the approval request for this call.
+function askedBefore(messages: readonly unknown[] | undefined, toolCallId: string): boolean {
+  if (!Array.isArray(messages)) return false;
+  return (messages as readonly unknown[]).some(
+    (message) =>
+      typeof message === 'object' &&
+      message !== null &&
+      Array.isArray((message as { content?: unknown }).content) &&
+      ((message as { content: unknown[] }).content).some(
+        (part) =>
+          typeof part === 'object' &&
+          part !== null &&
+          (part as { type?: unknown }).type === 'tool-approval-request' &&
+          (part as { toolCallId?: unknown }).toolCallId === toolCallId,
+      ),
+  );
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/**
+ * A generic `toolApproval` function for `generateText` / `streamText` / `ToolLoopAgent`
+ * that asks the Writ firewall about every tool call. `execute` → the SDK runs the tool
+ * (through the gateway of {@link writTools}); `block` → `denied` with the reason the model
+ * reads; `approval-required` → the SDK's own approval request, and on the continuation only
+ * a valid signed approval in `runtimeContext.writ.approvals[toolCallId]` lets the tool run —
+ * the client's `approved: true` alone never does. Errors fail closed (`denied`).
+ * @example
+ * ```ts
+ * const result = await generateText({ model, tools: writTools(tools, { session }),
+ *   toolApproval: writToolApproval({ session }), messages });
+ * ```
+ */
+export function writToolApproval(options: WritToolApprovalOptions): (call: ToolApprovalCall) => Promise<ToolApprovalStatus> {
+  const { session } = options;
+  return async ({ toolCall, messages, runtimeContext }) => {
+    let result: GuardResult;
+    try {
+      await captureBasis(session, messages);
+      const approvals = approvalsFor(runtimeContext, toolCall.toolCallId);
+      result = await session.guard({
+        tool: toolCall.toolName,
+        args: toolCall.input,
+        callId: toolCall.toolCallId,
+        ...(approvals === undefined ? {} : { approvals }),
+      });
+    } catch (error) {
+      const code = WritError.isInstance(error) ? error.code : 'ERR_INTERNAL';
+      return { type: 'denied', reason: `Writ could not judge this call (${code}); it was not run.` };
+    }
+    options.onDecision?.(result);
+    switch (result.verdict) {
+      case 'execute':
+        return result.warning === undefined ? 'not-applicable' : { type: 'approved', reason: result.warning };
+      case 'block':
+        return { type: 'denied', reason: result.reason };
+      case 'approval-required':
+        if (askedBefore(messages, toolCall.toolCallId)) {
+          return { type: 'denied', reason: `${sentence(result.reason)} No valid signed approval was presented, so the call was not run.` };
+        }
+        options.onApprovalRequired?.(result.pending, toolCall.toolCallId);
+        return { type: 'user-approval', reason: `${result.pending.summary} — ${result.pending.policyReason} (request ${result.pending.id})` };
+    }
+  };
+}

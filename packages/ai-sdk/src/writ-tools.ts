@@ -1,0 +1,56 @@
+import type { FirewallSession, GuardBlock, GuardApprovalRequired, JsonObject } from '@writ/core';
+import { WritError } from '@writ/core';
+import type { ToolSet } from 'ai';
+
+/** Thrown into the SDK when the gateway refuses a call; the model reads its message as the tool error. */
+export class WritToolRefusedError extends Error {
+  override readonly name = 'WritToolRefusedError';
+  readonly guard: GuardBlock | GuardApprovalRequired;
+  constructor(guard: GuardBlock | GuardApprovalRequired) {
+    super(guard.reason);
+    this.guard = guard;
+  }
+}
+
+type Execute = (input: unknown, options: { readonly toolCallId: string }) => unknown;
+
+/**
+ * Wraps every tool of a `ToolSet` so its `execute` runs only through the Writ gateway:
+ * the call is guarded (idempotently per `toolCallId`), its token is checked against the
+ * actual arguments and consumed, the tool runs, and an outcome receipt is recorded. A
+ * refused call throws {@link WritToolRefusedError} (the model sees the reason) and the
+ * tool never runs. Tools without `execute` (client-side tools) are returned unchanged.
+ * @throws WritError `ERR_INVALID_ARGUMENT` when `tools` is not an object.
+ */
+export function writTools<TOOLS extends ToolSet>(tools: TOOLS, options: { readonly session: FirewallSession }): TOOLS {
+  if (typeof tools !== 'object' || tools === null) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'tools must be a ToolSet object', { details: { parameter: 'tools' } });
+  }
+  const { session } = options;
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, tool] of Object.entries(tools)) {
+    const execute = (tool as { execute?: Execute }).execute;
+    if (typeof execute !== 'function') {
+      wrapped[name] = tool;
+      continue;
+    }
+    wrapped[name] = {
+      ...tool,
+      execute: async (input: unknown, executionOptions: { readonly toolCallId: string }) => {
+        const run = await session.execute({ tool: name, args: input, callId: executionOptions.toolCallId }, (args: JsonObject) =>
+          execute.call(tool, args, executionOptions),
+        );
+        switch (run.status) {
+          case 'executed':
+            return run.result;
+          case 'failed':
+            throw run.error;
+          case 'blocked':
+          case 'approval-required':
+            throw new WritToolRefusedError(run.guard);
+        }
+      },
+    };
+  }
+  return wrapped as TOOLS;
+}
