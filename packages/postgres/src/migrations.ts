@@ -100,6 +100,36 @@ CREATE TABLE IF NOT EXISTS ${s}.approval_statements (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'ledger entries and checkpoints are append-only',
+    sql: (s) => `
+-- History never changes: refuse UPDATE, DELETE and TRUNCATE of entries and checkpoints for
+-- every role (only the table owner can disable these triggers). A guard against mistakes
+-- (a stray maintenance query), not against an attacker with DDL rights — the hash chain
+-- and the signed checkpoints are what make tampering evident.
+CREATE OR REPLACE FUNCTION ${s}.writ_refuse_history_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'writ: % on %.% refused: ledger history is append-only',
+    TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+    USING ERRCODE = 'WR001';
+END
+$$;
+DROP TRIGGER IF EXISTS append_only ON ${s}.ledger_entries;
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON ${s}.ledger_entries
+  FOR EACH ROW EXECUTE FUNCTION ${s}.writ_refuse_history_change();
+DROP TRIGGER IF EXISTS append_only_truncate ON ${s}.ledger_entries;
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON ${s}.ledger_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.writ_refuse_history_change();
+DROP TRIGGER IF EXISTS append_only ON ${s}.ledger_checkpoints;
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON ${s}.ledger_checkpoints
+  FOR EACH ROW EXECUTE FUNCTION ${s}.writ_refuse_history_change();
+DROP TRIGGER IF EXISTS append_only_truncate ON ${s}.ledger_checkpoints;
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON ${s}.ledger_checkpoints
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.writ_refuse_history_change();
+`,
+  },
 ];
 
 /** The newest schema version this code knows. */

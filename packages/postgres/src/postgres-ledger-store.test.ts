@@ -164,9 +164,32 @@ describeWithPostgres('PostgresLedgerStore', () => {
     await expect(insert(1, GENESIS_HASH)).rejects.toMatchObject({ code: '23503' });
   });
 
+  it('refuses to update, delete or truncate stored history', async () => {
+    const store = await open();
+    await store.append([draft({ n: 0 }), draft({ n: 1 })]);
+    await store.putCheckpoint({ size: 2, root: `sha256:${'1'.repeat(64)}`, note: 'note\n' });
+    for (const table of ['ledger_entries', 'ledger_checkpoints']) {
+      const qualified = `"${test!.schema}".${table}`;
+      for (const statement of [
+        `UPDATE ${qualified} SET ledger_id = ledger_id`,
+        `DELETE FROM ${qualified}`,
+        `TRUNCATE ${qualified} CASCADE`,
+      ]) {
+        await expect(test!.pool.query(statement), statement).rejects.toMatchObject({
+          code: 'WR001',
+        });
+      }
+    }
+    expect((await collect(store.read())).length).toBe(2);
+  });
+
   it('detects stored bytes that no longer match their hash or chain', async () => {
     const store = await open();
     await store.append([draft({ n: 0 }), draft({ n: 1 }), draft({ n: 2 })]);
+    // Tampering needs the table owner to switch the append-only trigger off first.
+    await test!.pool.query(
+      `ALTER TABLE "${test!.schema}".ledger_entries DISABLE TRIGGER append_only`,
+    );
     await test!.pool.query(
       `UPDATE "${test!.schema}".ledger_entries SET line = convert_to(replace(convert_from(line, 'UTF8'), '"n":1', '"n":9'), 'UTF8') WHERE seq = 1`,
     );
