@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 // The OPA-ABI test module of @writ/policy (WAT compiled with wabt at test time).
 import { opaTestWasm } from '../../../policy/test/support/opa-test-module.ts';
+import { createProgram } from '../main.ts';
 import { POLICY_EXIT, registerPolicyCommands } from './policy.ts';
 
 async function tree(files: Record<string, string | Uint8Array>): Promise<string> {
@@ -237,5 +238,12 @@ describe('writ policy build', () => {
     expect(result.code).toBe(POLICY_EXIT.policy);
     expect(result.stderr).toContain('rego_parse_error');
     expect(result.stderr).toContain('opa build failed (exit 1)');
+  });
+});
+
+describe('registerPolicyCommands', () => {
+  it('is registered in the writ program with its four subcommands', () => {
+    const policy = createProgram().commands.find((command) => command.name() === 'policy');
+    expect(policy?.commands.map((command) => command.name())).toEqual(['test', 'eval', 'check', 'build']);
   });
 });
