@@ -1,0 +1,87 @@
+import type { BaseMessage } from '@langchain/core/messages';
+import { WritError } from '@writ/core';
+import type { FirewallSession, JsonValue } from '@writ/core';
+
+/**
+ * Records what the model saw as basis, once per message: system messages as the system
+ * prompt (`verified`), human messages as user turns (`user`), tool messages as tool
+ * outputs with the tool's declared trust. AI messages are the model's own words and are
+ * not basis. A message is known by its id (LangGraph's message reducer gives every
+ * message one), else by its tool-call id, else by its type and text.
+ */
+export class MessageCapture {
+  readonly #session: FirewallSession;
+  readonly #seen = new Set<string>();
+
+  constructor(session: FirewallSession) {
+    this.#session = session;
+  }
+
+  /**
+   * Record the messages not recorded yet, in order.
+   * @throws `ERR_FIREWALL_CLOSED`, `ERR_FIREWALL_SESSION_ENDED`, `ERR_INVALID_ARGUMENT` (text over 1 MiB).
+   */
+  async capture(messages: readonly BaseMessage[] | undefined): Promise<void> {
+    if (!Array.isArray(messages)) return;
+    for (const message of messages as readonly unknown[]) await this.#one(message);
+  }
+
+  async #one(message: unknown): Promise<void> {
+    if (!isMessage(message)) return;
+    const type = message.getType();
+    if (type !== 'system' && type !== 'human' && type !== 'tool') return;
+    const text = message.text;
+    const toolCallId = type === 'tool' ? stringField(message, 'tool_call_id') : undefined;
+    const key = typeof message.id === 'string' && message.id !== '' ? `id:${message.id}` : toolCallId !== undefined ? `tool:${toolCallId}` : `${type}:${text}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    try {
+      if (type === 'system') await this.#session.addSystemPrompt(text);
+      else if (type === 'human') await this.#session.addUserTurn(text);
+      else {
+        await this.#session.addToolOutput({
+          tool: typeof message.name === 'string' ? message.name : 'unknown',
+          callId: toolCallId ?? key,
+          output: toJson(message.content),
+        });
+      }
+    } catch (error) {
+      // The same output from another call is already basis: core derives a tool output's
+      // id from its content alone, so the second copy collides. Its words are recorded.
+      if (type === 'tool' && WritError.isInstance(error) && error.code === 'ERR_BASIS_ITEM_DUPLICATE') return;
+      this.#seen.delete(key);
+      throw error;
+    }
+  }
+}
+
+function isMessage(value: unknown): value is BaseMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { getType?: unknown }).getType === 'function';
+}
+
+function stringField(value: object, field: string): string | undefined {
+  const v = (value as Record<string, unknown>)[field];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** Message content is a string or an array of content blocks; both are JSON in practice. */
+function toJson(content: unknown): JsonValue {
+  if (typeof content === 'string') return content;
+  try {
+    return JSON.parse(JSON.stringify(content ?? null)) as JsonValue;
+  } catch {
+    return String(content);
+  }
+}
+
+const captures = new WeakMap<FirewallSession, MessageCapture>();
+
+/** The one {@link MessageCapture} of a session, shared by every gate on it (so each message is recorded once). */
+export function captureFor(session: FirewallSession): MessageCapture {
+  let capture = captures.get(session);
+  if (capture === undefined) {
+    capture = new MessageCapture(session);
+    captures.set(session, capture);
+  }
+  return capture;
+}

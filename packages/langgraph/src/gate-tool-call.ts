@@ -1,0 +1,122 @@
+import { ToolMessage } from '@langchain/core/messages';
+import type { ExecuteResult, FirewallSession, GuardResult, JsonObject, JsonValue } from '@writ/core';
+import { interrupt, isCommand } from '@langchain/langgraph';
+import { approvalRequest, approvalsFromResume, rejectionReason } from './approval-resume.ts';
+
+/** What a gate hands the application for each call it settles (for logs and UIs). */
+export interface WritCallEvent {
+  readonly tool: string;
+  readonly callId: string;
+  /** The last guard result for the call (with `mode`, `decision`, `reasons`, `warning`). */
+  readonly guard: GuardResult;
+  /** What happened: ran, refused by policy or gateway, rejected by a person, or the tool failed. */
+  readonly outcome: 'executed' | 'blocked' | 'rejected' | 'failed';
+}
+
+/** Options every Writ gate takes. */
+export interface WritGateOptions {
+  /** The firewall session of this thread (one session per conversation). */
+  readonly session: FirewallSession;
+  /** Called once per settled call pass (a re-run after resume calls it again with `guard.replayed`). */
+  readonly onEvent?: (event: WritCallEvent) => void;
+}
+
+/** Whatever the framework's handler returns: a ToolMessage or a Command. */
+type ToolResult = unknown;
+
+/** A ToolMessage with status `error`: what the model reads instead of the tool's output. */
+export function refusalMessage(options: { readonly tool: string; readonly callId: string; readonly content: string }): ToolMessage {
+  return new ToolMessage({ content: options.content, tool_call_id: options.callId, name: options.tool, status: 'error' });
+}
+
+/** The tool reported an error as a message (ToolNode's handled errors): the receipt says failed. */
+class ReportedToolError extends Error {
+  override readonly name = 'ToolReportedError';
+}
+
+function digestable(result: ToolResult): JsonValue {
+  if (ToolMessage.isInstance(result)) {
+    const content: unknown = result.content;
+    return typeof content === 'string' ? content : (JSON.parse(JSON.stringify(content ?? null)) as JsonValue);
+  }
+  if (isCommand(result)) return { command: 'state-update' };
+  if (typeof result === 'string') return result;
+  try {
+    return JSON.parse(JSON.stringify(result ?? null)) as JsonValue;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Judge one tool call and run it through the gateway: block → an error ToolMessage with
+ * the reason; approval → `interrupt()` until the resume carries approvals that satisfy
+ * the rule (or a rejection); execute → `run` with the arguments the token was checked
+ * against. Idempotent per call id (the firewall replays), so a node that re-runs from
+ * the top on resume records one decision and runs the tool at most once.
+ * @throws the firewall's `WritError`s for invalid input or a closed session, before the tool starts;
+ *   LangGraph's `GraphInterrupt` to pause; whatever the tool throws, after its failed receipt is recorded.
+ */
+export async function gateToolCall(options: WritGateOptions & {
+  readonly tool: string;
+  readonly callId: string;
+  readonly args: unknown;
+  readonly run: (args: JsonObject) => Promise<ToolResult>;
+}): Promise<ToolResult> {
+  const { session, tool, callId, args, run, onEvent } = options;
+  const call = { tool, args, callId };
+  const settle = (guard: GuardResult, outcome: WritCallEvent['outcome']): void => onEvent?.({ tool, callId, guard, outcome });
+  let guard = await session.guard(call);
+  let refused = false;
+  while (guard.verdict === 'approval-required') {
+    const resume: unknown = interrupt(approvalRequest({ guard, tool, refused }));
+    const approvals = approvalsFromResume(resume);
+    if (approvals === undefined) {
+      settle(guard, 'rejected');
+      const why = rejectionReason(resume);
+      return refusalMessage({ tool, callId, content: `${guard.reason} The approval was not given${why === undefined ? '' : `: ${why}`}. Do not retry this action.` });
+    }
+    guard = await session.guard({ ...call, approvals });
+    refused = true;
+  }
+  if (guard.verdict === 'block') {
+    settle(guard, 'blocked');
+    return refusalMessage({ tool, callId, content: guard.reason });
+  }
+  let produced: ToolResult;
+  const result: ExecuteResult<JsonValue> = await session.execute(call, async (checked) => {
+    produced = await run(checked);
+    if (ToolMessage.isInstance(produced) && produced.status === 'error') throw new ReportedToolError(produced.text.slice(0, 500));
+    return digestable(produced);
+  });
+  switch (result.status) {
+    case 'executed':
+      settle(result.guard, 'executed');
+      return withWarning(produced, result.guard);
+    case 'failed':
+      settle(result.guard, 'failed');
+      if (result.error instanceof ReportedToolError) return produced;
+      throw result.error;
+    case 'blocked':
+      settle(result.guard, 'blocked');
+      return refusalMessage({ tool, callId, content: result.guard.reason });
+    case 'approval-required':
+      settle(result.guard, 'blocked');
+      return refusalMessage({ tool, callId, content: result.guard.reason });
+  }
+}
+
+/** Advisory mode: the model reads what enforce would have done next to the tool's output. */
+function withWarning(result: ToolResult, guard: GuardResult): ToolResult {
+  if (guard.mode !== 'advisory' || guard.verdict !== 'execute' || guard.warning === undefined) return result;
+  if (typeof result === 'string') return `${result}\n\n[writ advisory] ${guard.warning}`;
+  if (!ToolMessage.isInstance(result) || typeof result.content !== 'string') return result;
+  return new ToolMessage({
+    content: `${result.content}\n\n[writ advisory] ${guard.warning}`,
+    tool_call_id: result.tool_call_id,
+    name: result.name,
+    status: result.status,
+    artifact: result.artifact as unknown,
+    ...(result.id === undefined ? {} : { id: result.id }),
+  });
+}

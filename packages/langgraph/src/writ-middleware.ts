@@ -1,0 +1,67 @@
+import { interopSafeParseAsync, isInteropZodSchema } from '@langchain/core/utils/types';
+import { createMiddleware } from 'langchain';
+import type { ToolMessage } from 'langchain';
+import type { Command } from '@langchain/langgraph';
+import { captureFor } from './capture-messages.ts';
+import type { WritGateOptions } from './gate-tool-call.ts';
+import { gateToolCall, refusalMessage } from './gate-tool-call.ts';
+
+/** Options of {@link writMiddleware}. */
+export type WritMiddlewareOptions = WritGateOptions;
+
+function issuesText(error: unknown): string {
+  const issues = (error as { issues?: { path?: PropertyKey[]; message?: string }[] } | undefined)?.issues;
+  if (!Array.isArray(issues) || issues.length === 0) return 'the arguments do not match the tool schema';
+  return issues
+    .slice(0, 5)
+    .map((i) => `${(i.path ?? []).map(String).join('.') || '(root)'}: ${i.message ?? 'invalid'}`)
+    .join('; ');
+}
+
+/**
+ * Middleware for langchain's `createAgent` that puts every tool call through Writ.
+ *
+ * - Before each model call it records what the model is about to see (system prompt,
+ *   user turns, tool outputs) as basis, each message once.
+ * - Each tool call's raw arguments are validated against the tool's schema first (an
+ *   invalid call never reaches the firewall); then the firewall judges the validated
+ *   arguments: a block returns an error ToolMessage with the reason the model can read,
+ *   an approval pauses the graph with `interrupt()` (resume with
+ *   `new Command({ resume: signedApproval })`; needs a checkpointer), and an allowed call
+ *   runs through the gateway with its outcome receipt recorded.
+ *
+ * @example
+ * const agent = createAgent({ model, tools, middleware: [writMiddleware({ session })], checkpointer: new MemorySaver() });
+ */
+export function writMiddleware(options: WritMiddlewareOptions) {
+  const { session } = options;
+  const capture = captureFor(session);
+  return createMiddleware({
+    name: 'WritFirewall',
+    wrapModelCall: async (request, handler) => {
+      await capture.capture([request.systemMessage, ...request.messages]);
+      return handler(request);
+    },
+    wrapToolCall: async (request, handler): Promise<ToolMessage | Command> => {
+      const { toolCall } = request;
+      const callId = toolCall.id ?? '';
+      await capture.capture(request.state.messages);
+      let args: unknown = toolCall.args;
+      const schema: unknown = request.tool?.schema;
+      if (isInteropZodSchema(schema)) {
+        const parsed = await interopSafeParseAsync(schema, args);
+        if (!parsed.success) {
+          return refusalMessage({ tool: toolCall.name, callId, content: `Invalid arguments for ${toolCall.name}: ${issuesText(parsed.error)}. Nothing was run.` });
+        }
+        args = parsed.data;
+      }
+      return (await gateToolCall({
+        ...options,
+        tool: toolCall.name,
+        callId,
+        args,
+        run: async (checked) => handler({ ...request, toolCall: { ...toolCall, args: checked } }),
+      })) as ToolMessage | Command;
+    },
+  });
+}

@@ -1,0 +1,43 @@
+import type { BaseMessage } from '@langchain/core/messages';
+import type { ToolRunnableConfig } from '@langchain/core/tools';
+import { tool } from '@langchain/core/tools';
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import { WritError } from '@writ/core';
+import { captureFor } from './capture-messages.ts';
+import type { WritGateOptions } from './gate-tool-call.ts';
+import { gateToolCall } from './gate-tool-call.ts';
+
+/** Options of {@link writTool}. */
+export type WritToolOptions = WritGateOptions;
+
+/**
+ * Wrap a langchain tool for a `StateGraph` with LangGraph's `ToolNode`: a new tool with
+ * the same name, description and schema whose calls go through Writ (the tool node has
+ * already validated the arguments against the schema). Before judging, it records the
+ * graph's messages (`runtime.state.messages`) as basis, each once. A block returns an
+ * error ToolMessage with the reason the model reads; an approval pauses the graph with
+ * `interrupt()` (compile with a checkpointer, resume with `new Command({ resume: signedApproval })`);
+ * an allowed call invokes the inner tool through the gateway.
+ * @throws `ERR_INVALID_ARGUMENT` when `inner` is not a tool.
+ */
+export function writTool(inner: StructuredToolInterface, options: WritToolOptions): StructuredToolInterface {
+  if (typeof inner !== 'object' || inner === null || typeof inner.invoke !== 'function' || typeof inner.name !== 'string') {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'inner must be a langchain tool', { details: { parameter: 'inner' } });
+  }
+  const capture = captureFor(options.session);
+  return tool(
+    async (input: unknown, config: ToolRunnableConfig & { state?: { messages?: BaseMessage[] }; toolCallId?: string }) => {
+      const callId = config.toolCall?.id ?? config.toolCallId ?? '';
+      await capture.capture(config.state?.messages);
+      const { toolCall: _toolCall, ...rest } = config;
+      return gateToolCall({
+        ...options,
+        tool: inner.name,
+        callId,
+        args: input,
+        run: async (checked) => inner.invoke(checked, rest) as Promise<unknown>,
+      });
+    },
+    { name: inner.name, description: inner.description, schema: inner.schema },
+  );
+}

