@@ -8,10 +8,14 @@
  *    1,000,000) against raw SHA-256 over the same bytes (one stream over the file, and one
  *    hash per line), with peak RSS and heap growth while verifying.
  *
- *   pnpm --filter @writ/core bench:transcript        (WRIT_BENCH_ENTRIES=100000 for a quick run)
+ *   pnpm --filter @writ/core bench:transcript
+ *   WRIT_BENCH_ENTRIES=100000 (quick run) · WRIT_BENCH_SKIP_APPENDS=1 · WRIT_BENCH_SKIP_SMALL=1
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,6 +27,7 @@ import {
   sealEntry,
   verifyTranscript,
 } from '@writ/core';
+import { readLines } from '../src/stores/line-reader.ts';
 import type { EntryDraft, LedgerStore } from '@writ/core';
 import { sampleKeys, sampleTrustRootDocument } from '@writ/core/transcript';
 import { createTrustRoot } from '@writ/core';
@@ -148,54 +153,64 @@ async function buildTranscript(dir: string, count: number): Promise<void> {
 }
 
 async function rawHash(path: string): Promise<{ stream: number; perLine: number }> {
-  const bytes = await readFile(path);
+  // Streamed, so the baseline holds no more memory than the verifier does.
   let start = process.hrtime.bigint();
-  createHash('sha256').update(bytes).digest();
+  const whole = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) whole.update(chunk as Buffer);
+  whole.digest();
   const stream = seconds(start);
+  const handle = await open(path, 'r');
   start = process.hrtime.bigint();
-  let lineStart = 0;
-  for (let newline = bytes.indexOf(10); newline !== -1; newline = bytes.indexOf(10, lineStart)) {
-    createHash('sha256').update(bytes.subarray(lineStart, newline)).digest();
-    lineStart = newline + 1;
-  }
-  return { stream, perLine: seconds(start) };
+  for await (const line of readLines(handle)) createHash('sha256').update(line.bytes).digest();
+  const perLine = seconds(start);
+  await handle.close();
+  return { stream, perLine };
+}
+
+// Runs in a fresh child process so its peak RSS is the verifier's alone.
+async function verifyChild(dir: string): Promise<void> {
+  let peakHeap = process.memoryUsage().heapUsed;
+  const sampler = setInterval(() => {
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  }, 20);
+  const start = process.hrtime.bigint();
+  const directory = await openTranscriptDirectory(dir);
+  const report = await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot });
+  const elapsed = seconds(start);
+  clearInterval(sampler);
+  process.stdout.write(JSON.stringify({ report, elapsed, maxRssKiB: process.resourceUsage().maxRSS, peakHeap }));
 }
 
 async function verifyBench(count: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'writ-bench-verify-'));
   try {
-    let start = process.hrtime.bigint();
+    const start = process.hrtime.bigint();
     await buildTranscript(dir, count);
     console.log(`\n## verification, ${format(count)} entries (built in ${seconds(start).toFixed(1)} s)`);
     const path = join(dir, 'entries.jsonl');
     const size = (await stat(path)).size;
-    const raw = await rawHash(path);
-    const before = process.memoryUsage();
-    let peakRss = before.rss;
-    let peakHeap = before.heapUsed;
-    const sampler = setInterval(() => {
-      const usage = process.memoryUsage();
-      peakRss = Math.max(peakRss, usage.rss);
-      peakHeap = Math.max(peakHeap, usage.heapUsed);
-    }, 20);
-    start = process.hrtime.bigint();
-    const directory = await openTranscriptDirectory(dir);
-    const report = await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot });
-    const elapsed = seconds(start);
-    clearInterval(sampler);
+    const child = spawnSync(process.execPath, ['--conditions=@writ/source', fileURLToPath(import.meta.url), '--verify', dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (child.status !== 0) throw new Error(`verifier child failed: ${child.stderr}`);
+    const { report, elapsed, maxRssKiB, peakHeap } = JSON.parse(child.stdout) as { report: { valid: boolean; checkpoints: number; failure?: unknown }; elapsed: number; maxRssKiB: number; peakHeap: number };
     if (!report.valid) throw new Error(`benchmark transcript did not verify: ${JSON.stringify(report.failure)}`);
+    const raw = await rawHash(path);
     const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
     console.log(`file: ${mb(size)} MiB, ${report.checkpoints} checkpoints`);
     console.log(`verifyTranscript: ${format(count / elapsed)} entries/s (${elapsed.toFixed(2)} s), ${mb(size / elapsed)} MiB/s`);
     console.log(`raw SHA-256, one stream over the file: ${raw.stream.toFixed(2)} s · verify/raw = ${(elapsed / raw.stream).toFixed(1)}x`);
     console.log(`raw SHA-256, one hash per line: ${raw.perLine.toFixed(2)} s · verify/raw = ${(elapsed / raw.perLine).toFixed(1)}x`);
-    console.log(`peak RSS growth while verifying: ${mb(peakRss - before.rss)} MiB (RSS before ${mb(before.rss)} MiB); peak heap growth ${mb(peakHeap - before.heapUsed)} MiB`);
+    console.log(`verifier process: peak RSS ${mb(maxRssKiB * 1024)} MiB, peak heap used ${mb(peakHeap)} MiB`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+if (process.argv[2] === '--verify') {
+  await verifyChild(process.argv[3]!);
+  process.exit(0);
+}
+
 console.log(`# transcript benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
 if (process.env.WRIT_BENCH_SKIP_APPENDS !== '1') await appendBench();
-if (ENTRIES > 100_000) await verifyBench(100_000);
+if (ENTRIES > 100_000 && process.env.WRIT_BENCH_SKIP_SMALL !== '1') await verifyBench(100_000);
 await verifyBench(ENTRIES);
