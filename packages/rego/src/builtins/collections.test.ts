@@ -111,6 +111,12 @@ describe('encoding', () => {
     expect(call('json.is_valid', '[1,2]')).toBe(true);
     expect(call('json.is_valid', 1)).toBe(false);
   });
+  it('yaml reads YAML 1.1 scalars as go-yaml v2 does', () => {
+    expect(call('yaml.unmarshal', 'a: yes\nb: Off\nc: 0777\nd: 1:20\ne: 2001-12-14\nf: !!binary aGk=')).toEqual({
+      a: true, b: false, c: 511, d: '1:20', e: '2001-12-14', f: 'hi',
+    });
+    expect(call('yaml.marshal', { b: [1, 'x'], a: 'yes' })).toBe('a: "yes"\nb:\n- 1\n- x\n');
+  });
   it('yaml round trips JSON-compatible data', () => {
     const text = call('yaml.marshal', { a: [1, 'two'], b: null }) as string;
     expect(call('yaml.unmarshal', text)).toEqual({ a: [1, 'two'], b: null });

@@ -141,7 +141,14 @@ function marshalOptions(args: readonly Value[]): Value {
 }
 
 function yamlUnmarshal(text: string): Value {
-  const document = parseDocument(text, { version: '1.2', uniqueKeys: false });
+  // go-yaml v2 (behind OPA's ghodss/yaml) reads YAML 1.1 scalars (yes/no/on/off, 0777, 1_000)
+  // and merge keys, but not sexagesimal numbers or timestamps, which stay strings.
+  const document = parseDocument(text, {
+    version: '1.1',
+    uniqueKeys: false,
+    merge: true,
+    customTags: (tags) => tags.filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME')),
+  });
   const error = document.errors[0];
   if (error !== undefined) {
     // go-yaml words it "yaml: line N: did not find expected ..."
@@ -150,7 +157,11 @@ function yamlUnmarshal(text: string): Value {
     const missing = /must end with an? (\S+)/.exec(text);
     fail(`yaml: line ${line}: ${missing ? `did not find expected ',' or '${missing[1]}'` : text}`);
   }
-  const js: unknown = document.toJS({ maxAliasCount: 100 });
+  const js: unknown = document.toJS({
+    maxAliasCount: 100,
+    // !!binary decodes to bytes; Go hands them on as a string.
+    reviver: (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value),
+  });
   return fromJSON(js === undefined ? null : js);
 }
 

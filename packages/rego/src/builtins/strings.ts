@@ -44,7 +44,8 @@ function mapCase(s: string, upper: boolean): string {
   if (/^[\x00-\x7f]*$/.test(s)) return upper ? s.toUpperCase() : s.toLowerCase();
   let out = '';
   for (const c of s) {
-    const mapped = upper ? c.toUpperCase() : c.toLowerCase();
+    // U+0130 lower-cases to "i" plus a combining dot in JavaScript; Go's simple mapping is "i".
+    const mapped = !upper && c === '\u0130' ? 'i' : upper ? c.toUpperCase() : c.toLowerCase();
     out += codePoints(mapped).length === 1 ? mapped : c;
   }
   return out;
