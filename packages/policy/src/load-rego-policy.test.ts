@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -143,6 +144,16 @@ describe('loadRegoPolicy', () => {
     await expectCode(loadRegoPolicy({ paths: ['notes.txt'], cwd: root }), 'ERR_POLICY_SOURCE_INVALID');
     await expectCode(loadRegoPolicy({ paths: ['policies', 'bad'], cwd: root }), 'ERR_POLICY_DATA_INVALID', /must hold an object/);
     await expectCode(loadRegoPolicy({ paths: ['policies', 'worse'], cwd: root }), 'ERR_POLICY_DATA_INVALID', /not valid JSON/);
+  });
+
+  it('refuses a named pipe instead of blocking on it, and skips one inside a directory', async () => {
+    const root = await policyTree();
+    for (const pipe of ['pipe.rego', 'policies/writ/pipe.rego']) {
+      const made = spawnSync('mkfifo', [join(root, pipe)]);
+      if (made.status !== 0) expect.fail('mkfifo is needed for this test');
+    }
+    await expectCode(loadRegoPolicy({ paths: ['pipe.rego'], cwd: root }), 'ERR_POLICY_SOURCE_INVALID', /not a regular file/);
+    expect((await loadRegoPolicy({ paths: ['policies'], cwd: root })).modules).toHaveLength(1);
   });
 
   it('refuses conflicting data from two locations', async () => {

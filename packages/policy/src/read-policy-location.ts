@@ -89,6 +89,10 @@ export async function readPolicyLocation(location: string, options: { cwd: strin
     await walk({ root: absolute, display, directory: absolute, depth: 0, out });
     return out;
   }
+  if (!info.isFile()) {
+    // A FIFO or device would block or never end.
+    throw new WritError('ERR_POLICY_SOURCE_INVALID', `${location}: not a regular file or directory`, { details: { location } });
+  }
   const name = absolute.slice(absolute.lastIndexOf(sep) + 1);
   const role = name.endsWith('.rego') ? 'module' : /\.(json|ya?ml)$/i.test(name) ? 'data' : undefined;
   if (role === undefined) {
