@@ -75,6 +75,11 @@ describe('PostgresLedgerStore.append failure reporting', () => {
     });
   });
 
+  it('reports outcome unknown when the server ends the session during COMMIT', async () => {
+    const { caught } = await failureOf('COMMIT', serverError('57P01'));
+    expect((caught as { details: { outcome: string } }).details.outcome).toBe('unknown');
+  });
+
   it('reports not-stored and rolls back when the connection breaks before COMMIT', async () => {
     const { caught, seen } = await failureOf('INSERT', connectionLost());
     expect((caught as { details: { outcome: string } }).details.outcome).toBe('not-stored');

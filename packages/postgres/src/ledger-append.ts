@@ -163,11 +163,13 @@ export async function commitBatch(options: {
     await client.query('COMMIT');
   } catch (error) {
     failure = error;
-    // A server error response (it has a SQLSTATE) means the transaction did not commit; a
-    // broken connection during COMMIT leaves the outcome unknown — say so, never guess.
-    const outcome = committing && sqlState(error).sqlState === undefined ? 'unknown' : 'not-stored';
-    if (!committing) await client.query('ROLLBACK').catch(() => undefined);
     const state = sqlState(error).sqlState;
+    // Before COMMIT nothing can have been stored. During COMMIT only a rollback answer
+    // (class 40, or 23 from a deferred constraint) proves it; a broken connection or any
+    // other error (57P01 terminated, 08xxx, XX000...) leaves the outcome unknown — say so.
+    const outcome =
+      !committing || (state !== undefined && /^(40|23)/.test(state)) ? 'not-stored' : 'unknown';
+    if (!committing) await client.query('ROLLBACK').catch(() => undefined);
     const rejection =
       state !== undefined && INTEGRITY_VIOLATIONS.has(state)
         ? new WritError('ERR_STORE_CORRUPT', 'PostgreSQL ledger rows disagree with the head row', {
