@@ -1,7 +1,6 @@
 /**
  * One agent session: basis capture, idempotent guard, gateway execution.
  */
-import { digest } from '../crypto/digest.ts';
 import { WritError } from '../errors.ts';
 import type { JsonObject, Sha256Digest } from '../stores/types.ts';
 import { CallJournal } from './call-journal.ts';
@@ -91,7 +90,7 @@ export function createFirewallSession(options: {
     }
     const claim = state.journal.claim({
       callId: call.callId,
-      argsDigest: digest(call.args),
+      argsDigest: call.argsDigest,
       start: async () => {
         try {
           const { result, release } = await judgeCall({ context, session: state, call });

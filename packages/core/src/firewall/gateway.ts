@@ -155,7 +155,7 @@ export async function runThroughGateway<T>(options: {
     callId: call.callId,
     tokenId,
     tool: call.tool,
-    argsDigest: digest(call.args),
+    argsDigest: call.argsDigest,
     resultDigest: status === 'succeeded' ? resultDigest(value) : undefined,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),

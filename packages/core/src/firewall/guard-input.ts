@@ -4,7 +4,9 @@
  */
 import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
-import type { JsonObject } from '../stores/types.ts';
+import { digestBytes } from '../crypto/digest.ts';
+import { utf8 } from '../crypto/encoding.ts';
+import type { JsonObject, Sha256Digest } from '../stores/types.ts';
 import type { GuardInput, OpenSessionOptions } from './types.ts';
 
 const ID = /^[\x21-\x7e]{1,512}$/;
@@ -26,6 +28,10 @@ export interface CheckedCall {
   readonly callId: string;
   readonly args: JsonObject;
   readonly canonicalArgs: string;
+  /** `sha256:` of the canonical arguments (computed once per call). */
+  readonly argsDigest: Sha256Digest;
+  /** Size of the canonical arguments in bytes (the token's request byte limit). */
+  readonly requestBytes: number;
   readonly approvals: readonly JsonObject[];
 }
 
@@ -49,7 +55,16 @@ export function checkCall(value: unknown, parameter = 'call'): CheckedCall {
   if (approvals !== undefined && (!Array.isArray(approvals) || !approvals.every(plain))) {
     throw bad(`${parameter}.approvals`, 'must be an array of DSSE envelopes');
   }
-  return { tool, callId, args: JSON.parse(canonicalArgs) as JsonObject, canonicalArgs, approvals: (approvals ?? []) as JsonObject[] };
+  const bytes = utf8(canonicalArgs);
+  return {
+    tool,
+    callId,
+    args: JSON.parse(canonicalArgs) as JsonObject,
+    canonicalArgs,
+    argsDigest: digestBytes(bytes),
+    requestBytes: bytes.length,
+    approvals: (approvals ?? []) as JsonObject[],
+  };
 }
 
 function text(value: unknown, parameter: string, optional = false): string | undefined {

@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BasisReport } from '../basis/basis-report.ts';
-import { digest } from '../crypto/digest.ts';
 import { WritError } from '../errors.ts';
 import { buildPolicyInput } from '../policy-contract/build-policy-input.ts';
 import type { ParsedDecision } from '../policy-contract/decision.ts';
@@ -156,7 +155,7 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
         decisionId,
         tool: call.tool,
         intentDigest,
-        argsDigest: digest(call.args),
+        argsDigest: call.argsDigest,
         policyDigest: settings.policy.digest,
         policyDecisionId: decision.id,
         decision: decision.decision,

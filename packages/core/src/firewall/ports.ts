@@ -73,6 +73,9 @@ export function intentOf(options: {
   readonly audience: string;
 }): { intent: JsonObject; intentDigest: Sha256Digest } {
   const { call, principal, audience } = options;
+  // The judge and the gateway ask for the same call object's intent: compute it once.
+  const cached = intents.get(call);
+  if (cached !== undefined && cached.principal === principal.id && cached.tenant === principal.tenant && cached.audience === audience) return cached.value;
   const intent: JsonObject = {
     v: 'writ.intent/v1',
     tool: call.tool,
@@ -81,8 +84,12 @@ export function intentOf(options: {
     principal: principal.id,
     tenant: principal.tenant ?? null,
   };
-  return { intent, intentDigest: digest(intent) };
+  const value = { intent, intentDigest: digest(intent) };
+  intents.set(call, { principal: principal.id, tenant: principal.tenant, audience, value });
+  return value;
 }
+
+const intents = new WeakMap<object, { principal: string; tenant: string | undefined; audience: string; value: { intent: JsonObject; intentDigest: Sha256Digest } }>();
 
 /**
  * The id of the approval request of one call: approvals are single use and bound to the
@@ -156,7 +163,7 @@ export function mintRelease(options: {
 export function checkRelease(options: {
   readonly context: FirewallContext;
   readonly token: ReleasedToken;
-  readonly call: { readonly tool: string; readonly args: JsonObject };
+  readonly call: { readonly tool: string; readonly args: JsonObject; readonly requestBytes: number };
   readonly intentDigest: Sha256Digest;
   readonly touchesSecrets: boolean;
   readonly now: Date;
@@ -167,7 +174,7 @@ export function checkRelease(options: {
       trustRoot: context.settings.trustRoot,
       now,
       audience: context.settings.audience,
-      call: { command: call.tool, intent: intentDigest, args: call.args, touchesSecrets, requestBytes: canonicalBytes(call.args).length },
+      call: { command: call.tool, intent: intentDigest, args: call.args, touchesSecrets, requestBytes: call.requestBytes },
       // Every check but the signature this process made itself (see minted-signatures.ts).
       backend: context.minted.backend,
     });
