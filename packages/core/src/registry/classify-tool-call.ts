@@ -167,7 +167,8 @@ export function classifyToolCall(options: {
   for (const [pattern, kind] of Object.entries(declaration?.consequential ?? {})) {
     for (const { path, value } of selectArgumentValues(args, pattern)) {
       consequential.push({ path, kind, value: value as JsonValue });
-      if (kind === 'url' || kind === 'host' || kind === 'destination') hostPaths.add(path);
+      // Only url/host arguments are read as bare hosts: a `destination` may be an account or a path.
+      if (kind === 'url' || kind === 'host') hostPaths.add(path);
     }
   }
   const opaque = [...(declaration?.opaque ?? [])].flatMap((pattern) =>

@@ -207,6 +207,27 @@ describe('createToolRegistry', () => {
     );
   });
 
+  it('does not read an account number in a destination argument as a host', () => {
+    const r = createToolRegistry({
+      tools: [
+        {
+          name: 'ledger.move',
+          actionClass: 'A4',
+          effects: ['financial'],
+          audience: 'internal',
+          consequential: { destination: 'destination', host: 'host' },
+        },
+      ],
+    });
+    expect(
+      r.classify({ tool: 'ledger.move', args: { destination: 'DE89370400440532013000' } })
+        .detections,
+    ).toEqual([]);
+    expect(
+      r.classify({ tool: 'ledger.move', args: { host: 'db' } }).detections.map((d) => d.code),
+    ).toEqual(['detect.internal-host']);
+  });
+
   it('does not flag an ordinary customer email', () => {
     const c = registry.classify({
       tool: 'email.send',
