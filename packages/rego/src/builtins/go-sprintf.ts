@@ -28,6 +28,7 @@ const goTypeName: Record<GoArg['kind'], string> = { int: 'int', bigint: '*big.In
 
 function pad(text: string, spec: Spec, numeric: boolean): string {
   const width = spec.width ?? 0;
+  if (width <= text.length / 2) return text; // no string of this many UTF-16 units is shorter in runes
   const length = [...text].length;
   if (length >= width) return text;
   const fill = width - length;

@@ -27,6 +27,13 @@ describe('sprintf', () => {
   it('rejects a non-array argument list', () => {
     expect(callError('sprintf', '%s', 'x').message).toBe('sprintf: operand 2 must be array but got string');
   });
+  it('%-Ns pads to N runes and never truncates', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.integer({ min: 0, max: 30 }), (text, width) => {
+      const out = call('sprintf', `%-${width}s|`, [text]) as string;
+      const runes = [...text].length;
+      return out === `${text}${' '.repeat(Math.max(0, width - runes))}|`;
+    }));
+  });
   it('%d of an integer equals its decimal text', () => {
     fc.assert(fc.property(fc.maxSafeInteger(), (n) => call('sprintf', '%d', [n]) === String(n)));
   });
