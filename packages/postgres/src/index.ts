@@ -1,5 +1,17 @@
 // @writ/postgres public API — ledger, nonce and approval stores on PostgreSQL.
 
+// opening everything at once
+export { openPostgresStores } from './open-postgres-stores.ts';
+export type { OpenPostgresStoresOptions, PostgresStores } from './open-postgres-stores.ts';
+
+// stores
+export { PostgresLedgerStore } from './postgres-ledger-store.ts';
+export type { PostgresLedgerStoreOptions } from './postgres-ledger-store.ts';
+export { PostgresNonceStore, MAX_NONCE_ID_LENGTH } from './postgres-nonce-store.ts';
+export type { PostgresNonceStoreOptions } from './postgres-nonce-store.ts';
+export { PostgresApprovalStore } from './postgres-approval-store.ts';
+export type { PostgresApprovalStoreOptions } from './postgres-approval-store.ts';
+
 // schema
 export { migrate } from './migrate.ts';
 export type { MigrateOptions, MigrateResult } from './migrate.ts';
@@ -8,13 +20,3 @@ export { DEFAULT_SCHEMA } from './schema-name.ts';
 
 // connection
 export { connectionStringFromEnv, DEFAULT_CONNECTION_STRING } from './connection-options.ts';
-
-// stores
-export { PostgresNonceStore, MAX_NONCE_ID_LENGTH } from './postgres-nonce-store.ts';
-export type { PostgresNonceStoreOptions } from './postgres-nonce-store.ts';
-export { PostgresApprovalStore } from './postgres-approval-store.ts';
-export type { PostgresApprovalStoreOptions } from './postgres-approval-store.ts';
-export { PostgresLedgerStore } from './postgres-ledger-store.ts';
-export type { PostgresLedgerStoreOptions } from './postgres-ledger-store.ts';
-export { openPostgresStores } from './open-postgres-stores.ts';
-export type { OpenPostgresStoresOptions, PostgresStores } from './open-postgres-stores.ts';
