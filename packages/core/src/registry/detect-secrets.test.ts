@@ -70,6 +70,15 @@ describe('detectSecrets', () => {
     expect(detectSecrets(text)).toEqual([]);
   });
 
+  it('ignores random ids in URL paths but not tokens in URL queries', () => {
+    expect(
+      detectSecrets('https://docs.example.com/document/d/1aBcD3fGh5iJkLmN0pQrStUvWxYz12345/edit'),
+    ).toEqual([]);
+    expect(detectSecrets('https://files.example.com/x?sig=9xK2mQ7vR4tL8wZ1nB5cH3jF6dS0aG')).toEqual(
+      [{ kind: 'high-entropy', confidence: 'low' }],
+    );
+  });
+
   it('never returns the secret value', () => {
     const secret = j('AKIA', 'IOSFODNN7EXAMPLE');
     expect(JSON.stringify(detectSecrets(secret))).not.toContain(secret);

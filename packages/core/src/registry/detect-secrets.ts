@@ -63,6 +63,8 @@ const CREDENTIAL_KEY =
 const PLACEHOLDER =
   /^(?:\*+|x+|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[A-Z_]+%|redacted|changeme|example|placeholder|none|null|undefined)$/i;
 
+const URL_PATH = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#]+)[^\s?#]*/gi;
+
 // Candidate random tokens for the entropy heuristic (base64/base62/base64url alphabets).
 const TOKEN = /[A-Za-z0-9+/_=-]{20,}/g;
 
@@ -111,7 +113,9 @@ export function detectSecrets(text: string, key = ''): SecretMatch[] {
     found.push({ kind: 'credential-field', confidence: 'high' });
   }
   if (found.length === 0) {
-    for (const token of text.matchAll(TOKEN)) {
+    // URL paths are left out: document and object ids there are random by design, while a
+    // credential in a URL travels in the query (signed URLs, `?token=`), which is kept.
+    for (const token of text.replace(URL_PATH, '$1 ').matchAll(TOKEN)) {
       if (isHighEntropyToken(token[0])) {
         found.push({ kind: 'high-entropy', confidence: 'low' });
         break;
