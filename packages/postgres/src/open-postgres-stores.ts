@@ -45,7 +45,7 @@ export interface PostgresStores {
  *   migrate), `ERR_STORE_CONFLICT` (schema written by a newer version).
  * @example
  * const stores = await openPostgresStores({ connectionString: process.env.DATABASE_URL });
- * await stores.ledger.append([{ type: 'session-opened', time: new Date().toISOString(), body: {} }]);
+ * await stores.ledger.append([{ type: 'operator-note', time: new Date().toISOString(), body: {} }]);
  * await stores.close();
  */
 export async function openPostgresStores(
