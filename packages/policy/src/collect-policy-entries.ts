@@ -2,12 +2,11 @@
  * Turns the locations a user names (files, directories, `npm:` packages, `.tar.gz` bundles)
  * into one list of policy entries.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { WritError } from '@writ/core';
 import { checkBundleRoots, checkRootOverlap } from './bundle-roots.ts';
 import type { PolicyEntry } from './policy-entries.ts';
 import { readBundle } from './read-bundle.ts';
+import { readRegularFile } from './read-regular-file.ts';
 import type { BundleManifest } from './read-bundle.ts';
 import { readPolicyLocation } from './read-policy-location.ts';
 
@@ -51,12 +50,7 @@ export async function collectPolicyEntries(
       }
       continue;
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(resolve(options.cwd, location));
-    } catch (error) {
-      throw new WritError('ERR_POLICY_NOT_FOUND', `${location}: cannot read bundle`, { cause: error, details: { location } });
-    }
+    const bytes = await readRegularFile(location, options.cwd);
     const bundle = await readBundle(bytes, {
       file: location,
       ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }),

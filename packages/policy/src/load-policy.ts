@@ -2,8 +2,6 @@
  * One loader for configuration files and the CLI: picks the wasm or the Rego evaluator
  * from what the paths hold.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { WritError } from '@writ/core';
 import { isBundlePath } from './collect-policy-entries.ts';
 import type { DataObject } from './data-document.ts';
@@ -12,6 +10,7 @@ import type { LoadRegoPolicyOptions } from './load-rego-policy.ts';
 import { loadWasmPolicy } from './load-wasm-policy.ts';
 import type { EvaluateOptions, PolicyEvaluator } from './policy-evaluator.ts';
 import { readBundle } from './read-bundle.ts';
+import { readRegularFile } from './read-regular-file.ts';
 
 /** Options of {@link loadPolicy}. */
 export interface LoadPolicyOptions extends Pick<LoadRegoPolicyOptions, 'limits' | 'maxBundleBytes'> {
@@ -23,12 +22,7 @@ export interface LoadPolicyOptions extends Pick<LoadRegoPolicyOptions, 'limits' 
 }
 
 async function isWasmBundle(path: string, options: { cwd: string; maxBundleBytes?: number | undefined }): Promise<boolean> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(resolve(options.cwd, path));
-  } catch (error) {
-    throw new WritError('ERR_POLICY_NOT_FOUND', `${path}: cannot read bundle`, { cause: error, details: { location: path } });
-  }
+  const bytes = await readRegularFile(path, options.cwd);
   const bundle = await readBundle(bytes, { file: path, ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }) });
   return (bundle.manifest.wasm?.length ?? 0) > 0 || bundle.entries.some((entry) => entry.path === 'policy.wasm');
 }

@@ -4,8 +4,6 @@
  * checking bundles, validating the module's ABI before instantiating it, turning the SDK's
  * thrown strings into `WritError`s, and the policy digest.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import * as opaWasm from '@open-policy-agent/opa-wasm';
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { WritError } from '@writ/core';
@@ -17,6 +15,7 @@ import { policyDigest } from './policy-digest.ts';
 import { DEFAULT_ENTRYPOINT, entrypointRef, wasmEntrypointName } from './policy-evaluator.ts';
 import type { EvaluateOptions, PolicyEvaluator, PolicySource } from './policy-evaluator.ts';
 import { readBundle } from './read-bundle.ts';
+import { readRegularFile } from './read-regular-file.ts';
 
 // The SDK's ESM entry exposes loadPolicySync only on its default export (its types say otherwise).
 const opa = (opaWasm as unknown as { default: { loadPolicySync: typeof opaWasm.loadPolicySync } }).default;
@@ -67,11 +66,7 @@ function wasmInvalid(message: string, cause?: unknown): WritError {
 
 async function readInput(value: Uint8Array | string, cwd: string): Promise<{ bytes: Uint8Array; name: string }> {
   if (value instanceof Uint8Array) return { bytes: value, name: '<bytes>' };
-  try {
-    return { bytes: await readFile(resolve(cwd, value)), name: value };
-  } catch (error) {
-    throw new WritError('ERR_POLICY_NOT_FOUND', `${value}: cannot read policy file`, { cause: error, details: { location: value } });
-  }
+  return { bytes: await readRegularFile(value, cwd), name: value };
 }
 
 function compileModule(bytes: Uint8Array, name: string): object {
