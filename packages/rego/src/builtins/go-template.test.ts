@@ -23,6 +23,10 @@ describe('strings.render_template', () => {
   it('honours trim markers and comments', () => {
     expect(render('a  {{- .x -}}  b{{/* note */}}', { x: 1 })).toBe('a1b');
   });
+  it('bounds the work of nested ranges', () => {
+    const xs = Array.from({ length: 2000 }, (_, i) => i);
+    expect(callError('strings.render_template', '{{range .xs}}{{range $.xs}}x{{end}}{{end}}', { xs }).code).toBe('eval_builtin_error');
+  });
   it('fails on missing keys and unsupported constructs instead of guessing', () => {
     expect(callError('strings.render_template', '{{.missing}}', { test: 1 }).message).toContain('map has no entry for key "missing"');
     expect(callError('strings.render_template', '{{template "x"}}', {}).code).toBe('eval_builtin_error');

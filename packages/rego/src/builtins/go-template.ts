@@ -337,15 +337,34 @@ function evalPipeline(pipe: Pipeline, scope: Scope): Data {
   return value;
 }
 
-function execute(list: readonly Node[], scope: Scope, out: string[]): void {
+/** Limit on rendered output, so a template cannot expand without bound. */
+const maxOutput = 1 << 22;
+
+/** Rendered text plus the work budget that keeps nested ranges from running unbounded. */
+interface Output {
+  readonly parts: string[];
+  size: number;
+  steps: number;
+}
+
+const maxSteps = 1_000_000;
+
+function emit(out: Output, text: string): void {
+  out.size += text.length;
+  if (out.size > maxOutput) fail('rendered template too large');
+  out.parts.push(text);
+}
+
+function execute(list: readonly Node[], scope: Scope, out: Output): void {
+  if (++out.steps > maxSteps) fail('template execution exceeded its step budget');
   for (const node of list) {
     switch (node.k) {
       case 'text':
-        out.push(node.text);
+        emit(out, node.text);
         break;
       case 'action': {
         const value = evalPipeline(node.pipe, scope);
-        if (node.pipe.decl.length === 0) out.push(value === null ? '<no value>' : show(value));
+        if (node.pipe.decl.length === 0) emit(out, value === null ? '<no value>' : show(value));
         break;
       }
       case 'if':
@@ -379,18 +398,13 @@ function execute(list: readonly Node[], scope: Scope, out: string[]): void {
   }
 }
 
-/** Limit on rendered output, so a template cannot expand without bound. */
-const maxOutput = 1 << 22;
-
 /**
  * Renders `source` with `data` like Go's text/template with `missingkey=error`.
  * @throws BuiltinFailure for parse errors, missing keys and unsupported constructs
  */
 export function renderGoTemplate(source: string, data: Data): string {
   const { list } = parseList(scan(source), { i: 0 }, []);
-  const out: string[] = [];
+  const out: Output = { parts: [], size: 0, steps: 0 };
   execute(list, { dot: data, vars: new Map([['$', data]]) }, out);
-  const text = out.join('');
-  if (text.length > maxOutput) fail('rendered template too large');
-  return text;
+  return out.parts.join('');
 }
