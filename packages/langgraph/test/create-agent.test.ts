@@ -56,8 +56,8 @@ describe('writMiddleware (createAgent)', () => {
     const result = await agent.invoke(ask(`Pay 120 EUR to ${USER_IBAN}`), config);
     expect(ran.vendor_pay).toBe(1);
     expect(toolMessage(result.messages, 'c1').text).toBe(`paid 120 to ${USER_IBAN}`);
-    expect(await entriesFor(kit, { type: 'decision-made', callId: 'c1' })).toHaveLength(1);
-    expect(await entriesFor(kit, { type: 'effect-executed', callId: 'c1' })).toHaveLength(1);
+    expect(await entriesFor(kit, { session, type: 'decision-made', callId: 'c1' })).toHaveLength(1);
+    expect(await entriesFor(kit, { session, type: 'effect-executed', callId: 'c1' })).toHaveLength(1);
     await finish(kit, session);
   });
 
@@ -71,7 +71,7 @@ describe('writMiddleware (createAgent)', () => {
     expect(message.text).toMatch(/collector\.evil\.example|egress|host/i);
     const lastCall = model.calls.at(-1)!.messages;
     expect(lastCall.some((m) => m.getType() === 'tool' && m.text === message.text)).toBe(true);
-    expect(await entriesFor(kit, { type: 'effect-executed', callId: 'c1' })).toHaveLength(0);
+    expect(await entriesFor(kit, { session, type: 'effect-executed', callId: 'c1' })).toHaveLength(0);
     await finish(kit, session);
   });
 
@@ -86,7 +86,7 @@ describe('writMiddleware (createAgent)', () => {
     const message = toolMessage(result.messages, 'c2');
     expect(message.status).toBe('error');
     expect(message.text).toMatch(/taint|untrusted/i);
-    const [decision] = await entriesFor(kit, { type: 'decision-made', callId: 'c2' });
+    const [decision] = await entriesFor(kit, { session, type: 'decision-made', callId: 'c2' });
     expect(decision?.body.decision).toBe('deny');
     await finish(kit, session);
   });
@@ -105,7 +105,7 @@ describe('writMiddleware (createAgent)', () => {
     const event = events.find((e) => e.callId === 'c2')!;
     expect(event.outcome).toBe('executed');
     expect(event.guard).toMatchObject({ mode: 'shadow', decision: 'deny', verdict: 'execute', wouldHave: 'block' });
-    const [decision] = await entriesFor(kit, { type: 'decision-made', callId: 'c2' });
+    const [decision] = await entriesFor(kit, { session, type: 'decision-made', callId: 'c2' });
     expect(decision?.body).toMatchObject({ decision: 'deny', mode: 'shadow' });
     await finish(kit, session);
   });
@@ -121,8 +121,8 @@ describe('writMiddleware (createAgent)', () => {
     expect(ran.vendor_pay_large).toBe(1);
     expect(toolMessage(resumed.messages, 'c1').text).toBe(`paid 9000 to ${USER_IBAN}`);
     // One judgement asked, one released after the approval; re-runs of the node added nothing.
-    expect((await entriesFor(kit, { type: 'decision-made', callId: 'c1' })).map((e) => e.body.decision)).toEqual(['require-approval', 'allow-with-constraints']);
-    expect(await entriesFor(kit, { type: 'effect-executed', callId: 'c1' })).toHaveLength(1);
+    expect((await entriesFor(kit, { session, type: 'decision-made', callId: 'c1' })).map((e) => e.body.decision)).toEqual(['require-approval', 'allow-with-constraints']);
+    expect(await entriesFor(kit, { session, type: 'effect-executed', callId: 'c1' })).toHaveLength(1);
     await finish(kit, session);
   });
 
@@ -138,7 +138,7 @@ describe('writMiddleware (createAgent)', () => {
     expect(message.status).toBe('error');
     expect(message.text).toContain('no valid approval');
     expect(ran.vendor_pay_large).toBe(0);
-    expect((await entries(kit)).filter((e) => e.type === 'approval-recorded')).toHaveLength(0);
+    expect((await entries(kit, session)).filter((e) => e.type === 'approval-recorded')).toHaveLength(0);
     await finish(kit, session);
   });
 
@@ -168,7 +168,7 @@ describe('writMiddleware (createAgent)', () => {
     const message = toolMessage(result.messages, 'c1');
     expect(message.status).toBe('error');
     expect(message.text).toMatch(/^Invalid arguments for vendor_pay: amount:/);
-    expect(await entriesFor(kit, { type: 'decision-made', callId: 'c1' })).toHaveLength(0);
+    expect(await entriesFor(kit, { session, type: 'decision-made', callId: 'c1' })).toHaveLength(0);
     await finish(kit, session);
   });
 
@@ -188,7 +188,7 @@ describe('writMiddleware (createAgent)', () => {
     const { kit, session } = await openKit();
     const { agent } = agentFor({ session, script: [[{ name: 'email_read', args: {}, id: 'c1' }], [{ name: 'email_read', args: {}, id: 'c2' }]] });
     await agent.invoke(ask('Read my inbox twice'), config);
-    const basis = (await entries(kit)).filter((e) => e.type === 'basis-added').map((e) => `${String(e.body.kind)}/${String(e.body.authority)}`);
+    const basis = (await entries(kit, session)).filter((e) => e.type === 'basis-added').map((e) => `${String(e.body.kind)}/${String(e.body.authority)}`);
     // Three model calls saw the system prompt and the user turn: each recorded once. The two
     // reads returned the same text, which core keeps as one item (its id is the content digest).
     expect(basis).toEqual(['instruction/verified', 'instruction/user', 'tool-output/untrusted']);

@@ -44,14 +44,18 @@ export async function openKit(mode: FirewallMode = 'enforce'): Promise<{ kit: Ki
   return { kit, session };
 }
 
-/** The transcript entries of the kit's ledger, parsed. */
-export async function entries(kit: Kit): Promise<{ type: string; body: Record<string, unknown> }[]> {
+/**
+ * The transcript entries of the kit's ledger, parsed. Ends the session first: receipts and
+ * basis are written in batches, and the final checkpoint flushes them.
+ */
+export async function entries(kit: Kit, session: FirewallSession): Promise<{ type: string; body: Record<string, unknown> }[]> {
+  await session.end();
   const out: { type: string; body: Record<string, unknown> }[] = [];
   for await (const stored of kit.ledger.read()) out.push(JSON.parse(stored.line) as { type: string; body: Record<string, unknown> });
   return out;
 }
 
 /** Entries of one type for one tool-call id. */
-export async function entriesFor(kit: Kit, options: { type: string; callId: string }) {
-  return (await entries(kit)).filter((e) => e.type === options.type && e.body.callId === options.callId);
+export async function entriesFor(kit: Kit, options: { session: FirewallSession; type: string; callId: string }) {
+  return (await entries(kit, options.session)).filter((e) => e.type === options.type && e.body.callId === options.callId);
 }
