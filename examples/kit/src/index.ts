@@ -3,3 +3,4 @@ export { createKit, sharedPolicies } from './kit.ts';
 export type { Kit, KitOptions } from './kit.ts';
 export { createWorld, APPROVERS } from './world.ts';
 export type { World } from './world.ts';
+export { describeCall, describeVerdict, modeFromArgs, transcriptDir, verifyWithCli } from './narrate.ts';

@@ -14,7 +14,7 @@ import {
 } from '@writ/core';
 import type { Firewall, FirewallMode, FirewallPolicy, JsonObject, LedgerStore, PendingApproval, Signer, TranscriptReport } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
-import { createWorld } from './world.ts';
+import { APPROVERS, createWorld } from './world.ts';
 import type { World } from './world.ts';
 
 /** Options of {@link createKit}. */
@@ -38,6 +38,11 @@ export interface Kit extends World {
   readonly dir: string | undefined;
   /** An approver signs the pending request (the approver's own key; the firewall never signs for them). */
   approve(pending: PendingApproval, role?: string): JsonObject;
+  /**
+   * Signs the request as its approval rule demands: `threshold` approvers of distinct
+   * roles named by the rule, each with their own key. Returns the statements and who signed.
+   */
+  approveByRule(pending: PendingApproval): { statements: JsonObject[]; approvers: string[] };
   /** The same statement signed by a key that no trust root lists. */
   forge(pending: PendingApproval): JsonObject;
   /** Close the firewall and verify the whole transcript offline against the trust root. */
@@ -101,6 +106,15 @@ export async function createKit(options: KitOptions): Promise<Kit> {
     dir,
     approve: (pending, role = 'manager') =>
       statementFor({ signer: world.approvers.get(role)!, pending, role, policyDigest: policy.digest, now: clock() }),
+    approveByRule(pending) {
+      const roles = Array.isArray(pending.rule.roles) ? pending.rule.roles.filter((role): role is string => typeof role === 'string') : ['manager'];
+      const threshold = typeof pending.rule.threshold === 'number' ? pending.rule.threshold : 1;
+      const chosen = roles.filter((role) => world.approvers.has(role)).slice(0, threshold);
+      return {
+        statements: chosen.map((role) => statementFor({ signer: world.approvers.get(role)!, pending, role, policyDigest: policy.digest, now: clock() })),
+        approvers: chosen.map((role) => APPROVERS.find((a) => a.role === role)!.owner),
+      };
+    },
     forge: (pending) => statementFor({ signer: world.outsider, pending, role: 'manager', policyDigest: policy.digest, now: clock() }),
     async finish() {
       await firewall.close();
