@@ -124,6 +124,10 @@ function approvalOf(value: unknown, index: number): PolicyInputApproval {
 
 /**
  * Builds the policy input document for one call.
+ *
+ * `action.args` carries the arguments as called, sensitive ones included (policy may need
+ * them); `action.sensitive` lists their paths so whoever records the input in the transcript
+ * stores those values as commitments, never in the clear.
  * @throws WritError `ERR_POLICY_INPUT_INVALID` naming the malformed option.
  * @example
  * ```ts
