@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { digest } from '../crypto/digest.ts';
 import { BasisLedger } from '../basis/basis-ledger.ts';
@@ -260,6 +261,42 @@ describe('buildPolicyInput', () => {
     const bad = mutate(options({ tool: 'email.send', args: { to: 'jane@example.com' } }));
     expect(() => buildPolicyInput(bad as never)).toThrow(
       expect.objectContaining({ code: 'ERR_POLICY_INPUT_INVALID', details: { parameter } }),
+    );
+  });
+});
+
+describe('buildPolicyInput (property)', () => {
+  it('every document built from any JSON arguments of any tool validates against the schema', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('payments.transfer', 'email.send', 'unknown.tool'),
+        fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
+        fc.array(fc.string({ maxLength: 40 }), { maxLength: 4 }),
+        (tool, args, turns) => {
+          const ledger = new BasisLedger({ tenant: 'acme', now: () => NOW });
+          for (const turn of turns) ledger.addUserTurn(turn);
+          const call = { tool, args };
+          const classification = registry.classify(call);
+          const basisReport = scoreBasis({
+            items: ledger.items(),
+            actionClass: classification.actionClass,
+            consequential: classification.consequential,
+            tenant: 'acme',
+            now: NOW,
+          });
+          const input = buildPolicyInput({
+            request: { tool, args: args as never, intentDigest: digest(call) },
+            classification,
+            basisReport,
+            principal: { id: 'user:alice', tenant: 'acme' },
+            agent: { id: 'agent:x' },
+            context: { now: NOW, session: 's' },
+            mode: 'shadow',
+          });
+          expect(validate(input), JSON.stringify(validate.errors)).toBe(true);
+        },
+      ),
+      { seed: 8, numRuns: 150 },
     );
   });
 });
