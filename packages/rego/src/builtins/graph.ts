@@ -5,7 +5,11 @@
 import type { Value , RObject} from '../value.ts';
 import { RSet } from '../value.ts';
 import type { BuiltinTable } from './define.ts';
+import { fail } from './failure.ts';
 import { objectArg, typeError } from './operands.ts';
+
+/** Most paths reachable_paths enumerates: path counts grow exponentially on hostile graphs. */
+export const maxPaths = 100_000;
 
 function vertices(edges: Value): readonly Value[] {
   if (Array.isArray(edges)) return edges as readonly Value[];
@@ -36,11 +40,13 @@ interface PathWalk {
   readonly graph: RObject;
   readonly out: RSet;
   readonly reached: RSet;
+  readonly budget: { steps: number };
 }
 
 // OPA's pathBuilder: depth-first; a path ends at a leaf, an unknown node or a revisit.
 // The reached set is shared within one start edge (as in OPA 1.6), not per path.
 function buildPaths(walk: PathWalk, root: Value, path: readonly Value[]): void {
+  if (++walk.budget.steps > maxPaths) fail(`more than ${maxPaths} paths`);
   const edges = walk.graph.get(root);
   if (edges === undefined) {
     walk.out.add([...path]);
@@ -65,12 +71,13 @@ export const graph: BuiltinTable = {
   'graph.reachable_paths': [2, (args) => {
     const g = objectArg(args, 1);
     const out = new RSet();
+    const budget = { steps: 0 };
     for (const node of initialNodes(args[1]!)) {
       const edges = g.get(node);
       if (edges === undefined) continue;
       const next = vertices(edges);
       if (next.length === 0) out.add([node]);
-      for (const neighbour of next) buildPaths({ graph: g, out, reached: new RSet([node]) }, neighbour, [node]);
+      for (const neighbour of next) buildPaths({ graph: g, out, reached: new RSet([node]), budget }, neighbour, [node]);
     }
     return out;
   }],

@@ -84,6 +84,9 @@ describe('hostile operands', () => {
     expect(error('numbers.range', 0, 100_000_000)).toBe('eval_builtin_error');
     expect(error('net.cidr_expand', '10.0.0.0/8')).toBe('eval_builtin_error');
     expect(error('bits.lsh', 1, 1e9)).toBe('eval_builtin_error');
+    // A ladder of diamonds has exponentially many paths; OPA's shared visited set keeps the walk linear.
+    const ladder = new RObject(Array.from({ length: 80 }, (_, i): [Value, Value] => [i, [i + 1, i + 2]]));
+    expect(error('graph.reachable_paths', ladder, [0])).toBe('no error');
   });
   it('turns documents nested too deeply into builtin errors', () => {
     const deep = '['.repeat(20_000) + ']'.repeat(20_000);
