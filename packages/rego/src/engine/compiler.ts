@@ -227,7 +227,8 @@ class ModuleCompiler {
       classify(ct, 'in', u, false);
       for (const s of termSlots(ct)) {
         if (u.ins.has(s.slot) && !boundAfter.has(s.slot)) {
-          throw this.error('rego_unsafe_var_error', `var ${s.name} is unsafe`, s.loc);
+          const v = this.slotVar(s);
+          throw this.error('rego_unsafe_var_error', `var ${v.name} is unsafe`, v.loc);
         }
       }
     }
@@ -275,6 +276,20 @@ class ModuleCompiler {
     }
   }
 
+  /** Declared variables by slot (names and locations for error messages). */
+  readonly slotVars: Local[] = [];
+
+  private newLocal(name: string, loc: RegoLocation): Local {
+    const v: Local = { k: 'local', slot: this.nslots++, name, loc };
+    this.slotVars[v.slot] = v;
+    return v;
+  }
+
+  /** The declared variable of a slot (captured slots are reported by their real name). */
+  slotVar(l: Local): Local {
+    return l.name === '?' ? (this.slotVars[l.slot] ?? l) : l;
+  }
+
   private namesFunction(t: Term, scope: Scope): boolean {
     if (t.t !== 'var' && t.t !== 'ref') return false;
     const name = this.fnName(t);
@@ -283,7 +298,7 @@ class ModuleCompiler {
 
   private declareVar(v: Term, scope: Scope): void {
     if (v.t !== 'var') return;
-    if (!scope.vars.has(v.name)) scope.vars.set(v.name, { k: 'local', slot: this.nslots++, name: v.name, loc: v.loc });
+    if (!scope.vars.has(v.name)) scope.vars.set(v.name, this.newLocal(v.name, v.loc));
   }
 
   private declarePattern(t: Term, scope: Scope): void {
@@ -376,7 +391,7 @@ class ModuleCompiler {
     if (imp) return this.term(imp, new Scope());
     if (this.pkg.names.has(name)) return this.dataRef([...this.pkg.path, name], [], loc);
     // should have been declared by collectImplicit; declare now (e.g. head-only vars)
-    const v: Local = { k: 'local', slot: this.nslots++, name, loc };
+    const v: Local = this.newLocal(name, loc);
     scope.vars.set(name, v);
     return v;
   }
@@ -827,7 +842,8 @@ function reorder(exprs: CExpr[], bound: ReadonlySet<number>, c: ModuleCompiler):
     if (pick < 0) {
       const i = done.findIndex((d) => !d);
       const e = exprs[i]!;
-      const missing = exprLocals(e).find((l) => needs[i]!.has(l.slot) && !have.has(l.slot));
+      const found = exprLocals(e).find((l) => needs[i]!.has(l.slot) && !have.has(l.slot));
+      const missing = found ? c.slotVar(found) : undefined;
       throw c.error('rego_unsafe_var_error', `var ${missing?.name ?? '?'} is unsafe`, missing?.loc ?? e.loc);
     }
     done[pick] = true;
