@@ -51,3 +51,15 @@ notes contains {"code": "basis.sufficient", "text": text} if {
 	input.basis.sufficient == true
 	text := sprintf("basis score %v meets the %v an %s action requires", [input.basis.score, input.basis.threshold, input.action.class])
 }
+
+# Approvals by amount: data.writ_config.approval.amounts lists
+# {"tool": "<tool or *>", "argument": "<dotted path>", "above": <number>, "rule": "<rule id>"};
+# a call whose numeric argument exceeds `above` needs that rule (refunds over 500, ...).
+approval_required contains {"code": "approval.amount", "text": text, "rule": limit.rule} if {
+	some limit in object.get(config, ["approval", "amounts"], [])
+	limit.tool in {input.action.tool, "*"}
+	value := object.get(input.action.args, split(limit.argument, "."), null)
+	is_number(value)
+	value > limit.above
+	text := sprintf("%s of %v is above %v and needs approval under rule %s", [limit.argument, value, limit.above, limit.rule])
+}

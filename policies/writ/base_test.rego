@@ -72,3 +72,22 @@ test_risk_grows_with_class if {
 	low.risk < high.risk
 	high.risk <= 100
 }
+
+refund_limit := [{"tool": "payments.refund", "argument": "refund.amount", "above": 500, "rule": "manager-approval"}]
+
+test_amount_above_the_limit_needs_approval if {
+	d := decide({"action": {"tool": "payments.refund", "args": {"refund": {"amount": 750}}}}) with data.writ_config.approval.amounts as refund_limit
+	d.decision == "require-approval"
+	"approval.amount" in codes(d)
+	d.approval.rule == "manager-approval"
+}
+
+test_amount_at_or_below_the_limit_needs_none if {
+	d := decide({"action": {"tool": "payments.refund", "args": {"refund": {"amount": 500}}}}) with data.writ_config.approval.amounts as refund_limit
+	d.decision == "allow-with-constraints"
+}
+
+test_amount_limits_apply_only_to_their_tool if {
+	d := decide({"action": {"args": {"refund": {"amount": 750}}}}) with data.writ_config.approval.amounts as refund_limit
+	not "approval.amount" in codes(d)
+}
