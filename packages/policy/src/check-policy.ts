@@ -44,6 +44,9 @@ function problemOf(error: unknown): PolicyProblem {
  *   read; everything wrong with the policy itself is returned as problems.
  */
 export async function checkPolicy(options: Pick<LoadRegoPolicyOptions, 'paths' | 'cwd' | 'maxBundleBytes'>): Promise<PolicyCheckReport> {
+  if (typeof options !== 'object' || options === null) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', { details: { parameter: 'options' } });
+  }
   const cwd = options.cwd ?? process.cwd();
   let modules: { file: string; source: string }[];
   try {

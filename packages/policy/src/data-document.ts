@@ -38,6 +38,9 @@ function setOwn(target: DataObject, key: string, value: unknown): void {
  * @throws WritError `ERR_POLICY_DATA_INVALID` naming `file` when it does not parse or is not an object.
  */
 export function parseDataFile(file: string, text: string, format: 'json' | 'yaml'): DataObject {
+  if (typeof text !== 'string' || (format !== 'json' && format !== 'yaml')) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'text must be a string and format json or yaml', { details: { parameter: 'text' } });
+  }
   let value: unknown;
   try {
     value =
@@ -78,10 +81,20 @@ function mergeInto(target: DataObject, source: DataObject, options: { file: stri
  * Merges `value` into `root` at `segments` (the data file's directory, relative to its load
  * root). `root` is modified in place; nested objects are copied before they are changed.
  *
- * @throws WritError `ERR_POLICY_DATA_INVALID` on a conflict (two files setting the same
+ * @throws WritError `ERR_INVALID_ARGUMENT` for non-object documents; `ERR_POLICY_DATA_INVALID` on a conflict (two files setting the same
  *   non-object value, or a value where a directory needs an object).
  */
 export function mergeDataAt(root: DataObject, options: { segments: readonly string[]; value: DataObject; file: string }): void {
+  const valid =
+    isObject(root) &&
+    typeof options === 'object' &&
+    options !== null &&
+    Array.isArray(options.segments) &&
+    (options.segments as readonly unknown[]).every((segment) => typeof segment === 'string') &&
+    isObject(options.value);
+  if (!valid) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'root and value must be objects and segments an array of strings', { details: { parameter: 'options' } });
+  }
   let nested: DataObject = options.value;
   for (let index = options.segments.length - 1; index >= 0; index--) {
     const wrapper: DataObject = {};

@@ -30,15 +30,34 @@ function sha256Hex(content: string | Uint8Array): string {
   return digestBytes(typeof content === 'string' ? encoder.encode(content) : content).slice('sha256:'.length);
 }
 
+function isDigestInput(value: unknown): value is PolicyDigestInput {
+  const input = value as Partial<PolicyDigestInput> | null;
+  const isFile = (file: unknown): boolean => {
+    const candidate = file as Partial<DigestFile> | null;
+    return typeof candidate === 'object' && candidate !== null && typeof candidate.path === 'string' && (typeof candidate.content === 'string' || candidate.content instanceof Uint8Array);
+  };
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    (input.engine === 'rego' || input.engine === 'wasm') &&
+    typeof input.entrypoint === 'string' &&
+    Array.isArray(input.files) &&
+    (input.files as readonly unknown[]).every(isFile)
+  );
+}
+
 /**
  * Computes the digest document `{ engine, entrypoint, files: [{ path, sha256 }] sorted by
  * (path, sha256), data: sha256 of RFC 8785 data }` and returns `sha256:` + SHA-256 of its
  * RFC 8785 form.
  *
- * @throws WritError `ERR_POLICY_DATA_INVALID` when the data holds a value JSON cannot
+ * @throws WritError `ERR_INVALID_ARGUMENT` for a malformed `input`; `ERR_POLICY_DATA_INVALID` when the data holds a value JSON cannot
  *   represent (NaN, a lone surrogate, ...).
  */
 export function policyDigest(input: PolicyDigestInput): Digest {
+  if (!isDigestInput(input)) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'expected { engine, entrypoint, files: [{ path, content }], data }', { details: { parameter: 'input' } });
+  }
   const files = input.files
     .map((file) => ({ path: file.path, sha256: sha256Hex(file.content) }))
     .sort((a, b) => compare(a.path, b.path) || compare(a.sha256, b.sha256));

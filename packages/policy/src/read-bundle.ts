@@ -94,7 +94,13 @@ function inflate(bytes: Uint8Array, options: { file: string; maxBytes: number })
  *   too many entries, or more than `maxBytes` once inflated.
  */
 export async function readBundle(bytes: Uint8Array, options: { file: string; maxBytes?: number }): Promise<Bundle> {
-  if (!(bytes instanceof Uint8Array)) throw new WritError('ERR_INVALID_ARGUMENT', 'bundle must be a Uint8Array');
+  if (!(bytes instanceof Uint8Array)) throw new WritError('ERR_INVALID_ARGUMENT', 'bundle must be a Uint8Array', { details: { parameter: 'bytes' } });
+  if (typeof options !== 'object' || options === null || typeof options.file !== 'string') {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'options.file must be a string', { details: { parameter: 'options.file' } });
+  }
+  if (options.maxBytes !== undefined && !(Number.isSafeInteger(options.maxBytes) && options.maxBytes > 0)) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'options.maxBytes must be a positive integer', { details: { parameter: 'options.maxBytes' } });
+  }
   const file = options.file;
   const tar = inflate(bytes, { file, maxBytes: options.maxBytes ?? DEFAULT_MAX_BUNDLE_BYTES });
   const seen = new Set<string>();

@@ -74,6 +74,9 @@ function toRegExp(run: RegExp | string | undefined): RegExp | undefined {
  *   test failures and runtime errors are reported in the results, never thrown.
  */
 export async function runPolicyTests(options: RunPolicyTestsOptions): Promise<PolicyTestReport> {
+  if (typeof options !== 'object' || options === null) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', { details: { parameter: 'options' } });
+  }
   const filter = toRegExp(options.run);
   const { run: _run, now: clock, ...load } = options;
   const now = toNowNs(clock);
