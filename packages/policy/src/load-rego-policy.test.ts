@@ -204,6 +204,21 @@ describe('loadRegoPolicy', () => {
     expect(() => policy.evaluateSync({}, { now: Number.NaN })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
   });
 
+  it('passes evaluation budgets to the engine and reports exhausting one as ERR_POLICY_EVAL', async () => {
+    const source = 'package writ\n\ndecision := count([x | some x in numbers.range(1, input.n); x % 7 == 0])\n';
+    const policy = await loadRegoPolicy({ modules: [{ file: 'loop.rego', source }], limits: { maxSteps: 1_000 } });
+    expect(policy.evaluateSync({ n: 14 })).toBe(2);
+    let error: unknown;
+    try {
+      policy.evaluateSync({ n: 1_000_000 });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isWritError(error, 'ERR_POLICY_EVAL')).toBe(true);
+    expect((error as { details: { regoCode: string } }).details.regoCode).toBe('eval_step_limit_error');
+    await expectCode(loadRegoPolicy({ modules: [{ file: 'loop.rego', source }], limits: { maxSteps: -1 } }), 'ERR_INVALID_ARGUMENT');
+  });
+
   it('hands print output to the caller', async () => {
     const policy = await loadRegoPolicy({ modules: [{ file: 'p.rego', source: 'package writ\n\ndecision := x if {\n  x := input.n + 1\n  print("n is", input.n)\n}\n' }] });
     const lines: string[] = [];
