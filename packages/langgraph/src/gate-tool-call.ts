@@ -7,6 +7,8 @@ import { approvalRequest, approvalsFromResume, rejectionReason } from './approva
 export interface WritCallEvent {
   readonly tool: string;
   readonly callId: string;
+  /** The arguments the firewall judged (after schema validation). */
+  readonly args: unknown;
   /** The last guard result for the call (with `mode`, `decision`, `reasons`, `warning`). */
   readonly guard: GuardResult;
   /** What happened: ran, refused by policy or gateway, rejected by a person, or the tool failed. */
@@ -65,7 +67,7 @@ export async function gateToolCall(options: WritGateOptions & {
 }): Promise<ToolResult> {
   const { session, tool, callId, args, run, onEvent } = options;
   const call = { tool, args, callId };
-  const settle = (guard: GuardResult, outcome: WritCallEvent['outcome']): void => onEvent?.({ tool, callId, guard, outcome });
+  const settle = (guard: GuardResult, outcome: WritCallEvent['outcome']): void => onEvent?.({ tool, callId, args, guard, outcome });
   let guard = await session.guard(call);
   let refused = false;
   while (guard.verdict === 'approval-required') {
