@@ -1,0 +1,125 @@
+import { ToolGuardrailFunctionOutputFactory, defineToolInputGuardrail, defineToolOutputGuardrail, tool } from '@openai/agents';
+import type { FunctionTool, RunContext } from '@openai/agents';
+import { WritError } from '@writ/core';
+import type { FirewallSession, GuardResult, JsonObject, JsonValue, PendingApproval } from '@writ/core';
+import type { z } from 'zod';
+import { rememberInput } from './call-inputs.ts';
+
+/** What a Writ-guarded tool needs besides its definition. */
+export interface WritToolOptions {
+  readonly session: FirewallSession;
+  /** Called with every pending approval request (show it to the approvers it names). */
+  readonly onApprovalRequired?: (pending: PendingApproval, callId: string) => void;
+  /** Called with every guard result (logging, UIs). */
+  readonly onDecision?: (result: GuardResult) => void;
+}
+
+/** A tool definition as `tool()` of `@openai/agents` takes it, with a zod object schema. */
+export interface WritToolDefinition<TParameters extends z.ZodObject, Result> {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: TParameters;
+  /** Runs only through the Writ gateway, with the arguments the token was checked against. */
+  execute(input: z.infer<TParameters>, runContext?: RunContext): Result | Promise<Result>;
+}
+
+function reasonOf(error: unknown): string {
+  const code = WritError.isInstance(error) ? error.code : 'ERR_INTERNAL';
+  return `Writ could not judge this call (${code}); it was not run.`;
+}
+
+/**
+ * Builds an Agents SDK function tool whose every call is judged by the Writ firewall:
+ * `needsApproval` decides on the validated input and call id (approval-required →
+ * interruption), a tool input guardrail rejects blocked calls with the reason the model
+ * reads (`rejectContent`), `execute` runs only through the gateway (token checked against
+ * the actual arguments and consumed; outcome receipt written) and records the output as
+ * basis with the tool's declared trust, and a tool output guardrail refuses an output that
+ * has no receipt. Every judgement is idempotent per call id.
+ * @example
+ * ```ts
+ * const refund = writTool({ name: 'refund_issue', description: 'Refund an order',
+ *   parameters: z.object({ order: z.string(), amount: z.number() }),
+ *   execute: ({ order, amount }) => payments.refund(order, amount) }, { session });
+ * ```
+ */
+export function writTool<TParameters extends z.ZodObject, Result extends JsonValue>(
+  definition: WritToolDefinition<TParameters, Result>,
+  options: WritToolOptions,
+): FunctionTool<unknown, TParameters, string> {
+  const { session } = options;
+  const { name, parameters } = definition;
+  const receipts = new Set<string>();
+
+  const guard = async (args: unknown, callId: string): Promise<GuardResult> => {
+    const result = await session.guard({ tool: name, args, callId });
+    options.onDecision?.(result);
+    return result;
+  };
+
+  const inputGuardrail = defineToolInputGuardrail({
+    name: 'writ-firewall',
+    run: async ({ toolCall }) => {
+      try {
+        const parsed = parameters.safeParse(JSON.parse(toolCall.arguments));
+        if (!parsed.success) return ToolGuardrailFunctionOutputFactory.rejectContent(`Writ refused ${name}: the arguments do not match its schema.`);
+        const result = await guard(parsed.data, toolCall.callId);
+        if (result.verdict === 'execute') return ToolGuardrailFunctionOutputFactory.allow();
+        return ToolGuardrailFunctionOutputFactory.rejectContent(result.reason);
+      } catch (error) {
+        return ToolGuardrailFunctionOutputFactory.rejectContent(reasonOf(error));
+      }
+    },
+  });
+
+  const outputGuardrail = defineToolOutputGuardrail({
+    name: 'writ-receipt',
+    run: ({ toolCall }) =>
+      Promise.resolve(
+        receipts.has(toolCall.callId)
+          ? ToolGuardrailFunctionOutputFactory.allow()
+          : ToolGuardrailFunctionOutputFactory.rejectContent(`Writ refused the output of ${name}: it has no outcome receipt.`),
+      ),
+  });
+
+  return tool({
+    name,
+    description: definition.description,
+    parameters: parameters as never,
+    needsApproval: async (_runContext, input, callId) => {
+      if (callId === undefined) return true; // nothing to bind a decision to: a person decides
+      rememberInput(session, callId, input);
+      try {
+        const result = await guard(input, callId);
+        if (result.verdict === 'approval-required') {
+          options.onApprovalRequired?.(result.pending, callId);
+          return true;
+        }
+      } catch {
+        // The input guardrail judges again and refuses with the error code.
+      }
+      return false;
+    },
+    inputGuardrails: [inputGuardrail],
+    outputGuardrails: [outputGuardrail],
+    execute: async (input, runContext, details) => {
+      const callId = details?.toolCall?.callId;
+      if (callId === undefined) return `Writ refused ${name}: the call has no id to bind a token to.`;
+      const run = await session.execute({ tool: name, args: input, callId }, (args: JsonObject) =>
+        definition.execute(args as z.infer<TParameters>, runContext),
+      );
+      switch (run.status) {
+        case 'executed':
+          receipts.add(callId);
+          await session.addToolOutput({ tool: name, callId, output: run.result });
+          return typeof run.result === 'string' ? run.result : JSON.stringify(run.result);
+        case 'failed':
+          receipts.add(callId);
+          throw run.error;
+        case 'blocked':
+        case 'approval-required':
+          return run.guard.reason;
+      }
+    },
+  });
+}
