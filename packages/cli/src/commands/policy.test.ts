@@ -127,6 +127,17 @@ describe('writ policy eval', () => {
     expect(bad.code).toBe(POLICY_EXIT.usage);
   });
 
+  it('exits 2 for a query that does not parse and 1 for one that fails to evaluate', async () => {
+    const cwd = await tree({ 'p/main.rego': 'package writ\n\nc := 1 if input.x\nc := 2 if input.x\n' });
+    const unparsable = await run(['eval', '-d', 'p', 'x := ('], { cwd });
+    expect(unparsable.code).toBe(POLICY_EXIT.usage);
+    expect(unparsable.stderr).toMatch(/rego_parse_error/);
+    await writeFile(join(cwd, 'in.json'), '{"x":true}');
+    const conflict = await run(['eval', '-d', 'p', '-i', 'in.json', 'y := data.writ.c'], { cwd });
+    expect(conflict.code).toBe(POLICY_EXIT.policy);
+    expect(conflict.stderr).toMatch(/eval_conflict_error/);
+  });
+
   it('reports undefined on stderr, and exits 1 for it with --fail', async () => {
     const cwd = await tree({ 'p/main.rego': MAIN });
     const plain = await run(['eval', '-d', 'p', 'data.writ.nothing'], { cwd });

@@ -13,6 +13,7 @@ import { text } from 'node:stream/consumers';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { isWritError } from '@writ/core';
+import { RegoError } from '@writ/rego';
 import {
   checkPolicy,
   entrypointRef,
@@ -57,6 +58,12 @@ function fail(context: PolicyCommandContext, error: unknown): void {
     context.setExitCode(
       POLICY_ERROR_CODES.has(error.code) ? POLICY_EXIT.policy : POLICY_EXIT.usage,
     );
+    return;
+  }
+  if (RegoError.isInstance(error)) {
+    // From `eval QUERY`: a query that does not parse is a usage error; one that fails to evaluate is the policy's.
+    context.stderr(`${error.message}\n`);
+    context.setExitCode(error.code.startsWith('eval_') ? POLICY_EXIT.policy : POLICY_EXIT.usage);
     return;
   }
   context.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
