@@ -1,0 +1,174 @@
+/**
+ * The agent API: sessions, basis, guard, two-phase execution (the gateway admits the call
+ * and consumes the token here; the tool runs in the agent, which reports its result), approvals.
+ */
+import type { Hono } from 'hono';
+import type { BasisItemInput, GuardInput, JsonObject } from '@writ/core';
+import { ownedSession } from './authority-state.ts';
+import type { AuthorityState, InflightCall } from './authority-state.ts';
+import { HttpError, badRequest } from './http-error.ts';
+import { isRecord, readJson, stringField } from './read-json.ts';
+import type { AuthorityEnv } from './authority-env.ts';
+
+const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+function checkId(value: string, name: string): string {
+  if (!ID.test(value)) throw badRequest(name, 'must be 1-128 characters of [A-Za-z0-9._:@-]');
+  return value;
+}
+
+function callOf(body: Record<string, unknown>, callId: string): GuardInput {
+  const tool = stringField({ body, name: 'tool', max: 128 });
+  if (!isRecord(body.args)) throw badRequest('args', 'must be a JSON object');
+  const approvals = body.approvals;
+  if (approvals !== undefined && (!Array.isArray(approvals) || approvals.length > 16 || !approvals.every(isRecord))) {
+    throw badRequest('approvals', 'must be an array of at most 16 approval envelopes');
+  }
+  return { tool, args: body.args, callId, ...(approvals === undefined ? {} : { approvals: approvals as JsonObject[] }) };
+}
+
+function basisOf(body: Record<string, unknown>): { kind: string; item?: BasisItemInput; text?: string; output?: unknown; tool?: string; callId?: string } {
+  const kind = stringField({ body, name: 'kind', max: 32 });
+  switch (kind) {
+    case 'system-prompt':
+    case 'user-turn':
+      return { kind, text: stringField({ body, name: 'text', max: 1_000_000 }) };
+    case 'tool-output':
+      return { kind, tool: stringField({ body, name: 'tool', max: 128 }), callId: checkId(stringField({ body, name: 'callId' }), 'callId'), output: body.output };
+    case 'item':
+      if (!isRecord(body.item)) throw badRequest('item', 'must be a basis item object');
+      return { kind, item: body.item as unknown as BasisItemInput };
+    default:
+      throw badRequest('kind', 'must be system-prompt, user-turn, tool-output or item');
+  }
+}
+
+/** Register `/v1/sessions/*` on `app`. */
+export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>; readonly state: AuthorityState; readonly maxBodyBytes: number; readonly executeTimeoutMs: number }): void {
+  const { app, state, maxBodyBytes, executeTimeoutMs } = options;
+
+  app.post('/v1/sessions', async (c) => {
+    const agentId = c.get('agentId');
+    const body = await readJson(c, maxBodyBytes);
+    if (!isRecord(body.principal)) throw badRequest('principal', 'must be an object with an id');
+    const principal = body.principal;
+    stringField({ body: principal, name: 'id' });
+    if (body.sessionId !== undefined) checkId(stringField({ body, name: 'sessionId' }), 'sessionId');
+    const existing = typeof body.sessionId === 'string' ? state.sessions.get(body.sessionId) : undefined;
+    if (existing !== undefined && existing.agentId !== agentId) throw new HttpError({ status: 409, code: 'ERR_HTTP_SESSION_TAKEN', message: 'the session id belongs to another agent' });
+    const agent = isRecord(body.agent) ? body.agent : {};
+    const session = await state.firewall.openSession({
+      ...(typeof body.sessionId === 'string' ? { sessionId: body.sessionId } : {}),
+      principal: principal as never,
+      // The agent id is the authenticated one, whatever the body says.
+      agent: { ...(agent as object), id: agentId },
+      ...(isRecord(body.environment) ? { environment: body.environment as JsonObject } : {}),
+    });
+    if (!state.sessions.has(session.id)) state.sessions.set(session.id, { session, agentId, principal: principal as never, basis: [] });
+    return c.json({ sessionId: session.id }, 201);
+  });
+
+  app.post('/v1/sessions/:sessionId/basis', async (c) => {
+    const entry = ownedSession({ state, sessionId: c.req.param('sessionId'), agentId: c.get('agentId') });
+    const input = basisOf(await readJson(c, maxBodyBytes));
+    let ref;
+    if (input.kind === 'system-prompt') ref = await entry.session.addSystemPrompt(input.text!);
+    else if (input.kind === 'user-turn') ref = await entry.session.addUserTurn(input.text!);
+    else if (input.kind === 'tool-output') ref = await entry.session.addToolOutput({ tool: input.tool!, callId: input.callId!, output: input.output as never });
+    else ref = await entry.session.addBasis(input.item!);
+    if (input.kind === 'item') entry.basis.push(input.item!);
+    else if (input.kind === 'tool-output') entry.basis.push({ kind: 'tool-output', content: input.output as never, source: `tool:${input.tool!}#${input.callId!}`, authority: state.registry.get(input.tool!)?.trust ?? 'untrusted' });
+    else entry.basis.push({ kind: 'instruction', content: input.text!, source: input.kind, authority: input.kind === 'system-prompt' ? 'verified' : 'user' });
+    return c.json(ref, 201);
+  });
+
+  app.post('/v1/sessions/:sessionId/calls/:callId/guard', async (c) => {
+    const entry = ownedSession({ state, sessionId: c.req.param('sessionId'), agentId: c.get('agentId') });
+    const callId = checkId(c.req.param('callId'), 'callId');
+    const call = callOf(await readJson(c, maxBodyBytes), callId);
+    const guard = await entry.session.guard(call);
+    if (guard.verdict === 'approval-required') {
+      state.pending.set(guard.pending.id, {
+        pending: guard.pending,
+        sessionId: entry.session.id,
+        callId,
+        agentId: entry.agentId,
+        tool: call.tool,
+        args: call.args as JsonObject,
+        reasons: guard.reasons,
+      });
+    }
+    const release = guard.verdict === 'execute' && guard.tokenId !== undefined ? await state.releases.forCall({ sessionId: entry.session.id, callId }) : undefined;
+    return c.json({ guard, token: release?.token ?? null });
+  });
+
+  app.post('/v1/sessions/:sessionId/calls/:callId/start', async (c) => {
+    const agentId = c.get('agentId');
+    const entry = ownedSession({ state, sessionId: c.req.param('sessionId'), agentId });
+    const callId = checkId(c.req.param('callId'), 'callId');
+    const call = callOf(await readJson(c, maxBodyBytes), callId);
+    const key = `${entry.session.id}\u0000${callId}`;
+    if (state.inflight.has(key)) throw new HttpError({ status: 409, code: 'ERR_HTTP_CALL_RUNNING', message: 'the call is already running' });
+    let admitted!: () => void;
+    const ran = new Promise<void>((resolve) => (admitted = resolve));
+    let report!: InflightCall['report'];
+    const reported = new Promise<Parameters<InflightCall['report']>[0]>((resolve) => (report = resolve));
+    const done = entry.session.execute({ tool: call.tool, args: call.args, callId }, async () => {
+      admitted();
+      // The agent reports the result, or the wait fails closed and the receipt says so.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the agent did not report the tool result in time')), executeTimeoutMs);
+      });
+      try {
+        const outcome = await Promise.race([reported, timeout]);
+        if ('error' in outcome) throw Object.assign(new Error(outcome.error.message), { name: outcome.error.name });
+        return outcome.result;
+      } finally {
+        clearTimeout(timer);
+        state.inflight.delete(key);
+      }
+    });
+    const first = await Promise.race([ran.then(() => 'run' as const), done.then(() => 'done' as const)]);
+    if (first === 'done') return c.json({ phase: 'done', result: await done });
+    state.inflight.set(key, { agentId, report, done });
+    const release = await state.releases.forCall({ sessionId: entry.session.id, callId });
+    return c.json({ phase: 'run', args: call.args, token: release?.token ?? null });
+  });
+
+  app.post('/v1/sessions/:sessionId/calls/:callId/finish', async (c) => {
+    const agentId = c.get('agentId');
+    const entry = ownedSession({ state, sessionId: c.req.param('sessionId'), agentId });
+    const callId = checkId(c.req.param('callId'), 'callId');
+    const body = await readJson(c, maxBodyBytes);
+    const inflight = state.inflight.get(`${entry.session.id}\u0000${callId}`);
+    if (inflight === undefined || inflight.agentId !== agentId) throw new HttpError({ status: 404, code: 'ERR_HTTP_CALL_NOT_RUNNING', message: 'no running call with this id' });
+    if (isRecord(body.error)) {
+      const { name, message } = body.error;
+      inflight.report({ error: { name: typeof name === 'string' ? name.slice(0, 128) : 'Error', message: typeof message === 'string' ? message.slice(0, 1024) : '' } });
+    } else if ('result' in body) {
+      inflight.report({ result: body.result });
+    } else {
+      throw badRequest('body', 'must carry result or error');
+    }
+    const result = (await inflight.done) as { status: string; error?: unknown };
+    // The tool's error is the agent's own; only its receipt travels back.
+    const { error: _error, ...rest } = result;
+    return c.json(rest);
+  });
+
+  app.post('/v1/sessions/:sessionId/approvals', async (c) => {
+    const entry = ownedSession({ state, sessionId: c.req.param('sessionId'), agentId: c.get('agentId') });
+    const body = await readJson(c, maxBodyBytes);
+    const requestId = stringField({ body, name: 'requestId', max: 80 });
+    if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval envelope');
+    return c.json(await entry.session.submitApproval({ requestId, statement: body.statement as JsonObject }));
+  });
+
+  app.post('/v1/sessions/:sessionId/end', async (c) => {
+    const sessionId = c.req.param('sessionId');
+    const entry = ownedSession({ state, sessionId, agentId: c.get('agentId') });
+    const summary = await entry.session.end();
+    return c.json(summary);
+  });
+}

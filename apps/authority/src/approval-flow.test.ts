@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { verifyTranscript } from '@writ/core';
+import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from './test-harness.ts';
+import type { Harness } from './test-harness.ts';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.authority.close();
+  harness = undefined;
+});
+
+async function openSession(h: Harness): Promise<string> {
+  const opened = await h.call({ path: '/v1/sessions', token: AGENT_TOKEN, body: { principal: { id: 'user:dana', roles: ['support'], tenant: 'acme' }, agent: { id: 'ignored', framework: 'ai-sdk' } } });
+  expect(opened.status).toBe(201);
+  const sessionId = opened.json.sessionId as string;
+  await h.call({ path: `/v1/sessions/${sessionId}/basis`, token: AGENT_TOKEN, body: { kind: 'system-prompt', text: 'You are the support agent of Acme.' } });
+  await h.call({ path: `/v1/sessions/${sessionId}/basis`, token: AGENT_TOKEN, body: { kind: 'user-turn', text: 'Order 5120 never arrived, please refund 750 EUR.' } });
+  return sessionId;
+}
+
+describe('authority approval flow', () => {
+  it('a large refund waits for a signed approval, then runs once in the agent with a receipt in a valid transcript', async () => {
+    const h = (harness = await startHarness());
+    const sessionId = await openSession(h);
+    const call = { tool: 'refund_large', args: { order: '5120', amount: 750 } };
+    const first = await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/guard`, token: AGENT_TOKEN, body: call });
+    expect(first.status).toBe(200);
+    const guard = first.json.guard as { verdict: string; pending: { id: string; intentDigest: string; rule: { rule: string; roles: string[] } } };
+    expect(guard.verdict).toBe('approval-required');
+
+    const list = await h.call({ method: 'GET', path: '/v1/approvals', token: APPROVER_TOKEN });
+    expect((list.json.approvals as unknown[]).length).toBe(1);
+    const detail = await h.call({ method: 'GET', path: `/v1/approvals/${guard.pending.id}`, token: APPROVER_TOKEN });
+    expect(detail.json).toMatchObject({ tool: 'refund_large', intentDigest: guard.pending.intentDigest, agent: 'support-agent', status: 'pending' });
+    expect(typeof detail.json.summary).toBe('string');
+    expect(typeof detail.json.policyReason).toBe('string');
+    expect(detail.json.basis).toMatchObject({ digest: expect.stringMatching(/^sha256:/) });
+
+    // A forged statement (key outside the trust root) is refused and changes nothing.
+    const forged = h.sign({ signer: h.world.outsider, role: 'manager', intentDigest: guard.pending.intentDigest, rule: guard.pending.rule.rule });
+    const refused = await h.call({ path: `/v1/approvals/${guard.pending.id}`, token: APPROVER_TOKEN, body: { statement: forged } });
+    expect(refused.status).toBe(422);
+    expect(refused.json.status).toBe('refused');
+
+    const role = guard.pending.rule.roles.find((r) => h.world.approvers.has(r))!;
+    const statement = h.sign({ signer: h.world.approvers.get(role)!, role, intentDigest: guard.pending.intentDigest, rule: guard.pending.rule.rule });
+    const approved = await h.call({ path: `/v1/approvals/${guard.pending.id}`, token: APPROVER_TOKEN, body: { statement } });
+    expect(approved.status).toBe(200);
+    expect(approved.json.status).toBe('approved');
+    expect((await h.call({ method: 'GET', path: `/v1/approvals/${guard.pending.id}/status`, token: APPROVER_TOKEN })).json.status).toBe('approved');
+
+    const start = await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/start`, token: AGENT_TOKEN, body: call });
+    expect(start.json.phase).toBe('run');
+    expect(start.json.token).toMatchObject({ payloadType: 'application/vnd.writ.action-token+json' });
+    const finish = await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/finish`, token: AGENT_TOKEN, body: { result: { refunded: 750 } } });
+    expect(finish.json).toMatchObject({ status: 'executed', receipt: { status: 'succeeded', tool: 'refund_large' } });
+    // The token is single use: a second start is refused by the gateway.
+    const again = await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/start`, token: AGENT_TOKEN, body: call });
+    expect(again.json.phase).toBe('done');
+
+    const ended = await h.call({ path: `/v1/sessions/${sessionId}/end`, token: AGENT_TOKEN, body: {} });
+    expect(ended.status).toBe(200);
+    const transcript = await h.call({ method: 'GET', path: '/v1/transcript', token: APPROVER_TOKEN });
+    const report = await verifyTranscript({ entries: transcript.json.entries as string[], checkpoints: transcript.json.checkpoints as string[], trustRoot: h.world.trustRoot });
+    expect(report.valid).toBe(true);
+  });
+});

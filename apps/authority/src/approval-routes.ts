@@ -1,0 +1,102 @@
+/**
+ * The approver API: pending requests with their canonical summary, policy reason, intent
+ * digest, arguments (sensitive ones as commitments) and basis report; submission of a
+ * statement the approver signed with their own key; status. The server verifies the
+ * statement against the trust root (through the firewall) and never signs for anyone.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Hono } from 'hono';
+import { commitment, decideRequest, selectArgumentValues } from '@writ/core';
+import type { JsonObject, JsonValue, Sha256Digest } from '@writ/core';
+import type { AuthorityState, PendingDetail } from './authority-state.ts';
+import { HttpError, badRequest } from './http-error.ts';
+import { isRecord, readJson } from './read-json.ts';
+import type { AuthorityEnv } from './authority-env.ts';
+
+const REQUEST_ID = /^sha256:[0-9a-f]{64}$/;
+
+function requestIdOf(value: string): Sha256Digest {
+  if (!REQUEST_ID.test(value)) throw badRequest('id', 'must be a sha256:<64 hex> request id');
+  return value as Sha256Digest;
+}
+
+/** Arguments with the tool's sensitive paths replaced by commitments. */
+function maskedArgs(state: AuthorityState, detail: PendingDetail): JsonObject {
+  const sensitive = state.registry.get(detail.tool)?.sensitive ?? [];
+  const copy = structuredClone(detail.args) as Record<string, JsonValue>;
+  for (const path of sensitive) {
+    const key = path.replace(/^\$?\.?/, '').split('.')[0] ?? '';
+    if (key !== '' && Object.hasOwn(copy, key) && selectArgumentValues(detail.args, path).length > 0) copy[key] = { commitment: commitment(copy[key]!, randomBytes(16).toString('hex')) };
+  }
+  return copy;
+}
+
+async function describe(state: AuthorityState, detail: PendingDetail): Promise<JsonObject> {
+  const session = state.sessions.get(detail.sessionId);
+  let basis: JsonValue = null;
+  if (session !== undefined) {
+    const decided = await decideRequest({
+      policy: state.policy,
+      registry: state.registry,
+      request: { tool: detail.tool, args: detail.args, callId: detail.callId, principal: session.principal, agent: { id: detail.agentId }, basis: session.basis, now: state.clock().toISOString() },
+    }).catch(() => undefined);
+    basis = decided === undefined ? null : (JSON.parse(JSON.stringify(decided.basis)) as JsonValue);
+  }
+  const record = await state.approvals.get(detail.pending.id as Sha256Digest);
+  return {
+    id: detail.pending.id,
+    status: record?.status ?? 'pending',
+    summary: detail.pending.summary,
+    policyReason: detail.pending.policyReason,
+    intentDigest: detail.pending.intentDigest,
+    policyDigest: detail.pending.policyDigest,
+    rule: detail.pending.rule,
+    requestedAt: detail.pending.requestedAt,
+    expiresAt: detail.pending.expiresAt,
+    tool: detail.tool,
+    agent: detail.agentId,
+    sessionId: detail.sessionId,
+    callId: detail.callId,
+    args: maskedArgs(state, detail),
+    reasons: detail.reasons.map((r) => ({ code: r.code, text: r.text })),
+    basis,
+    statements: record?.statements.length ?? 0,
+  };
+}
+
+function detailOf(state: AuthorityState, id: string): PendingDetail {
+  const detail = state.pending.get(requestIdOf(id));
+  if (detail === undefined) throw new HttpError({ status: 404, code: 'ERR_HTTP_APPROVAL_UNKNOWN', message: 'no such approval request' });
+  return detail;
+}
+
+/** Register `/v1/approvals/*` on `app`. */
+export function registerApprovalRoutes(options: { readonly app: Hono<AuthorityEnv>; readonly state: AuthorityState; readonly maxBodyBytes: number }): void {
+  const { app, state, maxBodyBytes } = options;
+
+  app.get('/v1/approvals', async (c) => {
+    const items: JsonObject[] = [];
+    for (const detail of state.pending.values()) {
+      const record = await state.approvals.get(detail.pending.id as Sha256Digest);
+      if ((record?.status ?? 'pending') === 'pending') items.push({ id: detail.pending.id, summary: detail.pending.summary, policyReason: detail.pending.policyReason, tool: detail.tool, agent: detail.agentId, requestedAt: detail.pending.requestedAt });
+    }
+    return c.json({ approvals: items });
+  });
+
+  app.get('/v1/approvals/:id', async (c) => c.json(await describe(state, detailOf(state, c.req.param('id')))));
+
+  app.get('/v1/approvals/:id/status', async (c) => {
+    const detail = detailOf(state, c.req.param('id'));
+    const record = await state.approvals.get(detail.pending.id as Sha256Digest);
+    return c.json({ id: detail.pending.id, status: record?.status ?? 'pending', statements: record?.statements.length ?? 0 });
+  });
+
+  app.post('/v1/approvals/:id', async (c) => {
+    const detail = detailOf(state, c.req.param('id'));
+    const body = await readJson(c, maxBodyBytes);
+    if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval envelope signed by the approver');
+    const submission = await state.firewall.submitApproval({ requestId: detail.pending.id, statement: body.statement as JsonObject });
+    const status = submission.status === 'refused' ? 422 : 200;
+    return c.json(submission, status);
+  });
+}

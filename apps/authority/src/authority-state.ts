@@ -1,0 +1,113 @@
+/**
+ * What the authority keeps besides the firewall: which agent owns which session, the
+ * details of pending approval requests for the console, calls waiting for the agent's
+ * tool result, and an index of released tokens read back from the transcript.
+ */
+import type { ApprovalStore, BasisItemInput, Firewall, FirewallSession, JsonObject, LedgerStore, PendingApproval, TrustRoot } from '@writ/core';
+import type { FirewallPolicy, ToolRegistry } from '@writ/core';
+import { HttpError } from './http-error.ts';
+
+/** One open session and its owner. */
+export interface SessionEntry {
+  readonly session: FirewallSession;
+  readonly agentId: string;
+  readonly principal: { readonly id: string; readonly roles?: readonly string[]; readonly tenant?: string };
+  /** Basis items in the order given (the console re-scores them for the pending view). */
+  readonly basis: BasisItemInput[];
+}
+
+/** A pending request as the console shows it. */
+export interface PendingDetail {
+  readonly pending: PendingApproval;
+  readonly sessionId: string;
+  readonly callId: string;
+  readonly agentId: string;
+  readonly tool: string;
+  readonly args: JsonObject;
+  readonly reasons: readonly { readonly code: string; readonly text: string }[];
+}
+
+/** A released token as the transcript recorded it. */
+export interface ReleaseRecord {
+  readonly sessionId: string;
+  readonly callId: string;
+  readonly tokenId: string;
+  readonly token: JsonObject;
+}
+
+/** The authority's collaborators and bookkeeping. */
+export interface AuthorityState {
+  readonly firewall: Firewall;
+  readonly policy: FirewallPolicy;
+  readonly registry: ToolRegistry;
+  readonly trustRoot: TrustRoot;
+  readonly ledger: LedgerStore;
+  readonly approvals: ApprovalStore;
+  readonly sessions: Map<string, SessionEntry>;
+  readonly pending: Map<string, PendingDetail>;
+  readonly inflight: Map<string, InflightCall>;
+  readonly releases: ReleaseIndex;
+  readonly clock: () => Date;
+}
+
+/** A call whose tool runs in the agent: the gateway waits for the result the agent reports. */
+export interface InflightCall {
+  readonly agentId: string;
+  report(outcome: { readonly result: unknown } | { readonly error: { readonly name: string; readonly message: string } }): void;
+  readonly done: Promise<unknown>;
+}
+
+/** Token releases by token id and by (session, call), tailed from the ledger. */
+export class ReleaseIndex {
+  readonly #ledger: LedgerStore;
+  readonly #byToken = new Map<string, ReleaseRecord>();
+  readonly #byCall = new Map<string, ReleaseRecord>();
+  #next = 0;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(ledger: LedgerStore) {
+    this.#ledger = ledger;
+  }
+
+  /** Read entries appended since the last call (calls are serialized; each sees all earlier appends). */
+  refresh(): Promise<void> {
+    this.#chain = this.#chain.catch(() => undefined).then(() => this.#read());
+    return this.#chain;
+  }
+
+  async #read(): Promise<void> {
+    for await (const stored of this.#ledger.read({ from: this.#next })) {
+      this.#next = stored.seq + 1;
+      const entry = JSON.parse(stored.line) as { type?: string; body?: Record<string, unknown> };
+      if (entry.type !== 'token-issued' || entry.body === undefined) continue;
+      const { sessionId, callId, tokenId, token } = entry.body as { sessionId: string; callId: string; tokenId: string; token: JsonObject };
+      const record = { sessionId, callId, tokenId, token };
+      this.#byToken.set(tokenId, record);
+      this.#byCall.set(`${sessionId}\u0000${callId}`, record);
+    }
+  }
+
+  /** The release of a call, reading new entries first. */
+  async forCall(options: { readonly sessionId: string; readonly callId: string }): Promise<ReleaseRecord | undefined> {
+    await this.refresh();
+    return this.#byCall.get(`${options.sessionId}\u0000${options.callId}`);
+  }
+
+  /** The release of a token id, reading new entries first. */
+  async forToken(tokenId: string): Promise<ReleaseRecord | undefined> {
+    await this.refresh();
+    return this.#byToken.get(tokenId);
+  }
+}
+
+/**
+ * The session `sessionId` if `agentId` opened it.
+ * @throws HttpError 404 `ERR_HTTP_SESSION_UNKNOWN` (unknown or another agent's: indistinguishable).
+ */
+export function ownedSession(options: { readonly state: AuthorityState; readonly sessionId: string; readonly agentId: string }): SessionEntry {
+  const entry = options.state.sessions.get(options.sessionId);
+  if (entry === undefined || entry.agentId !== options.agentId) {
+    throw new HttpError({ status: 404, code: 'ERR_HTTP_SESSION_UNKNOWN', message: 'no such session for this agent' });
+  }
+  return entry;
+}

@@ -1,0 +1,49 @@
+/**
+ * Bearer credentials of agents and approvers, stored only as SHA-256 digests. A request
+ * names no identity itself: the token's digest selects it, compared in constant time.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { sha256, toHex, utf8 } from '@writ/core';
+import { HttpError } from './http-error.ts';
+
+/** One configured principal of the HTTP API. */
+export interface Credential {
+  /** Agent id (bound into sessions and tokens) or approver name. */
+  readonly id: string;
+  /** Hex SHA-256 of the bearer token. */
+  readonly tokenSha256: string;
+  /** Requests per minute (agents only; default from the config). */
+  readonly ratePerMinute?: number;
+}
+
+/** Hex SHA-256 of a bearer token, as the config stores it (`writ serve --hash-token`). */
+export function hashToken(token: string): string {
+  return toHex(sha256(utf8(token)));
+}
+
+/** Looks up bearer tokens by digest. */
+export class CredentialTable {
+  readonly #byDigest = new Map<string, Credential>();
+
+  constructor(credentials: readonly Credential[]) {
+    for (const credential of credentials) this.#byDigest.set(credential.tokenSha256.toLowerCase(), credential);
+  }
+
+  /**
+   * The credential of an `Authorization: Bearer <token>` header.
+   * @throws HttpError 401 `ERR_HTTP_UNAUTHENTICATED` (missing, malformed or unknown token).
+   */
+  authenticate(header: string | undefined): Credential {
+    const match = /^Bearer ([\x21-\x7e]{16,512})$/.exec(header ?? '');
+    if (match === null) throw unauthenticated();
+    const digest = hashToken(match[1]!);
+    const found = this.#byDigest.get(digest);
+    // The map lookup selects; the constant-time compare keeps the final check free of early exits.
+    if (found === undefined || !timingSafeEqual(Buffer.from(found.tokenSha256.toLowerCase()), Buffer.from(digest))) throw unauthenticated();
+    return found;
+  }
+}
+
+function unauthenticated(): HttpError {
+  return new HttpError({ status: 401, code: 'ERR_HTTP_UNAUTHENTICATED', message: 'a valid bearer token is required' });
+}

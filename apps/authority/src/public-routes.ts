@@ -1,0 +1,62 @@
+/** Health, readiness, the published trust root and checkpoints, the transcript for the console, and the console itself. */
+import { readFile } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import type { Hono } from 'hono';
+import type { AuthorityEnv } from './authority-env.ts';
+import type { AuthorityState } from './authority-state.ts';
+import { HttpError, badRequest } from './http-error.ts';
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+const MAX_TRANSCRIPT_PAGE = 5000;
+
+/** Register the public and read-only routes on `app`. */
+export function registerPublicRoutes(options: { readonly app: Hono<AuthorityEnv>; readonly state: AuthorityState; readonly ready: () => boolean; readonly consoleDir?: string }): void {
+  const { app, state, ready, consoleDir } = options;
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    if (!ready()) return c.json({ status: 'not-ready' }, 503);
+    try {
+      const head = await state.ledger.head();
+      return c.json({ status: 'ready', ledgerSize: head.size });
+    } catch {
+      return c.json({ status: 'not-ready' }, 503);
+    }
+  });
+  app.get('/v1/trust-root', (c) => c.json(state.trustRoot.toJSON()));
+  app.get('/v1/checkpoints', async (c) => {
+    const notes: string[] = [];
+    for await (const checkpoint of state.ledger.checkpoints()) notes.push(checkpoint.note);
+    return c.json({ checkpoints: notes });
+  });
+  app.get('/v1/checkpoints/latest', async (c) => {
+    let latest: string | undefined;
+    for await (const checkpoint of state.ledger.checkpoints()) latest = checkpoint.note;
+    if (latest === undefined) throw new HttpError({ status: 404, code: 'ERR_HTTP_NO_CHECKPOINT', message: 'no checkpoint has been signed yet' });
+    return c.text(latest);
+  });
+  app.get('/v1/transcript', async (c) => {
+    const fromText = c.req.query('from') ?? '0';
+    if (!/^\d{1,12}$/.test(fromText)) throw badRequest('from', 'must be a non-negative integer');
+    const from = Number(fromText);
+    const entries: string[] = [];
+    for await (const stored of state.ledger.read({ from })) {
+      entries.push(stored.line);
+      if (entries.length >= MAX_TRANSCRIPT_PAGE) break;
+    }
+    const checkpoints: string[] = [];
+    for await (const checkpoint of state.ledger.checkpoints()) checkpoints.push(checkpoint.note);
+    return c.json({ from, entries, checkpoints, trustRoot: state.trustRoot.toJSON() });
+  });
+  if (consoleDir !== undefined) {
+    app.get('/', (c) => c.redirect('/console/'));
+    app.get('/console/*', async (c) => {
+      const rest = new URL(c.req.url).pathname.replace(/^\/console\/?/, '') || 'index.html';
+      const path = normalize(join(consoleDir, rest));
+      const extension = /\.[a-z]+$/.exec(rest)?.[0] ?? '';
+      if (!path.startsWith(normalize(consoleDir)) || TYPES[extension] === undefined) throw new HttpError({ status: 404, code: 'ERR_HTTP_NOT_FOUND', message: 'no such file' });
+      const bytes = await readFile(path).catch(() => undefined);
+      if (bytes === undefined) throw new HttpError({ status: 404, code: 'ERR_HTTP_NOT_FOUND', message: 'no such file' });
+      return c.body(bytes, 200, { 'content-type': TYPES[extension], 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'" });
+    });
+  }
+}

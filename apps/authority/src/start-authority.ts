@@ -1,0 +1,128 @@
+/**
+ * Start the authority: a firewall over the given stores, the HTTP app on a port, and a
+ * shutdown that drains requests, flushes the firewall (no acknowledged entry is lost) and
+ * closes the stores.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createFirewall, parseToolRegistry } from '@writ/core';
+import type { ApprovalStore, FirewallMode, FirewallPolicy, LedgerStore, NonceStore, Signer, TrustRoot } from '@writ/core';
+import { ReleaseIndex } from './authority-state.ts';
+import type { AuthorityState } from './authority-state.ts';
+import { createApp } from './create-app.ts';
+import { CredentialTable } from './credentials.ts';
+import type { Credential } from './credentials.ts';
+import { createLogger } from './logger.ts';
+import type { Logger } from './logger.ts';
+import { RateLimiter } from './rate-limiter.ts';
+
+/** Defaults of the limits. */
+export const DEFAULT_LIMITS = { maxBodyBytes: 256 * 1024, ratePerMinute: 600, executeTimeoutMs: 30_000 } as const;
+
+/** What {@link startAuthority} needs (the config loader builds it from a file and the environment). */
+export interface StartAuthorityOptions {
+  readonly policy: FirewallPolicy;
+  readonly trustRoot: TrustRoot;
+  /** The authority key (also the ledger's checkpoint signer: run one authority per ledger). */
+  readonly authority: Signer;
+  readonly stores: { readonly ledger: LedgerStore; readonly nonces: NonceStore; readonly approvals: ApprovalStore };
+  /** Tool declarations (`{ tools, egressAllowlist }`). */
+  readonly tools: { readonly tools: readonly unknown[]; readonly egressAllowlist?: readonly string[] };
+  readonly mode?: FirewallMode;
+  readonly agents: readonly Credential[];
+  readonly approvers: readonly Credential[];
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly limits?: Partial<typeof DEFAULT_LIMITS>;
+  /** Reverse-proxy target for the sidecar verifier; absent: no sidecar. */
+  readonly sidecar?: { readonly target: string; readonly tool?: string };
+  readonly consoleDir?: string;
+  readonly clock?: () => Date;
+  readonly logger?: Logger;
+  /** Environment read by the firewall (`WRIT_MODE`). Default: none. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Called last on shutdown (e.g. closes a PostgreSQL pool). */
+  readonly onClosed?: () => Promise<void>;
+}
+
+/** A running authority. */
+export interface RunningAuthority {
+  readonly url: string;
+  readonly state: AuthorityState;
+  /** Drain, flush, close. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Start the authority and listen. @throws the firewall's option errors (`ERR_INVALID_ARGUMENT`...). */
+export async function startAuthority(options: StartAuthorityOptions): Promise<RunningAuthority> {
+  const clock = options.clock ?? (() => new Date());
+  const logger = options.logger ?? createLogger();
+  const audience = 'writ-gateway';
+  const registry = parseToolRegistry(options.tools);
+  const firewall = await createFirewall({
+    policy: options.policy,
+    keys: { authority: options.authority },
+    trustRoot: options.trustRoot,
+    stores: options.stores,
+    tools: registry,
+    mode: options.mode ?? 'enforce',
+    env: options.env ?? {},
+    audience,
+    clock,
+  });
+  const state: AuthorityState = {
+    firewall,
+    policy: options.policy,
+    registry,
+    trustRoot: options.trustRoot,
+    ledger: options.stores.ledger,
+    approvals: options.stores.approvals,
+    sessions: new Map(),
+    pending: new Map(),
+    inflight: new Map(),
+    releases: new ReleaseIndex(options.stores.ledger),
+    clock,
+  };
+  let ready = false;
+  const app = createApp({
+    state,
+    agents: new CredentialTable(options.agents),
+    approvers: new CredentialTable(options.approvers),
+    limiter: new RateLimiter(() => clock().getTime()),
+    logger,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    ...(options.sidecar === undefined ? {} : { sidecar: { target: options.sidecar.target, tool: options.sidecar.tool ?? 'http_request', audience } }),
+    ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
+    ready: () => ready,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8787 }, () => resolve(started as Server));
+    started.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  ready = true;
+  logger.info('authority listening', { url, mode: options.mode ?? 'enforce', sidecar: options.sidecar?.target });
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    state,
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        // Stop accepting, let in-flight requests finish, then flush what they acknowledged.
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await firewall.close();
+        await Promise.all([options.stores.ledger.close(), options.stores.nonces.close(), options.stores.approvals.close()]);
+        await options.onClosed?.();
+        logger.info('authority stopped', {});
+      })();
+      return closing;
+    },
+  };
+}
