@@ -54,3 +54,11 @@ describe('runtime builtins', () => {
     expect(callError('http.send', { method: 'get', url: 'http://127.0.0.1' }).code).toBe('eval_builtin_error');
   });
 });
+
+describe('net.lookup_ip_addr', () => {
+  it('answers IP literals and refuses names', () => {
+    expect(call('net.lookup_ip_addr', '10.0.0.0')).toEqual(['10.0.0.0']);
+    expect(call('net.lookup_ip_addr', '::')).toEqual(['::']);
+    expect(callError('net.lookup_ip_addr', 'localhost').code).toBe('eval_builtin_error');
+  });
+});

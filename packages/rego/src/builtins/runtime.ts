@@ -1,13 +1,15 @@
 /**
  * Runtime builtins: opa.runtime (no runtime is attached to an embedded engine, so it is the
- * empty object, as OPA answers without one) and http.send, which checks the request like
- * OPA and then refuses: policies in Writ are pure and must not reach the network.
+ * empty object, as OPA answers without one), http.send, which checks the request like
+ * OPA and then refuses, and net.lookup_ip_addr for IP literals only: policies in Writ are
+ * pure and must not reach the network.
  */
 import type { Value } from '../value.ts';
 import { RObject, RSet, toRegoString } from '../value.ts';
 import type { BuiltinTable } from './define.ts';
 import { fail } from './failure.ts';
-import { objectArg, operandError } from './operands.ts';
+import { formatIP, parseIP } from './ip-address.ts';
+import { objectArg, operandError, stringArg } from './operands.ts';
 
 // OPA's http.send request keys (topdown/http.go allowedKeyNames).
 const allowedKeys = new Set([
@@ -27,8 +29,18 @@ function httpSend(args: readonly Value[]): Value {
   fail('network access is disabled: Writ policies cannot send HTTP requests');
 }
 
+// Go's LookupIPAddr answers IP literals without a resolver; names would need DNS (or the
+// host's /etc/hosts), which would make a decision depend on the machine: refused.
+function lookupIPAddress(args: readonly Value[]): Value {
+  const name = stringArg(args, 1);
+  const ip = parseIP(name);
+  if (ip === undefined) fail('name resolution is disabled: Writ policies cannot query DNS');
+  return new RSet([formatIP(ip)]);
+}
+
 /** The runtime builtins. */
 export const runtime: BuiltinTable = {
   'opa.runtime': [0, () => new RObject()],
   'http.send': [1, httpSend],
+  'net.lookup_ip_addr': [1, lookupIPAddress],
 };
