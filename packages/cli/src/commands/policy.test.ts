@@ -156,6 +156,8 @@ describe('writ policy eval', () => {
     const result = await run(['eval', '-d', 'policy.wasm', '-i', 'in.json'], { cwd });
     expect(result.code).toBe(POLICY_EXIT.ok);
     expect(JSON.parse(result.stdout)).toEqual({ input: { tool: 'search' }, data: {} });
+    const clocked = await run(['eval', '-d', 'policy.wasm', '--now', '2030-01-01T00:00:00Z'], { cwd });
+    expect(clocked.stderr).toBe('note: --now is ignored for wasm policies (the OPA SDK reads the wall clock)\n');
     const missing = await run(['eval', '-d', 'policy.wasm', 'data.writ.other'], { cwd });
     expect([missing.code, missing.stderr]).toEqual([
       POLICY_EXIT.policy,

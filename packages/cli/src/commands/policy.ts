@@ -151,6 +151,7 @@ async function evalAction(
       entrypoint: entrypointRef(query),
       ...(wasmPath.endsWith('.wasm') ? { wasm: wasmPath } : { bundle: wasmPath }),
     });
+    if (now !== undefined) context.stderr('note: --now is ignored for wasm policies (the OPA SDK reads the wall clock)\n');
     value = policy.evaluateSync(input);
   } else {
     const isRef = REF.test(query);
