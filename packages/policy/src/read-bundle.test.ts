@@ -20,7 +20,7 @@ async function expectInvalid(bytes: Uint8Array | Promise<Uint8Array>, pattern: R
 describe('readBundle', () => {
   it('reads OPA-style absolute names, the manifest and leaves out signatures', async () => {
     const bytes = await makeBundle([
-      { name: '/.manifest', content: JSON.stringify({ revision: 'r7', roots: ['writ'], wasm: [{ entrypoint: 'writ/decision', module: '/policy.wasm' }] }) },
+      { name: '/.manifest', content: JSON.stringify({ revision: 'r7', type: 'snapshot', roots: ['writ'], wasm: [{ entrypoint: 'writ/decision', module: '/policy.wasm' }] }) },
       { name: '/data.json', content: '{"a":1}' },
       { name: './writ/main.rego', content: 'package writ' },
       { name: 'writ/', type: 'directory' },
@@ -93,6 +93,7 @@ describe('readBundle', () => {
     ['roots that are not strings', '{"roots":[1]}', /roots/],
     ['wasm entries without a module', '{"wasm":[{"entrypoint":"a"}]}', /wasm/],
     ['for Rego v0', '{"rego_version":0}', /rego_version 0 is not supported/],
+    ['a delta bundle', '{"type":"delta"}', /type "delta" is not supported/],
   ])('refuses a manifest that is %s', async (_label, manifest, pattern) => {
     await expectInvalid(makeBundle([{ name: '.manifest', content: manifest }]), pattern);
   });

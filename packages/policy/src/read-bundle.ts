@@ -53,7 +53,9 @@ function parseManifest(bytes: Uint8Array, file: string): BundleManifest {
     throw invalid(file, '.manifest is not valid JSON', error);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(file, '.manifest must be an object');
-  const { revision, roots, wasm, rego_version: regoVersion } = value as Record<string, unknown>;
+  const { revision, roots, wasm, rego_version: regoVersion, type } = value as Record<string, unknown>;
+  // A delta bundle patches data loaded earlier (patch.json); read alone it would silently miss data.
+  if (type !== undefined && type !== 'snapshot') throw invalid(file, `.manifest type ${JSON.stringify(type)} is not supported: use a snapshot bundle`);
   // OPA 1.x writes rego_version 0 for bundles of v0 syntax; Writ's engine speaks Rego v1 only.
   if (regoVersion !== undefined && regoVersion !== 1) {
     throw invalid(file, `.manifest rego_version ${JSON.stringify(regoVersion)} is not supported: Writ evaluates Rego v1 (rewrite with opa fmt --v1)`);
