@@ -12,13 +12,15 @@ tainted_arguments contains a if some a in object.get(input, ["basis", "tainted"]
 
 taint_text(a) := sprintf("argument %s of %s comes only from untrusted content", [a, input.action.tool])
 
-deny contains {"code": "basis.tainted-argument", "text": taint_text(a)} if {
+deny contains {"code": "basis.tainted-argument", "text": text} if {
 	taint_action == "deny"
 	some a in tainted_arguments
+	text := taint_text(a)
 }
 
-approval_required contains {"code": "basis.tainted-argument", "text": taint_text(a), "rule": rule} if {
+approval_required contains {"code": "basis.tainted-argument", "text": text, "rule": rule} if {
 	taint_action == "require-approval"
 	some a in tainted_arguments
+	text := taint_text(a)
 	rule := object.get(config, ["taint", "rule"], "taint-review")
 }
