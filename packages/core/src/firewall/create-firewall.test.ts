@@ -177,6 +177,49 @@ describe('createFirewall', () => {
     });
   });
 
+  describe('idempotency across a restart', () => {
+    it('answers re-runs from the ledger after a restart, restores unspent releases and never runs a call twice', async () => {
+      const policy = policyDouble((input) => {
+        const tool = toolOf(input);
+        if (tool === 'crm.update') return deny;
+        if (tool === 'refund') return { decision: 'require-approval', reasons: [{ code: 'a', text: 'needs a manager' }], approval: { rule: 'r', roles: ['manager'], threshold: 1, separationOfDuties: true, expiresInSeconds: 3600 } };
+        return allow;
+      });
+      const options = firewallOptions({ policy });
+      const open = { ...session, sessionId: 's1' };
+      const first = await createFirewall(options);
+      const a = await first.openSession(open);
+      expect((await a.execute({ tool: 'email.send', args: { to: 'a@b.example' }, callId: 'c1' }, () => 'sent')).status).toBe('executed');
+      expect((await a.guard({ tool: 'crm.update', args: { id: 1 }, callId: 'c2' })).verdict).toBe('block');
+      expect((await a.guard({ tool: 'email.send', args: { to: 'c@d.example' }, callId: 'c3' })).verdict).toBe('execute');
+      const asked = await a.guard({ tool: 'refund', args: { amount: 5 }, callId: 'c4' });
+      await first.close();
+      const decisions = async () => (await entries(options.stores.ledger)).filter((e) => e.type === 'decision-made').length;
+      const before = await decisions();
+
+      const second = await createFirewall(options);
+      const b = await second.openSession(open);
+      expect(await b.guard({ tool: 'crm.update', args: { id: 1 }, callId: 'c2' })).toMatchObject({ verdict: 'block', replayed: true });
+      let runs = 0;
+      const again = await b.execute({ tool: 'email.send', args: { to: 'a@b.example' }, callId: 'c1' }, () => ++runs);
+      expect(again.status).toBe('blocked');
+      expect(again.guard.reasons[0]!.code).toBe('gateway.already-executed');
+      expect(runs).toBe(0);
+      // Released but without an outcome before the restart: it may have run, so it does not run again.
+      const unknown = await b.execute({ tool: 'email.send', args: { to: 'c@d.example' }, callId: 'c3' }, () => ++runs);
+      expect(unknown.status).toBe('blocked');
+      expect(unknown.guard.reasons[0]!.code).toBe('gateway.outcome-unknown');
+      expect(runs).toBe(0);
+      expect(second.unfinished().map((u) => u.callId)).toEqual(['c3']);
+      const pending = await b.guard({ tool: 'refund', args: { amount: 5 }, callId: 'c4' });
+      expect(pending).toMatchObject({ verdict: 'approval-required', replayed: true });
+      expect(pending.verdict === 'approval-required' && asked.verdict === 'approval-required' && pending.pending.id === asked.pending.id).toBe(true);
+      expect((await b.guard({ tool: 'crm.update', args: { id: 2 }, callId: 'c2' })).reasons[0]!.code).toBe('firewall.call-id-conflict');
+      expect(await decisions()).toBe(before);
+      expect(policy.inputs.length).toBe(4);
+    });
+  });
+
   describe('gateway', () => {
     it('refuses a token whose nonce was already consumed (single use through the nonce store)', async () => {
       const options = firewallOptions({ policy: policyDouble(() => allow) });

@@ -9,6 +9,7 @@ import type { FirewallSettings } from './firewall-options.ts';
 import type { Ledger } from '../transcript/ledger.ts';
 import { MintedSignatures } from './minted-signatures.ts';
 import { Recorder } from './recorder.ts';
+import type { RecoveredCall } from './recovery.ts';
 
 /** An effect the gateway performed, kept for reconciliation and rollback. */
 export interface PerformedEffect {
@@ -28,6 +29,8 @@ export class FirewallContext {
   readonly recorder: Recorder;
   readonly budgets: CapabilityBudgets;
   readonly effects = new Map<string, PerformedEffect>();
+  /** The latest recorded state of each call found in the ledger on open (restart idempotency). */
+  readonly recovered = new Map<string, RecoveredCall>();
   /** Signatures of tokens this firewall minted, so its own gateway need not re-verify them. */
   readonly minted = new MintedSignatures();
   closed = false;

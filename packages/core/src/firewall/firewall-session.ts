@@ -11,6 +11,7 @@ import type { CheckedCall } from './guard-input.ts';
 import { checkCall } from './guard-input.ts';
 import { judgeCall } from './judge-call.ts';
 import { resolveMode } from './mode.ts';
+import { replayRecovered } from './replay-recovered.ts';
 import { approvalRequestId, basisForTool, createSessionBasis, denyRelease, intentOf } from './ports.ts';
 import { SessionHistory } from './session-history.ts';
 import type { SessionState } from './session-state.ts';
@@ -46,6 +47,7 @@ export function createFirewallSession(options: {
     history: new SessionHistory(),
     journal: new CallJournal(),
     releases: new Map(),
+    executedBeforeRestart: new Map(),
     ended: false,
   };
   let summary: Promise<SessionSummary> | undefined;
@@ -87,6 +89,14 @@ export function createFirewallSession(options: {
       const { intentDigest } = intentOf({ call, principal: state.principal, audience: context.settings.audience });
       const requestId = approvalRequestId({ sessionId: state.id, callId: call.callId, intentDigest });
       for (const statement of call.approvals) await submitApproval({ context, requestId, statement }).catch(() => undefined);
+    }
+    if (state.journal.get(call.callId) === undefined) {
+      // After a restart the ledger, not the memory journal, knows this call.
+      const replay = await replayRecovered({ context, session: state, call });
+      if (replay !== undefined) {
+        if (replay.release !== undefined) state.releases.set(call.callId, replay.release);
+        state.journal.claim({ callId: call.callId, argsDigest: replay.argsDigest, start: () => Promise.resolve(replay.result) });
+      }
     }
     const claim = state.journal.claim({
       callId: call.callId,

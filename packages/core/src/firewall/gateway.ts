@@ -73,11 +73,15 @@ async function refuse(options: {
 /** Check the release against the call; `undefined` when the call may run. */
 async function admit(options: {
   readonly context: FirewallContext;
+  readonly session: SessionState;
   readonly call: CheckedCall;
   readonly intentDigest: Sha256Digest;
   readonly release: Release | undefined;
 }): Promise<DecisionReason[] | undefined> {
-  const { context, call, intentDigest, release } = options;
+  const { context, session, call, intentDigest, release } = options;
+  const before = session.executedBeforeRestart.get(call.callId);
+  if (before === 'executed') return [{ code: 'gateway.already-executed', text: 'this call already ran' }];
+  if (before === 'unknown') return [{ code: 'gateway.outcome-unknown', text: 'this call was released before a restart without a recorded outcome; reconcile it before running it again' }];
   if (release === undefined) return [{ code: 'gateway.no-token', text: 'no release was recorded for this call' }];
   const { token, classification } = release;
   if (token === undefined) {
@@ -116,7 +120,7 @@ export async function runThroughGateway<T>(options: {
   const release = session.releases.get(call.callId);
   // The intent of the arguments actually executed (not the ones judged).
   const { intentDigest } = intentOf({ call, principal: session.principal, audience: context.settings.audience });
-  const refused = await admit({ context, call, intentDigest, release });
+  const refused = await admit({ context, session, call, intentDigest, release });
   if (refused !== undefined) {
     if (guard.mode === 'enforce') {
       release?.reservation?.settle(false);

@@ -4,12 +4,65 @@
  * happened. Such releases are never silently dropped: on open each one is recorded once as
  * `release-unfinished` (for reconciliation) and reported by `firewall.unfinished()`.
  */
+import type { JsonObject } from '../stores/types.ts';
 import { parseEntry } from '../transcript/entry.ts';
 import type { FirewallContext } from './firewall-context.ts';
 import type { UnfinishedRelease } from './types.ts';
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/** What the ledger says about one call, so a re-run after a restart replays it. */
+export interface RecoveredCall {
+  readonly sessionId: string;
+  readonly callId: string;
+  readonly tool: string;
+  readonly argsDigest: string;
+  readonly intentDigest: string;
+  readonly decision: string;
+  readonly verdict: string;
+  readonly mode: string;
+  readonly wouldHave: string | undefined;
+  readonly actionClass: string;
+  readonly reasons: readonly { readonly code: string; readonly text: string }[];
+  readonly decisionId: string;
+  token?: JsonObject;
+  tokenId?: string;
+  denialId?: string;
+  executed: boolean;
+}
+
+/** Key of a call in {@link RecoveredCall} maps. */
+export function callKey(sessionId: string, callId: string): string {
+  return `${sessionId}\u0000${callId}`;
+}
+
+const MAX_RECOVERED = 100_000;
+
+function recovered(body: JsonObject): RecoveredCall | undefined {
+  const sessionId = text(body.sessionId);
+  const callId = text(body.callId);
+  const decisionId = text(body.decisionId);
+  if (sessionId === undefined || callId === undefined || decisionId === undefined) return undefined;
+  const reasons = Array.isArray(body.reasons)
+    ? body.reasons.flatMap((r) => (typeof r === 'object' && r !== null && !Array.isArray(r) ? [{ code: text((r as JsonObject).code) ?? '', text: text((r as JsonObject).text) ?? '' }] : []))
+    : [];
+  return {
+    sessionId,
+    callId,
+    decisionId,
+    tool: text(body.tool) ?? '',
+    argsDigest: text(body.argsDigest) ?? '',
+    intentDigest: text(body.intentDigest) ?? '',
+    decision: text(body.decision) ?? 'deny',
+    verdict: text(body.verdict) ?? 'block',
+    mode: text(body.mode) ?? 'enforce',
+    wouldHave: text(body.wouldHave),
+    actionClass: text(body.actionClass) ?? 'A5',
+    reasons,
+    executed: false,
+  };
 }
 
 /**
@@ -21,8 +74,10 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
   const { ledger } = context.settings.stores;
   const released = new Map<string, UnfinishedRelease>();
   const flagged = new Set<string>();
+  const calls = context.recovered;
   for await (const stored of ledger.read()) {
     const entry = parseEntry(stored.line);
+    indexCall(calls, entry.type, entry.body);
     const tokenId = text(entry.body.tokenId);
     if (tokenId === undefined) continue;
     if (entry.type === 'token-issued') {
@@ -34,6 +89,11 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
       flagged.add(tokenId);
     }
   }
+  while (calls.size > MAX_RECOVERED) {
+    const oldest = calls.keys().next().value;
+    if (oldest === undefined) break;
+    calls.delete(oldest);
+  }
   const unfinished = [...released.values()];
   const fresh = unfinished.filter((release) => !flagged.has(release.tokenId));
   if (fresh.length > 0) {
@@ -44,4 +104,29 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
     );
   }
   return unfinished;
+}
+
+/** Keep the latest recorded state of each call (decision, release or denial, execution). */
+function indexCall(calls: Map<string, RecoveredCall>, type: string, body: JsonObject): void {
+  const sessionId = text(body.sessionId);
+  const callId = text(body.callId);
+  if (sessionId === undefined || callId === undefined) return;
+  const key = callKey(sessionId, callId);
+  if (type === 'decision-made') {
+    const call = recovered(body);
+    if (call === undefined) return;
+    calls.delete(key);
+    calls.set(key, call);
+    return;
+  }
+  const call = calls.get(key);
+  if (call === undefined) return;
+  if (type === 'token-issued' && text(body.decisionId) === call.decisionId && typeof body.token === 'object' && body.token !== null && !Array.isArray(body.token)) {
+    call.token = body.token as JsonObject;
+    call.tokenId = text(body.tokenId);
+  } else if (type === 'action-denied' && text(body.decisionId) === call.decisionId) {
+    call.denialId = text(body.denialId);
+  } else if (type === 'effect-executed' || type === 'gateway-overridden') {
+    call.executed = true;
+  }
 }

@@ -18,5 +18,10 @@ export interface SessionState {
   readonly history: SessionHistory;
   readonly journal: CallJournal<GuardResult, ExecuteResult<unknown>>;
   readonly releases: Map<string, Release>;
+  /**
+   * Calls released before a restart that must not run again: `executed` (the ledger has
+   * the outcome) or `unknown` (released without an outcome: it may have run).
+   */
+  readonly executedBeforeRestart: Map<string, 'executed' | 'unknown'>;
   ended: boolean;
 }
