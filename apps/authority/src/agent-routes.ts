@@ -165,6 +165,16 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     return c.json(await entry.session.submitApproval({ requestId, statement: body.statement as JsonObject }));
   });
 
+  app.post('/v1/agent/approvals', async (c) => {
+    const body = await readJson(c, maxBodyBytes);
+    const requestId = stringField({ body, name: 'requestId', max: 80 });
+    if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval envelope');
+    const detail = state.pending.get(requestId);
+    // An agent may forward statements only for its own requests.
+    if (detail === undefined || detail.agentId !== c.get('agentId')) throw new HttpError({ status: 404, code: 'ERR_HTTP_APPROVAL_UNKNOWN', message: 'no such approval request for this agent' });
+    return c.json(await state.firewall.submitApproval({ requestId, statement: body.statement as JsonObject }));
+  });
+
   app.post('/v1/sessions/:sessionId/end', async (c) => {
     const sessionId = c.req.param('sessionId');
     const entry = ownedSession({ state, sessionId, agentId: c.get('agentId') });

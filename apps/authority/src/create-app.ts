@@ -42,18 +42,14 @@ export function createApp(options: AppOptions): Hono<AuthorityEnv> {
     logger.info('request', { requestId, method: c.req.method, path: path.length > 200 ? `${path.slice(0, 200)}...` : path, status: c.res.status, ms: Math.round(performance.now() - started), agent: c.get('agentId'), approver: c.get('approver') });
   });
 
-  app.use('/v1/sessions/*', async (c, next) => {
-    const agent = agents.authenticate(c.req.header('authorization'));
-    limiter.take({ key: agent.id, perMinute: agent.ratePerMinute ?? limits.ratePerMinute });
-    c.set('agentId', agent.id);
-    await next();
-  });
-  app.use('/v1/sessions', async (c, next) => {
-    const agent = agents.authenticate(c.req.header('authorization'));
-    limiter.take({ key: agent.id, perMinute: agent.ratePerMinute ?? limits.ratePerMinute });
-    c.set('agentId', agent.id);
-    await next();
-  });
+  for (const path of ['/v1/sessions', '/v1/sessions/*', '/v1/agent/*']) {
+    app.use(path, async (c, next) => {
+      const agent = agents.authenticate(c.req.header('authorization'));
+      limiter.take({ key: agent.id, perMinute: agent.ratePerMinute ?? limits.ratePerMinute });
+      c.set('agentId', agent.id);
+      await next();
+    });
+  }
   for (const path of ['/v1/approvals', '/v1/approvals/*', '/v1/transcript']) {
     app.use(path, async (c, next) => {
       const approver = approvers.authenticate(c.req.header('authorization'));

@@ -278,3 +278,9 @@ export type { VerifyApprovalOptions, VerifiedApproval, ConsumedApprovals } from 
 export { verifyApprovalRule } from './approval/verify-approval-rule.ts';
 export type { ApprovalRequirement, VerifyApprovalRuleOptions, ApprovalRuleResult } from './approval/verify-approval-rule.ts';
 export { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './token/verify-token.ts';
+
+// remote mode: the firewall API over HTTP to a Writ authority (apps/authority)
+export { createRemoteFirewall } from './remote/create-remote-firewall.ts';
+export type { RemoteFirewallOptions } from './remote/create-remote-firewall.ts';
+export { RemoteTransport } from './remote/remote-transport.ts';
+export type { RemoteTransportOptions } from './remote/remote-transport.ts';
