@@ -106,8 +106,8 @@ export interface ActionDeniedBody {
   readonly decisionId: string;
   readonly denialId: string;
   /**
-   * DSSE envelope of type `application/vnd.writ.denial+json`, signed by an `authority` key
-   * valid at the payload's signing time (`iat` seconds or `issuedAt` RFC 3339).
+   * The signed denial (`signDenial`), verified with `verifyDenial`: an `authority` or
+   * `gateway` key valid at its `iat`; its payload `id` must equal `denialId`.
    */
   readonly denial: Envelope;
 }
@@ -118,8 +118,8 @@ export interface ApprovalRecordedBody {
   readonly requestId: string;
   readonly intentDigest: Sha256Digest;
   /**
-   * DSSE envelope of type `application/vnd.writ.approval+json`, signed by an `approver`
-   * key valid at the payload's signing time (`iat` or `issuedAt`).
+   * The signed approval statement (`signApproval`), checked by an `approver` key valid at
+   * its `iat` (not against today's clock); its payload `intent` must equal `intentDigest`.
    */
   readonly statement: Envelope;
 }

@@ -5,7 +5,9 @@
  * CLI tests and benchmarks; also handy for trying `writ verify`.
  */
 import { digest } from '../crypto/digest.ts';
-import { toBase64Url, utf8 } from '../crypto/encoding.ts';
+import { toBase64Url } from '../crypto/encoding.ts';
+import { signApproval } from '../approval/approval-statement.ts';
+import { signDenial } from '../denial/denial.ts';
 import { PrivateKey } from '../crypto/keys.ts';
 import type { Signer } from '../crypto/signer.ts';
 import { createSigner } from '../crypto/signer.ts';
@@ -73,7 +75,7 @@ export function sampleTrustRootDocument(
       trustEntry(keys.root, { roles: ['root'] }),
       trustEntry(keys.authority, { roles: ['authority'] }),
       trustEntry(keys.gateway, { roles: ['gateway'] }),
-      trustEntry(keys.approver, { roles: ['approver'] }),
+      { ...trustEntry(keys.approver, { roles: ['approver'] }), approvalRoles: ['finance'] },
       trustEntry(keys.ledger, { roles: ['ledger'] }),
       ...extra,
     ],
@@ -223,24 +225,23 @@ export async function writeSampleTranscript(
     });
     if (call % 3 === 2) {
       const denied = at();
-      const denial = signEnvelope({
-        payloadType: writPayloadType('denial'),
-        payload: utf8(
-          JSON.stringify({
-            id: `denial-${call}`,
-            callId: `${callId}-x`,
-            iat: Math.floor(denied.getTime() / 1000),
-          }),
-        ),
-        signers: [keys.authority],
+      const refused = { sessionId, callId: `${callId}-x`, decisionId: `${decisionId}-x` };
+      const denial = signDenial({
+        signer: keys.authority,
+        issuer: 'orchestrator-1',
+        subject: 'agent:mailer',
+        command: 'http.post',
+        intent: intentDigest,
+        stage: 'policy',
+        reasons: [{ code: 'basis.tainted-argument', message: 'recipient came from a web page' }],
+        now: denied,
+        id: `denial-${call}`,
       });
       drafts.push({
         type: 'decision-made',
         time: denied.toISOString(),
         body: {
-          sessionId,
-          callId: `${callId}-x`,
-          decisionId: `${decisionId}-x`,
+          ...refused,
           tool: 'http.post',
           intentDigest,
           policyDigest: sampleEnvironment.policyDigest,
@@ -254,17 +255,17 @@ export async function writeSampleTranscript(
         type: 'action-denied',
         time: denied.toISOString(),
         body: {
-          sessionId,
-          callId: `${callId}-x`,
-          decisionId: `${decisionId}-x`,
-          denialId: `denial-${call}`,
-          denial: denial as unknown as JsonObject,
+          ...refused,
+          denialId: denial.payload.id,
+          denial: denial.envelope as unknown as JsonObject,
         },
       });
-      const approval = signEnvelope({
-        payloadType: writPayloadType('approval'),
-        payload: utf8(JSON.stringify({ intentDigest, issuedAt: denied.toISOString() })),
-        signers: [keys.approver],
+      const approval = signApproval({
+        signer: keys.approver,
+        role: 'finance',
+        intent: intentDigest,
+        policy: { digest: sampleEnvironment.policyDigest, rule: 'email.external' },
+        now: denied,
       });
       drafts.push({
         type: 'approval-recorded',
@@ -273,7 +274,7 @@ export async function writeSampleTranscript(
           sessionId,
           requestId: `request-${call}`,
           intentDigest,
-          statement: approval as unknown as JsonObject,
+          statement: approval.envelope as unknown as JsonObject,
         },
       });
     }

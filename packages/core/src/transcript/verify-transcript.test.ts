@@ -143,4 +143,40 @@ describe('verifyTranscript', () => {
       verifyTranscript({ entries: [], checkpoints: 'x' as never, trustRoot }),
     ).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
+
+  it('checks denials and approvals inside entries with the core verifiers', async () => {
+    const { trustRoot, lines, notes } = await sample({ calls: 3 });
+    const report = await verifyTranscript({ entries: lines, checkpoints: notes, trustRoot });
+    expect(report.valid).toBe(true);
+    expect(lines.some((line) => line.includes('"type":"action-denied"'))).toBe(true);
+    expect(lines.some((line) => line.includes('"type":"approval-recorded"'))).toBe(true);
+  });
+
+  it('refuses a denial entry whose id does not match the signed denial', async () => {
+    const { trustRoot, lines } = await sample({ calls: 3 });
+    const store = new MemoryLedgerStore();
+    const ledger = await Ledger.open({
+      store,
+      origin: 'writ.test/sample',
+      signer: sampleKeys().ledger,
+      now: () => new Date('2026-03-01T00:00:00Z'),
+    });
+    await ledger.append(
+      lines.map((line) => {
+        const { type, time, body } = JSON.parse(line);
+        return {
+          type,
+          time,
+          body: type === 'action-denied' ? { ...body, denialId: 'denial-other' } : body,
+        };
+      }),
+    );
+    await ledger.checkpoint();
+    const relines: string[] = [];
+    for await (const entry of store.read()) relines.push(entry.line);
+    const renotes: string[] = [];
+    for await (const checkpoint of store.checkpoints()) renotes.push(checkpoint.note);
+    const report = await verifyTranscript({ entries: relines, checkpoints: renotes, trustRoot });
+    expect(report.failure).toMatchObject({ check: 'linkage', entryType: 'action-denied' });
+  });
 });

@@ -23,6 +23,8 @@ import { verifyEnvelope, writPayloadType } from '../dsse/envelope.ts';
 import { WritError } from '../errors.ts';
 import type { WritErrorCode } from '../errors.ts';
 import { verifyTokenSignature } from '../token/verify-token.ts';
+import { APPROVAL_PAYLOAD_TYPE, readApproval } from '../approval/approval-statement.ts';
+import { verifyDenial } from '../denial/denial.ts';
 import type { KeyRole, TrustRoot } from '../trust/trust-root.ts';
 import { parseCheckpoint } from './checkpoint.ts';
 import { GENESIS_HASH, hashToDigest, parseEntry } from './entry.ts';
@@ -297,11 +299,47 @@ export class EntryChecker {
         return;
       }
       case 'action-denied':
-        this.#envelope({ envelope: body.denial, kind: 'denial', role: 'authority', at });
+        try {
+          // Denials are signed by the authority (policy) or the gateway, valid at the refusal time.
+          const denial = verifyDenial(body.denial, { trustRoot: this.#trustRoot });
+          if (typeof body.denialId === 'string' && denial.payload.id !== body.denialId)
+            linkage('denial id does not match the signed denial');
+        } catch (error) {
+          if (error instanceof TranscriptCheckError) throw error;
+          fail({
+            check: 'signature',
+            code: 'ERR_TRANSCRIPT_SIGNATURE',
+            message: 'denial signature is invalid',
+            cause: causeOf(error),
+            ...at,
+          });
+        }
         return;
-      case 'approval-recorded':
-        this.#envelope({ envelope: body.statement, kind: 'approval', role: 'approver', at });
+      case 'approval-recorded': {
+        let approval;
+        try {
+          approval = readApproval(body.statement);
+          // Offline, an approval is checked as signed then: not against today's clock.
+          verifyEnvelope(approval.envelope, {
+            payloadType: APPROVAL_PAYLOAD_TYPE,
+            keys: this.#trustRoot.resolver({
+              role: 'approver',
+              at: new Date(approval.payload.iat * 1000),
+            }),
+          });
+        } catch (error) {
+          fail({
+            check: 'signature',
+            code: 'ERR_TRANSCRIPT_SIGNATURE',
+            message: 'approval signature is invalid',
+            cause: causeOf(error),
+            ...at,
+          });
+        }
+        if (approval.payload.intent !== body.intentDigest)
+          linkage('approval is for another intent');
         return;
+      }
       case 'effect-executed': {
         const receipt = this.#envelope({
           envelope: body.receipt,
