@@ -157,6 +157,8 @@ export class FileLedgerStore implements LedgerStore {
         lock = await acquireLock(dir);
       }
       handle = await open(join(dir, ENTRIES_FILE), readOnly ? 'r' : 'a+');
+      // A newly created entries file must survive a power loss too: persist its directory entry.
+      if (!readOnly) await syncDirectory(dir);
       const scanned = await scan(handle, readOnly);
       const checkpoints = await loadCheckpoints(dir, readOnly);
       return new FileLedgerStore({ dir, readOnly, handle, lock, checkpoints, ...scanned });
