@@ -86,7 +86,9 @@ export async function gateToolCall(options: WritGateOptions & {
     return refusalMessage({ tool, callId, content: guard.reason });
   }
   let produced: ToolResult;
+  let ran = false;
   const result: ExecuteResult<JsonValue> = await session.execute(call, async (checked) => {
+    ran = true;
     produced = await run(checked);
     if (ToolMessage.isInstance(produced) && produced.status === 'error') throw new ReportedToolError(produced.text.slice(0, 500));
     return digestable(produced);
@@ -94,10 +96,12 @@ export async function gateToolCall(options: WritGateOptions & {
   switch (result.status) {
     case 'executed':
       settle(result.guard, 'executed');
-      return withWarning(produced, result.guard);
+      // A node that re-runs on resume (ToolNode runs sibling calls again) gets the recorded
+      // result: the tool does not run twice.
+      return withWarning(ran ? produced : replayed({ tool, callId, result: result.result }), result.guard);
     case 'failed':
       settle(result.guard, 'failed');
-      if (result.error instanceof ReportedToolError) return produced;
+      if (result.error instanceof ReportedToolError) return ran ? produced : refusalMessage({ tool, callId, content: result.error.message });
       throw result.error;
     case 'blocked':
       settle(result.guard, 'blocked');
@@ -106,6 +110,12 @@ export async function gateToolCall(options: WritGateOptions & {
       settle(result.guard, 'blocked');
       return refusalMessage({ tool, callId, content: result.guard.reason });
   }
+}
+
+/** The recorded result of a call that already ran, as the ToolMessage the model reads. */
+function replayed(options: { readonly tool: string; readonly callId: string; readonly result: JsonValue }): ToolMessage {
+  const { tool, callId, result } = options;
+  return new ToolMessage({ content: typeof result === 'string' ? result : JSON.stringify(result), tool_call_id: callId, name: tool });
 }
 
 /** Advisory mode: the model reads what enforce would have done next to the tool's output. */

@@ -194,4 +194,28 @@ describe('writMiddleware (createAgent)', () => {
     expect(basis).toEqual(['instruction/verified', 'instruction/user', 'tool-output/untrusted']);
     await finish(kit, session);
   });
+  it('runs a parallel sibling call once when another call of the same AI message pauses for approval', async () => {
+    const { kit, session } = await openKit();
+    const { agent, ran } = agentFor({
+      session,
+      script: [[{ name: 'vendor_pay', args: { iban: USER_IBAN, amount: 120 }, id: 'c1' }, { name: 'vendor_pay_large', args: { iban: USER_IBAN, amount: 9000 }, id: 'c2' }]],
+    });
+    const request = interruptOf(await agent.invoke(ask(`Pay 120 EUR and 9000 EUR to ${USER_IBAN}`), config));
+    expect(request.callId).toBe('c2');
+    await agent.invoke(new Command({ resume: kit.approve(request.pending, 'manager') }), config);
+    expect(ran).toMatchObject({ vendor_pay: 1, vendor_pay_large: 1 });
+    expect(await entriesFor(kit, { session, type: 'decision-made', callId: 'c1' })).toHaveLength(1);
+    expect(await entriesFor(kit, { session, type: 'effect-executed', callId: 'c1' })).toHaveLength(1);
+    await finish(kit, session);
+  });
+
+  it('fails closed without a checkpointer: the call that needs approval does not run', async () => {
+    const { kit, session } = await openKit();
+    const { tools, ran } = financeTools();
+    const model = fakeModel().respondWithTools([{ name: 'vendor_pay_large', args: { iban: USER_IBAN, amount: 9000 }, id: 'c1' }]).respond(new AIMessage('done'));
+    const agent = createAgent({ model, tools, middleware: [writMiddleware({ session })] });
+    await expect(agent.invoke(ask(`Pay 9000 EUR to ${USER_IBAN}`))).rejects.toThrow();
+    expect(ran.vendor_pay_large).toBe(0);
+    await finish(kit, session);
+  });
 });

@@ -85,4 +85,18 @@ describe('writTool (StateGraph + ToolNode)', () => {
     await session.end();
     expect((await kit.finish()).valid).toBe(true);
   });
+  it('runs a parallel sibling call once when the tool node re-runs after an approval', async () => {
+    const { kit, session } = await openKit();
+    const { graph, ran } = graphFor({
+      session,
+      script: [[{ name: 'vendor_pay', args: { iban: USER_IBAN, amount: 120 }, id: 'c1' }, { name: 'vendor_pay_large', args: { iban: USER_IBAN, amount: 9000 }, id: 'c2' }]],
+    });
+    const paused = (await graph.invoke(start(`Pay 120 EUR and 9000 EUR to ${USER_IBAN}`), config)) as { __interrupt__?: { value: WritApprovalRequest }[] };
+    const request = paused.__interrupt__![0]!.value;
+    const done = await graph.invoke(new Command({ resume: kit.approve(request.pending, 'manager') }), config);
+    expect(ran).toMatchObject({ vendor_pay: 1, vendor_pay_large: 1 });
+    expect(toolMessage(done.messages, 'c1').text).toBe(`paid 120 to ${USER_IBAN}`);
+    expect(await entriesFor(kit, { session, type: 'decision-made', callId: 'c1' })).toHaveLength(1);
+    expect((await kit.finish()).valid).toBe(true);
+  });
 });
