@@ -178,6 +178,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
   app.post('/v1/sessions/:sessionId/end', async (c) => {
     const sessionId = c.req.param('sessionId');
     const entry = ownedSession({ state, sessionId, agentId: c.get('agentId') });
+    await readJson(c, maxBodyBytes);
     const summary = await entry.session.end();
     return c.json(summary);
   });

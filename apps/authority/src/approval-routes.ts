@@ -92,8 +92,8 @@ export function registerApprovalRoutes(options: { readonly app: Hono<AuthorityEn
   });
 
   app.post('/v1/approvals/:id', async (c) => {
-    const detail = detailOf(state, c.req.param('id'));
     const body = await readJson(c, maxBodyBytes);
+    const detail = detailOf(state, c.req.param('id'));
     if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval envelope signed by the approver');
     const submission = await state.firewall.submitApproval({ requestId: detail.pending.id, statement: body.statement as JsonObject });
     const status = submission.status === 'refused' ? 422 : 200;

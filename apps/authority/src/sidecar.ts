@@ -76,13 +76,13 @@ async function handle(options: { c: Context<AuthorityEnv>; state: AuthorityState
     for (const [name, value] of Object.entries(c.req.header())) if (!HOP_BY_HOP.has(name.toLowerCase())) headers.set(name, value);
     const forwarded = await fetch(url, { method, headers, ...(body.length > 0 && method !== 'GET' && method !== 'HEAD' ? { body } : {}), redirect: 'manual' });
     const bytes = new Uint8Array(await forwarded.arrayBuffer());
-    response = new Response(bytes, { status: forwarded.status, headers: forwarded.headers });
+    const copied = new Headers();
+    for (const [name, value] of forwarded.headers) if (!HOP_BY_HOP.has(name) && name !== 'content-encoding') copied.set(name, value);
+    response = new Response(bytes, { status: forwarded.status, headers: copied });
     return { status: forwarded.status, bodyDigest: digestBytes(bytes) };
   });
   if (result.status === 'executed' && response !== undefined) {
     response.headers.set('writ-receipt', result.receipt.id);
-    response.headers.delete('content-encoding');
-    response.headers.delete('content-length');
     return response;
   }
   if (result.status === 'failed') throw new HttpError({ status: 502, code: 'ERR_SIDECAR_TARGET_FAILED', message: 'the target could not be reached' });

@@ -70,6 +70,8 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     mode: options.mode ?? 'enforce',
     env: options.env ?? {},
     audience,
+    // A token leaves this process over the network: its release is durable before it does.
+    durability: { default: 'sync' },
     clock,
   });
   const state: AuthorityState = {

@@ -20,7 +20,7 @@ export const TOOLS = {
     { name: 'refund_issue', actionClass: 'A3', effects: ['financial'], audience: 'customer', consequential: { order: 'identifier', amount: 'amount' } },
     { name: 'refund_large', actionClass: 'A4', effects: ['financial'], audience: 'customer', consequential: { order: 'identifier', amount: 'amount' }, sensitive: ['note'] },
     { name: 'email_send', actionClass: 'A3', effects: ['customer-visible'], audience: 'customer', consequential: { to: 'email' } },
-    { name: 'http_request', actionClass: 'A2', effects: ['ephemeral-write'], audience: 'internal' },
+    { name: 'http_request', actionClass: 'A2', effects: ['ephemeral-write'], audience: 'internal', egress: ['127.0.0.1'] },
   ],
 };
 
