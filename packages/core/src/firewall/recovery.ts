@@ -27,7 +27,6 @@ export interface RecoveredCall {
   readonly actionClass: string;
   readonly reasons: readonly { readonly code: string; readonly text: string }[];
   readonly decisionId: string;
-  token?: JsonObject;
   tokenId?: string;
   denialId?: string;
   executed: boolean;
@@ -121,8 +120,7 @@ function indexCall(calls: Map<string, RecoveredCall>, type: string, body: JsonOb
   }
   const call = calls.get(key);
   if (call === undefined) return;
-  if (type === 'token-issued' && text(body.decisionId) === call.decisionId && typeof body.token === 'object' && body.token !== null && !Array.isArray(body.token)) {
-    call.token = body.token as JsonObject;
+  if (type === 'token-issued' && text(body.decisionId) === call.decisionId) {
     call.tokenId = text(body.tokenId);
   } else if (type === 'action-denied' && text(body.decisionId) === call.decisionId) {
     call.denialId = text(body.denialId);
