@@ -148,8 +148,19 @@ describe('loadWasmPolicy', () => {
     );
   });
 
+  it('calls host builtins the module imports, with JSON arguments and results', async () => {
+    const upper = (value: { text: string }) => ({ upper: value.text.toUpperCase() });
+    const policy = await loadWasmPolicy({ wasm, entrypoint: 'writ/builtin', builtins: { 'custom.upper': upper } });
+    expect(policy.evaluateSync({ text: 'send it' })).toEqual({ upper: 'SEND IT' });
+    const failing = await loadWasmPolicy({ wasm, entrypoint: 'writ/builtin', builtins: { 'custom.upper': () => { throw new Error('host builtin failed'); } } });
+    expect(() => failing.evaluateSync({ text: 'x' })).toThrow(expect.objectContaining({ code: 'ERR_POLICY_EVAL', message: expect.stringMatching(/host builtin failed/) }));
+    const missing = await loadWasmPolicy({ wasm, entrypoint: 'writ/builtin' });
+    expect(() => missing.evaluateSync({ text: 'x' })).toThrow(expect.objectContaining({ code: 'ERR_POLICY_EVAL', message: expect.stringMatching(/not implemented: built-in function 0: custom\.upper/) }));
+    await expectCode(loadWasmPolicy({ wasm, builtins: { 'custom.upper': 'nope' } as never }), 'ERR_INVALID_ARGUMENT');
+  });
+
   it('refuses an unknown entrypoint and names the ones it has', async () => {
-    await expectCode(loadWasmPolicy({ wasm, entrypoint: 'data.other.decision' }), 'ERR_POLICY_ENTRYPOINT', /writ\/decision, writ\/undefined/);
+    await expectCode(loadWasmPolicy({ wasm, entrypoint: 'data.other.decision' }), 'ERR_POLICY_ENTRYPOINT', /writ\/decision, writ\/undefined, writ\/abort, writ\/builtin/);
   });
 
   it('refuses bundles without the declared module, with bad data or a data.json that is not an object', async () => {

@@ -58,6 +58,12 @@ export interface LoadWasmPolicyOptions {
   readonly cwd?: string;
   /** Budget for the inflated bundle, in bytes. */
   readonly maxBundleBytes?: number;
+  /**
+   * Host implementations of builtins the module imports but does not contain (by OPA name,
+   * e.g. `io.jwt.decode_verify`); arguments and results are plain JSON. The SDK's own
+   * (`sprintf`, `regex.split`, JSON and YAML helpers) take precedence.
+   */
+  readonly builtins?: Readonly<Record<string, (...args: never[]) => unknown>>;
 }
 
 function wasmInvalid(message: string, cause?: unknown): WritError {
@@ -82,9 +88,10 @@ function compileModule(bytes: Uint8Array, name: string): object {
   return module;
 }
 
-function instantiate(module: object, name: string): LoadedPolicy {
+function instantiate(module: object, options: { name: string; builtins: LoadWasmPolicyOptions['builtins'] }): LoadedPolicy {
+  const name = options.name;
   try {
-    return opa.loadPolicySync(module as Parameters<typeof opa.loadPolicySync>[0]);
+    return opa.loadPolicySync(module as Parameters<typeof opa.loadPolicySync>[0], undefined, { ...options.builtins });
   } catch (error) {
     // The SDK throws strings ("unsupported ABI version 2") and TypeErrors from a broken module.
     throw wasmInvalid(`${name}: cannot instantiate OPA policy: ${String((error as { message?: unknown }).message ?? error)}`, error);
@@ -156,6 +163,12 @@ export async function loadWasmPolicy(options: LoadWasmPolicyOptions): Promise<Po
   if (options.data !== undefined && (typeof options.data !== 'object' || options.data === null || Array.isArray(options.data))) {
     throw new WritError('ERR_INVALID_ARGUMENT', 'data must be an object', { details: { parameter: 'data' } });
   }
+  const builtinsOk =
+    options.builtins === undefined ||
+    (typeof options.builtins === 'object' && options.builtins !== null && Object.values(options.builtins).every((value) => typeof value === 'function'));
+  if (!builtinsOk) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'builtins must map builtin names to functions', { details: { parameter: 'builtins' } });
+  }
   const entrypoint = entrypointRef(options.entrypoint ?? DEFAULT_ENTRYPOINT);
   const wasmName = wasmEntrypointName(entrypoint);
   const cwd = options.cwd ?? process.cwd();
@@ -169,7 +182,7 @@ export async function loadWasmPolicy(options: LoadWasmPolicyOptions): Promise<Po
   const data = parts.data;
   if (options.data !== undefined) mergeDataAt(data, { segments: [], value: options.data, file: '<options.data>' });
 
-  const policy = instantiate(compileModule(parts.bytes, parts.location), parts.location);
+  const policy = instantiate(compileModule(parts.bytes, parts.location), { name: parts.location, builtins: options.builtins });
   const entrypoints = policy.entrypoints as Record<string, number>;
   if (typeof entrypoints !== 'object' || entrypoints === null || !Object.prototype.hasOwnProperty.call(entrypoints, wasmName)) {
     throw new WritError('ERR_POLICY_ENTRYPOINT', `${parts.location}: no entrypoint ${wasmName} (has ${Object.keys(entrypoints ?? {}).join(', ') || 'none'})`, {

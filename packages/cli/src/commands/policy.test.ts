@@ -161,7 +161,7 @@ describe('writ policy eval', () => {
     const missing = await run(['eval', '-d', 'policy.wasm', 'data.writ.other'], { cwd });
     expect([missing.code, missing.stderr]).toEqual([
       POLICY_EXIT.policy,
-      'policy.wasm: no entrypoint writ/other (has writ/decision, writ/undefined, writ/abort)\n',
+      'policy.wasm: no entrypoint writ/other (has writ/decision, writ/undefined, writ/abort, writ/builtin)\n',
     ]);
   });
 

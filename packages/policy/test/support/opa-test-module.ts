@@ -7,7 +7,9 @@
  * - entrypoint 0, `writ/decision`: result set `[{"result":{"input":<input>,"data":<data>}}]`,
  *   so a test proves that input and bundle data really flow through the module;
  * - entrypoint 1, `writ/undefined`: the empty result set (an undefined decision);
- * - entrypoint 2, `writ/abort`: calls `opa_abort`, as a runtime error in a real policy does.
+ * - entrypoint 2, `writ/abort`: calls `opa_abort`, as a runtime error in a real policy does;
+ * - entrypoint 3, `writ/builtin`: `[{"result": custom.upper(input)}]`, through the host builtin
+ *   `custom.upper` (id 0, declared by `builtins()`), as OPA modules call builtins they lack.
  *
  * `minorVersion` 1 makes the SDK use the eval-context calls; 2 makes it use `opa_eval`.
  */
@@ -17,11 +19,15 @@ const WAT = (minorVersion: number): string => String.raw`
 (module
   (import "env" "memory" (memory 2))
   (import "env" "opa_abort" (func $opa_abort (param i32)))
+  (import "env" "opa_builtin1" (func $opa_builtin1 (param i32 i32 i32) (result i32)))
   (global $heap (mut i32) (i32.const 4096))
   (global (export "opa_wasm_abi_version") i32 (i32.const 1))
   (global (export "opa_wasm_abi_minor_version") i32 (i32.const ${minorVersion}))
   (data (i32.const 1024) "{}\00")
-  (data (i32.const 1040) "{\"writ/decision\":0,\"writ/undefined\":1,\"writ/abort\":2}\00")
+  (data (i32.const 1300) "{\"writ/decision\":0,\"writ/undefined\":1,\"writ/abort\":2,\"writ/builtin\":3}\00")
+  (data (i32.const 1400) "{\"custom.upper\":0}\00")
+  (data (i32.const 1420) "[{\"result\":\00")
+  (data (i32.const 1440) "}]\00")
   (data (i32.const 1100) "[]\00")
   (data (i32.const 1110) "[{\"result\":{\"input\":\00")
   (data (i32.const 1140) ",\"data\":\00")
@@ -68,11 +74,13 @@ const WAT = (minorVersion: number): string => String.raw`
     (local.get $v))
   (func (export "opa_json_dump") (param i32) (result i32) (local.get 0))
   (func (export "opa_value_dump") (param i32) (result i32) (local.get 0))
-  (func (export "builtins") (result i32) (i32.const 1024))
-  (func (export "entrypoints") (result i32) (i32.const 1040))
+  (func (export "builtins") (result i32) (i32.const 1400))
+  (func (export "entrypoints") (result i32) (i32.const 1300))
 
   (func $result (param $ep i32) (param $data i32) (param $input i32) (result i32) (local $out i32) (local $end i32)
     (if (i32.eq (local.get $ep) (i32.const 2)) (then (call $opa_abort (i32.const 1180))))
+    (if (i32.eq (local.get $ep) (i32.const 3)) (then (return (call $wrap (call $opa_builtin1 (i32.const 0) (i32.const 0)
+      (select (local.get $input) (i32.const 1170) (local.get $input)))))))
     (if (i32.ne (local.get $ep) (i32.const 0)) (then (return (i32.const 1100))))
     (if (i32.eqz (local.get $input)) (then (local.set $input (i32.const 1170))))
     (if (i32.eqz (local.get $data)) (then (local.set $data (i32.const 1024))))
@@ -82,6 +90,14 @@ const WAT = (minorVersion: number): string => String.raw`
     (local.set $end (call $append (local.get $end) (i32.const 1140)))
     (local.set $end (call $append (local.get $end) (local.get $data)))
     (local.set $end (call $append (local.get $end) (i32.const 1160)))
+    (i32.store8 (local.get $end) (i32.const 0))
+    (local.get $out))
+
+  (func $wrap (param $value i32) (result i32) (local $out i32) (local $end i32)
+    (local.set $out (call $malloc (i32.add (call $strlen (local.get $value)) (i32.const 16))))
+    (local.set $end (call $append (local.get $out) (i32.const 1420)))
+    (local.set $end (call $append (local.get $end) (local.get $value)))
+    (local.set $end (call $append (local.get $end) (i32.const 1440)))
     (i32.store8 (local.get $end) (i32.const 0))
     (local.get $out))
 
