@@ -1,4 +1,5 @@
 import { ToolMessage } from '@langchain/core/messages';
+import { WritError } from '@writ/core';
 import type { ExecuteResult, FirewallSession, GuardResult, JsonObject, JsonValue } from '@writ/core';
 import { interrupt, isCommand } from '@langchain/langgraph';
 import { approvalRequest, approvalsFromResume, rejectionReason } from './approval-resume.ts';
@@ -21,6 +22,22 @@ export interface WritGateOptions {
   readonly session: FirewallSession;
   /** Called once per settled call pass (a re-run after resume calls it again with `guard.replayed`). */
   readonly onEvent?: (event: WritCallEvent) => void;
+}
+
+/**
+ * Check the options every gate takes.
+ * @throws `ERR_INVALID_ARGUMENT` naming `options.session` or `options.onEvent`.
+ */
+export function checkGateOptions(options: unknown): WritGateOptions {
+  const o = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
+  const session = o.session as Record<string, unknown> | undefined;
+  if (typeof session !== 'object' || session === null || typeof session.guard !== 'function' || typeof session.execute !== 'function') {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'options.session must be a Writ FirewallSession', { details: { parameter: 'options.session' } });
+  }
+  if (o.onEvent !== undefined && typeof o.onEvent !== 'function') {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'options.onEvent must be a function', { details: { parameter: 'options.onEvent' } });
+  }
+  return options as WritGateOptions;
 }
 
 /** Whatever the framework's handler returns: a ToolMessage or a Command. */

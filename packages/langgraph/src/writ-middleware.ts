@@ -4,7 +4,7 @@ import type { ToolMessage } from 'langchain';
 import type { Command } from '@langchain/langgraph';
 import { captureFor } from './capture-messages.ts';
 import type { WritGateOptions } from './gate-tool-call.ts';
-import { gateToolCall, refusalMessage } from './gate-tool-call.ts';
+import { checkGateOptions, gateToolCall, refusalMessage } from './gate-tool-call.ts';
 
 /** Options of {@link writMiddleware}. */
 export type WritMiddlewareOptions = WritGateOptions;
@@ -30,11 +30,12 @@ function issuesText(error: unknown): string {
  *   `new Command({ resume: signedApproval })`; needs a checkpointer), and an allowed call
  *   runs through the gateway with its outcome receipt recorded.
  *
+ * @throws `ERR_INVALID_ARGUMENT` when `options.session` is not a firewall session.
  * @example
  * const agent = createAgent({ model, tools, middleware: [writMiddleware({ session })], checkpointer: new MemorySaver() });
  */
 export function writMiddleware(options: WritMiddlewareOptions) {
-  const { session } = options;
+  const { session } = checkGateOptions(options);
   const capture = captureFor(session);
   return createMiddleware({
     name: 'WritFirewall',

@@ -5,7 +5,7 @@ import type { StructuredToolInterface } from '@langchain/core/tools';
 import { WritError } from '@writ/core';
 import { captureFor } from './capture-messages.ts';
 import type { WritGateOptions } from './gate-tool-call.ts';
-import { gateToolCall } from './gate-tool-call.ts';
+import { checkGateOptions, gateToolCall } from './gate-tool-call.ts';
 
 /** Options of {@link writTool}. */
 export type WritToolOptions = WritGateOptions;
@@ -18,12 +18,13 @@ export type WritToolOptions = WritGateOptions;
  * error ToolMessage with the reason the model reads; an approval pauses the graph with
  * `interrupt()` (compile with a checkpointer, resume with `new Command({ resume: signedApproval })`);
  * an allowed call invokes the inner tool through the gateway.
- * @throws `ERR_INVALID_ARGUMENT` when `inner` is not a tool.
+ * @throws `ERR_INVALID_ARGUMENT` when `inner` is not a tool or `options.session` not a firewall session.
  */
 export function writTool(inner: StructuredToolInterface, options: WritToolOptions): StructuredToolInterface {
   if (typeof inner !== 'object' || inner === null || typeof inner.invoke !== 'function' || typeof inner.name !== 'string') {
     throw new WritError('ERR_INVALID_ARGUMENT', 'inner must be a langchain tool', { details: { parameter: 'inner' } });
   }
+  checkGateOptions(options);
   const capture = captureFor(options.session);
   return tool(
     async (input: unknown, config: ToolRunnableConfig & { state?: { messages?: BaseMessage[] }; toolCallId?: string }) => {

@@ -2,6 +2,7 @@
 // policies and the real firewall; every run ends by verifying the transcript offline.
 import { Command, MemorySaver } from '@langchain/langgraph';
 import type { Kit } from '@writ/example-kit';
+import { WritError } from '@writ/core';
 import type { FirewallSession } from '@writ/core';
 import { AIMessage, HumanMessage, createAgent, fakeModel } from 'langchain';
 import type { BaseMessage } from 'langchain';
@@ -216,6 +217,15 @@ describe('writMiddleware (createAgent)', () => {
     const agent = createAgent({ model, tools, middleware: [writMiddleware({ session })] });
     await expect(agent.invoke(ask(`Pay 9000 EUR to ${USER_IBAN}`))).rejects.toThrow();
     expect(ran.vendor_pay_large).toBe(0);
+    await finish(kit, session);
+  });
+  it('never starts the tool when the firewall throws at the gate', async () => {
+    const { kit, session } = await openKit();
+    const broken: FirewallSession = { ...session, guard: () => Promise.reject(new WritError('ERR_FIREWALL_TIMEOUT', 'a firewall store did not answer in time')) };
+    const { agent, ran } = agentFor({ session: broken, script: [[{ name: 'vendor_pay', args: { iban: USER_IBAN, amount: 120 }, id: 'c1' }]] });
+    await expect(agent.invoke(ask(`Pay 120 EUR to ${USER_IBAN}`), config)).rejects.toThrow(/did not answer/);
+    expect(ran.vendor_pay).toBe(0);
+    expect(await entriesFor(kit, { session, type: 'effect-executed', callId: 'c1' })).toHaveLength(0);
     await finish(kit, session);
   });
 });
