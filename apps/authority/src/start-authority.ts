@@ -18,7 +18,7 @@ import type { Logger } from './logger.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 /** Defaults of the limits. */
-export const DEFAULT_LIMITS = { maxBodyBytes: 256 * 1024, ratePerMinute: 600, executeTimeoutMs: 30_000 } as const;
+export const DEFAULT_LIMITS: { readonly maxBodyBytes: number; readonly ratePerMinute: number; readonly executeTimeoutMs: number } = { maxBodyBytes: 256 * 1024, ratePerMinute: 600, executeTimeoutMs: 30_000 };
 
 /** What {@link startAuthority} needs (the config loader builds it from a file and the environment). */
 export interface StartAuthorityOptions {

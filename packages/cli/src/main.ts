@@ -9,6 +9,7 @@ import { registerDecideCommand } from './commands/decide.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerPolicyCommands } from './commands/policy.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { EXIT } from './cli-context.ts';
 
 /** Command registrations, in help order. One line per command module. */
@@ -17,6 +18,7 @@ export const COMMANDS: readonly ((program: Command) => unknown)[] = [
   (program) => registerExportCommand(program),
   (program) => registerPolicyCommands(program),
   (program) => registerDecideCommand(program),
+  (program) => registerServeCommand(program),
 ];
 
 /** The `writ` program with every command registered. */

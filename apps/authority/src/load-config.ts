@@ -1,0 +1,122 @@
+/**
+ * The authority's configuration: a JSON file, then environment variables on top. Paths in
+ * the file are relative to the file. Secrets (the authority key) may come from the
+ * environment only, so the file can be committed.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { WritError } from '@writ/core';
+import type { FirewallMode } from '@writ/core';
+import type { Credential } from './credentials.ts';
+
+/** The parsed configuration (see README "Configuration"). */
+export interface AuthorityConfig {
+  readonly host: string;
+  readonly port: number;
+  /** File stores live here (ledger, nonces, approvals) unless `postgres` is set. */
+  readonly dataDir: string;
+  /** PostgreSQL connection string: use the PostgreSQL stores. */
+  readonly postgres: string | undefined;
+  /** Base64url 32-byte Ed25519 seed of the authority key, or `undefined` when `authorityKeyFile` is used. */
+  readonly authorityKey: string | undefined;
+  readonly authorityKeyFile: string | undefined;
+  readonly trustRoot: string;
+  readonly policy: readonly string[];
+  readonly tools: string;
+  readonly mode: FirewallMode;
+  readonly agents: readonly Credential[];
+  readonly approvers: readonly Credential[];
+  readonly limits: { readonly maxBodyBytes?: number; readonly ratePerMinute?: number; readonly executeTimeoutMs?: number };
+  readonly sidecar: { readonly target: string; readonly tool?: string } | undefined;
+  readonly console: boolean;
+}
+
+function bad(parameter: string, message: string): WritError {
+  return new WritError('ERR_INVALID_ARGUMENT', `${parameter} ${message}`, { details: { parameter } });
+}
+
+function str(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') throw bad(name, 'must be a non-empty string');
+  return value;
+}
+
+function credentials(value: unknown, name: string): Credential[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw bad(name, 'must be an array of { id, tokenSha256 }');
+  return value.map((item: unknown, i) => {
+    if (typeof item !== 'object' || item === null) throw bad(`${name}[${i}]`, 'must be an object');
+    const record = item as Record<string, unknown>;
+    const tokenSha256 = str(record.tokenSha256, `${name}[${i}].tokenSha256`);
+    if (!/^[0-9a-f]{64}$/i.test(tokenSha256)) throw bad(`${name}[${i}].tokenSha256`, 'must be 64 hex digits (sha256 of the bearer token)');
+    const rate = record.ratePerMinute;
+    if (rate !== undefined && (typeof rate !== 'number' || !Number.isSafeInteger(rate) || rate < 1)) throw bad(`${name}[${i}].ratePerMinute`, 'must be a positive integer');
+    return { id: str(record.id, `${name}[${i}].id`), tokenSha256, ...(rate === undefined ? {} : { ratePerMinute: rate }) };
+  });
+}
+
+/**
+ * Parse a config object (already read) with `env` on top; relative paths resolve against `baseDir`.
+ * @throws `ERR_INVALID_ARGUMENT` naming the offending field.
+ */
+export function parseConfig(options: { readonly config: unknown; readonly env: Readonly<Record<string, string | undefined>>; readonly baseDir: string }): AuthorityConfig {
+  const { env, baseDir } = options;
+  if (typeof options.config !== 'object' || options.config === null || Array.isArray(options.config)) throw bad('config', 'must be a JSON object');
+  const c = options.config as Record<string, unknown>;
+  const path = (value: string) => (isAbsolute(value) ? value : resolve(baseDir, value));
+  const portText = env.WRIT_AUTHORITY_PORT ?? c.port ?? 8787;
+  const port = Number(portText);
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw bad('port', 'must be an integer within 0..65535');
+  const mode = env.WRIT_MODE ?? c.mode ?? 'enforce';
+  if (mode !== 'shadow' && mode !== 'advisory' && mode !== 'enforce') throw bad('mode', 'must be shadow, advisory or enforce');
+  const policy = c.policy;
+  if (!Array.isArray(policy) || policy.length === 0) throw bad('policy', 'must be a non-empty array of paths');
+  const key = env.WRIT_AUTHORITY_KEY ?? (typeof c.authorityKey === 'string' ? c.authorityKey : undefined);
+  const keyFile = env.WRIT_AUTHORITY_KEY_FILE ?? (typeof c.authorityKeyFile === 'string' ? c.authorityKeyFile : undefined);
+  if (key === undefined && keyFile === undefined) throw bad('authorityKey', 'or authorityKeyFile (or WRIT_AUTHORITY_KEY) is required');
+  const sidecar = c.sidecar;
+  if (sidecar !== undefined && (typeof sidecar !== 'object' || sidecar === null)) throw bad('sidecar', 'must be an object with a target URL');
+  const limits = (c.limits ?? {}) as Record<string, unknown>;
+  for (const name of ['maxBodyBytes', 'ratePerMinute', 'executeTimeoutMs']) {
+    const value = limits[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) throw bad(`limits.${name}`, 'must be a positive integer');
+  }
+  const postgres = env.WRIT_POSTGRES_URL ?? (typeof c.postgres === 'string' ? c.postgres : undefined);
+  return {
+    host: env.WRIT_AUTHORITY_HOST ?? (typeof c.host === 'string' ? c.host : '127.0.0.1'),
+    port,
+    dataDir: path(env.WRIT_AUTHORITY_DATA_DIR ?? (typeof c.dataDir === 'string' ? c.dataDir : 'writ-data')),
+    postgres: postgres === '' ? undefined : postgres,
+    authorityKey: key,
+    authorityKeyFile: keyFile === undefined ? undefined : path(keyFile),
+    trustRoot: path(str(c.trustRoot, 'trustRoot')),
+    policy: policy.map((p: unknown, i) => path(str(p, `policy[${i}]`))),
+    tools: path(str(c.tools, 'tools')),
+    mode,
+    agents: credentials(c.agents, 'agents'),
+    approvers: credentials(c.approvers, 'approvers'),
+    limits: limits,
+    sidecar: sidecar === undefined ? undefined : { target: new URL(str((sidecar as Record<string, unknown>).target, 'sidecar.target')).toString(), ...(typeof (sidecar as Record<string, unknown>).tool === 'string' ? { tool: (sidecar as { tool: string }).tool } : {}) },
+    console: c.console !== false,
+  };
+}
+
+/**
+ * Read and parse the config file `file` (default `WRIT_AUTHORITY_CONFIG`, else `writ-authority.json` in `cwd`).
+ * @throws `ERR_INVALID_ARGUMENT` (unreadable, not JSON, or a bad field).
+ */
+export async function loadConfig(options: { readonly file?: string; readonly env: Readonly<Record<string, string | undefined>>; readonly cwd: string }): Promise<AuthorityConfig> {
+  const file = resolve(options.cwd, options.file ?? options.env.WRIT_AUTHORITY_CONFIG ?? join(options.cwd, 'writ-authority.json'));
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw bad('config', `file ${file} cannot be read`);
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    throw bad('config', `file ${file} is not JSON`);
+  }
+  return parseConfig({ config, env: options.env, baseDir: dirname(file) });
+}

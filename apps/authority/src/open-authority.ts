@@ -1,0 +1,74 @@
+/** Turn a loaded {@link AuthorityConfig} into a running authority: key, trust root, policy, stores. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileApprovalStore, FileLedgerStore, FileNonceStore, PrivateKey, WritError, createSigner, createTrustRoot, fromBase64Url } from '@writ/core';
+import type { TrustRootDocument } from '@writ/core';
+import { loadPolicy } from '@writ/policy';
+import { openPostgresStores } from '@writ/postgres';
+import type { AuthorityConfig } from './load-config.ts';
+import type { Logger } from './logger.ts';
+import { startAuthority } from './start-authority.ts';
+import type { RunningAuthority } from './start-authority.ts';
+
+async function readJsonFile(path: string, what: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch {
+    throw new WritError('ERR_INVALID_ARGUMENT', `${what} ${path} cannot be read as JSON`, { details: { parameter: what } });
+  }
+}
+
+/** Directory of the built console shipped with @writ/console, when present. */
+export function defaultConsoleDir(): string {
+  return new URL('../../console/dist/', import.meta.url).pathname;
+}
+
+/**
+ * Open everything the config names and start listening.
+ * @throws `ERR_INVALID_ARGUMENT` (files, key), the stores' and the policy loader's codes.
+ */
+export async function openAuthority(options: { readonly config: AuthorityConfig; readonly logger?: Logger; readonly env?: Readonly<Record<string, string | undefined>> }): Promise<RunningAuthority> {
+  const { config } = options;
+  const seedText = config.authorityKey ?? (await readFile(config.authorityKeyFile!, 'utf8').catch(() => '')).trim();
+  let seed: Uint8Array;
+  try {
+    seed = fromBase64Url(seedText, 'authorityKey');
+  } catch {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'authorityKey must be a base64url Ed25519 seed', { details: { parameter: 'authorityKey' } });
+  }
+  const authority = createSigner(PrivateKey.fromSeed(seed));
+  const trustRoot = createTrustRoot((await readJsonFile(config.trustRoot, 'trustRoot')) as TrustRootDocument);
+  const policy = await loadPolicy({ paths: [...config.policy] });
+  const tools = (await readJsonFile(config.tools, 'tools')) as { tools: unknown[] };
+  let stores;
+  let onClosed: (() => Promise<void>) | undefined;
+  if (config.postgres !== undefined) {
+    const pg = await openPostgresStores({ connectionString: config.postgres });
+    stores = { ledger: pg.ledger, nonces: pg.nonces, approvals: pg.approvals };
+    onClosed = () => pg.close();
+  } else {
+    stores = {
+      ledger: await FileLedgerStore.open({ dir: config.dataDir }),
+      nonces: await FileNonceStore.open({ dir: join(config.dataDir, 'nonces') }),
+      approvals: await FileApprovalStore.open({ dir: join(config.dataDir, 'approvals') }),
+    };
+  }
+  return startAuthority({
+    policy,
+    trustRoot,
+    authority,
+    stores,
+    tools,
+    mode: config.mode,
+    agents: config.agents,
+    approvers: config.approvers,
+    host: config.host,
+    port: config.port,
+    limits: config.limits,
+    ...(config.sidecar === undefined ? {} : { sidecar: config.sidecar }),
+    ...(config.console ? { consoleDir: defaultConsoleDir() } : {}),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(onClosed === undefined ? {} : { onClosed }),
+  });
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PrivateKey, createSigner, createTrustRoot, toBase64Url } from '@writ/core';
+import type { CommandContext } from '../cli-context.ts';
+import { serveAction } from './serve.ts';
+
+function context(cwd: string): CommandContext & { out: string[]; err: string[]; code: number | undefined } {
+  const ctx = {
+    out: [] as string[],
+    err: [] as string[],
+    code: undefined as number | undefined,
+    stdout: (text: string) => ctx.out.push(text),
+    stderr: (text: string) => ctx.err.push(text),
+    setExitCode: (code: number) => (ctx.code = code),
+    cwd,
+    interactive: false,
+  };
+  return ctx;
+}
+
+describe('serveAction', () => {
+  it('prints the sha256 of a bearer token for the config', async () => {
+    const ctx = context(tmpdir());
+    await serveAction({ hashToken: 'abc' }, ctx);
+    expect(ctx.out.join('')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n');
+  });
+
+  it('exits 2 naming the problem when the config is missing or malformed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'writ-serve-'));
+    const missing = context(dir);
+    expect(await serveAction({ config: 'nope.json' }, missing)).toBeUndefined();
+    expect(missing.code).toBe(2);
+    expect(missing.err.join('')).toMatch(/cannot be read \[ERR_INVALID_ARGUMENT\]/);
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ policy: [], trustRoot: 't', tools: 't' }));
+    const bad = context(dir);
+    await serveAction({ config: 'bad.json' }, bad);
+    expect(bad.code).toBe(2);
+    expect(bad.err.join('')).toMatch(/policy/);
+  });
+
+  it('starts the authority from a config file and stops it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'writ-serve-'));
+    const seed = crypto.getRandomValues(new Uint8Array(32));
+    const key = PrivateKey.fromSeed(seed);
+    const signer = createSigner(key);
+    const trustRoot = createTrustRoot({
+      type: 'writ.trust-root/v1',
+      version: 1,
+      issuedAt: '2026-01-01T00:00:00Z',
+      threshold: 1,
+      keys: [{ keyId: signer.keyId, publicKey: toBase64Url(signer.publicKey), roles: ['root', 'authority', 'gateway', 'ledger'], owner: 'authority', validFrom: '2026-01-01T00:00:00Z', status: 'active' }],
+    });
+    writeFileSync(join(dir, 'trust-root.json'), JSON.stringify(trustRoot.toJSON()));
+    writeFileSync(join(dir, 'tools.json'), JSON.stringify({ tools: [{ name: 'tickets_read', actionClass: 'A0', effects: ['read'], audience: 'self' }] }));
+    const policies = new URL('../../../../policies/', import.meta.url).pathname;
+    writeFileSync(join(dir, 'writ-authority.json'), JSON.stringify({ port: 0, trustRoot: 'trust-root.json', tools: 'tools.json', policy: [join(policies, 'writ'), join(policies, 'data.json')], dataDir: 'data', console: false }));
+    process.env.WRIT_AUTHORITY_KEY = toBase64Url(seed);
+    try {
+      const ctx = context(dir);
+      const close = await serveAction({}, ctx);
+      expect(ctx.code).toBeUndefined();
+      const url = /listening on (\S+)/.exec(ctx.err.join(''))![1]!;
+      expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
+      expect(await (await fetch(`${url}/v1/trust-root`)).json()).toMatchObject({ version: 1 });
+      await close!();
+    } finally {
+      delete process.env.WRIT_AUTHORITY_KEY;
+    }
+  });
+});

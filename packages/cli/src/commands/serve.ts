@@ -1,0 +1,75 @@
+/**
+ * `writ serve [--config FILE]` — start the Writ authority (apps/authority): it holds the
+ * authority key, judges agents' action requests over HTTP, collects signed approvals,
+ * serves the console, and stops cleanly on SIGINT/SIGTERM. `writ serve --hash-token TOKEN`
+ * prints the digest to put in the config's `agents`/`approvers` (tokens are stored hashed).
+ *
+ * The authority is a separate package (`@writ/authority`), loaded only by this command.
+ * Exit codes: 0 stopped cleanly · 1 stopped with an error · 2 could not start (config, key, stores).
+ */
+import { createHash } from 'node:crypto';
+import type { Command } from 'commander';
+import { isWritError } from '@writ/core';
+import { EXIT, processContext } from '../cli-context.ts';
+import type { CommandContext } from '../cli-context.ts';
+
+/** The part of `@writ/authority` this command uses. */
+interface AuthorityModule {
+  loadConfig(options: { file?: string; env: NodeJS.ProcessEnv; cwd: string }): Promise<unknown>;
+  openAuthority(options: { config: unknown; env: NodeJS.ProcessEnv }): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/** Options of the serve command. */
+export interface ServeCommandOptions {
+  readonly config?: string;
+  readonly hashToken?: string;
+}
+
+const AUTHORITY_PACKAGE = '@writ/authority';
+
+/** Run `writ serve`; resolves with the running authority's `close` (tests stop it themselves). */
+export async function serveAction(options: ServeCommandOptions, context: CommandContext = processContext()): Promise<(() => Promise<void>) | undefined> {
+  if (options.hashToken !== undefined) {
+    context.stdout(`${createHash('sha256').update(options.hashToken, 'utf8').digest('hex')}\n`);
+    return undefined;
+  }
+  let authority: AuthorityModule;
+  try {
+    authority = (await import(AUTHORITY_PACKAGE)) as AuthorityModule;
+  } catch {
+    context.stderr(`writ serve: ${AUTHORITY_PACKAGE} is not installed (add it next to @writ/cli)\n`);
+    context.setExitCode(EXIT.usage);
+    return undefined;
+  }
+  try {
+    const config = await authority.loadConfig({ ...(options.config === undefined ? {} : { file: options.config }), env: process.env, cwd: context.cwd });
+    const running = await authority.openAuthority({ config, env: process.env });
+    context.stderr(`writ authority listening on ${running.url} (console: ${running.url}/console/)\n`);
+    return () => running.close();
+  } catch (error) {
+    context.stderr(`writ serve: cannot start: ${isWritError(error) ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error)}\n`);
+    context.setExitCode(EXIT.usage);
+    return undefined;
+  }
+}
+
+/** Register `writ serve` on `program`. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('start the Writ authority (HTTP API, approvals console, sidecar verifier)')
+    .option('-c, --config <file>', 'config file (default: $WRIT_AUTHORITY_CONFIG or ./writ-authority.json)')
+    .option('--hash-token <token>', 'print the sha256 of a bearer token for the config and exit')
+    .action(async (options: ServeCommandOptions) => {
+      const close = await serveAction(options);
+      if (close === undefined) return;
+      const stop = () => {
+        close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}
