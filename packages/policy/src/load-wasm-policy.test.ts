@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { isWritError } from '@writ/core';
 import type { WritErrorCode } from '@writ/core';
 import { compileWat, opaTestWasm } from '../test/support/opa-test-module.ts';
 import { makeBundle } from '../test/support/make-bundle.ts';
+import { tempTree } from '../test/support/temp-tree.ts';
 import { loadWasmPolicy } from './load-wasm-policy.ts';
 
 let wasm: Uint8Array;
@@ -105,7 +105,7 @@ describe('loadWasmPolicy', () => {
   });
 
   it('loads wasm and bundles from files relative to cwd', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'writ-wasm-'));
+    const directory = await tempTree({});
     await writeFile(join(directory, 'policy.wasm'), wasm);
     await writeFile(join(directory, 'bundle.tar.gz'), await makeBundle([{ name: 'policy.wasm', content: wasm }]));
     const fromWasm = await loadWasmPolicy({ wasm: 'policy.wasm', cwd: directory });
@@ -192,7 +192,7 @@ const hasOpa = opaVersion.status === 0;
 
 describe('loadWasmPolicy with a bundle built by opa', () => {
   it.skipIf(!hasOpa)(`evaluates a real opa build -t wasm bundle${hasOpa ? '' : ' (skipped: the opa binary is not on PATH)'}`, async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'writ-opa-'));
+    const directory = await tempTree({});
     await writeFile(
       join(directory, 'decision.rego'),
       'package writ\n\ndecision := {"allow": allow, "tool": input.action.tool}\n\ndefault allow := false\n\nallow if input.action.tool in data.allowed\n',

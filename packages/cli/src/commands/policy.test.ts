@@ -1,15 +1,21 @@
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 // The OPA-ABI test module of @writ/policy (WAT compiled with wabt at test time).
 import { opaTestWasm } from '../../../policy/test/support/opa-test-module.ts';
 import { createProgram } from '../main.ts';
 import { POLICY_EXIT, registerPolicyCommands } from './policy.ts';
 
+const created: string[] = [];
+afterAll(async () => {
+  await Promise.all(created.splice(0).map((root) => rm(root, { recursive: true, force: true })));
+});
+
 async function tree(files: Record<string, string | Uint8Array>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'writ-cli-policy-'));
+  created.push(root);
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(root, path)), { recursive: true });
     await writeFile(join(root, path), content);
