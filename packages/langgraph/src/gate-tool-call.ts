@@ -95,7 +95,8 @@ export async function gateToolCall(options: WritGateOptions & {
       const why = rejectionReason(resume);
       return refusalMessage({ tool, callId, content: `${guard.reason} The approval was not given${why === undefined ? '' : `: ${why}`}. Do not retry this action.` });
     }
-    guard = await session.guard({ ...call, approvals });
+    const fresh = unsubmitted({ session, callId, approvals });
+    guard = await session.guard(fresh.length === 0 ? call : { ...call, approvals: fresh });
     refused = true;
   }
   if (guard.verdict === 'block') {
@@ -127,6 +128,30 @@ export async function gateToolCall(options: WritGateOptions & {
       settle(result.guard, 'blocked');
       return refusalMessage({ tool, callId, content: result.guard.reason });
   }
+}
+
+const submitted = new WeakMap<FirewallSession, Map<string, Set<string>>>();
+
+/**
+ * The envelopes not yet handed to the firewall for this call. The node re-runs from the top
+ * on every resume and `interrupt()` returns the earlier resume values again; submitting them
+ * again would record the same approval twice. (Losing this memory is harmless: the
+ * firewall verifies every submission.)
+ */
+function unsubmitted(options: { readonly session: FirewallSession; readonly callId: string; readonly approvals: readonly JsonObject[] }): JsonObject[] {
+  const { session, callId, approvals } = options;
+  let calls = submitted.get(session);
+  if (calls === undefined) submitted.set(session, (calls = new Map<string, Set<string>>()));
+  let seen = calls.get(callId);
+  if (seen === undefined) calls.set(callId, (seen = new Set<string>()));
+  const fresh: JsonObject[] = [];
+  for (const approval of approvals) {
+    const key = JSON.stringify(approval);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    fresh.push(approval);
+  }
+  return fresh;
 }
 
 /** The recorded result of a call that already ran, as the ToolMessage the model reads. */

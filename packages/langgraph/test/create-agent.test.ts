@@ -228,4 +228,17 @@ describe('writMiddleware (createAgent)', () => {
     expect(await entriesFor(kit, { session, type: 'effect-executed', callId: 'c1' })).toHaveLength(0);
     await finish(kit, session);
   });
+  it('collects dual-control signatures one resume at a time and records each approval once', async () => {
+    const { kit, session } = await openKit();
+    const { agent, ran } = agentFor({ session, script: [[{ name: 'payments_transfer', args: { iban: USER_IBAN, amount: 50_000 }, id: 'c1' }]] });
+    const request = interruptOf(await agent.invoke(ask(`Transfer 50000 EUR to ${USER_IBAN}`), config));
+    expect(request.pending.rule).toMatchObject({ threshold: 2 });
+    const half = interruptOf(await agent.invoke(new Command({ resume: kit.approve(request.pending, 'finance-manager') }), config));
+    expect(half.refused).toBe(true);
+    expect(ran.payments_transfer).toBe(0);
+    await agent.invoke(new Command({ resume: kit.approve(request.pending, 'security-officer') }), config);
+    expect(ran.payments_transfer).toBe(1);
+    expect((await entries(kit, session)).filter((e) => e.type === 'approval-recorded')).toHaveLength(2);
+    await finish(kit, session);
+  });
 });
