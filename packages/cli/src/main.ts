@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDecideCommand } from './commands/decide.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerPolicyCommands } from './commands/policy.ts';
+import { registerReplayCommand } from './commands/replay.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { EXIT } from './cli-context.ts';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly ((program: Command) => unknown)[] = [
   (program) => registerPolicyCommands(program),
   (program) => registerDecideCommand(program),
   (program) => registerServeCommand(program),
+  (program) => registerReplayCommand(program),
 ];
 
 /** The `writ` program with every command registered. */
