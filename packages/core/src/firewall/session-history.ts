@@ -74,33 +74,44 @@ export class SessionHistory {
     if (this.#events.length > MAX_EVENTS) this.#events.shift();
   }
 
-  /** The history as it stands before `call` is judged. */
+  /**
+   * The history as it stands before `call` is judged. One pass over the window (it is
+   * read on every call): the same answers as filtering recent events, their denials and
+   * the same tool's events separately.
+   */
   view(call: Omit<HistoryEvent, 'decision' | 'actionClass'>): HistoryView {
-    const recent = this.#events.filter((e) => call.at - e.at < this.#windowMs);
-    const denials = recent.filter((e) => blocked(e.decision));
     const effects = call.effects.filter((e) => !NEUTRAL.has(e));
-    const alternate = denials.some((d) => d.tool !== call.tool && d.effects.some((e) => effects.includes(e)));
-    return {
-      attempts: recent.length,
-      recentDenials: denials.slice(-10).map((d) => ({ tool: d.tool, intentDigest: d.intentDigest, at: new Date(d.at).toISOString() })),
-      signals: {
-        repeatedDenials: denials.filter((d) => d.intentDigest === call.intentDigest).length,
-        alternateToolAfterDenial: alternate,
-        scopeExpansionAfterNarrowing: this.#expansion(recent, call),
-      },
-    };
-  }
-
-  #expansion(recent: readonly HistoryEvent[], call: Pick<HistoryEvent, 'tool' | 'args' | 'scope'>): boolean {
-    const same = recent.filter((e) => e.tool === call.tool);
-    const now = call.scope ?? scopeSize(call.args);
+    const denials: HistoryEvent[] = [];
+    let attempts = 0;
+    let repeatedDenials = 0;
+    let alternate = false;
+    // Scope expansion (same tool): denied at some size, then narrower, now wider than the narrowest.
     let deniedSize: number | undefined;
     let narrowest: number | undefined;
-    for (const e of same) {
-      const size = e.scope ?? 0;
-      if (blocked(e.decision) && deniedSize === undefined) deniedSize = size;
-      else if (deniedSize !== undefined && size < deniedSize) narrowest = Math.min(narrowest ?? size, size);
+    for (const e of this.#events) {
+      if (!(call.at - e.at < this.#windowMs)) continue;
+      attempts++;
+      const denied = blocked(e.decision);
+      if (denied) {
+        denials.push(e);
+        if (e.intentDigest === call.intentDigest) repeatedDenials++;
+        if (!alternate && e.tool !== call.tool && e.effects.some((x) => effects.includes(x))) alternate = true;
+      }
+      if (e.tool === call.tool) {
+        const size = e.scope ?? 0;
+        if (denied && deniedSize === undefined) deniedSize = size;
+        else if (deniedSize !== undefined && size < deniedSize) narrowest = Math.min(narrowest ?? size, size);
+      }
     }
-    return narrowest !== undefined && now > narrowest;
+    const now = narrowest === undefined ? 0 : (call.scope ?? scopeSize(call.args));
+    return {
+      attempts,
+      recentDenials: denials.slice(-10).map((d) => ({ tool: d.tool, intentDigest: d.intentDigest, at: new Date(d.at).toISOString() })),
+      signals: {
+        repeatedDenials,
+        alternateToolAfterDenial: alternate,
+        scopeExpansionAfterNarrowing: narrowest !== undefined && now > narrowest,
+      },
+    };
   }
 }
