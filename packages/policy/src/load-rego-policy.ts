@@ -35,7 +35,13 @@ export interface LoadRegoPolicyOptions {
   readonly limits?: CompileOptions['limits'];
   /** Budget for each inflated bundle, in bytes. */
   readonly maxBundleBytes?: number;
-  /** Builtin errors halt evaluation (OPA's strict-builtin-errors) instead of making the expression undefined. */
+  /**
+   * Builtin errors halt evaluation (OPA's strict-builtin-errors) instead of making the
+   * expression undefined. Default **true**: with OPA's lenient default a `deny` rule whose
+   * builtin fails on hostile input silently does not fire — a fail-open for a firewall.
+   * Strict, the evaluation throws and the firewall denies (fail closed). Pass `false` only
+   * to reproduce OPA's default exactly.
+   */
   readonly strict?: boolean;
   /** Skip the check that the entrypoint names a rule or base document (the test runner does). */
   readonly allowMissingEntrypoint?: boolean;
@@ -149,7 +155,7 @@ export async function loadRegoPolicy(options: LoadRegoPolicyOptions): Promise<Re
       modules: assembled.modules.map((module) => ({ file: module.file, source: module.source })),
       data,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
-      ...(options.strict === undefined ? {} : { strict: options.strict }),
+      strict: options.strict ?? true,
     });
   } catch (error) {
     throw fromRegoError(error, 'ERR_POLICY_COMPILE');

@@ -91,6 +91,6 @@ export async function decideRequest(options: { readonly policy: FirewallPolicy; 
     },
     mode,
   });
-  const raw = policy.evaluateSync !== undefined ? policy.evaluateSync(input) : await policy.evaluate(input);
+  const raw = policy.evaluateSync !== undefined ? policy.evaluateSync(input, { now }) : await policy.evaluate(input, { now });
   return { decision: parseDecision(raw), intentDigest, policyDigest: policy.digest, classification, basis, input };
 }

@@ -23,10 +23,13 @@ import type { ActionClassId, FirewallMode } from './types.ts';
 export interface FirewallPolicy {
   /** `sha256:<hex>` over exactly what is evaluated; bound into every token and decision. */
   readonly digest: string;
-  /** Evaluate `data.writ.decision` for a `writ.input/v1` document. */
-  evaluate(input: unknown): Promise<unknown>;
+  /**
+   * Evaluate `data.writ.decision` for a `writ.input/v1` document. `now` is the decision
+   * time (the firewall passes the time recorded in the input): the policy's `time.now_ns`.
+   */
+  evaluate(input: unknown, options?: { readonly now?: Date }): Promise<unknown>;
   /** Synchronous evaluation, used when present (no promise hop on the hot path). */
-  evaluateSync?(input: unknown): unknown;
+  evaluateSync?(input: unknown, options?: { readonly now?: Date }): unknown;
 }
 
 /** Durability per action class. */

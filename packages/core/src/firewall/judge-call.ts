@@ -52,9 +52,11 @@ function failClosed(reason: DecisionReason): ParsedDecision {
 }
 
 /** Evaluate the policy with a timeout; parse its document (a malformed one throws). */
-async function evaluate(context: FirewallContext, input: unknown): Promise<ParsedDecision> {
+async function evaluate(context: FirewallContext, input: unknown, now: Date): Promise<ParsedDecision> {
   const { policy, timeoutMs } = context.settings;
-  const raw = policy.evaluateSync !== undefined ? policy.evaluateSync(input) : await withTimeout(policy.evaluate(input), timeoutMs);
+  // The policy's clock (time.now_ns) is the decision time recorded in the input, so a
+  // replay of the recorded input reproduces the decision.
+  const raw = policy.evaluateSync !== undefined ? policy.evaluateSync(input, { now }) : await withTimeout(policy.evaluate(input, { now }), timeoutMs);
   return parseDecision(raw);
 }
 
@@ -107,7 +109,7 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
         context: { now, session: session.id, history, budgets },
         mode,
       });
-      decision = await evaluate(context, input);
+      decision = await evaluate(context, input, now);
     } catch (error) {
       decision = failClosed(failure(error, 'policy'));
     }
