@@ -9,6 +9,7 @@ import { registerDecideCommand } from './commands/decide.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerPolicyCommands } from './commands/policy.ts';
 import { registerReplayCommand } from './commands/replay.ts';
+import { registerReportCommand } from './commands/report.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { EXIT } from './cli-context.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly ((program: Command) => unknown)[] = [
   (program) => registerDecideCommand(program),
   (program) => registerServeCommand(program),
   (program) => registerReplayCommand(program),
+  (program) => registerReportCommand(program),
 ];
 
 /** The `writ` program with every command registered. */

@@ -1,0 +1,91 @@
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { escapeHtml } from '../lib/report-html.ts';
+import { transcriptMetrics } from '../lib/transcript-metrics.ts';
+import { recordTranscript } from '../test-support/record-transcript.ts';
+import { reportAction } from './report.ts';
+import type { ReportCommandOptions } from './report.ts';
+
+async function report(targets: string[], options: ReportCommandOptions = {}) {
+  const out = { stdout: '', stderr: '', code: -1 };
+  await reportAction(targets, options, { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), setExitCode: (c) => void (out.code = c), cwd: process.cwd(), interactive: false });
+  return out;
+}
+
+let shadow = '';
+let enforce = '';
+beforeAll(async () => {
+  shadow = await recordTranscript('shadow');
+  enforce = await recordTranscript('enforce');
+}, 60_000);
+
+describe('reportAction', () => {
+  it('computes the §27 metrics of a real shadow transcript', async () => {
+    const out = await report([shadow], { json: true });
+    expect(out.code).toBe(0);
+    const m = JSON.parse(out.stdout);
+    expect(m).toMatchObject({ transcripts: 1, sessions: 1, decisions: 6, consequential: 5 });
+    // Shadow executes everything; the two injected calls and the large refund are what enforce would stop.
+    expect(m.verdicts).toEqual({ execute: 6, approvalRequired: 0, block: 0 });
+    expect(m.shadow).toEqual({ decisions: 6, wouldHaveBlocked: 2, wouldHaveAskedApproval: 1 });
+    expect(m.basis.failed).toBe(2);
+    expect(m.basis.findings['basis.insufficient']).toBe(2);
+    expect(m.coverage).toMatchObject({ effects: 5, withToken: 5, withReceipt: 5, tokenRate: 1, receiptRate: 1 });
+    expect(m.releaseLatencyMs.count).toBe(5);
+  });
+
+  it('shows enforce blocks and approvals, and adds transcripts together', async () => {
+    const one = JSON.parse((await report([enforce], { json: true })).stdout);
+    expect(one.verdicts.block).toBe(2);
+    expect(one.denials).toBe(2);
+    expect(one.approvals).toBe(1);
+    expect(one.shadow.decisions).toBe(0);
+    expect(one.coverage.withToken).toBe(one.coverage.effects);
+    const both = JSON.parse((await report([shadow, enforce], { json: true })).stdout);
+    expect(both.decisions).toBe(one.decisions + 6);
+    expect(both.transcripts).toBe(2);
+  });
+
+  it('prints a terminal summary and writes one self-contained HTML file with SVG charts', async () => {
+    const html = join(mkdtempSync(join(tmpdir(), 'writ-report-')), 'report.html');
+    const out = await report([shadow, enforce], { html, now: new Date('2026-11-24T12:00:00Z') });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/shadow would-have\s+blocked 2/);
+    expect(out.stdout).toMatch(/token coverage\s+100\.0%/);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<svg');
+    expect(page).toContain('generated 2026-11-24T12:00:00.000Z');
+    expect(page).not.toMatch(/<script|<link|src="http|href="http/);
+    expect(page).toContain('reconciliation success <b>n/a</b>');
+  });
+
+  it('refuses bad input with a clear message and exit 2', async () => {
+    expect(await report([])).toMatchObject({ code: 2, stderr: expect.stringContaining('at least one transcript') });
+    expect(await report(['/nonexistent/t'])).toMatchObject({ code: 2, stderr: expect.stringContaining('no such file or directory') });
+    expect(await report([tmpdir()])).toMatchObject({ code: 2, stderr: expect.stringContaining('not a transcript directory') });
+    expect(await report([shadow], { html: '/nonexistent-dir/r.html' })).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot write') });
+    const broken = await recordTranscript('shadow');
+    appendFileSync(join(broken, 'entries.jsonl'), '{"truncated\n');
+    expect(await report([broken])).toMatchObject({ code: 2, stderr: expect.stringContaining('is not JSON') });
+  });
+});
+
+describe('transcriptMetrics', () => {
+  it('survives hostile bodies (__proto__ tool names and reason codes) without touching prototypes', () => {
+    const line = JSON.stringify({ type: 'decision-made', time: 'x', body: { tool: '__proto__', decision: 'deny', verdict: 'block', mode: 'enforce', actionClass: 'A3', reasons: [{ code: '__proto__' }], basis: { sufficient: false, findings: ['__proto__'] } } });
+    const m = transcriptMetrics([{ name: 't', lines: [line, '{"type":"effect-rolled-back","body":{"status":"partial","residue":["email sent"]}}'] }]);
+    expect(m.byTool['__proto__']).toEqual({ decisions: 1, blocked: 1, approval: 0 });
+    expect(m.reasons['__proto__']).toBe(1);
+    expect(m.rollbacks).toEqual({ total: 1, compensated: 0, residue: 1 });
+    expect(({} as Record<string, unknown>).decisions).toBeUndefined();
+    expect(() => transcriptMetrics([{ name: 't', lines: ['42'] }])).toThrow(/not a transcript entry/);
+  });
+});
+
+describe('escapeHtml', () => {
+  it('escapes markup in tool names and paths', () => {
+    expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe('&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;');
+  });
+});
