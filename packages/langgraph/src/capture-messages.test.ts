@@ -38,6 +38,12 @@ describe('MessageCapture', () => {
     expect(calls).toEqual(['user:hi', 'tool:t#c9:[{"type":"text","text":"a"}]']);
   });
 
+  it('skips empty system and human messages but keeps empty tool outputs', async () => {
+    const { session, calls } = recordingSession();
+    await new MessageCapture(session).capture([new SystemMessage(''), new HumanMessage(''), new ToolMessage({ content: '', tool_call_id: 'c1', name: 't' })]);
+    expect(calls).toEqual(['tool:t#c1:""']);
+  });
+
   it('ignores what is not a message list or not a message', async () => {
     const { session, calls } = recordingSession();
     const capture = new MessageCapture(session);

@@ -31,6 +31,8 @@ export class MessageCapture {
     const type = message.getType();
     if (type !== 'system' && type !== 'human' && type !== 'tool') return;
     const text = message.text;
+    // createAgent hands the model an empty system message when no prompt is set: nothing was said.
+    if (type !== 'tool' && text === '') return;
     const toolCallId = type === 'tool' ? stringField(message, 'tool_call_id') : undefined;
     const key = typeof message.id === 'string' && message.id !== '' ? `id:${message.id}` : toolCallId !== undefined ? `tool:${toolCallId}` : `${type}:${text}`;
     if (this.#seen.has(key)) return;
