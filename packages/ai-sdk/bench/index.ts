@@ -1,0 +1,147 @@
+/**
+ * Adapter overhead per tool call on the AI SDK's own loop (`generateText` with
+ * `MockLanguageModelV4`), three cases interleaved in one run:
+ *
+ *   a. the loop with the plain tool (no Writ),
+ *   b. the same loop, the tool's execute calling the core enforce path directly
+ *      (session.guard + session.execute, outputs recorded as basis — no adapter),
+ *   c. the same loop through the adapter (writToolApproval + writTools).
+ *
+ * The adapter's addition is c − b. Run once with an allow-everything policy (the firewall's
+ * own cost is then mostly signing and the ledger) and once with the shared Rego policies.
+ * Batched durability, memory stores.
+ *
+ *   pnpm --filter @writ/ai-sdk bench     (BENCH_ROUNDS, BENCH_CALLS override)
+ */
+import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, createFirewall, parseToolRegistry } from '@writ/core';
+import type { Firewall, FirewallPolicy, FirewallSession, JsonObject } from '@writ/core';
+import { createWorld, sharedPolicies } from '@writ/example-kit';
+import { generateText, stepCountIs, tool } from 'ai';
+import type { ToolSet } from 'ai';
+import { MockLanguageModelV4 } from 'ai/test';
+import { z } from 'zod';
+import { writToolApproval, writTools } from '../src/index.ts';
+import { interleave, load, report } from './stats.ts';
+import type { Result } from './stats.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
+const CALLS = Number(process.env.BENCH_CALLS ?? 5);
+const TASK = 'Please refund order 7731, 40 EUR.';
+const DECLARATIONS = {
+  tools: [{ name: 'refund_issue', actionClass: 'A3', effects: ['financial'], audience: 'customer', consequential: { order: 'identifier', amount: 'amount' } }],
+};
+
+/** Allows everything, synchronously: what remains is the firewall's own work. */
+const allowAll: FirewallPolicy = {
+  digest: `sha256:${'ab'.repeat(32)}`,
+  evaluate: () => Promise.resolve({ decision: 'allow', reasons: [] }),
+  evaluateSync: () => ({ decision: 'allow', reasons: [] }),
+};
+
+let refunds = 0;
+const refund = ({ order, amount }: { order: string; amount: number }) => ({ order, refunded: amount, reference: `R${(refunds += 1)}` });
+const inputSchema = z.object({ order: z.string(), amount: z.number() });
+const plain: ToolSet = { refund_issue: tool({ description: 'Refund an order', inputSchema, execute: refund }) };
+
+const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
+/** CALLS model turns with one refund call each, then a final answer. */
+function model(round: number): MockLanguageModelV4 {
+  const turns = Array.from({ length: CALLS }, (_, i) => ({
+    content: [{ type: 'tool-call' as const, toolCallId: `r${round}c${i}`, toolName: 'refund_issue', input: JSON.stringify({ order: '7731', amount: 40 }) }],
+    finishReason: { unified: 'tool-calls' as const, raw: undefined },
+    usage,
+    warnings: [],
+  }));
+  return new MockLanguageModelV4({
+    doGenerate: [...turns, { content: [{ type: 'text' as const, text: 'done' }], finishReason: { unified: 'stop' as const, raw: undefined }, usage, warnings: [] }],
+  });
+}
+
+async function firewallWith(policy: FirewallPolicy): Promise<Firewall> {
+  const world = createWorld();
+  return createFirewall({
+    policy,
+    keys: { authority: world.authority },
+    trustRoot: world.trustRoot,
+    stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() },
+    tools: parseToolRegistry(DECLARATIONS),
+    mode: 'enforce',
+    env: {},
+    durability: { default: 'batched' },
+  });
+}
+
+/**
+ * The tool calling the core enforce path itself, as an application without the adapter would.
+ * Like the adapter (which records tool results from `messages` at the next approval check), it
+ * records each output as basis before judging the next call — so both do the same firewall work.
+ */
+function coreTools(session: FirewallSession): ToolSet {
+  let unrecorded: { callId: string; output: JsonObject } | undefined;
+  return {
+    refund_issue: tool({
+      description: 'Refund an order',
+      inputSchema,
+      execute: async (input, { toolCallId }) => {
+        if (unrecorded !== undefined) await session.addToolOutput({ tool: 'refund_issue', ...unrecorded });
+        const call = { tool: 'refund_issue', args: input, callId: toolCallId };
+        const guard = await session.guard(call);
+        if (guard.verdict !== 'execute') throw new Error(`core path refused: ${guard.reason}`);
+        const run = await session.execute(call, (args: JsonObject) => refund(args as { order: string; amount: number }));
+        if (run.status !== 'executed') throw new Error(`core path did not execute: ${run.status}`);
+        unrecorded = { callId: toolCallId, output: run.result };
+        return run.result;
+      },
+    }),
+  };
+}
+
+async function loop(options: { round: number; tools: ToolSet; toolApproval?: ReturnType<typeof writToolApproval> }): Promise<void> {
+  const before = refunds;
+  await generateText({
+    model: model(options.round),
+    tools: options.tools,
+    ...(options.toolApproval === undefined ? {} : { toolApproval: options.toolApproval }),
+    messages: [{ role: 'user', content: TASK }],
+    stopWhen: stepCountIs(CALLS + 2),
+  });
+  if (refunds - before !== CALLS) throw new Error(`expected ${CALLS} refunds, got ${refunds - before}`);
+}
+
+async function compare(title: string, policy: FirewallPolicy): Promise<string> {
+  const firewall = await firewallWith(policy);
+  const open = () => firewall.openSession({ principal: { id: 'alice', roles: ['support'], tenant: 'acme' }, agent: { id: 'bench', framework: 'ai-sdk' } });
+  const results = await interleave({
+    rounds: ROUNDS,
+    calls: CALLS,
+    warmup: 3,
+    cases: [
+      (round) => loop({ round, tools: plain }),
+      async (round) => {
+        const session = await open();
+        await session.addUserTurn(TASK);
+        await loop({ round, tools: coreTools(session) });
+        await session.end();
+      },
+      async (round) => {
+        const session = await open();
+        await loop({ round, tools: writTools(plain, { session }), toolApproval: writToolApproval({ session }) });
+        await session.end();
+      },
+    ],
+  });
+  await firewall.close();
+  return report({
+    title,
+    names: ['a. generateText + mock, plain tool', 'b. same loop, core enforce path in the tool', 'c. same loop, writToolApproval + writTools'],
+    results: results as [Result, Result, Result],
+  });
+}
+
+const loadBefore = load();
+const fast = await compare('allow-all policy (evaluateSync)', allowAll);
+const rego = await compare('shared Rego policies (@writ/policies)', await sharedPolicies());
+console.log(`Node ${process.version}, ai ${(await import('ai/package.json', { with: { type: 'json' } })).default.version}, ${ROUNDS} rounds × ${CALLS} calls per case, interleaved`);
+console.log(`load average before: ${loadBefore}; after: ${load()} (2 cores, shared)\n`);
+console.log(fast);
+console.log(rego);

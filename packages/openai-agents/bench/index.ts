@@ -1,0 +1,131 @@
+/**
+ * Adapter overhead per tool call on the Agents SDK's own loop (`Runner` with
+ * `ScriptedModel`), three cases interleaved in one run:
+ *
+ *   a. the loop with the plain tool (no Writ),
+ *   b. the same loop, the tool's execute calling the core enforce path directly
+ *      (session.guard + session.execute, and the output recorded as basis — no adapter),
+ *   c. the same loop with `writTool` (needsApproval, input and output guardrails, gateway).
+ *
+ * The adapter's addition is c − b. Run once with an allow-everything policy and once with
+ * the shared Rego policies. Batched durability, memory stores.
+ *
+ *   pnpm --filter @writ/openai-agents bench     (BENCH_ROUNDS, BENCH_CALLS override)
+ */
+import { readFile } from 'node:fs/promises';
+import { Agent, Runner, tool } from '@openai/agents';
+import type { Tool } from '@openai/agents';
+import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents/testing';
+import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, createFirewall, parseToolRegistry } from '@writ/core';
+import type { Firewall, FirewallPolicy, FirewallSession, JsonObject } from '@writ/core';
+import { createWorld, sharedPolicies } from '@writ/example-kit';
+import { z } from 'zod';
+import { captureInput, writTool } from '../src/index.ts';
+import { interleave, load, report } from './stats.ts';
+import type { Result } from './stats.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
+const CALLS = Number(process.env.BENCH_CALLS ?? 5);
+const TASK = 'Set replicas to 5.';
+const DECLARATIONS = {
+  tools: [{ name: 'config_set', actionClass: 'A3', effects: ['internal-write'], audience: 'internal', consequential: { key: 'identifier', value: 'identifier' } }],
+};
+
+/** Allows everything, synchronously: what remains is the firewall's own work. */
+const allowAll: FirewallPolicy = {
+  digest: `sha256:${'ab'.repeat(32)}`,
+  evaluate: () => Promise.resolve({ decision: 'allow', reasons: [] }),
+  evaluateSync: () => ({ decision: 'allow', reasons: [] }),
+};
+
+let writes = 0;
+const setConfig = ({ key, value }: { key: string; value: string }) => `set ${key}=${value}, revision ${(writes += 1)}`;
+const parameters = z.object({ key: z.string(), value: z.string() });
+const definition = { name: 'config_set', description: 'Set a config key', parameters };
+const plain = tool({ ...definition, execute: setConfig });
+const runner = new Runner({ tracingDisabled: true });
+
+/** CALLS model turns with one config_set call each, then a final answer. */
+function script(round: number): ScriptedModel {
+  const turns = Array.from({ length: CALLS }, (_, i) => [functionCall('config_set', { key: 'replicas', value: '5' }, { callId: `r${round}c${i}` })]);
+  return new ScriptedModel([...turns, [assistantMessage('done')]]);
+}
+
+async function firewallWith(policy: FirewallPolicy): Promise<Firewall> {
+  const world = createWorld();
+  return createFirewall({
+    policy,
+    keys: { authority: world.authority },
+    trustRoot: world.trustRoot,
+    stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() },
+    tools: parseToolRegistry(DECLARATIONS),
+    mode: 'enforce',
+    env: {},
+    durability: { default: 'batched' },
+  });
+}
+
+/** The tool calling the core enforce path itself, as an application without the adapter would. */
+function coreTool(session: FirewallSession): Tool {
+  return tool({
+    ...definition,
+    execute: async (input, _context, details) => {
+      const callId = details?.toolCall?.callId;
+      if (callId === undefined) throw new Error('no call id');
+      const call = { tool: 'config_set', args: input, callId };
+      const guard = await session.guard(call);
+      if (guard.verdict !== 'execute') throw new Error(`core path refused: ${guard.reason}`);
+      const run = await session.execute(call, (args: JsonObject) => setConfig(args as { key: string; value: string }));
+      if (run.status !== 'executed') throw new Error(`core path did not execute: ${run.status}`);
+      await session.addToolOutput({ tool: 'config_set', callId, output: run.result });
+      return run.result as string;
+    },
+  });
+}
+
+async function loop(round: number, tools: Tool[]): Promise<void> {
+  const before = writes;
+  const agent = new Agent({ name: 'ops', instructions: 'You operate Acme services.', model: script(round), tools });
+  await runner.run(agent, TASK, { maxTurns: CALLS + 2 });
+  if (writes - before !== CALLS) throw new Error(`expected ${CALLS} config writes, got ${writes - before}`);
+}
+
+async function compare(title: string, policy: FirewallPolicy): Promise<string> {
+  const firewall = await firewallWith(policy);
+  const open = () => firewall.openSession({ principal: { id: 'olga', roles: ['sre'], tenant: 'acme' }, agent: { id: 'bench', framework: 'openai-agents' } });
+  const results = await interleave({
+    rounds: ROUNDS,
+    calls: CALLS,
+    warmup: 3,
+    cases: [
+      (round) => loop(round, [plain]),
+      async (round) => {
+        const session = await open();
+        await session.addUserTurn(TASK);
+        await loop(round, [coreTool(session)]);
+        await session.end();
+      },
+      async (round) => {
+        const session = await open();
+        await captureInput(session, TASK);
+        await loop(round, [writTool({ ...definition, execute: setConfig }, { session })]);
+        await session.end();
+      },
+    ],
+  });
+  await firewall.close();
+  return report({
+    title,
+    names: ['a. Runner + ScriptedModel, plain tool', 'b. same loop, core enforce path in the tool', 'c. same loop, writTool'],
+    results: results as [Result, Result, Result],
+  });
+}
+
+const loadBefore = load();
+const fast = await compare('allow-all policy (evaluateSync)', allowAll);
+const rego = await compare('shared Rego policies (@writ/policies)', await sharedPolicies());
+const agentsVersion = (JSON.parse(await readFile(new URL('../node_modules/@openai/agents/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+console.log(`Node ${process.version}, @openai/agents ${agentsVersion}, ${ROUNDS} rounds × ${CALLS} calls per case, interleaved`);
+console.log(`load average before: ${loadBefore}; after: ${load()} (2 cores, shared)\n`);
+console.log(fast);
+console.log(rego);
