@@ -35,7 +35,8 @@ function reasonOf(error: unknown): string {
  * reads (`rejectContent`), `execute` runs only through the gateway (token checked against
  * the actual arguments and consumed; outcome receipt written) and records the output as
  * basis with the tool's declared trust, and a tool output guardrail refuses an output that
- * has no receipt. Every judgement is idempotent per call id.
+ * has no receipt (a refusal by the gateway reaches the model with its own reason). Every
+ * judgement is idempotent per call id.
  * @example
  * ```ts
  * const refund = writTool({ name: 'refund_issue', description: 'Refund an order',
@@ -50,6 +51,8 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
   const { session } = options;
   const { name, parameters } = definition;
   const receipts = new Set<string>();
+  // Calls the gateway refused: their output is the refusal text this adapter wrote, not a tool's.
+  const refusals = new Set<string>();
 
   const guard = async (args: unknown, callId: string): Promise<GuardResult> => {
     const result = await session.guard({ tool: name, args, callId });
@@ -76,7 +79,7 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
     name: 'writ-receipt',
     run: ({ toolCall }) =>
       Promise.resolve(
-        receipts.has(toolCall.callId)
+        receipts.has(toolCall.callId) || refusals.has(toolCall.callId)
           ? ToolGuardrailFunctionOutputFactory.allow()
           : ToolGuardrailFunctionOutputFactory.rejectContent(`Writ refused the output of ${name}: it has no outcome receipt.`),
       ),
@@ -118,6 +121,7 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
           throw run.error;
         case 'blocked':
         case 'approval-required':
+          refusals.add(callId);
           return run.guard.reason;
       }
     },
