@@ -3,9 +3,9 @@
  * and consumes the token here; the tool runs in the agent, which reports its result), approvals.
  */
 import type { Hono } from 'hono';
-import type { BasisItemInput, GuardInput, JsonObject } from '@writ/core';
+import type { BasisItemInput, GuardInput, GuardResult, JsonObject } from '@writ/core';
 import { ownedSession } from './authority-state.ts';
-import type { AuthorityState, InflightCall } from './authority-state.ts';
+import type { AuthorityState, InflightCall, SessionEntry } from './authority-state.ts';
 import { HttpError, badRequest } from './http-error.ts';
 import { isRecord, readJson, stringField } from './read-json.ts';
 import type { AuthorityEnv } from './authority-env.ts';
@@ -41,6 +41,21 @@ function basisOf(body: Record<string, unknown>): { kind: string; item?: BasisIte
     default:
       throw badRequest('kind', 'must be system-prompt, user-turn, tool-output or item');
   }
+}
+
+/** Keep what the console shows for a call that waits for approval. */
+function rememberPending(options: { state: AuthorityState; entry: SessionEntry; call: GuardInput; guard: GuardResult }): void {
+  const { state, entry, call, guard } = options;
+  if (guard.verdict !== 'approval-required') return;
+  state.pending.set(guard.pending.id, {
+    pending: guard.pending,
+    sessionId: entry.session.id,
+    callId: call.callId,
+    agentId: entry.agentId,
+    tool: call.tool,
+    args: call.args as JsonObject,
+    reasons: guard.reasons,
+  });
 }
 
 /** Register `/v1/sessions/*` on `app`. */
@@ -87,17 +102,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     const callId = checkId(c.req.param('callId'), 'callId');
     const call = callOf(await readJson(c, maxBodyBytes), callId);
     const guard = await entry.session.guard(call);
-    if (guard.verdict === 'approval-required') {
-      state.pending.set(guard.pending.id, {
-        pending: guard.pending,
-        sessionId: entry.session.id,
-        callId,
-        agentId: entry.agentId,
-        tool: call.tool,
-        args: call.args as JsonObject,
-        reasons: guard.reasons,
-      });
-    }
+    rememberPending({ state, entry, call, guard });
     const release = guard.verdict === 'execute' && guard.tokenId !== undefined ? await state.releases.forCall({ sessionId: entry.session.id, callId }) : undefined;
     return c.json({ guard, token: release?.token ?? null });
   });
@@ -130,7 +135,11 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
       }
     });
     const first = await Promise.race([ran.then(() => 'run' as const), done.then(() => 'done' as const)]);
-    if (first === 'done') return c.json({ phase: 'done', result: await done });
+    if (first === 'done') {
+      const result = await done;
+      if (result.status === 'approval-required') rememberPending({ state, entry, call, guard: result.guard });
+      return c.json({ phase: 'done', result });
+    }
     state.inflight.set(key, { agentId, report, done });
     const release = await state.releases.forCall({ sessionId: entry.session.id, callId });
     return c.json({ phase: 'run', args: call.args, token: release?.token ?? null });

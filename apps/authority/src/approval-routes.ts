@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
-import { commitment, decideRequest, selectArgumentValues } from '@writ/core';
+import { commitment, decideRequest, selectArgumentValues, summarizeIntent } from '@writ/core';
 import type { JsonObject, JsonValue, Sha256Digest } from '@writ/core';
 import type { AuthorityState, PendingDetail } from './authority-state.ts';
 import { HttpError, badRequest } from './http-error.ts';
@@ -18,6 +18,12 @@ const REQUEST_ID = /^sha256:[0-9a-f]{64}$/;
 function requestIdOf(value: string): Sha256Digest {
   if (!REQUEST_ID.test(value)) throw badRequest('id', 'must be a sha256:<64 hex> request id');
   return value as Sha256Digest;
+}
+
+/** One line for people: committed arguments appear as `‹committed›`. */
+function maskedSummary(tool: string, args: JsonObject): string {
+  const shown = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === 'object' && v !== null && !Array.isArray(v) && 'commitment' in v ? '‹committed›' : v]));
+  return summarizeIntent({ tool, args: shown });
 }
 
 /** Arguments with the tool's sensitive paths replaced by commitments. */
@@ -43,10 +49,12 @@ async function describe(state: AuthorityState, detail: PendingDetail): Promise<J
     basis = decided === undefined ? null : (JSON.parse(JSON.stringify(decided.basis)) as JsonValue);
   }
   const record = await state.approvals.get(detail.pending.id as Sha256Digest);
+  const args = maskedArgs(state, detail);
   return {
     id: detail.pending.id,
     status: record?.status ?? 'pending',
-    summary: detail.pending.summary,
+    // The firewall's summary quotes every argument; the console's quotes the masked ones.
+    summary: maskedSummary(detail.tool, args),
     policyReason: detail.pending.policyReason,
     intentDigest: detail.pending.intentDigest,
     policyDigest: detail.pending.policyDigest,
@@ -57,7 +65,7 @@ async function describe(state: AuthorityState, detail: PendingDetail): Promise<J
     agent: detail.agentId,
     sessionId: detail.sessionId,
     callId: detail.callId,
-    args: maskedArgs(state, detail),
+    args,
     reasons: detail.reasons.map((r) => ({ code: r.code, text: r.text })),
     basis,
     statements: record?.statements.length ?? 0,
@@ -78,7 +86,7 @@ export function registerApprovalRoutes(options: { readonly app: Hono<AuthorityEn
     const items: JsonObject[] = [];
     for (const detail of state.pending.values()) {
       const record = await state.approvals.get(detail.pending.id as Sha256Digest);
-      if ((record?.status ?? 'pending') === 'pending') items.push({ id: detail.pending.id, summary: detail.pending.summary, policyReason: detail.pending.policyReason, tool: detail.tool, agent: detail.agentId, requestedAt: detail.pending.requestedAt });
+      if ((record?.status ?? 'pending') === 'pending') items.push({ id: detail.pending.id, summary: maskedSummary(detail.tool, maskedArgs(state, detail)), policyReason: detail.pending.policyReason, tool: detail.tool, agent: detail.agentId, requestedAt: detail.pending.requestedAt });
     }
     return c.json({ approvals: items });
   });

@@ -1,8 +1,8 @@
 /** Test set-up shared by the authority's HTTP and browser tests: a world, the shared policies, memory or file stores, a started authority. */
 import { join } from 'node:path';
-import { FileApprovalStore, FileLedgerStore, FileNonceStore, MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, signApproval } from '@writ/core';
+import { FileApprovalStore, FileLedgerStore, FileNonceStore, MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, PrivateKey, createSigner, createTrustRoot, signApproval, toBase64Url } from '@writ/core';
 import type { FirewallMode, JsonObject, Signer } from '@writ/core';
-import { createWorld, sharedPolicies } from '@writ/example-kit';
+import { APPROVERS, sharedPolicies } from '@writ/example-kit';
 import type { World } from '@writ/example-kit';
 import { hashToken } from './credentials.ts';
 import type { RunningAuthority, StartAuthorityOptions } from './start-authority.ts';
@@ -24,9 +24,48 @@ export const TOOLS = {
   ],
 };
 
+/** The kit's world, with the approvers' and the outsider's seeds (a browser signs with them). */
+export interface SeededWorld extends World {
+  /** Base64url seeds by approver role, plus `outsider`. */
+  readonly seeds: ReadonlyMap<string, string>;
+}
+
+/** Like the kit's `createWorld`, keeping the seeds so a browser can sign as an approver. */
+export function createSeededWorld(): SeededWorld {
+  const seeds = new Map<string, string>();
+  const signer = (name: string): Signer => {
+    const seed = crypto.getRandomValues(new Uint8Array(32));
+    seeds.set(name, toBase64Url(seed));
+    return createSigner(PrivateKey.fromSeed(seed));
+  };
+  const authority = signer('authority');
+  const approvers = new Map(APPROVERS.map((a) => [a.role, signer(a.role)] as const));
+  const entry = (options: { signer: Signer; owner: string; roles: ('root' | 'authority' | 'gateway' | 'ledger' | 'approver')[]; approvalRoles?: string[] }) => ({
+    keyId: options.signer.keyId,
+    publicKey: toBase64Url(options.signer.publicKey),
+    roles: options.roles,
+    owner: options.owner,
+    validFrom: '2026-01-01T00:00:00Z',
+    status: 'active' as const,
+    ...(options.approvalRoles === undefined ? {} : { approvalRoles: options.approvalRoles }),
+  });
+  const trustRoot = createTrustRoot({
+    type: 'writ.trust-root/v1',
+    version: 1,
+    issuedAt: '2026-01-01T00:00:00Z',
+    threshold: 1,
+    keys: [
+      entry({ signer: signer('root'), owner: 'root', roles: ['root'] }),
+      entry({ signer: authority, owner: 'writ authority', roles: ['authority', 'gateway', 'ledger'] }),
+      ...APPROVERS.map((a) => entry({ signer: approvers.get(a.role)!, owner: a.owner, roles: ['approver'], approvalRoles: [a.role] })),
+    ],
+  });
+  return { authority, approvers, outsider: signer('outsider'), trustRoot, seeds };
+}
+
 /** A started authority with its world. */
 export interface Harness {
-  readonly world: World;
+  readonly world: SeededWorld;
   readonly authority: RunningAuthority;
   readonly logs: string[];
   /** `fetch` against the authority with a bearer token and a JSON body. */
@@ -37,7 +76,7 @@ export interface Harness {
 
 /** Start an authority on a free loopback port. `dir` selects file stores. */
 export async function startHarness(options: { dir?: string; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits'] } = {}): Promise<Harness> {
-  const world = createWorld();
+  const world = createSeededWorld();
   const policy = await sharedPolicies();
   const stores =
     options.dir === undefined

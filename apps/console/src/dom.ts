@@ -1,0 +1,19 @@
+/** A tiny element builder: text is always set as text, never parsed as HTML. */
+
+type Child = Node | string | number | null | undefined | false;
+
+/** Create `tag` with attributes and children. */
+export function h(tag: string, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+  }
+  return element;
+}
+
+/** Replace the content of `parent`. */
+export function mount(parent: HTMLElement, ...children: Node[]): void {
+  parent.replaceChildren(...children);
+}
