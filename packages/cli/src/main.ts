@@ -6,6 +6,8 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerDecideCommand } from './commands/decide.ts';
+import { registerInitCommand } from './commands/init.ts';
+import { registerKeysCommand } from './commands/keys.ts';
 import { registerExportCommand } from './commands/export.ts';
 import { registerPolicyCommands } from './commands/policy.ts';
 import { registerReplayCommand } from './commands/replay.ts';
@@ -23,6 +25,8 @@ export const COMMANDS: readonly ((program: Command) => unknown)[] = [
   (program) => registerServeCommand(program),
   (program) => registerReplayCommand(program),
   (program) => registerReportCommand(program),
+  (program) => registerInitCommand(program),
+  (program) => registerKeysCommand(program),
 ];
 
 /** The `writ` program with every command registered. */

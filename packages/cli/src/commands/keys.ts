@@ -1,0 +1,158 @@
+/**
+ * `writ keys generate|list|rotate|retire|revoke` — the project's keys and its signed trust
+ * root (see {@link ../lib/key-store.ts} for the layout). Every change is a new trust-root
+ * version signed by the threshold of the old and of the new root keys; changes that would
+ * lock the team out are refused. Private keys are never printed.
+ * Exit codes: 0 done · 2 usage or refused (missing keys, lock-out, bad arguments).
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { KEY_ROLES, isWritError } from '@writ/core';
+import type { KeyRole, TrustRootDocument, TrustRootKeyEntry } from '@writ/core';
+import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import type { CommandContext } from '../cli-context.ts';
+import { generateKeyFile, keyEntry, keyNames, loadKey, publishVersion, readChain, signersFor } from '../lib/key-store.ts';
+
+/** Options shared by the keys subcommands. */
+export interface KeysOptions {
+  readonly dir?: string;
+  readonly json?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly now?: Date;
+}
+
+/** Options of {@link rotateKeys}. */
+export interface RotateOptions extends KeysOptions {
+  /** `NAME:ROLE[+ROLE]:OWNER` — add the (generated) key NAME with those roles. */
+  readonly add?: readonly string[];
+  readonly retire?: readonly string[];
+  readonly revoke?: readonly string[];
+  /** Start of the compromise window for `revoke` (RFC 3339); signatures since then are refused. */
+  readonly since?: string;
+  readonly threshold?: string;
+  /** Names of the private keys that sign the new version (default: every local root key). */
+  readonly signWith?: readonly string[];
+}
+
+function run(context: CommandContext, name: string, body: () => Promise<void>): Promise<void> {
+  return body().then(
+    () => context.setExitCode(EXIT.ok),
+    (error: unknown) => {
+      context.stderr(`writ keys ${name}: ${error instanceof Error ? error.message : 'failed'}${isWritError(error) ? ` (${error.code})` : ''}\n`);
+      context.setExitCode(error instanceof UsageError || isWritError(error) ? EXIT.usage : EXIT.invalid);
+    },
+  );
+}
+
+const dirOf = (options: KeysOptions, context: CommandContext) => resolve(context.cwd, options.dir ?? '.writ');
+
+/** `writ keys generate NAME`: a new private key file (0600); prints its id and public key. */
+export function generateKey(name: string, options: KeysOptions & { force?: boolean }, context: CommandContext = processContext()): Promise<void> {
+  return run(context, 'generate', async () => {
+    const key = await generateKeyFile({ dir: dirOf(options, context), name, force: options.force === true });
+    if (options.json === true) context.stdout(`${JSON.stringify({ name, ...key.toJSON() })}\n`);
+    else context.stdout(`generated ${name}: key id ${key.keyId}, public key ${key.toJSON().publicKey}\n  private key in ${dirOf(options, context)}/keys/${name}.key (mode 0600); add it with writ keys rotate --add ${name}:ROLE:OWNER\n`);
+  });
+}
+
+/** `writ keys list`: the keys of the newest verified trust-root version. */
+export function listKeys(options: KeysOptions, context: CommandContext = processContext()): Promise<void> {
+  return run(context, 'list', async () => {
+    const dir = dirOf(options, context);
+    const { root } = await readChain(dir);
+    const local = new Map<string, string>();
+    for (const name of await keyNames(dir)) local.set((await loadKey({ dir, name, env: options.env ?? process.env })).keyId, name);
+    const doc = root.document;
+    if (options.json === true) {
+      context.stdout(`${JSON.stringify({ version: doc.version, threshold: doc.threshold, keys: doc.keys.map((k) => ({ ...k, localName: local.get(k.keyId) ?? null })) }, null, 2)}\n`);
+      return;
+    }
+    const lines = [`trust root version ${doc.version}, threshold ${doc.threshold}, digest ${root.digest}`];
+    for (const k of doc.keys) lines.push(`  ${k.keyId.padEnd(24)} ${k.roles.join('+').padEnd(20)} ${k.status.padEnd(11)} ${k.owner}${k.since ? ` since ${k.since}` : ''}${local.has(k.keyId) ? ` [local: ${local.get(k.keyId)}]` : ''}`);
+    context.stdout(`${lines.join('\n')}\n`);
+  });
+}
+
+async function parseAdd(spec: string, options: { dir: string; env: Readonly<Record<string, string | undefined>>; validFrom: string }): Promise<TrustRootKeyEntry> {
+  const [name = '', roleList = '', owner = ''] = spec.split(':');
+  const roles = roleList.split('+').filter(Boolean);
+  if (roles.length === 0 || owner === '' || roles.some((r) => !(KEY_ROLES as readonly string[]).includes(r))) {
+    throw new UsageError(`--add ${spec}: expected NAME:ROLE[+ROLE]:OWNER with roles from ${KEY_ROLES.join(', ')}`);
+  }
+  return keyEntry(await loadKey({ ...options, name }), { roles: roles as KeyRole[], owner, validFrom: options.validFrom });
+}
+
+/** `writ keys rotate`: publish the next trust-root version with keys added, retired or revoked. */
+export function rotateKeys(options: RotateOptions, context: CommandContext = processContext(), label = 'rotate'): Promise<void> {
+  return run(context, label, async () => {
+    const dir = dirOf(options, context);
+    const env = options.env ?? process.env;
+    const now = (options.now ?? new Date()).toISOString();
+    const { root, versions } = await readChain(dir);
+    const old = root.document;
+    let keys: TrustRootKeyEntry[] = [...old.keys];
+    const find = (id: string) => {
+      if (!keys.some((k) => k.keyId === id)) throw new UsageError(`no key ${id} in trust root version ${old.version}`);
+    };
+    for (const spec of options.add ?? []) {
+      const entry = await parseAdd(spec, { dir, env, validFrom: now });
+      if (keys.some((k) => k.keyId === entry.keyId)) throw new UsageError(`--add ${spec}: key ${entry.keyId} is already listed`);
+      keys.push(entry);
+    }
+    for (const id of options.retire ?? []) {
+      find(id);
+      keys = keys.map((k) => (k.keyId === id ? { ...k, status: 'retired', since: now } : k));
+    }
+    if ((options.revoke ?? []).length > 0 && (options.since === undefined || Number.isNaN(Date.parse(options.since)))) {
+      throw new UsageError('--since TIME is required with revoke: the start of the compromise window (RFC 3339)');
+    }
+    for (const id of options.revoke ?? []) {
+      find(id);
+      keys = keys.map((k) => (k.keyId === id ? { ...k, status: 'compromised', since: new Date(options.since!).toISOString() } : k));
+    }
+    const threshold = options.threshold === undefined ? old.threshold : Number(options.threshold);
+    const document: TrustRootDocument = { ...old, version: old.version + 1, issuedAt: now, threshold, keys };
+    const names = options.signWith ?? (await keyNames(dir));
+    const signers = await signersFor({ dir, names, env });
+    const rootIds = new Set([...old.keys, ...keys].filter((k) => k.roles.includes('root')).map((k) => k.keyId));
+    const next = await publishVersion({ dir, document, signers: signers.filter((s) => rootIds.has(s.keyId)), previous: versions });
+    if (options.json === true) context.stdout(`${JSON.stringify({ version: document.version, digest: next.digest, threshold, keys: keys.length })}\n`);
+    else context.stdout(`published trust root version ${document.version} (${next.digest}), threshold ${threshold}, ${keys.length} key(s); pin ${dir}/trust-root.json\n`);
+  });
+}
+
+/**
+ * Register `writ keys` and its subcommands.
+ * @example `writ keys rotate --add approver-2:approver:finance@acme --sign-with root`
+ */
+export function registerKeysCommand(program: Command, context?: CommandContext): Command {
+  const keys = program.command('keys').description('generate keys and publish trust-root versions (rotate, retire, revoke)').option('--dir <dir>', 'key and trust-root directory', '.writ').option('--json', 'print JSON');
+  const common = (options: object) => ({ ...keys.opts<KeysOptions>(), ...options });
+  keys
+    .command('generate')
+    .argument('<name>', 'key name (lowercase, digits, dashes)')
+    .option('--force', 'replace an existing key file')
+    .description('write a new private key file (mode 0600) and print its public half')
+    .action((name: string, options: { force?: boolean }) => generateKey(name, common(options), context));
+  keys.command('list').description('list the keys of the newest verified trust-root version').action(() => listKeys(common({}), context));
+  keys
+    .command('rotate')
+    .description('publish the next trust-root version, signed by the threshold of old and new root keys')
+    .option('--add <spec...>', 'NAME:ROLE[+ROLE]:OWNER of a generated key')
+    .option('--retire <keyId...>', 'retire keys (signatures after now are refused)')
+    .option('--revoke <keyId...>', 'mark keys compromised (signatures since --since are refused)')
+    .option('--since <time>', 'start of the compromise window for --revoke')
+    .option('--threshold <n>', 'root signatures required from now on')
+    .option('--sign-with <name...>', 'local keys that sign (default: all local keys; only root keys are used)')
+    .addHelpText('after', '\nExamples:\n  writ keys generate root-2 && writ keys rotate --add root-2:root:alice@acme --threshold 2\n  writ keys rotate --retire 6fmrlZQorNi91xZ6qfc1bQ\n')
+    .action((options: RotateOptions) => rotateKeys(common(options), context));
+  keys.command('retire').argument('<keyId...>').description('retire keys (a rotation)').option('--sign-with <name...>').action((ids: string[], options: RotateOptions) => rotateKeys(common({ ...options, retire: ids }), context, 'retire'));
+  keys
+    .command('revoke')
+    .argument('<keyId...>')
+    .requiredOption('--since <time>', 'start of the compromise window (RFC 3339)')
+    .option('--sign-with <name...>')
+    .description('revoke keys as compromised since a time (a rotation)')
+    .action((ids: string[], options: RotateOptions) => rotateKeys(common({ ...options, revoke: ids }), context, 'revoke'));
+  return program;
+}
