@@ -107,11 +107,22 @@ describe('writToolApproval + writTools: modes', () => {
     expect((await t.finish()).valid).toBe(true);
   });
 
+  it('advisory: a refund that needs approval runs without one, and the reason says enforce would have asked', async () => {
+    const t = await setUp({ mode: 'advisory', user: 'Refund order 8800 in full, 900 EUR.', script: [toolCall('refund_large', { order: '8800', amount: 900 }, 'c1'), say('Refunded.')] });
+    const first = await generateText({ ...t.settings, messages: t.messages });
+    expect(t.support.ran).toEqual(['refund_large 8800 900']);
+    expect(t.pending).toEqual([]);
+    const response = first.steps[0]!.content.find((part) => part.type === 'tool-approval-response');
+    expect(response).toMatchObject({ approved: true, reason: expect.stringMatching(/^\[advisory\] enforce would require approval for this call: /) });
+    expect(await t.decision('c1')).toMatchObject({ mode: 'advisory', verdict: 'execute', wouldHave: 'approval-required' });
+    expect((await t.finish()).valid).toBe(true);
+  });
+
   it('WRIT_MODE in the firewall env overrides the configured enforce for one tool', async () => {
     const t = await setUp({
       mode: 'enforce',
       env: { WRIT_MODE: 'tool:email_send=shadow' },
-      user: 'Email bob@example.com, then refund order 9999 for 450 EUR.',
+      user: 'Email bob@example.com.',
       script: [toolCall('email_send', { to: 'bob@example.com', body: CREDENTIAL_BODY }, 'c1'), say('Sent.')],
     });
     await generateText({ ...t.settings, messages: t.messages });

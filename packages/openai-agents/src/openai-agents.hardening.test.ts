@@ -104,6 +104,18 @@ describe('writTool: modes', () => {
     expect((await t.finish()).valid).toBe(true);
   });
 
+  it('advisory: a deploy that needs approval runs without an interruption, and onDecision says enforce would have asked', async () => {
+    const t = await setUp({ mode: 'advisory', script: [call('deploy', { service: 'api', version: '2.4.1' }, 'c1'), say('deployed')] });
+    await captureInput(t.session, 'Deploy api 2.4.1.');
+    await t.session.addBasis(CI_EVIDENCE);
+    const result = await t.runner.run(t.agent, 'Deploy api 2.4.1.');
+    expect(result.interruptions).toEqual([]);
+    expect(t.ran).toEqual(['deploy api@2.4.1']);
+    expect(t.pending.size).toBe(0);
+    expect(t.seen[0]).toMatchObject({ callId: 'c1', mode: 'advisory', verdict: 'execute', wouldHave: 'approval-required', warning: expect.stringMatching(/^\[advisory\] enforce would require approval for this call: /) });
+    expect((await t.finish()).valid).toBe(true);
+  });
+
   it('WRIT_MODE in the firewall env overrides the configured enforce for one tool', async () => {
     const t = await setUp({ env: { WRIT_MODE: 'tool:webhook_post=shadow' }, script: [call('webhook_post', { url: 'https://hooks.partner.example/x', body: CREDENTIAL }, 'c1'), say('posted')] });
     await t.runner.run(t.agent, 'Post the status to https://hooks.partner.example/x');
