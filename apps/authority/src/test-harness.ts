@@ -75,17 +75,18 @@ export interface Harness {
 }
 
 /** Start an authority on a free loopback port. `dir` selects file stores. */
-export async function startHarness(options: { dir?: string; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits'] } = {}): Promise<Harness> {
+export async function startHarness(options: { stores?: StartAuthorityOptions['stores']; dir?: string; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits'] } = {}): Promise<Harness> {
   const world = createSeededWorld();
   const policy = await sharedPolicies();
   const stores =
-    options.dir === undefined
+    options.stores ??
+    (options.dir === undefined
       ? { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() }
       : {
           ledger: await FileLedgerStore.open({ dir: options.dir }),
           nonces: await FileNonceStore.open({ dir: join(options.dir, 'nonces') }),
           approvals: await FileApprovalStore.open({ dir: join(options.dir, 'approvals') }),
-        };
+        });
   const logs: string[] = [];
   const authority = await startAuthority({
     policy,

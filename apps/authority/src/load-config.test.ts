@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from './load-config.ts';
+
+const base = { trustRoot: 'tr.json', tools: 'tools.json', policy: ['p'], authorityKey: 'AAAA' };
+const parse = (config: unknown, env: Record<string, string> = {}) => parseConfig({ config, env, baseDir: '/etc/writ' });
+const parameterOf = (config: unknown, env: Record<string, string> = {}): string => {
+  try {
+    parse(config, env);
+  } catch (error) {
+    return String((error as { details?: { parameter?: string } }).details?.parameter);
+  }
+  return 'accepted';
+};
+
+describe('parseConfig', () => {
+  it('resolves paths against the config file and applies defaults', () => {
+    const config = parse(base);
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8787, mode: 'enforce', trustRoot: '/etc/writ/tr.json', policy: ['/etc/writ/p'], dataDir: '/etc/writ/writ-data', postgres: undefined, console: true });
+  });
+
+  it('lets the environment override the file, and takes the key from it', () => {
+    const config = parse({ ...base, authorityKey: undefined, port: 1 }, { WRIT_AUTHORITY_PORT: '9000', WRIT_AUTHORITY_KEY: 'seed', WRIT_MODE: 'shadow', WRIT_POSTGRES_URL: 'postgres://x/y', WRIT_AUTHORITY_HOST: '0.0.0.0' });
+    expect(config).toMatchObject({ port: 9000, authorityKey: 'seed', mode: 'shadow', postgres: 'postgres://x/y', host: '0.0.0.0' });
+  });
+
+  it('names the offending field of a bad config', () => {
+    expect(parameterOf(null)).toBe('config');
+    expect(parameterOf([])).toBe('config');
+    expect(parameterOf({ ...base, port: 70000 })).toBe('port');
+    expect(parameterOf({ ...base, port: 'x' })).toBe('port');
+    expect(parameterOf({ ...base, mode: 'loud' })).toBe('mode');
+    expect(parameterOf({ ...base, policy: [] })).toBe('policy');
+    expect(parameterOf({ ...base, policy: [3] })).toBe('policy[0]');
+    expect(parameterOf({ ...base, authorityKey: undefined })).toBe('authorityKey');
+    expect(parameterOf({ ...base, trustRoot: '' })).toBe('trustRoot');
+    expect(parameterOf({ ...base, agents: {} })).toBe('agents');
+    expect(parameterOf({ ...base, agents: [{ id: 'a', tokenSha256: 'plain-token' }] })).toBe('agents[0].tokenSha256');
+    expect(parameterOf({ ...base, approvers: [{ id: 'a', tokenSha256: 'a'.repeat(64), ratePerMinute: 0 }] })).toBe('approvers[0].ratePerMinute');
+    expect(parameterOf({ ...base, limits: { maxBodyBytes: -1 } })).toBe('limits.maxBodyBytes');
+    expect(parameterOf({ ...base, sidecar: 'http://x' })).toBe('sidecar');
+    expect(parameterOf({ ...base, __proto__: { trustRoot: 'x' } })).toBe('accepted');
+  });
+});

@@ -1,0 +1,42 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresStores } from '@writ/postgres';
+import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from './test-harness.ts';
+import type { Harness } from './test-harness.ts';
+
+const reachable = await new Promise<boolean>((resolve) => {
+  const socket = connect({ host: '127.0.0.1', port: 5432 });
+  socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
+  socket.once('connect', () => (socket.destroy(), resolve(true)));
+  socket.once('error', () => resolve(false));
+});
+const skip = !reachable && process.env.WRIT_REQUIRE_POSTGRES !== '1';
+if (skip) console.warn('authority PostgreSQL test skipped: nothing listens on 127.0.0.1:5432 (WRIT_REQUIRE_POSTGRES=1 makes this a failure)');
+
+describe.skipIf(skip)('authority on the PostgreSQL stores', () => {
+  let h: Harness;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const schema = `writ_authority_${Date.now()}_${process.pid}`;
+    const stores = await openPostgresStores({ schema });
+    close = async () => {
+      await stores.pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+      await stores.close();
+    };
+    h = await startHarness({ stores: { ledger: stores.ledger, nonces: stores.nonces, approvals: stores.approvals } });
+  });
+  afterAll(async () => {
+    await h?.authority.close();
+    await close?.();
+  });
+
+  it('judges, records and serves the transcript from PostgreSQL', async () => {
+    const id = (await h.call({ path: '/v1/sessions', token: AGENT_TOKEN, body: { principal: { id: 'user:dana', tenant: 'acme' } } })).json.sessionId as string;
+    const guarded = await h.call({ path: `/v1/sessions/${id}/calls/r1/guard`, token: AGENT_TOKEN, body: { tool: 'tickets_read', args: { id: 'T-1' } } });
+    expect((guarded.json.guard as { verdict: string }).verdict).toBe('execute');
+    await h.call({ path: `/v1/sessions/${id}/end`, token: AGENT_TOKEN, body: {} });
+    const transcript = await h.call({ method: 'GET', path: '/v1/transcript', token: APPROVER_TOKEN });
+    expect((transcript.json.entries as string[]).some((line) => line.includes('"decision-made"'))).toBe(true);
+    expect((await h.call({ method: 'GET', path: '/readyz' })).json).toMatchObject({ status: 'ready' });
+  });
+});
