@@ -133,3 +133,17 @@ describe('verifyEnvelope', () => {
     expect(code(() => pae(1 as never, payload))).toBe('ERR_INVALID_ARGUMENT');
   });
 });
+
+describe('pae', () => {
+  it('gives the spec bytes for ASCII (fast path) and non-ASCII payload types alike', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60, unit: 'grapheme' }), fc.uint8Array({ maxLength: 64 }), (payloadType, payload) => {
+        const type = utf8(payloadType);
+        const head = utf8(`DSSEv1 ${type.length} ${payloadType} ${payload.length} `);
+        expect(toHex(pae(payloadType, payload))).toBe(toHex(head) + toHex(payload));
+      }),
+    );
+    expect(Buffer.from(pae('täst', utf8('x'))).toString('utf8')).toBe('DSSEv1 5 täst 1 x');
+    expect(Buffer.from(pae('a/b', utf8('xy'))).toString('utf8')).toBe('DSSEv1 3 a/b 2 xy');
+  });
+});

@@ -38,6 +38,8 @@ export const MAX_ENVELOPE_PAYLOAD_BYTES = 1 << 20;
 /** Most signatures accepted on one envelope. */
 export const MAX_ENVELOPE_SIGNATURES = 64;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /**
  * DSSE v1 Pre-Authentication Encoding:
  * `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, LEN = ASCII decimal byte length.
@@ -48,6 +50,16 @@ export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
     throw new WritError('ERR_INVALID_ARGUMENT', 'payloadType must be a string', { details: { parameter: 'payloadType' } });
   }
   assertBytes(payload, 'payload');
+  // Every signature and verification builds one; payload types are printable ASCII in
+  // practice, whose header bytes are its char codes (no encoder round trips). Others
+  // take the general UTF-8 path. Both give the same bytes.
+  if (PRINTABLE_ASCII.test(payloadType)) {
+    const head = `DSSEv1 ${payloadType.length} ${payloadType} ${payload.length} `;
+    const out = new Uint8Array(head.length + payload.length);
+    for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i);
+    out.set(payload, head.length);
+    return out;
+  }
   const type = utf8(payloadType);
   const head = utf8(`DSSEv1 ${type.length} ${payloadType} ${payload.length} `);
   const out = new Uint8Array(head.length + payload.length);
