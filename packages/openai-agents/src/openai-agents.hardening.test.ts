@@ -197,4 +197,18 @@ describe('writTool + applySignedApprovals: decisions per call in the transcript'
     expect(await t.decisionsByCall()).toEqual({ c0: ['execute'], c1: ['approval-required', 'execute'] });
     expect((await t.finish()).valid).toBe(true);
   });
+
+  it('a forged approval applied to the RunState, and the resume, record no further decision for the call', async () => {
+    const t = await setUp({ script: [call('deploy', { service: 'api', version: '2.4.1' }, 'c1'), say('not deployed'), say('unused')] });
+    await captureInput(t.session, 'Deploy api 2.4.1.');
+    await t.session.addBasis(CI_EVIDENCE);
+    const first = await t.runner.run(t.agent, 'Deploy api 2.4.1.');
+    const pending = t.pending.get('c1')!;
+    const forged = signApproval({ signer: t.world.outsider, role: 'manager', intent: pending.intentDigest, policy: { digest: t.policy.digest as `sha256:${string}`, rule: 'approval' }, now: new Date() }).envelope as unknown as JsonObject;
+    expect(await applySignedApprovals({ state: first.state, session: t.session, approvals: { c1: [forged] } })).toMatchObject([{ callId: 'c1', status: 'rejected' }]);
+    await t.runner.run(t.agent, first.state);
+    expect(t.ran).toEqual([]);
+    expect(await t.decisionsByCall()).toEqual({ c1: ['approval-required'] });
+    expect((await t.finish()).valid).toBe(true);
+  });
 });
