@@ -3,7 +3,7 @@
  * and consumes the token here; the tool runs in the agent, which reports its result), approvals.
  */
 import type { Hono } from 'hono';
-import type { BasisItemInput, GuardInput, GuardResult, JsonObject } from '@writ/core';
+import type { BasisItemInput, GuardInput, GuardResult, JsonObject, Sha256Digest } from '@writ/core';
 import { ownedSession } from './authority-state.ts';
 import type { AuthorityState, InflightCall, SessionEntry } from './authority-state.ts';
 import { HttpError, badRequest } from './http-error.ts';
@@ -58,6 +58,22 @@ function rememberPending(options: { state: AuthorityState; entry: SessionEntry; 
   });
 }
 
+/**
+ * Approvals collected by the authority (signed in the console) for this call, attached to a
+ * guard that brings none: the firewall replays a recorded verdict unless approvals come with
+ * the guard, and the agent never holds statements the approver sent here.
+ */
+async function withCollectedApprovals(options: { state: AuthorityState; sessionId: string; call: GuardInput }): Promise<GuardInput> {
+  const { state, sessionId, call } = options;
+  if (call.approvals !== undefined && call.approvals.length > 0) return call;
+  for (const detail of state.pending.values()) {
+    if (detail.sessionId !== sessionId || detail.callId !== call.callId) continue;
+    const record = await state.approvals.get(detail.pending.id as Sha256Digest);
+    if (record !== undefined && record.statements.length > 0 && record.status === 'approved') return { ...call, approvals: record.statements };
+  }
+  return call;
+}
+
 /** Register `/v1/sessions/*` on `app`. */
 export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>; readonly state: AuthorityState; readonly maxBodyBytes: number; readonly executeTimeoutMs: number }): void {
   const { app, state, maxBodyBytes, executeTimeoutMs } = options;
@@ -100,7 +116,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
   app.post('/v1/sessions/:sessionId/calls/:callId/guard', async (c) => {
     const entry = ownedSession({ state, sessionId: c.req.param('sessionId'), agentId: c.get('agentId') });
     const callId = checkId(c.req.param('callId'), 'callId');
-    const call = callOf(await readJson(c, maxBodyBytes), callId);
+    const call = await withCollectedApprovals({ state, sessionId: entry.session.id, call: callOf(await readJson(c, maxBodyBytes), callId) });
     const guard = await entry.session.guard(call);
     rememberPending({ state, entry, call, guard });
     const release = guard.verdict === 'execute' && guard.tokenId !== undefined ? await state.releases.forCall({ sessionId: entry.session.id, callId }) : undefined;
