@@ -17,3 +17,5 @@ export { transcriptMetrics } from './lib/transcript-metrics.ts';
 export type { TranscriptMetrics } from './lib/transcript-metrics.ts';
 export { initAction, registerInitCommand } from './commands/init.ts';
 export { registerKeysCommand, generateKey, listKeys, rotateKeys } from './commands/keys.ts';
+export { rollbackAction, registerRollbackCommand } from './commands/rollback.ts';
+export type { RollbackOptions } from './commands/rollback.ts';

@@ -12,6 +12,7 @@ import { registerExportCommand } from './commands/export.ts';
 import { registerPolicyCommands } from './commands/policy.ts';
 import { registerReplayCommand } from './commands/replay.ts';
 import { registerReportCommand } from './commands/report.ts';
+import { registerRollbackCommand } from './commands/rollback.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { EXIT } from './cli-context.ts';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly ((program: Command) => unknown)[] = [
   (program) => registerReportCommand(program),
   (program) => registerInitCommand(program),
   (program) => registerKeysCommand(program),
+  (program) => registerRollbackCommand(program),
 ];
 
 /** The `writ` program with every command registered. */

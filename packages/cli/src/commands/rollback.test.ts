@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileApprovalStore, FileLedgerStore, FileNonceStore, PrivateKey, createFirewall, createSigner, createTrustRoot, openTranscriptDirectory, parseToolRegistry, toBase64Url, verifyTranscript } from '@writ/core';
+import { sharedPolicies } from '@writ/example-kit';
+import type { CommandContext } from '../cli-context.ts';
+import { POLICY_INPUTS_FILE, recordPolicyInputs } from '../lib/policy-input-log.ts';
+import { TOOLS } from '../test-support/record-transcript.ts';
+import { rollbackAction } from './rollback.ts';
+
+const NOW = new Date('2026-11-24T12:00:00Z');
+
+/** A real enforce run that refunds order 4417 (60 EUR), with the key as a seed for the CLI. */
+async function refundRun() {
+  const dir = join(mkdtempSync(join(tmpdir(), 'writ-rollback-')), 't');
+  const key = PrivateKey.generate();
+  const signer = createSigner(key);
+  const trustRoot = createTrustRoot({
+    type: 'writ.trust-root/v1', version: 1, issuedAt: '2026-01-01T00:00:00Z', threshold: 1,
+    keys: [{ keyId: key.keyId, publicKey: toBase64Url(key.publicKey), roles: ['root', 'authority', 'gateway', 'ledger'], owner: 'test', validFrom: '2026-01-01T00:00:00Z', status: 'active' }],
+  });
+  const stores = { ledger: await FileLedgerStore.open({ dir }), nonces: await FileNonceStore.open({ dir: join(dir, 'nonces') }), approvals: await FileApprovalStore.open({ dir: join(dir, 'approvals') }) };
+  const policy = recordPolicyInputs(await sharedPolicies(), { file: join(dir, POLICY_INPUTS_FILE) });
+  const firewall = await createFirewall({ policy, keys: { authority: signer }, trustRoot, stores, tools: parseToolRegistry(TOOLS), mode: 'enforce', env: {}, clock: () => NOW });
+  const session = await firewall.openSession({ principal: { id: 'dana', roles: ['support'], tenant: 'acme' }, agent: { id: 'bot' } });
+  await session.addUserTurn('Order 4417 arrived broken: refund 60 EUR.');
+  const call = { tool: 'refund_issue', args: { order: '4417', amount: 60 }, callId: 'c1' };
+  const run = await session.execute(call, () => ({ refunded: 60 }));
+  if (run.status !== 'executed') throw new Error(`expected executed, got ${run.status}`);
+  await session.end();
+  await firewall.close();
+  await Promise.all([stores.ledger.close(), stores.nonces.close(), stores.approvals.close()]);
+  const tokenLine = readFileSync(join(dir, 'entries.jsonl'), 'utf8').split('\n').find((l) => l.includes('"token-issued"'))!;
+  const tokenId = (JSON.parse(tokenLine) as { body: { tokenId: string } }).body.tokenId;
+  const registry = join(dir, '..', 'reconcilers.mjs');
+  writeFileSync(registry, "export const reconcilers = { refund_issue: { compensate: (ctx) => ({ status: ctx.args.amount === 60 ? 'partial' : 'compensated', residue: [`refund of order ${ctx.args.order} reversed; the customer saw the refund email`] }) } };\n");
+  return { dir, tokenId, registry, trustRoot, env: { WRIT_KEY_LEDGER: toBase64Url(key.exportSeed()) } };
+}
+
+async function rollback(tokenId: string, options: Parameters<typeof rollbackAction>[1]) {
+  const out = { stdout: '', stderr: '', code: -1 };
+  const context: CommandContext = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), setExitCode: (c) => void (out.code = c), cwd: process.cwd(), interactive: false };
+  await rollbackAction(tokenId, { now: () => NOW, ...options }, context);
+  return out;
+}
+
+describe('rollbackAction', () => {
+  it('runs the compensation with the logged arguments, records it in a transcript that still verifies, and reports residue', async () => {
+    const run = await refundRun();
+    const out = await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: run.env, json: true });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(1); // partial: residue remains
+    expect(JSON.parse(out.stdout)).toMatchObject({ tool: 'refund_issue', status: 'partial', residue: ['refund of order 4417 reversed; the customer saw the refund email'] });
+    const directory = await openTranscriptDirectory(run.dir);
+    const report = await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot: run.trustRoot });
+    expect(report.valid).toBe(true);
+    expect(readFileSync(join(run.dir, 'entries.jsonl'), 'utf8')).toContain('"effect-rolled-back"');
+    const again = await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: run.env });
+    expect(again).toMatchObject({ code: 2, stderr: expect.stringContaining('already rolled back') });
+  });
+
+  it('refuses bad input: unknown token, missing transcript, bad registry, missing key', async () => {
+    const run = await refundRun();
+    expect(await rollback('nope', { transcript: run.dir, registry: run.registry, env: run.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('no successful effect-executed') });
+    expect(await rollback(run.tokenId, { transcript: '/nonexistent', registry: run.registry, env: run.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('not a transcript directory') });
+    expect(await rollback(run.tokenId, { transcript: run.dir, registry: '/nonexistent.mjs', env: run.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot import') });
+    expect(await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: {}, keysDir: '/nonexistent' })).toMatchObject({ code: 2, stderr: expect.stringContaining('WRIT_KEY_LEDGER') });
+  });
+});
