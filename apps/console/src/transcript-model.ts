@@ -38,10 +38,15 @@ export function parseEntries(lines: readonly string[], from = 0): Entry[] {
 /** Calls in first-seen order, each with its entries in ledger order. */
 export function callChains(entries: readonly Entry[]): CallChain[] {
   const chains = new Map<string, CallChain>();
+  // Approval entries name the intent, not the call: they join the call whose decision judged that intent.
+  const callOfIntent = new Map<string, string>();
+  for (const entry of entries) {
+    if (entry.type === 'decision-made') callOfIntent.set(`${text(entry.body.sessionId)} ${text(entry.body.intentDigest)}`, text(entry.body.callId));
+  }
   for (const entry of entries) {
     if (!CHAIN_TYPES.has(entry.type)) continue;
     const sessionId = text(entry.body.sessionId);
-    const callId = text(entry.body.callId);
+    const callId = text(entry.body.callId) || (callOfIntent.get(`${sessionId} ${text(entry.body.intentDigest)}`) ?? '');
     const key = `${sessionId} ${callId}`;
     let chain = chains.get(key);
     if (chain === undefined) {
