@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CHANGE_KINDS, classifyChange } from '../lib/replay-transcript.ts';
-import type { ChangeKind } from '../lib/replay-transcript.ts';
 import { groupChanges } from './replay.ts';
 
 const kinds = ['allow', 'allow-with-constraints', 'require-approval', 'deny'];
