@@ -75,6 +75,7 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
 
   // 1 normalize, 2 classify
   const classification = settings.registry.classify({ tool: call.tool, args: call.args });
+  const summarized = { ...call, sensitive: classification.sensitive };
   const { intent, intentDigest } = intentOf({ call, principal: session.principal, audience: settings.audience });
   const mode = resolveMode(settings.modes, { tool: call.tool, actionClass: classification.actionClass });
 
@@ -178,14 +179,14 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
   let denialId = '';
   if (verdict === 'execute' && !settings.tokenFreeClasses.has(classification.actionClass)) {
     const approvals = usesApproval && verified !== undefined ? verified.digests : [];
-    token = mintRelease({ context, session, call, intentDigest, basis, decision, decisionId, approvals, now });
+    token = mintRelease({ context, session, call: summarized, intentDigest, basis, decision, decisionId, approvals, now });
     entries.push({
       type: 'token-issued',
       time,
       body: { sessionId: session.id, callId: call.callId, decisionId, tool: call.tool, tokenId: token.id, token: token.token.envelope as unknown as JsonObject },
     });
   } else if (verdict === 'block') {
-    const denial = denyRelease({ context, session, call, intentDigest, stage: decision.id === FAIL_CLOSED_ID ? 'firewall' : 'policy', reasons, policy: { decisionId }, basis, now });
+    const denial = denyRelease({ context, session, call: summarized, intentDigest, stage: decision.id === FAIL_CLOSED_ID ? 'firewall' : 'policy', reasons, policy: { decisionId }, basis, now });
     denialId = denial.payload.id;
     entries.push({
       type: 'action-denied',
@@ -193,7 +194,7 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
       body: { sessionId: session.id, callId: call.callId, decisionId, denialId, denial: denial.envelope as unknown as JsonObject },
     });
   } else if (verdict === 'approval-required') {
-    pending = await requestApproval({ context, session, call, intent, intentDigest, requestId, decision, now });
+    pending = await requestApproval({ context, session, call: summarized, intent, intentDigest, requestId, decision, now });
   }
 
   // Write-ahead: the release is recorded before the tool can run (durable for `sync` classes).

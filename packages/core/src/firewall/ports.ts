@@ -68,7 +68,7 @@ export function basisForTool(options: { readonly context: FirewallContext; reado
  * argument value gives another digest.
  */
 export function intentOf(options: {
-  readonly call: { readonly tool: string; readonly args: JsonObject };
+  readonly call: { readonly tool: string; readonly args: JsonObject; readonly sensitive?: readonly string[] };
   readonly principal: { readonly id: string; readonly tenant?: string };
   readonly audience: string;
 }): { intent: JsonObject; intentDigest: Sha256Digest } {
@@ -101,10 +101,15 @@ export function approvalRequestId(options: { readonly sessionId: string; readonl
 }
 
 /** One line a person can read: `tool(arg=value, ...)`, long values cut. Never enforced. */
-export function summarizeIntent(options: { readonly tool: string; readonly args: JsonObject }): string {
+export function summarizeIntent(options: { readonly tool: string; readonly args: JsonObject; readonly sensitive?: readonly string[] }): string {
+  // A sensitive argument (declared by its tool) never appears in a summary: summaries are
+  // signed into tokens and denials, written to the transcript and shown to approvers.
+  const sensitive = options.sensitive ?? [];
+  const hidden = (key: string) => sensitive.some((path) => path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`));
   const parts = Object.entries(options.args)
     .slice(0, 12)
     .map(([key, value]: [string, JsonValue]) => {
+      if (hidden(key)) return `${key}=<sensitive>`;
       const text = JSON.stringify(value);
       return `${key}=${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
     });
@@ -121,7 +126,7 @@ function tokenConstraints(decision: ParsedDecision): Partial<TokenConstraints> {
 export function mintRelease(options: {
   readonly context: FirewallContext;
   readonly session: SessionState;
-  readonly call: { readonly tool: string; readonly args: JsonObject };
+  readonly call: { readonly tool: string; readonly args: JsonObject; readonly sensitive?: readonly string[] };
   readonly intentDigest: Sha256Digest;
   readonly basis: BasisReport;
   readonly decision: ParsedDecision;
@@ -187,7 +192,7 @@ export function checkRelease(options: {
 export function denyRelease(options: {
   readonly context: FirewallContext;
   readonly session: SessionState;
-  readonly call: { readonly tool: string; readonly args: JsonObject };
+  readonly call: { readonly tool: string; readonly args: JsonObject; readonly sensitive?: readonly string[] };
   readonly intentDigest: Sha256Digest;
   readonly stage: DenialStage;
   readonly reasons: readonly DecisionReason[];
