@@ -13,6 +13,7 @@ import {
   verifyTranscript,
 } from '@writ/core';
 import type { Firewall, FirewallMode, FirewallPolicy, JsonObject, LedgerStore, PendingApproval, Signer, TranscriptReport } from '@writ/core';
+import { POLICY_INPUTS_FILE, recordPolicyInputs } from '@writ/cli';
 import { loadPolicy } from '@writ/policy';
 import { APPROVERS, createWorld } from './world.ts';
 import type { World } from './world.ts';
@@ -89,7 +90,9 @@ export async function createKit(options: KitOptions): Promise<Kit> {
     };
   }
   const firewall = await createFirewall({
-    policy,
+    // With a transcript directory, every policy input is logged beside it so that
+    // `writ replay DIR --policy NEW` can judge the run again (docs/decisions/0012).
+    policy: dir === undefined ? policy : recordPolicyInputs(policy, { file: join(dir, POLICY_INPUTS_FILE) }),
     keys: { authority: world.authority },
     trustRoot: world.trustRoot,
     stores,

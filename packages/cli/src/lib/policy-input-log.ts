@@ -54,17 +54,18 @@ export function recordPolicyInputs(policy: FirewallPolicy, options: { readonly f
   };
   const wrapped: FirewallPolicy = {
     digest: policy.digest,
-    evaluate: (input) => {
+    // The evaluation options (the decision clock) pass through unchanged.
+    evaluate: (input, evaluateOptions) => {
       log(input);
-      return policy.evaluate(input);
+      return policy.evaluate(input, evaluateOptions);
     },
   };
   if (policy.evaluateSync === undefined) return wrapped;
   return {
     ...wrapped,
-    evaluateSync: (input) => {
+    evaluateSync: (input, evaluateOptions) => {
       log(input);
-      return policy.evaluateSync!(input);
+      return policy.evaluateSync!(input, evaluateOptions);
     },
   };
 }
