@@ -3,6 +3,9 @@ import type { FirewallSession, JsonValue } from '@writ/core';
 // Messages already recorded, per session: frameworks hand the whole history to every
 // callback, and each message must become exactly one basis item.
 const seen = new WeakMap<FirewallSession, Set<string>>();
+// Message objects already handled, so a history handed again as the same objects is not
+// re-serialised on every step.
+const handled = new WeakMap<FirewallSession, WeakSet<object>>();
 
 function textOf(content: unknown): string | undefined {
   if (typeof content === 'string') return content;
@@ -33,8 +36,11 @@ export async function captureBasis(session: FirewallSession, messages: readonly 
   if (!Array.isArray(messages)) return;
   let done = seen.get(session);
   if (done === undefined) seen.set(session, (done = new Set()));
+  let objects = handled.get(session);
+  if (objects === undefined) handled.set(session, (objects = new WeakSet()));
   for (const message of messages as readonly unknown[]) {
-    if (typeof message !== 'object' || message === null) continue;
+    if (typeof message !== 'object' || message === null || objects.has(message)) continue;
+    objects.add(message);
     const key = JSON.stringify(message);
     if (done.has(key)) continue;
     done.add(key);
