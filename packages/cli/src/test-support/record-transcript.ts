@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FirewallMode } from '@writ/core';
 import { createKit, sharedPolicies } from '@writ/example-kit';
-import { POLICY_INPUTS_FILE, recordPolicyInputs } from '../lib/policy-input-log.ts';
 
 /** Tool declarations of the recorded run. */
 export const TOOLS = {
@@ -47,10 +46,8 @@ export function editedData(edit: (data: { writ_config: EditableConfig }) => void
 /** Record one run in `mode`; returns the transcript directory. */
 export async function recordTranscript(mode: FirewallMode, clock = () => new Date('2026-11-24T12:00:00Z')): Promise<string> {
   const dir = join(mkdtempSync(join(tmpdir(), 'writ-cli-')), `support-${mode}`);
-  const base = await sharedPolicies();
-  // createKit wipes `dir` first; the log is created by the first evaluation, after that.
-  const policy = recordPolicyInputs(base, { file: join(dir, POLICY_INPUTS_FILE) });
-  const kit = await createKit({ tools: TOOLS, mode, dir, policy, clock });
+  // createKit logs every policy input to dir/policy-inputs.jsonl itself (as the examples do).
+  const kit = await createKit({ tools: TOOLS, mode, dir, policy: await sharedPolicies(), clock });
   const session = await kit.firewall.openSession({ principal: { id: 'user:dana', roles: ['support'], tenant: 'acme' }, agent: { id: 'support-agent' } });
   await session.addUserTurn('Dana: order 4417 arrived broken, refund 60 EUR; order 5120 never arrived, refund 750 EUR. Email dana@example.com.');
   const calls = [
