@@ -1,5 +1,6 @@
 // @writ/cli — programmatic entry points of the `writ` command.
-export { COMMANDS, createProgram, main } from './main.ts';
+export { COMMANDS, createProgram } from './program.ts';
+export { COMMAND_MODULES, main } from './main.ts';
 export { EXIT, UsageError, processContext } from './cli-context.ts';
 export type { CommandContext } from './cli-context.ts';
 export { registerVerifyCommand, verifyAction, describeReport } from './commands/verify.ts';

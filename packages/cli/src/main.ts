@@ -1,43 +1,39 @@
 /**
- * The `writ` command. Each command lives in `src/commands/<name>.ts` and exports a
- * `register...(program)` function; adding a command is one line in {@link COMMANDS}.
- * Usage errors (unknown command or option, missing argument) exit 2.
+ * The `writ` command. Usage errors (unknown command or option, missing argument) exit 2.
+ *
+ * Startup loads only the module of the command being run (each command pulls in its own
+ * dependencies: the Rego engine, the authority, the report renderer, ...); `writ`, `writ --help`
+ * and unknown commands load the whole program so help and errors list every command.
  */
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
-import { registerDecideCommand } from './commands/decide.ts';
-import { registerInitCommand } from './commands/init.ts';
-import { registerKeysCommand } from './commands/keys.ts';
-import { registerExportCommand } from './commands/export.ts';
-import { registerPolicyCommands } from './commands/policy.ts';
-import { registerReplayCommand } from './commands/replay.ts';
-import { registerReportCommand } from './commands/report.ts';
-import { registerRollbackCommand } from './commands/rollback.ts';
-import { registerVerifyCommand } from './commands/verify.ts';
-import { registerServeCommand } from './commands/serve.ts';
+import type { Command } from 'commander';
+import { CommanderError } from 'commander';
 import { EXIT } from './cli-context.ts';
 
-/** Command registrations, in help order. One line per command module. */
-export const COMMANDS: readonly ((program: Command) => unknown)[] = [
-  (program) => registerVerifyCommand(program),
-  (program) => registerExportCommand(program),
-  (program) => registerPolicyCommands(program),
-  (program) => registerDecideCommand(program),
-  (program) => registerServeCommand(program),
-  (program) => registerReplayCommand(program),
-  (program) => registerReportCommand(program),
-  (program) => registerInitCommand(program),
-  (program) => registerKeysCommand(program),
-  (program) => registerRollbackCommand(program),
-];
+type Register = (program: Command) => unknown;
 
-/** The `writ` program with every command registered. */
-export function createProgram(): Command {
-  const program = new Command('writ')
-    .description('Writ — an action firewall for AI agents')
-    .showHelpAfterError()
-    .exitOverride();
-  for (const register of COMMANDS) register(program);
+/** Command name → loader of its registration. Must list every command of `COMMANDS` (tested). */
+export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> = {
+  verify: async () => (await import('./commands/verify.ts')).registerVerifyCommand,
+  export: async () => (await import('./commands/export.ts')).registerExportCommand,
+  policy: async () => (await import('./commands/policy.ts')).registerPolicyCommands,
+  decide: async () => (await import('./commands/decide.ts')).registerDecideCommand,
+  serve: async () => (await import('./commands/serve.ts')).registerServeCommand,
+  replay: async () => (await import('./commands/replay.ts')).registerReplayCommand,
+  report: async () => (await import('./commands/report.ts')).registerReportCommand,
+  init: async () => (await import('./commands/init.ts')).registerInitCommand,
+  keys: async () => (await import('./commands/keys.ts')).registerKeysCommand,
+  rollback: async () => (await import('./commands/rollback.ts')).registerRollbackCommand,
+};
+
+/** The program for `argv`: just the named command when there is one, else every command. */
+async function programFor(argv: readonly string[]): Promise<Command> {
+  const { emptyProgram, createProgram } = await import('./program.ts');
+  const name = argv[0];
+  const load = name !== undefined && Object.hasOwn(COMMAND_MODULES, name) ? COMMAND_MODULES[name] : undefined;
+  if (load === undefined) return createProgram();
+  const program = emptyProgram();
+  (await load())(program);
   return program;
 }
 
@@ -46,7 +42,7 @@ export function createProgram(): Command {
  * @returns the exit code.
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = createProgram();
+  const program = await programFor(argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../cli-context.ts';
-import { createProgram } from '../main.ts';
+import { createProgram } from '../program.ts';
 import { decideAction } from './decide.ts';
 
 // The shared policy library of the repository (policies/writ + its default data).

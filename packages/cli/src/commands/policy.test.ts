@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 // The OPA-ABI test module of @writ/policy (WAT compiled with wabt at test time).
 import { opaTestWasm } from '../../../policy/test/support/opa-test-module.ts';
-import { createProgram } from '../main.ts';
+import { createProgram } from '../program.ts';
 import { POLICY_EXIT, registerPolicyCommands } from './policy.ts';
 
 const created: string[] = [];

@@ -1,0 +1,43 @@
+/**
+ * The whole `writ` program. Each command lives in `src/commands/<name>.ts` and exports a
+ * `register...(program)` function; adding a command is one line in {@link COMMANDS} and one
+ * in `COMMAND_MODULES` of `main.ts` (which loads only the command being run).
+ */
+import { Command } from 'commander';
+import { registerDecideCommand } from './commands/decide.ts';
+import { registerInitCommand } from './commands/init.ts';
+import { registerKeysCommand } from './commands/keys.ts';
+import { registerExportCommand } from './commands/export.ts';
+import { registerPolicyCommands } from './commands/policy.ts';
+import { registerReplayCommand } from './commands/replay.ts';
+import { registerReportCommand } from './commands/report.ts';
+import { registerRollbackCommand } from './commands/rollback.ts';
+import { registerVerifyCommand } from './commands/verify.ts';
+import { registerServeCommand } from './commands/serve.ts';
+
+/** Command registrations, in help order. One line per command module. */
+export const COMMANDS: readonly ((program: Command) => unknown)[] = [
+  (program) => registerVerifyCommand(program),
+  (program) => registerExportCommand(program),
+  (program) => registerPolicyCommands(program),
+  (program) => registerDecideCommand(program),
+  (program) => registerServeCommand(program),
+  (program) => registerReplayCommand(program),
+  (program) => registerReportCommand(program),
+  (program) => registerInitCommand(program),
+  (program) => registerKeysCommand(program),
+  (program) => registerRollbackCommand(program),
+];
+
+/** The `writ` program with every command registered. */
+export function createProgram(): Command {
+  const program = emptyProgram();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/** The `writ` program without commands. */
+export function emptyProgram(): Command {
+  return new Command('writ').description('Writ — an action firewall for AI agents').showHelpAfterError().exitOverride();
+}
+
