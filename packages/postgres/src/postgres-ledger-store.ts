@@ -13,7 +13,7 @@ import {
   assertCheckpointRecord,
   assertDrafts,
   resolveRange,
-} from './ledger-checks.ts';
+} from '@writ/core/stores/checks';
 import { commitBatch, type PendingAppend } from './ledger-append.ts';
 import { bufferToDigest, checkedEntry, digestToBuffer, type EntryRow } from './ledger-rows.ts';
 import { DEFAULT_SCHEMA, quoteSchema } from './schema-name.ts';

@@ -1,6 +1,7 @@
 /**
  * Boundary checks and semantics shared by every store implementation, so the memory,
- * file and PostgreSQL stores refuse the same inputs with the same codes.
+ * file and PostgreSQL stores refuse the same inputs with the same codes. Public as
+ * `@writ/core/stores/checks` for store implementations in other packages (`@writ/postgres`).
  */
 import { WritError } from '../errors.ts';
 import type { ApprovalRecord, CheckpointRecord, LedgerHead, ReadRange } from './types.ts';
