@@ -277,6 +277,10 @@ export { verifyApproval } from './approval/verify-approval.ts';
 export type { VerifyApprovalOptions, VerifiedApproval, ConsumedApprovals } from './approval/verify-approval.ts';
 export { verifyApprovalRule } from './approval/verify-approval-rule.ts';
 export type { ApprovalRequirement, VerifyApprovalRuleOptions, ApprovalRuleResult } from './approval/verify-approval-rule.ts';
+export { signRejection, readRejection, parseRejectionPayload, isRejectionEnvelope, REJECTION_PAYLOAD_TYPE } from './approval/rejection-statement.ts';
+export type { Rejection, RejectionPayload, SignRejectionOptions } from './approval/rejection-statement.ts';
+export { verifyRejection } from './approval/verify-rejection.ts';
+export type { VerifyRejectionOptions, VerifiedRejection } from './approval/verify-rejection.ts';
 export { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './token/verify-token.ts';
 
 // remote mode: the firewall API over HTTP to a Writ authority (apps/authority)

@@ -71,7 +71,13 @@ export function checkApprovalOptions(options: VerifyApprovalOptions): { now: num
   return { now: toMillis(options.now, 'now') / 1000, skew };
 }
 
-function checkSigner(approval: Approval, options: VerifyApprovalOptions, now: number): TrustedKeyRecord {
+/** Internal: the approver key of a signed statement (approval or rejection), checked in its window, and its signature. */
+export function checkStatementSigner(
+  approval: { readonly envelope: Approval['envelope']; readonly payload: { readonly approver: string; readonly role: string; readonly iat: number; readonly exp: number } },
+  options: { readonly trustRoot: TrustRoot; readonly backend?: Ed25519Backend },
+  now: number,
+  payloadType: string,
+): TrustedKeyRecord {
   const { payload } = approval;
   let key: TrustedKeyRecord;
   try {
@@ -85,19 +91,19 @@ function checkSigner(approval: Approval, options: VerifyApprovalOptions, now: nu
   if (!(key.approvalRoles ?? []).includes(payload.role)) refuse('ERR_APPROVAL_SIGNER_INVALID', 'approver does not hold the claimed role');
   try {
     verifyEnvelope(approval.envelope, {
-      payloadType: APPROVAL_PAYLOAD_TYPE,
+      payloadType,
       keys: [{ keyId: key.keyId, publicKey: key.publicKeyBytes }],
       ...(options.backend ? { backend: options.backend } : {}),
     });
   } catch (error) {
-    refuse('ERR_SIGNATURE_INVALID', 'approval signature is invalid', error);
+    refuse('ERR_SIGNATURE_INVALID', 'statement signature is invalid', error);
   }
   return key;
 }
 
 async function verifyOne(statement: unknown, options: VerifyApprovalOptions, clock: { now: number; skew: number }): Promise<VerifiedApproval> {
   const approval = readApproval(statement);
-  const key = checkSigner(approval, options, clock.now);
+  const key = checkStatementSigner(approval, options, clock.now, APPROVAL_PAYLOAD_TYPE);
   const { payload } = approval;
   // Drift first: when the schema changed, a differing intent digest is its consequence.
   if (options.connectorSchema !== undefined && payload.connector !== undefined && payload.connector.schema !== options.connectorSchema) {
