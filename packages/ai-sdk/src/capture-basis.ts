@@ -1,4 +1,5 @@
 import type { FirewallSession, JsonValue } from '@writ/core';
+import { recordToolOutput } from './tool-outputs.ts';
 
 // Messages already recorded, per session: frameworks hand the whole history to every
 // callback, and each message must become exactly one basis item.
@@ -30,7 +31,8 @@ function outputValue(output: unknown): JsonValue | undefined {
 /**
  * Records what the model saw, from AI SDK `ModelMessage`s, as basis of the session:
  * system messages as the system prompt, user turns as `user` authority, tool results with
- * the declared trust of the tool that produced them. Each message is recorded once.
+ * the declared trust of the tool that produced them. Each message is recorded once, and a
+ * tool output once per call id (the gateway of `writTools` records it when it is produced).
  */
 export async function captureBasis(session: FirewallSession, messages: readonly unknown[] | undefined): Promise<void> {
   if (!Array.isArray(messages)) return;
@@ -55,7 +57,7 @@ export async function captureBasis(session: FirewallSession, messages: readonly 
         const { type, toolName, toolCallId, output } = part as Record<string, unknown>;
         const value = outputValue(output);
         if (type !== 'tool-result' || typeof toolName !== 'string' || typeof toolCallId !== 'string' || value === undefined) continue;
-        await session.addToolOutput({ tool: toolName, callId: toolCallId, output: value });
+        await recordToolOutput(session, { tool: toolName, callId: toolCallId, output: value });
       }
     }
   }

@@ -1,6 +1,7 @@
 import type { FirewallSession, GuardBlock, GuardApprovalRequired, JsonObject } from '@writ/core';
 import { WritError } from '@writ/core';
 import type { ToolSet } from 'ai';
+import { errorText, jsonOf, recordToolOutput } from './tool-outputs.ts';
 
 /** Thrown into the SDK when the gateway refuses a call; the model reads its message as the tool error. */
 export class WritToolRefusedError extends Error {
@@ -17,7 +18,9 @@ type Execute = (input: unknown, options: { readonly toolCallId: string }) => unk
 /**
  * Wraps every tool of a `ToolSet` so its `execute` runs only through the Writ gateway:
  * the call is guarded (idempotently per `toolCallId`), its token is checked against the
- * actual arguments and consumed, the tool runs, and an outcome receipt is recorded. A
+ * actual arguments and consumed, the tool runs, an outcome receipt is recorded, and the
+ * output (or the error text the model will read) is recorded as basis right away, with the
+ * tool's declared trust — so the last output of a conversation is basis too. A
  * refused call throws {@link WritToolRefusedError} (the model sees the reason) and the
  * tool never runs. Tools without `execute` (client-side tools) are returned unchanged.
  * @throws WritError `ERR_INVALID_ARGUMENT` when `tools` is not an object.
@@ -42,8 +45,12 @@ export function writTools<TOOLS extends ToolSet>(tools: TOOLS, options: { readon
         );
         switch (run.status) {
           case 'executed':
+            // Basis the moment it exists: the last output of a conversation meets no later gate.
+            await recordToolOutput(session, { tool: name, callId: executionOptions.toolCallId, output: jsonOf(run.result) });
             return run.result;
           case 'failed':
+            // The model reads the error text (the SDK's `error-text` output): that is basis too.
+            await recordToolOutput(session, { tool: name, callId: executionOptions.toolCallId, output: errorText(run.error) });
             throw run.error;
           case 'blocked':
           case 'approval-required':
