@@ -47,6 +47,7 @@ export function createFirewallSession(options: {
     history: new SessionHistory(),
     journal: new CallJournal(),
     releases: new Map(),
+    awaitingApproval: new Map(),
     executedBeforeRestart: new Map(),
     ended: false,
   };
@@ -132,14 +133,33 @@ export function createFirewallSession(options: {
       return recorded;
     }
     if (recorded.verdict === 'approval-required') {
-      // Resume after approval: judge again once; the approval store now decides.
-      const record = await context.settings.stores.approvals.get(recorded.pending.id as Sha256Digest).catch(() => undefined);
-      if (record?.status === 'approved') {
-        state.journal.forget(call.callId);
-        return guardChecked(call);
+      const decisionId = state.awaitingApproval.get(call.callId);
+      const before = claim.record.guard;
+      // Resume after approval: every check runs again, but the call keeps its one decision.
+      const approval = await context.settings.stores.approvals.get(recorded.pending.id as Sha256Digest).catch(() => undefined);
+      if (approval?.status === 'approved' && decisionId !== undefined) {
+        // Concurrent resumes share one re-check (the first to get here starts it).
+        if (claim.record.guard !== before) return { ...(await claim.record.guard), replayed: true };
+        const resumed = resumeApproved(call, decisionId);
+        claim.record.guard = resumed;
+        const result = await resumed;
+        // Nothing was recorded for a store failure: put the pending result back for a retry.
+        if (result.reasons.some((r) => r.code.startsWith('firewall.store-')) && claim.record.guard === resumed) claim.record.guard = before;
+        return result;
       }
     }
     return { ...recorded, replayed: true };
+  };
+
+  const resumeApproved = async (call: CheckedCall, decisionId: string): Promise<GuardResult> => {
+    try {
+      const { result, release } = await judgeCall({ context, session: state, call, resume: { decisionId } });
+      if (release !== undefined) state.releases.set(call.callId, release);
+      if (result.verdict !== 'approval-required') state.awaitingApproval.delete(call.callId);
+      return result;
+    } catch (error) {
+      return failClosed(call, error);
+    }
   };
 
   return {

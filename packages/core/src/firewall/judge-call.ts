@@ -66,9 +66,24 @@ export function refusalText(tool: string, reasons: readonly DecisionReason[]): s
   return `Writ refused ${tool}: ${why}.`;
 }
 
-/** Judge one call (idempotency is the caller's job). */
-export async function judgeCall(options: { readonly context: FirewallContext; readonly session: SessionState; readonly call: CheckedCall }): Promise<Judgement> {
-  const { context, session, call } = options;
+/**
+ * Judge one call (idempotency is the caller's job).
+ *
+ * `resume` re-judges a call whose recorded decision (`decisionId`, verdict
+ * `approval-required`) is now approved: every check runs again (approvals verified now —
+ * expiry, policy digest, intent, roles, rule — basis, policy, budgets), but no second
+ * `decision-made` is recorded. The release (`token-issued`) or the refusal
+ * (`action-denied`) cites the original decision and carries the re-check as `recheck`;
+ * when the approvals no longer satisfy the decision nothing is recorded and the call
+ * stays pending.
+ */
+export async function judgeCall(options: {
+  readonly context: FirewallContext;
+  readonly session: SessionState;
+  readonly call: CheckedCall;
+  readonly resume?: { readonly decisionId: string };
+}): Promise<Judgement> {
+  const { context, session, call, resume } = options;
   const { settings } = context;
   const now = context.now();
   const time = now.toISOString();
@@ -147,8 +162,21 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
     reservation = undefined;
   }
 
-  const decisionId = `dec_${randomUUID()}`;
-  const entries: EntryDraft[] = [
+  const decisionId = resume?.decisionId ?? `dec_${randomUUID()}`;
+  const entries: EntryDraft[] = [];
+  // On resume the re-check rides the release or refusal of the original decision.
+  const recheck: JsonObject | undefined =
+    resume === undefined
+      ? undefined
+      : {
+          policyDecisionId: decision.id,
+          decision: decision.decision,
+          verdict,
+          reasons: reasons.map((r) => ({ code: r.code, text: r.text })),
+          approvals: [...(verified?.digests ?? [])],
+          basis: { digest: basis.digest, score: basis.score, sufficient: basis.sufficient, findings: basis.findings.map((f) => f.code) },
+        };
+  if (resume === undefined) entries.push(
     {
       type: 'decision-made',
       time,
@@ -172,7 +200,7 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
         basis: { digest: basis.digest, score: basis.score, sufficient: basis.sufficient, findings: basis.findings.map((f) => f.code) },
       } satisfies JsonObject,
     },
-  ];
+  );
 
   let token: ReleasedToken | undefined;
   let pending: PendingApproval | undefined;
@@ -183,7 +211,7 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
     entries.push({
       type: 'token-issued',
       time,
-      body: { sessionId: session.id, callId: call.callId, decisionId, tool: call.tool, tokenId: token.id, token: token.token.envelope as unknown as JsonObject },
+      body: { sessionId: session.id, callId: call.callId, decisionId, tool: call.tool, tokenId: token.id, token: token.token.envelope as unknown as JsonObject, ...(recheck === undefined ? {} : { recheck }) },
     });
   } else if (verdict === 'block') {
     const denial = denyRelease({ context, session, call: summarized, intentDigest, stage: decision.id === FAIL_CLOSED_ID ? 'firewall' : 'policy', reasons, policy: { decisionId }, basis, now });
@@ -191,15 +219,16 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
     entries.push({
       type: 'action-denied',
       time,
-      body: { sessionId: session.id, callId: call.callId, decisionId, denialId, denial: denial.envelope as unknown as JsonObject },
+      body: { sessionId: session.id, callId: call.callId, decisionId, denialId, denial: denial.envelope as unknown as JsonObject, ...(recheck === undefined ? {} : { recheck }) },
     });
   } else if (verdict === 'approval-required') {
     pending = await requestApproval({ context, session, call: summarized, intent, intentDigest, requestId, decision, now });
+    session.awaitingApproval.set(call.callId, decisionId);
   }
 
   // Write-ahead: the release is recorded before the tool can run (durable for `sync` classes).
   const durability = settings.durability.forClass(classification.actionClass);
-  const write = context.recorder.write(entries, durability);
+  const write = entries.length === 0 ? Promise.resolve() : context.recorder.write(entries, durability);
   if (durability === 'batched') {
     write.catch(() => undefined);
   } else {
@@ -210,7 +239,7 @@ export async function judgeCall(options: { readonly context: FirewallContext; re
       throw error;
     }
   }
-  session.history.record({ at: now.getTime(), tool: call.tool, actionClass: classification.actionClass, intentDigest, decision: decision.decision, effects, args: call.args, scope: classification.scope });
+  if (resume === undefined) session.history.record({ at: now.getTime(), tool: call.tool, actionClass: classification.actionClass, intentDigest, decision: decision.decision, effects, args: call.args, scope: classification.scope });
 
   const base = { callId: call.callId, mode, decision: decision.decision, reasons, actionClass: classification.actionClass, intentDigest, replayed: false };
   let result: GuardResult;

@@ -20,12 +20,12 @@ export interface RecoveredCall {
   readonly tool: string;
   readonly argsDigest: string;
   readonly intentDigest: string;
-  readonly decision: string;
-  readonly verdict: string;
+  decision: string;
+  verdict: string;
   readonly mode: string;
   readonly wouldHave: string | undefined;
   readonly actionClass: string;
-  readonly reasons: readonly { readonly code: string; readonly text: string }[];
+  reasons: readonly { readonly code: string; readonly text: string }[];
   readonly decisionId: string;
   tokenId?: string;
   denialId?: string;
@@ -122,9 +122,22 @@ function indexCall(calls: Map<string, RecoveredCall>, type: string, body: JsonOb
   if (call === undefined) return;
   if (type === 'token-issued' && text(body.decisionId) === call.decisionId) {
     call.tokenId = text(body.tokenId);
+    resumed(call, body.recheck);
   } else if (type === 'action-denied' && text(body.decisionId) === call.decisionId) {
     call.denialId = text(body.denialId);
+    resumed(call, body.recheck);
   } else if (type === 'effect-executed' || type === 'gateway-overridden') {
     call.executed = true;
   }
+}
+
+/** A release or refusal after an approval carries the re-check: it is the call's state now. */
+function resumed(call: RecoveredCall, recheck: unknown): void {
+  if (call.verdict !== 'approval-required' || typeof recheck !== 'object' || recheck === null || Array.isArray(recheck)) return;
+  const body = recheck as JsonObject;
+  const after = recovered({ ...body, sessionId: call.sessionId, callId: call.callId, decisionId: call.decisionId });
+  if (after === undefined) return;
+  call.verdict = after.verdict;
+  call.decision = after.decision;
+  call.reasons = after.reasons;
 }

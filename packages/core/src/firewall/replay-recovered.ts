@@ -45,6 +45,8 @@ export async function replayRecovered(options: {
     const record = await context.settings.stores.approvals.get(requestId).catch(() => undefined);
     if (record === undefined) return undefined;
     const pending = record.request as unknown as PendingApproval;
+    // A release after the approval will cite the recorded decision.
+    session.awaitingApproval.set(call.callId, recorded.decisionId);
     return { result: { ...base, verdict: 'approval-required', pending, reason: `Writ needs a signed approval before ${recorded.tool} can run: ${pending.policyReason}` }, argsDigest, release: undefined };
   }
   const wouldHave = recorded.wouldHave === 'block' || recorded.wouldHave === 'approval-required' ? recorded.wouldHave : undefined;

@@ -18,6 +18,8 @@ export interface SessionState {
   readonly history: SessionHistory;
   readonly journal: CallJournal<GuardResult, ExecuteResult<unknown>>;
   readonly releases: Map<string, Release>;
+  /** Calls waiting for approval: call id → the `decision-made` id a release will cite. */
+  readonly awaitingApproval: Map<string, string>;
   /**
    * Calls released before a restart that must not run again: `executed` (the ledger has
    * the outcome) or `unknown` (released without an outcome: it may have run).

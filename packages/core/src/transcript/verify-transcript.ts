@@ -230,7 +230,10 @@ interface TokenState {
 /** Entry-level checks shared by the directory and bundle verifiers. */
 export class EntryChecker {
   readonly #trustRoot: TrustRoot;
-  readonly #decisions = new Map<string, string>();
+  /** Open decisions that may release a token: id → intent digest, and whether approval is needed. */
+  readonly #decisions = new Map<string, { readonly intent: string; readonly approval: boolean }>();
+  /** Recorded approval statements: statement digest → the intent it approves. */
+  readonly #approvals = new Map<string, string>();
   readonly #tokens = new Map<string, TokenState>();
   /** False in bundle mode: references to entries outside the slice are not failures. */
   readonly #complete: boolean;
@@ -266,8 +269,13 @@ export class EntryChecker {
       }
       case 'decision-made':
         if (typeof body.decisionId !== 'string') linkage('decision has no id');
-        if (body.verdict === 'execute')
-          this.#decisions.set(body.decisionId as string, String(body.intentDigest));
+        // A token may follow a decision that executes, or one that required approval once an
+        // approval-recorded entry approves its intent (checked at the token).
+        if (body.verdict === 'execute' || body.verdict === 'approval-required')
+          this.#decisions.set(body.decisionId as string, {
+            intent: String(body.intentDigest),
+            approval: body.verdict === 'approval-required',
+          });
         return;
       case 'token-issued': {
         let payload;
@@ -283,11 +291,25 @@ export class EntryChecker {
           });
         }
         if (payload.id !== body.tokenId) linkage('token id does not match the signed token');
-        const decisionIntent = this.#decisions.get(String(body.decisionId));
-        if (decisionIntent === undefined) {
+        const decision = this.#decisions.get(String(body.decisionId));
+        if (decision === undefined) {
           if (this.#complete) linkage('token was not preceded by a decision that allowed it');
-        } else if (payload.intent !== decisionIntent)
+        } else if (payload.intent !== decision.intent) {
           linkage('token intent differs from the decision');
+        } else if (decision.approval) {
+          // Released after approval: the token names the approvals it relies on, and each was
+          // recorded in this transcript for the same intent.
+          const approvals = payload.approvals ?? [];
+          if (approvals.length === 0)
+            linkage('token after an approval-required decision names no approval');
+          for (const approval of approvals) {
+            const intent = this.#approvals.get(approval);
+            if (intent === undefined) {
+              if (this.#complete)
+                linkage('token relies on an approval that was not recorded before it');
+            } else if (intent !== decision.intent) linkage('token relies on an approval for another intent');
+          }
+        }
         // One release per decision: forgetting it keeps memory bounded by open decisions.
         this.#decisions.delete(String(body.decisionId));
         if (this.#tokens.has(payload.id)) linkage('token issued twice');
@@ -338,6 +360,7 @@ export class EntryChecker {
         }
         if (approval.payload.intent !== body.intentDigest)
           linkage('approval is for another intent');
+        this.#approvals.set(approval.digest, approval.payload.intent);
         return;
       }
       case 'effect-executed': {
