@@ -9,6 +9,8 @@
 import type { VerifyApprovalRuleOptions } from '../approval/verify-approval-rule.ts';
 import { verifyApprovalRule } from '../approval/verify-approval-rule.ts';
 import { verifyApproval } from '../approval/verify-approval.ts';
+import { isRejectionEnvelope } from '../approval/rejection-statement.ts';
+import { verifyRejection } from '../approval/verify-rejection.ts';
 import { WritError } from '../errors.ts';
 import type { VerifiedApprovalInput } from '../policy-contract/build-policy-input.ts';
 import type { ApprovalRecord, JsonObject, Sha256Digest } from '../stores/types.ts';
@@ -80,7 +82,49 @@ export async function verifiedApprovals(options: {
 }
 
 /**
- * Submit a signed approval statement for request `requestId` (the intent digest).
+ * A signed rejection: verified like an approval (approver key valid at its `iat`, role held
+ * and eligible for the rule, intent, rule, policy digest, window). Recorded as an
+ * `approval-rejected` entry, then the request moves to `rejected` and the next guard of the
+ * call is refused (`approval.rejected`). The entry is written before the status changes, so a
+ * rejected request always has its signed statement in the transcript.
+ */
+async function submitRejection(options: {
+  readonly context: FirewallContext;
+  readonly key: Sha256Digest;
+  readonly record: ApprovalRecord;
+  readonly statement: JsonObject;
+  readonly now: Date;
+}): Promise<ApprovalSubmission> {
+  const { context, key, record, statement, now } = options;
+  const { stores, timeoutMs, trustRoot, policy } = context.settings;
+  const intentDigest = intentOfRequest(record);
+  const rule = requirement(record.request);
+  let verified;
+  try {
+    verified = await verifyRejection(statement, { trustRoot, now, intent: intentDigest, policy: policy.digest as Sha256Digest, rule: rule.rule, roles: rule.roles ?? [] });
+  } catch (error) {
+    return { status: 'refused', requestId: key, reasons: [refusal(error)] };
+  }
+  if (rule.separationOfDuties === true && (rule.excludedOwners ?? []).includes(verified.key.owner)) {
+    return { status: 'refused', requestId: key, reasons: [{ code: 'approval.ERR_APPROVAL_SEPARATION', text: 'the requester may not decide this request' }] };
+  }
+  const sessionId = typeof record.request.sessionId === 'string' ? record.request.sessionId : '';
+  await context.recorder.write(
+    [{ type: 'approval-rejected', time: now.toISOString(), body: { sessionId, requestId: key, intentDigest, rejectionId: verified.payload.id, statement } }],
+    'sync',
+  );
+  const changed = await withTimeout(stores.approvals.resolve({ intentDigest: key, status: 'rejected', at: now }), timeoutMs);
+  if (!changed) {
+    const current = await withTimeout(stores.approvals.get(key), timeoutMs);
+    if (current?.status !== 'rejected') {
+      return { status: 'refused', requestId: key, reasons: [{ code: `approval.${current?.status ?? 'unknown'}`, text: `the request is ${current?.status ?? 'gone'}` }] };
+    }
+  }
+  return { status: 'rejected', requestId: key, reasons: [{ code: 'approval.rejected', text: 'an approver rejected this request' }] };
+}
+
+/**
+ * Submit a signed approval or rejection statement for request `requestId` (the intent digest).
  * @throws `ERR_INVALID_ARGUMENT` (malformed input), `ERR_FIREWALL_APPROVAL_NOT_FOUND`,
  *   store errors (`ERR_STORE_*`, `ERR_FIREWALL_TIMEOUT`).
  */
@@ -102,7 +146,8 @@ export async function submitApproval(options: {
   if (record === undefined) throw new WritError('ERR_FIREWALL_APPROVAL_NOT_FOUND', 'no approval request with this id');
   const intentDigest = intentOfRequest(record);
   const now = context.now();
-  if (record.status === 'approved') return { status: 'approved', requestId, reasons: [] };
+  const rejecting = isRejectionEnvelope(statement);
+  if (record.status === 'approved' && !rejecting) return { status: 'approved', requestId, reasons: [] };
   if (record.status !== 'pending') {
     return { status: 'refused', requestId, reasons: [{ code: `approval.${record.status}`, text: `the request is ${record.status}` }] };
   }
@@ -110,6 +155,7 @@ export async function submitApproval(options: {
     await withTimeout(stores.approvals.resolve({ intentDigest: key, status: 'expired', at: now }), timeoutMs);
     return { status: 'refused', requestId, reasons: [{ code: 'approval.expired', text: 'the request expired' }] };
   }
+  if (rejecting) return submitRejection({ context, key, record, statement: statement as JsonObject, now });
   const rule = requirement(record.request);
   try {
     await verifyApproval(statement, { trustRoot, now, intent: intentDigest, policy: policy.digest as Sha256Digest, rule: rule.rule });

@@ -137,7 +137,7 @@ export function createFirewallSession(options: {
       const before = claim.record.guard;
       // Resume after approval: every check runs again, but the call keeps its one decision.
       const approval = await context.settings.stores.approvals.get(recorded.pending.id as Sha256Digest).catch(() => undefined);
-      if (approval?.status === 'approved' && decisionId !== undefined) {
+      if ((approval?.status === 'approved' || approval?.status === 'rejected') && decisionId !== undefined) {
         // Concurrent resumes share one re-check (the first to get here starts it).
         if (claim.record.guard !== before) return { ...(await claim.record.guard), replayed: true };
         const resumed = resumeApproved(call, decisionId);

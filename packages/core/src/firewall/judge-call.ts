@@ -135,6 +135,11 @@ export async function judgeCall(options: {
   let reasons = decision.reasons;
   let enforced: GuardResult['verdict'] =
     decision.decision === 'deny' ? 'block' : decision.decision === 'require-approval' && !approved ? 'approval-required' : 'execute';
+  if (enforced === 'approval-required' && record?.status === 'rejected') {
+    // An approver signed a rejection of this request (recorded as `approval-rejected`).
+    reasons = [...reasons, { code: 'approval.rejected', text: 'an approver rejected this request' }];
+    enforced = 'block';
+  }
   const executes = enforced === 'execute' || mode !== 'enforce';
 
   // 6 release: budget reservation, approval consumption, then token / denial / pending request

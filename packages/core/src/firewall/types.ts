@@ -240,8 +240,12 @@ export type ToolFunction<T> = (args: JsonObject) => T | Promise<T>;
 
 /** Result of submitting a signed approval. */
 export interface ApprovalSubmission {
-  /** `approved`: the rule is satisfied; the next `guard` for the call releases a token. */
-  readonly status: 'pending' | 'approved' | 'refused';
+  /**
+   * `approved`: the rule is satisfied; the next `guard` for the call releases a token.
+   * `rejected`: a signed rejection was recorded; the next `guard` refuses (`approval.rejected`).
+   * `refused`: the statement was not accepted (reason in `reasons`).
+   */
+  readonly status: 'pending' | 'approved' | 'rejected' | 'refused';
   readonly requestId: string;
   readonly reasons: readonly DecisionReason[];
 }

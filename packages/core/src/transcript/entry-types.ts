@@ -27,6 +27,7 @@ export const ENTRY_TYPES = [
   'token-issued',
   'action-denied',
   'approval-recorded',
+  'approval-rejected',
   'effect-executed',
   'effect-reconciled',
   'effect-rolled-back',
@@ -120,6 +121,19 @@ export interface ApprovalRecordedBody {
   /**
    * The signed approval statement (`signApproval`), checked by an `approver` key valid at
    * its `iat` (not against today's clock); its payload `intent` must equal `intentDigest`.
+   */
+  readonly statement: Envelope;
+}
+
+/** `approval-rejected`: a verified rejection statement; the request is refused from then on. */
+export interface ApprovalRejectedBody {
+  readonly sessionId: string;
+  readonly requestId: string;
+  readonly intentDigest: Sha256Digest;
+  readonly rejectionId: string;
+  /**
+   * The signed rejection statement (`signRejection`), checked by an `approver` key valid at
+   * its `iat`; its payload `intent` must equal `intentDigest` and its `id` `rejectionId`.
    */
   readonly statement: Envelope;
 }

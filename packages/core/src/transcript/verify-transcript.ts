@@ -24,6 +24,7 @@ import { WritError } from '../errors.ts';
 import type { WritErrorCode } from '../errors.ts';
 import { verifyTokenSignature } from '../token/verify-token.ts';
 import { APPROVAL_PAYLOAD_TYPE, readApproval } from '../approval/approval-statement.ts';
+import { REJECTION_PAYLOAD_TYPE, readRejection } from '../approval/rejection-statement.ts';
 import { verifyDenial } from '../denial/denial.ts';
 import type { KeyRole, TrustRoot } from '../trust/trust-root.ts';
 import { parseCheckpoint } from './checkpoint.ts';
@@ -361,6 +362,31 @@ export class EntryChecker {
         if (approval.payload.intent !== body.intentDigest)
           linkage('approval is for another intent');
         this.#approvals.set(approval.digest, approval.payload.intent);
+        return;
+      }
+      case 'approval-rejected': {
+        let rejection;
+        try {
+          rejection = readRejection(body.statement);
+          // Offline, like approvals: an approver key valid when the rejection was signed.
+          verifyEnvelope(rejection.envelope, {
+            payloadType: REJECTION_PAYLOAD_TYPE,
+            keys: this.#trustRoot.resolver({
+              role: 'approver',
+              at: new Date(rejection.payload.iat * 1000),
+            }),
+          });
+        } catch (error) {
+          fail({
+            check: 'signature',
+            code: 'ERR_TRANSCRIPT_SIGNATURE',
+            message: 'rejection signature is invalid',
+            cause: causeOf(error),
+            ...at,
+          });
+        }
+        if (rejection.payload.intent !== body.intentDigest || rejection.payload.id !== body.rejectionId)
+          linkage('rejection does not match its entry');
         return;
       }
       case 'effect-executed': {
