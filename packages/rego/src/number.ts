@@ -128,7 +128,12 @@ export function numEquals(a: RegoNumber, b: RegoNumber): boolean {
 
 /** Numeric comparison: negative, zero or positive. */
 export function numCompare(a: RegoNumber, b: RegoNumber): number {
-  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  // A safe integer and a BigNum made from a double both stand for the shortest decimal that
+  // round-trips to their double; rounding to the nearest double is monotonic, so comparing
+  // the doubles orders those decimals exactly. Only other BigNums need decimal arithmetic.
+  const x = typeof a === 'number' ? a : a.f;
+  const y = typeof b === 'number' ? b : b.f;
+  if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
   return toDecimal(a).cmp(toDecimal(b));
 }
 

@@ -121,6 +121,8 @@ export function toGoArg(v: Value): GoArg {
   if (typeof v === 'string') return { kind: 'string', value: v };
   if (typeof v === 'number') return { kind: 'int', value: BigInt(v) };
   if (v instanceof BigNum) {
+    // a BigNum kept as a double is a finite non-integer (numberValue): no decimal parse needed
+    if (v.f !== undefined && !Number.isInteger(v.f)) return { kind: 'float', value: v.f };
     if (v.d.isInteger()) {
       const digits = v.d.abs().toFixed(0);
       // Beyond float64 range OPA keeps the literal's text; exact big integers print in full.
