@@ -178,11 +178,10 @@ describe('writToolApproval + writTools: failures in enforce', () => {
 });
 
 describe('writToolApproval + writTools: decisions per call in the transcript', () => {
-  // The firewall judges an approved call once more on resume (packages/core/src/firewall/firewall-session.ts:135-139
-  // forgets the journal entry and re-enters judgeCall, which appends a second decision-made at
-  // packages/core/src/firewall/judge-call.ts:150). So an approval round trip leaves two decisions for
-  // its call — approval-required, then execute — and every further framework re-run adds none.
-  it('an unapproved call has one decision; an approved call two (request, then release); re-runs add none', async () => {
+  // One decision per tool call (issue 6): the firewall re-checks an approved call on resume but
+  // records its release under the approval-required decision (token-issued cites its decisionId),
+  // so an approval round trip leaves one decision for its call and framework re-runs add none.
+  it('an unapproved call has one decision; an approved call one (the release cites it); re-runs add none', async () => {
     const t = await setUp({
       user: 'Refund order 8800 in full, 900 EUR, and order 7731, 40 EUR.',
       script: [toolCall('refund_issue', { order: '7731', amount: 40 }, 'c0'), toolCall('refund_large', { order: '8800', amount: 900 }, 'c1'), say('Refunded after approval.'), say('again')],
@@ -202,11 +201,11 @@ describe('writToolApproval + writTools: decisions per call in the transcript', (
     const context = { runtimeContext: { writ: { approvals: { c1: [statement] } } } };
     await generateText({ ...t.settings, messages: continuation, ...context });
     expect(t.support.ran).toEqual(['refund_issue 7731 40', 'refund_large 8800 900']);
-    expect(await t.decisionsByCall()).toEqual({ c0: ['execute'], c1: ['approval-required', 'execute'] });
+    expect(await t.decisionsByCall()).toEqual({ c0: ['execute'], c1: ['approval-required'] });
     // The application resumes the same conversation again (a retry, a second tab): nothing new.
     await generateText({ ...t.settings, messages: continuation, ...context }).catch(() => undefined);
     expect(t.support.ran).toEqual(['refund_issue 7731 40', 'refund_large 8800 900']);
-    expect(await t.decisionsByCall()).toEqual({ c0: ['execute'], c1: ['approval-required', 'execute'] });
+    expect(await t.decisionsByCall()).toEqual({ c0: ['execute'], c1: ['approval-required'] });
     expect((await t.finish()).valid).toBe(true);
   });
 

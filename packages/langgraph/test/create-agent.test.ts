@@ -121,8 +121,10 @@ describe('writMiddleware (createAgent)', () => {
     const resumed = await agent.invoke(new Command({ resume: kit.approve(request.pending, 'manager') }), config);
     expect(ran.vendor_pay_large).toBe(1);
     expect(toolMessage(resumed.messages, 'c1').text).toBe(`paid 9000 to ${USER_IBAN}`);
-    // One judgement asked, one released after the approval; re-runs of the node added nothing.
-    expect((await entriesFor(kit, { session, type: 'decision-made', callId: 'c1' })).map((e) => e.body.decision)).toEqual(['require-approval', 'allow-with-constraints']);
+    // One decision per tool call: the release after the approval cites it; re-runs of the node added nothing.
+    const decisions = await entriesFor(kit, { session, type: 'decision-made', callId: 'c1' });
+    expect(decisions.map((e) => e.body.decision)).toEqual(['require-approval']);
+    expect((await entriesFor(kit, { session, type: 'token-issued', callId: 'c1' })).map((e) => e.body.decisionId)).toEqual([decisions[0]!.body.decisionId]);
     expect(await entriesFor(kit, { session, type: 'effect-executed', callId: 'c1' })).toHaveLength(1);
     await finish(kit, session);
   });

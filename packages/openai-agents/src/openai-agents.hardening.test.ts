@@ -171,11 +171,10 @@ describe('writTool: failures in enforce', () => {
 });
 
 describe('writTool + applySignedApprovals: decisions per call in the transcript', () => {
-  // The firewall judges an approved call once more when the approval is presented
-  // (packages/core/src/firewall/firewall-session.ts:135-139 forgets the journal entry and re-enters
-  // judgeCall, which appends a second decision-made at packages/core/src/firewall/judge-call.ts:150).
-  // needsApproval, the input guardrail and execute re-running on resume add none.
-  it('an allowed call has one decision; an approved call two (request, then release); the resume adds none', async () => {
+  // One decision per tool call (issue 6): the firewall re-checks an approved call on resume but
+  // records its release under the approval-required decision (token-issued cites its decisionId),
+  // so an approval round trip leaves one decision for its call and framework re-runs add none.
+  it('an allowed call has one decision; an approved call one (the release cites it); the resume adds none', async () => {
     const t = await setUp({ script: [call('config_set', { key: 'replicas', value: '5' }, 'c0'), call('deploy', { service: 'api', version: '2.4.1' }, 'c1'), say('deployed'), say('unused')] });
     const input = 'Set replicas to 5, then deploy api 2.4.1.';
     await captureInput(t.session, input);
@@ -191,10 +190,10 @@ describe('writTool + applySignedApprovals: decisions per call in the transcript'
       (role) => signApproval({ signer: t.world.approvers.get(role)!, role, intent: pending.intentDigest, policy: { digest: t.policy.digest as `sha256:${string}`, rule }, now: new Date() }).envelope as unknown as JsonObject,
     );
     expect(await applySignedApprovals({ state: first.state, session: t.session, approvals: { c1: statements } })).toEqual([{ callId: 'c1', tool: 'deploy', status: 'approved' }]);
-    expect(await t.decisionsByCall()).toEqual({ c0: ['execute'], c1: ['approval-required', 'execute'] });
+    expect(await t.decisionsByCall()).toEqual({ c0: ['execute'], c1: ['approval-required'] });
     await t.runner.run(t.agent, first.state);
     expect(t.ran).toEqual(['config_set replicas=5', 'deploy api@2.4.1']);
-    expect(await t.decisionsByCall()).toEqual({ c0: ['execute'], c1: ['approval-required', 'execute'] });
+    expect(await t.decisionsByCall()).toEqual({ c0: ['execute'], c1: ['approval-required'] });
     expect((await t.finish()).valid).toBe(true);
   });
 

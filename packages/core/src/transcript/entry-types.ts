@@ -7,8 +7,11 @@
  *
  * Linkage the verifier enforces (all within one transcript):
  * 1. every `token-issued` follows a `decision-made` with the same `decisionId` whose
- *    `verdict` is `execute`, and the token's signed `intent` equals that decision's
- *    `intentDigest`;
+ *    `verdict` is `execute`, or whose `verdict` is `approval-required` and every approval
+ *    the token names (signed `approvals`, at least one) has an `approval-recorded` entry for
+ *    the same intent before the token (the release after approval cites the original
+ *    decision and carries the re-check as `recheck`: one decision per tool call); the
+ *    token's signed `intent` equals that decision's `intentDigest`;
  * 2. every `effect-executed` with a `tokenId` follows the `token-issued` of that token, and
  *    the token's signed `intent` equals the execution's `intentDigest` (the digest of the
  *    canonical intent built from the arguments actually executed);
