@@ -7,7 +7,7 @@ import type { FirewallSession, JsonValue } from '@writ/core';
  * prompt (`verified`), human messages as user turns (`user`), tool messages as tool
  * outputs with the tool's declared trust. AI messages are the model's own words and are
  * not basis. A message is known by its id (LangGraph's message reducer gives every
- * message one), else by its tool-call id, else by its type and text.
+ * message one) — a tool message by its tool-call id first — else by its type and text.
  */
 export class MessageCapture {
   readonly #session: FirewallSession;
@@ -34,23 +34,41 @@ export class MessageCapture {
     // createAgent hands the model an empty system message when no prompt is set: nothing was said.
     if (type !== 'tool' && text === '') return;
     const toolCallId = type === 'tool' ? stringField(message, 'tool_call_id') : undefined;
-    const key = typeof message.id === 'string' && message.id !== '' ? `id:${message.id}` : toolCallId !== undefined ? `tool:${toolCallId}` : `${type}:${text}`;
+    // A tool message is known by its call id first: the gate records the output when the
+    // tool produces it, before the graph's reducer gives the message an id.
+    const key = toolCallId !== undefined ? `tool:${toolCallId}` : typeof message.id === 'string' && message.id !== '' ? `id:${message.id}` : `${type}:${text}`;
+    if (type === 'tool') {
+      await this.#output(key, { tool: typeof message.name === 'string' ? message.name : 'unknown', callId: toolCallId ?? key, output: toJson(message.content) });
+      return;
+    }
     if (this.#seen.has(key)) return;
     this.#seen.add(key);
     try {
-      if (type === 'system') await this.#session.addSystemPrompt(text);
-      else if (type === 'human') await this.#session.addUserTurn(text);
-      else {
-        await this.#session.addToolOutput({
-          tool: typeof message.name === 'string' ? message.name : 'unknown',
-          callId: toolCallId ?? key,
-          output: toJson(message.content),
-        });
-      }
+      await (type === 'system' ? this.#session.addSystemPrompt(text) : this.#session.addUserTurn(text));
+    } catch (error) {
+      this.#seen.delete(key);
+      throw error;
+    }
+  }
+
+  /**
+   * Record a tool's output as basis the moment it is produced (once per call id), so the
+   * last output of a graph run — which no later gate or model call reads — is basis too.
+   * @throws `ERR_FIREWALL_CLOSED`, `ERR_FIREWALL_SESSION_ENDED`, `ERR_INVALID_ARGUMENT`.
+   */
+  async captureOutput(output: { readonly tool: string; readonly callId: string; readonly output: JsonValue }): Promise<void> {
+    await this.#output(`tool:${output.callId}`, output);
+  }
+
+  async #output(key: string, output: { readonly tool: string; readonly callId: string; readonly output: JsonValue }): Promise<void> {
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    try {
+      await this.#session.addToolOutput(output);
     } catch (error) {
       // The same output from another call is already basis: core derives a tool output's
       // id from its content alone, so the second copy collides. Its words are recorded.
-      if (type === 'tool' && WritError.isInstance(error) && error.code === 'ERR_BASIS_ITEM_DUPLICATE') return;
+      if (WritError.isInstance(error) && error.code === 'ERR_BASIS_ITEM_DUPLICATE') return;
       this.#seen.delete(key);
       throw error;
     }

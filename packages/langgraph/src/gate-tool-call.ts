@@ -3,6 +3,7 @@ import { WritError } from '@writ/core';
 import type { ExecuteResult, FirewallSession, GuardResult, JsonObject, JsonValue } from '@writ/core';
 import { interrupt, isCommand } from '@langchain/langgraph';
 import { approvalRequest, approvalsFromResume, rejectionReason } from './approval-resume.ts';
+import { captureFor } from './capture-messages.ts';
 
 /** What a gate hands the application for each call it settles (for logs and UIs). */
 export interface WritCallEvent {
@@ -111,6 +112,9 @@ export async function gateToolCall(options: WritGateOptions & {
     if (ToolMessage.isInstance(produced) && produced.status === 'error') throw new ReportedToolError(produced.text.slice(0, 500));
     return digestable(produced);
   });
+  // Basis the moment it exists: the last output of a graph run meets no later gate.
+  const output = ran ? modelOutput(produced) : undefined;
+  if (output !== undefined) await captureFor(session).captureOutput({ tool, callId, output });
   switch (result.status) {
     case 'executed':
       settle(result.guard, 'executed');
@@ -152,6 +156,22 @@ function unsubmitted(options: { readonly session: FirewallSession; readonly call
     fresh.push(approval);
   }
   return fresh;
+}
+
+/**
+ * What the model will read of a tool's result: a ToolMessage's content, a string as is,
+ * anything else as the JSON text langchain makes of it. A Command's messages are recorded
+ * from the graph's state at the next gate.
+ */
+function modelOutput(result: ToolResult): JsonValue | undefined {
+  if (ToolMessage.isInstance(result)) return digestable(result);
+  if (isCommand(result) || result === undefined) return undefined;
+  if (typeof result === 'string') return result;
+  try {
+    return Array.isArray(result) ? (JSON.parse(JSON.stringify(result)) as JsonValue) : (JSON.stringify(result) ?? undefined);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The recorded result of a call that already ran, as the ToolMessage the model reads. */

@@ -243,4 +243,13 @@ describe('writMiddleware (createAgent)', () => {
     expect((await entries(kit, session)).filter((e) => e.type === 'approval-recorded')).toHaveLength(2);
     await finish(kit, session);
   });
+
+  it('records each tool output as basis once, when the tool produces it and not again when the model reads it', async () => {
+    const { kit, session } = await openKit();
+    const { agent } = agentFor({ session, script: [[{ name: 'email_read', args: {}, id: 'c1' }], [{ name: 'vendor_pay', args: { iban: USER_IBAN, amount: 120 }, id: 'c2' }]] });
+    await agent.invoke(ask(`Check my inbox, then pay 120 EUR to ${USER_IBAN}`), config);
+    const outputs = (await entries(kit, session)).filter((e) => e.type === 'basis-added' && e.body.kind === 'tool-output');
+    expect(outputs.map((e) => e.body.source)).toEqual(['tool:email_read#c1', 'tool:vendor_pay#c2']);
+    expect((await kit.finish()).valid).toBe(true);
+  });
 });

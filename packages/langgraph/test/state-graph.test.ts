@@ -8,7 +8,7 @@ import type { BaseMessage } from 'langchain';
 import { describe, expect, it } from 'vitest';
 import type { WritApprovalRequest } from '../src/index.ts';
 import { writTool } from '../src/index.ts';
-import { ATTACKER_IBAN, USER_IBAN, entriesFor, financeTools, openKit } from './support.ts';
+import { ATTACKER_IBAN, USER_IBAN, entries, entriesFor, financeTools, openKit } from './support.ts';
 
 type Call = { name: string; args: Record<string, unknown>; id: string };
 
@@ -97,6 +97,19 @@ describe('writTool (StateGraph + ToolNode)', () => {
     expect(ran).toMatchObject({ vendor_pay: 1, vendor_pay_large: 1 });
     expect(toolMessage(done.messages, 'c1').text).toBe(`paid 120 to ${USER_IBAN}`);
     expect(await entriesFor(kit, { session, type: 'decision-made', callId: 'c1' })).toHaveLength(1);
+    expect((await kit.finish()).valid).toBe(true);
+  });
+
+  it('records the last tool output of a run as basis when the tool produces it, once per call', async () => {
+    const { kit, session } = await openKit();
+    // The graph ends after the model reads the email: no later tool node captures the graph's messages.
+    const { graph } = graphFor({ session, script: [[{ name: 'vendor_pay', args: { iban: USER_IBAN, amount: 120 }, id: 'c1' }], [{ name: 'email_read', args: {}, id: 'c2' }]] });
+    await graph.invoke(start(`Pay 120 EUR to ${USER_IBAN}, then check my inbox`), config);
+    const outputs = (await entries(kit, session)).filter((e) => e.type === 'basis-added' && e.body.kind === 'tool-output');
+    expect(outputs.map((e) => [e.body.source, e.body.authority])).toEqual([
+      ['tool:vendor_pay#c1', expect.any(String)],
+      ['tool:email_read#c2', 'untrusted'],
+    ]);
     expect((await kit.finish()).valid).toBe(true);
   });
 });
