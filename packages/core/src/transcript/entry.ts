@@ -6,6 +6,9 @@
 import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
 import type { EntryDraft, JsonObject, Sha256Digest, StoredEntry } from '../stores/types.ts';
+import { isDigest } from '../crypto/digest.ts';
+import { fromHex, toHex } from '../crypto/encoding.ts';
+import { isCanonicalJson } from './canonical-check.ts';
 import { leafHash } from './merkle.ts';
 import { isUtcTime } from './time.ts';
 
@@ -30,12 +33,12 @@ function isPlainObject(value: unknown): value is JsonObject {
 
 /** `sha256:<hex>` of raw hash bytes. */
 export function hashToDigest(hash: Uint8Array): Sha256Digest {
-  return `sha256:${Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex')}`;
+  return `sha256:${toHex(hash)}`;
 }
 
 /** Raw bytes of a `sha256:<hex>` digest (no validation beyond length; callers validate). */
 export function digestToHash(digest: Sha256Digest): Uint8Array {
-  return new Uint8Array(Buffer.from(digest.slice(7), 'hex'));
+  return fromHex(digest.slice(7), 'digest');
 }
 
 /**
@@ -91,6 +94,9 @@ export function parseEntry(line: unknown): LedgerEntry {
       details: { reason },
     });
   if (typeof line !== 'string') throw malformed('not a string');
+  // Fast path: one scan proves the line canonical, then only JSON.parse builds the value.
+  // Anything else takes the slow path below, which names the reason.
+  const canonical = isCanonicalJson(line);
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -98,21 +104,25 @@ export function parseEntry(line: unknown): LedgerEntry {
     throw malformed('not JSON');
   }
   if (!isPlainObject(value)) throw malformed('not an object');
-  const keys = Object.keys(value).sort();
+  const entry = value as unknown as LedgerEntry;
+  // Canonical text lists keys sorted, which is also their own-property order here.
+  const keys = canonical ? Object.keys(value) : Object.keys(value).sort();
   if (keys.length !== ENTRY_KEYS.length || keys.some((key, i) => key !== ENTRY_KEYS[i]))
     throw malformed('fields');
-  const entry = value as unknown as LedgerEntry;
   if (typeof entry.type !== 'string' || !ENTRY_TYPE.test(entry.type)) throw malformed('type');
   if (!Number.isSafeInteger(entry.seq) || entry.seq < 0) throw malformed('seq');
   if (!isUtcTime(entry.time)) throw malformed('time');
-  if (typeof entry.prev !== 'string' || !DIGEST.test(entry.prev)) throw malformed('prev');
+  if (!isDigest(entry.prev)) throw malformed('prev');
   if (!isPlainObject(entry.body)) throw malformed('body');
-  let canonical: string;
+  if (canonical) return entry;
+  let text: string;
   try {
-    canonical = canonicalize(value);
+    text = canonicalize(value);
   } catch {
     throw malformed('not canonical JSON');
   }
-  if (canonical !== line) throw malformed('not in canonical form');
+  if (text !== line) throw malformed('not in canonical form');
+  // Not reached while the fast validator agrees with canonicalize (property-tested); if it
+  // ever refused a canonical line, the definition above still decides.
   return entry;
 }

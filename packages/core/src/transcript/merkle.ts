@@ -4,30 +4,68 @@
  * Hashes are raw 32-byte SHA-256 outputs (`Uint8Array`). Tree sizes and indices are
  * JavaScript safe integers; arithmetic uses division, never 32-bit bit operators.
  */
-import { createHash } from 'node:crypto';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { nodeCrypto } from '../crypto/node-crypto.ts';
 import { WritError } from '../errors.ts';
 
 /** Length of every hash in the tree. */
 export const HASH_SIZE = 32;
 
-const LEAF_PREFIX = new Uint8Array([0x00]);
-const NODE_PREFIX = new Uint8Array([0x01]);
+// One-shot SHA-256: node:crypto's `hash` where the runtime has it (no static import, so
+// browsers load this module and use @noble/hashes instead).
+const sha256: (data: Uint8Array) => Uint8Array = (() => {
+  const node = nodeCrypto();
+  if (node === undefined) return nobleSha256;
+  if (typeof node.hash === 'function') {
+    const hash = node.hash;
+    return (data) => {
+      const out = hash('sha256', data, 'buffer');
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    };
+  }
+  return (data) => new Uint8Array(node.createHash('sha256').update(data).digest());
+})();
+
+const encoder = new TextEncoder();
+// Prefix byte then the data, hashed in one call; grown on demand, never shrunk (a few KiB).
+let scratch = new Uint8Array(4096);
+const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
+nodeInput[0] = 0x01;
 
 /** RFC 6962 §2.1: the hash of the empty tree, SHA-256(""). */
 export function emptyRoot(): Uint8Array {
-  return new Uint8Array(createHash('sha256').digest());
+  return sha256(new Uint8Array(0));
 }
 
-/** RFC 6962 §2.1: leaf hash = SHA-256(0x00 || data). */
+/** RFC 6962 §2.1: leaf hash = SHA-256(0x00 || data); a string is hashed as UTF-8. */
 export function leafHash(data: Uint8Array | string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(data).digest());
+  let length: number;
+  if (typeof data === 'string') {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    if (scratch.length < 1 + 3 * data.length) scratch = new Uint8Array(1 + 3 * data.length);
+    length = encoder.encodeInto(data, scratch.subarray(1)).written;
+  } else {
+    if (scratch.length < 1 + data.length) scratch = new Uint8Array(1 + data.length);
+    scratch.set(data, 1);
+    length = data.length;
+  }
+  scratch[0] = 0x00;
+  return sha256(scratch.subarray(0, 1 + length));
 }
 
 /** RFC 6962 §2.1: interior node hash = SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(
-    createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest(),
-  );
+  if (left.length === HASH_SIZE && right.length === HASH_SIZE) {
+    nodeInput.set(left, 1);
+    nodeInput.set(right, 1 + HASH_SIZE);
+    return sha256(nodeInput);
+  }
+  // Odd-sized inputs (only in malformed proofs) take the general path.
+  const input = new Uint8Array(1 + left.length + right.length);
+  input[0] = 0x01;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return sha256(input);
 }
 
 function invalid(reason: string): WritError {
