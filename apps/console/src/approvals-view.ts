@@ -1,5 +1,5 @@
-/** Approvals inbox: pending requests, their detail, and approval signed in this page with the approver's own key. */
-import { PrivateKey, createSigner, fromBase64Url, signApproval } from '@writ/core';
+/** Approvals inbox: pending requests, their detail, and approval or rejection signed in this page with the approver's own key. */
+import { PrivateKey, createSigner, fromBase64Url, signApproval, signRejection } from '@writ/core';
 import type { Digest } from '@writ/core';
 import { api } from './api.ts';
 import type { Credentials } from './api.ts';
@@ -58,13 +58,13 @@ async function showDetail(options: { root: HTMLElement; credentials: Credentials
   const { root, credentials, id } = options;
   const { json: d } = await api<Detail>({ path: `/v1/approvals/${id}`, credentials });
   const message = h('div', { id: 'approval-message' });
-  const approve = h('button', { class: 'approve', id: 'approve' }, `Approve as ${credentials.role}`);
-  approve.addEventListener('click', () => {
+  // Either statement is signed here, with the approver's own key; the authority only verifies it.
+  const decide = (kind: 'approve' | 'reject'): void => {
     void (async () => {
       try {
-        // The statement is signed here, with the approver's own key; the authority only verifies it.
         const signer = createSigner(PrivateKey.fromSeed(fromBase64Url(credentials.seed, 'approver key')));
-        const statement = signApproval({ signer, role: credentials.role, intent: d.intentDigest, policy: { digest: d.policyDigest, rule: d.rule.rule ?? 'approval' }, now: new Date(), summary: d.summary });
+        const scope = { signer, role: credentials.role, intent: d.intentDigest, policy: { digest: d.policyDigest, rule: d.rule.rule ?? 'approval' }, now: new Date(), summary: d.summary };
+        const statement = kind === 'approve' ? signApproval(scope) : signRejection({ ...scope, ...(reason.value.trim() === '' ? {} : { reason: reason.value.trim().slice(0, 2048) }) });
         const { status, json } = await api<{ status: string; reasons: { code: string; text: string }[] }>({ path: `/v1/approvals/${id}`, credentials, body: { statement: statement.envelope } });
         const ok = status === 200 && json.status !== 'refused';
         mount(message, h('div', { class: `message ${ok ? 'ok' : 'bad'}` }, ok ? `Signed: request is ${json.status}` : `Refused: ${json.reasons.map((r) => r.text).join('; ')}`));
@@ -72,7 +72,12 @@ async function showDetail(options: { root: HTMLElement; credentials: Credentials
         mount(message, h('div', { class: 'message bad' }, `Refused: ${error instanceof Error ? error.message : String(error)}`));
       }
     })();
-  });
+  };
+  const approve = h('button', { class: 'approve', id: 'approve' }, `Approve as ${credentials.role}`);
+  approve.addEventListener('click', () => decide('approve'));
+  const reject = h('button', { class: 'reject', id: 'reject' }, `Reject as ${credentials.role}`);
+  reject.addEventListener('click', () => decide('reject'));
+  const reason = h('input', { id: 'reject-reason', placeholder: 'reason for a rejection (optional)', maxlength: '2048' }) as HTMLInputElement;
   const back = h('button', {}, '← Inbox');
   back.addEventListener('click', options.back);
   mount(
@@ -89,7 +94,7 @@ async function showDetail(options: { root: HTMLElement; credentials: Credentials
       basisBlock(d.basis),
       h('h3', {}, 'Intent digest you sign'),
       h('p', { class: 'digest' }, d.intentDigest),
-      h('div', { class: 'row' }, h('div', {}, approve, ' ', back)),
+      h('div', { class: 'row' }, h('div', {}, approve, ' ', reject, ' ', reason, ' ', back)),
       message,
     ),
   );

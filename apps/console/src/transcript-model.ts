@@ -21,7 +21,7 @@ export interface CallChain {
   readonly steps: Entry[];
 }
 
-const CHAIN_TYPES = new Set(['decision-made', 'token-issued', 'action-denied', 'approval-recorded', 'effect-executed', 'effect-reconciled', 'effect-rolled-back']);
+const CHAIN_TYPES = new Set(['decision-made', 'token-issued', 'action-denied', 'approval-recorded', 'approval-rejected', 'effect-executed', 'effect-reconciled', 'effect-rolled-back']);
 
 /** Parse lines; an unparsable line becomes an `unreadable` entry at its position. */
 export function parseEntries(lines: readonly string[], from = 0): Entry[] {

@@ -1,5 +1,5 @@
 /** Transcript explorer: verified in this page with @writ/core's verifier; the failing entry is highlighted. */
-import { createTrustRoot, verifyTranscript } from '@writ/core';
+import { createTrustRoot, fromBase64Any, verifyTranscript } from '@writ/core';
 import type { TranscriptReport, TrustRootDocument } from '@writ/core';
 import { api } from './api.ts';
 import type { Credentials } from './api.ts';
@@ -15,6 +15,18 @@ export interface TranscriptPayload {
   readonly trustRoot: TrustRootDocument;
 }
 
+/** The approver's reason inside a signed rejection envelope, if it has one. */
+function signedReason(statement: unknown): string | undefined {
+  try {
+    const payload = (statement as { payload?: unknown }).payload;
+    if (typeof payload !== 'string') return undefined;
+    const json = JSON.parse(new TextDecoder().decode(fromBase64Any(payload, 'payload'))) as { reason?: unknown };
+    return typeof json.reason === 'string' ? json.reason.slice(0, 120) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function stepLabel(entry: Entry): string {
   switch (entry.type) {
     case 'decision-made':
@@ -25,6 +37,11 @@ function stepLabel(entry: Entry): string {
       return 'denied';
     case 'approval-recorded':
       return 'approval';
+    case 'approval-rejected': {
+      // The signed statement is verified with the rest of the transcript; its reason is the approver's.
+      const reason = signedReason(entry.body.statement);
+      return reason === undefined ? 'rejected (signed)' : `rejected (signed): ${reason}`;
+    }
     case 'effect-executed':
       return `outcome: ${text(entry.body.status)}`;
     case 'effect-reconciled':
