@@ -28,6 +28,16 @@ function reasonOf(error: unknown): string {
   return `Writ could not judge this call (${code}); it was not run.`;
 }
 
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.toString();
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? 'unknown error';
+  } catch {
+    return 'unknown error';
+  }
+}
+
 /**
  * Builds an Agents SDK function tool whose every call is judged by the Writ firewall:
  * `needsApproval` decides on the validated input and call id (approval-required →
@@ -53,6 +63,17 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
   const receipts = new Set<string>();
   // Calls the gateway refused: their output is the refusal text this adapter wrote, not a tool's.
   const refusals = new Set<string>();
+
+  // The same output from another call is already basis: core derives a tool output's id from
+  // its content, so a second copy collides. The tool ran and its words are recorded — the
+  // collision must not turn its result into an error for the model.
+  const recordOutput = async (output: { readonly tool: string; readonly callId: string; readonly output: JsonValue }): Promise<void> => {
+    try {
+      await session.addToolOutput(output);
+    } catch (error) {
+      if (!(WritError.isInstance(error) && error.code === 'ERR_BASIS_ITEM_DUPLICATE')) throw error;
+    }
+  };
 
   const guard = async (args: unknown, callId: string): Promise<GuardResult> => {
     const result = await session.guard({ tool: name, args, callId });
@@ -114,10 +135,12 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
       switch (run.status) {
         case 'executed':
           receipts.add(callId);
-          await session.addToolOutput({ tool: name, callId, output: run.result });
+          await recordOutput({ tool: name, callId, output: run.result });
           return typeof run.result === 'string' ? run.result : JSON.stringify(run.result);
         case 'failed':
           receipts.add(callId);
+          // The runner hands the model the error's text: that is what the tool said, so basis too.
+          await recordOutput({ tool: name, callId, output: errorText(run.error) });
           throw run.error;
         case 'blocked':
         case 'approval-required':
