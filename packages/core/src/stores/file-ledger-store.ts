@@ -5,12 +5,15 @@
  * - `checkpoints/<size, 16 digits>.json` — one JCS record `{ note, root, size }` per checkpoint;
  * - `writer.lock` — the single-writer lock (see `file-lock.ts`).
  *
- * Appends are group-committed: entries sealed while a write + `fdatasync` is in flight
- * are written together by the next one, and every `append` resolves only after the
- * `fdatasync` covering its lines. On open, a torn final line (a crash mid-write) is cut
+ * Appends are group-committed: entries sealed while a durable write is in flight are
+ * written together by the next one, and every `append` resolves only after the write
+ * covering its lines is durable (the file is opened with O_DSYNC where the platform has it,
+ * so the write itself is the `fdatasync` — one thread-pool round trip per group commit;
+ * elsewhere an explicit `fdatasync` follows the write). On open, a torn final line (a crash mid-write) is cut
  * off and the file fsync'd; damage anywhere else is `ERR_STORE_CORRUPT`.
  */
 import { isUtf8 } from 'node:buffer';
+import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,6 +47,10 @@ export const ENTRIES_FILE = 'entries.jsonl';
 export const CHECKPOINTS_DIR = 'checkpoints';
 // Sparse offset index: byte offset of every INDEX_STRIDE-th entry, for ranged reads.
 const INDEX_STRIDE = 1024;
+/** O_DSYNC where the platform has it (Linux, macOS): a write returns once it is durable. */
+const DSYNC = constants.O_DSYNC ?? 0;
+/** The writer's flags: `a+` (read, append, create), plus O_DSYNC. */
+const WRITE_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | DSYNC;
 
 /** Options of {@link FileLedgerStore.open}. */
 export interface FileLedgerStoreOptions {
@@ -156,7 +163,7 @@ export class FileLedgerStore implements LedgerStore {
         await mkdir(join(dir, CHECKPOINTS_DIR), { recursive: true });
         lock = await acquireLock(dir);
       }
-      handle = await open(join(dir, ENTRIES_FILE), readOnly ? 'r' : 'a+');
+      handle = await open(join(dir, ENTRIES_FILE), readOnly ? 'r' : WRITE_FLAGS);
       // A newly created entries file must survive a power loss too: persist its directory entry.
       if (!readOnly) await syncDirectory(dir);
       const scanned = await scan(handle, readOnly);
@@ -326,7 +333,9 @@ export class FileLedgerStore implements LedgerStore {
         );
         written += bytesWritten;
       }
-      await this.#handle.datasync();
+      // With O_DSYNC each write returns once its data is durable (one thread-pool round
+      // trip per group commit instead of two); without it, fdatasync after the write.
+      if (DSYNC === 0) await this.#handle.datasync();
     } catch (error) {
       // The file may now hold part of this batch: refuse further appends until reopened,
       // which repairs the tail.
