@@ -73,6 +73,7 @@ export function toBase64(bytes: Uint8Array): string {
 /** URL-safe base64 (RFC 4648 §5) without padding. @throws WritError `ERR_INVALID_ARGUMENT` */
 export function toBase64Url(bytes: Uint8Array): string {
   assertBytes(bytes, 'bytes');
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
   return encode64(bytes).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
@@ -138,6 +139,11 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** UTF-8 bytes of a string. @throws WritError `ERR_INVALID_ARGUMENT` */
 export function utf8(text: string): Uint8Array {
   assertString(text, 'text');
+  if (NodeBuffer) {
+    // Buffer.from takes small results from Node's shared pool (no separate allocation).
+    const encoded = NodeBuffer.from(text, 'utf8');
+    return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+  }
   return utf8Encoder.encode(text);
 }
 

@@ -40,6 +40,14 @@ export const MAX_ENVELOPE_SIGNATURES = 64;
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
+// Buffer is used when present (Node, Bun, Deno): small allocations come from its shared pool.
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+function allocate(length: number): Uint8Array {
+  if (!NodeBuffer) return new Uint8Array(length);
+  const buffer = NodeBuffer.allocUnsafe(length); // every byte is written by the caller
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, length);
+}
+
 /**
  * DSSE v1 Pre-Authentication Encoding:
  * `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, LEN = ASCII decimal byte length.
@@ -55,7 +63,7 @@ export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
   // take the general UTF-8 path. Both give the same bytes.
   if (PRINTABLE_ASCII.test(payloadType)) {
     const head = `DSSEv1 ${payloadType.length} ${payloadType} ${payload.length} `;
-    const out = new Uint8Array(head.length + payload.length);
+    const out = allocate(head.length + payload.length);
     for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i);
     out.set(payload, head.length);
     return out;

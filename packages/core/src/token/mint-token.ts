@@ -1,13 +1,13 @@
-import { canonicalBytes } from '../canonical/canonicalize.ts';
 import { digestBytes } from '../crypto/digest.ts';
 import type { Digest } from '../crypto/digest.ts';
-import { toBase64Url } from '../crypto/encoding.ts';
+import { toBase64Url, utf8 } from '../crypto/encoding.ts';
 import type { Signer } from '../crypto/signer.ts';
 import { signEnvelope } from '../dsse/envelope.ts';
 import { WritError } from '../errors.ts';
 import { toMillis } from '../trust/time.ts';
 import type { Instant } from '../trust/time.ts';
 import type { ActionToken } from './action-token.ts';
+import { canonicalTokenPayload } from './token-json.ts';
 import { ACTION_TOKEN_PAYLOAD_TYPE, parseTokenPayload } from './token-payload.ts';
 import type { ActionTokenPayload, TokenConstraints } from './token-payload.ts';
 
@@ -51,15 +51,13 @@ function invalid(parameter: string): WritError {
   return new WritError('ERR_INVALID_ARGUMENT', `mintToken: ${parameter} is invalid`, { details: { parameter } });
 }
 
-// Drops absent optionals (one level, and inside constraints) so the payload object has
-// exactly the fields that are signed.
-function withoutUndefined<T extends object>(value: T): T {
-  const out = Object.create(null) as Record<string, unknown>; // a `__proto__` key stays data
-  for (const [key, item] of Object.entries(value)) {
-    if (item === undefined) continue;
-    out[key] = key === 'constraints' && typeof item === 'object' && item !== null ? withoutUndefined(item) : item;
-  }
-  return out as T;
+// The constraints as given, with exp filled in and absent (undefined) entries dropped, so
+// the payload has exactly the fields that are signed. Spreading keeps an own `__proto__`
+// key as data (the parser then refuses it as unknown).
+function constraintsOf(given: Partial<TokenConstraints> | undefined, exp: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...given, exp };
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return out;
 }
 
 // Randomness is drawn 4 KiB at a time: one CSPRNG call per 256 ids instead of one per id.
@@ -80,7 +78,7 @@ export function newTokenId(): string {
 
 /** Signs a checked payload into an {@link ActionToken}. */
 export function signTokenPayload(payload: ActionTokenPayload, signer: Signer): ActionToken {
-  const bytes = canonicalBytes(payload);
+  const bytes = utf8(canonicalTokenPayload(payload));
   const envelope = signEnvelope({ payloadType: ACTION_TOKEN_PAYLOAD_TYPE, payload: bytes, signers: [signer] });
   return { envelope, payload, digest: digestBytes(bytes), keyId: signer.keyId };
 }
@@ -112,28 +110,29 @@ export function mintToken(options: MintTokenOptions): ActionToken {
   }
   const audience: unknown = typeof options.audience === 'string' ? [options.audience] : options.audience;
   const actor: unknown = typeof options.actor === 'string' ? [options.actor] : options.actor;
-  const draft = {
+  // Only present fields are set, on an ordinary object literal (fast property access).
+  const draft: Record<string, unknown> = {
     v: 1,
     id: options.id ?? newTokenId(),
     iss: options.issuer,
     sub: options.subject,
-    act: Array.isArray(actor) ? actor.slice() : actor,
     aud: Array.isArray(audience) ? audience.slice() : audience,
     cmd: options.command,
-    resource: options.resource,
-    intent: options.intent,
     iat,
-    constraints: { ...options.constraints, exp: options.constraints?.exp ?? iat + ttl },
-    policy: options.policy,
-    basis: options.basis,
-    env: options.env,
-    approvals: options.approvals,
-    parent: options.parent,
-    summary: options.summary,
+    constraints: constraintsOf(options.constraints, options.constraints?.exp ?? iat + ttl),
   };
+  if (actor !== undefined) draft.act = Array.isArray(actor) ? actor.slice() : actor;
+  if (options.resource !== undefined) draft.resource = options.resource;
+  if (options.intent !== undefined) draft.intent = options.intent;
+  if (options.policy !== undefined) draft.policy = options.policy;
+  if (options.basis !== undefined) draft.basis = options.basis;
+  if (options.env !== undefined) draft.env = options.env;
+  if (options.approvals !== undefined) draft.approvals = options.approvals;
+  if (options.parent !== undefined) draft.parent = options.parent;
+  if (options.summary !== undefined) draft.summary = options.summary;
   let payload: ActionTokenPayload;
   try {
-    payload = parseTokenPayload(withoutUndefined(draft), 'ERR_INVALID_ARGUMENT');
+    payload = parseTokenPayload(draft, 'ERR_INVALID_ARGUMENT');
   } catch (error) {
     if (WritError.isInstance(error)) throw invalid(typeof error.details?.field === 'string' ? error.details.field : 'options');
     throw error;

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalize } from '../canonical/canonicalize.ts';
 import { digest } from '../crypto/digest.ts';
+import { signEnvelope } from '../dsse/envelope.ts';
+import { ACTION_TOKEN_PAYLOAD_TYPE } from './token-payload.ts';
 import { toBase64Url, utf8 } from '../crypto/encoding.ts';
 import { PrivateKey } from '../crypto/keys.ts';
 import { nobleBackend } from '../crypto/noble-backend.ts';
@@ -178,6 +181,26 @@ describe('mintToken / verifyToken', () => {
     const payload = utf8(`{"v":1, ${JSON.stringify(token.payload).slice(7)}`);
     const envelope = { ...token.envelope, payload: Buffer.from(payload).toString('base64') };
     expect(code(() => verifyToken(envelope, options))).toBe('ERR_TOKEN_MALFORMED');
+  });
+  it('refuses correctly signed payloads that are not RFC 8785 canonical (each way a writer could differ)', () => {
+    const canonical = canonicalize(token.payload);
+    const variants = [
+      canonical.replace('{"act":', '{"aud":["payments-gateway"],"act":').replace(',"aud":["payments-gateway"]', ''), // key order
+      canonical.replace('"v":1', '"v":1.0'), // number form
+      canonical.replace('"iss":"orchestrator', '"iss":"\\u006frchestrator'), // needless escape
+      canonical.replace('"summary":"', '"summary":"\\ud800'), // lone surrogate
+      canonical.replace('"maxUses":', '"maxUses" :'), // whitespace
+      canonical.replace('"min":0', '"min":-0'), // -0 is written 0
+    ];
+    for (const text of variants) {
+      expect(text).not.toBe(canonical);
+      expect(() => JSON.parse(text) as unknown).not.toThrow();
+      const envelope = signEnvelope({ payloadType: ACTION_TOKEN_PAYLOAD_TYPE, payload: utf8(text), signers: [signer] });
+      expect(code(() => verifyToken(envelope, options))).toBe('ERR_TOKEN_MALFORMED');
+    }
+    // The same route accepts the canonical text.
+    const envelope = signEnvelope({ payloadType: ACTION_TOKEN_PAYLOAD_TYPE, payload: utf8(canonical), signers: [signer] });
+    expect(verifyToken(envelope, options).digest).toBe(token.digest);
   });
   it('refuses malformed tokens and options with WritError, never a TypeError', () => {
     const bad: unknown[] = [null, 1, 'x', '{', '[]', {}, 'a'.repeat(20_000), { ...token.envelope, payloadType: 'application/json' }, JSON.parse('{"__proto__":{"payload":"x"}}')];

@@ -1,4 +1,3 @@
-import { canonicalize } from '../canonical/canonicalize.ts';
 import { digestBytes, isDigest } from '../crypto/digest.ts';
 import type { Digest } from '../crypto/digest.ts';
 import type { Ed25519Backend } from '../crypto/ed25519-backend.ts';
@@ -13,6 +12,7 @@ import { TrustRoot } from '../trust/trust-root.ts';
 import type { ActionToken } from './action-token.ts';
 import { assertNarrows } from './narrow.ts';
 import { boundHolds, commandMatches, resourceMatches, valueAt } from './scope.ts';
+import { canonicalTokenPayload } from './token-json.ts';
 import { ACTION_TOKEN_PAYLOAD_TYPE, parseTokenPayload } from './token-payload.ts';
 import type { ActionTokenPayload } from './token-payload.ts';
 
@@ -123,21 +123,30 @@ function toEnvelope(token: unknown): unknown {
 export function readTokenPayload(token: unknown): { envelope: Envelope; payload: ActionTokenPayload; bytes: Uint8Array } {
   let envelope: Envelope;
   let bytes: Uint8Array;
+  let text: string;
   let value: unknown;
   try {
     envelope = parseEnvelope(toEnvelope(token));
     bytes = fromBase64Any(envelope.payload, 'payload');
     if (bytes.length > MAX_TOKEN_BYTES) throw new Error('too large');
-    const text = fromUtf8(bytes);
+    text = fromUtf8(bytes);
     value = JSON.parse(text);
-    // One token, one byte string: a payload that is not canonical JSON is refused.
-    if (canonicalize(value) !== text) throw new Error('not canonical');
   } catch (error) {
     if (WritError.isInstance(error) && error.code === 'ERR_TOKEN_MALFORMED') throw error;
     throw new WritError('ERR_TOKEN_MALFORMED', 'token is malformed', { cause: error });
   }
   if (envelope.payloadType !== ACTION_TOKEN_PAYLOAD_TYPE) refuse('ERR_TOKEN_MALFORMED', 'not an action token');
-  return { envelope, payload: parseTokenPayload(value), bytes };
+  const payload = parseTokenPayload(value);
+  // One token, one byte string: a payload that is not canonical JSON is refused. The payload
+  // has its checked shape here, so the token writer re-serializes it (same bytes as canonicalize).
+  let canonical: string;
+  try {
+    canonical = canonicalTokenPayload(payload);
+  } catch (error) {
+    throw new WritError('ERR_TOKEN_MALFORMED', 'token is malformed', { cause: error });
+  }
+  if (canonical !== text) refuse('ERR_TOKEN_MALFORMED', 'token payload is not canonical JSON');
+  return { envelope, payload, bytes };
 }
 
 /**
