@@ -7,7 +7,9 @@ import {
   keyOf,
   numAdd,
   numberValue,
+  numCompare,
   numDiv,
+  Dec,
   RObject,
   RSet,
   toJSON,
@@ -37,6 +39,27 @@ describe('numbers', () => {
         expect(compare(a, b)).toBe(0);
         expect(toJSON(a)).toBe(x === 0 ? 0 : x);
       }),
+    );
+  });
+  it('orders numbers from doubles exactly as their decimal values (known answers)', () => {
+    // 0.1 + 0.2 is 0.30000000000000004 as a double: above the decimal 0.3
+    expect(numCompare(numberValue(0.1 + 0.2), numberValue(0.3))).toBe(1);
+    expect(numCompare(numberValue(0.6), numberValue('0.6'))).toBe(0);
+    expect(numCompare(numberValue(0.6), numberValue('0.6000000000000000001'))).toBe(-1);
+    expect(numCompare(numberValue(-1.5), -1)).toBe(-1);
+    expect(numCompare(3, numberValue(2.999999999999999))).toBe(1);
+    expect(numCompare(numberValue(2 ** 53 + 2), numberValue(1e300))).toBe(-1);
+  });
+  it('orders numbers from doubles like decimal arithmetic does (property)', () => {
+    const num = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constantFrom(0.1, 0.2, 0.3, 0.6, -0.6, 1e-7, 5e-324));
+    fc.assert(
+      fc.property(num, num, (a, b) => {
+        const x = numberValue(a);
+        const y = numberValue(b);
+        const exact = new Dec(String(a)).cmp(new Dec(String(b)));
+        expect(Math.sign(numCompare(x, y))).toBe(exact);
+      }),
+      { numRuns: 2000 },
     );
   });
   it('normalizes safe integers to JS numbers', () => {

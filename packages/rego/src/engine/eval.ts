@@ -17,11 +17,68 @@ type VK = (v: Value) => boolean;
 
 /** Evaluates body expressions from index `i`. */
 export function evalBody(body: readonly CExpr[], i: number, f: Frame, ctx: Ctx, k: K): boolean {
-  if (i === body.length) return k();
-  step(ctx);
-  const e = body[i]!;
-  if (i + 1 === body.length) return evalExpr(e, f, ctx, k);
-  return evalExpr(e, f, ctx, () => evalBody(body, i + 1, f, ctx, k));
+  // Expressions with at most one solution (tests, `x := <deterministic>`) run in this loop
+  // without allocating continuations; the first one that may have several solutions hands
+  // the rest of the body to the CPS evaluator. Slots bound here are unbound on the way out.
+  const n = body.length;
+  let bound: number[] | undefined;
+  let r: boolean;
+  for (;;) {
+    if (i === n) {
+      r = k();
+      break;
+    }
+    step(ctx);
+    const e = body[i]!;
+    const s = e.withs.length === 0 ? detExpr(e, f, ctx) : GEN;
+    if (s === PASS) {
+      i++;
+      continue;
+    }
+    if (s === FAIL) {
+      r = false;
+      break;
+    }
+    if (s !== GEN) {
+      (bound ??= []).push(s);
+      i++;
+      continue;
+    }
+    const next = i + 1;
+    r = next === n ? evalExpr(e, f, ctx, k) : evalExpr(e, f, ctx, () => evalBody(body, next, f, ctx, k));
+    break;
+  }
+  if (bound !== undefined) for (const slot of bound) f[slot] = undefined;
+  return r;
+}
+
+const PASS = -1;
+const FAIL = -2;
+
+/**
+ * Evaluates an expression that has at most one solution without continuations: {@link PASS},
+ * {@link FAIL}, the slot it bound (an `x := v` assignment), or {@link GEN} when the general
+ * evaluator is needed. Same checks and order as {@link evalCore}.
+ */
+function detExpr(e: CExpr, f: Frame, ctx: Ctx): number | typeof GEN {
+  if (e.k === 'term') {
+    const v = det(e.term, f, ctx);
+    if (v === GEN) return GEN;
+    const ok = v !== undefined && v !== false;
+    return ok !== e.neg ? PASS : FAIL;
+  }
+  if (e.k === 'assign' && !e.neg && e.lhs.k === 'local') {
+    const v = det(e.rhs, f, ctx);
+    if (v === GEN) return GEN;
+    if (v === undefined) return FAIL;
+    const slot = e.lhs.slot;
+    const cur = f[slot];
+    if (cur !== undefined) return equals(cur, v) ? PASS : FAIL;
+    step(ctx);
+    f[slot] = v;
+    return slot;
+  }
+  return GEN;
 }
 
 function evalExpr(e: CExpr, f: Frame, outer: Ctx, k: K): boolean {
@@ -220,9 +277,12 @@ function det(t: CTerm, f: Frame, ctx: Ctx): Value | undefined | typeof GEN {
         if (a === GEN || a === undefined) return a;
         args[i] = a;
       }
-      let out: Value | undefined;
-      invoke(fn, args, t, ctx, (v) => ((out = v), true));
-      return out;
+      if (fn.kind === 'user') {
+        let out: Value | undefined;
+        callUser(fn.node, args, ctx, (v) => ((out = v), true));
+        return out;
+      }
+      return invokeBuiltin(fn, args, t, ctx);
     }
     case 'array': {
       const out = new Array<Value>(t.items.length);
@@ -796,18 +856,28 @@ function invoke(fn: FnRef, args: readonly Value[], t: Extract<CTerm, { k: 'call'
       return false;
     case 'op':
     case 'builtin':
-      try {
-        r = fn.kind === 'op' ? fn.impl(args) : fn.def.fn(args, ctx.shared.bctx);
-      } catch (err) {
-        if (RegoError.isInstance(err) && (err.code === 'eval_type_error' || err.code === 'eval_builtin_error')) {
-          if (!ctx.shared.strict) return false;
-          throw err.withLocation(t.loc);
-        }
-        if (RegoError.isInstance(err)) throw err;
-        if (err instanceof RangeError) throw err;
-        throw new RegoError('eval_builtin_error', `${fn.name}: ${err instanceof Error ? err.message : String(err)}`, t.loc);
-      }
+      r = invokeBuiltin(fn, args, t, ctx);
       return r === undefined ? false : k(r);
+  }
+}
+
+/** Calls a builtin or operator: its value, or undefined (a type error outside strict mode). */
+function invokeBuiltin(
+  fn: Extract<FnRef, { kind: 'op' | 'builtin' }>,
+  args: readonly Value[],
+  t: Extract<CTerm, { k: 'call' }>,
+  ctx: Ctx,
+): Value | undefined {
+  try {
+    return fn.kind === 'op' ? fn.impl(args) : fn.def.fn(args, ctx.shared.bctx);
+  } catch (err) {
+    if (RegoError.isInstance(err) && (err.code === 'eval_type_error' || err.code === 'eval_builtin_error')) {
+      if (!ctx.shared.strict) return undefined;
+      throw err.withLocation(t.loc);
+    }
+    if (RegoError.isInstance(err)) throw err;
+    if (err instanceof RangeError) throw err;
+    throw new RegoError('eval_builtin_error', `${fn.name}: ${err instanceof Error ? err.message : String(err)}`, t.loc);
   }
 }
 
