@@ -3,9 +3,10 @@
  * and consumes the token here; the tool runs in the agent, which reports its result), approvals.
  */
 import type { Hono } from 'hono';
-import type { BasisItemInput, GuardInput, GuardResult, JsonObject, Sha256Digest } from '@writ/core';
+import { decideRequest } from '@writ/core';
+import type { BasisItemInput, GuardInput, GuardResult, JsonObject, JsonValue, Sha256Digest } from '@writ/core';
 import { ownedSession } from './authority-state.ts';
-import type { AuthorityState, InflightCall, SessionEntry } from './authority-state.ts';
+import type { AuthorityState, InflightCall, PendingDetail, SessionEntry } from './authority-state.ts';
 import { HttpError, badRequest } from './http-error.ts';
 import { isRecord, readJson, stringField } from './read-json.ts';
 import type { AuthorityEnv } from './authority-env.ts';
@@ -43,19 +44,33 @@ function basisOf(body: Record<string, unknown>): { kind: string; item?: BasisIte
   }
 }
 
-/** Keep what the console shows for a call that waits for approval. */
-function rememberPending(options: { state: AuthorityState; entry: SessionEntry; call: GuardInput; guard: GuardResult }): void {
+/** The basis report the console shows, judged as the firewall judged the call (`null` when it cannot be). */
+async function basisReport(options: { state: AuthorityState; entry: SessionEntry; call: GuardInput; agentId: string }): Promise<JsonValue> {
+  const { state, entry, call, agentId } = options;
+  const decided = await decideRequest({
+    policy: state.policy,
+    registry: state.registry,
+    request: { tool: call.tool, args: call.args as JsonObject, callId: call.callId, principal: entry.principal, agent: { id: agentId }, basis: entry.basis, now: state.clock().toISOString() },
+  }).catch(() => undefined);
+  return decided === undefined ? null : (JSON.parse(JSON.stringify(decided.basis)) as JsonValue);
+}
+
+/** Keep what the console shows for a call that waits for approval: durably, before the agent hears of it. */
+async function rememberPending(options: { state: AuthorityState; entry: SessionEntry; call: GuardInput; guard: GuardResult }): Promise<void> {
   const { state, entry, call, guard } = options;
-  if (guard.verdict !== 'approval-required') return;
-  state.pending.set(guard.pending.id, {
+  if (guard.verdict !== 'approval-required' || state.pending.has(guard.pending.id)) return;
+  const detail: PendingDetail = {
     pending: guard.pending,
     sessionId: entry.session.id,
     callId: call.callId,
     agentId: entry.agentId,
     tool: call.tool,
     args: call.args as JsonObject,
-    reasons: guard.reasons,
-  });
+    reasons: guard.reasons.map((r) => ({ code: r.code, text: r.text })),
+    basis: await basisReport({ state, entry, call, agentId: entry.agentId }),
+  };
+  await state.pendingStore.put(detail);
+  state.pending.set(guard.pending.id, detail);
 }
 
 /**
@@ -86,7 +101,9 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     stringField({ body: principal, name: 'id' });
     if (body.sessionId !== undefined) checkId(stringField({ body, name: 'sessionId' }), 'sessionId');
     const existing = typeof body.sessionId === 'string' ? state.sessions.get(body.sessionId) : undefined;
-    if (existing !== undefined && existing.agentId !== agentId) throw new HttpError({ status: 409, code: 'ERR_HTTP_SESSION_TAKEN', message: 'the session id belongs to another agent' });
+    // After a restart the session table is empty; requests kept from before still name their agent.
+    const owner = existing?.agentId ?? (typeof body.sessionId === 'string' ? [...state.pending.values()].find((d) => d.sessionId === body.sessionId)?.agentId : undefined);
+    if (owner !== undefined && owner !== agentId) throw new HttpError({ status: 409, code: 'ERR_HTTP_SESSION_TAKEN', message: 'the session id belongs to another agent' });
     const agent = isRecord(body.agent) ? body.agent : {};
     const session = await state.firewall.openSession({
       ...(typeof body.sessionId === 'string' ? { sessionId: body.sessionId } : {}),
@@ -118,7 +135,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     const callId = checkId(c.req.param('callId'), 'callId');
     const call = await withCollectedApprovals({ state, sessionId: entry.session.id, call: callOf(await readJson(c, maxBodyBytes), callId) });
     const guard = await entry.session.guard(call);
-    rememberPending({ state, entry, call, guard });
+    await rememberPending({ state, entry, call, guard });
     const release = guard.verdict === 'execute' && guard.tokenId !== undefined ? await state.releases.forCall({ sessionId: entry.session.id, callId }) : undefined;
     return c.json({ guard, token: release?.token ?? null });
   });
@@ -153,7 +170,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     const first = await Promise.race([ran.then(() => 'run' as const), done.then(() => 'done' as const)]);
     if (first === 'done') {
       const result = await done;
-      if (result.status === 'approval-required') rememberPending({ state, entry, call, guard: result.guard });
+      if (result.status === 'approval-required') await rememberPending({ state, entry, call, guard: result.guard });
       return c.json({ phase: 'done', result });
     }
     state.inflight.set(key, { agentId, report, done });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { verifyTranscript } from '@writ/core';
+import { signRejection, verifyTranscript } from '@writ/core';
+import type { JsonObject } from '@writ/core';
 import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
 
@@ -63,5 +64,45 @@ describe('authority approval flow', () => {
     const transcript = await h.call({ method: 'GET', path: '/v1/transcript', token: APPROVER_TOKEN });
     const report = await verifyTranscript({ entries: transcript.json.entries as string[], checkpoints: transcript.json.checkpoints as string[], trustRoot: h.world.trustRoot });
     expect(report.valid).toBe(true);
+  });
+
+  it('a signed rejection refuses the pending call; unsigned and forged rejections are refused and change nothing', async () => {
+    const h = (harness = await startHarness());
+    const sessionId = await openSession(h);
+    const call = { tool: 'refund_large', args: { order: '5120', amount: 750 } };
+    const guard = (await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/guard`, token: AGENT_TOKEN, body: call })).json.guard as { verdict: string; pending: { id: string; intentDigest: string; policyDigest: string; rule: { rule: string; roles: string[] } } };
+    expect(guard.verdict).toBe('approval-required');
+    const role = guard.pending.rule.roles.find((r) => h.world.approvers.has(r))!;
+    const rejection = (signer = h.world.approvers.get(role)!) =>
+      signRejection({ signer, role, intent: guard.pending.intentDigest as `sha256:${string}`, policy: { digest: guard.pending.policyDigest as `sha256:${string}`, rule: guard.pending.rule.rule }, reason: 'duplicate request' }).envelope as unknown as JsonObject;
+    const post = (statement: unknown) => h.call({ path: `/v1/approvals/${guard.pending.id}`, token: APPROVER_TOKEN, body: { statement } });
+
+    const forged = await post(rejection(h.world.outsider));
+    expect(forged.status).toBe(422);
+    expect(forged.json).toMatchObject({ status: 'refused', reasons: [{ code: 'approval.ERR_APPROVAL_SIGNER_INVALID' }] });
+    const unsigned = await post({ ...rejection(), signatures: [] });
+    expect(unsigned.status).toBe(422);
+    expect((await post('not an envelope')).status).toBe(400);
+    // Without an approver token the endpoint answers nothing about the request.
+    expect((await h.call({ path: `/v1/approvals/${guard.pending.id}`, token: AGENT_TOKEN, body: { statement: rejection() } })).status).toBe(401);
+    expect((await h.call({ method: 'GET', path: `/v1/approvals/${guard.pending.id}/status`, token: APPROVER_TOKEN })).json.status).toBe('pending');
+
+    const rejected = await post(rejection());
+    expect(rejected.status).toBe(200);
+    expect(rejected.json).toMatchObject({ status: 'rejected', reasons: [{ code: 'approval.rejected' }] });
+    expect((await h.call({ method: 'GET', path: `/v1/approvals/${guard.pending.id}/status`, token: APPROVER_TOKEN })).json.status).toBe('rejected');
+    expect((await h.call({ method: 'GET', path: '/v1/approvals', token: APPROVER_TOKEN })).json.approvals).toEqual([]);
+
+    const again = (await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/guard`, token: AGENT_TOKEN, body: call })).json.guard as { verdict: string; reasons: { code: string }[] };
+    expect(again.verdict).toBe('block');
+    expect(again.reasons.map((r) => r.code)).toContain('approval.rejected');
+    const start = await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/start`, token: AGENT_TOKEN, body: call });
+    expect(start.json).toMatchObject({ phase: 'done', result: { status: 'blocked' } });
+
+    await h.call({ path: `/v1/sessions/${sessionId}/end`, token: AGENT_TOKEN, body: {} });
+    const transcript = await h.call({ method: 'GET', path: '/v1/transcript', token: APPROVER_TOKEN });
+    const lines = transcript.json.entries as string[];
+    expect(lines.filter((line) => line.includes('"type":"approval-rejected"'))).toHaveLength(1);
+    expect((await verifyTranscript({ entries: lines, checkpoints: transcript.json.checkpoints as string[], trustRoot: h.world.trustRoot })).valid).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The approver API: pending requests with their canonical summary, policy reason, intent
  * digest, arguments (sensitive ones as commitments) and basis report; submission of a
- * statement the approver signed with their own key; status. The server verifies the
+ * statement (approval or rejection) the approver signed with their own key; status. The server verifies the
  * statement against the trust root (through the firewall) and never signs for anyone.
  */
 import { randomBytes } from 'node:crypto';
@@ -38,9 +38,10 @@ function maskedArgs(state: AuthorityState, detail: PendingDetail): JsonObject {
 }
 
 async function describe(state: AuthorityState, detail: PendingDetail): Promise<JsonObject> {
+  // The basis report judged with the request (kept across restarts); older details recompute it.
+  let basis: JsonValue = detail.basis ?? null;
   const session = state.sessions.get(detail.sessionId);
-  let basis: JsonValue = null;
-  if (session !== undefined) {
+  if (detail.basis === undefined && session !== undefined) {
     const decided = await decideRequest({
       policy: state.policy,
       registry: state.registry,
@@ -102,7 +103,7 @@ export function registerApprovalRoutes(options: { readonly app: Hono<AuthorityEn
   app.post('/v1/approvals/:id', async (c) => {
     const body = await readJson(c, maxBodyBytes);
     const detail = detailOf(state, c.req.param('id'));
-    if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval envelope signed by the approver');
+    if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval or rejection envelope signed by the approver');
     const submission = await state.firewall.submitApproval({ requestId: detail.pending.id, statement: body.statement as JsonObject });
     const status = submission.status === 'refused' ? 422 : 200;
     return c.json(submission, status);

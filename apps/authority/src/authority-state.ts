@@ -1,11 +1,15 @@
 /**
  * What the authority keeps besides the firewall: which agent owns which session, the
- * details of pending approval requests for the console, calls waiting for the agent's
+ * details of pending approval requests for the console (kept durably in a
+ * {@link PendingDetailStore}), calls waiting for the agent's
  * tool result, and an index of released tokens read back from the transcript.
  */
-import type { ApprovalStore, BasisItemInput, Firewall, FirewallSession, JsonObject, LedgerStore, PendingApproval, TrustRoot } from '@writ/core';
+import type { ApprovalStore, BasisItemInput, Firewall, FirewallSession, JsonObject, LedgerStore, TrustRoot } from '@writ/core';
 import type { FirewallPolicy, ToolRegistry } from '@writ/core';
 import { HttpError } from './http-error.ts';
+import type { PendingDetail, PendingDetailStore } from './pending-store.ts';
+
+export type { PendingDetail } from './pending-store.ts';
 
 /** One open session and its owner. */
 export interface SessionEntry {
@@ -14,17 +18,6 @@ export interface SessionEntry {
   readonly principal: { readonly id: string; readonly roles?: readonly string[]; readonly tenant?: string };
   /** Basis items in the order given (the console re-scores them for the pending view). */
   readonly basis: BasisItemInput[];
-}
-
-/** A pending request as the console shows it. */
-export interface PendingDetail {
-  readonly pending: PendingApproval;
-  readonly sessionId: string;
-  readonly callId: string;
-  readonly agentId: string;
-  readonly tool: string;
-  readonly args: JsonObject;
-  readonly reasons: readonly { readonly code: string; readonly text: string }[];
 }
 
 /** A released token as the transcript recorded it. */
@@ -44,7 +37,9 @@ export interface AuthorityState {
   readonly ledger: LedgerStore;
   readonly approvals: ApprovalStore;
   readonly sessions: Map<string, SessionEntry>;
+  /** Pending-request details by request id: loaded from `pendingStore` at start, written through. */
   readonly pending: Map<string, PendingDetail>;
+  readonly pendingStore: PendingDetailStore;
   readonly inflight: Map<string, InflightCall>;
   readonly releases: ReleaseIndex;
   readonly clock: () => Date;

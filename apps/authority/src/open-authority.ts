@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { FileApprovalStore, FileLedgerStore, FileNonceStore, PrivateKey, WritError, createSigner, createTrustRoot, fromBase64Url } from '@writ/core';
 import type { TrustRootDocument } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
-import { openPostgresStores } from '@writ/postgres';
+import { DEFAULT_SCHEMA, openPostgresStores } from '@writ/postgres';
 import type { AuthorityConfig } from './load-config.ts';
 import type { Logger } from './logger.ts';
+import { FilePendingStore, PostgresPendingStore } from './pending-store.ts';
+import type { PendingDetailStore } from './pending-store.ts';
 import { startAuthority } from './start-authority.ts';
 import type { RunningAuthority } from './start-authority.ts';
 
@@ -41,10 +43,12 @@ export async function openAuthority(options: { readonly config: AuthorityConfig;
   const policy = await loadPolicy({ paths: [...config.policy] });
   const tools = (await readJsonFile(config.tools, 'tools')) as { tools: unknown[] };
   let stores;
+  let pendingStore: PendingDetailStore;
   let onClosed: (() => Promise<void>) | undefined;
   if (config.postgres !== undefined) {
     const pg = await openPostgresStores({ connectionString: config.postgres });
     stores = { ledger: pg.ledger, nonces: pg.nonces, approvals: pg.approvals };
+    pendingStore = await PostgresPendingStore.open({ pool: pg.pool, schema: DEFAULT_SCHEMA });
     onClosed = () => pg.close();
   } else {
     stores = {
@@ -52,12 +56,14 @@ export async function openAuthority(options: { readonly config: AuthorityConfig;
       nonces: await FileNonceStore.open({ dir: join(config.dataDir, 'nonces') }),
       approvals: await FileApprovalStore.open({ dir: join(config.dataDir, 'approvals') }),
     };
+    pendingStore = await FilePendingStore.open({ dir: join(config.dataDir, 'pending') });
   }
   return startAuthority({
     policy,
     trustRoot,
     authority,
     stores,
+    pendingStore,
     tools,
     mode: config.mode,
     agents: config.agents,

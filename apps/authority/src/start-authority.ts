@@ -15,6 +15,8 @@ import { CredentialTable } from './credentials.ts';
 import type { Credential } from './credentials.ts';
 import { createLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
+import { MemoryPendingStore } from './pending-store.ts';
+import type { PendingDetailStore } from './pending-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 /** Defaults of the limits. */
@@ -27,6 +29,8 @@ export interface StartAuthorityOptions {
   /** The authority key (also the ledger's checkpoint signer: run one authority per ledger). */
   readonly authority: Signer;
   readonly stores: { readonly ledger: LedgerStore; readonly nonces: NonceStore; readonly approvals: ApprovalStore };
+  /** Where pending-request details live (default: memory; `openAuthority` uses files or PostgreSQL). Closed on shutdown. */
+  readonly pendingStore?: PendingDetailStore;
   /** Tool declarations (`{ tools, egressAllowlist }`). */
   readonly tools: { readonly tools: readonly unknown[]; readonly egressAllowlist?: readonly string[] };
   readonly mode?: FirewallMode;
@@ -74,6 +78,9 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     durability: { default: 'sync' },
     clock,
   });
+  const pendingStore = options.pendingStore ?? new MemoryPendingStore();
+  // The inbox of an earlier run: requests still waiting keep their details across a restart.
+  const pending = new Map((await pendingStore.list()).map((detail) => [detail.pending.id, detail] as const));
   const state: AuthorityState = {
     firewall,
     policy: options.policy,
@@ -82,7 +89,8 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     ledger: options.stores.ledger,
     approvals: options.stores.approvals,
     sessions: new Map(),
-    pending: new Map(),
+    pending,
+    pendingStore,
     inflight: new Map(),
     releases: new ReleaseIndex(options.stores.ledger),
     clock,
@@ -120,7 +128,7 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
           server.closeIdleConnections();
         });
         await firewall.close();
-        await Promise.all([options.stores.ledger.close(), options.stores.nonces.close(), options.stores.approvals.close()]);
+        await Promise.all([options.stores.ledger.close(), options.stores.nonces.close(), options.stores.approvals.close(), pendingStore.close()]);
         await options.onClosed?.();
         logger.info('authority stopped', {});
       })();

@@ -5,6 +5,7 @@ import type { FirewallMode, JsonObject, Signer } from '@writ/core';
 import { APPROVERS, sharedPolicies } from '@writ/example-kit';
 import type { World } from '@writ/example-kit';
 import { hashToken } from './credentials.ts';
+import { FilePendingStore } from './pending-store.ts';
 import type { RunningAuthority, StartAuthorityOptions } from './start-authority.ts';
 import { startAuthority } from './start-authority.ts';
 
@@ -75,8 +76,8 @@ export interface Harness {
 }
 
 /** Start an authority on a free loopback port. `dir` selects file stores. */
-export async function startHarness(options: { stores?: StartAuthorityOptions['stores']; dir?: string; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits'] } = {}): Promise<Harness> {
-  const world = createSeededWorld();
+export async function startHarness(options: { stores?: StartAuthorityOptions['stores']; pendingStore?: StartAuthorityOptions['pendingStore']; dir?: string; world?: SeededWorld; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits'] } = {}): Promise<Harness> {
+  const world = options.world ?? createSeededWorld();
   const policy = await sharedPolicies();
   const stores =
     options.stores ??
@@ -93,6 +94,7 @@ export async function startHarness(options: { stores?: StartAuthorityOptions['st
     trustRoot: world.trustRoot,
     authority: world.authority,
     stores,
+    ...(options.pendingStore !== undefined ? { pendingStore: options.pendingStore } : options.dir !== undefined ? { pendingStore: await FilePendingStore.open({ dir: join(options.dir, 'pending') }) } : {}),
     tools: TOOLS,
     mode: options.mode ?? 'enforce',
     agents: [
