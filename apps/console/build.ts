@@ -15,10 +15,8 @@ await build({
   platform: 'browser',
   resolve: {
     conditionNames: ['@writ/source', 'browser', 'import', 'default'],
-    // core's transcript/merkle.ts imports node:crypto statically; the browser gets the same
-    // SHA-256 from @noble/hashes. Store modules' bare node:fs/node:path imports become empty.
+    // Store modules' bare node:fs/node:path imports become throwing stubs (never called).
     alias: {
-      'node:crypto': join(root, 'src/shims/node-crypto.ts'),
       'node:fs/promises': join(root, 'src/shims/empty.ts'),
       'node:fs': join(root, 'src/shims/empty.ts'),
       'node:path': join(root, 'src/shims/empty.ts'),

@@ -5,9 +5,6 @@ import { renderApprovals } from './approvals-view.ts';
 import { h, mount } from './dom.ts';
 import { renderShadow } from './shadow-view.ts';
 import { renderTranscript } from './transcript-view.ts';
-import { installBufferShim } from './shims/buffer.ts';
-
-installBufferShim();
 
 const main = document.getElementById('main')!;
 

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
+import type { JsonObject } from '../stores/types.ts';
 import { GENESIS_HASH, digestToHash, hashToDigest, parseEntry, sealEntry } from './entry.ts';
 import { leafHash } from './merkle.ts';
 
@@ -17,6 +19,48 @@ function codeOf(run: () => unknown): string | undefined {
 }
 
 describe('sealEntry', () => {
+  it('writes exactly canonicalize() of the whole entry (the direct envelope serializer)', () => {
+    const types = fc.stringMatching(/^[a-z][a-z0-9-]{0,63}$/);
+    const times = fc
+      .date({ min: new Date(0), max: new Date(Date.UTC(9999, 0)), noInvalidDate: true })
+      .map((date) => date.toISOString());
+    const digests = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(hashToDigest);
+    fc.assert(
+      fc.property(
+        types,
+        times,
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+        digests,
+        (type, time, body, seq, prev) => {
+          const sealed = sealEntry({ draft: { type, time, body: body as JsonObject }, seq, prev });
+          expect(sealed.line).toBe(canonicalize({ type, seq, time, prev, body }));
+          expect(sealed.hash).toBe(hashToDigest(leafHash(canonicalize({ body, prev, seq, time, type }))));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('refuses an unserializable body with the same error as canonicalizing the whole entry', () => {
+    const body = { ok: 1, bad: { deep: Number.NaN } };
+    let sealError: unknown;
+    let wholeError: unknown;
+    try {
+      sealEntry({ draft: { ...draft, body }, seq: 3, prev: GENESIS_HASH });
+    } catch (error) {
+      sealError = error;
+    }
+    try {
+      canonicalize({ type: draft.type, seq: 3, time: draft.time, prev: GENESIS_HASH, body });
+    } catch (error) {
+      wholeError = error;
+    }
+    expect(WritError.isInstance(sealError) && sealError.code).toBe('ERR_CANONICAL_UNSUPPORTED');
+    expect((sealError as Error).message).toBe((wholeError as Error).message);
+    expect((sealError as Error).message).toContain('$.body.bad.deep');
+  });
+
   it('writes the JCS entry and its RFC 6962 leaf hash', () => {
     const sealed = sealEntry({ draft, seq: 0, prev: GENESIS_HASH });
     expect(sealed.line).toBe(

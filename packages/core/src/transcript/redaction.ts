@@ -7,7 +7,6 @@
  * entry (and so the chain and every checkpoint) untouched; a holder of the value and
  * salt proves equality with {@link verifyReveal}.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -89,7 +88,8 @@ function invalidPath(index: number): WritError {
  * ```
  */
 export function redact(options: RedactOptions): { body: JsonObject; items: VaultItem[] } {
-  const salt = options.salt ?? (() => toBase64Url(randomBytes(32)));
+  // Web Crypto's CSPRNG: a global in Node and browsers alike.
+  const salt = options.salt ?? (() => toBase64Url(crypto.getRandomValues(new Uint8Array(32))));
   // Copy through JSON so the caller's object is never modified.
   const body = JSON.parse(JSON.stringify(options.body)) as Record<string, JsonValue>;
   const items: VaultItem[] = [];
