@@ -3,26 +3,26 @@
  * `MockLanguageModelV4`), three cases interleaved in one run:
  *
  *   a. the loop with the plain tool (no Writ),
- *   b. the same loop, the tool's execute calling the core enforce path directly
- *      (session.guard + session.execute, outputs recorded as basis — no adapter),
- *   c. the same loop through the adapter (writToolApproval + writTools).
+ *   b. the same loop through the adapter (writToolApproval + writTools),
+ *   c. the core enforce path alone, no framework: the user turn, then for each call
+ *      session.execute and the output recorded as basis — the firewall work the loop asks for.
  *
- * The adapter's addition is c − b. Run once with an allow-everything policy (the firewall's
- * own cost is then mostly signing and the ledger) and once with the shared Rego policies.
- * Batched durability, memory stores.
+ * overhead = (b − a − c) / c on the medians over rounds of CPU µs per call
+ * (`@writ/example-kit/bench`, the same helper and definition as the other adapters).
+ * Run once with an allow-everything policy (the firewall's own cost is then mostly signing
+ * and the ledger) and once with the shared Rego policies. Batched durability, memory stores.
  *
  *   pnpm --filter @writ/ai-sdk bench     (BENCH_ROUNDS, BENCH_CALLS override)
  */
 import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, createFirewall, parseToolRegistry } from '@writ/core';
-import type { Firewall, FirewallPolicy, FirewallSession, JsonObject } from '@writ/core';
+import type { Firewall, FirewallPolicy } from '@writ/core';
 import { createWorld, sharedPolicies } from '@writ/example-kit';
 import { generateText, stepCountIs, tool } from 'ai';
 import type { ToolSet } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { z } from 'zod';
 import { writToolApproval, writTools } from '../src/index.ts';
-import { interleave, load, report } from './stats.ts';
-import type { Result } from './stats.ts';
+import { adapterOverhead, interleave, load, report } from '@writ/example-kit/bench';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 5);
@@ -71,31 +71,6 @@ async function firewallWith(policy: FirewallPolicy): Promise<Firewall> {
   });
 }
 
-/**
- * The tool calling the core enforce path itself, as an application without the adapter would.
- * Like the adapter (which records tool results from `messages` at the next approval check), it
- * records each output as basis before judging the next call — so both do the same firewall work.
- */
-function coreTools(session: FirewallSession): ToolSet {
-  let unrecorded: { callId: string; output: JsonObject } | undefined;
-  return {
-    refund_issue: tool({
-      description: 'Refund an order',
-      inputSchema,
-      execute: async (input, { toolCallId }) => {
-        if (unrecorded !== undefined) await session.addToolOutput({ tool: 'refund_issue', ...unrecorded });
-        const call = { tool: 'refund_issue', args: input, callId: toolCallId };
-        const guard = await session.guard(call);
-        if (guard.verdict !== 'execute') throw new Error(`core path refused: ${guard.reason}`);
-        const run = await session.execute(call, (args: JsonObject) => refund(args as { order: string; amount: number }));
-        if (run.status !== 'executed') throw new Error(`core path did not execute: ${run.status}`);
-        unrecorded = { callId: toolCallId, output: run.result };
-        return run.result;
-      },
-    }),
-  };
-}
-
 async function loop(options: { round: number; tools: ToolSet; toolApproval?: ReturnType<typeof writToolApproval> }): Promise<void> {
   const before = refunds;
   await generateText({
@@ -115,26 +90,35 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
     rounds: ROUNDS,
     calls: CALLS,
     warmup: 3,
-    cases: [
-      (round) => loop({ round, tools: plain }),
-      async (round) => {
-        const session = await open();
-        await session.addUserTurn(TASK);
-        await loop({ round, tools: coreTools(session) });
-        await session.end();
-      },
-      async (round) => {
+    cases: {
+      bare: (round) => loop({ round, tools: plain }),
+      withWrit: async (round) => {
         const session = await open();
         await loop({ round, tools: writTools(plain, { session }), toolApproval: writToolApproval({ session }) });
         await session.end();
       },
-    ],
+      core: async (round) => {
+        const session = await open();
+        await session.addUserTurn(TASK);
+        for (let i = 0; i < CALLS; i++) {
+          const callId = `core${round}c${i}`;
+          const run = await session.execute({ tool: 'refund_issue', args: { order: '7731', amount: 40 }, callId }, (args) => refund(args as { order: string; amount: number }));
+          if (run.status !== 'executed') throw new Error(`core path did not execute: ${run.status}`);
+          await session.addToolOutput({ tool: 'refund_issue', callId, output: run.result });
+        }
+        await session.end();
+      },
+    },
   });
   await firewall.close();
   return report({
     title,
-    names: ['a. generateText + mock, plain tool', 'b. same loop, core enforce path in the tool', 'c. same loop, writToolApproval + writTools'],
-    results: results as [Result, Result, Result],
+    rows: [
+      ['a. generateText + mock, plain tool', results.bare],
+      ['b. same loop, writToolApproval + writTools', results.withWrit],
+      ['c. core enforce path alone (no framework)', results.core],
+    ],
+    overhead: adapterOverhead(results),
   });
 }
 

@@ -3,12 +3,14 @@
  * `ScriptedModel`), three cases interleaved in one run:
  *
  *   a. the loop with the plain tool (no Writ),
- *   b. the same loop, the tool's execute calling the core enforce path directly
- *      (session.guard + session.execute, and the output recorded as basis — no adapter),
- *   c. the same loop with `writTool` (needsApproval, input and output guardrails, gateway).
+ *   b. the same loop with `writTool` (needsApproval, input and output guardrails, gateway),
+ *   c. the core enforce path alone, no framework: the user turn, then for each call
+ *      session.execute and the output recorded as basis — the firewall work the loop asks for.
  *
- * The adapter's addition is c − b. Run once with an allow-everything policy and once with
- * the shared Rego policies. Batched durability, memory stores.
+ * overhead = (b − a − c) / c on the medians over rounds of CPU µs per call
+ * (`@writ/example-kit/bench`, the same helper and definition as the other adapters).
+ * Run once with an allow-everything policy and once with the shared Rego policies.
+ * Batched durability, memory stores.
  *
  *   pnpm --filter @writ/openai-agents bench     (BENCH_ROUNDS, BENCH_CALLS override)
  */
@@ -17,12 +19,11 @@ import { Agent, Runner, tool } from '@openai/agents';
 import type { Tool } from '@openai/agents';
 import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents/testing';
 import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, createFirewall, parseToolRegistry } from '@writ/core';
-import type { Firewall, FirewallPolicy, FirewallSession, JsonObject } from '@writ/core';
+import type { Firewall, FirewallPolicy } from '@writ/core';
 import { createWorld, sharedPolicies } from '@writ/example-kit';
 import { z } from 'zod';
 import { captureInput, writTool } from '../src/index.ts';
-import { interleave, load, report } from './stats.ts';
-import type { Result } from './stats.ts';
+import { adapterOverhead, interleave, load, report } from '@writ/example-kit/bench';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 5);
@@ -65,24 +66,6 @@ async function firewallWith(policy: FirewallPolicy): Promise<Firewall> {
   });
 }
 
-/** The tool calling the core enforce path itself, as an application without the adapter would. */
-function coreTool(session: FirewallSession): Tool {
-  return tool({
-    ...definition,
-    execute: async (input, _context, details) => {
-      const callId = details?.toolCall?.callId;
-      if (callId === undefined) throw new Error('no call id');
-      const call = { tool: 'config_set', args: input, callId };
-      const guard = await session.guard(call);
-      if (guard.verdict !== 'execute') throw new Error(`core path refused: ${guard.reason}`);
-      const run = await session.execute(call, (args: JsonObject) => setConfig(args as { key: string; value: string }));
-      if (run.status !== 'executed') throw new Error(`core path did not execute: ${run.status}`);
-      await session.addToolOutput({ tool: 'config_set', callId, output: run.result });
-      return run.result as string;
-    },
-  });
-}
-
 async function loop(round: number, tools: Tool[]): Promise<void> {
   const before = writes;
   const agent = new Agent({ name: 'ops', instructions: 'You operate Acme services.', model: script(round), tools });
@@ -97,27 +80,36 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
     rounds: ROUNDS,
     calls: CALLS,
     warmup: 3,
-    cases: [
-      (round) => loop(round, [plain]),
-      async (round) => {
-        const session = await open();
-        await session.addUserTurn(TASK);
-        await loop(round, [coreTool(session)]);
-        await session.end();
-      },
-      async (round) => {
+    cases: {
+      bare: (round) => loop(round, [plain]),
+      withWrit: async (round) => {
         const session = await open();
         await captureInput(session, TASK);
         await loop(round, [writTool({ ...definition, execute: setConfig }, { session })]);
         await session.end();
       },
-    ],
+      core: async (round) => {
+        const session = await open();
+        await session.addUserTurn(TASK);
+        for (let i = 0; i < CALLS; i++) {
+          const callId = `core${round}c${i}`;
+          const run = await session.execute({ tool: 'config_set', args: { key: 'replicas', value: '5' }, callId }, (args) => setConfig(args as { key: string; value: string }));
+          if (run.status !== 'executed') throw new Error(`core path did not execute: ${run.status}`);
+          await session.addToolOutput({ tool: 'config_set', callId, output: run.result });
+        }
+        await session.end();
+      },
+    },
   });
   await firewall.close();
   return report({
     title,
-    names: ['a. Runner + ScriptedModel, plain tool', 'b. same loop, core enforce path in the tool', 'c. same loop, writTool'],
-    results: results as [Result, Result, Result],
+    rows: [
+      ['a. Runner + ScriptedModel, plain tool', results.bare],
+      ['b. same loop, writTool', results.withWrit],
+      ['c. core enforce path alone (no framework)', results.core],
+    ],
+    overhead: adapterOverhead(results),
   });
 }
 
