@@ -1,32 +1,46 @@
 /**
- * Adapter overhead per tool call on langchain's own agent loop, in one run:
+ * Adapter overhead per tool call on langchain's own agent loop (`createAgent` with
+ * `fakeModel`), cases interleaved in one run:
  *
- *   A. the createAgent loop with fakeModel and a plain tool (no Writ),
- *   A′. the same loop with a pass-through middleware (the framework's middleware machinery),
- *   B. the same loop with writMiddleware (enforce, shared Rego policies, memory stores),
- *   C. the core enforce path alone: session.execute for the same calls, no framework.
+ *   a. the loop with the plain tool (no Writ),
+ *   a′. the same loop with a pass-through middleware (what the framework's middleware
+ *       machinery costs by itself; reported, part of the adapter's overhead),
+ *   b. the same loop with writMiddleware,
+ *   c. the core enforce path alone, no framework: the user turn, then for each call
+ *      session.execute and the output recorded as basis — the firewall work the loop asks for.
  *
- * The adapter's own cost is B − A′ − C (schema validation, basis capture, message mapping);
- * the goal is that it stays under 10% of C. CPU time per call is reported next to wall time
- * because the shared machine is loaded.
+ * overhead = (b − a − c) / c on the medians over rounds of CPU µs per call
+ * (`@writ/example-kit/bench`, the same helper and definition as the other adapters).
+ * Run once with an allow-everything policy and once with the shared Rego policies.
+ * Batched durability, memory stores.
  *
- *   pnpm --filter @writ/langgraph bench      (BENCH_RUNS=n, BENCH_CALLS=n per run override)
+ *   pnpm --filter @writ/langgraph bench      (BENCH_ROUNDS, BENCH_CALLS override)
  */
-import { loadavg } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { tool } from '@langchain/core/tools';
-import { createKit } from '@writ/example-kit';
-import type { FirewallSession } from '@writ/core';
+import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, createFirewall, parseToolRegistry } from '@writ/core';
+import type { Firewall, FirewallPolicy } from '@writ/core';
+import { createWorld, sharedPolicies } from '@writ/example-kit';
+import { adapterOverhead, interleave, load, median, report } from '@writ/example-kit/bench';
 import { AIMessage, HumanMessage, createAgent, createMiddleware, fakeModel } from 'langchain';
 import { z } from 'zod';
 import { writMiddleware } from '../src/index.ts';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-const CALLS = Number(process.env.BENCH_CALLS ?? 20);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
+const CALLS = Number(process.env.BENCH_CALLS ?? 5);
 const IBAN = 'DE89370400440532013000';
 const TASK = `Pay 120 EUR to ${IBAN} for each open invoice`;
-const declarations = {
+const DECLARATIONS = {
   tools: [{ name: 'vendor_pay', actionClass: 'A3', effects: ['financial'], audience: 'partner', consequential: { iban: 'iban', amount: 'amount' } }],
 };
+
+/** Allows everything, synchronously: what remains is the firewall's own work. */
+const allowAll: FirewallPolicy = {
+  digest: `sha256:${'ab'.repeat(32)}`,
+  evaluate: () => Promise.resolve({ decision: 'allow', reasons: [] }),
+  evaluateSync: () => ({ decision: 'allow', reasons: [] }),
+};
+
 let paid = 0;
 /** Every output is distinct (a payment reference), in the loop and on the core path alike. */
 const receipt = (iban: unknown, amount: unknown): string => `paid ${String(amount)} to ${String(iban)}, reference P${(paid += 1)}`;
@@ -36,43 +50,12 @@ const pay = tool(({ iban, amount }) => receipt(iban, amount), {
   schema: z.object({ iban: z.string(), amount: z.number() }),
 });
 
-function script(run: number) {
+/** CALLS model turns with one payment each, then a final answer. */
+function script(round: number) {
   let model = fakeModel();
-  for (let i = 0; i < CALLS; i++) model = model.respondWithTools([{ name: 'vendor_pay', args: { iban: IBAN, amount: 120 }, id: `r${run}c${i}` }]);
+  for (let i = 0; i < CALLS; i++) model = model.respondWithTools([{ name: 'vendor_pay', args: { iban: IBAN, amount: 120 }, id: `r${round}c${i}` }]);
   return model.respond(new AIMessage('done'));
 }
-
-interface Sample {
-  readonly wall: number;
-  readonly cpu: number;
-}
-
-type Case = (run: number) => Promise<void>;
-
-/**
- * Mean wall and CPU microseconds per tool call over RUNS runs of each case (after one
- * warm-up run each). The cases alternate run by run, so drifting load hits them alike.
- */
-async function measure(cases: readonly Case[]): Promise<Sample[]> {
-  for (const c of cases) await c(-1);
-  const totals = cases.map(() => ({ wall: 0, cpu: 0 }));
-  for (let r = 0; r < RUNS; r++) {
-    for (const [i, c] of cases.entries()) {
-      const cpu0 = process.cpuUsage();
-      const start = process.hrtime.bigint();
-      await c(r);
-      totals[i]!.wall += Number(process.hrtime.bigint() - start) / 1000;
-      const used = process.cpuUsage(cpu0);
-      totals[i]!.cpu += used.user + used.system;
-    }
-  }
-  return totals.map((t) => ({ wall: t.wall / (RUNS * CALLS), cpu: t.cpu / (RUNS * CALLS) }));
-}
-
-const kit = await createKit({ tools: declarations, mode: 'enforce' });
-const open = (): Promise<FirewallSession> =>
-  kit.firewall.openSession({ principal: { id: 'user:alice', tenant: 'acme' }, agent: { id: 'bench', framework: 'langgraph' } });
-const limit = { recursionLimit: 4 * CALLS + 10 };
 
 /** A middleware that only passes through: what the framework's own middleware machinery costs. */
 const passThrough = createMiddleware({
@@ -81,40 +64,80 @@ const passThrough = createMiddleware({
   wrapToolCall: (request, handler) => handler(request),
 });
 
-const [bare, noop, withWrit, core] = (await measure([
-  async (run) => {
-    await createAgent({ model: script(run), tools: [pay] }).invoke({ messages: [new HumanMessage(TASK)] }, limit);
-  },
-  async (run) => {
-    await createAgent({ model: script(run), tools: [pay], middleware: [passThrough] }).invoke({ messages: [new HumanMessage(TASK)] }, limit);
-  },
-  async (run) => {
-    const session = await open();
-    await createAgent({ model: script(run), tools: [pay], middleware: [writMiddleware({ session })] }).invoke({ messages: [new HumanMessage(TASK)] }, limit);
-    await session.end();
-  },
-  // The same firewall work the loop asks for: the user turn, each call, and each output as basis.
-  async (run) => {
-    const session = await open();
-    await session.addUserTurn(TASK);
-    for (let i = 0; i < CALLS; i++) {
-      const callId = `core${run}c${i}`;
-      const result = await session.execute({ tool: 'vendor_pay', args: { iban: IBAN, amount: 120 }, callId }, (a) => receipt(a.iban, a.amount));
-      if (result.status !== 'executed') throw new Error(`core path did not execute: ${result.status}`);
-      await session.addToolOutput({ tool: 'vendor_pay', callId, output: result.result });
-    }
-    await session.end();
-  },
-])) as [Sample, Sample, Sample, Sample];
-await kit.finish();
+const limit = { recursionLimit: 4 * CALLS + 10 };
 
-const row = (name: string, s: Sample) => `| ${name} | ${s.wall.toFixed(0)} | ${s.cpu.toFixed(0)} |`;
-const adapter = { wall: withWrit.wall - noop.wall - core.wall, cpu: withWrit.cpu - noop.cpu - core.cpu };
-console.log(`Node ${process.version}, ${RUNS} runs x ${CALLS} tool calls, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
-console.log('| case | wall µs/call | CPU µs/call |\n|---|---:|---:|');
-console.log(row('A. createAgent + fakeModel, plain tool', bare));
-console.log(row('A′. same loop + a pass-through middleware', noop));
-console.log(row('B. same loop + writMiddleware (enforce, Rego)', withWrit));
-console.log(row('C. core enforce path alone (session.execute)', core));
-console.log(row('adapter overhead B − A′ − C', adapter));
-console.log(`\nadapter overhead / core path: wall ${((100 * adapter.wall) / core.wall).toFixed(1)}%, CPU ${((100 * adapter.cpu) / core.cpu).toFixed(1)}% (goal < 10%)`);
+async function loop(round: number, middleware: Parameters<typeof createAgent>[0]['middleware']): Promise<void> {
+  const before = paid;
+  await createAgent({ model: script(round), tools: [pay], ...(middleware === undefined ? {} : { middleware }) }).invoke({ messages: [new HumanMessage(TASK)] }, limit);
+  if (paid - before !== CALLS) throw new Error(`expected ${CALLS} payments, got ${paid - before}`);
+}
+
+async function firewallWith(policy: FirewallPolicy): Promise<Firewall> {
+  const world = createWorld();
+  return createFirewall({
+    policy,
+    keys: { authority: world.authority },
+    trustRoot: world.trustRoot,
+    stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() },
+    tools: parseToolRegistry(DECLARATIONS),
+    mode: 'enforce',
+    env: {},
+    durability: { default: 'batched' },
+  });
+}
+
+async function compare(title: string, policy: FirewallPolicy): Promise<string> {
+  const firewall = await firewallWith(policy);
+  const open = () => firewall.openSession({ principal: { id: 'user:alice', tenant: 'acme' }, agent: { id: 'bench', framework: 'langgraph' } });
+  const results = await interleave({
+    rounds: ROUNDS,
+    calls: CALLS,
+    warmup: 3,
+    cases: {
+      bare: (round) => loop(round, undefined),
+      passThrough: (round) => loop(round, [passThrough]),
+      withWrit: async (round) => {
+        const session = await open();
+        await loop(round, [writMiddleware({ session })]);
+        await session.end();
+      },
+      core: async (round) => {
+        const session = await open();
+        await session.addUserTurn(TASK);
+        for (let i = 0; i < CALLS; i++) {
+          const callId = `core${round}c${i}`;
+          const run = await session.execute({ tool: 'vendor_pay', args: { iban: IBAN, amount: 120 }, callId }, (a) => receipt(a.iban, a.amount));
+          if (run.status !== 'executed') throw new Error(`core path did not execute: ${run.status}`);
+          await session.addToolOutput({ tool: 'vendor_pay', callId, output: run.result });
+        }
+        await session.end();
+      },
+    },
+  });
+  await firewall.close();
+  const machinery = median(results.passThrough.cpu) - median(results.bare.cpu);
+  return [
+    report({
+      title,
+      rows: [
+        ['a. createAgent + fakeModel, plain tool', results.bare],
+        ["a′. same loop + a pass-through middleware", results.passThrough],
+        ['b. same loop + writMiddleware', results.withWrit],
+        ['c. core enforce path alone (no framework)', results.core],
+      ],
+      overhead: adapterOverhead(results),
+    }),
+    `of which the framework's middleware machinery (a′ − a): CPU ${machinery.toFixed(0)} µs per call`,
+    '',
+  ].join('\n');
+}
+
+const loadBefore = load();
+const fast = await compare('allow-all policy (evaluateSync)', allowAll);
+const rego = await compare('shared Rego policies (@writ/policies)', await sharedPolicies());
+const version = async (name: string) =>
+  (JSON.parse(await readFile(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+console.log(`Node ${process.version}, langchain ${await version('langchain')}, @langchain/langgraph ${await version('@langchain/langgraph')}, ${ROUNDS} rounds × ${CALLS} calls per case, interleaved`);
+console.log(`load average before: ${loadBefore}; after: ${load()} (2 cores, shared)\n`);
+console.log(fast);
+console.log(rego);
