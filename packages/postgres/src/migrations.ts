@@ -130,6 +130,15 @@ CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON ${s}.ledger_checkpoints
   FOR EACH STATEMENT EXECUTE FUNCTION ${s}.writ_refuse_history_change();
 `,
   },
+  {
+    version: 3,
+    name: 'nonces count their uses',
+    sql: (s) => `
+-- A token with constraints.maxUses = N may be used N times: each use after the first
+-- increments this count (see PostgresNonceStore.consume). Existing rows were single uses.
+ALTER TABLE ${s}.nonces ADD COLUMN IF NOT EXISTS uses bigint NOT NULL DEFAULT 1 CHECK (uses >= 1);
+`,
+  },
 ];
 
 /** The newest schema version this code knows. */

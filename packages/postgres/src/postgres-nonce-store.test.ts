@@ -48,6 +48,26 @@ describeWithPostgres('PostgresNonceStore', () => {
     }
   });
 
+  it('accepts a nonce with maxUses N exactly N times among N + k concurrent presenters on separate connections', async () => {
+    const store = await open({ max: 10 });
+    const cases = [1, 2, 3, 7];
+    const attempts = cases.flatMap((maxUses) =>
+      Array.from({ length: maxUses + 12 }, () =>
+        store.consume({ id: `counted-${maxUses}`, expiresAt: LATER, maxUses }),
+      ),
+    );
+    const results = await Promise.all(attempts);
+    let offset = 0;
+    for (const maxUses of cases) {
+      expect(results.slice(offset, offset + maxUses + 12).filter(Boolean)).toHaveLength(maxUses);
+      offset += maxUses + 12;
+    }
+    const rows = await test!.pool.query<{ id: string; uses: string }>(
+      `SELECT id, uses::text FROM ${test!.schema}.nonces WHERE id LIKE 'counted-%' ORDER BY id`,
+    );
+    expect(rows.rows).toEqual(cases.map((n) => ({ id: `counted-${n}`, uses: String(n) })));
+  });
+
   it('keeps namespaces independent', async () => {
     const first = await open({ namespace: 'a' });
     const second = new PostgresNonceStore({

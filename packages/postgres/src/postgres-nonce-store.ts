@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { WritError } from '@writ/core';
 import type { NonceStore } from '@writ/core';
 import { quoteSchema, DEFAULT_SCHEMA } from './schema-name.ts';
 import { closedError, storeIoError } from './store-errors.ts';
@@ -14,13 +15,25 @@ export interface PostgresNonceStoreOptions {
   readonly namespace?: string;
 }
 
+function expectMaxUses(value: unknown): number {
+  if (value === undefined) return 1;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'input.maxUses must be a positive safe integer', {
+      details: { parameter: 'input.maxUses' },
+    });
+  }
+  return value;
+}
+
 /** Longest accepted nonce id: token ids are short; this bounds the primary key. */
 export const MAX_NONCE_ID_LENGTH = 512;
 
 /**
- * Single-use nonces in PostgreSQL. `consume` is one `INSERT ... ON CONFLICT DO NOTHING`:
- * the primary key decides, so exactly one caller wins even when many processes on many
- * hosts present the same id at the same instant — no lock, no read-then-write race.
+ * Counted nonces in PostgreSQL. `consume` is one statement,
+ * `INSERT ... ON CONFLICT DO UPDATE SET uses = uses + 1 WHERE uses < maxUses`: the primary
+ * key decides who inserts, and every later caller updates the row under its row lock, so
+ * exactly `maxUses` callers win even when many processes on many hosts present the same id
+ * at the same instant — no read-then-write race.
  */
 export class PostgresNonceStore implements NonceStore {
   readonly #pool: Pool;
@@ -39,19 +52,21 @@ export class PostgresNonceStore implements NonceStore {
   }
 
   /**
-   * Records `id` as used until `expiresAt`; `true` for exactly one caller per id.
+   * Records one use of `id` until `expiresAt`; `true` for exactly `maxUses` (default 1)
+   * callers per id.
    * @throws WritError `ERR_INVALID_ARGUMENT`, `ERR_STORE_CLOSED`, `ERR_STORE_IO`.
    */
-  async consume(input: { readonly id: string; readonly expiresAt: Date }): Promise<boolean> {
+  async consume(input: { readonly id: string; readonly expiresAt: Date; readonly maxUses?: number }): Promise<boolean> {
     if (this.#closed) throw closedError();
     const record = expectRecord(input, 'input');
     const id = expectText(record['id'], { parameter: 'input.id', max: MAX_NONCE_ID_LENGTH });
     const expiresAt = expectDate(record['expiresAt'], 'input.expiresAt');
+    const maxUses = expectMaxUses(record['maxUses']);
     try {
       const result = await this.#pool.query(
-        `INSERT INTO ${this.#table} (namespace, id, expires_at) VALUES ($1, $2, $3)
-         ON CONFLICT (namespace, id) DO NOTHING`,
-        [this.#namespace, id, expiresAt],
+        `INSERT INTO ${this.#table} AS n (namespace, id, expires_at, uses) VALUES ($1, $2, $3, 1)
+         ON CONFLICT (namespace, id) DO UPDATE SET uses = n.uses + 1 WHERE n.uses < $4`,
+        [this.#namespace, id, expiresAt, maxUses],
       );
       return result.rowCount === 1;
     } catch (error) {

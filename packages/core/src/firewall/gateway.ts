@@ -97,7 +97,7 @@ async function admit(options: {
     return [{ code: `gateway.${code}`, text: 'the action token does not cover this call' }];
   }
   try {
-    const first = await withTimeout(context.settings.stores.nonces.consume({ id: token.id, expiresAt: token.expiresAt }), context.settings.timeoutMs);
+    const first = await withTimeout(context.settings.stores.nonces.consume({ id: token.id, expiresAt: token.expiresAt, maxUses: token.token.payload.constraints.maxUses ?? 1 }), context.settings.timeoutMs);
     if (!first) return [{ code: 'gateway.ERR_TOKEN_CONSUMED', text: 'the action token was already used' }];
   } catch {
     return [{ code: 'firewall.store-error', text: 'the nonce store failed' }];

@@ -297,6 +297,41 @@ export function describeNonceStoreConformance(
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
+    it('accepts a nonce with maxUses N exactly N times, then refuses it', async () => {
+      const { store } = await fresh();
+      const results: boolean[] = [];
+      for (let i = 0; i < 5; i++) results.push(await store.consume({ id: 'multi', expiresAt: later, maxUses: 3 }));
+      expect(results).toEqual([true, true, true, false, false]);
+      // Counted per id; maxUses: 1 behaves as the default.
+      expect(await store.consume({ id: 'single', expiresAt: later, maxUses: 1 })).toBe(true);
+      expect(await store.consume({ id: 'single', expiresAt: later })).toBe(false);
+      // A large limit is counted, not enumerated.
+      for (let i = 0; i < 4; i++) expect(await store.consume({ id: 'big', expiresAt: later, maxUses: 1_000_000 })).toBe(true);
+    });
+
+    it('accepts a nonce with maxUses N exactly N times among N + k concurrent callers and handles', async () => {
+      const fixture = await fresh();
+      const handles = [fixture.store];
+      if (fixture.another) handles.push(await fixture.another(), await fixture.another());
+      for (const maxUses of [2, 5]) {
+        const results = await Promise.all(
+          Array.from({ length: maxUses + 25 }, (_, i) =>
+            handles[i % handles.length]!.consume({ id: `race-${maxUses}`, expiresAt: later, maxUses }),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(maxUses);
+      }
+    });
+
+    it('rejects a maxUses that is not a positive safe integer with ERR_INVALID_ARGUMENT', async () => {
+      const { store } = await fresh();
+      for (const maxUses of [0, -1, 1.5, Number.NaN, Infinity, 2 ** 53, '2', null]) {
+        expect(await codeOf(store.consume({ id: 'x', expiresAt: later, maxUses: maxUses as never }))).toBe('ERR_INVALID_ARGUMENT');
+      }
+      // Nothing was recorded by the refused calls.
+      expect(await store.consume({ id: 'x', expiresAt: later })).toBe(true);
+    });
+
     it('purges only records that expired before now, and still refuses unexpired ones', async () => {
       const { store } = await fresh();
       await store.consume({ id: 'old', expiresAt: new Date('2026-01-01T00:00:00.000Z') });
@@ -344,8 +379,13 @@ export function describeNonceStoreConformance(
         return;
       }
       await fixture.store.consume({ id: 'kept', expiresAt: later });
+      await fixture.store.consume({ id: 'counted', expiresAt: later, maxUses: 3 });
+      await fixture.store.consume({ id: 'counted', expiresAt: later, maxUses: 3 });
       await fixture.store.close();
-      expect(await (await fixture.reopen()).consume({ id: 'kept', expiresAt: later })).toBe(false);
+      const reopened = await fixture.reopen();
+      expect(await reopened.consume({ id: 'kept', expiresAt: later })).toBe(false);
+      expect(await reopened.consume({ id: 'counted', expiresAt: later, maxUses: 3 })).toBe(true);
+      expect(await reopened.consume({ id: 'counted', expiresAt: later, maxUses: 3 })).toBe(false);
     });
   });
 }

@@ -113,6 +113,17 @@ export function assertNonceId(value: unknown): asserts value is string {
     throw invalid('input.id', 'must be a non-empty string of at most 512 characters');
 }
 
+/**
+ * Validate the optional use limit of a nonce (a token's `constraints.maxUses`); absent is 1.
+ * @throws `ERR_INVALID_ARGUMENT`
+ */
+export function nonceMaxUses(value: unknown): number {
+  if (value === undefined) return 1;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    throw invalid('input.maxUses', 'must be a positive safe integer');
+  return value;
+}
+
 /** Transition rules of approval records shared by every backend. */
 export const APPROVAL_RULES = {
   /** Statuses in which statements may still be added. */

@@ -127,12 +127,16 @@ export interface LedgerStore {
  */
 export interface NonceStore {
   /**
-   * Record `id` as used until `expiresAt`.
-   * @returns `true` if this call was the first to consume `id`, `false` if it was already
-   *   consumed (whether or not that record has expired but not yet been purged).
-   * @throws `ERR_INVALID_ARGUMENT` (empty id, invalid date), `ERR_STORE_CLOSED`, `ERR_STORE_IO`.
+   * Record one use of `id`, kept until `expiresAt`. A nonce may be used `maxUses` times
+   * (default 1: single use) — a token's `constraints.maxUses`.
+   * @returns `true` if this call is one of the first `maxUses` uses of `id` (exactly that
+   *   many callers get `true`, however many present it at once), `false` once they are spent
+   *   (whether or not the record has expired but not yet been purged). Each call is judged
+   *   by the `maxUses` it passes; one token always passes the same value.
+   * @throws `ERR_INVALID_ARGUMENT` (empty id, invalid date, `maxUses` not a positive safe
+   *   integer), `ERR_STORE_CLOSED`, `ERR_STORE_IO`.
    */
-  consume(input: { readonly id: string; readonly expiresAt: Date }): Promise<boolean>;
+  consume(input: { readonly id: string; readonly expiresAt: Date; readonly maxUses?: number }): Promise<boolean>;
   /**
    * Forget records whose `expiresAt` is strictly before `now`. Safe only because callers
    * reject expired tokens before consuming them. @returns the number removed.

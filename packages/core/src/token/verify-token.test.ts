@@ -11,6 +11,11 @@ import { createSigner } from '../crypto/signer.ts';
 import { WritError } from '../errors.ts';
 import { createTrustRoot } from '../trust/trust-root.ts';
 import type { KeyRole, TrustRootKeyEntry } from '../trust/trust-root.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileNonceStore } from '../stores/file-nonce-store.ts';
+import { MemoryNonceStore } from '../stores/memory-nonce-store.ts';
 import { consumeToken } from './consume-token.ts';
 import { mintToken } from './mint-token.ts';
 import { verifyToken } from './verify-token.ts';
@@ -229,5 +234,22 @@ describe('consumeToken', () => {
     await consumeToken({ token, nonces });
     await expect(consumeToken({ token, nonces })).rejects.toMatchObject({ code: 'ERR_TOKEN_CONSUMED' });
     await expect(consumeToken({ token: {} as never, nonces })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+  it('spends a token with constraints.maxUses = N exactly N times (memory and file nonce stores)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'writ-uses-'));
+    try {
+      for (const nonces of [new MemoryNonceStore(), await FileNonceStore.open({ dir })]) {
+        for (const maxUses of [1, 2, 4]) {
+          const token = mintToken({ signer, issuer: 'i', subject: 's', audience: 'a', command: 'c', now: NOW, constraints: { maxUses } });
+          const outcomes = await Promise.all(
+            Array.from({ length: maxUses + 6 }, () => consumeToken({ token, nonces }).then(() => 'ok', (error: unknown) => (error as WritError).code)),
+          );
+          expect(outcomes.filter((o) => o === 'ok')).toHaveLength(maxUses);
+          expect(outcomes.filter((o) => o === 'ERR_TOKEN_CONSUMED')).toHaveLength(6);
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
