@@ -23,23 +23,34 @@ export async function* readLines(
 ): AsyncGenerator<RawLine> {
   const end = range.end ?? (await handle.stat()).size;
   let position = range.start ?? 0;
-  let carry: Buffer = Buffer.alloc(0);
+  // The incomplete tail of the previous read is moved to the front of the buffer and the
+  // next read lands after it (no concatenation); the buffer doubles for a longer line.
+  let buffer = Buffer.allocUnsafe(CHUNK);
+  let carry = 0;
   let carryOffset = position;
-  const chunk = Buffer.allocUnsafe(CHUNK);
   while (position < end) {
-    const { bytesRead } = await handle.read(chunk, 0, Math.min(CHUNK, end - position), position);
+    if (carry === buffer.length) {
+      const grown = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(grown, 0, 0, carry);
+      buffer = grown;
+    }
+    const { bytesRead } = await handle.read(
+      buffer,
+      carry,
+      Math.min(buffer.length - carry, end - position),
+      position,
+    );
     if (bytesRead === 0) break;
     position += bytesRead;
-    const data =
-      carry.length > 0
-        ? Buffer.concat([carry, chunk.subarray(0, bytesRead)])
-        : chunk.subarray(0, bytesRead);
+    const length = carry + bytesRead;
+    const data = buffer.subarray(0, length);
     let lineStart = 0;
     for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, lineStart)) {
       yield { bytes: data.subarray(lineStart, newline), offset: carryOffset + lineStart };
       lineStart = newline + 1;
     }
-    carry = Buffer.from(data.subarray(lineStart));
+    buffer.copy(buffer, 0, lineStart, length);
+    carry = length - lineStart;
     carryOffset += lineStart;
   }
 }

@@ -20,6 +20,7 @@ export {
   verifyConsistency,
 } from './merkle.ts';
 export type { InclusionInput, ConsistencyInput } from './merkle.ts';
+export { isCanonicalJson } from './canonical-check.ts';
 export { MerkleFrontier } from './merkle-frontier.ts';
 export { MerkleTree } from './merkle-tree.ts';
 export {
