@@ -84,6 +84,21 @@ describe('transcriptMetrics', () => {
   });
 });
 
+describe('transcriptMetrics release latency', () => {
+  it('measures decision → token, but not a release after an approval (its gap is the approvers’ time)', () => {
+    const entry = (type: string, time: string, body: Record<string, unknown>) => JSON.stringify({ type, time, body });
+    const lines = [
+      entry('decision-made', '2026-03-01T10:00:00.000Z', { sessionId: 's', callId: 'c1', decisionId: 'd1', tool: 't', decision: 'allow', verdict: 'execute', mode: 'enforce', actionClass: 'A3' }),
+      entry('token-issued', '2026-03-01T10:00:00.004Z', { sessionId: 's', callId: 'c1', decisionId: 'd1', tokenId: 'k1' }),
+      entry('decision-made', '2026-03-01T10:00:01.000Z', { sessionId: 's', callId: 'c2', decisionId: 'd2', tool: 't', decision: 'require-approval', verdict: 'approval-required', mode: 'enforce', actionClass: 'A3' }),
+      entry('token-issued', '2026-03-01T10:30:01.000Z', { sessionId: 's', callId: 'c2', decisionId: 'd2', tokenId: 'k2', recheck: { decision: 'require-approval', verdict: 'execute' } }),
+    ];
+    const m = transcriptMetrics([{ name: 't', lines }]);
+    expect(m.releaseLatencyMs).toEqual({ count: 1, p50: 4, p95: 4, max: 4 });
+    expect(m.decisions).toBe(2);
+  });
+});
+
 describe('escapeHtml', () => {
   it('escapes markup in tool names and paths', () => {
     expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe('&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;');

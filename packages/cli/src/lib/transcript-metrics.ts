@@ -30,7 +30,7 @@ export interface TranscriptMetrics {
   readonly approvals: number;
   readonly denials: number;
   readonly rollbacks: { total: number; compensated: number; residue: number };
-  /** Milliseconds from `decision-made` to `token-issued` (the release path the firewall adds). */
+  /** Milliseconds from `decision-made` to `token-issued` (the release path the firewall adds; releases after an approval are not counted). */
   readonly releaseLatencyMs: { count: number; p50: number | null; p95: number | null; max: number | null };
   readonly reasons: Record<string, number>;
   readonly byTool: Record<string, { decisions: number; blocked: number; approval: number }>;
@@ -138,7 +138,10 @@ export function transcriptMetrics(transcripts: readonly { readonly name: string;
         }
         case 'token-issued': {
           const decided = decidedAt.get(str(body.decisionId));
-          if (decided !== undefined && !Number.isNaN(time)) latencies.push(time - decided);
+          // A release after an approval (it carries the re-check) cites the approval-required
+          // decision: its gap is the approvers' time, not the firewall's.
+          const afterApproval = typeof body.recheck === 'object' && body.recheck !== null;
+          if (decided !== undefined && !afterApproval && !Number.isNaN(time)) latencies.push(time - decided);
           break;
         }
         case 'effect-executed':
