@@ -103,6 +103,8 @@ describe('@writ/ai-sdk in a generateText loop with MockLanguageModelV4', () => {
     // Resuming again (a framework re-run) never runs it twice.
     await generateText({ ...t.settings, messages: continuation, runtimeContext: { writ: { approvals: { c1: [signed] } } } }).catch(() => undefined);
     expect(t.support.ran).toEqual(['refund_large 8800 900']);
+    // One decision for the call across the request, the approved continuation and the re-run.
+    expect((await entries(t.kit, 'decision-made')).filter((body) => body.callId === 'c1').map((body) => body.verdict)).toEqual(['approval-required']);
     await t.session.end();
     expect((await t.kit.finish()).valid).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { Agent, Runner } from '@openai/agents';
+import { Agent, RunState, Runner } from '@openai/agents';
 import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -87,9 +87,21 @@ describe('@writ/openai-agents in a Runner loop with ScriptedModel', () => {
     const { statements } = t.kit.approveByRule(pending);
     const applied = await applySignedApprovals({ state: first.state, session: t.session, approvals: { c1: statements } });
     expect(applied).toEqual([{ callId: 'c1', tool: 'deploy', status: 'approved' }]);
+    const saved = first.state.toString();
     const resumed = await t.runner.run(t.agent, first.state);
     expect(resumed.finalOutput).toBe('deployed');
     expect(t.ran).toEqual(['deploy api@2.4.1']);
+    // The application resumes the saved state again (a retry after a crash): the runner re-runs
+    // needsApproval, the guardrails and execute for c1; the tool does not run again.
+    await t.runner.run(t.agent, await RunState.fromString(t.agent, saved));
+    expect(t.ran).toEqual(['deploy api@2.4.1']);
+    // One decision for the call across the approval, the resume and the re-run.
+    const decided: unknown[] = [];
+    for await (const stored of t.kit.ledger.read()) {
+      const entry = parseEntry(stored.line);
+      if (entry.type === 'decision-made' && entry.body.callId === 'c1') decided.push(entry.body.verdict);
+    }
+    expect(decided).toEqual(['approval-required']);
     await t.session.end();
     expect((await t.kit.finish()).valid).toBe(true);
   });
