@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
-import { canonicalTokenPayload } from './token-json.ts';
+import { canonicalTokenPayload, isCanonicalTokenText } from './token-json.ts';
 import { parseTokenPayload } from './token-payload.ts';
 
 const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
@@ -156,5 +156,39 @@ describe('canonicalTokenPayload', () => {
         '"iat":1767225600,"id":"AAECAwQFBgcICQoLDA0ODw","iss":"orchestrator:eu-1/7f3a","resource":"ledger:acct:alice/main",' +
         '"sub":"agent:treasury-assistant","summary":"Transfer 42 € to Bob\\n","v":1}',
     );
+  });
+
+  it('isCanonicalTokenText gives the verdict of comparing with canonicalize, for canonical and re-ordered or re-spaced texts', () => {
+    // Reverses or keeps each object's key order, recursively.
+    const reorder = (value: unknown, flip: boolean): unknown => {
+      if (Array.isArray(value)) return value.map((item) => reorder(item, flip));
+      if (typeof value !== 'object' || value === null) return value;
+      const entries = Object.entries(value).map(([k, v]) => [k, reorder(v, flip)] as const);
+      return Object.fromEntries(flip ? entries.reverse() : entries.sort(([a], [b]) => (a < b ? -1 : 1)));
+    };
+    const variant = fc.constantFrom(
+      (v: unknown) => canonicalize(v),
+      (v: unknown) => JSON.stringify(reorder(v, true)),
+      (v: unknown) => JSON.stringify(reorder(v, false), null, 1),
+      (v: unknown) => canonicalize(v).replace(/"(v|iat)":(\d+)/, '"$1":$2.0'),
+      (v: unknown) => canonicalize(v).replace(/\u00e9/g, '\\u00e9').replace(/é/g, '\\u00e9'),
+    );
+    // Integer-like argument paths (JSON.parse lists them first) and surrogate escapes.
+    const withArgs = payload.map((value) => ({
+      ...value,
+      constraints: { ...value.constraints, args: { '10': { max: 1 }, '9': { min: 0 }, 'é\\ud83d': { oneOf: ['\ud83d\ude00'] } } },
+    }));
+    fc.assert(
+      fc.property(fc.oneof(payload, withArgs), variant, (value, write) => {
+        const text = write(value);
+        const parsed: unknown = JSON.parse(text);
+        expect(isCanonicalTokenText(parsed, text)).toBe(canonicalize(parsed) === text);
+      }),
+      { numRuns: 300 },
+    );
+    // A lone surrogate written as an escape has no canonical form: refused like canonicalize.
+    const lone = '{"aud":["a"],"cmd":"c","constraints":{"exp":2},"iat":1,"id":"\\ud800","iss":"i","sub":"s","v":1}';
+    expect(outcome(() => String(isCanonicalTokenText(JSON.parse(lone), lone)))).toBe(outcome(() => canonicalize(JSON.parse(lone))));
+    expect(outcome(() => String(isCanonicalTokenText(JSON.parse(lone), lone)))).toMatch(/^error:ERR_CANONICAL_UNSUPPORTED/);
   });
 });

@@ -164,3 +164,35 @@ export function canonicalTokenPayload(payload: unknown): string {
     throw error;
   }
 }
+
+// Every object's own keys are in RFC 8785 order (UTF-16 code units). Objects from JSON.parse
+// list integer-like keys first, so such objects fail this check and take the writer.
+function keysSorted(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (!keysSorted(item)) return false;
+    return true;
+  }
+  const keys = Object.keys(value);
+  for (let index = 0; index < keys.length; index++) {
+    if (index > 0 && !(keys[index - 1]! < keys[index]!)) return false;
+    if (!keysSorted((value as Plain)[keys[index]!])) return false;
+  }
+  return true;
+}
+
+// A \u escape of a surrogate: JSON.stringify writes lone surrogates that way (JCS refuses them).
+const SURROGATE_ESCAPE = /\\u[dD]/;
+
+/**
+ * Is `text` the RFC 8785 canonical JSON of `parsed`, where `parsed = JSON.parse(text)` is a
+ * checked token payload? For JSON.parse output (plain objects, finite numbers, no undefined)
+ * `JSON.stringify` escapes strings and writes numbers exactly as JCS does, and keeps the
+ * key order of the text; so when every object's keys are sorted and no surrogate escape
+ * occurs, `JSON.stringify(parsed) === text` decides it natively. Otherwise the writer does.
+ * @throws WritError `ERR_CANONICAL_UNSUPPORTED` when `parsed` has no canonical form (lone surrogates).
+ */
+export function isCanonicalTokenText(parsed: unknown, text: string): boolean {
+  if (keysSorted(parsed) && !SURROGATE_ESCAPE.test(text)) return JSON.stringify(parsed) === text;
+  return canonicalTokenPayload(parsed) === text;
+}

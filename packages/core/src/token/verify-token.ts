@@ -12,7 +12,7 @@ import { TrustRoot } from '../trust/trust-root.ts';
 import type { ActionToken } from './action-token.ts';
 import { assertNarrows } from './narrow.ts';
 import { boundHolds, commandMatches, resourceMatches, valueAt } from './scope.ts';
-import { canonicalTokenPayload } from './token-json.ts';
+import { isCanonicalTokenText } from './token-json.ts';
 import { ACTION_TOKEN_PAYLOAD_TYPE, parseTokenPayload } from './token-payload.ts';
 import type { ActionTokenPayload } from './token-payload.ts';
 
@@ -138,14 +138,14 @@ export function readTokenPayload(token: unknown): { envelope: Envelope; payload:
   if (envelope.payloadType !== ACTION_TOKEN_PAYLOAD_TYPE) refuse('ERR_TOKEN_MALFORMED', 'not an action token');
   const payload = parseTokenPayload(value);
   // One token, one byte string: a payload that is not canonical JSON is refused. The payload
-  // has its checked shape here, so the token writer re-serializes it (same bytes as canonicalize).
-  let canonical: string;
+  // has its checked shape here (see isCanonicalTokenText: same verdict as canonicalize).
+  let canonical: boolean;
   try {
-    canonical = canonicalTokenPayload(payload);
+    canonical = isCanonicalTokenText(payload, text);
   } catch (error) {
     throw new WritError('ERR_TOKEN_MALFORMED', 'token is malformed', { cause: error });
   }
-  if (canonical !== text) refuse('ERR_TOKEN_MALFORMED', 'token payload is not canonical JSON');
+  if (!canonical) refuse('ERR_TOKEN_MALFORMED', 'token payload is not canonical JSON');
   return { envelope, payload, bytes };
 }
 
