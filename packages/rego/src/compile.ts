@@ -10,6 +10,7 @@ import { attachBase, createRoot } from './engine/tree.ts';
 import type { CExpr, CTerm } from './engine/types.ts';
 import { RegoError } from './errors.ts';
 import { parseModule, parseQuery } from './lang/parser.ts';
+import { markPure } from './engine/purity.ts';
 import { fromJSON, RObject, toJSON, type Value } from './value.ts';
 
 /** Evaluation budgets. */
@@ -106,6 +107,7 @@ function compileUnchecked(options: CompileOptions): CompiledPolicy {
   const root = createRoot();
   const program = compileModules(parsed, root);
   attachBase(root, data);
+  markPure(root);
   const limits = options.limits ?? {};
   const maxSteps = positive(limits.maxSteps, 'limits.maxSteps') ?? 10_000_000;
   const maxDepth = positive(limits.maxDepth, 'limits.maxDepth') ?? 200;
@@ -159,29 +161,45 @@ function compileUnchecked(options: CompileOptions): CompiledPolicy {
     }
   };
 
+  /** Deep values (nested results) exhaust the JS stack as a RegoError, not a RangeError. */
+  const guard = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof RangeError && /call stack/i.test(err.message)) {
+        throw new RegoError('eval_depth_limit_error', 'evaluation exceeded the JavaScript stack (nesting too deep)');
+      }
+      throw err;
+    }
+  };
+
+  const evaluateRef = (path: string, opts: EvaluateOptions | undefined): Value | undefined => {
+    if (typeof path !== 'string') throw new RegoError('invalid_argument', 'path must be a string');
+    const cq = prepare(path);
+    const first = cq.exprs[0];
+    if (cq.exprs.length !== 1 || first?.k !== 'term' || first.neg || first.withs.length > 0) {
+      throw new RegoError('invalid_argument', 'path must be a reference such as data.pkg.rule');
+    }
+    const term: CTerm = first.term;
+    return run(opts, (ctx) => {
+      const f: Frame = new Array<Value | undefined>(cq.nslots);
+      let out: Value | undefined;
+      evalTerm(term, f, ctx, (v) => {
+        if (out !== undefined) throw new RegoError('invalid_argument', 'path must not contain variables');
+        out = v;
+        return false;
+      });
+      return out;
+    });
+  };
+
   return {
     evaluate(path, opts) {
-      const v = this.evaluateValue(path, opts);
-      return v === undefined ? undefined : run(undefined, () => toJSON(v));
+      const v = evaluateRef(path, opts);
+      return v === undefined ? undefined : guard(() => toJSON(v));
     },
     evaluateValue(path, opts) {
-      if (typeof path !== 'string') throw new RegoError('invalid_argument', 'path must be a string');
-      const cq = prepare(path);
-      const first = cq.exprs[0];
-      if (cq.exprs.length !== 1 || first?.k !== 'term' || first.neg || first.withs.length > 0) {
-        throw new RegoError('invalid_argument', 'path must be a reference such as data.pkg.rule');
-      }
-      const term: CTerm = first.term;
-      return run(opts, (ctx) => {
-        const f: Frame = new Array<Value | undefined>(cq.nslots);
-        let out: Value | undefined;
-        evalTerm(term, f, ctx, (v) => {
-          if (out !== undefined) throw new RegoError('invalid_argument', 'path must not contain variables');
-          out = v;
-          return false;
-        });
-        return out;
-      });
+      return evaluateRef(path, opts);
     },
     query(q, opts) {
       if (typeof q !== 'string') throw new RegoError('invalid_argument', 'query must be a string');

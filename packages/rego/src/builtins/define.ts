@@ -34,6 +34,9 @@ export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl): B
   return {
     name,
     arity,
+    // an implementation that does not take the evaluation context cannot see the clock,
+    // the random source or the per-evaluation caches
+    pure: impl.length < 2,
     fn(args, ctx) {
       try {
         return impl(args, ctx);

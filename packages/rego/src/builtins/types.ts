@@ -28,4 +28,9 @@ export interface BuiltinDef {
    * @throws RegoError `eval_type_error` for operands of the wrong type, `eval_builtin_error` otherwise
    */
   fn(args: readonly Value[], ctx: BuiltinContext): Value | undefined;
+  /**
+   * True if the result depends on the operands only (not on the clock, randomness or other
+   * per-evaluation state): rules that call only such builtins may be cached across evaluations.
+   */
+  readonly pure?: boolean;
 }

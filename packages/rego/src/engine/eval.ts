@@ -653,6 +653,16 @@ function enter(ctx: Ctx): void {
 
 /** The value of the rules at a node (cached per context). */
 function ruleValue(node: DataNode, ctx: Ctx): Value | undefined {
+  // values that depend on neither input nor per-evaluation state: once per compiled policy
+  // (not under `with data` / function mocks, which may change what the rules see)
+  const shared = node.pure && ctx.patch === undefined && ctx.mocks === undefined;
+  if (shared && node.pureValue !== undefined) return node.pureValue === UNDEF ? undefined : node.pureValue;
+  const v = ruleValueOnce(node, ctx);
+  if (shared) node.pureValue = v === undefined ? UNDEF : v;
+  return v;
+}
+
+function ruleValueOnce(node: DataNode, ctx: Ctx): Value | undefined {
   const cached = ctx.cache[node.id];
   if (cached !== undefined) {
     if (cached === IN_PROGRESS) {

@@ -26,6 +26,8 @@ function makeNode(key: string, path: readonly string[]): DataNode {
     funcArity: -1,
     index: undefined,
     virtual: false,
+    pure: false,
+    pureValue: undefined,
   };
 }
 

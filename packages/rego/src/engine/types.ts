@@ -5,6 +5,7 @@
 import type { BuiltinDef } from '../builtins/types.ts';
 import type { RegoLocation } from '../errors.ts';
 import type { Value } from '../value.ts';
+import type { UNDEF } from './context.ts';
 import type { RuleIndex } from './rule-index.ts';
 
 /** A node of the data tree: a package, a rule or a prefix of rule paths. */
@@ -30,6 +31,13 @@ export interface DataNode {
   index: RuleIndex | undefined;
   /** True if this node or a descendant has rules (evaluation needed). */
   virtual: boolean;
+  /**
+   * True if the value of this node (its rules and descendants) depends on neither `input`
+   * nor per-evaluation state, so it can be computed once per compiled policy (purity.ts).
+   */
+  pure: boolean;
+  /** The cached value of a {@link pure} node (UNDEF when undefined), once computed. */
+  pureValue: Value | typeof UNDEF | undefined;
 }
 
 /** A body (else chain entries share the frame of the first rule). */
