@@ -7,7 +7,7 @@
  * `consume` resolves `true`, so a recorded use survives a crash.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '../errors.ts';
 import { assertDate, assertNonceId, closedError, nonceMaxUses } from './store-checks.ts';
@@ -23,7 +23,7 @@ const USE_FILE = /^[0-9a-f]{64}(?:\.[1-9][0-9]*)?$/;
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await access(path);
+    await stat(path);
     return true;
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') return false;
