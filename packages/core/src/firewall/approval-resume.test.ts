@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { signApproval } from '../approval/approval-statement.ts';
 import { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
-import type { LedgerEntry, LedgerStore } from '../stores/types.ts';
+import type { LedgerStore } from '../stores/types.ts';
+import type { LedgerEntry } from '../transcript/entry.ts';
 import { Ledger } from '../transcript/ledger.ts';
 import { verifyTranscript } from '../transcript/verify-transcript.ts';
 import { createFirewall } from './create-firewall.ts';
