@@ -4,7 +4,7 @@
  * {@link PendingDetailStore}), calls waiting for the agent's
  * tool result, and an index of released tokens read back from the transcript.
  */
-import type { ApprovalStore, BasisItemInput, Firewall, FirewallSession, JsonObject, LedgerStore, TrustRoot } from '@writ/core';
+import type { ApprovalStore, BasisItemInput, EffectContext, Firewall, FirewallSession, JsonObject, LedgerStore, TrustRoot } from '@writ/core';
 import type { FirewallPolicy, ToolRegistry } from '@writ/core';
 import { HttpError } from './http-error.ts';
 import type { PendingDetail, PendingDetailStore } from './pending-store.ts';
@@ -41,6 +41,8 @@ export interface AuthorityState {
   readonly pending: Map<string, PendingDetail>;
   readonly pendingStore: PendingDetailStore;
   readonly inflight: Map<string, InflightCall>;
+  /** Rollbacks whose compensation runs in the agent, by token id. */
+  readonly rollbacks: Map<string, RollbackWaiter>;
   readonly releases: ReleaseIndex;
   readonly clock: () => Date;
 }
@@ -50,6 +52,17 @@ export interface InflightCall {
   readonly agentId: string;
   report(outcome: { readonly result: unknown } | { readonly error: { readonly name: string; readonly message: string } }): void;
   readonly done: Promise<unknown>;
+}
+
+/** A rollback waiting for the agent to run the tool's compensation and report it. */
+export interface RollbackWaiter {
+  readonly agentId: string;
+  /** Called by the firewall's compensation hook with the effect to undo. */
+  admit(context: EffectContext): void;
+  report(result: { readonly status: 'compensated' | 'partial' | 'not-compensable'; readonly residue: string[] }): void;
+  readonly reported: Promise<{ status: 'compensated' | 'partial' | 'not-compensable'; residue: string[] }>;
+  /** The firewall's rollback report (set once the rollback started). */
+  done: Promise<unknown> | undefined;
 }
 
 /** Token releases by token id and by (session, call), tailed from the ledger. */

@@ -10,6 +10,7 @@ import { HttpError, toErrorResponse } from './http-error.ts';
 import type { Logger } from './logger.ts';
 import { registerPublicRoutes } from './public-routes.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import { registerRollbackRoutes } from './rollback-routes.ts';
 import { registerSidecar } from './sidecar.ts';
 import type { SidecarConfig } from './sidecar.ts';
 
@@ -61,6 +62,7 @@ export function createApp(options: AppOptions): Hono<AuthorityEnv> {
 
   registerAgentRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes, executeTimeoutMs: limits.executeTimeoutMs });
   registerApprovalRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes });
+  registerRollbackRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes });
   registerPublicRoutes({ app, state, ready: options.ready, ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }) });
   if (options.sidecar !== undefined) registerSidecar({ app, state, config: options.sidecar, maxBodyBytes: limits.maxBodyBytes });
 

@@ -18,6 +18,7 @@ import type { Logger } from './logger.ts';
 import { MemoryPendingStore } from './pending-store.ts';
 import type { PendingDetailStore } from './pending-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { remoteCompensations } from './rollback-routes.ts';
 
 /** Defaults of the limits. */
 export const DEFAULT_LIMITS: { readonly maxBodyBytes: number; readonly ratePerMinute: number; readonly executeTimeoutMs: number } = { maxBodyBytes: 256 * 1024, ratePerMinute: 600, executeTimeoutMs: 30_000 };
@@ -65,6 +66,8 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
   const logger = options.logger ?? createLogger();
   const audience = 'writ-gateway';
   const registry = parseToolRegistry(options.tools);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const toolNames = options.tools.tools.flatMap((tool) => (typeof tool === 'object' && tool !== null && typeof (tool as { name?: unknown }).name === 'string' ? [(tool as { name: string }).name] : []));
   const firewall = await createFirewall({
     policy: options.policy,
     keys: { authority: options.authority },
@@ -76,6 +79,9 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     audience,
     // A token leaves this process over the network: its release is durable before it does.
     durability: { default: 'sync' },
+    // Tools run in the agent, so do their compensations: `rollback` asks the agent (rollback-routes.ts).
+    // `state` is read only when a rollback runs, after it is built below.
+    reconcilers: remoteCompensations({ state: () => state, tools: toolNames, timeoutMs: limits.executeTimeoutMs }),
     clock,
   });
   const pendingStore = options.pendingStore ?? new MemoryPendingStore();
@@ -92,6 +98,7 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     pending,
     pendingStore,
     inflight: new Map(),
+    rollbacks: new Map(),
     releases: new ReleaseIndex(options.stores.ledger),
     clock,
   };
@@ -102,7 +109,7 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     approvers: new CredentialTable(options.approvers),
     limiter: new RateLimiter(() => clock().getTime()),
     logger,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     ...(options.sidecar === undefined ? {} : { sidecar: { target: options.sidecar.target, tool: options.sidecar.tool ?? 'http_request', audience } }),
     ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
     ready: () => ready,

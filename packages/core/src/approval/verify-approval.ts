@@ -72,12 +72,13 @@ export function checkApprovalOptions(options: VerifyApprovalOptions): { now: num
 }
 
 /** Internal: the approver key of a signed statement (approval or rejection), checked in its window, and its signature. */
-export function checkStatementSigner(
-  approval: { readonly envelope: Approval['envelope']; readonly payload: { readonly approver: string; readonly role: string; readonly iat: number; readonly exp: number } },
-  options: { readonly trustRoot: TrustRoot; readonly backend?: Ed25519Backend },
-  now: number,
-  payloadType: string,
-): TrustedKeyRecord {
+export function checkStatementSigner(check: {
+  readonly approval: { readonly envelope: Approval['envelope']; readonly payload: { readonly approver: string; readonly role: string; readonly iat: number; readonly exp: number } };
+  readonly options: { readonly trustRoot: TrustRoot; readonly backend?: Ed25519Backend };
+  readonly now: number;
+  readonly payloadType: string;
+}): TrustedKeyRecord {
+  const { approval, options, now, payloadType } = check;
   const { payload } = approval;
   let key: TrustedKeyRecord;
   try {
@@ -103,7 +104,7 @@ export function checkStatementSigner(
 
 async function verifyOne(statement: unknown, options: VerifyApprovalOptions, clock: { now: number; skew: number }): Promise<VerifiedApproval> {
   const approval = readApproval(statement);
-  const key = checkStatementSigner(approval, options, clock.now, APPROVAL_PAYLOAD_TYPE);
+  const key = checkStatementSigner({ approval, options, now: clock.now, payloadType: APPROVAL_PAYLOAD_TYPE });
   const { payload } = approval;
   // Drift first: when the schema changed, a differing intent digest is its consequence.
   if (options.connectorSchema !== undefined && payload.connector !== undefined && payload.connector.schema !== options.connectorSchema) {

@@ -57,6 +57,12 @@ function invalidOption(parameter: string): never {
  * ```
  */
 export async function verifyRejection(statement: unknown, options: VerifyRejectionOptions): Promise<VerifiedRejection> {
+  // Asynchronous like verifyApproval (same call sites); the checks themselves are synchronous.
+  await Promise.resolve();
+  return verifyNow(statement, options);
+}
+
+function verifyNow(statement: unknown, options: VerifyRejectionOptions): VerifiedRejection {
   if (typeof options !== 'object' || options === null) invalidOption('options');
   if (!(options.trustRoot instanceof TrustRoot)) invalidOption('trustRoot');
   if (!isDigest(options.intent)) invalidOption('intent');
@@ -68,7 +74,7 @@ export async function verifyRejection(statement: unknown, options: VerifyRejecti
   const now = toMillis(options.now, 'now') / 1000;
 
   const rejection = readRejection(statement);
-  const key = checkStatementSigner(rejection, options, now, REJECTION_PAYLOAD_TYPE);
+  const key = checkStatementSigner({ approval: rejection, options, now, payloadType: REJECTION_PAYLOAD_TYPE });
   const { payload } = rejection;
   const roles = options.roles ?? [];
   if (roles.length > 0 && !roles.includes(payload.role)) {

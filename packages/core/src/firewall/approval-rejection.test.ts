@@ -84,9 +84,9 @@ describe('signed rejections through the firewall', () => {
     expect(await t.reject(t.k.approver, { role: 'finance' })).toMatchObject({ status: 'refused', reasons: [{ code: 'approval.ERR_APPROVAL_SIGNER_INVALID' }] });
     const genuine = signRejection({ signer: t.k.approver, role: 'manager', intent: t.asked.intentDigest, policy: { digest: t.policy.digest as never, rule: 'refund.manager' }, now: T0 }).envelope;
     const unsigned = { ...genuine, signatures: [] };
-    expect((await t.firewall.submitApproval({ requestId: t.asked.pending.id, statement: unsigned as never })).status).toBe('refused');
+    expect((await t.firewall.submitApproval({ requestId: t.asked.pending.id, statement: unsigned })).status).toBe('refused');
     const badSig = { ...genuine, signatures: genuine.signatures.map((s) => ({ ...s, sig: s.sig.slice(0, -4) + (s.sig.endsWith('AAAA') ? 'BBBB' : 'AAAA') })) };
-    expect(await t.firewall.submitApproval({ requestId: t.asked.pending.id, statement: badSig as never })).toMatchObject({ status: 'refused', reasons: [{ code: 'approval.ERR_SIGNATURE_INVALID' }] });
+    expect(await t.firewall.submitApproval({ requestId: t.asked.pending.id, statement: badSig })).toMatchObject({ status: 'refused', reasons: [{ code: 'approval.ERR_SIGNATURE_INVALID' }] });
 
     expect((await t.options.stores.approvals.get(t.asked.pending.id as never))?.status).toBe('pending');
     expect((await entries(t.options.stores.ledger)).some((e) => e.type === 'approval-rejected')).toBe(false);

@@ -86,7 +86,7 @@ describe('createRemoteFirewall', () => {
     const firewall = createRemoteFirewall({ url, token: TOKEN });
     const session = await firewall.openSession({ principal: { id: 'p' }, agent: { id: 'a' } });
     expect(await code(session.guard({ tool: 't', args: {}, callId: '../../v1/approvals' }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(await code(firewall.rollback('tok'))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await code(firewall.rollback('../../v1/approvals'))).toBe('ERR_INVALID_ARGUMENT');
     expect(firewall.unfinished()).toEqual([]);
     await firewall.close();
     expect(await code(firewall.openSession({ principal: { id: 'p' }, agent: { id: 'a' } }))).toBe('ERR_FIREWALL_CLOSED');

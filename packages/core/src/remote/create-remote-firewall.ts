@@ -32,11 +32,20 @@ import type {
   ToolOutputInput,
   UnfinishedRelease,
 } from '../firewall/types.ts';
+import { compensateEffect, parseReconcilers } from '../firewall/reconciliation.ts';
+import type { EffectContext, ToolReconciler } from '../firewall/reconciliation.ts';
 import { RemoteTransport } from './remote-transport.ts';
 import type { RemoteTransportOptions } from './remote-transport.ts';
 
 /** Options of {@link createRemoteFirewall}. */
-export type RemoteFirewallOptions = RemoteTransportOptions;
+export type RemoteFirewallOptions = RemoteTransportOptions & {
+  /**
+   * Compensations of the tools this process runs, by tool name: `rollback(tokenId)` asks the
+   * authority for the effect (arguments, result) and runs the tool's `compensate` here; the
+   * authority records the outcome and the residue. A tool without one is not compensable.
+   */
+  readonly reconcilers?: Readonly<Record<string, ToolReconciler>>;
+};
 
 const segment = (value: string, name: string): string => {
   if (typeof value !== 'string' || !/^[A-Za-z0-9._:@-]{1,128}$/.test(value)) {
@@ -129,6 +138,7 @@ class RemoteSession implements FirewallSession {
  */
 export function createRemoteFirewall(options: RemoteFirewallOptions): Firewall {
   const transport = new RemoteTransport(options);
+  const reconcilers = parseReconcilers(options.reconcilers);
   let closed = false;
   const open = (): void => {
     if (closed) throw new WritError('ERR_FIREWALL_CLOSED', 'the firewall is closed');
@@ -144,9 +154,19 @@ export function createRemoteFirewall(options: RemoteFirewallOptions): Firewall {
       open();
       return (await transport.post('/v1/agent/approvals', { requestId: input.requestId, statement: input.statement })) as unknown as ApprovalSubmission;
     },
-    rollback(_tokenId: string): Promise<RollbackReport> {
-      // Compensations are registered where the firewall runs; the authority runs them.
-      return Promise.reject(new WritError('ERR_INVALID_ARGUMENT', 'rollback runs in the authority, not through a remote firewall', { details: { parameter: 'tokenId' } }));
+    async rollback(tokenId: string): Promise<RollbackReport> {
+      open();
+      const id = segment(tokenId, 'tokenId');
+      const started = await transport.post(`/v1/agent/rollbacks/${id}/start`, {});
+      if (started.phase === 'done') return started.report as RollbackReport;
+      const effect = started.effect as EffectContext | undefined;
+      if (started.phase !== 'run' || typeof effect !== 'object' || effect === null || typeof effect.tool !== 'string') {
+        throw new WritError('ERR_INTERNAL', 'the authority answered the rollback without an effect');
+      }
+      // The compensation runs here, where the tool ran; a throwing one is reported as partial.
+      const compensation = await compensateEffect(reconcilers.get(effect.tool), effect);
+      const finished = await transport.post(`/v1/agent/rollbacks/${id}/finish`, { status: compensation.status, residue: [...compensation.residue] });
+      return finished.report as RollbackReport;
     },
     unfinished(): readonly UnfinishedRelease[] {
       return [];
