@@ -103,6 +103,10 @@ export function formatFloatShortest(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  // Shortest digits of a double in [1e-4, 1e6) have a decimal exponent in [-4, 5] (rounding is
+  // monotonic and both bounds are doubles), so the plain form applies without toExponential.
+  const abs = Math.abs(value);
+  if (abs >= 1e-4 && abs < 1e6) return String(value);
   // strconv 'g' with the shortest digits decides on exponent form with precision 6.
   const shortest = value.toExponential();
   const exp = Number(shortest.slice(shortest.indexOf('e') + 1));
