@@ -16,6 +16,20 @@ function recordingSession() {
 }
 
 describe('MessageCapture', () => {
+  it('looks at a message handed again as the same object once; a tool output captured at production is not recorded again from the message', async () => {
+    const { session, calls } = recordingSession();
+    const capture = new MessageCapture(session);
+    const human = new HumanMessage({ content: 'pay invoice 7', id: 'h' });
+    let looked = 0;
+    const getType = human.getType.bind(human);
+    human.getType = () => ((looked += 1), getType());
+    await capture.captureOutput({ tool: 'email_read', callId: 'c1', output: 'mail body' });
+    const tool = new ToolMessage({ content: 'mail body', tool_call_id: 'c1', name: 'email_read', id: 'm-1' });
+    for (let i = 0; i < 3; i++) await capture.capture([human, tool]);
+    expect(looked).toBe(1);
+    expect(calls).toEqual(['tool:email_read#c1:"mail body"', 'user:pay invoice 7']);
+  });
+
   it('records system, human and tool messages once each, in order, and skips AI messages', async () => {
     const { session, calls } = recordingSession();
     const capture = new MessageCapture(session);

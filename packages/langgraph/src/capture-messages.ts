@@ -12,6 +12,9 @@ import type { FirewallSession, JsonValue } from '@writ/core';
 export class MessageCapture {
   readonly #session: FirewallSession;
   readonly #seen = new Set<string>();
+  // Message objects already handled: the graph hands the same objects to every gate, so a
+  // message is looked at once, not once per model and tool call.
+  readonly #handled = new WeakSet<object>();
 
   constructor(session: FirewallSession) {
     this.#session = session;
@@ -27,7 +30,12 @@ export class MessageCapture {
   }
 
   async #one(message: unknown): Promise<void> {
-    if (!isMessage(message)) return;
+    if (!isMessage(message) || this.#handled.has(message)) return;
+    await this.#record(message);
+    this.#handled.add(message);
+  }
+
+  async #record(message: BaseMessage): Promise<void> {
     const type = message.getType();
     if (type !== 'system' && type !== 'human' && type !== 'tool') return;
     const text = message.text;
