@@ -77,7 +77,7 @@ async function showDetail(options: { root: HTMLElement; credentials: Credentials
   approve.addEventListener('click', () => decide('approve'));
   const reject = h('button', { class: 'reject', id: 'reject' }, `Reject as ${credentials.role}`);
   reject.addEventListener('click', () => decide('reject'));
-  const reason = h('input', { id: 'reject-reason', placeholder: 'reason for a rejection (optional)', maxlength: '2048' }) as HTMLInputElement;
+  const reason = h('input', { id: 'reject-reason', placeholder: 'reason for a rejection (optional)', maxlength: '2048', style: 'width: 24em; display: inline-block' }) as HTMLInputElement;
   const back = h('button', {}, '← Inbox');
   back.addEventListener('click', options.back);
   mount(
