@@ -179,4 +179,14 @@ chain := rego.metadata.chain()
     expect(p.rules()[0]!.annotations).toMatchObject({ title: 'Allow' });
     expect(() => compile({ modules: mod('# METADATA\n# a: [\npackage t') })).toThrow(/rego_parse_error/);
   });
+
+  it('does not carry a merged child value of one evaluation into the next', () => {
+    // A constant object rule with a rule below it: merging must copy, not mutate the constant.
+    for (const source of ['package a\nb := {"x": 1}\nb.y := 2 if input.flag\n']) {
+      const p = compile({ modules: mod(source) });
+      expect(p.evaluate('data.a', { input: { flag: true } })).toEqual({ b: { x: 1, y: 2 } });
+      expect(p.evaluate('data.a', { input: { flag: false } })).toEqual({ b: { x: 1 } });
+      expect(p.evaluate('data.a', { input: { flag: true } })).toEqual({ b: { x: 1, y: 2 } });
+    }
+  });
 });

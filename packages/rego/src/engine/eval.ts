@@ -686,7 +686,10 @@ function ruleValueOnce(node: DataNode, ctx: Ctx): Value | undefined {
   return v;
 }
 
-function mergeChildren(node: DataNode, v: RObject, ctx: Ctx): RObject {
+function mergeChildren(node: DataNode, value: RObject, ctx: Ctx): RObject {
+  // A copy: `value` may be a constant of the compiled policy or a value shared across
+  // evaluations (pure-rule cache); merging in place would leak one evaluation into the next.
+  const v = value instanceof StructObject ? new StructObject(value.entries()) : new RObject(value.entries());
   for (const c of node.children.values()) {
     const cv = fullValue(c, ctx);
     if (cv === undefined) continue;
