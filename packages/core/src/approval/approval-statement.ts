@@ -4,23 +4,18 @@
  * the policy digest and rule id, the approval window and whether it is single use.
  * DSSE envelope of type `application/vnd.writ.approval+json` over canonical JSON.
  */
-import { canonicalBytes, canonicalize } from '../canonical/canonicalize.ts';
-import { digestBytes, isDigest } from '../crypto/digest.ts';
 import type { Digest } from '../crypto/digest.ts';
-import { fromBase64Any, fromUtf8 } from '../crypto/encoding.ts';
 import type { Signer } from '../crypto/signer.ts';
-import { parseEnvelope, signEnvelope, writPayloadType } from '../dsse/envelope.ts';
-import type { Envelope } from '../dsse/envelope.ts';
-import { WritError } from '../errors.ts';
-import { newTokenId } from '../token/mint-token.ts';
-import { toMillis } from '../trust/time.ts';
+import { writPayloadType } from '../dsse/envelope.ts';
 import type { Instant } from '../trust/time.ts';
+import { checkCommonFields, fieldChecks, readStatement, signStatement } from './statement-fields.ts';
+import type { SignedStatement, StatementKind } from './statement-fields.ts';
 
 /** DSSE payload type of approvals. */
 export const APPROVAL_PAYLOAD_TYPE = writPayloadType('approval');
 
 /** Default approval window. */
-export const DEFAULT_APPROVAL_TTL_SECONDS = 15 * 60;
+export { DEFAULT_APPROVAL_TTL_SECONDS } from './statement-fields.ts';
 
 /** The signed content of an approval. */
 export interface ApprovalPayload {
@@ -48,50 +43,18 @@ export interface ApprovalPayload {
 }
 
 /** A signed approval. */
-export interface Approval {
-  readonly envelope: Envelope;
-  readonly payload: ApprovalPayload;
-  /** `sha256:` of the signed payload bytes; what tokens cite in `approvals`. */
-  readonly digest: Digest;
-}
+export type Approval = SignedStatement<ApprovalPayload>;
 
 const FIELDS = ['v', 'id', 'approver', 'role', 'intent', 'policy', 'connector', 'class', 'iat', 'exp', 'singleUse', 'summary'];
 
-function bad(field: string): never {
-  throw new WritError('ERR_APPROVAL_MALFORMED', `approval field ${field} is invalid`, { details: { field } });
-}
-
-function text(value: unknown, field: string, max = 256): void {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) bad(field);
-}
-
-function pair(value: unknown, field: string, second: 'rule' | 'name'): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(field);
-  const record = value as Record<string, unknown>;
-  const digestKey = second === 'rule' ? 'digest' : 'schema';
-  if (Object.keys(record).some((key) => key !== digestKey && key !== second) || !isDigest(record[digestKey])) bad(field);
-  text(record[second], `${field}.${second}`);
-}
-
-function seconds(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) bad(field);
-  return value;
-}
+const checks = fieldChecks('approval');
 
 /** Checks an approval payload from untrusted JSON. @throws WritError `ERR_APPROVAL_MALFORMED` */
 export function parseApprovalPayload(value: unknown): ApprovalPayload {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('payload');
-  const input = value as Record<string, unknown>;
-  for (const key of Object.keys(input)) if (!FIELDS.includes(key)) bad(key);
-  if (input.v !== 1) bad('v');
-  text(input.id, 'id');
-  text(input.approver, 'approver');
-  text(input.role, 'role');
-  if (!isDigest(input.intent)) bad('intent');
-  pair(input.policy, 'policy', 'rule');
+  const { bad, text, pair } = checks;
+  const input = checkCommonFields(value, FIELDS, checks);
   if (input.connector !== undefined) pair(input.connector, 'connector', 'name');
   if (input.class !== undefined) text(input.class, 'class');
-  if (seconds(input.exp, 'exp') <= seconds(input.iat, 'iat')) bad('exp');
   if (typeof input.singleUse !== 'boolean') bad('singleUse');
   if (input.summary !== undefined) text(input.summary, 'summary', 2048);
   return value as ApprovalPayload;
@@ -125,40 +88,15 @@ export interface SignApprovalOptions {
  * ```
  */
 export function signApproval(options: SignApprovalOptions): Approval {
-  if (typeof options !== 'object' || options === null) {
-    throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', { details: { parameter: 'options' } });
-  }
-  const { signer } = options;
-  if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function' || typeof signer.keyId !== 'string') {
-    throw new WritError('ERR_INVALID_ARGUMENT', 'signer must be a Signer', { details: { parameter: 'signer' } });
-  }
-  const iat = Math.floor((options.now === undefined ? Date.now() : toMillis(options.now, 'now')) / 1000);
-  const ttl = options.ttlSeconds ?? DEFAULT_APPROVAL_TTL_SECONDS;
-  const draft = {
-    v: 1,
-    id: newTokenId(),
-    approver: signer.keyId,
-    role: options.role,
-    intent: options.intent,
-    policy: options.policy,
-    connector: options.connector,
-    class: options.actionClass,
-    iat,
-    exp: typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl > 0 ? iat + ttl : -1,
-    singleUse: options.singleUse ?? true,
-    summary: options.summary,
-  };
-  let bytes: Uint8Array;
-  let payload: ApprovalPayload;
-  try {
-    bytes = canonicalBytes(draft);
-    payload = parseApprovalPayload(JSON.parse(fromUtf8(bytes)));
-  } catch (error) {
-    if (!WritError.isInstance(error)) throw error;
-    throw new WritError('ERR_INVALID_ARGUMENT', 'signApproval: an option is invalid', { details: error.details, cause: error });
-  }
-  const envelope = signEnvelope({ payloadType: APPROVAL_PAYLOAD_TYPE, payload: bytes, signers: [signer] });
-  return { envelope, payload, digest: digestBytes(bytes) };
+  return signStatement(APPROVAL, options, (o: SignApprovalOptions) => ({
+    role: o.role,
+    intent: o.intent,
+    policy: o.policy,
+    connector: o.connector,
+    class: o.actionClass,
+    singleUse: o.singleUse ?? true,
+    summary: o.summary,
+  }));
 }
 
 /**
@@ -166,19 +104,7 @@ export function signApproval(options: SignApprovalOptions): Approval {
  * @throws WritError `ERR_APPROVAL_MALFORMED`
  */
 export function readApproval(value: unknown): Approval {
-  let envelope: Envelope;
-  let bytes: Uint8Array;
-  let parsed: unknown;
-  try {
-    const raw: unknown = typeof value === 'string' ? JSON.parse(value) : value;
-    const candidate = typeof raw === 'object' && raw !== null && 'envelope' in raw ? (raw as Approval).envelope : raw;
-    envelope = parseEnvelope(candidate);
-    bytes = fromBase64Any(envelope.payload, 'payload');
-    const json = fromUtf8(bytes);
-    parsed = JSON.parse(json);
-    if (canonicalize(parsed) !== json || envelope.payloadType !== APPROVAL_PAYLOAD_TYPE) throw new Error('not a canonical approval');
-  } catch (error) {
-    throw new WritError('ERR_APPROVAL_MALFORMED', 'approval is malformed', { cause: error });
-  }
-  return { envelope, payload: parseApprovalPayload(parsed), digest: digestBytes(bytes) };
+  return readStatement(APPROVAL, value);
 }
+
+const APPROVAL: StatementKind<ApprovalPayload> = { name: 'approval', payloadType: APPROVAL_PAYLOAD_TYPE, parse: parseApprovalPayload };
