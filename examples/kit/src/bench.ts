@@ -8,6 +8,9 @@
  * on a shared 2-core machine CPU time moves far less with other work than wall time does).
  */
 import { loadavg } from 'node:os';
+import { createFirewall, MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, parseToolRegistry } from '@writ/core';
+import type { Firewall, FirewallPolicy, FirewallSession, JsonValue } from '@writ/core';
+import { createWorld } from './world.ts';
 
 /** One benchmark case: `calls` tool calls, once per round (`round` < 0 during warm-up). */
 export type BenchCase = (round: number) => Promise<void>;
@@ -117,4 +120,52 @@ export function report(options: {
     `adapter overhead (with Writ − without − core alone) / core: CPU ${o.adapter.toFixed(0)} µs of ${o.core.toFixed(0)} µs = **${pct(o.share)}** (goal < 10%); wall ${o.wall.adapter.toFixed(0)} µs = ${pct(o.wall.share)}`,
     '',
   ].join('\n');
+}
+
+/** Allows everything, synchronously: what remains is the firewall's own work. */
+export const ALLOW_ALL: FirewallPolicy = {
+  digest: `sha256:${'ab'.repeat(32)}`,
+  evaluate: () => Promise.resolve({ decision: 'allow', reasons: [] }),
+  evaluateSync: () => ({ decision: 'allow', reasons: [] }),
+};
+
+/** The firewall every adapter bench measures: enforce mode, memory stores, batched ledger. */
+export function benchFirewall(policy: FirewallPolicy, declarations: unknown): Promise<Firewall> {
+  const world = createWorld();
+  return createFirewall({
+    policy,
+    keys: { authority: world.authority },
+    trustRoot: world.trustRoot,
+    stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() },
+    tools: parseToolRegistry(declarations),
+    mode: 'enforce',
+    env: {},
+    durability: { default: 'batched' },
+  });
+}
+
+/**
+ * The "core enforce path alone" case: the same task and `calls` tool calls through
+ * `session.execute`, each output recorded as basis, with no framework around it.
+ */
+export function coreEnforceCase(options: {
+  readonly open: () => Promise<FirewallSession>;
+  readonly task: string;
+  readonly tool: string;
+  readonly args: Record<string, unknown>;
+  readonly run: (args: Record<string, unknown>) => JsonValue;
+  readonly calls: number;
+}): BenchCase {
+  const { open, task, tool, args, run, calls } = options;
+  return async (round) => {
+    const session = await open();
+    await session.addUserTurn(task);
+    for (let i = 0; i < calls; i++) {
+      const callId = `core${round}c${i}`;
+      const result = await session.execute({ tool, args, callId }, run);
+      if (result.status !== 'executed') throw new Error(`core path did not execute: ${result.status}`);
+      await session.addToolOutput({ tool, callId, output: result.result });
+    }
+    await session.end();
+  };
 }

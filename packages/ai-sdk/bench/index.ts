@@ -14,28 +14,20 @@
  *
  *   pnpm --filter @writ/ai-sdk bench     (BENCH_ROUNDS, BENCH_CALLS override)
  */
-import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, createFirewall, parseToolRegistry } from '@writ/core';
-import type { Firewall, FirewallPolicy } from '@writ/core';
-import { createWorld, sharedPolicies } from '@writ/example-kit';
+import type { FirewallPolicy } from '@writ/core';
+import { sharedPolicies } from '@writ/example-kit';
 import { generateText, stepCountIs, tool } from 'ai';
 import type { ToolSet } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { z } from 'zod';
 import { writToolApproval, writTools } from '../src/index.ts';
-import { adapterOverhead, interleave, load, report } from '@writ/example-kit/bench';
+import { adapterOverhead, ALLOW_ALL, benchFirewall, coreEnforceCase, interleave, load, report } from '@writ/example-kit/bench';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 5);
 const TASK = 'Please refund order 7731, 40 EUR.';
 const DECLARATIONS = {
   tools: [{ name: 'refund_issue', actionClass: 'A3', effects: ['financial'], audience: 'customer', consequential: { order: 'identifier', amount: 'amount' } }],
-};
-
-/** Allows everything, synchronously: what remains is the firewall's own work. */
-const allowAll: FirewallPolicy = {
-  digest: `sha256:${'ab'.repeat(32)}`,
-  evaluate: () => Promise.resolve({ decision: 'allow', reasons: [] }),
-  evaluateSync: () => ({ decision: 'allow', reasons: [] }),
 };
 
 let refunds = 0;
@@ -57,20 +49,6 @@ function model(round: number): MockLanguageModelV4 {
   });
 }
 
-async function firewallWith(policy: FirewallPolicy): Promise<Firewall> {
-  const world = createWorld();
-  return createFirewall({
-    policy,
-    keys: { authority: world.authority },
-    trustRoot: world.trustRoot,
-    stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() },
-    tools: parseToolRegistry(DECLARATIONS),
-    mode: 'enforce',
-    env: {},
-    durability: { default: 'batched' },
-  });
-}
-
 async function loop(options: { round: number; tools: ToolSet; toolApproval?: ReturnType<typeof writToolApproval> }): Promise<void> {
   const before = refunds;
   await generateText({
@@ -84,7 +62,7 @@ async function loop(options: { round: number; tools: ToolSet; toolApproval?: Ret
 }
 
 async function compare(title: string, policy: FirewallPolicy): Promise<string> {
-  const firewall = await firewallWith(policy);
+  const firewall = await benchFirewall(policy, DECLARATIONS);
   const open = () => firewall.openSession({ principal: { id: 'alice', roles: ['support'], tenant: 'acme' }, agent: { id: 'bench', framework: 'ai-sdk' } });
   const results = await interleave({
     rounds: ROUNDS,
@@ -97,17 +75,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         await loop({ round, tools: writTools(plain, { session }), toolApproval: writToolApproval({ session }) });
         await session.end();
       },
-      core: async (round) => {
-        const session = await open();
-        await session.addUserTurn(TASK);
-        for (let i = 0; i < CALLS; i++) {
-          const callId = `core${round}c${i}`;
-          const run = await session.execute({ tool: 'refund_issue', args: { order: '7731', amount: 40 }, callId }, (args) => refund(args as { order: string; amount: number }));
-          if (run.status !== 'executed') throw new Error(`core path did not execute: ${run.status}`);
-          await session.addToolOutput({ tool: 'refund_issue', callId, output: run.result });
-        }
-        await session.end();
-      },
+      core: coreEnforceCase({ open, task: TASK, tool: 'refund_issue', args: { order: '7731', amount: 40 }, run: (args) => refund(args as { order: string; amount: number }), calls: CALLS }),
     },
   });
   await firewall.close();
@@ -123,7 +91,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
 }
 
 const loadBefore = load();
-const fast = await compare('allow-all policy (evaluateSync)', allowAll);
+const fast = await compare('allow-all policy (evaluateSync)', ALLOW_ALL);
 const rego = await compare('shared Rego policies (@writ/policies)', await sharedPolicies());
 console.log(`Node ${process.version}, ai ${(await import('ai/package.json', { with: { type: 'json' } })).default.version}, ${ROUNDS} rounds × ${CALLS} calls per case, interleaved`);
 console.log(`load average before: ${loadBefore}; after: ${load()} (2 cores, shared)\n`);

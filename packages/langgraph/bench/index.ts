@@ -18,10 +18,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { tool } from '@langchain/core/tools';
-import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, createFirewall, parseToolRegistry } from '@writ/core';
-import type { Firewall, FirewallPolicy } from '@writ/core';
-import { createWorld, sharedPolicies } from '@writ/example-kit';
-import { adapterOverhead, interleave, load, median, report } from '@writ/example-kit/bench';
+import type { FirewallPolicy } from '@writ/core';
+import { sharedPolicies } from '@writ/example-kit';
+import { adapterOverhead, ALLOW_ALL, benchFirewall, coreEnforceCase, interleave, load, median, report } from '@writ/example-kit/bench';
 import { AIMessage, HumanMessage, createAgent, createMiddleware, fakeModel } from 'langchain';
 import { z } from 'zod';
 import { writMiddleware } from '../src/index.ts';
@@ -32,13 +31,6 @@ const IBAN = 'DE89370400440532013000';
 const TASK = `Pay 120 EUR to ${IBAN} for each open invoice`;
 const DECLARATIONS = {
   tools: [{ name: 'vendor_pay', actionClass: 'A3', effects: ['financial'], audience: 'partner', consequential: { iban: 'iban', amount: 'amount' } }],
-};
-
-/** Allows everything, synchronously: what remains is the firewall's own work. */
-const allowAll: FirewallPolicy = {
-  digest: `sha256:${'ab'.repeat(32)}`,
-  evaluate: () => Promise.resolve({ decision: 'allow', reasons: [] }),
-  evaluateSync: () => ({ decision: 'allow', reasons: [] }),
 };
 
 let paid = 0;
@@ -72,22 +64,8 @@ async function loop(round: number, middleware: Parameters<typeof createAgent>[0]
   if (paid - before !== CALLS) throw new Error(`expected ${CALLS} payments, got ${paid - before}`);
 }
 
-async function firewallWith(policy: FirewallPolicy): Promise<Firewall> {
-  const world = createWorld();
-  return createFirewall({
-    policy,
-    keys: { authority: world.authority },
-    trustRoot: world.trustRoot,
-    stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() },
-    tools: parseToolRegistry(DECLARATIONS),
-    mode: 'enforce',
-    env: {},
-    durability: { default: 'batched' },
-  });
-}
-
 async function compare(title: string, policy: FirewallPolicy): Promise<string> {
-  const firewall = await firewallWith(policy);
+  const firewall = await benchFirewall(policy, DECLARATIONS);
   const open = () => firewall.openSession({ principal: { id: 'user:alice', tenant: 'acme' }, agent: { id: 'bench', framework: 'langgraph' } });
   const results = await interleave({
     rounds: ROUNDS,
@@ -101,17 +79,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         await loop(round, [writMiddleware({ session })]);
         await session.end();
       },
-      core: async (round) => {
-        const session = await open();
-        await session.addUserTurn(TASK);
-        for (let i = 0; i < CALLS; i++) {
-          const callId = `core${round}c${i}`;
-          const run = await session.execute({ tool: 'vendor_pay', args: { iban: IBAN, amount: 120 }, callId }, (a) => receipt(a.iban, a.amount));
-          if (run.status !== 'executed') throw new Error(`core path did not execute: ${run.status}`);
-          await session.addToolOutput({ tool: 'vendor_pay', callId, output: run.result });
-        }
-        await session.end();
-      },
+      core: coreEnforceCase({ open, task: TASK, tool: 'vendor_pay', args: { iban: IBAN, amount: 120 }, run: (a) => receipt(a.iban, a.amount), calls: CALLS }),
     },
   });
   await firewall.close();
@@ -133,7 +101,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
 }
 
 const loadBefore = load();
-const fast = await compare('allow-all policy (evaluateSync)', allowAll);
+const fast = await compare('allow-all policy (evaluateSync)', ALLOW_ALL);
 const rego = await compare('shared Rego policies (@writ/policies)', await sharedPolicies());
 const version = async (name: string) =>
   (JSON.parse(await readFile(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;

@@ -18,25 +18,17 @@ import { readFile } from 'node:fs/promises';
 import { Agent, Runner, tool } from '@openai/agents';
 import type { Tool } from '@openai/agents';
 import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents/testing';
-import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, createFirewall, parseToolRegistry } from '@writ/core';
-import type { Firewall, FirewallPolicy } from '@writ/core';
-import { createWorld, sharedPolicies } from '@writ/example-kit';
+import type { FirewallPolicy } from '@writ/core';
+import { sharedPolicies } from '@writ/example-kit';
 import { z } from 'zod';
 import { captureInput, writTool } from '../src/index.ts';
-import { adapterOverhead, interleave, load, report } from '@writ/example-kit/bench';
+import { adapterOverhead, ALLOW_ALL, benchFirewall, coreEnforceCase, interleave, load, report } from '@writ/example-kit/bench';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 5);
 const TASK = 'Set replicas to 5.';
 const DECLARATIONS = {
   tools: [{ name: 'config_set', actionClass: 'A3', effects: ['internal-write'], audience: 'internal', consequential: { key: 'identifier', value: 'identifier' } }],
-};
-
-/** Allows everything, synchronously: what remains is the firewall's own work. */
-const allowAll: FirewallPolicy = {
-  digest: `sha256:${'ab'.repeat(32)}`,
-  evaluate: () => Promise.resolve({ decision: 'allow', reasons: [] }),
-  evaluateSync: () => ({ decision: 'allow', reasons: [] }),
 };
 
 let writes = 0;
@@ -52,20 +44,6 @@ function script(round: number): ScriptedModel {
   return new ScriptedModel([...turns, [assistantMessage('done')]]);
 }
 
-async function firewallWith(policy: FirewallPolicy): Promise<Firewall> {
-  const world = createWorld();
-  return createFirewall({
-    policy,
-    keys: { authority: world.authority },
-    trustRoot: world.trustRoot,
-    stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() },
-    tools: parseToolRegistry(DECLARATIONS),
-    mode: 'enforce',
-    env: {},
-    durability: { default: 'batched' },
-  });
-}
-
 async function loop(round: number, tools: Tool[]): Promise<void> {
   const before = writes;
   const agent = new Agent({ name: 'ops', instructions: 'You operate Acme services.', model: script(round), tools });
@@ -74,7 +52,7 @@ async function loop(round: number, tools: Tool[]): Promise<void> {
 }
 
 async function compare(title: string, policy: FirewallPolicy): Promise<string> {
-  const firewall = await firewallWith(policy);
+  const firewall = await benchFirewall(policy, DECLARATIONS);
   const open = () => firewall.openSession({ principal: { id: 'olga', roles: ['sre'], tenant: 'acme' }, agent: { id: 'bench', framework: 'openai-agents' } });
   const results = await interleave({
     rounds: ROUNDS,
@@ -88,17 +66,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         await loop(round, [writTool({ ...definition, execute: setConfig }, { session })]);
         await session.end();
       },
-      core: async (round) => {
-        const session = await open();
-        await session.addUserTurn(TASK);
-        for (let i = 0; i < CALLS; i++) {
-          const callId = `core${round}c${i}`;
-          const run = await session.execute({ tool: 'config_set', args: { key: 'replicas', value: '5' }, callId }, (args) => setConfig(args as { key: string; value: string }));
-          if (run.status !== 'executed') throw new Error(`core path did not execute: ${run.status}`);
-          await session.addToolOutput({ tool: 'config_set', callId, output: run.result });
-        }
-        await session.end();
-      },
+      core: coreEnforceCase({ open, task: TASK, tool: 'config_set', args: { key: 'replicas', value: '5' }, run: (args) => setConfig(args as { key: string; value: string }), calls: CALLS }),
     },
   });
   await firewall.close();
@@ -114,7 +82,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
 }
 
 const loadBefore = load();
-const fast = await compare('allow-all policy (evaluateSync)', allowAll);
+const fast = await compare('allow-all policy (evaluateSync)', ALLOW_ALL);
 const rego = await compare('shared Rego policies (@writ/policies)', await sharedPolicies());
 const agentsVersion = (JSON.parse(await readFile(new URL('../node_modules/@openai/agents/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 console.log(`Node ${process.version}, @openai/agents ${agentsVersion}, ${ROUNDS} rounds × ${CALLS} calls per case, interleaved`);
