@@ -6,6 +6,7 @@
  *
  *   pnpm --filter @writ/policies bench
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { digest } from '@writ/core';
@@ -14,59 +15,10 @@ import { loadRegoPolicy } from '@writ/policy';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const policy = await loadRegoPolicy({ paths: [root], cwd: root });
 const evaluate = policy.evaluateSync.bind(policy);
-const intent = digest('bench');
-const benign = {
-  version: 'writ.input/v1',
-  action: {
-    tool: 'email.send',
-    cmd: 'email.send',
-    args: { to: 'jane@example.com', body: 'Your refund was issued.' },
-    intent,
-    class: 'A3',
-    registered: true,
-    audience: 'customer',
-    target: null,
-    resource: null,
-    effects: { declared: ['customer-visible'], detected: [] },
-    detections: [],
-    hosts: [{ host: 'help.example.com', argument: 'body', internal: null, allowed: true }],
-    consequential: [{ path: 'to', kind: 'email' }],
-    sensitive: [],
-    scope: null,
-    tenant: null,
-  },
-  agent: { id: 'agent:support', framework: null, model: null, environment: null },
-  principal: { id: 'user:alice', roles: ['clerk'], tenant: 'acme' },
-  basis: {
-    score: 0.6,
-    threshold: 0.6,
-    sufficient: true,
-    digest: intent,
-    findings: [],
-    tainted: [],
-    arguments: [],
-    items: [],
-  },
-  approvals: [],
-  context: {
-    time: '2026-11-24T12:00:00.000Z',
-    epochSeconds: 1795521600,
-    session: 's1',
-    callId: 'c1',
-    history: {
-      attempts: 0,
-      recentDenials: [],
-      signals: {
-        repeatedDenials: 0,
-        alternateToolAfterDenial: false,
-        scopeExpansionAfterNarrowing: false,
-      },
-    },
-    budgets: [
-      { id: 'emails-per-hour', limit: 100, used: 3, reserved: 0, requested: 1, remaining: 96 },
-    ],
-  },
-  mode: 'enforce',
+// The benign A3 call, shared with @writ/rego's benchmark of the project policy set.
+const benign = JSON.parse(readFileSync(fileURLToPath(new URL('benign-a3.input.json', import.meta.url)), 'utf8')) as {
+  action: Record<string, unknown>;
+  basis: Record<string, unknown>;
 };
 const approval = {
   ...benign,
