@@ -4,33 +4,29 @@
  * it in Chromium with their own key, and the agent then completes it. Skips like the other
  * browser test (only when Chromium is absent and CI is unset).
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateText, stepCountIs } from 'ai';
 import type { ModelMessage } from 'ai';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { writToolApproval, writTools } from '@writ/ai-sdk';
 import { createRemoteFirewall } from '@writ/core';
 import type { PendingApproval } from '@writ/core';
-import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from '@writ/authority/test-harness';
+import { AGENT_TOKEN, startHarness } from '@writ/authority/test-harness';
+import { consoleDir, launchChromium, runBrowserTests, signIn, warnIfSkipped } from './browser-support.ts';
 import { scriptedModel } from '../../../examples/support-agent/src/scripted-model.ts';
 import { supportDesk } from '../../../examples/support-agent/src/support-desk.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const run = existsSync(CHROMIUM) || process.env.CI !== undefined;
-if (!run) console.warn(`example-agent browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-const consoleDir = new URL('../dist/', import.meta.url).pathname;
+warnIfSkipped('example-agent browser test');
 
 let browser: Browser;
 beforeAll(async () => {
-  if (run) browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  if (runBrowserTests) browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-describe.skipIf(!run)('example support agent against the authority', () => {
+describe.skipIf(!runBrowserTests)('example support agent against the authority', () => {
   it('pauses on the large refund; the approver approves it in the browser; the agent then completes it', async () => {
     const h = await startHarness({ consoleDir });
     try {
@@ -59,12 +55,7 @@ describe.skipIf(!run)('example support agent against the authority', () => {
       const outcomes: string[] = [];
       for (const role of roles) {
         const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-        await page.goto(`${h.authority.url}/console/`);
-        await page.fill('#token', APPROVER_TOKEN);
-        await page.fill('#seed', h.world.seeds.get(role)!);
-        await page.fill('#role', role);
-        await page.click('#sign-in');
-        await page.waitForSelector('main[data-ready="approvals"]');
+        await signIn(page, { url: h.authority.url, seed: h.world.seeds.get(role)!, role });
         await page.click('button[data-request]');
         await page.waitForSelector('#approval-detail');
         expect(await page.textContent('#approval-detail')).toContain('refund_large');

@@ -3,39 +3,23 @@
  * authority on loopback, serving the built console. Skips (with a message) only when
  * Chromium is absent and CI is not set; under CI=true it must run.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createRemoteFirewall } from '@writ/core';
 import type { FirewallSession } from '@writ/core';
-import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from '@writ/authority/test-harness';
+import { AGENT_TOKEN, startHarness } from '@writ/authority/test-harness';
 import type { Harness } from '@writ/authority/test-harness';
+import { consoleDir, launchChromium, runBrowserTests, screenshots, signIn, warnIfSkipped } from './browser-support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === undefined) console.warn(`console browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium); under CI they run and fail instead`);
-const consoleDir = new URL('../dist/', import.meta.url).pathname;
-const screenshots = new URL('../../../docs/screenshots/', import.meta.url).pathname;
+warnIfSkipped('console browser tests');
 
 let browser: Browser;
 beforeAll(async () => {
-  if (!available && process.env.CI === undefined) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  mkdirSync(screenshots, { recursive: true });
+  if (runBrowserTests) browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
 });
-
-async function signIn(page: Page, options: { url: string; seed: string; role: string }): Promise<void> {
-  await page.goto(`${options.url}/console/`);
-  await page.fill('#token', APPROVER_TOKEN);
-  await page.fill('#seed', options.seed);
-  await page.fill('#role', options.role);
-  await page.click('#sign-in');
-  await page.waitForSelector('main[data-ready="approvals"]');
-}
 
 async function agentSession(h: Harness): Promise<FirewallSession> {
   const firewall = createRemoteFirewall({ url: h.authority.url, token: AGENT_TOKEN, timeoutMs: 10_000 });
@@ -45,7 +29,7 @@ async function agentSession(h: Harness): Promise<FirewallSession> {
   return session;
 }
 
-describe.skipIf(!available && process.env.CI === undefined)('console in Chromium', () => {
+describe.skipIf(!runBrowserTests)('console in Chromium', () => {
   it('an approver approves a pending refund in the browser and the agent then completes it; a forged approval is refused', async () => {
     const h = await startHarness({ consoleDir });
     try {

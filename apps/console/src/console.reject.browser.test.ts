@@ -4,41 +4,29 @@
  * explorer shows the signed rejection and verifies. A forged rejection (a key outside the
  * trust root) is refused and leaves the request pending. Skips like the other browser tests.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { createRemoteFirewall, verifyTranscript } from '@writ/core';
 import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from '@writ/authority/test-harness';
+import { consoleDir, launchChromium, runBrowserTests, screenshots, signIn, warnIfSkipped } from './browser-support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) console.warn(`rejection browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-const consoleDir = new URL('../dist/', import.meta.url).pathname;
-const screenshots = new URL('../../../docs/screenshots/', import.meta.url).pathname;
+warnIfSkipped('rejection browser test');
 
 let browser: Browser;
 beforeAll(async () => {
-  if (!available && process.env.CI === undefined) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  mkdirSync(screenshots, { recursive: true });
+  if (runBrowserTests) browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
 });
 
 async function review(page: Page, options: { url: string; seed: string; role: string }): Promise<void> {
-  await page.goto(`${options.url}/console/`);
-  await page.fill('#token', APPROVER_TOKEN);
-  await page.fill('#seed', options.seed);
-  await page.fill('#role', options.role);
-  await page.click('#sign-in');
-  await page.waitForSelector('main[data-ready="approvals"]');
+  await signIn(page, options);
   await page.click('button[data-request]');
   await page.waitForSelector('#approval-detail');
 }
 
-describe.skipIf(!available && process.env.CI === undefined)('signed rejection in Chromium', () => {
+describe.skipIf(!runBrowserTests)('signed rejection in Chromium', () => {
   it('an approver rejects a pending refund in the browser; the agent call is refused; the transcript shows the signed rejection and verifies', async () => {
     const h = await startHarness({ consoleDir });
     try {
