@@ -7,7 +7,7 @@ import type { BudgetReservation } from './budgets.ts';
 import { CapabilityBudgets } from './budgets.ts';
 import type { FirewallSettings } from './firewall-options.ts';
 import type { Ledger } from '../transcript/ledger.ts';
-import { MintedSignatures } from './minted-signatures.ts';
+import { HeldTokens } from './held-tokens.ts';
 import { Recorder } from './recorder.ts';
 import type { RecoveredCall } from './recovery.ts';
 
@@ -31,8 +31,8 @@ export class FirewallContext {
   readonly effects = new Map<string, PerformedEffect>();
   /** The latest recorded state of each call found in the ledger on open (restart idempotency). */
   readonly recovered = new Map<string, RecoveredCall>();
-  /** Signatures of tokens this firewall minted, so its own gateway need not re-verify them. */
-  readonly minted = new MintedSignatures();
+  /** Tokens this firewall minted, so its own gateway need not decode and re-verify them. */
+  readonly held = new HeldTokens();
   closed = false;
   /** The checkpointing transcript writer over `settings.stores.ledger`. */
   readonly ledger: Ledger;

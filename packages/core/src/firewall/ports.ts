@@ -18,7 +18,7 @@ import type { JsonObject, JsonValue, Sha256Digest } from '../stores/types.ts';
 import type { ActionToken } from '../token/action-token.ts';
 import { mintToken } from '../token/mint-token.ts';
 import type { TokenConstraints } from '../token/token-payload.ts';
-import { verifyToken } from '../token/verify-token.ts';
+import { verifyHeldToken, verifyToken } from '../token/verify-token.ts';
 import type { FirewallContext } from './firewall-context.ts';
 import type { SessionState } from './session-state.ts';
 import type { BasisItemInput, BasisItemRef, DecisionReason, OutcomeReceipt, ToolOutputInput } from './types.ts';
@@ -116,10 +116,20 @@ export function summarizeIntent(options: { readonly tool: string; readonly args:
   return `${options.tool}(${parts.join(', ')})`.slice(0, 1000);
 }
 
+// A copy of a JSON value (plain objects and arrays), so the frozen token payload shares
+// nothing with the decision it came from.
+function copyJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = copyJson((value as Record<string, unknown>)[key]);
+  return out;
+}
+
 /** Decision constraints as token constraints (the same vocabulary, minus the lifetime). */
 function tokenConstraints(decision: ParsedDecision): Partial<TokenConstraints> {
   const { ttlSeconds: _ttl, ...constraints } = decision.constraints;
-  return constraints;
+  return copyJson(constraints) as Partial<TokenConstraints>;
 }
 
 /** Mint the action token of a release (core `mintToken`). */
@@ -151,18 +161,20 @@ export function mintRelease(options: {
     policy: { digest: settings.policy.digest as Sha256Digest, decision: decisionId },
     basis: { digest: basis.digest, score: basis.score },
     env: session.environmentDigest,
-    ...(approvals.length > 0 ? { approvals } : {}),
+    ...(approvals.length > 0 ? { approvals: [...approvals] } : {}),
     summary: summarizeIntent(call),
   });
-  if (!settings.verifyOwnSignatures) context.minted.remember(token, settings.authority.publicKey);
+  if (!settings.verifyOwnSignatures) context.held.hold(token);
   return { id: token.payload.id, token, expiresAt: new Date((token.payload.constraints.exp + 300) * 1000) };
 }
 
 /**
- * Check a released token against the actual call with core `verifyToken` (key validity at
- * issuance, expiry, audience, command, intent digest of the actual arguments, argument
- * bounds, region, bytes, secrets; the signature too, unless this firewall made it). Single
- * use is the nonce store's job.
+ * Check a released token against the actual call: key validity at issuance, expiry,
+ * audience, command, intent digest of the actual arguments, argument bounds, region, bytes,
+ * secrets. A token this firewall minted and still holds is checked on the payload it kept
+ * (`verifyHeldToken`, see held-tokens.ts); any other token — or every token, with
+ * `verifyOwnSignatures` — by core `verifyToken`, signature included. Single use is the
+ * nonce store's job.
  * @throws the token verifier's `ERR_TOKEN_*` / `ERR_KEY_*` codes.
  */
 export function checkRelease(options: {
@@ -174,18 +186,14 @@ export function checkRelease(options: {
   readonly now: Date;
 }): void {
   const { context, token, call, intentDigest, touchesSecrets, now } = options;
-  try {
-    verifyToken(token.token, {
-      trustRoot: context.settings.trustRoot,
-      now,
-      audience: context.settings.audience,
-      call: { command: call.tool, intent: intentDigest, args: call.args, touchesSecrets, requestBytes: call.requestBytes },
-      // Every check but the signature this process made itself (see minted-signatures.ts).
-      backend: context.minted.backend,
-    });
-  } finally {
-    context.minted.forget(token.token);
-  }
+  const verify = {
+    trustRoot: context.settings.trustRoot,
+    now,
+    audience: context.settings.audience,
+    call: { command: call.tool, intent: intentDigest, args: call.args, touchesSecrets, requestBytes: call.requestBytes },
+  };
+  if (context.held.take(token.token)) verifyHeldToken(token.token, verify);
+  else verifyToken(token.token, verify);
 }
 
 /** Sign the denial artifact of a refused call (core `signDenial`). */

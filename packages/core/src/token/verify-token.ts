@@ -230,8 +230,32 @@ function checkCall(payload: ActionTokenPayload, call: TokenCall): void {
  * ```
  */
 export function verifyToken(token: unknown, options: VerifyTokenOptions): ActionToken {
-  const { now, skew, maxLifetime } = checkOptions(options);
+  const checked = checkOptions(options);
   const verified = verifyTokenSignature(token, options);
+  checkClaims(verified, options, checked);
+  return verified;
+}
+
+/**
+ * The checks of {@link verifyToken} for a token this process minted and has held in memory
+ * since (its `payload` is the object whose canonical bytes were signed, never decoded from
+ * the envelope): the signing key's validity at issuance (`authority` role in the trust
+ * root), then every claim `verifyToken` checks — expiry / not-before, lifetime, audience,
+ * command, resource, intent digest, argument bounds, region, bytes, secrets, single use
+ * (pre-check), delegation chain. What it leaves out is what the holder already knows: that
+ * the envelope decodes to this payload and that the signature over it is this process's
+ * own. Never call it for a token received from elsewhere (use {@link verifyToken}).
+ * @throws the same `ERR_TOKEN_*` / `ERR_KEY_*` codes as {@link verifyToken}.
+ */
+export function verifyHeldToken(token: ActionToken, options: VerifyTokenOptions): ActionToken {
+  const checked = checkOptions(options);
+  options.trustRoot.checkKey({ keyId: token.keyId, role: 'authority', at: new Date(token.payload.iat * 1000) });
+  checkClaims(token, options, checked);
+  return token;
+}
+
+function checkClaims(verified: ActionToken, options: VerifyTokenOptions, checked: { now: number; skew: number; maxLifetime: number }): void {
+  const { now, skew, maxLifetime } = checked;
   const { payload } = verified;
   checkTime(payload, now, skew);
   if (payload.constraints.exp - payload.iat > maxLifetime) refuse('ERR_TOKEN_EXPIRED', 'token lifetime exceeds the allowed maximum');
@@ -239,7 +263,6 @@ export function verifyToken(token: unknown, options: VerifyTokenOptions): Action
   checkCall(payload, options.call);
   if (options.isConsumed?.(payload.id) === true) refuse('ERR_TOKEN_CONSUMED', 'token was already used');
   if (payload.parent !== undefined) verifyChain(verified, options);
-  return verified;
 }
 
 function verifyChain(child: ActionToken, options: VerifyTokenOptions): void {
