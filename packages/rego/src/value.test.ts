@@ -8,6 +8,7 @@ import {
   numAdd,
   numberValue,
   numCompare,
+  quoteString,
   numDiv,
   Dec,
   RObject,
@@ -100,6 +101,40 @@ describe('equality, hashing and order', () => {
         expect(keyOf(a)).toBe(keyOf(b));
         expect(compare(a, b)).toBe(0);
       }),
+    );
+  });
+  it('quotes strings exactly like JSON.stringify (fast path = slow path)', () => {
+    const text = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\u0000', '\u001f', ' ', '\ud800', '\udc00', '\u00e9', '\u{1f600}') }),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(quoteString(s)).toBe(JSON.stringify(s));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+  it('gives different keys to different values (injective)', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', '"', '\\', ',', ':', '{', '}', '<', '>', '[', ']', '\u0000', '\ud800') });
+    const val = fc.letrec<{ v: unknown }>((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.integer({ min: -3, max: 3 }),
+        fc.constantFrom(null, true, false, 0.5),
+        fc.array(tie('v'), { maxLength: 3 }),
+        fc.dictionary(text, tie('v'), { maxKeys: 3 }),
+        fc.uniqueArray(tie('v'), { maxLength: 3 }).map((xs) => new Set(xs)),
+      ),
+    })).v;
+    fc.assert(
+      fc.property(val, val, (x, y) => {
+        const a = fromJSON(x);
+        const b = fromJSON(y);
+        expect(keyOf(a) === keyOf(b)).toBe(equals(a, b));
+      }),
+      { numRuns: 3000 },
     );
   });
   it('orders types like OPA', () => {

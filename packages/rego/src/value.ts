@@ -48,8 +48,39 @@ export function keyOf(v: Value): string {
   return '\u0000' + canonical(v);
 }
 
+/**
+ * `JSON.stringify` of a string without calling it when no character needs escaping (the
+ * common case: printable text without quotes, backslashes or surrogates); same output.
+ */
+export function quoteString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}
+
+/** Sorts strings by UTF-16 code units (the default `sort()` order) and joins them. */
+function sortedJoin(parts: string[]): string {
+  const n = parts.length;
+  if (n > 8) return parts.sort().join(',');
+  // insertion sort: objects and sets put into sets are mostly small
+  for (let i = 1; i < n; i++) {
+    const x = parts[i]!;
+    let j = i - 1;
+    while (j >= 0 && parts[j]! > x) {
+      parts[j + 1] = parts[j]!;
+      j--;
+    }
+    parts[j + 1] = x;
+  }
+  let out = n > 0 ? parts[0]! : '';
+  for (let i = 1; i < n; i++) out += ',' + parts[i]!;
+  return out;
+}
+
 function canonical(v: Value): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return quoteString(v);
   if (typeof v === 'number') return String(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v === null) return 'null';
@@ -61,12 +92,14 @@ function canonical(v: Value): string {
   if (Array.isArray(v)) {
     s = '[' + (v as readonly Value[]).map(canonical).join(',') + ']';
   } else if (v instanceof RSet) {
-    s = '<' + [...v.values()].map(canonical).sort().join(',') + '>';
+    const parts: string[] = [];
+    for (const x of v.values()) parts.push(canonical(x));
+    s = '<' + sortedJoin(parts) + '>';
   } else {
     const o = v as RObject;
     const parts: string[] = [];
     for (const [k, val] of o.entries()) parts.push(canonical(k) + ':' + canonical(val));
-    s = '{' + parts.sort().join(',') + '}';
+    s = '{' + sortedJoin(parts) + '}';
   }
   if (isArr) canonCache.set(v, s);
   else (v as RSet | RObject).canon = s;
