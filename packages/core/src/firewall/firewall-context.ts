@@ -63,8 +63,21 @@ export class FirewallContext {
   }
 }
 
-/** `promise`, or a rejection with `ERR_FIREWALL_TIMEOUT` after `ms`. */
+const PENDING: unique symbol = Symbol('pending');
+const SETTLED_MARKER: Promise<typeof PENDING> = Promise.resolve(PENDING);
+
+/**
+ * `promise`, or a rejection with `ERR_FIREWALL_TIMEOUT` after `ms`.
+ *
+ * A promise that has already settled — what an in-memory store returns, since it answers
+ * synchronously — cannot time out, so it gets no timer: racing it against an already
+ * resolved marker tells within one microtask whether it has settled (a settled native
+ * promise wins the race, being first). Only a promise still pending then (real I/O) gets
+ * the timer, with unchanged semantics.
+ */
 export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  const first = await Promise.race([promise, SETTLED_MARKER]);
+  if (first !== PENDING) return first;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new WritError('ERR_FIREWALL_TIMEOUT', 'operation timed out')), ms);

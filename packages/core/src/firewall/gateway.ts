@@ -7,9 +7,11 @@
  * signature it just made (auditors and remote gateways do); it checks everything else:
  * intent digest of the actual arguments, expiry, audience, constraints, single use.
  */
-import { digest } from '../crypto/digest.ts';
+import { digest, digestBytes } from '../crypto/digest.ts';
+import { utf8 } from '../crypto/encoding.ts';
 import { WritError } from '../errors.ts';
 import type { JsonObject, JsonValue, Sha256Digest } from '../stores/types.ts';
+import { receiptIdText } from './canonical-shapes.ts';
 import type { FirewallContext } from './firewall-context.ts';
 import { withTimeout } from './firewall-context.ts';
 import type { CheckedCall } from './guard-input.ts';
@@ -155,7 +157,7 @@ export async function runThroughGateway<T>(options: {
   }
   const finishedAt = context.now();
   const receipt: OutcomeReceipt = {
-    id: `rcpt_${digest({ callId: call.callId, sessionId: session.id, tokenId: tokenId ?? null }).slice(7, 39)}`,
+    id: `rcpt_${digestBytes(utf8(receiptIdText({ callId: call.callId, sessionId: session.id, tokenId: tokenId ?? null }))).slice(7, 39)}`,
     callId: call.callId,
     tokenId,
     tool: call.tool,

@@ -56,7 +56,7 @@ export function checkCall(value: unknown, parameter = 'call'): CheckedCall {
     throw bad(`${parameter}.approvals`, 'must be an array of DSSE envelopes');
   }
   const bytes = utf8(canonicalArgs);
-  return {
+  const checked: CheckedCall = {
     tool,
     callId,
     args: JSON.parse(canonicalArgs) as JsonObject,
@@ -65,6 +65,16 @@ export function checkCall(value: unknown, parameter = 'call'): CheckedCall {
     requestBytes: bytes.length,
     approvals: (approvals ?? []) as JsonObject[],
   };
+  checkedCalls.add(checked);
+  return checked;
+}
+
+// Calls made by checkCall, whose canonicalArgs is known to be the canonical text of args.
+const checkedCalls = new WeakSet<object>();
+
+/** The canonical text of `call.args` when `call` is a call checkCall made, else `undefined`. */
+export function knownCanonicalArgs(call: object): string | undefined {
+  return checkedCalls.has(call) ? (call as CheckedCall).canonicalArgs : undefined;
 }
 
 function text(value: unknown, parameter: string, optional = false): string | undefined {

@@ -6,8 +6,8 @@
 import { BasisLedger } from '../basis/basis-ledger.ts';
 import type { BasisReport } from '../basis/basis-report.ts';
 import { scoreBasis } from '../basis/score-basis.ts';
-import { canonicalBytes } from '../canonical/canonicalize.ts';
-import { digest } from '../crypto/digest.ts';
+import { digestBytes } from '../crypto/digest.ts';
+import { utf8 } from '../crypto/encoding.ts';
 import type { Denial, DenialStage } from '../denial/denial.ts';
 import { signDenial } from '../denial/denial.ts';
 import { signEnvelope, writPayloadType } from '../dsse/envelope.ts';
@@ -19,7 +19,10 @@ import type { ActionToken } from '../token/action-token.ts';
 import { mintToken } from '../token/mint-token.ts';
 import type { TokenConstraints } from '../token/token-payload.ts';
 import { verifyHeldToken, verifyToken } from '../token/verify-token.ts';
+import { approvalRequestText, intentObject, intentText, receiptText } from './canonical-shapes.ts';
+import type { ReceiptPayload } from './canonical-shapes.ts';
 import type { FirewallContext } from './firewall-context.ts';
+import { knownCanonicalArgs } from './guard-input.ts';
 import type { SessionState } from './session-state.ts';
 import type { BasisItemInput, BasisItemRef, DecisionReason, OutcomeReceipt, ToolOutputInput } from './types.ts';
 
@@ -76,15 +79,9 @@ export function intentOf(options: {
   // The judge and the gateway ask for the same call object's intent: compute it once.
   const cached = intents.get(call);
   if (cached !== undefined && cached.principal === principal.id && cached.tenant === principal.tenant && cached.audience === audience) return cached.value;
-  const intent: JsonObject = {
-    v: 'writ.intent/v1',
-    tool: call.tool,
-    args: call.args,
-    audience,
-    principal: principal.id,
-    tenant: principal.tenant ?? null,
-  };
-  const value = { intent, intentDigest: digest(intent) };
+  const fields = { tool: call.tool, args: call.args, audience, principal: principal.id, tenant: principal.tenant ?? null };
+  // A checked call carries its canonical arguments: the intent's text is built around them.
+  const value = { intent: intentObject(fields), intentDigest: digestBytes(utf8(intentText(fields, knownCanonicalArgs(call)))) };
   intents.set(call, { principal: principal.id, tenant: principal.tenant, audience, value });
   return value;
 }
@@ -97,7 +94,7 @@ const intents = new WeakMap<object, { principal: string; tenant: string | undefi
  * itself signs the intent digest.
  */
 export function approvalRequestId(options: { readonly sessionId: string; readonly callId: string; readonly intentDigest: Sha256Digest }): Sha256Digest {
-  return digest({ v: 'writ.approval-request/v1', session: options.sessionId, call: options.callId, intent: options.intentDigest });
+  return digestBytes(utf8(approvalRequestText({ session: options.sessionId, call: options.callId, intent: options.intentDigest })));
 }
 
 /** One line a person can read: `tool(arg=value, ...)`, long values cut. Never enforced. */
@@ -234,7 +231,7 @@ export const RECEIPT_PAYLOAD_TYPE = writPayloadType('receipt');
 /** Sign an outcome receipt with the gateway key (DSSE `application/vnd.writ.receipt+json`). */
 export function signReceipt(options: { readonly context: FirewallContext; readonly receipt: OutcomeReceipt; readonly intentDigest: Sha256Digest; readonly now: Date }): Envelope {
   const { context, receipt, intentDigest, now } = options;
-  const payload: Record<string, JsonValue> = {
+  const payload: ReceiptPayload = {
     v: 1,
     id: receipt.id,
     iss: context.settings.issuer,
@@ -248,7 +245,7 @@ export function signReceipt(options: { readonly context: FirewallContext; readon
     status: receipt.status,
     startedAt: receipt.startedAt,
     finishedAt: receipt.finishedAt,
+    ...(receipt.error === undefined ? {} : { error: { name: receipt.error.name, message: receipt.error.message } }),
   };
-  if (receipt.error !== undefined) payload.error = { ...receipt.error };
-  return signEnvelope({ payloadType: RECEIPT_PAYLOAD_TYPE, payload: canonicalBytes(payload), signers: [context.settings.gateway] });
+  return signEnvelope({ payloadType: RECEIPT_PAYLOAD_TYPE, payload: utf8(receiptText(payload)), signers: [context.settings.gateway] });
 }
