@@ -3,7 +3,9 @@
  * policy, so the policy engine is not what is measured) with a file or memory ledger and
  * `sync` or `batched` durability, in interleaved rounds in one process, against the
  * floors of the same run (one durable append done the way the file store does it: a
- * thread-pool write on an O_DSYNC file; and one `writeSync` + `fdatasyncSync`).
+ * thread-pool write on an O_DSYNC file; one `writeSync` + `fdatasyncSync`; and one Ed25519
+ * sign plus that write — the `sync` goal's floor). The file ledger runs both ways of its
+ * durable write (`durableWrite`: thread pool, the default, or main thread).
  * Reports wall p50/p90 and CPU per call (process.cpuUsage: all threads, user + system).
  *
  *   node --conditions=@writ/source bench/firewall-durability.ts   (ROUNDS=n, CALLS=n per round)
@@ -42,8 +44,11 @@ const policy: FirewallPolicy = { digest: `sha256:${'cd'.repeat(32)}`, evaluate: 
 const dir = mkdtempSync(join(tmpdir(), 'writ-bench-durability-'));
 const args = { to: 'bob@example.com', body: 'Your order shipped.' };
 
-async function path(ledger: 'file' | 'memory', durability: 'sync' | 'batched'): Promise<{ run: () => Promise<void>; close: () => Promise<void> }> {
-  const store = ledger === 'file' ? await FileLedgerStore.open({ dir: join(dir, `ledger-${durability}`) }) : new MemoryLedgerStore();
+async function path(ledger: 'file' | 'file, main-thread write' | 'memory', durability: 'sync' | 'batched'): Promise<{ run: () => Promise<void>; close: () => Promise<void> }> {
+  const store =
+    ledger === 'memory'
+      ? new MemoryLedgerStore()
+      : await FileLedgerStore.open({ dir: join(dir, `ledger-${durability}-${ledger === 'file' ? 'pool' : 'main'}`), durableWrite: ledger === 'file' ? 'thread-pool' : 'main-thread' });
   const firewall = await createFirewall({ policy, keys: { authority }, trustRoot, stores: { ledger: store, nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() }, tools: registry, mode: 'enforce', env: {}, durability: { default: durability } });
   let session = await firewall.openSession({ principal: { id: 'alice', tenant: 'acme' }, agent: { id: 'bench' } });
   await session.addUserTurn('Email bob@example.com that the order shipped.');
@@ -60,20 +65,22 @@ async function path(ledger: 'file' | 'memory', durability: 'sync' | 'batched'): 
     },
     close: async () => {
       await firewall.close();
-      if (ledger === 'file') await store.close();
+      if (ledger !== 'memory') await store.close();
     },
   };
 }
 
 const line = Buffer.from(`${JSON.stringify({ pad: 'x'.repeat(3850) })}\n`);
+const message = new TextEncoder().encode('x'.repeat(700));
 const dsync = await open(join(dir, 'floor-dsync'), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | (constants.O_DSYNC ?? 0));
 const blocking = openSync(join(dir, 'floor-blocking'), 'a');
 const cases: [string, () => Promise<void>][] = [
   ['floor: durable append, thread pool, O_DSYNC (~3.9 KB)', async () => void (await dsync.write(line))],
   ['floor: writeSync + fdatasyncSync (~3.9 KB)', () => (writeSync(blocking, line), fdatasyncSync(blocking), Promise.resolve())],
+  ['floor: Ed25519 sign + writeSync + fdatasyncSync (~3.9 KB)', () => (authority.sign(message), writeSync(blocking, line), fdatasyncSync(blocking), Promise.resolve())],
 ];
 const paths = [];
-for (const [ledger, durability] of [['file', 'sync'], ['memory', 'sync'], ['file', 'batched'], ['memory', 'batched']] as const) {
+for (const [ledger, durability] of [['file', 'sync'], ['file, main-thread write', 'sync'], ['memory', 'sync'], ['file', 'batched'], ['memory', 'batched']] as const) {
   const p = await path(ledger, durability);
   paths.push(p);
   cases.push([`A3 enforce, ${ledger} ledger, ${durability}`, p.run]);

@@ -188,6 +188,7 @@ describe('FileLedgerStore', () => {
 
   it('rejects malformed options with ERR_INVALID_ARGUMENT', async () => {
     expect(await codeOf(FileLedgerStore.open({ dir: '' }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await codeOf(FileLedgerStore.open({ dir: await fresh(), durableWrite: 'sometimes' as never }))).toBe('ERR_INVALID_ARGUMENT');
     expect(await codeOf(FileLedgerStore.open(null as never))).toBe('ERR_INVALID_ARGUMENT');
   });
 });

@@ -23,6 +23,15 @@ describeLedgerStoreConformance('FileLedgerStore', async () => {
   };
 });
 
+describeLedgerStoreConformance('FileLedgerStore (durableWrite: main-thread)', async () => {
+  const dir = await tempDir();
+  return {
+    store: await FileLedgerStore.open({ dir, durableWrite: 'main-thread' }),
+    reopen: () => FileLedgerStore.open({ dir, durableWrite: 'main-thread' }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
 describeNonceStoreConformance('FileNonceStore', async () => {
   const dir = await tempDir();
   return {
