@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WritError } from '../errors.ts';
-import { MAX_CANONICAL_DEPTH, canonicalBytes, canonicalize } from './canonicalize.ts';
+import { MAX_CANONICAL_DEPTH, canonicalBytes, canonicalize, canonicalizeReference } from './canonicalize.ts';
 
 const JCS = new URL('../../../../../shared/fixtures/vectors/jcs/', import.meta.url);
 const haveJcs = existsSync(JCS);
@@ -115,5 +115,84 @@ describe('canonicalBytes', () => {
   });
   it('refuses what canonicalize refuses', () => {
     expect(code(() => canonicalBytes({ a: 1n }))).toBe('ERR_CANONICAL_UNSUPPORTED');
+  });
+});
+
+// What a serializer makes of a value: its text, or the code and message it refuses with.
+function outcome(serialize: (value: unknown) => string, value: unknown): string {
+  try {
+    return `ok ${serialize(value)}`;
+  } catch (error) {
+    if (!WritError.isInstance(error)) throw error;
+    return `${error.code} ${error.message}`;
+  }
+}
+
+describe('canonicalize fast path', () => {
+  const sameAsReference = (value: unknown): void => {
+    expect(outcome(canonicalize, value)).toBe(outcome(canonicalizeReference, value));
+  };
+  it('equals the reference serializer on arbitrary values (text or the exact refusal)', () => {
+    fc.assert(
+      fc.property(
+        fc.anything({
+          key: fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('__proto__', 'constructor', 'toJSON', '1', '01', '-0')),
+          values: [
+            fc.string({ unit: 'binary' }),
+            fc.string({ unit: 'grapheme' }),
+            fc.double(),
+            fc.integer(),
+            fc.constantFrom(-0, NaN, Infinity, -Infinity, undefined, null, true, false, 1e21, 1e-7, 2 ** 53),
+          ],
+          withBigInt: true,
+          withBoxedValues: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withObjectString: true,
+          withSparseArray: true,
+          withTypedArray: true,
+          withUnicodeString: true,
+        }),
+        sameAsReference,
+      ),
+      { numRuns: 2000 },
+    );
+  });
+  it('equals the reference on JSON values and on strings with escapes and surrogates', () => {
+    fc.assert(fc.property(fc.jsonValue(), sameAsReference), { numRuns: 1000 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('a', '"', '\\', '\n', '\u0000', '\u001f', '\u007f', '\ud800', '\udc00', '\ud83d\ude00', '\u2028', 'é')),
+        (parts) => {
+          const text = parts.join('');
+          sameAsReference(text);
+          sameAsReference({ [text]: text, z: [text] });
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+  it('equals the reference around the depth limit, for arrays and objects', () => {
+    for (const depth of [MAX_CANONICAL_DEPTH - 1, MAX_CANONICAL_DEPTH, MAX_CANONICAL_DEPTH + 1]) {
+      let array: unknown = 1;
+      let object: unknown = 'x';
+      for (let i = 0; i < depth; i++) {
+        array = [array];
+        object = { k: object };
+      }
+      sameAsReference(array);
+      sameAsReference(object);
+    }
+  });
+  it('sorts keys like the reference, whatever their insertion order', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ unit: 'binary' }), { maxLength: 40 }), (keys) => {
+        const value: Record<string, number> = {};
+        keys.forEach((key, i) => (value[key] = i));
+        sameAsReference(value);
+      }),
+    );
   });
 });

@@ -124,7 +124,93 @@ function serializeObject(value: Record<string, unknown>, walk: Walk): string {
  * ```
  */
 export function canonicalize(value: unknown): string {
+  return fastSerialize(value, 0) ?? serialize(value, { path: [] });
+}
+
+/**
+ * The definition above, without the fast path: what {@link canonicalize} is tested against.
+ * @internal
+ */
+export function canonicalizeReference(value: unknown): string {
   return serialize(value, { path: [] });
+}
+
+// The fast path: the same serialization without the path stack, with an insertion sort of
+// the (few) keys of each object and numbers through `'' + n` (ToString, which is what
+// JSON.stringify uses for finite numbers). It returns `undefined` for anything it does not
+// handle as plain JSON (non-finite numbers, lone surrogates, holes, `undefined` in arrays,
+// non-plain objects, depth at the limit, other types); `canonicalize` then runs the
+// reference serializer, which produces the output or the exact error. Property-tested
+// byte-equal to the reference on arbitrary values.
+function fastString(value: string): string | undefined {
+  if (!isWellFormed(value)) return undefined;
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
+}
+
+function fastSerialize(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return fastString(value);
+    case 'number':
+      return Number.isFinite(value) ? '' + value : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth >= MAX_CANONICAL_DEPTH) return undefined;
+      if (Array.isArray(value)) return fastArray(value, depth + 1);
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      return fastObject(value as Record<string, unknown>, depth + 1);
+    }
+    case 'undefined':
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+}
+
+function fastArray(value: readonly unknown[], depth: number): string | undefined {
+  const length = value.length;
+  if (length === 0) return '[]';
+  let out = '[';
+  for (let index = 0; index < length; index++) {
+    if (!(index in value)) return undefined;
+    const item = fastSerialize(value[index], depth);
+    if (item === undefined) return undefined;
+    out += index === 0 ? item : ',' + item;
+  }
+  return out + ']';
+}
+
+function fastObject(value: Record<string, unknown>, depth: number): string | undefined {
+  const keys = Object.keys(value);
+  // Insertion sort by UTF-16 code units (`<` on strings), the order Array#sort uses; objects
+  // have few keys, often nearly sorted.
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j -= 1;
+    }
+    keys[j + 1] = key;
+  }
+  let out = '{';
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = value[key];
+    if (item === undefined) continue;
+    const name = fastString(key);
+    if (name === undefined) return undefined;
+    const text = fastSerialize(item, depth);
+    if (text === undefined) return undefined;
+    out += first ? name + ':' + text : ',' + name + ':' + text;
+    first = false;
+  }
+  return out + '}';
 }
 
 /**

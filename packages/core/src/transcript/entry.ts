@@ -9,7 +9,7 @@ import type { EntryDraft, JsonObject, Sha256Digest, StoredEntry } from '../store
 import { isDigest } from '../crypto/digest.ts';
 import { fromHex, toHex } from '../crypto/encoding.ts';
 import { isCanonicalJson } from './canonical-check.ts';
-import { leafHash } from './merkle.ts';
+import { leafHashHexOfPrefixed } from './merkle.ts';
 import { isUtcTime } from './time.ts';
 
 /** `prev` of entry 0. */
@@ -78,8 +78,10 @@ export function sealEntry(options: {
       details: { parameter: 'prev' },
     });
   }
-  const line = serializeEntry(draft, seq, prev);
-  return { seq, hash: hashToDigest(leafHash(line)), line };
+  // The text is built with the leaf prefix byte (U+0000) in front and hashed as it is;
+  // the stored line is the rest (a slice, not a copy).
+  const prefixed = serializeEntry(draft, seq, prev);
+  return { seq, hash: `sha256:${leafHashHexOfPrefixed(prefixed)}`, line: prefixed.slice(1) };
 }
 
 /**
@@ -90,6 +92,7 @@ export function sealEntry(options: {
  * body instead of the whole envelope.
  */
 function serializeEntry(draft: EntryDraft, seq: number, prev: Sha256Digest): string {
+  // Returns '\u0000' + the line (see sealEntry).
   let body: string;
   try {
     body = canonicalize(draft.body);
@@ -98,7 +101,7 @@ function serializeEntry(draft: EntryDraft, seq: number, prev: Sha256Digest): str
     canonicalize({ type: draft.type, seq, time: draft.time, prev, body: draft.body });
     throw error;
   }
-  return `{"body":${body},"prev":"${prev}","seq":${seq},"time":"${draft.time}","type":"${draft.type}"}`;
+  return `\u0000{"body":${body},"prev":"${prev}","seq":${seq},"time":"${draft.time}","type":"${draft.type}"}`;
 }
 
 /**

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { WritError } from '../errors.ts';
 import { MerkleFrontier } from './merkle-frontier.ts';
 import { MerkleTree } from './merkle-tree.ts';
-import { leafHash, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './merkle.ts';
+import { createHash } from 'node:crypto';
+import { leafHash, leafHashHexOfPrefixed, nodeHash, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './merkle.ts';
 
 const MERKLE = new URL('../../../../../shared/fixtures/vectors/merkle-rfc6962/', import.meta.url);
 const haveVectors = existsSync(MERKLE);
@@ -209,5 +210,29 @@ describe('verifyInclusion', () => {
         }),
       ),
     ).toBe('ERR_MERKLE_PROOF_INVALID');
+  });
+});
+
+describe('leaf and node hashes', () => {
+  const sha256 = (...parts: Uint8Array[]): string => {
+    const hash = createHash('sha256');
+    for (const part of parts) hash.update(part);
+    return hash.digest('hex');
+  };
+  it('equal SHA-256(0x00 || data) and SHA-256(0x01 || l || r) computed with createHash', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.uint8Array(), (text, bytes) => {
+        const utf8 = new TextEncoder().encode(text);
+        expect(Buffer.from(leafHash(text)).toString('hex')).toBe(sha256(Uint8Array.of(0), utf8));
+        expect(Buffer.from(leafHash(bytes)).toString('hex')).toBe(sha256(Uint8Array.of(0), bytes));
+        expect(leafHashHexOfPrefixed(`\u0000${text}`)).toBe(sha256(Uint8Array.of(0), utf8));
+        const left = leafHash(text);
+        const right = leafHash(bytes);
+        expect(Buffer.from(nodeHash(left, right)).toString('hex')).toBe(sha256(Uint8Array.of(1), left, right));
+      }),
+    );
+  });
+  it('refuses leaf text without the 0x00 prefix', () => {
+    expect(() => leafHashHexOfPrefixed('{"a":1}')).toThrow(WritError);
   });
 });
