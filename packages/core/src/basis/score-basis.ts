@@ -3,7 +3,9 @@
  * ARCHITECTURE.md — lineage (laundering), freshness, tenant scope, supersession,
  * contradiction, argument provenance and taint — against a per-class threshold.
  */
-import { digest } from '../crypto/digest.ts';
+import { jcsBoolean, jcsNumber, jcsString, jcsStrings, writtenOr } from '../crypto/canonical-text.ts';
+import { digestBytes } from '../crypto/digest.ts';
+import { utf8 } from '../crypto/encoding.ts';
 import type { Digest } from '../crypto/digest.ts';
 import { WritError } from '../errors.ts';
 import type { ActionClassId, BasisAuthority } from '../firewall/types.ts';
@@ -289,7 +291,12 @@ export function scoreBasis(options: ScoreBasisOptions): BasisReport {
  * wording changes. Recompute it from a stored report to check the binding.
  */
 export function basisReportDigest(report: Omit<BasisReport, 'explanation' | 'digest'>): Digest {
-  return digest({
+  return digestBytes(utf8(commitmentText(basisCommitment(report))));
+}
+
+/** The commitment form of a report (what {@link basisReportDigest} hashes). */
+export function basisCommitment(report: Omit<BasisReport, 'explanation' | 'digest'>): BasisCommitment {
+  return {
     version: report.version,
     actionClass: report.actionClass,
     score: report.score,
@@ -300,5 +307,31 @@ export function basisReportDigest(report: Omit<BasisReport, 'explanation' | 'dig
     ),
     findings: report.findings.map((f) => `${f.code} ${f.item ?? '-'} ${f.argument ?? '-'}`),
     arguments: report.arguments.map((a) => `${a.argument} ${a.status} ${a.support ?? '-'}`),
-  });
+  };
+}
+
+/** The commitment form of a basis report. */
+export interface BasisCommitment {
+  readonly version: unknown;
+  readonly actionClass: unknown;
+  readonly score: unknown;
+  readonly threshold: unknown;
+  readonly sufficient: unknown;
+  readonly items: readonly string[];
+  readonly findings: readonly string[];
+  readonly arguments: readonly string[];
+}
+
+/**
+ * RFC 8785 text of the commitment form, written for its fixed shape (keys in sorted order);
+ * anything outside it (a stored report with a non-finite score, say) goes through the
+ * generic canonicalizer. Property-tested equal to `canonicalize`.
+ */
+export function commitmentText(c: BasisCommitment): string {
+  return writtenOr(
+    () =>
+      `{"actionClass":${jcsString(c.actionClass)},"arguments":${jcsStrings(c.arguments)},"findings":${jcsStrings(c.findings)},"items":${jcsStrings(c.items)},` +
+      `"score":${jcsNumber(c.score)},"sufficient":${jcsBoolean(c.sufficient)},"threshold":${jcsNumber(c.threshold)},"version":${jcsString(c.version)}}`,
+    () => c,
+  );
 }

@@ -7,44 +7,12 @@
  * canonicalizing them again.
  *
  * Each writer gives exactly the text of the generic `canonicalize` (the property tests
- * compare both). Anything outside its shape — a string with a lone surrogate, a time that is
- * not a safe integer — makes it hand the object to the generic canonicalizer, which writes
- * the same text or refuses the value with its own error. So no writer can emit text the
- * generic canonicalizer would not.
+ * compare both); anything outside its shape — a string with a lone surrogate, a time that is
+ * not a safe integer — falls back to the generic canonicalizer (see crypto/canonical-text.ts).
  */
 import { canonicalize } from '../canonical/canonicalize.ts';
+import { jcsInteger as int, jcsString as str, jcsStringOrNull as strOrNull, outside, writtenOr as written } from '../crypto/canonical-text.ts';
 import type { JsonObject } from '../stores/types.ts';
-
-const isWellFormed: (value: string) => boolean =
-  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
-    ? (value) => (value as unknown as { isWellFormed(): boolean }).isWellFormed()
-    : (value) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
-
-// Thrown inside a writer for anything outside its shape; never escapes this module.
-const UNEXPECTED = new Error('not the expected shape');
-
-function str(value: unknown): string {
-  if (typeof value !== 'string' || !isWellFormed(value)) throw UNEXPECTED;
-  return JSON.stringify(value);
-}
-
-function strOrNull(value: unknown): string {
-  return value === null ? 'null' : str(value);
-}
-
-function int(value: unknown): string {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw UNEXPECTED;
-  return JSON.stringify(value);
-}
-
-function written(write: () => string, value: () => unknown): string {
-  try {
-    return write();
-  } catch (error) {
-    if (error !== UNEXPECTED) throw error;
-    return canonicalize(value());
-  }
-}
 
 /** The intent object of a call (see `intentOf`). */
 export interface IntentFields {
@@ -110,7 +78,7 @@ export interface ReceiptPayload {
 export function receiptText(p: ReceiptPayload): string {
   return written(() => {
     const error = p.error === undefined ? '' : `"error":{"message":${str(p.error.message)},"name":${str(p.error.name)}},`;
-    if (p.v !== 1 || (p.error !== undefined && Object.keys(p.error).length !== 2)) throw UNEXPECTED;
+    if (p.v !== 1 || (p.error !== undefined && Object.keys(p.error).length !== 2)) outside();
     return (
       `{"argsDigest":${str(p.argsDigest)},"callId":${str(p.callId)},${error}"finishedAt":${str(p.finishedAt)},"iat":${int(p.iat)},"id":${str(p.id)},` +
       `"intentDigest":${str(p.intentDigest)},"iss":${str(p.iss)},"resultDigest":${strOrNull(p.resultDigest)},"startedAt":${str(p.startedAt)},` +
