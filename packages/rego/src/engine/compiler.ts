@@ -11,7 +11,7 @@ import { RObject, RSet, type Value } from '../value.ts';
 import { OPS, RELATIONS, isKnownBuiltinNamespace } from './ops.ts';
 import { chainMetadata, indexMetadata, normalizeAnnotations, ruleMetadata, type MetadataIndex } from './metadata.ts';
 import { checkRecursion } from './recursion.ts';
-import { buildIndex } from './rule-index.ts';
+import { buildIndex, sameConstantValue } from './rule-index.ts';
 import { assignIds, ensureNode, findNode, markVirtual } from './tree.ts';
 import type { CBody, CExpr, CRule, CTerm, CWith, DataNode, FnRef } from './types.ts';
 
@@ -116,7 +116,11 @@ export function compileModules(modules: readonly Module[], root: DataNode): Prog
     });
   }
   checkRecursion(root);
-  for (const { node } of placed) if (node.index === undefined) node.index = buildIndex(node.rules);
+  for (const { node } of placed) {
+    if (node.index === undefined) node.index = buildIndex(node.rules);
+    node.earlyExit = node.kind === 'complete' && sameConstantValue(node.rules);
+    node.funcEarlyExit = sameConstantValue(node.funcs);
+  }
   return { root, rules, nodeCount: assignIds(root) };
 }
 

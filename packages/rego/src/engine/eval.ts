@@ -752,6 +752,7 @@ function evalComplete(node: DataNode, ctx: Ctx): Value | undefined {
     if (v === undefined) continue;
     if (result !== undefined && !equals(result, v)) conflict('complete rules must not produce multiple outputs', rule);
     result = v;
+    if (node.earlyExit) break;
   }
   if (result === undefined && node.defaultRule) {
     const d = node.defaultRule;
@@ -904,6 +905,7 @@ function callUser(node: DataNode, args: readonly Value[], ctx: Ctx, k: VK): bool
       if (v === undefined) continue;
       if (result !== undefined && !equals(result, v)) conflict(msg, rule);
       result = v;
+      if (node.funcEarlyExit) break;
     }
     if (result === undefined && node.defaultFunc) result = funcValue(node.defaultFunc, args, ctx, msg);
   } finally {

@@ -3,7 +3,7 @@
  * evaluation looks the input value up once and only runs the rules that can match.
  * @packageDocumentation
  */
-import { keyOf, RObject, type Value } from '../value.ts';
+import { equals, keyOf, RObject, type Value } from '../value.ts';
 import type { CExpr, CRule, CTerm, DataNode } from './types.ts';
 
 /** An index over the rules of one node. */
@@ -97,4 +97,24 @@ export function candidateRules(node: DataNode, input: Value | undefined): readon
   if (!hit) return idx.others;
   if (idx.others.length === 0) return hit;
   return [...idx.others, ...hit];
+}
+
+/**
+ * True if all bodies (else chains included) of `rules` have one and the same constant value
+ * and there are at least two bodies: the first success decides the value and no other rule
+ * can conflict with it, so the rest need not run (OPA's early exit for complete rules and
+ * functions whose definitions all produce the same ground value).
+ */
+export function sameConstantValue(rules: readonly CRule[]): boolean {
+  let value: Value | undefined;
+  let bodies = 0;
+  for (const r of rules) {
+    for (const b of r.bodies) {
+      if (!b.constValue || b.value?.k !== 'const') return false;
+      if (value !== undefined && !equals(value, b.value.v)) return false;
+      value = b.value.v;
+      bodies++;
+    }
+  }
+  return bodies > 1;
 }

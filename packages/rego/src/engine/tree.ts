@@ -25,6 +25,8 @@ function makeNode(key: string, path: readonly string[]): DataNode {
     defaultFunc: undefined,
     funcArity: -1,
     index: undefined,
+    earlyExit: false,
+    funcEarlyExit: false,
     virtual: false,
     pure: false,
     pureValue: undefined,

@@ -29,6 +29,14 @@ export interface DataNode {
   funcArity: number;
   /** Equality index over `rules` (see rule-index.ts), built after compilation. */
   index: RuleIndex | undefined;
+  /**
+   * True if every body of every rule here has the same constant value (`allow if ...`):
+   * once one rule succeeds the others cannot change the value or conflict, so evaluation
+   * stops there (OPA's early exit). Set after compilation.
+   */
+  earlyExit: boolean;
+  /** {@link earlyExit} for the function definitions at this node. */
+  funcEarlyExit: boolean;
   /** True if this node or a descendant has rules (evaluation needed). */
   virtual: boolean;
   /**
