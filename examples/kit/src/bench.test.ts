@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { adapterOverhead, interleave, median, report } from './bench.ts';
+
+const fixture = fileURLToPath(new URL('./bench-isolate.fixture.ts', import.meta.url));
+const runFixture = (...args: string[]) => promisify(execFile)(process.execPath, ['--conditions=@writ/source', fixture, ...args]);
 
 const samples = (cpu: number[], wall = cpu) => ({ cpu, wall });
 
@@ -30,9 +36,17 @@ describe('bench helper', () => {
     expect(report({ title: 't', rows: [['a', samples([1])]], overhead: o })).toMatch(/\*\*15\.0%\*\*/);
   });
 
+  it('adapterOverhead with a hand-wired case: (with − hand-wired) / (hand-wired − bare)', () => {
+    const o = adapterOverhead({ bare: samples([100]), withWrit: samples([330]), core: samples([200]), handWired: samples([320]) });
+    expect(o.inLoop).toEqual({ core: 220, adapter: 10, share: 10 / 220 });
+    expect(adapterOverhead({ bare: samples([1]), withWrit: samples([3]), core: samples([1]) }).inLoop).toBeUndefined();
+    expect(report({ title: 't', rows: [], overhead: o })).toMatch(/hand-wired[^\n]*\*\*4\.5%\*\*/);
+  });
+
   it('interleave rotates the order each round and gives one sample per round and case', async () => {
     const order: string[] = [];
     const out = await interleave({
+      isolate: false,
       rounds: 3,
       calls: 2,
       warmup: 1,
@@ -44,4 +58,18 @@ describe('bench helper', () => {
     await expect(interleave({ rounds: 0, calls: 1, warmup: 0, cases: {} })).rejects.toThrow(RangeError);
     await expect(interleave({ rounds: 1, calls: 1.5, warmup: 0, cases: {} })).rejects.toThrow(RangeError);
   });
+
+  it('isolate: every case runs in its own process, one sample per round, the nth call serves its own cases', async () => {
+    const { stdout } = await runFixture();
+    const out = JSON.parse(stdout) as Record<string, Record<string, { cpu: number[]; wall: number[] }>>;
+    expect(Object.keys(out.first!)).toEqual(['a', 'b']);
+    expect(out.first!.a!.cpu).toHaveLength(2);
+    expect(out.second!.c!.cpu).toHaveLength(3);
+    expect(out.second!.d!.wall).toHaveLength(3);
+    for (const x of [...out.second!.c!.cpu, ...out.second!.d!.wall]) expect(x).toBeGreaterThanOrEqual(0);
+  }, 60_000);
+
+  it('isolate: a case that throws in its process fails the run with its message', async () => {
+    await expect(runFixture('fail')).rejects.toThrow(/bench case d failed in its process:[\s\S]*case d broke/);
+  }, 60_000);
 });

@@ -5,9 +5,12 @@
  *   a. the loop with the plain tool (no Writ),
  *   b. the same loop through the adapter (writToolApproval + writTools),
  *   c. the core enforce path alone, no framework: the user turn, then for each call
- *      session.execute and the output recorded as basis — the firewall work the loop asks for.
+ *      session.execute and the output recorded as basis — the firewall work the loop asks for,
+ *   d. the same loop hand-wired: the user's own tool calls session.execute and addToolOutput
+ *      (the core API with no adapter; the same firewall work, inside the framework's process).
  *
- * overhead = (b − a − c) / c on the medians over rounds of CPU µs per call
+ * overhead = (b − a − c) / c on the medians over rounds of CPU µs per call, and what the
+ * adapter adds over hand-wiring in the same loop, (b − d) / (d − a)
  * (`@writ/example-kit/bench`, the same helper and definition as the other adapters).
  * Run once with an allow-everything policy (the firewall's own cost is then mostly signing
  * and the ledger) and once with the shared Rego policies. Batched durability, memory stores.
@@ -21,7 +24,7 @@ import type { ToolSet } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { z } from 'zod';
 import { writToolApproval, writTools } from '../src/index.ts';
-import { adapterOverhead, ALLOW_ALL, benchFirewall, coreEnforceCase, interleave, load, report } from '@writ/example-kit/bench';
+import { adapterOverhead, ALLOW_ALL, benchFirewall, coreCall, coreEnforceCase, interleave, load, report } from '@writ/example-kit/bench';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 5);
@@ -76,6 +79,19 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         await session.end();
       },
       core: coreEnforceCase({ open, task: TASK, tool: 'refund_issue', args: { order: '7731', amount: 40 }, run: (args) => refund(args as { order: string; amount: number }), calls: CALLS }),
+      handWired: async (round) => {
+        const session = await open();
+        await session.addUserTurn(TASK);
+        const handWired: ToolSet = {
+          refund_issue: tool({
+            description: 'Refund an order',
+            inputSchema,
+            execute: (input, { toolCallId }) => coreCall(session, { tool: 'refund_issue', args: input, callId: toolCallId }, (args) => refund(args as { order: string; amount: number })),
+          }),
+        };
+        await loop({ round, tools: handWired });
+        await session.end();
+      },
     },
   });
   await firewall.close();
@@ -85,6 +101,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
       ['a. generateText + mock, plain tool', results.bare],
       ['b. same loop, writToolApproval + writTools', results.withWrit],
       ['c. core enforce path alone (no framework)', results.core],
+      ['d. same loop, tool hand-wired to session.execute (no adapter)', results.handWired],
     ],
     overhead: adapterOverhead(results),
   });

@@ -7,9 +7,12 @@
  *       machinery costs by itself; reported, part of the adapter's overhead),
  *   b. the same loop with writMiddleware,
  *   c. the core enforce path alone, no framework: the user turn, then for each call
- *      session.execute and the output recorded as basis — the firewall work the loop asks for.
+ *      session.execute and the output recorded as basis — the firewall work the loop asks for,
+ *   d. the same loop hand-wired: the user's own tool calls session.execute and addToolOutput
+ *      (the core API with no adapter; the same firewall work, inside the framework's process).
  *
- * overhead = (b − a − c) / c on the medians over rounds of CPU µs per call
+ * overhead = (b − a − c) / c on the medians over rounds of CPU µs per call, and what the
+ * adapter adds over hand-wiring in the same loop, (b − d) / (d − a)
  * (`@writ/example-kit/bench`, the same helper and definition as the other adapters).
  * Run once with an allow-everything policy and once with the shared Rego policies.
  * Batched durability, memory stores.
@@ -20,7 +23,7 @@ import { readFile } from 'node:fs/promises';
 import { tool } from '@langchain/core/tools';
 import type { FirewallPolicy } from '@writ/core';
 import { sharedPolicies } from '@writ/example-kit';
-import { adapterOverhead, ALLOW_ALL, benchFirewall, coreEnforceCase, interleave, load, median, report } from '@writ/example-kit/bench';
+import { adapterOverhead, ALLOW_ALL, benchFirewall, coreCall, coreEnforceCase, interleave, load, median, report } from '@writ/example-kit/bench';
 import { AIMessage, HumanMessage, createAgent, createMiddleware, fakeModel } from 'langchain';
 import { z } from 'zod';
 import { writMiddleware } from '../src/index.ts';
@@ -58,9 +61,9 @@ const passThrough = createMiddleware({
 
 const limit = { recursionLimit: 4 * CALLS + 10 };
 
-async function loop(round: number, middleware: Parameters<typeof createAgent>[0]['middleware']): Promise<void> {
+async function loop(round: number, middleware: Parameters<typeof createAgent>[0]['middleware'], tools = [pay]): Promise<void> {
   const before = paid;
-  await createAgent({ model: script(round), tools: [pay], ...(middleware === undefined ? {} : { middleware }) }).invoke({ messages: [new HumanMessage(TASK)] }, limit);
+  await createAgent({ model: script(round), tools, ...(middleware === undefined ? {} : { middleware }) }).invoke({ messages: [new HumanMessage(TASK)] }, limit);
   if (paid - before !== CALLS) throw new Error(`expected ${CALLS} payments, got ${paid - before}`);
 }
 
@@ -80,6 +83,17 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         await session.end();
       },
       core: coreEnforceCase({ open, task: TASK, tool: 'vendor_pay', args: { iban: IBAN, amount: 120 }, run: (a) => receipt(a.iban, a.amount), calls: CALLS }),
+      handWired: async (round) => {
+        const session = await open();
+        await session.addUserTurn(TASK);
+        const handWired = tool((input, config) => coreCall(session, { tool: 'vendor_pay', args: input, callId: String(config.toolCall?.id) }, (a) => receipt(a.iban, a.amount)), {
+          name: 'vendor_pay',
+          description: 'Pay a vendor',
+          schema: z.object({ iban: z.string(), amount: z.number() }),
+        });
+        await loop(round, undefined, [handWired]);
+        await session.end();
+      },
     },
   });
   await firewall.close();
@@ -92,6 +106,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         ["a′. same loop + a pass-through middleware", results.passThrough],
         ['b. same loop + writMiddleware', results.withWrit],
         ['c. core enforce path alone (no framework)', results.core],
+        ['d. same loop, tool hand-wired to session.execute (no adapter)', results.handWired],
       ],
       overhead: adapterOverhead(results),
     }),

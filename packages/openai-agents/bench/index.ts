@@ -5,9 +5,12 @@
  *   a. the loop with the plain tool (no Writ),
  *   b. the same loop with `writTool` (needsApproval, input and output guardrails, gateway),
  *   c. the core enforce path alone, no framework: the user turn, then for each call
- *      session.execute and the output recorded as basis — the firewall work the loop asks for.
+ *      session.execute and the output recorded as basis — the firewall work the loop asks for,
+ *   d. the same loop hand-wired: the user's own tool calls session.execute and addToolOutput
+ *      (the core API with no adapter; the same firewall work, inside the framework's process).
  *
- * overhead = (b − a − c) / c on the medians over rounds of CPU µs per call
+ * overhead = (b − a − c) / c on the medians over rounds of CPU µs per call, and what the
+ * adapter adds over hand-wiring in the same loop, (b − d) / (d − a)
  * (`@writ/example-kit/bench`, the same helper and definition as the other adapters).
  * Run once with an allow-everything policy and once with the shared Rego policies.
  * Batched durability, memory stores.
@@ -22,7 +25,7 @@ import type { FirewallPolicy } from '@writ/core';
 import { sharedPolicies } from '@writ/example-kit';
 import { z } from 'zod';
 import { captureInput, writTool } from '../src/index.ts';
-import { adapterOverhead, ALLOW_ALL, benchFirewall, coreEnforceCase, interleave, load, report } from '@writ/example-kit/bench';
+import { adapterOverhead, ALLOW_ALL, benchFirewall, coreCall, coreEnforceCase, interleave, load, report } from '@writ/example-kit/bench';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 5);
@@ -67,6 +70,17 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         await session.end();
       },
       core: coreEnforceCase({ open, task: TASK, tool: 'config_set', args: { key: 'replicas', value: '5' }, run: (args) => setConfig(args as { key: string; value: string }), calls: CALLS }),
+      handWired: async (round) => {
+        const session = await open();
+        await session.addUserTurn(TASK);
+        const handWired = tool({
+          ...definition,
+          execute: (input, _context, details) =>
+            coreCall(session, { tool: 'config_set', args: input, callId: details?.toolCall?.callId ?? '' }, (args) => setConfig(args as { key: string; value: string })),
+        });
+        await loop(round, [handWired]);
+        await session.end();
+      },
     },
   });
   await firewall.close();
@@ -76,6 +90,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
       ['a. Runner + ScriptedModel, plain tool', results.bare],
       ['b. same loop, writTool', results.withWrit],
       ['c. core enforce path alone (no framework)', results.core],
+      ['d. same loop, tool hand-wired to session.execute (no adapter)', results.handWired],
     ],
     overhead: adapterOverhead(results),
   });
