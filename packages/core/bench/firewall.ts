@@ -158,11 +158,13 @@ try {
     results.push(await measure(`firewall A0 observation, no token (${name} policy)`, a0.run));
     await a0.firewall.close();
   }
-  const store = await FileLedgerStore.open({ dir: join(dir, 'ledger') });
-  const sync = await firewallPath({ policy: rego, ledger: store, durability: { default: 'sync' }, tool: 'email.send' });
-  results.push(await measure('firewall A3 enforce, file ledger, sync (Rego policy)', sync.run, Math.min(CALLS, 1000)));
-  await sync.firewall.close();
-  await store.close();
+  for (const durableWrite of ['thread-pool', 'main-thread'] as const) {
+    const store = await FileLedgerStore.open({ dir: join(dir, `ledger-${durableWrite}`), durableWrite });
+    const sync = await firewallPath({ policy: rego, ledger: store, durability: { default: 'sync' }, tool: 'email.send' });
+    results.push(await measure(`firewall A3 enforce, file ledger, sync, ${durableWrite} write (Rego policy)`, sync.run, Math.min(CALLS, 1000)));
+    await sync.firewall.close();
+    await store.close();
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
