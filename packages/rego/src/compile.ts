@@ -11,6 +11,8 @@ import type { CExpr, CTerm } from './engine/types.ts';
 import { RegoError } from './errors.ts';
 import { parseModule, parseQuery } from './lang/parser.ts';
 import { markPure } from './engine/purity.ts';
+import { uniformExprs, uniformShapes } from './engine/shapes.ts';
+import type { FnRef } from './engine/types.ts';
 import { fromJSON, RObject, toJSON, type Value } from './value.ts';
 
 /** Evaluation budgets. */
@@ -108,6 +110,8 @@ function compileUnchecked(options: CompileOptions): CompiledPolicy {
   const program = compileModules(parsed, root);
   attachBase(root, data);
   markPure(root);
+  const fnCopies = new Map<FnRef, FnRef>();
+  uniformShapes(root, fnCopies);
   const limits = options.limits ?? {};
   const maxSteps = positive(limits.maxSteps, 'limits.maxSteps') ?? 10_000_000;
   const maxDepth = positive(limits.maxDepth, 'limits.maxDepth') ?? 200;
@@ -118,7 +122,8 @@ function compileUnchecked(options: CompileOptions): CompiledPolicy {
   const prepare = (q: string): CompiledQuery => {
     let cq = queries.get(q);
     if (!cq) {
-      cq = compileQuery(parseQuery(q), root);
+      const compiled = compileQuery(parseQuery(q), root);
+      cq = { ...compiled, exprs: uniformExprs(compiled.exprs, fnCopies) };
       if (queries.size > 1000) queries.clear();
       queries.set(q, cq);
     }
