@@ -54,6 +54,22 @@ function isNumberChar(code: number): boolean {
   );
 }
 
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+// `-?[1-9][0-9]{0,14}` or `0` exactly spanning [start, end).
+function isPlainInteger(text: string, start: number, end: number): boolean {
+  let i = start;
+  if (text.charCodeAt(i) === 0x2d) i += 1;
+  const digits = end - i;
+  if (digits < 1 || digits > 15) return false;
+  const first = text.charCodeAt(i);
+  if (first === 0x30) return digits === 1 && i === start;
+  for (; i < end; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
 class Scanner {
   readonly text: string;
   pos = 0;
@@ -134,6 +150,12 @@ class Scanner {
     let i = start;
     while (i < text.length && isNumberChar(text.charCodeAt(i))) i += 1;
     if (i === start) return false;
+    // Fast path: an integer of at most 15 digits (exact as a double, printed in full by
+    // ToString), optionally negative, without leading zeros and not -0, is canonical as is.
+    if (isPlainInteger(text, start, i)) {
+      this.pos = i;
+      return true;
+    }
     const raw = text.slice(start, i);
     // The ECMAScript serialization of a finite number is always valid JSON number syntax,
     // so equality with it proves both the syntax and the canonical form.
@@ -166,17 +188,40 @@ class Scanner {
       this.pos += 1;
       return true;
     }
+    // The previous key: its raw span when it had no escapes, else its decoded value.
     let previous: string | undefined;
+    let previousStart = -1;
+    let previousEnd = -1;
     for (;;) {
       if (text.charCodeAt(this.pos) !== QUOTE) return false;
       const end = this.string();
       if (end < 0) return false;
-      // Keys compare by their values; only escaped keys need decoding.
-      const key = this.escaped
-        ? (JSON.parse(text.slice(this.pos, end)) as string)
-        : text.slice(this.pos + 1, end - 1);
-      if (previous !== undefined && !(previous < key)) return false;
-      previous = key;
+      // Keys compare by their values: escape-free keys in place, escaped ones decoded.
+      const start = this.pos + 1;
+      if (this.escaped || previous !== undefined) {
+        const key = this.escaped
+          ? (JSON.parse(text.slice(this.pos, end)) as string)
+          : text.slice(start, end - 1);
+        const before =
+          previous ?? (previousStart < 0 ? undefined : text.slice(previousStart, previousEnd));
+        if (before !== undefined && !(before < key)) return false;
+        previous = key;
+      } else {
+        // Compare with the previous escape-free key in place, by UTF-16 code units.
+        if (previousStart >= 0) {
+          const length = Math.min(previousEnd - previousStart, end - 1 - start);
+          let k = 0;
+          while (k < length && text.charCodeAt(previousStart + k) === text.charCodeAt(start + k))
+            k += 1;
+          const order =
+            k < length
+              ? text.charCodeAt(previousStart + k) - text.charCodeAt(start + k)
+              : previousEnd - previousStart - (end - 1 - start);
+          if (order >= 0) return false;
+        }
+        previousStart = start;
+        previousEnd = end - 1;
+      }
       this.pos = end;
       if (text.charCodeAt(this.pos) !== 0x3a) return false;
       this.pos += 1;

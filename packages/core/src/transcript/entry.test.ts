@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../canonical/canonicalize.ts';
+import { isDigest } from '../crypto/digest.ts';
 import { WritError } from '../errors.ts';
 import type { JsonObject } from '../stores/types.ts';
-import { GENESIS_HASH, digestToHash, hashToDigest, parseEntry, sealEntry } from './entry.ts';
+import { GENESIS_HASH, digestMatchesHash, isEntryDigest, digestToHash, hashToDigest, parseEntry, sealEntry } from './entry.ts';
 import { leafHash } from './merkle.ts';
 
 const draft = { type: 'test-entry', time: '2026-01-01T00:00:00.000Z', body: { b: 2, a: [1, 'x'] } };
@@ -137,5 +138,44 @@ describe('parseEntry', () => {
     ]) {
       expect(codeOf(() => parseEntry(bad))).toBe('ERR_TRANSCRIPT_MALFORMED');
     }
+  });
+});
+
+describe('digestMatchesHash', () => {
+  it('is exactly digest === hashToDigest(hash)', () => {
+    const hashes = fc.uint8Array({ minLength: 32, maxLength: 32 });
+    fc.assert(
+      fc.property(hashes, hashes, fc.nat({ max: 70 }), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }), (hash, other, at, char) => {
+        const digest = hashToDigest(hash);
+        expect(digestMatchesHash(digest, hash)).toBe(true);
+        expect(digestMatchesHash(hashToDigest(other), hash)).toBe(hashToDigest(other) === digest);
+        // One character replaced (upper case hex, another digit, a non-ASCII char, the prefix).
+        const mutated = digest.slice(0, at) + char + digest.slice(at + 1);
+        expect(digestMatchesHash(mutated, hash)).toBe(mutated === digest);
+        expect(digestMatchesHash(digest.toUpperCase(), hash)).toBe(false);
+        expect(digestMatchesHash(`${digest}0`, hash)).toBe(false);
+        expect(digestMatchesHash(digest.slice(1), hash)).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(digestMatchesHash(GENESIS_HASH, new Uint8Array(32))).toBe(true);
+    expect(digestMatchesHash(GENESIS_HASH, new Uint8Array(31))).toBe(false);
+  });
+});
+
+describe('isEntryDigest', () => {
+  it('equals isDigest on digests, near-digests and arbitrary values', () => {
+    const near = fc
+      .tuple(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat({ max: 72 }), fc.string({ maxLength: 2, unit: 'binary' }))
+      .map(([hash, at, text]) => {
+        const digest = hashToDigest(hash);
+        return digest.slice(0, at) + text + digest.slice(at + text.length);
+      });
+    fc.assert(
+      fc.property(fc.oneof(near, fc.anything(), fc.string()), (value) => {
+        expect(isEntryDigest(value)).toBe(isDigest(value));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

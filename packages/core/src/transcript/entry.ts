@@ -6,7 +6,6 @@
 import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
 import type { EntryDraft, JsonObject, Sha256Digest, StoredEntry } from '../stores/types.ts';
-import { isDigest } from '../crypto/digest.ts';
 import { fromHex, toHex } from '../crypto/encoding.ts';
 import { isCanonicalJson } from './canonical-check.ts';
 import { leafHashHexOfPrefixed } from './merkle.ts';
@@ -38,6 +37,40 @@ export function hashToDigest(hash: Uint8Array): Sha256Digest {
 /** Raw bytes of a `sha256:<hex>` digest (no validation beyond length; callers validate). */
 export function digestToHash(digest: Sha256Digest): Uint8Array {
   return fromHex(digest.slice(7), 'digest');
+}
+
+// Value of a lowercase hex digit by char code, -1 for anything else.
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+
+/**
+ * Whether `digest` is exactly `hashToDigest(hash)` for a 32-byte `hash`, compared in place
+ * (no hex string is built): the verifier's chain check runs it once per entry.
+ */
+export function digestMatchesHash(digest: string, hash: Uint8Array): boolean {
+  if (hash.length !== 32 || digest.length !== 71 || !digest.startsWith('sha256:')) return false;
+  for (let i = 0; i < 32; i++) {
+    const high = digest.charCodeAt(7 + 2 * i);
+    const low = digest.charCodeAt(8 + 2 * i);
+    if (high >= 128 || low >= 128) return false;
+    const h = HEX_VALUE[high]!;
+    const l = HEX_VALUE[low]!;
+    if (h < 0 || l < 0 || h * 16 + l !== hash[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * `isDigest` (`sha256:` + 64 lowercase hex digits) without a regex or a slice; property-tested
+ * equal to it. Entries are parsed one per line, so this runs once per entry.
+ */
+export function isEntryDigest(value: unknown): value is Sha256Digest {
+  if (typeof value !== 'string' || value.length !== 71 || !value.startsWith('sha256:')) return false;
+  for (let i = 7; i < 71; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 128 || HEX_VALUE[code]! < 0) return false;
+  }
+  return true;
 }
 
 /**
@@ -73,7 +106,7 @@ export function sealEntry(options: {
       details: { parameter: 'seq' },
     });
   }
-  if (!isDigest(prev)) {
+  if (!isEntryDigest(prev)) {
     throw new WritError('ERR_INVALID_ARGUMENT', 'prev must be a sha256 digest', {
       details: { parameter: 'prev' },
     });
@@ -128,12 +161,12 @@ export function parseEntry(line: unknown): LedgerEntry {
   const entry = value as unknown as LedgerEntry;
   // Canonical text lists keys sorted, which is also their own-property order here.
   const keys = canonical ? Object.keys(value) : Object.keys(value).sort();
-  if (keys.length !== ENTRY_KEYS.length || keys.some((key, i) => key !== ENTRY_KEYS[i]))
-    throw malformed('fields');
+  if (keys.length !== ENTRY_KEYS.length) throw malformed('fields');
+  for (let i = 0; i < ENTRY_KEYS.length; i++) if (keys[i] !== ENTRY_KEYS[i]) throw malformed('fields');
   if (typeof entry.type !== 'string' || !ENTRY_TYPE.test(entry.type)) throw malformed('type');
   if (!Number.isSafeInteger(entry.seq) || entry.seq < 0) throw malformed('seq');
   if (!isUtcTime(entry.time)) throw malformed('time');
-  if (!isDigest(entry.prev)) throw malformed('prev');
+  if (!isEntryDigest(entry.prev)) throw malformed('prev');
   if (!isPlainObject(entry.body)) throw malformed('body');
   if (canonical) return entry;
   let text: string;

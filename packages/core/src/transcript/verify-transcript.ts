@@ -28,12 +28,13 @@ import { REJECTION_PAYLOAD_TYPE, readRejection } from '../approval/rejection-sta
 import { verifyDenial } from '../denial/denial.ts';
 import type { KeyRole, TrustRoot } from '../trust/trust-root.ts';
 import { parseCheckpoint } from './checkpoint.ts';
-import { GENESIS_HASH, hashToDigest, parseEntry } from './entry.ts';
+import { digestMatchesHash, hashToDigest, parseEntry } from './entry.ts';
 import type { LedgerEntry } from './entry.ts';
 import { MerkleFrontier } from './merkle-frontier.ts';
 import { equalHashes, leafHash } from './merkle.ts';
 import { isCommitMarker } from './redaction.ts';
 import { noteKeyHash, openNote } from './signed-note.ts';
+import { utcTimeMs } from './time.ts';
 import type { NoteVerifierKey } from './signed-note.ts';
 
 /** The checks the verifier runs, as named in its reports. */
@@ -509,7 +510,8 @@ export async function verifyTranscript(
     const pending = notes.checkpoints;
     const checker = new EntryChecker({ trustRoot: options.trustRoot, complete: true });
     const every = options.progressEvery ?? 10_000;
-    let prev: string = GENESIS_HASH;
+    // The previous entry's leaf hash (raw bytes; all zeros before entry 0, the genesis `prev`).
+    let prev: Uint8Array = new Uint8Array(32);
     let lastTime = 0;
     for await (const raw of options.entries) {
       const seq = frontier.size;
@@ -544,7 +546,7 @@ export async function verifyTranscript(
           message: 'entry is out of sequence',
           ...at,
         });
-      if (entry.prev !== prev)
+      if (!digestMatchesHash(entry.prev, prev))
         fail({
           check: 'chain',
           code: 'ERR_TRANSCRIPT_CHAIN',
@@ -552,9 +554,9 @@ export async function verifyTranscript(
           ...at,
         });
       const hash = typeof raw === 'string' ? leafHash(raw) : leafHash(raw);
-      prev = hashToDigest(hash);
+      prev = hash;
       frontier.push(hash);
-      lastTime = Math.max(lastTime, Date.parse(entry.time));
+      lastTime = Math.max(lastTime, utcTimeMs(entry.time));
       checker.check(entry);
       while (pending.length > 0 && pending[0]!.size === frontier.size) {
         const checkpoint = pending.shift()!;
