@@ -84,9 +84,12 @@ export interface CreateFirewallOptions {
   /** Pending approval lifetime. Default 24 hours. */
   readonly approvalTtlMs?: number;
   /**
-   * Re-verify the signatures of tokens this firewall minted at its own gateway. Default
-   * false: the in-process gateway trusts the exact signature it made (and still checks
-   * everything else); auditors and remote gateways always verify fully.
+   * Verify tokens this firewall minted in full at its own gateway (decode the envelope,
+   * verify the signature). Default false: the in-process gateway checks the frozen payload it
+   * minted (`verifyHeldToken`: key validity, expiry, audience, command, intent digest of the
+   * actual call, bounds, region, bytes, secrets; the nonce store enforces single use) instead
+   * of re-reading the bytes and signature it made itself; auditors and remote gateways always
+   * verify fully.
    */
   readonly verifyOwnSignatures?: boolean;
 }

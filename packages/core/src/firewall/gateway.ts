@@ -4,8 +4,9 @@
  * binding what was performed, settles the budget and runs the reconciliation observer.
  *
  * The gateway runs in the process that minted the token, so it does not re-verify the
- * signature it just made (auditors and remote gateways do); it checks everything else:
- * intent digest of the actual arguments, expiry, audience, constraints, single use.
+ * signature it just made nor re-parse its bytes (auditors and remote gateways do); it checks
+ * everything else on the payload the minter kept (held-tokens.ts): key validity, intent
+ * digest of the actual arguments, expiry, audience, constraints, and single use (nonce store).
  */
 import { digest, digestBytes } from '../crypto/digest.ts';
 import { utf8 } from '../crypto/encoding.ts';
