@@ -186,6 +186,13 @@ describe('canonicalize fast path', () => {
       sameAsReference(object);
     }
   });
+  it('serializes repeated keys (served from the key cache) like the reference, past the cache limit', () => {
+    const keys = ['a', 'é', '"', '\\', '\n', '\u2028', '\ud800', 'x'.repeat(65)];
+    for (let round = 0; round < 3; round++) for (const key of keys) sameAsReference({ [key]: { [key]: [key] } });
+    // More distinct keys than the cache holds, then the first ones again.
+    for (let i = 0; i < 5000; i++) sameAsReference({ [`k${i}"`]: i, [`k${i}`]: i });
+    for (let i = 0; i < 10; i++) sameAsReference({ [`k${i}"`]: i, [`k${i}`]: i });
+  });
   it('sorts keys like the reference, whatever their insertion order', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.string({ unit: 'binary' }), { maxLength: 40 }), (keys) => {

@@ -147,6 +147,23 @@ function fastString(value: string): string | undefined {
   return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"';
 }
 
+// Serialized object keys (`"key"`), by key: bodies reuse a small set of field names, so a
+// lookup replaces the well-formedness and escape checks. Bounded: cleared when full.
+const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE_LIMIT = 4096;
+const KEY_CACHE_MAX_LENGTH = 64;
+
+function fastKey(key: string): string | undefined {
+  const cached = KEY_CACHE.get(key);
+  if (cached !== undefined) return cached;
+  const text = fastString(key);
+  if (text !== undefined && key.length <= KEY_CACHE_MAX_LENGTH) {
+    if (KEY_CACHE.size >= KEY_CACHE_LIMIT) KEY_CACHE.clear();
+    KEY_CACHE.set(key, text);
+  }
+  return text;
+}
+
 function fastSerialize(value: unknown, depth: number): string | undefined {
   switch (typeof value) {
     case 'string':
@@ -203,7 +220,7 @@ function fastObject(value: Record<string, unknown>, depth: number): string | und
     const key = keys[i]!;
     const item = value[key];
     if (item === undefined) continue;
-    const name = fastString(key);
+    const name = fastKey(key);
     if (name === undefined) return undefined;
     const text = fastSerialize(item, depth);
     if (text === undefined) return undefined;

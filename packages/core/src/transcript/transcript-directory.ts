@@ -7,7 +7,7 @@ import { open, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '../errors.ts';
 import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
-import { readLines } from '../stores/line-reader.ts';
+import { readLineChunks } from '../stores/line-reader.ts';
 import { TranscriptCheckError } from './verify-transcript.ts';
 
 /** Conventional name of a trust-root document kept beside a transcript (untrusted until pinned). */
@@ -75,10 +75,15 @@ async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
     const size = (await handle.stat()).size;
     let end = 0;
     let count = 0;
-    for await (const line of readLines(handle, { end: size })) {
-      end = line.offset + line.bytes.length + 1;
-      count += 1;
-      yield line.bytes;
+    // Whole chunks of lines, split here: one generator step per line instead of two.
+    for await (const { data, offset } of readLineChunks(handle, { end: size })) {
+      let lineStart = 0;
+      for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, lineStart)) {
+        count += 1;
+        yield data.subarray(lineStart, newline);
+        lineStart = newline + 1;
+      }
+      end = offset + data.length;
     }
     if (end < size) {
       throw new TranscriptCheckError({
