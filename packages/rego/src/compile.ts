@@ -7,12 +7,11 @@ import { compileModules, compileQuery } from './engine/compiler.ts';
 import { Ctx, type Shared } from './engine/context.ts';
 import { evalBody, evalTerm, type Frame } from './engine/eval.ts';
 import { attachBase, createRoot } from './engine/tree.ts';
-import type { CExpr, CTerm } from './engine/types.ts';
+import type { CExpr, CTerm, FnRef } from './engine/types.ts';
 import { RegoError } from './errors.ts';
 import { parseModule, parseQuery } from './lang/parser.ts';
 import { markPure } from './engine/purity.ts';
 import { uniformExprs, uniformShapes } from './engine/shapes.ts';
-import type { FnRef } from './engine/types.ts';
 import { fromJSON, RObject, toJSON, type Value } from './value.ts';
 
 /** Evaluation budgets. */
