@@ -33,6 +33,7 @@ import { sampleKeys, sampleTrustRootDocument } from '@writ/core/transcript';
 import { createTrustRoot } from '@writ/core';
 
 const ENTRIES = Number(process.env.WRIT_BENCH_ENTRIES ?? 1_000_000);
+const APPEND_ROUNDS = 5;
 const keys = sampleKeys();
 const trustRoot = createTrustRoot(sampleTrustRootDocument(keys));
 const TIME = '2026-01-01T00:00:00.000Z';
@@ -62,10 +63,17 @@ function seconds(start: bigint): number {
 
 const format = (value: number): string => Math.round(value).toLocaleString('en-US');
 
+// CPU µs per entry of the last timed append loop (user + system, this process), next to the
+// wall rate: with the fsync amortized over a batch, CPU is what sealing adds.
+let lastCpuPerEntry = 0;
+
 async function timeAppends(store: LedgerStore, options: { batches: number; batch: number }): Promise<number> {
   let n = 0;
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < options.batches; i++) await store.append(Array.from({ length: options.batch }, () => draft(n++)));
+  const used = process.cpuUsage(cpu);
+  lastCpuPerEntry = (used.user + used.system) / (options.batches * options.batch);
   return (options.batches * options.batch) / seconds(start);
 }
 
@@ -84,11 +92,14 @@ async function timeBare(dir: string, options: { batches: number; batch: number }
     buffers.push(Buffer.from(text));
   }
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for (const buffer of buffers) {
     await handle.write(buffer);
     await handle.datasync();
   }
   const rate = (options.batches * options.batch) / seconds(start);
+  const used = process.cpuUsage(cpu);
+  lastCpuPerEntry = (used.user + used.system) / (options.batches * options.batch);
   await handle.close();
   return rate;
 }
@@ -115,18 +126,23 @@ async function appendBench(): Promise<void> {
   ] as const) {
     const dir = await mkdtemp(join(tmpdir(), 'writ-bench-append-'));
     try {
-      // Interleave the two so machine load affects both alike.
+      // Interleave the two so machine load affects both alike; the bare fsync rate varies a
+      // lot between rounds on a shared disk, so five rounds and the median.
       const file: number[] = [];
       const bare: number[] = [];
-      for (let round = 0; round < 3; round++) {
+      const fileCpu: number[] = [];
+      const bareCpu: number[] = [];
+      for (let round = 0; round < APPEND_ROUNDS; round++) {
         const store = await FileLedgerStore.open({ dir: join(dir, `store-${round}`) });
         file.push(await timeAppends(store, { batches, batch }));
+        fileCpu.push(lastCpuPerEntry);
         await store.close();
         bare.push(await timeBare(dir, { batches, batch }));
+        bareCpu.push(lastCpuPerEntry);
       }
-      const median = (values: number[]): number => values.sort((a, b) => a - b)[1]!;
+      const median = (values: number[]): number => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1]!;
       console.log(
-        `file store (fdatasync), batch ${batch}: ${format(median(file))} entries/s · bare write+fdatasync: ${format(median(bare))} entries/s · bare/file = ${(median(bare) / median(file)).toFixed(2)}x`,
+        `file store (fdatasync), batch ${batch}: ${format(median(file))} entries/s · bare write+fdatasync: ${format(median(bare))} entries/s · bare/file = ${(median(bare) / median(file)).toFixed(2)}x · CPU µs/entry file ${median(fileCpu).toFixed(1)}, bare ${median(bareCpu).toFixed(1)} · per-round bare/file ${file.map((_, i) => (bare[i]! / file[i]!).toFixed(1)).join(' ')}`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
