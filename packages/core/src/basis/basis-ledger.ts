@@ -61,6 +61,7 @@ export class BasisLedger {
   readonly #now: () => Date;
   readonly #maxItems: number;
   readonly #defaultMaxAgeMs: Readonly<Partial<Record<BasisKind, number>>>;
+  #revision = 0;
 
   /** @throws WritError `ERR_INVALID_ARGUMENT` for malformed options. */
   constructor(options: BasisLedgerOptions = {}) {
@@ -125,6 +126,7 @@ export class BasisLedger {
       });
     }
     this.#items.set(item.id, item);
+    this.#revision++;
     return { id: item.id, digest: item.digest };
   }
 
@@ -230,6 +232,7 @@ export class BasisLedger {
     const item = this.#items.get(id) as BasisItem;
     // Replace rather than patch on read, so callers keep getting one stable object per item.
     this.#items.set(id, Object.freeze({ ...item, supersededBy: by }));
+    this.#revision++;
   }
 
   /** The item with `id`, with supersession applied. */
@@ -240,6 +243,14 @@ export class BasisLedger {
   /** Every item in the order it was added, with supersession applied. */
   items(): BasisItem[] {
     return [...this.#items.values()];
+  }
+
+  /**
+   * Counts changes of the item set: it moves on every `add` that records a new item and on
+   * every `supersede`, so a value computed from `items()` is current while it is unchanged.
+   */
+  get revision(): number {
+    return this.#revision;
   }
 
   /** Number of items. */

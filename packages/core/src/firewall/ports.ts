@@ -5,7 +5,7 @@
  */
 import { BasisLedger } from '../basis/basis-ledger.ts';
 import type { BasisReport } from '../basis/basis-report.ts';
-import { scoreBasis } from '../basis/score-basis.ts';
+import { BasisReportCache } from '../basis/basis-report-cache.ts';
 import { digestBytes } from '../crypto/digest.ts';
 import { utf8 } from '../crypto/encoding.ts';
 import type { Denial, DenialStage } from '../denial/denial.ts';
@@ -44,16 +44,11 @@ export interface ReleasedToken {
 export function createSessionBasis(options: { readonly context: FirewallContext; readonly tenant: string | undefined }): SessionBasis {
   const { context, tenant } = options;
   const ledger = new BasisLedger({ ...(tenant === undefined ? {} : { tenant }), now: () => context.now() });
+  // Scored once per item set and call shape (the ledger's revision invalidates it).
+  const reports = new BasisReportCache({ ledger, tenant });
   return {
     add: (item) => ledger.add(item),
-    report: ({ classification, now }) =>
-      scoreBasis({
-        items: ledger.items(),
-        actionClass: classification.actionClass,
-        consequential: classification.consequential,
-        ...(tenant === undefined ? {} : { tenant }),
-        now,
-      }),
+    report: ({ classification, now }) => reports.report({ actionClass: classification.actionClass, consequential: classification.consequential, now }),
   };
 }
 

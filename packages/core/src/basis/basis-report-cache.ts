@@ -1,0 +1,110 @@
+/**
+ * The basis report of a call, remembered per session: a report depends only on the
+ * session's basis items, the call's action class and consequential values, the tenant and —
+ * through the freshness rule alone — the time. The firewall scores every call, while items
+ * change only when one is added or superseded; an observation, or a repeated call with the
+ * same consequential values, gets the report already computed.
+ *
+ * A remembered report is answered only when it is the report `scoreBasis` would give now:
+ * the ledger's revision is unchanged (no item added or superseded since), the key (class,
+ * consequential paths, kinds and string values) is the same, and every item with a max age
+ * is stale now exactly when it was stale at the time the report was computed. Anything else
+ * (a non-string consequential value, an invalid date) is scored afresh.
+ */
+import type { ActionClassId } from '../firewall/types.ts';
+import type { ConsequentialValue } from '../registry/classify-tool-call.ts';
+import type { BasisLedger } from './basis-ledger.ts';
+import type { BasisReport } from './basis-report.ts';
+import { scoreBasis } from './score-basis.ts';
+
+/** Most remembered reports per revision of the item set (one per distinct call shape). */
+const MAX_ENTRIES = 64;
+
+interface Entry {
+  readonly report: BasisReport;
+  /** Per aged item (in `#aged` order): stale when the report was computed. */
+  readonly stale: readonly boolean[];
+}
+
+/** Scores calls against one ledger, remembering reports until the item set changes. */
+export class BasisReportCache {
+  readonly #ledger: BasisLedger;
+  readonly #tenant: string | undefined;
+  #revision = -1;
+  /** Items with a max age at `#revision`: observation time (ms) and max age. */
+  #aged: { readonly at: number; readonly maxAgeMs: number }[] = [];
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(options: { readonly ledger: BasisLedger; readonly tenant: string | undefined }) {
+    this.#ledger = options.ledger;
+    this.#tenant = options.tenant;
+  }
+
+  /** The report of `scoreBasis` over the ledger's items now, computed or remembered. */
+  report(options: {
+    readonly actionClass: ActionClassId;
+    readonly consequential: readonly ConsequentialValue[];
+    readonly now: Date;
+  }): BasisReport {
+    const { actionClass, consequential, now } = options;
+    const fresh = (): BasisReport =>
+      scoreBasis({
+        items: this.#ledger.items(),
+        actionClass,
+        consequential,
+        ...(this.#tenant === undefined ? {} : { tenant: this.#tenant }),
+        now,
+      });
+    const key = keyOf(actionClass, consequential);
+    const time = now instanceof Date ? now.getTime() : Number.NaN;
+    // scoreBasis refuses an invalid date (and a malformed class); let it say so.
+    if (key === undefined || !Number.isFinite(time) || typeof actionClass !== 'string') return fresh();
+    if (this.#ledger.revision !== this.#revision) {
+      this.#revision = this.#ledger.revision;
+      this.#entries.clear();
+      this.#aged = [];
+      for (const item of this.#ledger.items()) {
+        if (item.maxAgeMs !== undefined) this.#aged.push({ at: Date.parse(item.observedAt), maxAgeMs: item.maxAgeMs });
+      }
+    }
+    const stale = this.#aged.map((a) => time - a.at > a.maxAgeMs);
+    const hit = this.#entries.get(key);
+    if (hit !== undefined && sameFlags(hit.stale, stale)) return hit.report;
+    const report = deepFreeze(fresh());
+    if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
+    this.#entries.set(key, { report, stale });
+    return report;
+  }
+}
+
+function sameFlags(a: readonly boolean[], b: readonly boolean[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * A key naming the call's part of the report's inputs, or `undefined` when a value is not
+ * a string (the key must tell apart every two inputs that could score differently; JSON text
+ * of strings does, and other values are rare enough to score afresh).
+ */
+function keyOf(actionClass: ActionClassId, consequential: readonly ConsequentialValue[]): string | undefined {
+  if (!Array.isArray(consequential)) return undefined;
+  const list: readonly unknown[] = consequential;
+  let key: string = actionClass;
+  for (const entry of list) {
+    const c = entry as Partial<ConsequentialValue> | null;
+    if (typeof c !== 'object' || c === null || typeof c.value !== 'string' || typeof c.path !== 'string' || typeof c.kind !== 'string') return undefined;
+    key += `\u0000${JSON.stringify(c.path)}${JSON.stringify(c.kind)}${JSON.stringify(c.value)}`;
+  }
+  return key;
+}
+
+// A remembered report is handed to every later call: nothing may change it.
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
