@@ -193,8 +193,9 @@ describe('writMiddleware (createAgent)', () => {
     await agent.invoke(ask('Read my inbox twice'), config);
     const basis = (await entries(kit, session)).filter((e) => e.type === 'basis-added').map((e) => `${String(e.body.kind)}/${String(e.body.authority)}`);
     // Three model calls saw the system prompt and the user turn: each recorded once. The two
-    // reads returned the same text, which core keeps as one item (its id is the content digest).
-    expect(basis).toEqual(['instruction/verified', 'instruction/user', 'tool-output/untrusted']);
+    // reads returned the same text: two items all the same, one per call (an item's id covers
+    // its source, the tool-call id, as well as its content).
+    expect(basis).toEqual(['instruction/verified', 'instruction/user', 'tool-output/untrusted', 'tool-output/untrusted']);
     await finish(kit, session);
   });
   it('runs a parallel sibling call once when another call of the same AI message pauses for approval', async () => {

@@ -79,8 +79,9 @@ function ids(value: unknown, parameter: string): string[] {
 
 /**
  * Checks an item from an application or adapter and completes it (id, digest, tenant,
- * time). The default id is derived from kind and content digest, so re-adding the same
- * content (a framework resuming a run) yields the same item.
+ * time). The default id is derived from kind, source and content digest, so re-adding the
+ * same content from the same source (a framework resuming a run) yields the same item, and
+ * the same content from two sources (two tool calls with identical outputs) two items.
  * @throws WritError `ERR_BASIS_ITEM_INVALID` naming the offending field;
  * `ERR_CANONICAL_UNSUPPORTED` when the content is not JSON.
  */
@@ -128,7 +129,7 @@ export function createBasisItem(options: {
   const contentDigest = digest(content);
   const kind = raw.kind as BasisKind;
   return Object.freeze({
-    id: raw.id ?? `${kind}:${contentDigest.slice(7, 23)}`,
+    id: raw.id ?? `${kind}:${digest({ source: raw.source, content: contentDigest }).slice(7, 23)}`,
     kind,
     source: raw.source,
     authority: raw.authority,

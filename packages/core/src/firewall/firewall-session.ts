@@ -58,15 +58,28 @@ export function createFirewallSession(options: {
     if (state.ended) throw new WritError('ERR_FIREWALL_SESSION_ENDED', 'the session has ended');
   };
 
-  const addBasis = async (item: BasisItemInput): Promise<BasisItemRef> => {
-    live();
-    const now = context.now();
-    const ref = state.basis.add(item);
-    await context.recorder.write(
-      [{ type: 'basis-added', time: now.toISOString(), body: { sessionId: id, itemId: ref.id, digest: ref.digest, kind: item.kind, authority: item.authority, source: item.source } }],
-      'batched',
-    ).catch(() => undefined);
-    return ref;
+  // Every failure is a rejection, never a synchronous throw (the session's methods are async).
+  const addBasis = (item: BasisItemInput): Promise<BasisItemRef> => {
+    try {
+      live();
+      // A ledger that has failed records nothing more: say so instead of keeping unrecorded basis.
+      const failed = context.recorder.failure;
+      if (failed !== undefined) throw failed;
+      const now = context.now();
+      const ref = state.basis.add(item);
+      // Batched, like every batched release: queued in order (a later sync write flushes it
+      // first), not waited for. A failed append poisons the recorder, and every later call
+      // then fails closed (see `start` in guardChecked).
+      context.recorder
+        .write(
+          [{ type: 'basis-added', time: now.toISOString(), body: { sessionId: id, itemId: ref.id, digest: ref.digest, kind: item.kind, authority: item.authority, source: item.source } }],
+          'batched',
+        )
+        .catch(() => undefined);
+      return Promise.resolve(ref);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new WritError('ERR_INTERNAL', 'adding basis failed', { cause: error }));
+    }
   };
 
   const failClosed = (call: CheckedCall, error: unknown): GuardResult => {
@@ -104,6 +117,9 @@ export function createFirewallSession(options: {
       argsDigest: call.argsDigest,
       start: async () => {
         try {
+          // Nothing this call releases could be recorded: fail closed, even for batched classes.
+          const failed = context.recorder.failure;
+          if (failed !== undefined) throw failed;
           const { result, release } = await judgeCall({ context, session: state, call });
           if (release !== undefined) state.releases.set(call.callId, release);
           return result;
@@ -153,6 +169,8 @@ export function createFirewallSession(options: {
 
   const resumeApproved = async (call: CheckedCall, decisionId: string): Promise<GuardResult> => {
     try {
+      const failed = context.recorder.failure;
+      if (failed !== undefined) throw failed;
       const { result, release } = await judgeCall({ context, session: state, call, resume: { decisionId } });
       if (release !== undefined) state.releases.set(call.callId, release);
       if (result.verdict !== 'approval-required') state.awaitingApproval.delete(call.callId);
