@@ -26,6 +26,9 @@ import {
 import type { FirewallPolicy, Sha256Digest } from '@writ/core';
 import { verifyHeldToken } from '../src/token/verify-token.ts';
 import { SessionHistory } from '../src/firewall/session-history.ts';
+import { BasisLedger } from '../src/basis/basis-ledger.ts';
+import { BasisReportCache } from '../src/basis/basis-report-cache.ts';
+import { scoreBasis } from '../src/basis/score-basis.ts';
 // @writ/policy depends on @writ/core, so core cannot depend on it; the benchmark reaches it by path.
 import { loadPolicy } from '../../policy/src/index.ts';
 
@@ -107,6 +110,13 @@ const history = new SessionHistory();
 const t0 = Date.parse('2026-06-01T00:00:00Z');
 for (let i = 0; i < 300; i++) history.record({ at: t0 + i, tool: 'email.send', actionClass: 'A3', intentDigest, decision: 'allow-with-constraints', effects: ['customer-visible'], args });
 const message = new TextEncoder().encode('x'.repeat(700));
+// The bench session's basis (system prompt, user turn) and the A3 call's consequential value.
+const basisLedger = new BasisLedger({ tenant: 'acme' });
+basisLedger.addSystemPrompt('You are the support agent.');
+basisLedger.addUserTurn('Email bob@example.com that the order shipped.');
+const basisCache = new BasisReportCache({ ledger: basisLedger, tenant: 'acme' });
+const consequential = [{ path: 'to', kind: 'email' as const, value: 'bob@example.com' }];
+const basisNow = new Date();
 
 const a3Rego = await path('email.send', capturing);
 await a3Rego();
@@ -145,6 +155,8 @@ const cases: [string, () => unknown, number][] = [
   ['parseDecision (the Rego result, with its id digest)', () => parseDecision(regoResult), 3000],
   ['digest(intent) (canonicalize + SHA-256)', () => digest(intent), 3000],
   ['canonicalize(policy input, ~1.7 KB)', () => canonicalize(input), 1000],
+  ['scoreBasis (A3 call, 2 items: a report scored afresh)', () => scoreBasis({ items: basisLedger.items(), actionClass: 'A3', consequential, tenant: 'acme', now: basisNow }), 3000],
+  ['BasisReportCache.report (A3 call, item set unchanged: remembered)', () => basisCache.report({ actionClass: 'A3', consequential, now: basisNow }), 3000],
   ['registry.classify (A3 call)', () => registry.classify({ tool: 'email.send', args }), 3000],
   ['SessionHistory.view (256 events)', () => history.view({ at: t0 + 400, tool: 'email.send', intentDigest, effects: ['customer-visible'], args }), 3000],
 ];
