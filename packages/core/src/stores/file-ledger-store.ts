@@ -104,6 +104,26 @@ function checkpointFile(size: number): string {
   return `${String(size).padStart(16, '0')}.json`;
 }
 
+/**
+ * The batch's lines, each followed by `\n`, as UTF-8 in one buffer written in place: no joined
+ * string for the batch (a 256-entry batch is ~140 KB, past V8's large-object threshold, and
+ * joining then encoding it cost several times the encoding itself).
+ * @throws `ERR_INTERNAL` if the bytes written differ from the computed length (never expected).
+ */
+export function encodeLines(entries: readonly { readonly line: string }[]): Buffer {
+  let total = 0;
+  for (const entry of entries) total += Buffer.byteLength(entry.line, 'utf8') + 1;
+  // Every byte is written below (checked), so the uninitialised allocation never leaks.
+  const bytes = Buffer.allocUnsafe(total);
+  let offset = 0;
+  for (const entry of entries) {
+    offset += bytes.write(entry.line, offset, 'utf8');
+    bytes[offset++] = 0x0a;
+  }
+  if (offset !== total) throw new WritError('ERR_INTERNAL', 'encoded ledger lines do not fill their buffer');
+  return bytes;
+}
+
 /** Append-only JSONL ledger in a directory, one writer at a time. */
 export class FileLedgerStore implements LedgerStore {
   readonly #dir: string;
@@ -216,7 +236,7 @@ export class FileLedgerStore implements LedgerStore {
       }
       this.#sealedSize += sealed.length;
       this.#sealedHash = prev;
-      const bytes = Buffer.from(sealed.map((entry) => `${entry.line}\n`).join(''), 'utf8');
+      const bytes = encodeLines(sealed);
       this.#pending.push({ bytes, resolve: () => resolve(sealed), reject });
       this.#kick();
     });
