@@ -21,37 +21,13 @@ export async function* readLines(
   handle: FileHandle,
   range: { start?: number; end?: number } = {},
 ): AsyncGenerator<RawLine> {
-  const end = range.end ?? (await handle.stat()).size;
-  let position = range.start ?? 0;
-  // The incomplete tail of the previous read is moved to the front of the buffer and the
-  // next read lands after it (no concatenation); the buffer doubles for a longer line.
-  let buffer = Buffer.allocUnsafe(CHUNK);
-  let carry = 0;
-  let carryOffset = position;
-  while (position < end) {
-    if (carry === buffer.length) {
-      const grown = Buffer.allocUnsafe(buffer.length * 2);
-      buffer.copy(grown, 0, 0, carry);
-      buffer = grown;
-    }
-    const { bytesRead } = await handle.read(
-      buffer,
-      carry,
-      Math.min(buffer.length - carry, end - position),
-      position,
-    );
-    if (bytesRead === 0) break;
-    position += bytesRead;
-    const length = carry + bytesRead;
-    const data = buffer.subarray(0, length);
+  // A chunk's buffer is reused only when the next chunk is read, after its last line.
+  for await (const { data, offset } of readLineChunks(handle, range)) {
     let lineStart = 0;
     for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, lineStart)) {
-      yield { bytes: data.subarray(lineStart, newline), offset: carryOffset + lineStart };
+      yield { bytes: data.subarray(lineStart, newline), offset: offset + lineStart };
       lineStart = newline + 1;
     }
-    buffer.copy(buffer, 0, lineStart, length);
-    carry = length - lineStart;
-    carryOffset += lineStart;
   }
 }
 
