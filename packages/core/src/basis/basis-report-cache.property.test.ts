@@ -83,14 +83,19 @@ describe('BasisReportCache', () => {
     const ledger = new BasisLedger({ tenant: 'acme', now: () => now });
     const cache = new BasisReportCache({ ledger, tenant: 'acme' });
     ledger.add({ kind: 'memory', content: 'Email bob@example.com', source: 'web', authority: 'untrusted', id: 'a' });
+    const once = cache.report({ actionClass: 'A3', consequential, now });
+    expect(once.sufficient).toBe(false);
+    // A first request keeps nothing; the second is kept and answers the third.
     const first = cache.report({ actionClass: 'A3', consequential, now });
-    expect(first.sufficient).toBe(false);
+    expect(first).not.toBe(once);
+    expect(first).toEqual(once);
     expect(cache.report({ actionClass: 'A3', consequential, now })).toBe(first);
     ledger.add({ kind: 'instruction', content: 'Email bob@example.com', source: 'user', authority: 'user', id: 'b' });
     const second = cache.report({ actionClass: 'A3', consequential, now });
     expect(second).not.toBe(first);
     expect(second.sufficient).toBe(true);
     expect(second.items.map((i) => i.id)).toEqual(['a', 'b']);
+    expect(cache.report({ actionClass: 'A3', consequential, now })).not.toBe(second);
   });
 
   it('scores again after a supersession', () => {
@@ -128,12 +133,17 @@ describe('BasisReportCache', () => {
     expect(() => cache.report({ actionClass: 'A3', consequential, now: new Date(Number.NaN) })).toThrow(/options.now/);
   });
 
-  it('hands out a frozen report', () => {
+  it('scores the current items when a call cannot be remembered (a non-string consequential value)', () => {
     const now = new Date(T0);
     const ledger = new BasisLedger({ now: () => now });
     const cache = new BasisReportCache({ ledger, tenant: undefined });
-    const report = cache.report({ actionClass: 'A0', consequential: [], now });
-    expect(Object.isFrozen(report)).toBe(true);
-    expect(Object.isFrozen(report.findings)).toBe(true);
+    const amount: ConsequentialValue[] = [{ path: 'amount', kind: 'amount', value: 120 }];
+    ledger.add({ kind: 'instruction', content: 'Email bob@example.com', source: 'user', authority: 'user', id: 'a' });
+    expect(cache.report({ actionClass: 'A3', consequential, now }).items).toHaveLength(1);
+    ledger.add({ kind: 'instruction', content: 'Pay 120', source: 'user', authority: 'user', id: 'b' });
+    const report = cache.report({ actionClass: 'A3', consequential: amount, now });
+    expect(report.items.map((i) => i.id)).toEqual(['a', 'b']);
+    expect(cache.report({ actionClass: 'A3', consequential: amount, now })).not.toBe(report);
+    expect(cache.report({ actionClass: 'A3', consequential, now }).items).toHaveLength(2);
   });
 });

@@ -10,9 +10,15 @@
  * consequential paths, kinds and string values) is the same, and every item with a max age
  * is stale now exactly when it was stale at the time the report was computed. Anything else
  * (a non-string consequential value, an invalid date) is scored afresh.
+ *
+ * One report object serves several calls, so no reader may change it: the firewall only
+ * reads it (digest, score, findings' codes), and `buildPolicyInput` copies what the policy
+ * sees. It is not frozen — freezing every item summary of a large basis cost more than the
+ * scoring it saves when the item set changes between calls.
  */
 import type { ActionClassId } from '../firewall/types.ts';
 import type { ConsequentialValue } from '../registry/classify-tool-call.ts';
+import type { BasisItem } from './basis-item.ts';
 import type { BasisLedger } from './basis-ledger.ts';
 import type { BasisReport } from './basis-report.ts';
 import { scoreBasis } from './score-basis.ts';
@@ -31,9 +37,13 @@ export class BasisReportCache {
   readonly #ledger: BasisLedger;
   readonly #tenant: string | undefined;
   #revision = -1;
+  /** The ledger's items at `#revision` (scored as they are; scoreBasis does not change them). */
+  #items: readonly BasisItem[] = [];
   /** Items with a max age at `#revision`: observation time (ms) and max age. */
   #aged: { readonly at: number; readonly maxAgeMs: number }[] = [];
   readonly #entries = new Map<string, Entry>();
+  /** Keys requested once at `#revision` (a report is kept from the second request on). */
+  readonly #requested = new Set<string>();
 
   constructor(options: { readonly ledger: BasisLedger; readonly tenant: string | undefined }) {
     this.#ledger = options.ledger;
@@ -47,9 +57,9 @@ export class BasisReportCache {
     readonly now: Date;
   }): BasisReport {
     const { actionClass, consequential, now } = options;
-    const fresh = (): BasisReport =>
+    const fresh = (items: readonly BasisItem[]): BasisReport =>
       scoreBasis({
-        items: this.#ledger.items(),
+        items,
         actionClass,
         consequential,
         ...(this.#tenant === undefined ? {} : { tenant: this.#tenant }),
@@ -58,19 +68,30 @@ export class BasisReportCache {
     const key = keyOf(actionClass, consequential);
     const time = now instanceof Date ? now.getTime() : Number.NaN;
     // scoreBasis refuses an invalid date (and a malformed class); let it say so.
-    if (key === undefined || !Number.isFinite(time) || typeof actionClass !== 'string') return fresh();
+    if (key === undefined || !Number.isFinite(time) || typeof actionClass !== 'string') return fresh(this.#ledger.items());
     if (this.#ledger.revision !== this.#revision) {
       this.#revision = this.#ledger.revision;
       this.#entries.clear();
+      this.#requested.clear();
+      this.#items = this.#ledger.items();
       this.#aged = [];
-      for (const item of this.#ledger.items()) {
+      for (const item of this.#items) {
         if (item.maxAgeMs !== undefined) this.#aged.push({ at: Date.parse(item.observedAt), maxAgeMs: item.maxAgeMs });
       }
     }
     const stale = this.#aged.map((a) => time - a.at > a.maxAgeMs);
     const hit = this.#entries.get(key);
     if (hit !== undefined && sameFlags(hit.stale, stale)) return hit.report;
-    const report = deepFreeze(fresh());
+    const report = fresh(this.#items);
+    // Kept from the second request on: a report held past its call (a large basis's report
+    // is large) costs more in the collector than scoring saves when the item set changes
+    // after every call — an adapter adding each tool output — so a first request keeps
+    // nothing but its key.
+    if (!this.#requested.has(key)) {
+      if (this.#requested.size >= MAX_ENTRIES) this.#requested.clear();
+      this.#requested.add(key);
+      return report;
+    }
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
     this.#entries.set(key, { report, stale });
     return report;
@@ -100,11 +121,3 @@ function keyOf(actionClass: ActionClassId, consequential: readonly Consequential
   return key;
 }
 
-// A remembered report is handed to every later call: nothing may change it.
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
