@@ -1,44 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { digest } from '../crypto/digest.ts';
-import { toBase64Url } from '../crypto/encoding.ts';
-import { PrivateKey } from '../crypto/keys.ts';
 import { createSigner } from '../crypto/signer.ts';
-import { createTrustRoot } from '../trust/trust-root.ts';
-import type { KeyRole, TrustRootKeyEntry } from '../trust/trust-root.ts';
 import { mintToken } from './mint-token.ts';
 import { verifyHeldToken, verifyToken } from './verify-token.ts';
-import { WritError } from '../errors.ts';
+import { code, entry, key, tokenTestTrustRoot } from './token-test-support.ts';
 
-function code(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (WritError.isInstance(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
-
-const key = (n: number): PrivateKey => PrivateKey.fromSeed(new Uint8Array(32).fill(n));
-function entry(n: number, roles: KeyRole[], extra: Partial<TrustRootKeyEntry> = {}): TrustRootKeyEntry {
-  const k = key(n);
-  return { keyId: k.keyId, publicKey: toBase64Url(k.publicKey), roles, owner: `owner-${n}`, validFrom: '2026-01-01T00:00:00Z', status: 'active', ...extra };
-}
-const trustRoot = createTrustRoot({
-  type: 'writ.trust-root/v1',
-  version: 1,
-  issuedAt: '2026-01-01T00:00:00Z',
-  threshold: 1,
-  keys: [
-    entry(1, ['root']),
-    entry(2, ['authority']),
-    entry(3, ['authority'], { status: 'compromised', since: '2026-03-01T00:00:00Z' }),
-    entry(4, ['gateway']),
-    entry(5, ['authority'], { status: 'retired', since: '2026-03-01T00:00:00Z' }),
-    entry(7, ['authority'], { validFrom: '2026-02-15T00:00:00Z' }),
-  ],
-});
+const trustRoot = tokenTestTrustRoot([entry(7, ['authority'], { validFrom: '2026-02-15T00:00:00Z' })]);
 // Key 6 is in no trust root.
 const signers = [2, 3, 4, 5, 6, 7].map((n) => createSigner(key(n)));
 const T = Date.parse('2026-02-01T00:00:00Z') / 1000;

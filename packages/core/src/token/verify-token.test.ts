@@ -4,13 +4,10 @@ import { canonicalize } from '../canonical/canonicalize.ts';
 import { digest } from '../crypto/digest.ts';
 import { signEnvelope } from '../dsse/envelope.ts';
 import { ACTION_TOKEN_PAYLOAD_TYPE } from './token-payload.ts';
-import { toBase64Url, utf8 } from '../crypto/encoding.ts';
-import { PrivateKey } from '../crypto/keys.ts';
+import { utf8 } from '../crypto/encoding.ts';
 import { nobleBackend } from '../crypto/noble-backend.ts';
 import { createSigner } from '../crypto/signer.ts';
-import { WritError } from '../errors.ts';
-import { createTrustRoot } from '../trust/trust-root.ts';
-import type { KeyRole, TrustRootKeyEntry } from '../trust/trust-root.ts';
+import type { WritError } from '../errors.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,35 +17,9 @@ import { consumeToken } from './consume-token.ts';
 import { mintToken } from './mint-token.ts';
 import { verifyToken } from './verify-token.ts';
 import type { VerifyTokenOptions } from './verify-token.ts';
+import { code, key, tokenTestTrustRoot } from './token-test-support.ts';
 
-export function code(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (WritError.isInstance(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
-
-const key = (n: number): PrivateKey => PrivateKey.fromSeed(new Uint8Array(32).fill(n));
-function entry(n: number, roles: KeyRole[], extra: Partial<TrustRootKeyEntry> = {}): TrustRootKeyEntry {
-  const k = key(n);
-  return { keyId: k.keyId, publicKey: toBase64Url(k.publicKey), roles, owner: `owner-${n}`, validFrom: '2026-01-01T00:00:00Z', status: 'active', ...extra };
-}
-const trustRoot = createTrustRoot({
-  type: 'writ.trust-root/v1',
-  version: 1,
-  issuedAt: '2026-01-01T00:00:00Z',
-  threshold: 1,
-  keys: [
-    entry(1, ['root']),
-    entry(2, ['authority']),
-    entry(3, ['authority'], { status: 'compromised', since: '2026-03-01T00:00:00Z' }),
-    entry(4, ['gateway']),
-    entry(5, ['authority'], { status: 'retired', since: '2026-03-01T00:00:00Z' }),
-  ],
-});
+const trustRoot = tokenTestTrustRoot();
 const signer = createSigner(key(2));
 const intent = { tool: 'payments.transfer', args: { to: 'acct:bob', amount: 42, currency: 'EUR' } };
 const intentDigest = digest(intent);
