@@ -27,6 +27,8 @@ export async function recordToolOutput(
   try {
     await session.addToolOutput(output);
   } catch (error) {
+    // This call's output is already basis in another form (recorded by the application, say):
+    // the first record stands.
     if (!(WritError.isInstance(error) && error.code === 'ERR_BASIS_ITEM_DUPLICATE')) throw error;
   }
   calls.add(output.callId);

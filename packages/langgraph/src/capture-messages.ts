@@ -74,8 +74,8 @@ export class MessageCapture {
     try {
       await this.#session.addToolOutput(output);
     } catch (error) {
-      // The same output from another call is already basis: core derives a tool output's
-      // id from its content alone, so the second copy collides. Its words are recorded.
+      // This call's output is already basis in another form (core knows a tool output by
+      // its source, the call id, and its content): the first record stands.
       if (WritError.isInstance(error) && error.code === 'ERR_BASIS_ITEM_DUPLICATE') return;
       this.#seen.delete(key);
       throw error;

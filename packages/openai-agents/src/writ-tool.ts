@@ -64,9 +64,9 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
   // Calls the gateway refused: their output is the refusal text this adapter wrote, not a tool's.
   const refusals = new Set<string>();
 
-  // The same output from another call is already basis: core derives a tool output's id from
-  // its content, so a second copy collides. The tool ran and its words are recorded — the
-  // collision must not turn its result into an error for the model.
+  // This call's output is already basis in another form (core knows a tool output by its
+  // source, the call id, and its content): the first record stands. The tool ran and its
+  // words are recorded — the collision must not turn its result into an error for the model.
   const recordOutput = async (output: { readonly tool: string; readonly callId: string; readonly output: JsonValue }): Promise<void> => {
     try {
       await session.addToolOutput(output);
