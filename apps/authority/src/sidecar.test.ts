@@ -82,10 +82,16 @@ describe('sidecar verifier', () => {
     expect(replay.status).toBe(403);
     expect(hits).toHaveLength(1);
 
-    // The receipt is in the transcript.
-    const lines: string[] = [];
-    for await (const stored of h.authority.state.ledger.read()) lines.push(stored.line);
-    expect(lines.some((line) => line.includes('"effect-executed"') && line.includes(ok.headers.get('writ-receipt')!))).toBe(true);
+    // The receipt is in the transcript. It follows the effect in the next batched flush (the
+    // response does not wait for it), so look until it is there, for at most five seconds.
+    const receiptId = ok.headers.get('writ-receipt')!;
+    const recorded = async (): Promise<boolean> => {
+      for await (const stored of h.authority.state.ledger.read()) if (stored.line.includes('"effect-executed"') && stored.line.includes(receiptId)) return true;
+      return false;
+    };
+    const deadline = Date.now() + 5000;
+    while (!(await recorded()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await recorded()).toBe(true);
   });
 
   it('refuses a well-formed token the authority never released, without touching the target', async () => {
