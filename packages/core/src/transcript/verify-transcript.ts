@@ -223,6 +223,11 @@ export function verifyCheckpointNotes(options: {
   };
 }
 
+// A call within its session (call ids are unique per session only).
+function callKey(body: Record<string, unknown>): string {
+  return `${String(body.sessionId)}\u0000${String(body.callId)}`;
+}
+
 interface TokenState {
   readonly intent: string | undefined;
   readonly maxUses: number;
@@ -233,7 +238,13 @@ interface TokenState {
 export class EntryChecker {
   readonly #trustRoot: TrustRoot;
   /** Open decisions that may release a token: id → intent digest, and whether approval is needed. */
-  readonly #decisions = new Map<string, { readonly intent: string; readonly approval: boolean }>();
+  readonly #decisions = new Map<string, { readonly intent: string; readonly approval: boolean; readonly call: string }>();
+  /**
+   * The open decision of each call (session id and call id → decision id): a call whose class
+   * needs no token (A0/A1 observations) closes its decision with its token-free execution, so
+   * open decisions stay bounded by calls in flight, not by the transcript's length.
+   */
+  readonly #decisionOfCall = new Map<string, string>();
   /** Recorded approval statements: statement digest → the intent it approves. */
   readonly #approvals = new Map<string, string>();
   readonly #tokens = new Map<string, TokenState>();
@@ -273,11 +284,15 @@ export class EntryChecker {
         if (typeof body.decisionId !== 'string') linkage('decision has no id');
         // A token may follow a decision that executes, or one that required approval once an
         // approval-recorded entry approves its intent (checked at the token).
-        if (body.verdict === 'execute' || body.verdict === 'approval-required')
+        if (body.verdict === 'execute' || body.verdict === 'approval-required') {
+          const call = callKey(body);
           this.#decisions.set(body.decisionId as string, {
             intent: String(body.intentDigest),
             approval: body.verdict === 'approval-required',
+            call,
           });
+          this.#decisionOfCall.set(call, body.decisionId as string);
+        }
         return;
       case 'token-issued': {
         let payload;
@@ -313,7 +328,7 @@ export class EntryChecker {
           }
         }
         // One release per decision: forgetting it keeps memory bounded by open decisions.
-        this.#decisions.delete(String(body.decisionId));
+        this.#forgetDecision(String(body.decisionId));
         if (this.#tokens.has(payload.id)) linkage('token issued twice');
         this.#tokens.set(payload.id, {
           intent: payload.intent,
@@ -403,7 +418,13 @@ export class EntryChecker {
         ) {
           linkage('receipt does not match the execution entry');
         }
-        if (body.tokenId === null) return;
+        if (body.tokenId === null) {
+          // A token-free execution: its call's decision can release no token any more (a
+          // decision that released one was closed by its token-issued entry).
+          const decisionId = this.#decisionOfCall.get(callKey(body));
+          if (decisionId !== undefined) this.#forgetDecision(decisionId);
+          return;
+        }
         const token = typeof body.tokenId === 'string' ? this.#tokens.get(body.tokenId) : undefined;
         if (token === undefined) {
           if (this.#complete) linkage('execution has no issued token');
@@ -418,6 +439,19 @@ export class EntryChecker {
       default:
         return;
     }
+  }
+
+  /** Open decisions and the call index: for tests of the memory bound. @internal */
+  get openDecisions(): number {
+    return this.#decisions.size + this.#decisionOfCall.size;
+  }
+
+  #forgetDecision(decisionId: string): void {
+    const decision = this.#decisions.get(decisionId);
+    if (decision === undefined) return;
+    this.#decisions.delete(decisionId);
+    // The call's index entry, unless a later decision of the same call replaced it.
+    if (this.#decisionOfCall.get(decision.call) === decisionId) this.#decisionOfCall.delete(decision.call);
   }
 
   // Verify a DSSE artifact signed by `role` at the payload's own signing time.
