@@ -22,10 +22,16 @@ export interface Lineage {
 
 const NO_TENANTS: ReadonlySet<string> = new Set();
 
-/** Resolves the lineage of every item (memoised; cycles and missing parents become untrusted). */
-export function resolveLineage(items: readonly BasisItem[]): Map<string, Lineage> {
-  const byId = new Map(items.map((item) => [item.id, item]));
-  const done = new Map<string, Lineage>();
+/**
+ * The resolver behind {@link resolveLineage}: resolves one item against `byId`, memoising
+ * in `done`. An item appended to a ledger whose id no earlier item derives from can be
+ * resolved alone with the earlier items' `done`: it gets exactly what a full resolution
+ * gives it, and the earlier items keep theirs (none of them reaches it).
+ */
+export function lineageResolver(
+  byId: ReadonlyMap<string, BasisItem>,
+  done: Map<string, Lineage>,
+): (item: BasisItem) => Lineage {
   const visiting = new Set<string>();
   const resolve = (item: BasisItem): Lineage => {
     const known = done.get(item.id);
@@ -67,6 +73,14 @@ export function resolveLineage(items: readonly BasisItem[]): Map<string, Lineage
     done.set(item.id, lineage);
     return lineage;
   };
+  return resolve;
+}
+
+/** Resolves the lineage of every item (memoised; cycles and missing parents become untrusted). */
+export function resolveLineage(items: readonly BasisItem[]): Map<string, Lineage> {
+  const byId = new Map(items.map((item) => [item.id, item]));
+  const done = new Map<string, Lineage>();
+  const resolve = lineageResolver(byId, done);
   for (const item of items) resolve(item);
   return done;
 }

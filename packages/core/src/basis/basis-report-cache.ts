@@ -21,7 +21,9 @@ import type { ConsequentialValue } from '../registry/classify-tool-call.ts';
 import type { BasisItem } from './basis-item.ts';
 import type { BasisLedger } from './basis-ledger.ts';
 import type { BasisReport } from './basis-report.ts';
+import { BasisScoringState } from './basis-scoring-state.ts';
 import { scoreBasis } from './score-basis.ts';
+import { isActionClass } from '../registry/action-class.ts';
 
 /** Most remembered reports per revision of the item set (one per distinct call shape). */
 const MAX_ENTRIES = 64;
@@ -37,8 +39,8 @@ export class BasisReportCache {
   readonly #ledger: BasisLedger;
   readonly #tenant: string | undefined;
   #revision = -1;
-  /** The ledger's items at `#revision` (scored as they are; scoreBasis does not change them). */
-  #items: readonly BasisItem[] = [];
+  /** Per-item scoring facts of the ledger's items at `#revision`, extended as items are added. */
+  #state: BasisScoringState | undefined;
   /** Items with a max age at `#revision`: observation time (ms) and max age. */
   #aged: { readonly at: number; readonly maxAgeMs: number }[] = [];
   readonly #entries = new Map<string, Entry>();
@@ -68,21 +70,23 @@ export class BasisReportCache {
     const key = keyOf(actionClass, consequential);
     const time = now instanceof Date ? now.getTime() : Number.NaN;
     // scoreBasis refuses an invalid date (and a malformed class); let it say so.
-    if (key === undefined || !Number.isFinite(time) || typeof actionClass !== 'string') return fresh(this.#ledger.items());
+    if (key === undefined || !Number.isFinite(time) || !isActionClass(actionClass)) return fresh(this.#ledger.items());
     if (this.#ledger.revision !== this.#revision) {
       this.#revision = this.#ledger.revision;
       this.#entries.clear();
       this.#requested.clear();
-      this.#items = this.#ledger.items();
+      const items = this.#ledger.items();
+      if (this.#state === undefined || !extended(this.#state, items))
+        this.#state = new BasisScoringState({ items, tenant: this.#tenant });
       this.#aged = [];
-      for (const item of this.#items) {
+      for (const item of items) {
         if (item.maxAgeMs !== undefined) this.#aged.push({ at: Date.parse(item.observedAt), maxAgeMs: item.maxAgeMs });
       }
     }
     const stale = this.#aged.map((a) => time - a.at > a.maxAgeMs);
     const hit = this.#entries.get(key);
     if (hit !== undefined && sameFlags(hit.stale, stale)) return hit.report;
-    const report = fresh(this.#items);
+    const report = (this.#state as BasisScoringState).score({ actionClass, consequential, now });
     // Kept from the second request on: a report held past its call (a large basis's report
     // is large) costs more in the collector than scoring saves when the item set changes
     // after every call — an adapter adding each tool output — so a first request keeps
@@ -96,6 +100,15 @@ export class BasisReportCache {
     this.#entries.set(key, { report, stale });
     return report;
   }
+}
+
+/** Extends `state` to `items` when they are its items plus new ones at the end; false when it must be built afresh. */
+function extended(state: BasisScoringState, items: readonly BasisItem[]): boolean {
+  if (items.length < state.size) return false;
+  // A supersession replaces an item object in place: anything but the same objects rebuilds.
+  for (let i = 0; i < state.size; i++) if (items[i] !== state.itemAt(i)) return false;
+  for (let i = state.size; i < items.length; i++) if (!state.extend(items[i] as BasisItem)) return false;
+  return true;
 }
 
 function sameFlags(a: readonly boolean[], b: readonly boolean[]): boolean {

@@ -4,10 +4,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { digest } from '../crypto/digest.ts';
 import { BasisLedger } from '../basis/basis-ledger.ts';
+import { BasisScoringState } from '../basis/basis-scoring-state.ts';
 import { scoreBasis } from '../basis/score-basis.ts';
 import { createToolRegistry } from '../registry/tool-registry.ts';
 import type { BuildPolicyInputOptions } from './build-policy-input.ts';
 import { buildPolicyInput } from './build-policy-input.ts';
+import { keepPolicyItems, keepSources, policyBasisItem } from './kept-basis-lists.ts';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../../../schemas/writ.input.v1.schema.json', import.meta.url), 'utf8'),
@@ -298,5 +300,71 @@ describe('buildPolicyInput (property)', () => {
       ),
       { seed: 8, numRuns: 150 },
     );
+  });
+});
+
+describe('buildPolicyInput (kept basis summaries)', () => {
+  const call = { tool: 'email.send', args: { to: 'jane@example.com' } };
+  const kept = (base: BuildPolicyInputOptions): BuildPolicyInputOptions => {
+    const ledger = new BasisLedger({ tenant: 'acme', now: () => NOW });
+    ledger.addSystemPrompt('You are a finance assistant.');
+    ledger.addUserTurn('Pay 120 EUR to DE89 3704 0044 0532 0130 00, and mail jane@example.com');
+    ledger.addToolOutput({ tool: 'crm.lookup', callId: 'c1', output: { email: 'jane@example.com' } });
+    const state = new BasisScoringState({ items: ledger.items(), tenant: 'acme' });
+    const c = base.classification;
+    return { ...base, basisReport: state.score({ actionClass: c.actionClass, consequential: c.consequential, now: NOW }) };
+  };
+  const plain = (): BuildPolicyInputOptions => {
+    const base = options(call);
+    const ledger = new BasisLedger({ tenant: 'acme', now: () => NOW });
+    ledger.addSystemPrompt('You are a finance assistant.');
+    ledger.addUserTurn('Pay 120 EUR to DE89 3704 0044 0532 0130 00, and mail jane@example.com');
+    ledger.addToolOutput({ tool: 'crm.lookup', callId: 'c1', output: { email: 'jane@example.com' } });
+    const c = base.classification;
+    return { ...base, basisReport: scoreBasis({ items: ledger.items(), actionClass: c.actionClass, consequential: c.consequential, tenant: 'acme', now: NOW }) };
+  };
+
+  it('gives the same document from frozen, kept summaries as from fresh ones', () => {
+    const fresh = buildPolicyInput(plain());
+    const shared = buildPolicyInput(kept(options(call)));
+    expect(JSON.stringify(shared)).toBe(JSON.stringify(fresh));
+    expect(shared).toEqual(fresh);
+    expect(shared.basis.items).toHaveLength(3);
+    expect(shared.basis.arguments[0]?.sources).toHaveLength(2);
+    expect(validate(shared)).toBe(true);
+  });
+
+  it('carries the lists a scorer kept (frozen) as they are, and copies any other list', () => {
+    const keptOptions = kept(options(call));
+    const first = buildPolicyInput(keptOptions);
+    const second = buildPolicyInput({ ...keptOptions });
+    expect(second.basis.items).toBe(first.basis.items);
+    expect(second.basis.arguments[0]?.sources).toBe(keptOptions.basisReport.arguments[0]?.sources);
+    expect(Object.isFrozen(first.basis.items) && Object.isFrozen(first.basis.items[0])).toBe(true);
+    expect(() => {
+      (first.basis.items[0] as { usable: boolean }).usable = false;
+    }).toThrow(TypeError);
+    expect(first.basis.items[0]).not.toHaveProperty('digest');
+    // A frozen list nobody registered is copied like any other.
+    const report = keptOptions.basisReport;
+    const unregistered = buildPolicyInput({
+      ...keptOptions,
+      basisReport: { ...report, items: Object.freeze([...report.items]), arguments: report.arguments.map((a) => ({ ...a, sources: Object.freeze([...a.sources]) })) },
+    });
+    expect(unregistered.basis.items).not.toBe(first.basis.items);
+    expect(unregistered.basis.items).toEqual(first.basis.items);
+    expect(unregistered.basis.arguments[0]?.sources).not.toBe(report.arguments[0]?.sources);
+    const fresh = plain();
+    const input = buildPolicyInput(fresh);
+    expect(input.basis.items[0]).not.toBe(fresh.basisReport.items[0]);
+    expect(input.basis.arguments[0]?.sources).not.toBe(fresh.basisReport.arguments[0]?.sources);
+    expect(input.basis.arguments[0]?.sources[0]).not.toBe(fresh.basisReport.arguments[0]?.sources[0]);
+    expect(input.basis.arguments[0]?.sources[0]).toEqual(fresh.basisReport.arguments[0]?.sources[0]);
+  });
+
+  it('refuses to keep a list that is not frozen', () => {
+    const items = [...kept(options(call)).basisReport.items];
+    expect(() => keepPolicyItems(items, items.map(policyBasisItem))).toThrow(TypeError);
+    expect(() => keepSources([])).toThrow(TypeError);
   });
 });

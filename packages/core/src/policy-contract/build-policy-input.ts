@@ -18,6 +18,7 @@ import type {
   PolicyInputHistory,
 } from './policy-input.ts';
 import { POLICY_INPUT_VERSION } from './policy-input.ts';
+import { isKeptSources, keptPolicyItems } from './kept-basis-lists.ts';
 
 /** A verified approval as the approval verifier hands it over. */
 export interface VerifiedApprovalInput {
@@ -238,8 +239,12 @@ export function buildPolicyInput(options: BuildPolicyInputOptions): PolicyInput 
         text: f.text,
       })),
       tainted: [...b.tainted],
-      arguments: b.arguments.map((a) => ({ ...a, sources: a.sources.map((s) => ({ ...s })) })),
-      items: b.items.map(({ digest: _digest, ...item }) => item),
+      // Lists a scorer kept frozen are carried as they are; any other is copied.
+      arguments: b.arguments.map((a) => ({
+        ...a,
+        sources: isKeptSources(a.sources) ? a.sources : a.sources.map((s) => ({ ...s })),
+      })),
+      items: keptPolicyItems(b.items) ?? b.items.map(({ digest: _digest, ...item }) => item),
     },
     approvals: approvals.map(approvalOf),
     context: {
