@@ -21,6 +21,9 @@ export const writeFile = unavailable('writeFile');
 export const appendFile = unavailable('appendFile');
 export const fsync = unavailable('fsync');
 export const unlink = unavailable('unlink');
+// The file ledger store's main-thread durable write (durableWrite: 'main-thread').
+export const writeSync = unavailable('writeSync');
+export const fdatasyncSync = unavailable('fdatasyncSync');
 // node:fs `constants` (open flags such as O_DSYNC): read at module load by the file ledger
 // store, so an empty table rather than a throwing stub; nothing in the browser opens files.
 export const constants: Readonly<Record<string, number>> = {};
