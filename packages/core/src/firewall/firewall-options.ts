@@ -92,6 +92,14 @@ export interface CreateFirewallOptions {
    * verify fully.
    */
   readonly verifyOwnSignatures?: boolean;
+  /**
+   * Sign the outcome receipt of a token-free call (a class in `tokenFreeClasses`, admitted
+   * without a token) with the gateway key as well. Default false: such a receipt is recorded
+   * unsigned in its `effect-executed` entry, attested by the transcript itself (hash chain and
+   * ledger-signed checkpoints) — ADR 0023. Receipts of calls that used a token, and of calls run
+   * without their token (shadow/advisory overrides), are always signed.
+   */
+  readonly signObservationReceipts?: boolean;
 }
 
 /** Validated options. */
@@ -119,6 +127,7 @@ export interface FirewallSettings {
   readonly tokenTtlMs: number;
   readonly approvalTtlMs: number;
   readonly verifyOwnSignatures: boolean;
+  readonly signObservationReceipts: boolean;
 }
 
 function bad(parameter: string, message: string): WritError {
@@ -202,6 +211,8 @@ export function parseFirewallOptions(value: unknown): FirewallSettings {
   if (!Array.isArray(tokenFree) || !tokenFree.every((c: unknown) => CLASSES.includes(c as ActionClassId))) throw bad('tokenFreeClasses', 'must list A0..A5');
   if (options.budgets !== undefined && !Array.isArray(options.budgets)) throw bad('budgets', 'must be an array');
   if (options.clock !== undefined && typeof options.clock !== 'function') throw bad('clock', 'must be a function');
+  if (options.signObservationReceipts !== undefined && typeof options.signObservationReceipts !== 'boolean')
+    throw bad('signObservationReceipts', 'must be a boolean');
   return {
     policy: options.policy,
     authority,
@@ -224,5 +235,6 @@ export function parseFirewallOptions(value: unknown): FirewallSettings {
     tokenTtlMs: positive(options.tokenTtlMs, 'tokenTtlMs', 300_000),
     approvalTtlMs: positive(options.approvalTtlMs, 'approvalTtlMs', 86_400_000),
     verifyOwnSignatures: options.verifyOwnSignatures === true,
+    signObservationReceipts: options.signObservationReceipts === true,
   };
 }

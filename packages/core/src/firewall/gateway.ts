@@ -18,7 +18,7 @@ import { withTimeout } from './firewall-context.ts';
 import type { CheckedCall } from './guard-input.ts';
 import type { Release } from './judge-call.ts';
 import { refusalText } from './judge-call.ts';
-import { checkRelease, denyRelease, intentOf, signReceipt } from './ports.ts';
+import { checkRelease, denyRelease, intentOf, receiptPayload, signReceipt } from './ports.ts';
 import { observeEffect } from './reconciliation.ts';
 import type { Observation } from './reconciliation.ts';
 import type { SessionState } from './session-state.ts';
@@ -171,7 +171,10 @@ export async function runThroughGateway<T>(options: {
   };
   // The outcome follows the effect; a crash before it lands leaves a release without an
   // outcome, which the firewall flags on reopen.
-  const envelope = signReceipt({ context, receipt, intentDigest, now: finishedAt });
+  // A call admitted without a token (a token-free class) records its receipt unsigned unless
+  // configured otherwise: the transcript attests it (ADR 0023). Every other receipt is signed.
+  const unsigned = refused === undefined && tokenId === undefined && !context.settings.signObservationReceipts;
+  const recorded = unsigned ? receiptPayload({ context, receipt, intentDigest, now: finishedAt }) : signReceipt({ context, receipt, intentDigest, now: finishedAt });
   context.recorder
     .write(
       [
@@ -186,7 +189,7 @@ export async function runThroughGateway<T>(options: {
             argsDigest: receipt.argsDigest,
             status,
             receiptId: receipt.id,
-            receipt: envelope as unknown as JsonObject,
+            receipt: recorded as unknown as JsonObject,
           },
         },
       ],

@@ -223,10 +223,10 @@ export function denyRelease(options: {
 /** Receipt payload type. */
 export const RECEIPT_PAYLOAD_TYPE = writPayloadType('receipt');
 
-/** Sign an outcome receipt with the gateway key (DSSE `application/vnd.writ.receipt+json`). */
-export function signReceipt(options: { readonly context: FirewallContext; readonly receipt: OutcomeReceipt; readonly intentDigest: Sha256Digest; readonly now: Date }): Envelope {
+/** The payload of an outcome receipt: what is signed, or recorded as is for a token-free call (ADR 0023). */
+export function receiptPayload(options: { readonly context: FirewallContext; readonly receipt: OutcomeReceipt; readonly intentDigest: Sha256Digest; readonly now: Date }): ReceiptPayload {
   const { context, receipt, intentDigest, now } = options;
-  const payload: ReceiptPayload = {
+  return {
     v: 1,
     id: receipt.id,
     iss: context.settings.issuer,
@@ -242,5 +242,9 @@ export function signReceipt(options: { readonly context: FirewallContext; readon
     finishedAt: receipt.finishedAt,
     ...(receipt.error === undefined ? {} : { error: { name: receipt.error.name, message: receipt.error.message } }),
   };
-  return signEnvelope({ payloadType: RECEIPT_PAYLOAD_TYPE, payload: utf8(receiptText(payload)), signers: [context.settings.gateway] });
+}
+
+/** Sign an outcome receipt with the gateway key (DSSE `application/vnd.writ.receipt+json`). */
+export function signReceipt(options: { readonly context: FirewallContext; readonly receipt: OutcomeReceipt; readonly intentDigest: Sha256Digest; readonly now: Date }): Envelope {
+  return signEnvelope({ payloadType: RECEIPT_PAYLOAD_TYPE, payload: utf8(receiptText(receiptPayload(options))), signers: [options.context.settings.gateway] });
 }

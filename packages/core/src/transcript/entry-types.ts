@@ -141,7 +141,25 @@ export interface ApprovalRejectedBody {
   readonly statement: Envelope;
 }
 
-/** `effect-executed`: the gateway ran the call; its signed outcome receipt. */
+/** The payload of a token-free call's receipt, recorded unsigned (ADR 0023). */
+export interface UnsignedReceipt {
+  readonly v: 1;
+  readonly id: string;
+  readonly iss: string;
+  readonly iat: number;
+  readonly callId: string;
+  readonly tokenId: null;
+  readonly tool: string;
+  readonly intentDigest: string;
+  readonly argsDigest: string;
+  readonly resultDigest: string | null;
+  readonly status: 'succeeded' | 'failed';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** `effect-executed`: the gateway ran the call; its outcome receipt (signed unless token-free). */
 export interface EffectExecutedBody {
   readonly sessionId: string;
   readonly callId: string;
@@ -154,9 +172,13 @@ export interface EffectExecutedBody {
   /**
    * DSSE envelope of type `application/vnd.writ.receipt+json`, signed by a `gateway` key
    * valid at the payload's signing time (`iat` or `issuedAt`); its payload must repeat
-   * `tokenId` and `intentDigest` with the same values as this body.
+   * `tokenId` and `intentDigest` with the same values as this body. For a token-free call
+   * (`tokenId` null, a class admitted without a token) it may instead be the receipt payload
+   * itself, unsigned (`v: 1`, repeating `callId`, `tokenId`, `intentDigest`, `argsDigest`,
+   * `status` and the body's `receiptId` as `id`), attested by the transcript's hash chain and
+   * ledger-signed checkpoints (ADR 0023). A receipt naming a token is always signed.
    */
-  readonly receipt: Envelope;
+  readonly receipt: Envelope | UnsignedReceipt;
 }
 
 /** `effect-reconciled`: the observer compared expected and observed state. */

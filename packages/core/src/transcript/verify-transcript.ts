@@ -28,13 +28,13 @@ import { REJECTION_PAYLOAD_TYPE, readRejection } from '../approval/rejection-sta
 import { verifyDenial } from '../denial/denial.ts';
 import type { KeyRole, TrustRoot } from '../trust/trust-root.ts';
 import { parseCheckpoint } from './checkpoint.ts';
-import { digestMatchesHash, hashToDigest, parseEntry } from './entry.ts';
+import { digestMatchesHash, hashToDigest, isEntryDigest, parseEntry } from './entry.ts';
 import type { LedgerEntry } from './entry.ts';
 import { MerkleFrontier } from './merkle-frontier.ts';
 import { equalHashes, leafHash } from './merkle.ts';
 import { isCommitMarker } from './redaction.ts';
 import { noteKeyHash, openNote } from './signed-note.ts';
-import { utcTimeMs } from './time.ts';
+import { isUtcTime, utcTimeMs } from './time.ts';
 import type { NoteVerifierKey } from './signed-note.ts';
 
 /** The checks the verifier runs, as named in its reports. */
@@ -223,6 +223,11 @@ export function verifyCheckpointNotes(options: {
   };
 }
 
+// An unsigned receipt payload (`v: 1`, no DSSE `payloadType`): see EffectExecutedBody.receipt.
+function isUnsignedReceipt(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && (value as Record<string, unknown>).v === 1 && !('payloadType' in value);
+}
+
 // A call within its session (call ids are unique per session only).
 function callKey(body: Record<string, unknown>): string {
   return `${String(body.sessionId)}\u0000${String(body.callId)}`;
@@ -406,12 +411,14 @@ export class EntryChecker {
         return;
       }
       case 'effect-executed': {
-        const receipt = this.#envelope({
-          envelope: body.receipt,
-          kind: 'receipt',
-          role: 'gateway',
-          at,
-        });
+        const receipt = isUnsignedReceipt(body.receipt)
+          ? this.#unsignedReceipt(body, at)
+          : this.#envelope({
+              envelope: body.receipt,
+              kind: 'receipt',
+              role: 'gateway',
+              at,
+            });
         if (
           (receipt.tokenId ?? null) !== body.tokenId ||
           receipt.intentDigest !== body.intentDigest
@@ -439,6 +446,38 @@ export class EntryChecker {
       default:
         return;
     }
+  }
+
+  // A token-free call's receipt recorded unsigned (ADR 0023): allowed only without a token,
+  // and it must repeat what the entry says was executed.
+  #unsignedReceipt(body: Record<string, unknown>, at: { seq: number; entryType: string }): Record<string, unknown> {
+    const receipt = body.receipt as Record<string, unknown>;
+    if (body.tokenId !== null)
+      fail({
+        check: 'signature',
+        code: 'ERR_TRANSCRIPT_SIGNATURE',
+        message: 'receipt of an execution with a token is not signed',
+        ...at,
+      });
+    if (
+      receipt.id !== body.receiptId ||
+      receipt.callId !== body.callId ||
+      receipt.argsDigest !== body.argsDigest ||
+      receipt.status !== body.status ||
+      typeof receipt.tool !== 'string' ||
+      typeof receipt.iss !== 'string' ||
+      !Number.isSafeInteger(receipt.iat) ||
+      !isUtcTime(receipt.startedAt) ||
+      !isUtcTime(receipt.finishedAt) ||
+      !(receipt.resultDigest === null || isEntryDigest(receipt.resultDigest))
+    )
+      fail({
+        check: 'linkage',
+        code: 'ERR_TRANSCRIPT_LINKAGE',
+        message: 'unsigned receipt does not match the execution entry',
+        ...at,
+      });
+    return receipt;
   }
 
   /** Open decisions and the call index: for tests of the memory bound. @internal */
