@@ -7,7 +7,7 @@
  * - `batched`: entries are queued and appended together when the queue reaches
  *   `maxBatch` entries or `flushIntervalMs` after the first queued entry, whichever comes
  *   first. **Loss window**: a crash loses at most the entries queued in the last
- *   `flushIntervalMs` (default 5 ms) and never more than `maxBatch` (default 256) entries.
+ *   `flushIntervalMs` (default 5 ms) and never more than `maxBatch` (default 32) entries.
  *   Order is kept: a later sync write flushes earlier batched entries first.
  *
  * A failed flush poisons the recorder: every later write rejects with the same
@@ -24,7 +24,7 @@ export interface RecorderOptions {
   readonly ledger: LedgerStore;
   /** Batched loss window in milliseconds. Default 5. */
   readonly flushIntervalMs?: number;
-  /** Batched loss window in entries. Default 256. */
+  /** Batched loss window in entries. Default 32. */
   readonly maxBatch?: number;
 }
 
@@ -48,7 +48,7 @@ export class Recorder {
   constructor(options: RecorderOptions) {
     this.#ledger = options.ledger;
     this.#interval = options.flushIntervalMs ?? 5;
-    this.#maxBatch = options.maxBatch ?? 256;
+    this.#maxBatch = options.maxBatch ?? 32;
   }
 
   /** The error that poisoned the recorder, if any. */
