@@ -28,6 +28,7 @@ import { verifyHeldToken } from '../src/token/verify-token.ts';
 import { SessionHistory } from '../src/firewall/session-history.ts';
 import { BasisLedger } from '../src/basis/basis-ledger.ts';
 import { BasisReportCache } from '../src/basis/basis-report-cache.ts';
+import { BasisScoringState } from '../src/basis/basis-scoring-state.ts';
 import { scoreBasis } from '../src/basis/score-basis.ts';
 // @writ/policy depends on @writ/core, so core cannot depend on it; the benchmark reaches it by path.
 import { loadPolicy } from '../../policy/src/index.ts';
@@ -117,6 +118,19 @@ basisLedger.addUserTurn('Email bob@example.com that the order shipped.');
 const basisCache = new BasisReportCache({ ledger: basisLedger, tenant: 'acme' });
 const consequential = [{ path: 'to', kind: 'email' as const, value: 'bob@example.com' }];
 const basisNow = new Date();
+// A session that added each call's output to its basis (the adapters do), 100 and 1000 calls in:
+// every output echoes the call's arguments, so every item holds the A3 call's value.
+const grownItems = (outputs: number) => {
+  const ledger = new BasisLedger({ tenant: 'acme' });
+  ledger.addSystemPrompt('You are the support agent.');
+  ledger.addUserTurn('Email bob@example.com that the order shipped.');
+  for (let i = 0; i < outputs; i++) ledger.addToolOutput({ tool: 'email.send', callId: `c${i}`, output: { ok: true, echo: { to: 'bob@example.com', body: 'Your order shipped.' } } });
+  return ledger.items();
+};
+const grown100 = grownItems(100);
+const grown1000 = grownItems(1000);
+const state100 = new BasisScoringState({ items: grown100, tenant: 'acme' });
+const state1000 = new BasisScoringState({ items: grown1000, tenant: 'acme' });
 
 const a3Rego = await path('email.send', capturing);
 await a3Rego();
@@ -157,6 +171,11 @@ const cases: [string, () => unknown, number][] = [
   ['canonicalize(policy input, ~1.7 KB)', () => canonicalize(input), 1000],
   ['scoreBasis (A3 call, 2 items: a report scored afresh)', () => scoreBasis({ items: basisLedger.items(), actionClass: 'A3', consequential, tenant: 'acme', now: basisNow }), 3000],
   ['BasisReportCache.report (A3 call, item set unchanged: remembered)', () => basisCache.report({ actionClass: 'A3', consequential, now: basisNow }), 3000],
+  ['scoreBasis (A3 call, 102 items: a grown session scored afresh)', () => scoreBasis({ items: grown100, actionClass: 'A3', consequential, tenant: 'acme', now: basisNow }), 300],
+  ['BasisScoringState.score (A3 call, 102 items: the per-call part of incremental scoring)', () => state100.score({ actionClass: 'A3', consequential, now: basisNow }), 1000],
+  ['scoreBasis (A3 call, 1002 items: a grown session scored afresh)', () => scoreBasis({ items: grown1000, actionClass: 'A3', consequential, tenant: 'acme', now: basisNow }), 30],
+  ['BasisScoringState.score (A3 call, 1002 items: the per-call part of incremental scoring)', () => state1000.score({ actionClass: 'A3', consequential, now: basisNow }), 300],
+  ['BasisScoringState.score (A0 call, 1002 items)', () => state1000.score({ actionClass: 'A0', consequential: [], now: basisNow }), 300],
   ['registry.classify (A3 call)', () => registry.classify({ tool: 'email.send', args }), 3000],
   ['SessionHistory.view (256 events)', () => history.view({ at: t0 + 400, tool: 'email.send', intentDigest, effects: ['customer-visible'], args }), 3000],
 ];
