@@ -146,4 +146,22 @@ describe('BasisReportCache', () => {
     expect(cache.report({ actionClass: 'A3', consequential: amount, now })).not.toBe(report);
     expect(cache.report({ actionClass: 'A3', consequential, now }).items).toHaveLength(2);
   });
+
+  it('leaves malformed consequential entries and classes to scoreBasis: the same refusal, or the same report', () => {
+    const now = new Date(T0);
+    const ledger = new BasisLedger({ now: () => now });
+    const cache = new BasisReportCache({ ledger, tenant: undefined });
+    ledger.add({ kind: 'instruction', content: 'Email bob@example.com', source: 'user', authority: 'user', id: 'a' });
+    for (const [actionClass, bad] of [['A3', [null]], ['A3', 'to'], ['A3', [{ path: 7, kind: 'email', value: 'x' }]], ['A9', consequential]] as const) {
+      const options = { actionClass: actionClass as ActionClassId, consequential: bad as unknown as ConsequentialValue[], now };
+      let expected: unknown;
+      try {
+        expected = scoreBasis({ items: ledger.items(), ...options });
+      } catch (error) {
+        expect(() => cache.report(options)).toThrow(error);
+        continue;
+      }
+      expect(cache.report(options)).toEqual(expected);
+    }
+  });
 });

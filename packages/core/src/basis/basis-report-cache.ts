@@ -8,13 +8,15 @@
  * A remembered report is answered only when it is the report `scoreBasis` would give now:
  * the ledger's revision is unchanged (no item added or superseded since), the key (class,
  * consequential paths, kinds and string values) is the same, and every item with a max age
- * is stale now exactly when it was stale at the time the report was computed. Anything else
- * (a non-string consequential value, an invalid date) is scored afresh.
+ * is stale now exactly when it was stale at the time the report was computed. A call whose
+ * values the key cannot name (a number, an array) is scored by the incremental state and not
+ * remembered; malformed options (an invalid date or class, a malformed value entry) go to
+ * `scoreBasis`, which refuses them.
  *
  * One report object serves several calls, so no reader may change it: the firewall only
- * reads it (digest, score, findings' codes), and `buildPolicyInput` copies what the policy
- * sees. It is not frozen — freezing every item summary of a large basis cost more than the
- * scoring it saves when the item set changes between calls.
+ * reads it (digest, score, findings' codes). Its item and source lists are frozen, their
+ * elements built once per item by the incremental state (basis-scoring-state.ts), and
+ * `buildPolicyInput` carries them into the policy input as they are.
  */
 import type { ActionClassId } from '../firewall/types.ts';
 import type { ConsequentialValue } from '../registry/classify-tool-call.ts';
@@ -70,7 +72,7 @@ export class BasisReportCache {
     const key = keyOf(actionClass, consequential);
     const time = now instanceof Date ? now.getTime() : Number.NaN;
     // scoreBasis refuses an invalid date (and a malformed class); let it say so.
-    if (key === undefined || !Number.isFinite(time) || !isActionClass(actionClass)) return fresh(this.#ledger.items());
+    if (!Number.isFinite(time) || !isActionClass(actionClass) || !scorable(consequential)) return fresh(this.#ledger.items());
     if (this.#ledger.revision !== this.#revision) {
       this.#revision = this.#ledger.revision;
       this.#entries.clear();
@@ -83,10 +85,13 @@ export class BasisReportCache {
         if (item.maxAgeMs !== undefined) this.#aged.push({ at: Date.parse(item.observedAt), maxAgeMs: item.maxAgeMs });
       }
     }
+    const state = this.#state as BasisScoringState;
+    // A value the key cannot name (a number, an array): scored incrementally, not remembered.
+    if (key === undefined) return state.score({ actionClass, consequential, now });
     const stale = this.#aged.map((a) => time - a.at > a.maxAgeMs);
     const hit = this.#entries.get(key);
     if (hit !== undefined && sameFlags(hit.stale, stale)) return hit.report;
-    const report = (this.#state as BasisScoringState).score({ actionClass, consequential, now });
+    const report = state.score({ actionClass, consequential, now });
     // Kept from the second request on: a report held past its call (a large basis's report
     // is large) costs more in the collector than scoring saves when the item set changes
     // after every call — an adapter adding each tool output — so a first request keeps
@@ -114,6 +119,17 @@ function extended(state: BasisScoringState, items: readonly BasisItem[]): boolea
 function sameFlags(a: readonly boolean[], b: readonly boolean[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Consequential values the incremental scorer takes as `scoreBasis` does (any other input is `scoreBasis`'s to refuse). */
+function scorable(consequential: readonly ConsequentialValue[]): boolean {
+  if (!Array.isArray(consequential)) return false;
+  const list: readonly unknown[] = consequential;
+  for (const entry of list) {
+    const c = entry as Partial<ConsequentialValue> | null;
+    if (typeof c !== 'object' || c === null || typeof c.path !== 'string' || typeof c.kind !== 'string') return false;
+  }
   return true;
 }
 
