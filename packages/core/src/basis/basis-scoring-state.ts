@@ -35,6 +35,7 @@ import type {
   BasisReport,
   FindingSeverity,
 } from './basis-report.ts';
+import { noteContradictions, noteItemFindings } from './basis-findings.ts';
 import { explainBasis } from './explain-basis.ts';
 import type { PolicyBasisItem } from '../policy-contract/kept-basis-lists.ts';
 import { keepPolicyItems, keepSources, policyBasisItem } from '../policy-contract/kept-basis-lists.ts';
@@ -248,74 +249,14 @@ export class BasisScoringState {
 
     for (const facts of this.#notable) {
       const { item, lineage } = facts;
-      if (lineage.cycle)
-        note('basis.lineage-cycle', 'warning', {
-          item: item.id,
-          text: `${item.id} is derived from itself; treated as untrusted`,
-        });
-      if (lineage.missing !== undefined) {
-        note('basis.lineage-missing', 'warning', {
-          item: item.id,
-          text: `${item.id} is derived from ${lineage.missing}, which is not in the basis; treated as untrusted`,
-        });
-      } else if (!lineage.cycle && authorityRank(lineage.effective) < authorityRank(item.authority)) {
-        note('basis.laundered', 'warning', {
-          item: item.id,
-          text: `${item.id} claims ${item.authority} authority but derives from ${lineage.effective} content; counted as ${lineage.effective}`,
-        });
-      }
-      if (facts.foreign) {
-        excluded.add(item.id);
-        note('basis.cross-tenant', rank >= 3 ? 'blocking' : 'warning', {
-          item: item.id,
-          text: `${item.id} belongs to another tenant${item.tenant === tenant ? ' through its lineage' : ''}; it supports nothing`,
-        });
-      }
-      if ((item.kind === 'policy' || item.kind === 'workflow') && authorityRank(lineage.effective) < RANK_VERIFIED) {
-        note('basis.noncanonical', 'warning', {
-          item: item.id,
-          text: `${item.id} is a ${item.kind} item with ${lineage.effective} authority: it informs but does not authorise`,
-        });
-      }
-      if (item.supersededBy !== undefined) {
-        excluded.add(item.id);
-        note('basis.superseded', 'info', {
-          item: item.id,
-          text: `${item.id} was superseded by ${item.supersededBy}; it supports nothing`,
-        });
-      }
-      if (item.maxAgeMs !== undefined && time - facts.at > item.maxAgeMs) {
-        const matters = rank >= freshnessRank;
-        if (matters) excluded.add(item.id);
-        note('basis.stale', matters ? 'warning' : 'info', {
-          item: item.id,
-          text: `${item.id} is older than its max age${matters ? ` and cannot support an ${actionClass} action` : ''}`,
-        });
-      }
+      const stale = item.maxAgeMs !== undefined && time - facts.at > item.maxAgeMs;
+      noteItemFindings({ item, lineage, foreign: facts.foreign, tenant, stale, rank, freshnessRank, actionClass, note, excluded });
     }
 
     const effective = (id: string): BasisAuthority => this.#lineage.get(id)?.effective ?? 'untrusted';
 
     // Contradiction, as scoreBasis decides it (only contradicting items can take part).
-    const losers = new Map<string, string>();
-    for (const item of this.#contradictors) {
-      if (excluded.has(item.id)) continue;
-      for (const otherId of item.contradicts) {
-        const other = this.#byId.get(otherId);
-        if (!other || excluded.has(otherId) || otherId === item.id) continue;
-        const mine = authorityRank(effective(item.id));
-        const theirs = authorityRank(effective(otherId));
-        if (mine >= theirs && !losers.has(otherId)) losers.set(otherId, item.id);
-        if (theirs >= mine && !losers.has(item.id)) losers.set(item.id, otherId);
-      }
-    }
-    for (const [loser, winner] of losers) {
-      excluded.add(loser);
-      note('basis.contradicted', 'warning', {
-        item: loser,
-        text: `${loser} is contradicted by ${winner}, which has equal or higher authority; it supports nothing`,
-      });
-    }
+    noteContradictions({ candidates: this.#contradictors, byId: this.#byId, effective, excluded, note });
 
     const provenance: ArgumentProvenance[] = [];
     let weakest: number | undefined;

@@ -22,6 +22,7 @@ import type {
   BasisReport,
   FindingSeverity,
 } from './basis-report.ts';
+import { noteContradictions, noteItemFindings } from './basis-findings.ts';
 import { explainBasis } from './explain-basis.ts';
 import { indexOf, needleIn, prepareNeedle, traceableLeaves } from './trace-argument.ts';
 
@@ -110,82 +111,14 @@ export function scoreBasis(options: ScoreBasisOptions): BasisReport {
   for (const item of items) {
     const facts = lineage.get(item.id);
     if (!facts) continue;
-    if (facts.cycle)
-      note('basis.lineage-cycle', 'warning', {
-        item: item.id,
-        text: `${item.id} is derived from itself; treated as untrusted`,
-      });
-    if (facts.missing !== undefined) {
-      note('basis.lineage-missing', 'warning', {
-        item: item.id,
-        text: `${item.id} is derived from ${facts.missing}, which is not in the basis; treated as untrusted`,
-      });
-    } else if (!facts.cycle && authorityRank(facts.effective) < authorityRank(item.authority)) {
-      note('basis.laundered', 'warning', {
-        item: item.id,
-        text: `${item.id} claims ${item.authority} authority but derives from ${facts.effective} content; counted as ${facts.effective}`,
-      });
-    }
     let foreign = false;
     if (tenant !== undefined) for (const t of facts.tenants) foreign ||= t !== tenant;
-    if (foreign) {
-      excluded.add(item.id);
-      note('basis.cross-tenant', rank >= 3 ? 'blocking' : 'warning', {
-        item: item.id,
-        text: `${item.id} belongs to another tenant${item.tenant === tenant ? ' through its lineage' : ''}; it supports nothing`,
-      });
-    }
-    if (
-      (item.kind === 'policy' || item.kind === 'workflow') &&
-      authorityRank(facts.effective) < authorityRank('verified')
-    ) {
-      note('basis.noncanonical', 'warning', {
-        item: item.id,
-        text: `${item.id} is a ${item.kind} item with ${facts.effective} authority: it informs but does not authorise`,
-      });
-    }
-    if (item.supersededBy !== undefined) {
-      excluded.add(item.id);
-      note('basis.superseded', 'info', {
-        item: item.id,
-        text: `${item.id} was superseded by ${item.supersededBy}; it supports nothing`,
-      });
-    }
-    if (
-      item.maxAgeMs !== undefined &&
-      now.getTime() - Date.parse(item.observedAt) > item.maxAgeMs
-    ) {
-      const matters = rank >= freshnessRank;
-      if (matters) excluded.add(item.id);
-      note('basis.stale', matters ? 'warning' : 'info', {
-        item: item.id,
-        text: `${item.id} is older than its max age${matters ? ` and cannot support an ${actionClass} action` : ''}`,
-      });
-    }
-  }
-
-  // Contradiction: the weaker side loses; equals both lose. Decided on pre-contradiction usability.
-  const losers = new Map<string, string>();
-  for (const item of items) {
-    if (excluded.has(item.id)) continue;
-    for (const otherId of item.contradicts) {
-      const other = byId.get(otherId);
-      if (!other || excluded.has(otherId) || otherId === item.id) continue;
-      const mine = authorityRank(lineage.get(item.id)?.effective ?? 'untrusted');
-      const theirs = authorityRank(lineage.get(otherId)?.effective ?? 'untrusted');
-      if (mine >= theirs && !losers.has(otherId)) losers.set(otherId, item.id);
-      if (theirs >= mine && !losers.has(item.id)) losers.set(item.id, otherId);
-    }
-  }
-  for (const [loser, winner] of losers) {
-    excluded.add(loser);
-    note('basis.contradicted', 'warning', {
-      item: loser,
-      text: `${loser} is contradicted by ${winner}, which has equal or higher authority; it supports nothing`,
-    });
+    const stale = item.maxAgeMs !== undefined && now.getTime() - Date.parse(item.observedAt) > item.maxAgeMs;
+    noteItemFindings({ item, lineage: facts, foreign, tenant, stale, rank, freshnessRank, actionClass, note, excluded });
   }
 
   const effective = (id: string): BasisAuthority => lineage.get(id)?.effective ?? 'untrusted';
+  noteContradictions({ candidates: items, byId, effective, excluded, note });
 
   const provenance: ArgumentProvenance[] = [];
   let weakest: number | undefined;
