@@ -130,6 +130,14 @@ export class Ledger implements LedgerStore {
   async append(drafts: readonly EntryDraft[]): Promise<StoredEntry[]> {
     this.#check();
     const stored = await this.#store.append(drafts);
+    // The frontier takes the entries now when they follow what it holds (no other writer in
+    // between), so a checkpoint does not read them back from the store; otherwise the next
+    // checkpoint catches up from the store as before. Pushes happen only at exactly the
+    // frontier's size, here and in #catchUp, so an entry is never counted twice.
+    if (stored.length > 0 && stored[0]!.seq === this.#frontier.size) {
+      for (const entry of stored) this.#frontier.push(digestToHash(entry.hash));
+      this.#lastTime = drafts[drafts.length - 1]!.time;
+    }
     const everyEntries = this.#policy.everyEntries;
     const lastSeq = stored.at(-1)?.seq ?? 0;
     if (everyEntries !== undefined && lastSeq + 1 - this.#checkpointed >= everyEntries)
@@ -323,6 +331,8 @@ export class Ledger implements LedgerStore {
     };
     if (this.#frontier.size >= size) return;
     for await (const entry of this.#store.read({ from: this.#frontier.size, to: size })) {
+      // Taken by an append while this read was under way.
+      if (entry.seq < this.#frontier.size) continue;
       this.#frontier.push(digestToHash(entry.hash));
       check();
       if (entry.seq === size - 1) this.#lastTime = parseEntry(entry.line).time;
