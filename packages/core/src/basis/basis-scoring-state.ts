@@ -39,7 +39,7 @@ import { noteContradictions, noteItemFindings } from './basis-findings.ts';
 import { explainBasis } from './explain-basis.ts';
 import type { PolicyBasisItem } from '../policy-contract/kept-basis-lists.ts';
 import { keepPolicyItems, keepSources, policyBasisItem } from '../policy-contract/kept-basis-lists.ts';
-import { basisReportDigest, DEFAULT_BASIS_THRESHOLDS } from './score-basis.ts';
+import { basisReportDigest, DEFAULT_BASIS_THRESHOLDS, reportBody } from './score-basis.ts';
 import type { ItemIndex } from './trace-argument.ts';
 import { indexOf, needleIn, prepareNeedle, traceableLeaves } from './trace-argument.ts';
 
@@ -359,17 +359,7 @@ export class BasisScoringState {
     // Frozen and registered: buildPolicyInput carries these lists as they are.
     keepPolicyItems(Object.freeze(summaries), Object.freeze(policyItems));
     for (const entry of provenance) keepSources(Object.freeze(entry.sources as Source[]));
-    const body = {
-      version: 'writ.basis/v1' as const,
-      actionClass,
-      score,
-      threshold,
-      sufficient,
-      findings,
-      arguments: provenance,
-      tainted: provenance.filter((p) => p.status === 'tainted').map((p) => p.argument),
-      items: summaries,
-    };
+    const body = reportBody({ actionClass, score, threshold, sufficient, findings, provenance, summaries });
     return { ...body, explanation: explainBasis(body), digest: this.#digest(body, joined) };
   }
 

@@ -201,18 +201,32 @@ export function scoreBasis(options: ScoreBasisOptions): BasisReport {
     digest: item.digest,
     usable: !excluded.has(item.id),
   }));
-  const body = {
-    version: 'writ.basis/v1' as const,
-    actionClass,
-    score,
-    threshold,
-    sufficient,
-    findings,
+  const body = reportBody({ actionClass, score, threshold, sufficient, findings, provenance, summaries });
+  return { ...body, explanation: explainBasis(body), digest: basisReportDigest(body) };
+}
+
+/** A report without its explanation and digest, from its parts (both scorers build it so). */
+export function reportBody(parts: {
+  readonly actionClass: ActionClassId;
+  readonly score: number;
+  readonly threshold: number;
+  readonly sufficient: boolean;
+  readonly findings: BasisFinding[];
+  readonly provenance: ArgumentProvenance[];
+  readonly summaries: BasisItemSummary[];
+}): Omit<BasisReport, 'explanation' | 'digest'> {
+  const { provenance } = parts;
+  return {
+    version: 'writ.basis/v1',
+    actionClass: parts.actionClass,
+    score: parts.score,
+    threshold: parts.threshold,
+    sufficient: parts.sufficient,
+    findings: parts.findings,
     arguments: provenance,
     tainted: provenance.filter((p) => p.status === 'tainted').map((p) => p.argument),
-    items: summaries,
+    items: parts.summaries,
   };
-  return { ...body, explanation: explainBasis(body), digest: basisReportDigest(body) };
 }
 
 /**
