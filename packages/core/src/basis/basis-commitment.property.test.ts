@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../canonical/canonicalize.ts';
-import { WritError } from '../errors.ts';
+import { outcome } from '../crypto/canonical-text-test-support.ts';
 import { commitmentText } from './score-basis.ts';
 import type { BasisCommitment } from './score-basis.ts';
 
@@ -11,14 +11,6 @@ const text = fc.oneof(
 );
 const anything = fc.oneof(text, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom(Number.NaN, Infinity, -0, 1e21, 5e-7));
 
-function outcome(run: () => string): string {
-  try {
-    return `text:${run()}`;
-  } catch (error) {
-    if (WritError.isInstance(error)) return `error:${error.code}`;
-    throw error;
-  }
-}
 
 describe('commitmentText', () => {
   it('writes the basis commitment form exactly as canonicalize does, or refuses it the same way', () => {

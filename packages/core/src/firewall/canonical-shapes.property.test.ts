@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../canonical/canonicalize.ts';
-import { WritError } from '../errors.ts';
+import { outcome } from '../crypto/canonical-text-test-support.ts';
 import { approvalRequestText, intentObject, intentText, receiptIdText, receiptText } from './canonical-shapes.ts';
 import type { ReceiptPayload } from './canonical-shapes.ts';
 import { checkCall, knownCanonicalArgs } from './guard-input.ts';
@@ -13,14 +13,6 @@ const text = fc.oneof(
   fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 12 }),
 );
 
-function outcome(run: () => string): string {
-  try {
-    return `text:${run()}`;
-  } catch (error) {
-    if (WritError.isInstance(error)) return `error:${error.code}`;
-    throw error;
-  }
-}
 
 const same = (fast: () => string, generic: () => unknown) => expect(outcome(fast)).toBe(outcome(() => canonicalize(generic())));
 
