@@ -86,32 +86,38 @@ export async function gateToolCall(options: WritGateOptions & {
   const { session, tool, callId, args, run, onEvent } = options;
   const call = { tool, args, callId };
   const settle = (guard: GuardResult, outcome: WritCallEvent['outcome']): void => onEvent?.({ tool, callId, args, guard, outcome });
-  let guard = await session.guard(call);
-  let refused = false;
-  while (guard.verdict === 'approval-required') {
-    const resume: unknown = interrupt(approvalRequest({ guard, tool, refused }));
-    const approvals = approvalsFromResume(resume);
-    if (approvals === undefined) {
-      settle(guard, 'rejected');
-      const why = rejectionReason(resume);
-      return refusalMessage({ tool, callId, content: `${guard.reason} The approval was not given${why === undefined ? '' : `: ${why}`}. Do not retry this action.` });
-    }
-    const fresh = unsubmitted({ session, callId, approvals });
-    guard = await session.guard(fresh.length === 0 ? call : { ...call, approvals: fresh });
-    refused = true;
-  }
-  if (guard.verdict === 'block') {
-    settle(guard, 'blocked');
-    return refusalMessage({ tool, callId, content: guard.reason });
-  }
   let produced: ToolResult;
   let ran = false;
-  const result: ExecuteResult<JsonValue> = await session.execute(call, async (checked) => {
+  const runner = async (checked: JsonObject): Promise<JsonValue> => {
     ran = true;
     produced = await run(checked);
     if (ToolMessage.isInstance(produced) && produced.status === 'error') throw new ReportedToolError(produced.text.slice(0, 500));
     return digestable(produced);
-  });
+  };
+  // `execute` judges the call first (one firewall pass for a call that needs no approval);
+  // a call that needs one comes back unrun with its guard result.
+  let result: ExecuteResult<JsonValue> = await session.execute(call, runner);
+  if (result.status === 'approval-required') {
+    let guard: GuardResult = result.guard;
+    let refused = false;
+    while (guard.verdict === 'approval-required') {
+      const resume: unknown = interrupt(approvalRequest({ guard, tool, refused }));
+      const approvals = approvalsFromResume(resume);
+      if (approvals === undefined) {
+        settle(guard, 'rejected');
+        const why = rejectionReason(resume);
+        return refusalMessage({ tool, callId, content: `${guard.reason} The approval was not given${why === undefined ? '' : `: ${why}`}. Do not retry this action.` });
+      }
+      const fresh = unsubmitted({ session, callId, approvals });
+      guard = await session.guard(fresh.length === 0 ? call : { ...call, approvals: fresh });
+      refused = true;
+    }
+    if (guard.verdict === 'block') {
+      settle(guard, 'blocked');
+      return refusalMessage({ tool, callId, content: guard.reason });
+    }
+    result = await session.execute(call, runner);
+  }
   // Basis the moment it exists: the last output of a graph run meets no later gate.
   const output = ran ? modelOutput(produced) : undefined;
   if (output !== undefined) await captureFor(session).captureOutput({ tool, callId, output });

@@ -224,7 +224,8 @@ describe('writMiddleware (createAgent)', () => {
   });
   it('never starts the tool when the firewall throws at the gate', async () => {
     const { kit, session } = await openKit();
-    const broken: FirewallSession = { ...session, guard: () => Promise.reject(new WritError('ERR_FIREWALL_TIMEOUT', 'a firewall store did not answer in time')) };
+    const timeout = () => Promise.reject(new WritError('ERR_FIREWALL_TIMEOUT', 'a firewall store did not answer in time'));
+    const broken: FirewallSession = { ...session, guard: timeout, execute: timeout };
     const { agent, ran } = agentFor({ session: broken, script: [[{ name: 'vendor_pay', args: { iban: USER_IBAN, amount: 120 }, id: 'c1' }]] });
     await expect(agent.invoke(ask(`Pay 120 EUR to ${USER_IBAN}`), config)).rejects.toThrow(/did not answer/);
     expect(ran.vendor_pay).toBe(0);
