@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { adapterOverhead, interleave, median, report } from './bench.ts';
+import type { FirewallSession } from '@writ/core';
+import { adapterOverhead, coreEnforceCase, interleave, median, report } from './bench.ts';
 
 const fixture = fileURLToPath(new URL('./bench-isolate.fixture.ts', import.meta.url));
 const runFixture = (...args: string[]) => promisify(execFile)(process.execPath, ['--conditions=@writ/source', fixture, ...args]);
@@ -72,4 +73,29 @@ describe('bench helper', () => {
   it('isolate: a case that throws in its process fails the run with its message', async () => {
     await expect(runFixture('fail')).rejects.toThrow(/bench case d failed in its process:[\s\S]*case d broke/);
   }, 60_000);
+
+  it('coreEnforceCase: the task, then each call through execute with its output as basis, then end; pauses only with pauseMs', async () => {
+    const log: string[] = [];
+    let status = 'executed';
+    const session = {
+      addUserTurn: (text: string) => Promise.resolve(void log.push(`turn ${text}`)),
+      execute: (call: { callId: string }, run: (a: Record<string, unknown>) => unknown) => Promise.resolve({ status, result: run({ n: call.callId }), guard: {} }),
+      addToolOutput: (o: { callId: string; output: unknown }) => Promise.resolve(void log.push(`output ${o.callId} ${String(o.output)}`)),
+      end: () => Promise.resolve(void log.push('end')),
+    } as unknown as FirewallSession;
+    const options = { open: () => Promise.resolve(session), task: 'pay', tool: 't', args: {}, run: (a: Record<string, unknown>) => `ran ${String(a.n)}`, calls: 2 };
+    await coreEnforceCase(options)(7);
+    expect(log).toEqual(['turn pay', 'output core7c0 ran core7c0', 'output core7c1 ran core7c1', 'end']);
+    const timers: number[] = [];
+    const real = globalThis.setTimeout;
+    globalThis.setTimeout = ((fn: () => void, ms: number) => (timers.push(ms), real(fn, 0))) as typeof setTimeout;
+    try {
+      await coreEnforceCase({ ...options, pauseMs: 2 })(1);
+    } finally {
+      globalThis.setTimeout = real;
+    }
+    expect(timers).toEqual([2, 2]);
+    status = 'blocked';
+    await expect(coreEnforceCase(options)(0)).rejects.toThrow(/did not execute: blocked/);
+  });
 });

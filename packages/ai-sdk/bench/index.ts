@@ -79,6 +79,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         await session.end();
       },
       core: coreEnforceCase({ open, task: TASK, tool: 'refund_issue', args: { order: '7731', amount: 40 }, run: (args) => refund(args as { order: string; amount: number }), calls: CALLS }),
+      corePaused: coreEnforceCase({ open, task: TASK, tool: 'refund_issue', args: { order: '7731', amount: 40 }, run: (args) => refund(args as { order: string; amount: number }), calls: CALLS, pauseMs: 2 }),
       handWired: async (round) => {
         const session = await open();
         await session.addUserTurn(TASK);
@@ -101,6 +102,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
       ['a. generateText + mock, plain tool', results.bare],
       ['b. same loop, writToolApproval + writTools', results.withWrit],
       ['c. core enforce path alone (no framework)', results.core],
+      ['c″. the same, 2 ms pause before each call (control, not in the formula)', results.corePaused],
       ['d. same loop, tool hand-wired to session.execute (no adapter)', results.handWired],
     ],
     overhead: adapterOverhead(results),

@@ -83,6 +83,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         await session.end();
       },
       core: coreEnforceCase({ open, task: TASK, tool: 'vendor_pay', args: { iban: IBAN, amount: 120 }, run: (a) => receipt(a.iban, a.amount), calls: CALLS }),
+      corePaused: coreEnforceCase({ open, task: TASK, tool: 'vendor_pay', args: { iban: IBAN, amount: 120 }, run: (a) => receipt(a.iban, a.amount), calls: CALLS, pauseMs: 2 }),
       handWired: async (round) => {
         const session = await open();
         await session.addUserTurn(TASK);
@@ -106,6 +107,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         ["a′. same loop + a pass-through middleware", results.passThrough],
         ['b. same loop + writMiddleware', results.withWrit],
         ['c. core enforce path alone (no framework)', results.core],
+        ['c″. the same, 2 ms pause before each call (control, not in the formula)', results.corePaused],
         ['d. same loop, tool hand-wired to session.execute (no adapter)', results.handWired],
       ],
       overhead: adapterOverhead(results),

@@ -70,6 +70,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
         await session.end();
       },
       core: coreEnforceCase({ open, task: TASK, tool: 'config_set', args: { key: 'replicas', value: '5' }, run: (args) => setConfig(args as { key: string; value: string }), calls: CALLS }),
+      corePaused: coreEnforceCase({ open, task: TASK, tool: 'config_set', args: { key: 'replicas', value: '5' }, run: (args) => setConfig(args as { key: string; value: string }), calls: CALLS, pauseMs: 2 }),
       handWired: async (round) => {
         const session = await open();
         await session.addUserTurn(TASK);
@@ -90,6 +91,7 @@ async function compare(title: string, policy: FirewallPolicy): Promise<string> {
       ['a. Runner + ScriptedModel, plain tool', results.bare],
       ['b. same loop, writTool', results.withWrit],
       ['c. core enforce path alone (no framework)', results.core],
+      ['c″. the same, 2 ms pause before each call (control, not in the formula)', results.corePaused],
       ['d. same loop, tool hand-wired to session.execute (no adapter)', results.handWired],
     ],
     overhead: adapterOverhead(results),
