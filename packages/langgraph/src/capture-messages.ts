@@ -26,27 +26,32 @@ export class MessageCapture {
    */
   async capture(messages: readonly BaseMessage[] | undefined): Promise<void> {
     if (!Array.isArray(messages)) return;
-    for (const message of messages as readonly unknown[]) await this.#one(message);
-  }
-
-  async #one(message: unknown): Promise<void> {
-    if (!isMessage(message) || this.#handled.has(message)) return;
-    await this.#record(message);
-    this.#handled.add(message);
+    // Messages already handled are skipped without an await each (every gate sees them all).
+    for (const message of messages as readonly unknown[]) {
+      if (!isMessage(message) || this.#handled.has(message)) continue;
+      await this.#record(message);
+      this.#handled.add(message);
+    }
   }
 
   async #record(message: BaseMessage): Promise<void> {
     const type = message.getType();
     if (type !== 'system' && type !== 'human' && type !== 'tool') return;
-    const text = message.text;
-    // createAgent hands the model an empty system message when no prompt is set: nothing was said.
-    if (type !== 'tool' && text === '') return;
     const toolCallId = type === 'tool' ? stringField(message, 'tool_call_id') : undefined;
     // A tool message is known by its call id first: the gate records the output when the
     // tool produces it, before the graph's reducer gives the message an id.
-    const key = toolCallId !== undefined ? `tool:${toolCallId}` : typeof message.id === 'string' && message.id !== '' ? `id:${message.id}` : `${type}:${text}`;
+    if (toolCallId !== undefined) {
+      const key = `tool:${toolCallId}`;
+      if (this.#seen.has(key)) return;
+      await this.#output(key, { tool: typeof message.name === 'string' ? message.name : 'unknown', callId: toolCallId, output: toJson(message.content) });
+      return;
+    }
+    const text = message.text;
+    // createAgent hands the model an empty system message when no prompt is set: nothing was said.
+    if (type !== 'tool' && text === '') return;
+    const key = typeof message.id === 'string' && message.id !== '' ? `id:${message.id}` : `${type}:${text}`;
     if (type === 'tool') {
-      await this.#output(key, { tool: typeof message.name === 'string' ? message.name : 'unknown', callId: toolCallId ?? key, output: toJson(message.content) });
+      await this.#output(key, { tool: typeof message.name === 'string' ? message.name : 'unknown', callId: key, output: toJson(message.content) });
       return;
     }
     if (this.#seen.has(key)) return;
