@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { FileLedgerStore } from '../stores/file-ledger-store.ts';
 import { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
+import { digestToHash } from './entry.ts';
 import { Ledger } from './ledger.ts';
 import { sampleKeys } from './sample-transcript.ts';
 
@@ -140,6 +141,22 @@ describe('Ledger', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('hands a stored hash that is not a lowercase sha256 digest to digestToHash, which refuses it as before', async () => {
+    const store = new MemoryLedgerStore();
+    const append = store.append.bind(store);
+    // A store that answers with an uppercase digest: the frontier's fast decode must not take it.
+    store.append = async (drafts) =>
+      (await append(drafts)).map((entry) => ({ ...entry, hash: entry.hash.toUpperCase() as typeof entry.hash }));
+    const ledger = await Ledger.open({ store, origin: 'writ.test/l', signer: keys.ledger, now });
+    let expected: unknown;
+    try {
+      digestToHash('SHA256:AB' as never);
+    } catch (error) {
+      expected = error;
+    }
+    await expect(ledger.append([draft(0)])).rejects.toMatchObject({ code: (expected as { code: string }).code });
   });
 
   it('rejects malformed options', async () => {

@@ -28,6 +28,19 @@ import { redact } from './redaction.ts';
 import type { Vault } from './redaction.ts';
 import { parseNote } from './signed-note.ts';
 
+const LEAF_DIGEST = /^sha256:[0-9a-f]{64}$/;
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/**
+ * `digestToHash(hash)` for the frontier, which every append feeds: a well-formed digest is
+ * decoded by `Buffer` in one step (the per-byte decode was ~0.5 µs and 32 small strings per
+ * entry); anything else, or no `Buffer` (a browser), goes to `digestToHash` as before.
+ */
+function leafOf(hash: StoredEntry['hash']): Uint8Array {
+  if (NodeBuffer === undefined || !LEAF_DIGEST.test(hash)) return digestToHash(hash);
+  return NodeBuffer.from(hash.slice(7), 'hex');
+}
+
 /** When checkpoints are written (besides on demand, at session end and on close). */
 export interface CheckpointPolicy {
   /** After this many entries since the last checkpoint. */
@@ -135,7 +148,7 @@ export class Ledger implements LedgerStore {
     // checkpoint catches up from the store as before. Pushes happen only at exactly the
     // frontier's size, here and in #catchUp, so an entry is never counted twice.
     if (stored.length > 0 && stored[0]!.seq === this.#frontier.size) {
-      for (const entry of stored) this.#frontier.push(digestToHash(entry.hash));
+      for (const entry of stored) this.#frontier.push(leafOf(entry.hash));
       this.#lastTime = drafts[drafts.length - 1]!.time;
     }
     const everyEntries = this.#policy.everyEntries;
@@ -333,7 +346,7 @@ export class Ledger implements LedgerStore {
     for await (const entry of this.#store.read({ from: this.#frontier.size, to: size })) {
       // Taken by an append while this read was under way.
       if (entry.seq < this.#frontier.size) continue;
-      this.#frontier.push(digestToHash(entry.hash));
+      this.#frontier.push(leafOf(entry.hash));
       check();
       if (entry.seq === size - 1) this.#lastTime = parseEntry(entry.line).time;
     }
