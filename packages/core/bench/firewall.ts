@@ -4,7 +4,7 @@
  * the same run — a bare call of the same tool, one node:crypto Ed25519 sign (+ verify), and
  * one fdatasync'd append of a ledger-sized line.
  *
- *   node --conditions=@writ/source bench/firewall.ts      (BENCH_CALLS=n overrides)
+ *   node --conditions=@writ/source bench/firewall.ts      (BENCH_CALLS=n, BENCH_MAX_BATCH=n override)
  *
  * The policy is the shared Rego library (policies/) through @writ/policy; the same run also
  * measures a plain TypeScript policy of the same decision to separate the Rego cost.
@@ -31,6 +31,8 @@ import { loadPolicy } from '../../policy/src/index.ts';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
 const WARMUP = Math.min(500, Math.floor(CALLS / 4));
+// BENCH_MAX_BATCH overrides `durability.maxBatch` of the batched cases (A/B of the flush size).
+const maxBatch = process.env.BENCH_MAX_BATCH === undefined ? undefined : Number(process.env.BENCH_MAX_BATCH);
 
 interface Stats {
   readonly name: string;
@@ -149,7 +151,7 @@ try {
   closeSync(fd);
 
   const rego = await loadPolicy({ paths: [new URL('../../../policies/writ', import.meta.url).pathname, new URL('../../../policies/data.json', import.meta.url).pathname] });
-  const batched = { default: 'batched' } as const;
+  const batched = { default: 'batched', ...(maxBatch === undefined ? {} : { maxBatch }) } as const;
   for (const [name, policy] of [['Rego', rego], ['TS', tsPolicy]] as const) {
     const a3 = await firewallPath({ policy, ledger: new MemoryLedgerStore(), durability: batched, tool: 'email.send' });
     results.push(await measure(`firewall A3 enforce, memory ledger, batched (${name} policy)`, a3.run));
@@ -158,13 +160,29 @@ try {
     results.push(await measure(`firewall A0 observation, no token (${name} policy)`, a0.run));
     await a0.firewall.close();
   }
-  for (const durableWrite of ['thread-pool', 'main-thread'] as const) {
-    const store = await FileLedgerStore.open({ dir: join(dir, `ledger-${durableWrite}`), durableWrite });
-    const sync = await firewallPath({ policy: rego, ledger: store, durability: { default: 'sync' }, tool: 'email.send' });
-    results.push(await measure(`firewall A3 enforce, file ledger, sync, ${durableWrite} write (Rego policy)`, sync.run, Math.min(CALLS, 1000)));
-    await sync.firewall.close();
-    await store.close();
+  // The `sync` goal names no policy: both are measured, each with both durable-write modes,
+  // and the same TS path over a memory ledger (same write-ahead ordering, no disk) shows what
+  // the durable write adds. One call's durable write is ~3.9 KB (its release and the previous
+  // call's receipt), so a floor of that size is measured too (next to the issue's 1-line one).
+  const callFd = openSync(join(dir, 'floor-call.jsonl'), 'a');
+  const callBytes = Buffer.from(`${'x'.repeat(3925)}\n`);
+  results.push(await measure("floor: fdatasync'd append of one sync call's bytes (~3.9 KB)", () => {
+    writeSync(callFd, callBytes);
+    fdatasyncSync(callFd);
+  }, Math.min(CALLS, 1000)));
+  closeSync(callFd);
+  for (const [name, policy] of [['Rego', rego], ['TS', tsPolicy]] as const) {
+    for (const durableWrite of ['thread-pool', 'main-thread'] as const) {
+      const store = await FileLedgerStore.open({ dir: join(dir, `ledger-${name}-${durableWrite}`), durableWrite });
+      const sync = await firewallPath({ policy, ledger: store, durability: { default: 'sync' }, tool: 'email.send' });
+      results.push(await measure(`firewall A3 enforce, file ledger, sync, ${durableWrite} write (${name} policy)`, sync.run, Math.min(CALLS, 1000)));
+      await sync.firewall.close();
+      await store.close();
+    }
   }
+  const memorySync = await firewallPath({ policy: tsPolicy, ledger: new MemoryLedgerStore(), durability: { default: 'sync' }, tool: 'email.send' });
+  results.push(await measure('firewall A3 enforce, memory ledger, sync (TS policy)', memorySync.run, Math.min(CALLS, 1000)));
+  await memorySync.firewall.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -172,8 +190,8 @@ try {
 const floor = (name: string) => results.find((r) => r.name.startsWith(name))!;
 const bare = floor('floor: bare');
 const sign = floor('floor: Ed25519 sign (');
-const fsync = floor("floor: fdatasync'd");
-process.stdout.write(`Node ${process.version}, ${CALLS} calls per case (${WARMUP} warm-up), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
+const fsync = floor("floor: fdatasync'd append (1 line)");
+process.stdout.write(`Node ${process.version}, ${CALLS} calls per case (${WARMUP} warm-up), batched maxBatch ${maxBatch ?? 'default'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
 process.stdout.write('| case | p50 µs | p99 µs | mean µs | CPU µs/call | p50 / bare call | p50 / (sign + fdatasync) |\n|---|---:|---:|---:|---:|---:|---:|\n');
 for (const r of results) {
   process.stdout.write(
