@@ -39,7 +39,7 @@ export interface DurabilityConfig {
   readonly classes?: Readonly<Partial<Record<ActionClassId, Durability>>>;
   /** Batched loss window (ms). Default 5. */
   readonly flushIntervalMs?: number;
-  /** Batched loss window (entries). Default 32 (each flush seals its entries within one call's time: a smaller batch bounds that pause; see docs/benchmarks.md). */
+  /** Batched loss window (entries). Default 16 (each flush seals its entries within one call's time: the batch size bounds that pause; ADR 0025, docs/benchmarks.md). */
   readonly maxBatch?: number;
 }
 
@@ -172,7 +172,7 @@ function durability(value: unknown): FirewallSettings['durability'] {
   }
   return {
     flushIntervalMs: positive(config.flushIntervalMs, 'durability.flushIntervalMs', 5),
-    maxBatch: positive(config.maxBatch, 'durability.maxBatch', 32),
+    maxBatch: positive(config.maxBatch, 'durability.maxBatch', 16),
     forClass: (actionClass) => classes.get(actionClass) ?? fallback ?? (CLASSES.indexOf(actionClass) >= 3 ? 'sync' : 'batched'),
   };
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
 import type { EntryDraft, LedgerStore } from '../stores/types.ts';
+import { parseFirewallOptions } from './firewall-options.ts';
 import { Recorder } from './recorder.ts';
+import { allow, firewallOptions, policyDouble } from './test-support.ts';
 
 const draft = (n: number): EntryDraft => ({ type: 'decision', time: '2026-01-01T00:00:00.000Z', body: { n } });
 
@@ -48,6 +50,25 @@ describe('Recorder', () => {
     const recorder = new Recorder({ ledger, flushIntervalMs: 10_000, maxBatch: 2 });
     const a = recorder.write([draft(1), draft(2)], 'batched');
     expect((await a).length).toBe(2);
+  });
+
+  it('holds at most 16 batched entries by default (the stated loss window): the 16th flushes them', async () => {
+    const ledger = new MemoryLedgerStore();
+    const append = vi.spyOn(ledger, 'append');
+    const recorder = new Recorder({ ledger, flushIntervalMs: 10_000 });
+    const writes = Array.from({ length: 15 }, (_, n) => recorder.write([draft(n)], 'batched'));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(append).not.toHaveBeenCalled();
+    writes.push(recorder.write([draft(15)], 'batched'));
+    expect((await Promise.all(writes)).flat().map((e) => e.seq)).toEqual(Array.from({ length: 16 }, (_, n) => n));
+    expect(append).toHaveBeenCalledTimes(1);
+    expect(append.mock.calls[0]![0]).toHaveLength(16);
+  });
+
+  it('createFirewall states the same default loss window: 16 entries, 5 ms', () => {
+    const { durability } = parseFirewallOptions(firewallOptions({ policy: policyDouble(() => allow) }));
+    expect({ maxBatch: durability.maxBatch, flushIntervalMs: durability.flushIntervalMs }).toEqual({ maxBatch: 16, flushIntervalMs: 5 });
   });
 
   it('is poisoned by a failed append: later writes fail closed with the same error', async () => {

@@ -7,7 +7,9 @@
  * - `batched`: entries are queued and appended together when the queue reaches
  *   `maxBatch` entries or `flushIntervalMs` after the first queued entry, whichever comes
  *   first. **Loss window**: a crash loses at most the entries queued in the last
- *   `flushIntervalMs` (default 5 ms) and never more than `maxBatch` (default 32) entries.
+ *   `flushIntervalMs` (default 5 ms) and never more than `maxBatch` (default 16) entries.
+ *   A flush seals its whole batch inside whichever call is running, so `maxBatch` also
+ *   bounds that call's pause (ADR 0025).
  *   Order is kept: a later sync write flushes earlier batched entries first.
  *
  * A failed flush poisons the recorder: every later write rejects with the same
@@ -24,7 +26,7 @@ export interface RecorderOptions {
   readonly ledger: LedgerStore;
   /** Batched loss window in milliseconds. Default 5. */
   readonly flushIntervalMs?: number;
-  /** Batched loss window in entries. Default 32. */
+  /** Batched loss window in entries. Default 16. */
   readonly maxBatch?: number;
 }
 
@@ -48,7 +50,7 @@ export class Recorder {
   constructor(options: RecorderOptions) {
     this.#ledger = options.ledger;
     this.#interval = options.flushIntervalMs ?? 5;
-    this.#maxBatch = options.maxBatch ?? 32;
+    this.#maxBatch = options.maxBatch ?? 16;
   }
 
   /** The error that poisoned the recorder, if any. */
