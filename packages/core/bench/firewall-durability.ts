@@ -8,7 +8,7 @@
  * durable write (`durableWrite`: thread pool, the default, or main thread).
  * Reports wall p50/p90 and CPU per call (process.cpuUsage: all threads, user + system).
  *
- *   node --conditions=@writ/source bench/firewall-durability.ts   (ROUNDS=n, CALLS=n per round)
+ *   node --conditions=@writ/source bench/firewall-durability.ts   (ROUNDS=n, CALLS=n per round, BENCH_MAX_BATCH=n)
  */
 import { closeSync, constants, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -30,6 +30,8 @@ import type { FirewallPolicy } from '@writ/core';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 6);
 const CALLS = Number(process.env.CALLS ?? 250);
+// BENCH_MAX_BATCH overrides `durability.maxBatch` (the batched cases' flush size).
+const MAX_BATCH = process.env.BENCH_MAX_BATCH === undefined ? undefined : Number(process.env.BENCH_MAX_BATCH);
 const authority = createSigner(PrivateKey.fromSeed(new Uint8Array(32).fill(3)));
 const trustRoot = createTrustRoot({
   type: 'writ.trust-root/v1',
@@ -49,7 +51,7 @@ async function path(ledger: 'file' | 'file, main-thread write' | 'memory', durab
     ledger === 'memory'
       ? new MemoryLedgerStore()
       : await FileLedgerStore.open({ dir: join(dir, `ledger-${durability}-${ledger === 'file' ? 'pool' : 'main'}`), durableWrite: ledger === 'file' ? 'thread-pool' : 'main-thread' });
-  const firewall = await createFirewall({ policy, keys: { authority }, trustRoot, stores: { ledger: store, nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() }, tools: registry, mode: 'enforce', env: {}, durability: { default: durability } });
+  const firewall = await createFirewall({ policy, keys: { authority }, trustRoot, stores: { ledger: store, nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() }, tools: registry, mode: 'enforce', env: {}, durability: { default: durability, ...(MAX_BATCH === undefined ? {} : { maxBatch: MAX_BATCH }) } });
   let session = await firewall.openSession({ principal: { id: 'alice', tenant: 'acme' }, agent: { id: 'bench' } });
   await session.addUserTurn('Email bob@example.com that the order shipped.');
   let calls = 0;
@@ -108,7 +110,7 @@ try {
   closeSync(blocking);
   rmSync(dir, { recursive: true, force: true });
 }
-process.stdout.write(`Node ${process.version}, ${ROUNDS} interleaved rounds x ${CALLS} calls, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
+process.stdout.write(`Node ${process.version}, ${ROUNDS} interleaved rounds x ${CALLS} calls, maxBatch ${MAX_BATCH ?? 'default'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
 process.stdout.write('| case | p50 µs | p90 µs | CPU µs/call |\n|---|---:|---:|---:|\n');
 for (const [name] of cases) {
   const sorted = samples.get(name)!.sort((a, b) => a - b);
