@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WritError } from '../errors.ts';
-import { MAX_CANONICAL_DEPTH, canonicalBytes, canonicalize, canonicalizeReference } from './canonicalize.ts';
+import { MAX_CANONICAL_DEPTH, canonicalBytes, canonicalize, canonicalizePlain, canonicalizeReference } from './canonicalize.ts';
 
 const JCS = new URL('../../../../../shared/fixtures/vectors/jcs/', import.meta.url);
 const haveJcs = existsSync(JCS);
@@ -201,5 +201,80 @@ describe('canonicalize fast path', () => {
         sameAsReference(value);
       }),
     );
+  });
+});
+
+describe('canonicalize plain path (strings that need no escaping)', () => {
+  // On its own: whenever it gives a text, that text is the reference's; it gives one for
+  // every JSON value whose strings need no escaping.
+  const agrees = (value: unknown): string | undefined => {
+    const text = canonicalizePlain(value);
+    if (text !== undefined) expect(`ok ${text}`).toBe(outcome(canonicalizeReference, value));
+    return text;
+  };
+  const plainChars = fc.constantFrom('a', 'z', '0', ' ', '~', '\u007f', 'é', '\u2028', '\ud83d\ude00', '{', '}', ':', ',', '[');
+  const plainString = fc.array(plainChars, { maxLength: 12 }).map((parts) => parts.join(''));
+  const anyChars = fc.constantFrom('a', '"', '\\', '\n', '\t', '\u0000', '\u001f', '\u007f', '\ud800', '\udc00', '\ud83d\ude00', 'é', ':');
+  const anyString = fc.array(anyChars, { maxLength: 8 }).map((parts) => parts.join(''));
+  const json = (string: fc.Arbitrary<string>) =>
+    fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        string,
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.constantFrom(null, true, false, -0, 1e21, 1e-7),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(string, tie('value'), { maxKeys: 5 }),
+      ),
+    })).value;
+
+  it('gives the reference text for every JSON value whose strings need no escaping', () => {
+    fc.assert(
+      fc.property(json(plainString), (value) => {
+        expect(agrees(value)).toBeDefined();
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('gives the reference text or nothing when strings and keys need escaping or are not well-formed', () => {
+    fc.assert(
+      fc.property(json(anyString), (value) => {
+        const text = agrees(value);
+        // Escaping is never attempted here: a text means no string needed it.
+        if (text !== undefined) expect(/[\\\u0000-\u001f]/.test(text)).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('gives the reference text or nothing on arbitrary values', () => {
+    fc.assert(
+      fc.property(
+        fc.anything({
+          key: fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('__proto__', 'toJSON', '1', '10', '9')),
+          values: [fc.string({ unit: 'binary' }), fc.double(), fc.constantFrom(undefined, NaN, -0)],
+          withBigInt: true,
+          withBoxedValues: true,
+          withDate: true,
+          withMap: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withTypedArray: true,
+        }),
+        (value) => {
+          agrees(value);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+  it('declines each kind of string that needs escaping, wherever it is', () => {
+    for (const bad of ['"', '\\', '\n', '\u0000', '\u001f', '\ud800', '\udc00x']) {
+      for (const value of [bad, [1, bad], { a: { b: bad } }, { [bad]: 1 }, { a: 1, [`k${bad}`]: [bad] }]) {
+        expect(canonicalizePlain(value)).toBeUndefined();
+        expect(outcome(canonicalize, value)).toBe(outcome(canonicalizeReference, value));
+      }
+    }
+    expect(canonicalizePlain({ b: ['x', 1.5, null], a: { c: true } })).toBe('{"a":{"c":true},"b":["x",1.5,null]}');
   });
 });

@@ -124,7 +124,7 @@ function serializeObject(value: Record<string, unknown>, walk: Walk): string {
  * ```
  */
 export function canonicalize(value: unknown): string {
-  return fastSerialize(value, 0) ?? serialize(value, { path: [] });
+  return canonicalizePlain(value) ?? fastSerialize(value, 0) ?? serialize(value, { path: [] });
 }
 
 /**
@@ -237,4 +237,117 @@ function fastObject(value: Record<string, unknown>, depth: number): string | und
  */
 export function canonicalBytes(value: unknown): Uint8Array {
   return encoder.encode(canonicalize(value));
+}
+
+/**
+ * The first fast path, for values whose strings need no escaping (the common case): the
+ * canonical text, or `undefined` for anything else, which {@link canonicalize} hands to the
+ * next path (`fastSerialize`, which escapes each string) and then the reference. Strings are
+ * emitted between quotes after two native checks each (well-formed, no `"`), object members
+ * are introduced by cached `"key":` texts, and one regex over the finished text then looks
+ * for a `\` or a control character: the text's own structure (keys that need no escaping,
+ * numbers, literals, brackets) holds neither, so a match can only come from a string value
+ * that needs escaping. Property-tested byte-equal to the reference on its own.
+ * @internal
+ */
+export function canonicalizePlain(value: unknown): string | undefined {
+  const text = plainValue(value, 0);
+  return text === undefined || NEEDS_ESCAPE_ANYWHERE.test(text) ? undefined : text;
+}
+
+// Backslash or a control character. (`"` is checked per string: the text has its own quotes.)
+const NEEDS_ESCAPE_ANYWHERE = /[\\\u0000-\u001f]/;
+
+// The texts that introduce an object member, by key (for keys that need no escaping): with
+// and without the leading comma, each also with the opening quote of a string value, so a
+// string member is appended as `prefix + value + '"'`. Bounded like KEY_CACHE.
+interface Member {
+  readonly first: string; // "key":
+  readonly next: string; // ,"key":
+  readonly firstString: string; // "key":"
+  readonly nextString: string; // ,"key":"
+}
+const MEMBER_CACHE = new Map<string, Member>();
+
+function plainMember(key: string): Member | undefined {
+  const cached = MEMBER_CACHE.get(key);
+  if (cached !== undefined) return cached;
+  if (!isWellFormed(key) || NEEDS_ESCAPE.test(key)) return undefined;
+  const first = '"' + key + '":';
+  const member = { first, next: ',' + first, firstString: first + '"', nextString: ',' + first + '"' };
+  if (key.length <= KEY_CACHE_MAX_LENGTH) {
+    if (MEMBER_CACHE.size >= KEY_CACHE_LIMIT) MEMBER_CACHE.clear();
+    MEMBER_CACHE.set(key, member);
+  }
+  return member;
+}
+
+function plainValue(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return isWellFormed(value) && value.indexOf('"') === -1 ? '"' + value + '"' : undefined;
+    case 'number':
+      return Number.isFinite(value) ? '' + value : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth >= MAX_CANONICAL_DEPTH) return undefined;
+      if (Array.isArray(value)) return plainArray(value, depth + 1);
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      return plainObject(value as Record<string, unknown>, depth + 1);
+    }
+    case 'undefined':
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+}
+
+function plainArray(value: readonly unknown[], depth: number): string | undefined {
+  const length = value.length;
+  if (length === 0) return '[]';
+  let out = '[';
+  for (let index = 0; index < length; index++) {
+    if (!(index in value)) return undefined;
+    const item = plainValue(value[index], depth);
+    if (item === undefined) return undefined;
+    out += index === 0 ? item : ',' + item;
+  }
+  return out + ']';
+}
+
+function plainObject(value: Record<string, unknown>, depth: number): string | undefined {
+  const keys = Object.keys(value);
+  // Insertion sort by UTF-16 code units, as in fastObject.
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j -= 1;
+    }
+    keys[j + 1] = key;
+  }
+  let out = '{';
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = value[key];
+    if (item === undefined) continue;
+    const member = plainMember(key);
+    if (member === undefined) return undefined;
+    if (typeof item === 'string') {
+      if (!isWellFormed(item) || item.indexOf('"') !== -1) return undefined;
+      out += (first ? member.firstString : member.nextString) + item + '"';
+    } else {
+      const text = plainValue(item, depth);
+      if (text === undefined) return undefined;
+      out += (first ? member.first : member.next) + text;
+    }
+    first = false;
+  }
+  return out + '}';
 }

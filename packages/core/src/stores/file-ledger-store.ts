@@ -19,7 +19,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
-import { GENESIS_HASH, hashToDigest, sealEntry } from '../transcript/entry.ts';
+import { GENESIS_HASH, hashToDigest, sealEntries } from '../transcript/entry.ts';
 import { leafHash } from '../transcript/merkle.ts';
 import { acquireLock } from './file-lock.ts';
 import type { HeldLock } from './file-lock.ts';
@@ -73,7 +73,7 @@ export interface FileLedgerStoreOptions {
 }
 
 interface Pending {
-  readonly bytes: Buffer;
+  readonly bytes: Uint8Array;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -102,26 +102,6 @@ function chainFields(line: string): { prev: string; seq: number } | undefined {
 
 function checkpointFile(size: number): string {
   return `${String(size).padStart(16, '0')}.json`;
-}
-
-/**
- * The batch's lines, each followed by `\n`, as UTF-8 in one buffer written in place: no joined
- * string for the batch (a 256-entry batch is ~140 KB, past V8's large-object threshold, and
- * joining then encoding it cost several times the encoding itself).
- * @throws `ERR_INTERNAL` if the bytes written differ from the computed length (never expected).
- */
-export function encodeLines(entries: readonly { readonly line: string }[]): Buffer {
-  let total = 0;
-  for (const entry of entries) total += Buffer.byteLength(entry.line, 'utf8') + 1;
-  // Every byte is written below (checked), so the uninitialised allocation never leaks.
-  const bytes = Buffer.allocUnsafe(total);
-  let offset = 0;
-  for (const entry of entries) {
-    offset += bytes.write(entry.line, offset, 'utf8');
-    bytes[offset++] = 0x0a;
-  }
-  if (offset !== total) throw new WritError('ERR_INTERNAL', 'encoded ledger lines do not fill their buffer');
-  return bytes;
 }
 
 /** Append-only JSONL ledger in a directory, one writer at a time. */
@@ -227,16 +207,11 @@ export class FileLedgerStore implements LedgerStore {
     return new Promise<StoredEntry[]>((resolve, reject) => {
       this.#writable();
       assertDrafts(drafts);
-      const sealed: StoredEntry[] = [];
-      let prev = this.#sealedHash;
-      for (const draft of drafts) {
-        const entry = sealEntry({ draft, seq: this.#sealedSize + sealed.length, prev });
-        sealed.push(entry);
-        prev = entry.hash;
-      }
+      // The whole batch is sealed (and encoded for the write) before any state changes:
+      // one bad draft leaves the store untouched.
+      const { entries: sealed, bytes } = sealEntries({ drafts, seq: this.#sealedSize, prev: this.#sealedHash });
       this.#sealedSize += sealed.length;
-      this.#sealedHash = prev;
-      const bytes = encodeLines(sealed);
+      this.#sealedHash = sealed.at(-1)!.hash;
       this.#pending.push({ bytes, resolve: () => resolve(sealed), reject });
       this.#kick();
     });

@@ -3,12 +3,13 @@
  * exact canonical serialization; its RFC 6962 leaf hash is both the Merkle leaf and the
  * `prev` of the next entry, so one hash per entry serves the chain and the tree.
  */
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
 import type { EntryDraft, JsonObject, Sha256Digest, StoredEntry } from '../stores/types.ts';
 import { fromHex, toHex } from '../crypto/encoding.ts';
+import { nodeCrypto } from '../crypto/node-crypto.ts';
 import { isCanonicalJson } from './canonical-check.ts';
-import { leafHashHexOfPrefixed } from './merkle.ts';
 import { isUtcTime } from './time.ts';
 
 /** `prev` of entry 0. */
@@ -73,20 +74,103 @@ export function isEntryDigest(value: unknown): value is Sha256Digest {
   return true;
 }
 
+function badDraft(parameter: string, field: string): WritError {
+  return new WritError('ERR_INVALID_ARGUMENT', `${parameter}.${field} is invalid`, {
+    details: { parameter: `${parameter}.${field}` },
+  });
+}
+
+// The last type and time that passed their checks: a batch's drafts mostly share both, and
+// a string equal to one already accepted needs no second regex or time parse.
+let acceptedType: string | undefined;
+let acceptedTime: string | undefined;
+
 /**
  * Validate an {@link EntryDraft} at a store's boundary.
  * @throws `ERR_INVALID_ARGUMENT` naming `parameter` and the field.
  */
 export function assertEntryDraft(draft: unknown, parameter = 'draft'): asserts draft is EntryDraft {
-  const bad = (field: string): WritError =>
-    new WritError('ERR_INVALID_ARGUMENT', `${parameter}.${field} is invalid`, {
-      details: { parameter: `${parameter}.${field}` },
-    });
-  if (!isPlainObject(draft)) throw bad('(object)');
+  if (!isPlainObject(draft)) throw badDraft(parameter, '(object)');
   const { type, time, body } = draft as Record<string, unknown>;
-  if (typeof type !== 'string' || !ENTRY_TYPE.test(type)) throw bad('type');
-  if (!isUtcTime(time)) throw bad('time');
-  if (!isPlainObject(body)) throw bad('body');
+  if (typeof type !== 'string') throw badDraft(parameter, 'type');
+  if (type !== acceptedType) {
+    if (!ENTRY_TYPE.test(type)) throw badDraft(parameter, 'type');
+    acceptedType = type;
+  }
+  if (typeof time !== 'string') throw badDraft(parameter, 'time');
+  if (time !== acceptedTime) {
+    if (!isUtcTime(time)) throw badDraft(parameter, 'time');
+    acceptedTime = time;
+  }
+  if (!isPlainObject(body)) throw badDraft(parameter, 'body');
+}
+
+function assertSeq(seq: number): void {
+  if (!Number.isSafeInteger(seq) || seq < 0) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'seq must be a non-negative integer', {
+      details: { parameter: 'seq' },
+    });
+  }
+}
+
+function assertPrev(prev: unknown): void {
+  if (!isEntryDigest(prev)) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'prev must be a sha256 digest', {
+      details: { parameter: 'prev' },
+    });
+  }
+}
+
+// Hex SHA-256 of bytes: node:crypto's one-shot `hash` where the runtime has it (hashing the
+// encoded bytes costs less than handing it a string to encode), else @noble.
+const sha256Hex: (bytes: Uint8Array) => string = (() => {
+  const node = nodeCrypto();
+  if (node !== undefined && typeof node.hash === 'function') {
+    const hash = node.hash;
+    return (bytes) => hash('sha256', bytes, 'hex');
+  }
+  return (bytes) => toHex(nobleSha256(bytes));
+})();
+
+const encoder = new TextEncoder();
+
+// Where sealed lines are encoded: byte `at` is the leaf prefix 0x00, the line follows, and
+// the leaf hash is taken over those bytes in place. Grown on demand (keeping what it holds),
+// never shrunk. Sealing is synchronous, but a body's getter could seal re-entrantly, so a
+// nested call gets a buffer of its own (`scratchBusy`).
+let scratch = new Uint8Array(1 << 16);
+let scratchBusy = false;
+
+function grow(buffer: Uint8Array, used: number, needed: number): Uint8Array {
+  let size = buffer.length * 2;
+  while (size < needed) size *= 2;
+  const bigger = new Uint8Array(size);
+  bigger.set(buffer.subarray(0, used));
+  return bigger;
+}
+
+interface Target {
+  buffer: Uint8Array;
+}
+
+// Seal one validated draft into `target.buffer` at `at` (0x00, then the line's UTF-8, with
+// room for one more byte after it), growing the buffer when needed; returns the entry and
+// the end offset.
+function sealAt(
+  target: Target,
+  at: number,
+  entry: { readonly draft: EntryDraft; readonly seq: number; readonly prev: Sha256Digest },
+): { entry: StoredEntry; end: number } {
+  const { seq } = entry;
+  const prefixed = serializeEntry(entry.draft, seq, entry.prev);
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  const room = 3 * prefixed.length + 1;
+  if (target.buffer.length - at < room) target.buffer = grow(target.buffer, at, at + room);
+  const buffer = target.buffer;
+  const { written } = encoder.encodeInto(prefixed, buffer.subarray(at));
+  const end = at + written;
+  const hash: Sha256Digest = `sha256:${sha256Hex(buffer.subarray(at, end))}`;
+  return { entry: { seq, hash, line: prefixed.slice(1) }, end };
 }
 
 /**
@@ -101,20 +185,70 @@ export function sealEntry(options: {
 }): StoredEntry {
   const { draft, seq, prev } = options;
   assertEntryDraft(draft);
-  if (!Number.isSafeInteger(seq) || seq < 0) {
-    throw new WritError('ERR_INVALID_ARGUMENT', 'seq must be a non-negative integer', {
-      details: { parameter: 'seq' },
-    });
+  assertSeq(seq);
+  assertPrev(prev);
+  const busy = scratchBusy;
+  const target = { buffer: busy ? new Uint8Array(1 << 10) : scratch };
+  scratchBusy = true;
+  try {
+    return sealAt(target, 0, options).entry;
+  } finally {
+    if (!busy) scratch = target.buffer;
+    scratchBusy = busy;
   }
-  if (!isEntryDigest(prev)) {
-    throw new WritError('ERR_INVALID_ARGUMENT', 'prev must be a sha256 digest', {
-      details: { parameter: 'prev' },
-    });
+}
+
+/** A batch sealed by {@link sealEntries}. */
+export interface SealedBatch {
+  /** The entries, as {@link sealEntry} would build them one after the other. */
+  readonly entries: StoredEntry[];
+  /** Every entry's line followed by `\n`, as UTF-8: what a file store appends. */
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Seal `drafts` as entries `seq`, `seq + 1`, ... chained from `prev`: exactly what calling
+ * {@link sealEntry} for each in turn gives (same entries, same errors, checked in the same
+ * order; property-tested), plus the batch's newline-terminated UTF-8 bytes. Each line is
+ * encoded once, into the batch buffer, and hashed there (the leaf prefix byte briefly
+ * standing in for the newline before it), instead of hashing a string and encoding it again
+ * for the write. The `prev` of every entry after the first is the hash just computed, so
+ * only the first is checked.
+ * @throws `ERR_INVALID_ARGUMENT` (malformed draft, seq or prev), `ERR_CANONICAL_UNSUPPORTED`.
+ */
+export function sealEntries(options: {
+  readonly drafts: readonly EntryDraft[];
+  readonly seq: number;
+  readonly prev: Sha256Digest;
+}): SealedBatch {
+  const { drafts, seq } = options;
+  let prev = options.prev;
+  const busy = scratchBusy;
+  const target = { buffer: busy ? new Uint8Array(1 << 12) : scratch };
+  scratchBusy = true;
+  try {
+    const entries: StoredEntry[] = [];
+    // The next line's prefix byte is at `at`; the batch's bytes start at 1.
+    let at = 0;
+    for (let i = 0; i < drafts.length; i++) {
+      const draft = drafts[i]!;
+      assertEntryDraft(draft);
+      assertSeq(seq + i);
+      if (i === 0) assertPrev(prev);
+      const sealed = sealAt(target, at, { draft, seq: seq + i, prev });
+      entries.push(sealed.entry);
+      prev = sealed.entry.hash;
+      // The prefix byte went where the previous line's newline is: put it back, and end
+      // this line with its own (where the next line's prefix byte will go).
+      target.buffer[at] = 0x0a;
+      target.buffer[sealed.end] = 0x0a;
+      at = sealed.end;
+    }
+    return { entries, bytes: target.buffer.slice(1, at + 1) };
+  } finally {
+    if (!busy) scratch = target.buffer;
+    scratchBusy = busy;
   }
-  // The text is built with the leaf prefix byte (U+0000) in front and hashed as it is;
-  // the stored line is the rest (a slice, not a copy).
-  const prefixed = serializeEntry(draft, seq, prev);
-  return { seq, hash: `sha256:${leafHashHexOfPrefixed(prefixed)}`, line: prefixed.slice(1) };
 }
 
 /**
