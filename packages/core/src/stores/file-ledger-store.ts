@@ -73,7 +73,7 @@ export interface FileLedgerStoreOptions {
 }
 
 interface Pending {
-  readonly bytes: Uint8Array;
+  readonly bytes: Buffer;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -212,7 +212,13 @@ export class FileLedgerStore implements LedgerStore {
       const { entries: sealed, bytes } = sealEntries({ drafts, seq: this.#sealedSize, prev: this.#sealedHash });
       this.#sealedSize += sealed.length;
       this.#sealedHash = sealed.at(-1)!.hash;
-      this.#pending.push({ bytes, resolve: () => resolve(sealed), reject });
+      this.#pending.push({
+        // A Buffer view of the same memory (no copy): the commit's newline scan then runs on
+        // Buffer#indexOf, several times faster than Uint8Array#indexOf.
+        bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        resolve: () => resolve(sealed),
+        reject,
+      });
       this.#kick();
     });
   }
