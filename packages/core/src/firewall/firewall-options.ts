@@ -39,7 +39,11 @@ export interface DurabilityConfig {
   readonly classes?: Readonly<Partial<Record<ActionClassId, Durability>>>;
   /** Batched loss window (ms). Default 5. */
   readonly flushIntervalMs?: number;
-  /** Batched loss window (entries). Default 16 (each flush seals its entries within one call's time: the batch size bounds that pause; ADR 0025, docs/benchmarks.md). */
+  /**
+   * Batched flush size (entries). Default 16. Each flush seals its entries within one call's
+   * time, so this bounds that pause; when a tool starts, at most twice this many recorded
+   * entries are not yet in the ledger (the gateway waits otherwise). ADR 0025.
+   */
   readonly maxBatch?: number;
 }
 

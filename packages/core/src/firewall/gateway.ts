@@ -146,6 +146,11 @@ export async function runThroughGateway<T>(options: {
   // An effect the gateway did not admit (shadow/advisory override) ran without its token:
   // its receipt names no token, so the transcript never shows it as a use of the release.
   const tokenId = refused === undefined ? release?.token?.id : undefined;
+  // The batched loss window: no effect starts while more than 2 × `maxBatch` recorded
+  // entries are still on their way to the ledger (only a store that appends asynchronously
+  // lags; a caller that never yields to the event loop would otherwise outrun it).
+  const backlog = context.recorder.backlog();
+  if (backlog !== undefined) await backlog;
   const startedAt = context.now();
   let status: OutcomeReceipt['status'] = 'succeeded';
   let value: T | undefined;

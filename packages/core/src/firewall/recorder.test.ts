@@ -71,6 +71,43 @@ describe('Recorder', () => {
     expect({ maxBatch: durability.maxBatch, flushIntervalMs: durability.flushIntervalMs }).toEqual({ maxBatch: 16, flushIntervalMs: 5 });
   });
 
+  it('backlog() waits while more than 2 x maxBatch entries are not yet appended, and ends on a failed append too', async () => {
+    const answers: ((ok: boolean) => void)[] = [];
+    const inner = new MemoryLedgerStore();
+    const held: LedgerStore = Object.assign(new MemoryLedgerStore(), {
+      append: (drafts: readonly EntryDraft[]) =>
+        new Promise<boolean>((resolve) => answers.push(resolve)).then((ok) => (ok ? inner.append(drafts) : Promise.reject(new Error('disk full')))),
+    });
+    const recorder = new Recorder({ ledger: held, flushIntervalMs: 10_000, maxBatch: 1 });
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    expect(recorder.backlog()).toBeUndefined();
+    const first = recorder.write([draft(1)], 'batched');
+    const second = recorder.write([draft(2)], 'batched');
+    // Two entries on their way (one being appended, one behind it): within the window.
+    expect(recorder.backlog()).toBeUndefined();
+    const third = recorder.write([draft(3)], 'batched');
+    const waiting = recorder.backlog();
+    expect(waiting).toBeInstanceOf(Promise);
+    let done = false;
+    void waiting!.then(() => (done = true));
+    await turn();
+    expect(done).toBe(false);
+    answers[0]!(true);
+    await first;
+    await turn();
+    expect(done).toBe(true);
+    expect(recorder.backlog()).toBeUndefined();
+    recorder.write([draft(4)], 'batched').catch(() => undefined);
+    const again = recorder.backlog();
+    expect(again).toBeInstanceOf(Promise);
+    await turn();
+    answers[1]!(false);
+    await expect(second).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    await expect(third).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
+    await again;
+    expect(recorder.backlog()).toBeUndefined();
+  });
+
   it('is poisoned by a failed append: later writes fail closed with the same error', async () => {
     const failing: LedgerStore = Object.assign(new MemoryLedgerStore(), {
       append: () => Promise.reject(new Error('disk full')),
