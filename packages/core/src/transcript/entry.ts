@@ -135,11 +135,17 @@ const sha256Hex: (bytes: Uint8Array) => string = (() => {
 const encoder = new TextEncoder();
 
 // Where sealed lines are encoded: byte `at` is the leaf prefix 0x00, the line follows, and
-// the leaf hash is taken over those bytes in place. Grown on demand (keeping what it holds),
-// never shrunk. Sealing is synchronous, but a body's getter could seal re-entrantly, so a
-// nested call gets a buffer of its own (`scratchBusy`).
+// the leaf hash is taken over those bytes in place. Grown on demand (keeping what it holds);
+// kept for the next call only up to SCRATCH_KEEP bytes, so one huge batch does not pin its
+// size. Sealing is synchronous, but a body's getter could seal re-entrantly, so a nested
+// call gets a buffer of its own (`scratchBusy`).
+const SCRATCH_KEEP = 1 << 20;
 let scratch = new Uint8Array(1 << 16);
 let scratchBusy = false;
+
+function keepScratch(buffer: Uint8Array): void {
+  if (buffer.length <= SCRATCH_KEEP) scratch = buffer;
+}
 
 function grow(buffer: Uint8Array, used: number, needed: number): Uint8Array {
   let size = buffer.length * 2;
@@ -193,7 +199,7 @@ export function sealEntry(options: {
   try {
     return sealAt(target, 0, options).entry;
   } finally {
-    if (!busy) scratch = target.buffer;
+    if (!busy) keepScratch(target.buffer);
     scratchBusy = busy;
   }
 }
@@ -246,7 +252,7 @@ export function sealEntries(options: {
     }
     return { entries, bytes: target.buffer.slice(1, at + 1) };
   } finally {
-    if (!busy) scratch = target.buffer;
+    if (!busy) keepScratch(target.buffer);
     scratchBusy = busy;
   }
 }
