@@ -140,7 +140,7 @@ const encoder = new TextEncoder();
 // size. Sealing is synchronous, but a body's getter could seal re-entrantly, so a nested
 // call gets a buffer of its own (`scratchBusy`).
 const SCRATCH_KEEP = 1 << 20;
-let scratch = new Uint8Array(1 << 16);
+let scratch: Uint8Array = new Uint8Array(1 << 16);
 let scratchBusy = false;
 
 function keepScratch(buffer: Uint8Array): void {
