@@ -268,6 +268,24 @@ describe('canonicalize plain path (strings that need no escaping)', () => {
       { numRuns: 2000 },
     );
   });
+  it('gives the reference text for objects whose key lists share a first key, in any order, past the cache limit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'B', '\u00e9', '\ud83d\ude00', 'aa', 'x"'), { minLength: 1 }), { minLength: 1, maxLength: 12 }),
+        (lists) => {
+          for (const keys of [...lists, ...lists]) {
+            const value: Record<string, unknown> = {};
+            keys.forEach((key, i) => (value[key] = i % 2 === 0 ? i : `v${i}`));
+            const text = agrees(value);
+            if (!keys.includes('x"')) expect(text).toBeDefined();
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+    for (let i = 0; i < 5000; i++) agrees({ [`k${i}`]: i, z: [{ [`k${i}`]: 'x', a: 1 }] });
+    for (let i = 0; i < 10; i++) expect(agrees({ [`k${i}`]: i, z: 1, a: 'q' })).toBe(`{"a":"q","k${i}":${i},"z":1}`);
+  });
   it('declines each kind of string that needs escaping, wherever it is', () => {
     for (const bad of ['"', '\\', '\n', '\u0000', '\u001f', '\ud800', '\udc00x']) {
       for (const value of [bad, [1, bad], { a: { b: bad } }, { [bad]: 1 }, { a: 1, [`k${bad}`]: [bad] }]) {

@@ -243,11 +243,11 @@ export function canonicalBytes(value: unknown): Uint8Array {
  * The first fast path, for values whose strings need no escaping (the common case): the
  * canonical text, or `undefined` for anything else, which {@link canonicalize} hands to the
  * next path (`fastSerialize`, which escapes each string) and then the reference. Strings are
- * emitted between quotes after two native checks each (well-formed, no `"`), object members
- * are introduced by cached `"key":` texts, and one regex over the finished text then looks
- * for a `\` or a control character: the text's own structure (keys that need no escaping,
- * numbers, literals, brackets) holds neither, so a match can only come from a string value
- * that needs escaping. Property-tested byte-equal to the reference on its own.
+ * emitted between quotes after two native checks each (well-formed, no `"`), an object's
+ * sorted keys and `"key":` texts come from a cache by key list, and one regex over the
+ * finished text then looks for a `\` or a control character: the text's own structure (keys
+ * that need no escaping, numbers, literals, brackets) holds neither, so a match can only come
+ * from a string value that needs escaping. Property-tested byte-equal to the reference on its own.
  * @internal
  */
 export function canonicalizePlain(value: unknown): string | undefined {
@@ -319,26 +319,61 @@ function plainArray(value: readonly unknown[], depth: number): string | undefine
   return out + ']';
 }
 
-function plainObject(value: Record<string, unknown>, depth: number): string | undefined {
-  const keys = Object.keys(value);
-  // Insertion sort by UTF-16 code units, as in fastObject.
-  for (let i = 1; i < keys.length; i++) {
-    const key = keys[i]!;
+// An object's keys in sorted order with their member texts, cached by key list: objects
+// built by the same code share their keys, so sorting and one member lookup per key become
+// one lookup per object plus a comparison of the key lists. Keyed by the first key (one shape
+// per first key; a different list replaces it); bounded like KEY_CACHE.
+interface Shape {
+  readonly keys: readonly string[]; // in own-property order
+  readonly sorted: readonly string[];
+  readonly members: readonly Member[];
+}
+const SHAPE_CACHE = new Map<string, Shape>();
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function shapeOf(keys: string[]): Shape | undefined {
+  const cached = SHAPE_CACHE.get(keys[0]!);
+  if (cached !== undefined && sameKeys(cached.keys, keys)) return cached;
+  const sorted = keys.slice();
+  // Insertion sort by UTF-16 code units (`<` on strings), the order Array#sort uses.
+  for (let i = 1; i < sorted.length; i++) {
+    const key = sorted[i]!;
     let j = i - 1;
-    while (j >= 0 && keys[j]! > key) {
-      keys[j + 1] = keys[j]!;
+    while (j >= 0 && sorted[j]! > key) {
+      sorted[j + 1] = sorted[j]!;
       j -= 1;
     }
-    keys[j + 1] = key;
+    sorted[j + 1] = key;
   }
-  let out = '{';
-  let first = true;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const item = value[key];
-    if (item === undefined) continue;
+  const members: Member[] = [];
+  for (const key of sorted) {
     const member = plainMember(key);
     if (member === undefined) return undefined;
+    members.push(member);
+  }
+  const shape = { keys, sorted, members };
+  if (SHAPE_CACHE.size >= KEY_CACHE_LIMIT) SHAPE_CACHE.clear();
+  SHAPE_CACHE.set(keys[0]!, shape);
+  return shape;
+}
+
+function plainObject(value: Record<string, unknown>, depth: number): string | undefined {
+  const keys = Object.keys(value);
+  if (keys.length === 0) return '{}';
+  const shape = shapeOf(keys);
+  if (shape === undefined) return undefined;
+  const { sorted, members } = shape;
+  let out = '{';
+  let first = true;
+  for (let i = 0; i < sorted.length; i++) {
+    const item = value[sorted[i]!];
+    if (item === undefined) continue;
+    const member = members[i]!;
     if (typeof item === 'string') {
       if (!isWellFormed(item) || item.indexOf('"') !== -1) return undefined;
       out += (first ? member.firstString : member.nextString) + item + '"';
