@@ -31,7 +31,7 @@ export interface RecorderOptions {
   readonly ledger: LedgerStore;
   /** Batched loss window in milliseconds. Default 5. */
   readonly flushIntervalMs?: number;
-  /** Batched loss window in entries. Default 16. */
+  /** Batched flush size in entries (the loss window in entries is twice this). Default 16. */
   readonly maxBatch?: number;
 }
 
