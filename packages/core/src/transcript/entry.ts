@@ -173,7 +173,9 @@ function sealAt(
   const room = 3 * prefixed.length + 1;
   if (target.buffer.length - at < room) target.buffer = grow(target.buffer, at, at + room);
   const buffer = target.buffer;
-  const { written } = encoder.encodeInto(prefixed, buffer.subarray(at));
+  const { read, written } = encoder.encodeInto(prefixed, buffer.subarray(at));
+  // Never expected (the room above always suffices): the hashed bytes must be the whole line.
+  if (read !== prefixed.length) throw new WritError('ERR_INTERNAL', 'sealed line did not fit its buffer');
   const end = at + written;
   const hash: Sha256Digest = `sha256:${sha256Hex(buffer.subarray(at, end))}`;
   return { entry: { seq, hash, line: prefixed.slice(1) }, end };
