@@ -5,7 +5,7 @@ import { WritError } from '../errors.ts';
 import { MerkleFrontier } from './merkle-frontier.ts';
 import { MerkleTree } from './merkle-tree.ts';
 import { createHash } from 'node:crypto';
-import { leafHash, leafHashHexOfPrefixed, nodeHash, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './merkle.ts';
+import { leafHash, nodeHash, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './merkle.ts';
 
 const MERKLE = new URL('../../../../../shared/fixtures/vectors/merkle-rfc6962/', import.meta.url);
 const haveVectors = existsSync(MERKLE);
@@ -225,14 +225,10 @@ describe('leaf and node hashes', () => {
         const utf8 = new TextEncoder().encode(text);
         expect(Buffer.from(leafHash(text)).toString('hex')).toBe(sha256(Uint8Array.of(0), utf8));
         expect(Buffer.from(leafHash(bytes)).toString('hex')).toBe(sha256(Uint8Array.of(0), bytes));
-        expect(leafHashHexOfPrefixed(`\u0000${text}`)).toBe(sha256(Uint8Array.of(0), utf8));
         const left = leafHash(text);
         const right = leafHash(bytes);
         expect(Buffer.from(nodeHash(left, right)).toString('hex')).toBe(sha256(Uint8Array.of(1), left, right));
       }),
     );
-  });
-  it('refuses leaf text without the 0x00 prefix', () => {
-    expect(() => leafHashHexOfPrefixed('{"a":1}')).toThrow(WritError);
   });
 });

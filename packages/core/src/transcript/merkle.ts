@@ -7,7 +7,6 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { nodeCrypto } from '../crypto/node-crypto.ts';
 import { WritError } from '../errors.ts';
-import { toHex } from '../crypto/encoding.ts';
 
 /** Length of every hash in the tree. */
 export const HASH_SIZE = 32;
@@ -30,17 +29,6 @@ const sha256: (data: Uint8Array) => Uint8Array = (() => {
     };
   }
   return (data) => new Uint8Array(node.createHash('sha256').update(data).digest());
-})();
-
-// Hex SHA-256 of a string's UTF-8 bytes: node:crypto hashes the string itself (no encode
-// step, no output buffer); elsewhere @noble over the encoded bytes.
-const sha256HexOfText: (text: string) => string = (() => {
-  const node = nodeCrypto();
-  if (node !== undefined && typeof node.hash === 'function') {
-    const hash = node.hash;
-    return (text) => hash('sha256', text, 'hex');
-  }
-  return (text) => toHex(sha256(new TextEncoder().encode(text)));
 })();
 
 const encoder = new TextEncoder();
@@ -68,17 +56,6 @@ export function leafHash(data: Uint8Array | string): Uint8Array {
   }
   scratch[0] = 0x00;
   return sha256(scratch.subarray(0, 1 + length));
-}
-
-/**
- * The lowercase hex of {@link leafHash}`(text)`, given `'\u0000' + text` (the leaf prefix
- * byte is U+0000, one zero byte in UTF-8): callers that build the entry text anyway put
- * the prefix in front, so the string is hashed as it is, without an encoded copy.
- * @internal
- */
-export function leafHashHexOfPrefixed(prefixed: string): string {
-  if (prefixed.charCodeAt(0) !== 0) throw new WritError('ERR_INTERNAL', 'leaf text lacks the 0x00 prefix');
-  return sha256HexOfText(prefixed);
 }
 
 /** RFC 6962 §2.1: interior node hash = SHA-256(0x01 || left || right). */
