@@ -14,4 +14,14 @@ const second = await interleave({
   isolate: true,
   cases: { c: inChild, d: (round) => (failing && round === 1 ? Promise.reject(new Error('case d broke')) : inChild()) },
 });
-console.log(JSON.stringify({ first, second }));
+// Two processes per case: round r must reach process r mod 2 (warm-up rounds reach both).
+const replica = () => (JSON.parse(process.env.WRIT_BENCH_CHILD ?? '{}') as { replica?: number }).replica;
+const third = await interleave({
+  rounds: 4,
+  calls: 1,
+  warmup: 1,
+  isolate: true,
+  processes: 2,
+  cases: { e: (round) => (round >= 0 && round % 2 !== replica() ? Promise.reject(new Error(`round ${round} reached process ${replica()}`)) : inChild()) },
+});
+console.log(JSON.stringify({ first, second, third }));

@@ -58,6 +58,7 @@ describe('bench helper', () => {
     expect(out.b.wall).toHaveLength(3);
     await expect(interleave({ rounds: 0, calls: 1, warmup: 0, cases: {} })).rejects.toThrow(RangeError);
     await expect(interleave({ rounds: 1, calls: 1.5, warmup: 0, cases: {} })).rejects.toThrow(RangeError);
+    await expect(interleave({ rounds: 1, calls: 1, warmup: 0, processes: 0, cases: {} })).rejects.toThrow(RangeError);
   });
 
   it('isolate: every case runs in its own process, one sample per round, the nth call serves its own cases', async () => {
@@ -67,6 +68,7 @@ describe('bench helper', () => {
     expect(out.first!.a!.cpu).toHaveLength(2);
     expect(out.second!.c!.cpu).toHaveLength(3);
     expect(out.second!.d!.wall).toHaveLength(3);
+    expect(out.third!.e!.cpu).toHaveLength(4);
     for (const x of [...out.second!.c!.cpu, ...out.second!.d!.wall]) expect(x).toBeGreaterThanOrEqual(0);
   }, 60_000);
 

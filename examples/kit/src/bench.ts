@@ -52,6 +52,13 @@ export interface InterleaveOptions<K extends string> {
    * Default: `BENCH_ISOLATE` is not `0`.
    */
   readonly isolate?: boolean;
+  /**
+   * With `isolate`, how many processes serve each case (round r goes to process r mod n; each
+   * process gets its own warm-up rounds). One process's JIT and heap layout stays with it for
+   * the whole run and can bias a case by ±10%; several per case average that out.
+   * Default: `BENCH_PROCESSES`, else 3.
+   */
+  readonly processes?: number;
 }
 
 // The nth call of `interleave` in this process; a child serves one case of one call.
@@ -61,14 +68,16 @@ const CHILD_ENV = 'WRIT_BENCH_CHILD';
 interface ChildTarget {
   readonly call: number;
   readonly name: string;
+  /** Which of the case's processes this is (0-based). */
+  readonly replica: number;
 }
 
 function childTarget(): ChildTarget | undefined {
   const raw = process.env[CHILD_ENV];
   if (raw === undefined) return undefined;
   const target = JSON.parse(raw) as Partial<ChildTarget>;
-  if (typeof target.call !== 'number' || typeof target.name !== 'string') throw new Error(`${CHILD_ENV} is malformed: ${raw}`);
-  return { call: target.call, name: target.name };
+  if (typeof target.call !== 'number' || typeof target.name !== 'string' || typeof target.replica !== 'number') throw new Error(`${CHILD_ENV} is malformed: ${raw}`);
+  return { call: target.call, name: target.name, replica: target.replica };
 }
 
 type ChildRequest = { readonly round: number };
@@ -131,8 +140,9 @@ function spawnChild(target: ChildTarget): { readonly child: ChildProcess; readon
 /**
  * Runs every case `warmup` times, then `rounds` rounds in which every case runs once, the
  * order rotating each round so drifting load (other work on the machine) hits all alike.
- * With `isolate`, each case runs in its own process (see {@link InterleaveOptions.isolate}).
- * @throws RangeError when `rounds` or `calls` is not a positive integer.
+ * With `isolate`, each case runs in its own processes (see {@link InterleaveOptions.isolate}
+ * and {@link InterleaveOptions.processes}).
+ * @throws RangeError when `rounds`, `calls` or `processes` is not a positive integer.
  */
 export async function interleave<K extends string>(options: InterleaveOptions<K>): Promise<Record<K, CaseSamples>> {
   const { rounds, calls, warmup } = options;
@@ -151,11 +161,15 @@ export async function interleave<K extends string>(options: InterleaveOptions<K>
     return Object.fromEntries(names.map((name) => [name, { cpu: [1], wall: [1] }])) as unknown as Record<K, CaseSamples>;
   }
   const isolate = options.isolate ?? process.env.BENCH_ISOLATE !== '0';
-  const children = isolate ? names.map((name) => spawnChild({ call, name })) : undefined;
-  const run = (i: number, round: number): Promise<{ cpu: number; wall: number }> =>
-    children !== undefined ? children[i]!.round(round) : timed(() => options.cases[names[i]!](round), calls);
+  const processes = options.processes ?? Number(process.env.BENCH_PROCESSES ?? 3);
+  if (!Number.isSafeInteger(processes) || processes < 1) throw new RangeError('processes must be a positive integer');
+  const children = isolate ? names.map((name) => Array.from({ length: processes }, (_, replica) => spawnChild({ call, name, replica }))) : undefined;
+  const run = (i: number, round: number, replica = round): Promise<{ cpu: number; wall: number }> =>
+    children !== undefined ? children[i]![replica % processes]!.round(round) : timed(() => options.cases[names[i]!](round), calls);
   try {
-    for (let w = 0; w < warmup; w++) for (let i = 0; i < names.length; i++) await run(i, -1 - w);
+    for (let w = 0; w < warmup; w++) {
+      for (let i = 0; i < names.length; i++) for (let p = 0; p < (children === undefined ? 1 : processes); p++) await run(i, -1 - w, p);
+    }
     const cpu = names.map((): number[] => []);
     const wall = names.map((): number[] => []);
     for (let r = 0; r < rounds; r++) {
@@ -168,7 +182,7 @@ export async function interleave<K extends string>(options: InterleaveOptions<K>
     }
     return Object.fromEntries(names.map((name, i) => [name, { cpu: cpu[i]!, wall: wall[i]! }])) as unknown as Record<K, CaseSamples>;
   } finally {
-    for (const c of children ?? []) if (c.child.connected) c.child.disconnect();
+    for (const c of (children ?? []).flat()) if (c.child.connected) c.child.disconnect();
   }
 }
 
