@@ -253,6 +253,15 @@ describe('createFirewall', () => {
       expect((await s.execute({ tool: 'email.send', args: { to: 'a@b.example' }, callId: 'c1' }, () => 'sent')).status).toBe('executed');
     });
 
+    it('refuses a verifyOwnSignatures that is not a boolean (no silent fallback to trusting its own signatures)', async () => {
+      for (const value of ['true', 1, null]) {
+        await expect(createFirewall(firewallOptions({ policy: policyDouble(() => allow), verifyOwnSignatures: value as never }))).rejects.toMatchObject({
+          code: 'ERR_INVALID_ARGUMENT',
+          details: { parameter: 'verifyOwnSignatures' },
+        });
+      }
+    });
+
     it('runs A0 observations without a token', async () => {
       const options = firewallOptions({ policy: policyDouble(() => allow) });
       const firewall = await createFirewall(options);

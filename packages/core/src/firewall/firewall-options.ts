@@ -217,6 +217,8 @@ export function parseFirewallOptions(value: unknown): FirewallSettings {
   if (options.clock !== undefined && typeof options.clock !== 'function') throw bad('clock', 'must be a function');
   if (options.signObservationReceipts !== undefined && typeof options.signObservationReceipts !== 'boolean')
     throw bad('signObservationReceipts', 'must be a boolean');
+  // A misspelt `'true'` must not quietly leave the gateway trusting its own signatures.
+  if (options.verifyOwnSignatures !== undefined && typeof options.verifyOwnSignatures !== 'boolean') throw bad('verifyOwnSignatures', 'must be a boolean');
   return {
     policy: options.policy,
     authority,
