@@ -33,3 +33,12 @@ export function processContext(): CommandContext {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/**
+ * Option parser for a repeatable path option (`--policy A --policy B`): one value per
+ * occurrence, in order. A variadic option (`<path...>`) would also swallow the command's
+ * positional argument in `writ decide --policy DIR REQUEST.json`.
+ */
+export function collectPaths(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../cli-context.ts';
 import { createProgram } from '../program.ts';
-import { decideAction } from './decide.ts';
+import { Command } from 'commander';
+import { decideAction, registerDecideCommand } from './decide.ts';
+import { registerReplayCommand } from './replay.ts';
 
 // The shared policy library of the repository (policies/writ + its default data).
 const POLICIES = fileURLToPath(new URL('../../../../policies/', import.meta.url));
@@ -77,6 +79,36 @@ describe('decideAction', () => {
     expect((await run('user.json', { tools: 'broken.json' })).code).toBe(2);
     expect((await run('user.json', { policy: [] })).code).toBe(2);
     expect((await run('user.json', { policy: ['no-such-dir'] })).code).toBe(2);
+  });
+
+  it('parses the command line of the docs: a repeatable --policy and the request last', async () => {
+    let stdout = '';
+    let stderr = '';
+    let code: number | undefined;
+    const context: CommandContext = {
+      stdout: (text) => void (stdout += text),
+      stderr: (text) => void (stderr += text),
+      setExitCode: (value) => void (code = value),
+      cwd: root,
+      interactive: false,
+    };
+    const program = new Command('writ').exitOverride();
+    registerDecideCommand(program, context);
+    await program.parseAsync(['decide', '--policy', POLICY[0]!, '--policy', POLICY[1]!, '--tools', 'tools.json', 'email.json'], { from: 'user' });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/^decision: deny/);
+    // One value per --policy: a second path after it is an extra positional, refused.
+    const strict = new Command('writ').exitOverride().configureOutput({ writeErr: () => undefined });
+    registerDecideCommand(strict, context);
+    await expect(strict.parseAsync(['decide', '--policy', POLICY[0]!, POLICY[1]!, 'email.json'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.excessArguments' });
+  });
+
+  it('gives writ replay the same repeatable --policy', async () => {
+    const context: CommandContext = { stdout: () => undefined, stderr: () => undefined, setExitCode: () => undefined, cwd: root, interactive: false };
+    const program = new Command('writ').exitOverride();
+    registerReplayCommand(program, context);
+    await program.parseAsync(['replay', '--policy', 'a', '--policy', 'b', 'no-such-transcript'], { from: 'user' });
+    expect(program.commands[0]!.opts<{ policy: string[] }>().policy).toEqual(['a', 'b']);
   });
 
   it('is registered as writ decide', () => {

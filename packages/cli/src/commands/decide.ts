@@ -1,5 +1,5 @@
 /**
- * `writ decide --policy DIR [--tools FILE] [--json] REQUEST.json` — print the decision (and
+ * `writ decide --policy PATH [--policy PATH...] [--tools FILE] [--json] REQUEST.json` — print the decision (and
  * the basis report) a policy gives one action request, for policy authors and tests.
  * Nothing is signed, stored or executed.
  *
@@ -15,7 +15,7 @@ import { createToolRegistry, decideRequest, isWritError, parseToolRegistry } fro
 import type { DecideResult } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
 import type { CommandContext } from '../cli-context.ts';
-import { EXIT, processContext } from '../cli-context.ts';
+import { EXIT, collectPaths, processContext } from '../cli-context.ts';
 
 /** Options of {@link decideAction}. */
 export interface DecideCommandOptions {
@@ -93,7 +93,7 @@ export function registerDecideCommand(program: Command, context?: CommandContext
     .command('decide')
     .description('print the decision and basis report a policy gives one action request')
     .argument('<request>', 'action request JSON file')
-    .requiredOption('--policy <path...>', 'policy directory, Rego files, bundle or wasm')
+    .requiredOption('--policy <path>', 'policy directory, Rego files, bundle or wasm (repeat for more: --policy DIR --policy data.json)', collectPaths)
     .option('--tools <file>', 'tool registry JSON file')
     .option('--json', 'print the decision, basis report and classification as JSON')
     .action(async (request: string, options: { policy: string[]; tools?: string; json?: boolean }) => {

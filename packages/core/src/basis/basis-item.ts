@@ -9,7 +9,7 @@ import { WritError } from '../errors.ts';
 import type { BasisAuthority, BasisItemInput, BasisKind } from '../firewall/types.ts';
 import type { JsonValue } from '../stores/types.ts';
 import { isPlainObject } from '../registry/tool-declaration.ts';
-import { isAuthority } from './authority.ts';
+import { AUTHORITIES, isAuthority } from './authority.ts';
 
 /** Every basis kind. */
 export const BASIS_KINDS: readonly BasisKind[] = [
@@ -96,10 +96,10 @@ export function createBasisItem(options: {
     if (!KEYS.has(key)) throw invalid(`item.${key}`, 'is not a known field');
   const raw = input as Partial<Record<keyof BasisItemInput, unknown>>;
   if (typeof raw.kind !== 'string' || !(BASIS_KINDS as readonly string[]).includes(raw.kind))
-    throw invalid('item.kind', 'is not a basis kind');
+    throw invalid('item.kind', `is not a basis kind (one of ${BASIS_KINDS.join(', ')})`);
   if (typeof raw.source !== 'string' || raw.source.length === 0 || raw.source.length > 1000)
     throw invalid('item.source', 'must be a non-empty string');
-  if (!isAuthority(raw.authority)) throw invalid('item.authority', 'is not an authority');
+  if (!isAuthority(raw.authority)) throw invalid('item.authority', `is not an authority (one of ${AUTHORITIES.join(', ')})`);
   if (raw.content === undefined) throw invalid('item.content', 'is required');
   if (raw.id !== undefined && (typeof raw.id !== 'string' || !ID.test(raw.id)))
     throw invalid('item.id', 'is not an item id');
