@@ -93,7 +93,8 @@ async function readLines(target: string, cwd: string): Promise<{ dir: string; li
   const dir = resolve(cwd, target);
   if (!existsSync(dir)) throw new UsageError(`${target}: no such file or directory`);
   if (!statSync(dir).isDirectory() || !existsSync(join(dir, ENTRIES_FILE))) throw new UsageError(`${target}: not a transcript directory (no ${ENTRIES_FILE})`);
-  return { dir, lines: (await readFile(join(dir, ENTRIES_FILE), 'utf8')).split('\n') };
+  // A live or crashed writer's file ends in zeros it wrote ahead (ADR 0028): not lines.
+  return { dir, lines: (await readFile(join(dir, ENTRIES_FILE), 'utf8')).replace(/\0+$/u, '').split('\n') };
 }
 
 function failOnKinds(values: readonly string[] | undefined): Set<ChangeKind> {

@@ -42,7 +42,8 @@ interface Effect {
 async function findEffect(dir: string, tokenId: string): Promise<Effect> {
   let effect: Effect | undefined;
   let tool: string | undefined;
-  for (const [index, line] of (await readFile(join(dir, ENTRIES_FILE), 'utf8')).split('\n').entries()) {
+  // A live or crashed writer's file ends in zeros it wrote ahead (ADR 0028): not lines.
+  for (const [index, line] of (await readFile(join(dir, ENTRIES_FILE), 'utf8')).replace(/\0+$/u, '').split('\n').entries()) {
     if (line.trim() === '') continue;
     let entry: { type?: unknown; body?: Record<string, unknown> };
     try {

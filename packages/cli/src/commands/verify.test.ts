@@ -79,6 +79,20 @@ describe('writ verify', () => {
     expect(JSON.parse(json.stdout).failure).toMatchObject({ check: 'chain', seq: 4 });
   });
 
+  it('accepts zeros after the last line (a live writer) and exits 1 on data after them', async () => {
+    const live = await copyTranscript('live');
+    await appendFile(join(live, 'entries.jsonl'), Buffer.alloc(1 << 20));
+    expect((await run((context) => verifyAction(live, { trustRoot: trustFile }, context))).code).toBe(0);
+    const out = join(root, 'live-bundle.json');
+    expect((await run((context) => exportAction(live, { out, trustRoot: trustFile }, context))).code).toBe(0);
+    expect((await run((context) => verifyAction(out, { trustRoot: trustFile }, context))).code).toBe(0);
+    await appendFile(join(live, 'entries.jsonl'), '{"body":{}}\n');
+    const result = await run((context) => verifyAction(live, { trustRoot: trustFile }, context));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('tampering');
+    expect((await run((context) => exportAction(live, { out, trustRoot: trustFile }, context))).code).toBe(1);
+  });
+
   it('exits 1 on a torn final line, a deleted checkpoint file content and an unparsable bundle', async () => {
     const torn = await copyTranscript('torn');
     await appendFile(join(torn, 'entries.jsonl'), '{"body":');

@@ -32,6 +32,24 @@ describeLedgerStoreConformance('FileLedgerStore (durableWrite: main-thread)', as
   };
 });
 
+describeLedgerStoreConformance('FileLedgerStore (preallocate: 4096, pre-written space always short)', async () => {
+  const dir = await tempDir();
+  return {
+    store: await FileLedgerStore.open({ dir, preallocate: 4096 }),
+    reopen: () => FileLedgerStore.open({ dir, preallocate: 4096 }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+describeLedgerStoreConformance('FileLedgerStore (preallocate: 0, appending)', async () => {
+  const dir = await tempDir();
+  return {
+    store: await FileLedgerStore.open({ dir, preallocate: 0 }),
+    reopen: () => FileLedgerStore.open({ dir, preallocate: 0 }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
 describeNonceStoreConformance('FileNonceStore', async () => {
   const dir = await tempDir();
   return {

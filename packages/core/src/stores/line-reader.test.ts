@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLineChunks, readLines } from './line-reader.ts';
+import { inspectTail, readLineChunks, readLines } from './line-reader.ts';
+import type { TailReport } from './line-reader.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -129,5 +130,62 @@ describe('readLineChunks', () => {
     const path = join(dir, 'long-chunks.jsonl');
     await writeFile(path, bytes);
     expect(await chunked(path)).toEqual(expected(bytes));
+  });
+});
+
+describe('inspectTail', () => {
+  // The model: lines end at the last newline before the first NUL; the rest is classified.
+  function model(bytes: Buffer): { lines: { line: string; offset: number }[]; kind: string; nul: number; dataEnd: number } {
+    const nul = bytes.indexOf(0);
+    const limit = nul === -1 ? bytes.length : nul;
+    const start = limit === 0 ? 0 : bytes.lastIndexOf(10, limit - 1) + 1;
+    const lines = expected(bytes.subarray(0, start));
+    let dataEnd = start;
+    for (let i = start; i < bytes.length; i++) if (bytes[i] !== 0) dataEnd = i + 1;
+    const kind =
+      start === bytes.length ? 'none' : dataEnd === start ? 'zeros' : nul === -1 || dataEnd <= nul ? 'fragment' : 'damaged';
+    return { lines, kind, nul: nul === -1 ? bytes.length : nul, dataEnd };
+  }
+
+  it('stops the lines at the first NUL and classifies what follows', async () => {
+    let n = 0;
+    const piece = fc.oneof(
+      fc.string({ maxLength: 30 }).map((text) => Buffer.from(text, 'latin1')),
+      fc.constant(Buffer.from('\n')),
+      fc.nat({ max: 3000 }).map((length) => Buffer.alloc(length)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 12 }), async (pieces) => {
+        const bytes = Buffer.concat(pieces);
+        const path = join(dir, `t${n++}.jsonl`);
+        await writeFile(path, bytes);
+        const handle = await open(path, 'r');
+        try {
+          const report: TailReport = {};
+          const lines: { line: string; offset: number }[] = [];
+          for await (const { bytes: line, offset } of readLines(handle, { tail: report })) lines.push({ line: line.toString('latin1'), offset });
+          const want = model(bytes);
+          expect(lines).toEqual(want.lines);
+          expect(report.tail).toMatchObject({ kind: want.kind, nul: want.nul, dataEnd: want.dataEnd, end: bytes.length });
+        } finally {
+          await handle.close();
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('finds data after megabytes of zeros, across reads', async () => {
+    const path = join(dir, 'zeros.jsonl');
+    const zeros = Buffer.alloc(3 << 20);
+    await writeFile(path, Buffer.concat([Buffer.from('a\n'), zeros]));
+    const handle = await open(path, 'r+');
+    try {
+      expect(await inspectTail(handle, { start: 2 })).toEqual({ kind: 'zeros', start: 2, nul: 2, dataEnd: 2, end: 2 + zeros.length });
+      await handle.write(Buffer.from('x'), 0, 1, (2 << 20) + 7);
+      expect(await inspectTail(handle, { start: 2 })).toMatchObject({ kind: 'damaged', dataEnd: (2 << 20) + 8 });
+    } finally {
+      await handle.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { WritError } from '../errors.ts';
 import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
 import { readLineChunks } from '../stores/line-reader.ts';
+import type { TailReport } from '../stores/line-reader.ts';
 import { TranscriptCheckError } from './verify-transcript.ts';
 
 /** Conventional name of a trust-root document kept beside a transcript (untrusted until pinned). */
@@ -15,7 +16,11 @@ export const TRUST_ROOT_FILE = 'trust-root.json';
 
 /** What {@link openTranscriptDirectory} returns. */
 export interface TranscriptDirectory {
-  /** Entry lines in file order; an incomplete final line fails verification (`entry-format`). */
+  /**
+   * Entry lines in file order, up to the first NUL byte. Zeros after the last line are
+   * unwritten space (a live or crashed writer's, ADR 0028); an incomplete final line, a NUL
+   * inside a line or data after zeros fail verification (`entry-format`).
+   */
   readonly entries: AsyncIterable<Uint8Array>;
   readonly checkpoints: readonly string[];
   /** Parsed `trust-root.json` when present. */
@@ -73,24 +78,38 @@ async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
   const handle = await open(path, 'r');
   try {
     const size = (await handle.stat()).size;
-    let end = 0;
     let count = 0;
+    // The lines end at the first NUL; a live writer's file ends in zeros it wrote ahead (ADR
+    // 0028), and a damaged-looking tail is re-read in case it was a write in progress.
+    const report: TailReport = {};
     // Whole chunks of lines, split here: one generator step per line instead of two.
-    for await (const { data, offset } of readLineChunks(handle, { end: size })) {
+    for await (const { data } of readLineChunks(handle, { end: size, tail: report, recheck: 2 })) {
       let lineStart = 0;
       for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, lineStart)) {
         count += 1;
         yield data.subarray(lineStart, newline);
         lineStart = newline + 1;
       }
-      end = offset + data.length;
     }
-    if (end < size) {
+    const kind = report.tail?.kind;
+    if (kind === 'fragment') {
       throw new TranscriptCheckError({
         check: 'entry-format',
         code: 'ERR_TRANSCRIPT_MALFORMED',
         message:
           'the final entry is incomplete (torn write); open the store as a writer to repair it',
+        seq: count,
+      });
+    }
+    if (kind === 'damaged') {
+      // A canonical line never holds a NUL, and a writer only ever leaves zeros after its
+      // last line: a NUL inside a line or data after unwritten space is tampering (or a
+      // power loss's torn write that no writer has repaired yet).
+      throw new TranscriptCheckError({
+        check: 'entry-format',
+        code: 'ERR_TRANSCRIPT_MALFORMED',
+        message:
+          'a NUL byte inside an entry, or data after unwritten (zero) space: tampering or an unrepaired torn write',
         seq: count,
       });
     }
