@@ -8,6 +8,12 @@
  *
  * The policy is the shared Rego library (policies/) through @writ/policy; the same run also
  * measures a plain TypeScript policy of the same decision to separate the Rego cost.
+ *
+ * The firewall cases of one group (batched, then sync) share most of their code, and V8 keeps
+ * tiering it up for ~2,000–2,500 calls. Measured one after the other, the first case paid
+ * for that warm-up and the next ones did not (the Rego rows, measured first, by ~100 µs of
+ * CPU per call). So every case of a group is warmed up first, in turns, and then measured in
+ * rotating rounds, its samples and CPU time pooled over its rounds.
  */
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { sign as nodeSign, verify as nodeVerify, createPrivateKey, createPublicKey } from 'node:crypto';
@@ -31,6 +37,10 @@ import { loadPolicy } from '../../policy/src/index.ts';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
 const WARMUP = Math.min(500, Math.floor(CALLS / 4));
+// Firewall cases: warm-up calls per case (in turns with the other cases of its group) and
+// the number of rounds its measured calls are split into.
+const CASE_WARMUP = Number(process.env.BENCH_WARMUP ?? 2500);
+const ROUNDS = 10;
 // BENCH_MAX_BATCH overrides `durability.maxBatch` of the batched cases (A/B of the flush size).
 const maxBatch = process.env.BENCH_MAX_BATCH === undefined ? undefined : Number(process.env.BENCH_MAX_BATCH);
 
@@ -60,6 +70,43 @@ async function measure(name: string, run: (i: number) => unknown, count = CALLS)
   }
   const cpu = process.cpuUsage(cpu0);
   return stats(name, samples, (cpu.user + cpu.system) / count);
+}
+
+interface Case {
+  readonly name: string;
+  readonly run: (i: number) => Promise<void>;
+  readonly count: number;
+}
+
+/**
+ * Measures cases that share code fairly: each is warmed up for `CASE_WARMUP` calls (in turns
+ * of `ROUNDS` with the others, so all reach V8's steady state together), then all are measured
+ * in `ROUNDS` rotating rounds; a case's samples and CPU time are pooled over its rounds.
+ */
+async function measureGroup(cases: readonly Case[]): Promise<Stats[]> {
+  const warmups = cases.map(() => 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, c] of cases.entries()) {
+      for (let i = 0; i < Math.ceil(CASE_WARMUP / ROUNDS); i++) await c.run(-1 - warmups[index]!++);
+    }
+  }
+  const samples = cases.map((): number[] => []);
+  const cpu = cases.map(() => 0);
+  const done = cases.map(() => 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [index, c] of cases.entries()) {
+      const n = round === ROUNDS - 1 ? c.count - done[index]! : Math.floor(c.count / ROUNDS);
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < n; i++) {
+        const start = process.hrtime.bigint();
+        await c.run(done[index]!++);
+        samples[index]!.push(Number(process.hrtime.bigint() - start) / 1000);
+      }
+      const used = process.cpuUsage(cpu0);
+      cpu[index]! += used.user + used.system;
+    }
+  }
+  return cases.map((c, index) => stats(c.name, samples[index]!, cpu[index]! / c.count));
 }
 
 // ---- keys and trust root -------------------------------------------------------------
@@ -152,14 +199,15 @@ try {
 
   const rego = await loadPolicy({ paths: [new URL('../../../policies/writ', import.meta.url).pathname, new URL('../../../policies/data.json', import.meta.url).pathname] });
   const batched = { default: 'batched', ...(maxBatch === undefined ? {} : { maxBatch }) } as const;
+  const batchedCases: (Case & { readonly firewall: { close(): Promise<void> } })[] = [];
   for (const [name, policy] of [['Rego', rego], ['TS', tsPolicy]] as const) {
     const a3 = await firewallPath({ policy, ledger: new MemoryLedgerStore(), durability: batched, tool: 'email.send' });
-    results.push(await measure(`firewall A3 enforce, memory ledger, batched (${name} policy)`, a3.run));
-    await a3.firewall.close();
+    batchedCases.push({ name: `firewall A3 enforce, memory ledger, batched (${name} policy)`, run: a3.run, count: CALLS, firewall: a3.firewall });
     const a0 = await firewallPath({ policy, ledger: new MemoryLedgerStore(), durability: batched, tool: 'search' });
-    results.push(await measure(`firewall A0 observation, no token (${name} policy)`, a0.run));
-    await a0.firewall.close();
+    batchedCases.push({ name: `firewall A0 observation, no token (${name} policy)`, run: a0.run, count: CALLS, firewall: a0.firewall });
   }
+  results.push(...(await measureGroup(batchedCases)));
+  for (const c of batchedCases) await c.firewall.close();
   // The `sync` goal names no policy: both are measured, each with both durable-write modes,
   // and the same TS path over a memory ledger (same write-ahead ordering, no disk) shows what
   // the durable write adds. One call's durable write is ~3.9 KB (its release and the previous
@@ -171,18 +219,35 @@ try {
     fdatasyncSync(callFd);
   }, Math.min(CALLS, 1000)));
   closeSync(callFd);
+  // The same bytes overwriting zeros written and fsync'd beforehand, as the file store writes
+  // since ADR 0028: no file size to journal in the fdatasync.
+  const zeroFd = openSync(join(dir, 'floor-call-prewritten.jsonl'), 'w+');
+  const calls = Math.min(CALLS, 1000) + WARMUP;
+  writeSync(zeroFd, Buffer.alloc(callBytes.length * (calls + 10)));
+  fdatasyncSync(zeroFd);
+  let zeroAt = 0;
+  results.push(await measure("floor: fdatasync'd overwrite of one sync call's bytes in pre-written zeros", () => {
+    writeSync(zeroFd, callBytes, 0, callBytes.length, zeroAt);
+    zeroAt += callBytes.length;
+    fdatasyncSync(zeroFd);
+  }, Math.min(CALLS, 1000)));
+  closeSync(zeroFd);
+  const syncCases: (Case & { close(): Promise<void> })[] = [];
   for (const [name, policy] of [['Rego', rego], ['TS', tsPolicy]] as const) {
     for (const durableWrite of ['thread-pool', 'main-thread'] as const) {
       const store = await FileLedgerStore.open({ dir: join(dir, `ledger-${name}-${durableWrite}`), durableWrite });
       const sync = await firewallPath({ policy, ledger: store, durability: { default: 'sync' }, tool: 'email.send' });
-      results.push(await measure(`firewall A3 enforce, file ledger, sync, ${durableWrite} write (${name} policy)`, sync.run, Math.min(CALLS, 1000)));
-      await sync.firewall.close();
-      await store.close();
+      const close = async () => {
+        await sync.firewall.close();
+        await store.close();
+      };
+      syncCases.push({ name: `firewall A3 enforce, file ledger, sync, ${durableWrite} write (${name} policy)`, run: sync.run, count: Math.min(CALLS, 1000), close });
     }
   }
   const memorySync = await firewallPath({ policy: tsPolicy, ledger: new MemoryLedgerStore(), durability: { default: 'sync' }, tool: 'email.send' });
-  results.push(await measure('firewall A3 enforce, memory ledger, sync (TS policy)', memorySync.run, Math.min(CALLS, 1000)));
-  await memorySync.firewall.close();
+  syncCases.push({ name: 'firewall A3 enforce, memory ledger, sync (TS policy)', run: memorySync.run, count: Math.min(CALLS, 1000), close: () => memorySync.firewall.close() });
+  results.push(...(await measureGroup(syncCases)));
+  for (const c of syncCases) await c.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -191,7 +256,7 @@ const floor = (name: string) => results.find((r) => r.name.startsWith(name))!;
 const bare = floor('floor: bare');
 const sign = floor('floor: Ed25519 sign (');
 const fsync = floor("floor: fdatasync'd append (1 line)");
-process.stdout.write(`Node ${process.version}, ${CALLS} calls per case (${WARMUP} warm-up), batched maxBatch ${maxBatch ?? 'default'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
+process.stdout.write(`Node ${process.version}, ${CALLS} calls per case (floors ${WARMUP} warm-up; firewall cases ${CASE_WARMUP} warm-up in turns, measured in ${ROUNDS} rotating rounds), batched maxBatch ${maxBatch ?? 'default'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
 process.stdout.write('| case | p50 µs | p99 µs | mean µs | CPU µs/call | p50 / bare call | p50 / (sign + fdatasync) |\n|---|---:|---:|---:|---:|---:|---:|\n');
 for (const r of results) {
   process.stdout.write(

@@ -2,8 +2,9 @@
  * Transcript benchmarks, each next to a baseline measured in the same run:
  *
  * 1. appends/s — MemoryLedgerStore, and FileLedgerStore with durable (fdatasync) commits,
- *    against a bare `write` + `fdatasync` of the same sealed lines at the same batch size;
- *    plus concurrent single-entry appends (group commit) against the same bare loop.
+ *    against a bare `write` + `fdatasync` of the same sealed lines at the same batch size,
+ *    appending, and the same bare loop writing into zeros it pre-wrote (as the store does,
+ *    ADR 0028); plus concurrent single-entry appends (group commit) against the bare loops.
  * 2. verification — `verifyTranscript` over a file-store directory of N entries (default
  *    1,000,000) against raw SHA-256 over the same bytes (one stream over the file, and one
  *    hash per line), with peak RSS and heap growth while verifying.
@@ -115,6 +116,42 @@ async function timeBare(dir: string, options: { batches: number; batch: number }
   return rate;
 }
 
+// The bare baseline writing into space it pre-wrote (zeros, fsync'd) beforehand, as the file
+// store does since ADR 0028: the same lines and syscalls as timeBare, without a file size
+// to journal on each fdatasync.
+async function timeBareOverwrite(dir: string, options: { batches: number; batch: number }): Promise<number> {
+  const path = join(dir, 'bare-prewritten.jsonl');
+  let prev = GENESIS_HASH;
+  const buffers: Buffer[] = [];
+  for (let i = 0, n = 0; i < options.batches; i++) {
+    let text = '';
+    for (let j = 0; j < options.batch; j++, n++) {
+      const sealed = sealEntry({ draft: draft(n), seq: n, prev });
+      prev = sealed.hash;
+      text += `${sealed.line}\n`;
+    }
+    buffers.push(Buffer.from(text));
+  }
+  const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+  const handle = await open(path, 'w+');
+  await handle.write(Buffer.alloc(total));
+  await handle.sync();
+  let position = 0;
+  const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  for (const buffer of buffers) {
+    await handle.write(buffer, 0, buffer.length, position);
+    position += buffer.length;
+    await handle.datasync();
+  }
+  const rate = (options.batches * options.batch) / seconds(start);
+  const used = process.cpuUsage(cpu);
+  lastCpuPerEntry = (used.user + used.system) / (options.batches * options.batch);
+  await handle.close();
+  await rm(path);
+  return rate;
+}
+
 async function timeConcurrent(store: LedgerStore, options: { total: number; lanes: number }): Promise<number> {
   let n = 0;
   const start = process.hrtime.bigint();
@@ -141,6 +178,7 @@ async function appendBench(): Promise<void> {
       // lot between rounds on a shared disk, so five rounds and the median.
       const file: number[] = [];
       const bare: number[] = [];
+      const overwrite: number[] = [];
       const fileCpu: number[] = [];
       const bareCpu: number[] = [];
       for (let round = 0; round < APPEND_ROUNDS; round++) {
@@ -150,10 +188,14 @@ async function appendBench(): Promise<void> {
         await store.close();
         bare.push(await timeBare(dir, { batches, batch }));
         bareCpu.push(lastCpuPerEntry);
+        overwrite.push(await timeBareOverwrite(dir, { batches, batch }));
       }
       const median = (values: number[]): number => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1]!;
       console.log(
         `file store (fdatasync), batch ${batch}: ${format(median(file))} entries/s · bare write+fdatasync: ${format(median(bare))} entries/s · bare/file = ${(median(bare) / median(file)).toFixed(2)}x · CPU µs/entry file ${median(fileCpu).toFixed(1)}, bare ${median(bareCpu).toFixed(1)} · per-round bare/file ${file.map((_, i) => (bare[i]! / file[i]!).toFixed(1)).join(' ')}`,
+      );
+      console.log(
+        `  bare write+fdatasync into pre-written zeros (as the store writes since ADR 0028), batch ${batch}: ${format(median(overwrite))} entries/s · that/file = ${(median(overwrite) / median(file)).toFixed(2)}x · per-round ${file.map((_, i) => (overwrite[i]! / file[i]!).toFixed(1)).join(' ')}`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -165,7 +207,8 @@ async function appendBench(): Promise<void> {
     const grouped = await timeConcurrent(store, { total: 3000, lanes: 32 });
     await store.close();
     const bare = await timeBare(dir, { batches: 300, batch: 1 });
-    console.log(`file store, 32 concurrent single-entry appends (group commit): ${format(grouped)} entries/s · bare one-fdatasync-per-entry: ${format(bare)} entries/s · file/bare = ${(grouped / bare).toFixed(2)}x`);
+    const overwrite = await timeBareOverwrite(dir, { batches: 300, batch: 1 });
+    console.log(`file store, 32 concurrent single-entry appends (group commit): ${format(grouped)} entries/s · bare one-fdatasync-per-entry: ${format(bare)} entries/s · file/bare = ${(grouped / bare).toFixed(2)}x · bare into pre-written zeros ${format(overwrite)} entries/s, file/that = ${(grouped / overwrite).toFixed(2)}x`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
