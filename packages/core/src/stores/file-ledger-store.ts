@@ -92,8 +92,8 @@ export interface FileLedgerStoreOptions {
   /**
    * Bytes of zeros a writer keeps written and synced ahead of the last entry (default 4 MiB,
    * refilled in the background, 1 MiB at a time, once half is used). A commit that
-   * overwrites pre-written space is durable without journaling a new file size (about half
-   * the time of an appending `fdatasync` on ext4). `0` turns it off: appends then extend the
+   * overwrites pre-written space is durable without journaling a new file size (about 0.6x
+   * the time of an appending `fdatasync` on ext4, docs/benchmarks.md). `0` turns it off: appends then extend the
    * file (O_APPEND), as before ADR 0028. The zeros are truncated away on `close`; a reader
    * (`verifyTranscript`, `writ verify`, a read-only store) treats zeros after the last line
    * as unwritten space.
