@@ -44,6 +44,9 @@ describe('openTranscriptDirectory', () => {
   it('treats zeros after the last line as unwritten space (a live or crashed writer)', async () => {
     const { path, verify, entries } = await sample('zeros');
     await appendFile(join(path, 'entries.jsonl'), Buffer.alloc(3 << 20));
+    const live = await readFile(join(path, 'entries.jsonl'));
+    // Progress counts the lines, not the zeros.
+    expect((await openTranscriptDirectory(path)).bytes).toBe(live.lastIndexOf(10) + 1);
     const report = await verify();
     expect(report.valid).toBe(true);
     expect(report.entries).toBe(entries);

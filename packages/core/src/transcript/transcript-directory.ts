@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { open, readFile, readdir } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '../errors.ts';
 import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
@@ -25,7 +26,7 @@ export interface TranscriptDirectory {
   readonly checkpoints: readonly string[];
   /** Parsed `trust-root.json` when present. */
   readonly trustRootDocument: unknown;
-  /** Size of `entries.jsonl` in bytes (for progress). */
+  /** Size of `entries.jsonl` in bytes without its trailing zeros, if any (for progress). */
   readonly bytes: number;
 }
 
@@ -69,8 +70,12 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
   }
   const path = join(dir, ENTRIES_FILE);
   const handle = await open(path, 'r');
-  const bytes = (await handle.stat()).size;
-  await handle.close();
+  let bytes: number;
+  try {
+    bytes = await withoutZeroTail(handle);
+  } finally {
+    await handle.close();
+  }
   return { entries: entryLines(path), checkpoints, trustRootDocument, bytes };
 }
 
@@ -116,4 +121,25 @@ async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
   } finally {
     await handle.close();
   }
+}
+
+// The file size less a trailing run of zeros (a live writer's pre-written space), read
+// backwards a MiB at a time.
+async function withoutZeroTail(handle: FileHandle): Promise<number> {
+  let end = (await handle.stat()).size;
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const zeros = Buffer.alloc(buffer.length);
+  while (end > 0) {
+    const length = Math.min(buffer.length, end);
+    const { bytesRead } = await handle.read(buffer, 0, length, end - length);
+    if (bytesRead < length) break;
+    if (buffer.subarray(0, length).equals(zeros.subarray(0, length))) {
+      end -= length;
+      continue;
+    }
+    let last = length;
+    while (last > 0 && buffer[last - 1] === 0) last -= 1;
+    return end - length + last;
+  }
+  return end;
 }
