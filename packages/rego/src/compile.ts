@@ -12,7 +12,7 @@ import { RegoError } from './errors.ts';
 import { parseModule, parseQuery } from './lang/parser.ts';
 import { markPure } from './engine/purity.ts';
 import { uniformExprs, uniformShapes } from './engine/shapes.ts';
-import { fromJSON, RObject, toJSON, type Value } from './value.ts';
+import { fromJSON, inputFromJSON, RObject, toJSON, type Value } from './value.ts';
 
 /** Evaluation budgets. */
 export interface RegoLimits {
@@ -155,7 +155,7 @@ function compileUnchecked(options: CompileOptions): CompiledPolicy {
       nodeCount: program.nodeCount,
     };
     try {
-      const input = opts?.input === undefined ? undefined : fromJSON(opts.input, 'options.input');
+      const input = opts?.input === undefined ? undefined : inputFromJSON(opts.input, 'options.input');
       return body(new Ctx({ input, shared }));
     } catch (err) {
       if (err instanceof RangeError && /call stack/i.test(err.message)) {

@@ -359,6 +359,87 @@ function convert(x: unknown, name: string, depth: number): Value {
 /** Deepest nesting {@link fromJSON} accepts (hostile inputs must not exhaust the stack). */
 export const MAX_NESTING = 1000;
 
+/**
+ * Rego values of deep-frozen input parts, by identity, with the height of their nesting. A
+ * frozen object or array whose own enumerable properties are data properties holding
+ * primitives or deep-frozen objects and arrays can never change again, so its conversion is
+ * the same every time (the firewall's kept basis items and argument sources recur in every
+ * call of a session). Only evaluation inputs use it (the values are engine-owned and, like
+ * every shared value, never mutated); Maps, Sets and Rego values passed in are not cached.
+ */
+const frozenInputs = new WeakMap<object, { readonly value: Value; readonly height: number }>();
+// What the last `convertInput` call returned, read by its caller right after it returns:
+// whether the value may be cached, and its nesting height (-1 for a primitive).
+let lastCacheable = false;
+let lastHeight = -1;
+
+/**
+ * {@link fromJSON} for an evaluation input: the same value and the same errors, reusing the
+ * conversion of deep-frozen parts converted before.
+ * @internal
+ */
+export function inputFromJSON(x: unknown, name: string): Value {
+  return convertInput(x, name, 0);
+}
+
+function convertInput(x: unknown, name: string, depth: number): Value {
+  if (typeof x !== 'object' || x === null || x instanceof BigNum || x instanceof RSet || x instanceof RObject || x instanceof Set || x instanceof Map) {
+    const v = convert(x, name, depth);
+    lastCacheable = typeof x !== 'object' || x === null;
+    lastHeight = -1;
+    return v;
+  }
+  if (depth > MAX_NESTING) throw new RegoError('invalid_argument', `${name}: nesting deeper than ${MAX_NESTING} levels`);
+  const frozen = Object.isFrozen(x);
+  if (frozen) {
+    const hit = frozenInputs.get(x);
+    // a part nested deeper now than when it was converted may exceed the limit: convert (and throw)
+    if (hit !== undefined && depth + hit.height <= MAX_NESTING) {
+      lastCacheable = true;
+      lastHeight = hit.height;
+      return hit.value;
+    }
+  }
+  let cacheable = frozen;
+  let height = 0;
+  let value: Value;
+  if (Array.isArray(x)) {
+    const out: Value[] = new Array<Value>(x.length);
+    for (let i = 0; i < x.length; i++) {
+      const item: unknown = x[i];
+      if (item === undefined) throw new RegoError('invalid_argument', `${name}: undefined array item`);
+      out[i] = convertInput(item, name, depth + 1);
+      cacheable &&= lastCacheable;
+      if (lastHeight + 1 > height) height = lastHeight + 1;
+    }
+    value = out;
+  } else {
+    const o = new RObject();
+    for (const k of Object.keys(x)) {
+      const v = (x as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      o.set(k, convertInput(v, name, depth + 1));
+      cacheable &&= lastCacheable;
+      if (lastHeight + 1 > height) height = lastHeight + 1;
+    }
+    value = o;
+  }
+  // accessors may answer differently next time, even on a frozen object
+  if (cacheable && !dataPropertiesOnly(x)) cacheable = false;
+  if (cacheable) frozenInputs.set(x, { value, height });
+  lastCacheable = cacheable;
+  lastHeight = height;
+  return value;
+}
+
+function dataPropertiesOnly(x: object): boolean {
+  for (const k of Object.keys(x)) {
+    const d = Object.getOwnPropertyDescriptor(x, k);
+    if (d === undefined || !('value' in d)) return false;
+  }
+  return true;
+}
+
 /** Options for {@link toJSON}. */
 export interface ToJSONOptions {
   /** Return integers beyond ±2^53 as `bigint` instead of (lossy) numbers. Default false. */
