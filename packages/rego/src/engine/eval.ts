@@ -21,6 +21,8 @@ export function evalBody(body: readonly CExpr[], i: number, f: Frame, ctx: Ctx, 
   // without allocating continuations; the first one that may have several solutions hands
   // the rest of the body to the CPS evaluator. Slots bound here are unbound on the way out.
   const n = body.length;
+  // slots bound here: below 31 as bits of `mask` (no allocation), the others in `bound`
+  let mask = 0;
   let bound: number[] | undefined;
   let r: boolean;
   for (;;) {
@@ -40,13 +42,19 @@ export function evalBody(body: readonly CExpr[], i: number, f: Frame, ctx: Ctx, 
       break;
     }
     if (s !== GEN) {
-      (bound ??= []).push(s);
+      if (s < 31) mask |= 1 << s;
+      else (bound ??= []).push(s);
       i++;
       continue;
     }
     const next = i + 1;
     r = next === n ? evalExpr(e, f, ctx, k) : evalExpr(e, f, ctx, () => evalBody(body, next, f, ctx, k));
     break;
+  }
+  while (mask !== 0) {
+    const slot = 31 - Math.clz32(mask);
+    f[slot] = undefined;
+    mask ^= 1 << slot;
   }
   if (bound !== undefined) for (const slot of bound) f[slot] = undefined;
   return r;
@@ -735,13 +743,22 @@ function ruleBodiesValue(rule: CRule, f: Frame, ctx: Ctx, conflictMsg: string): 
 function bodyValue(rule: CRule, body: CBody, f: Frame, ctx: Ctx, conflictMsg: string): Value | undefined {
   let result: Value | undefined;
   const value = body.value!;
-  evalBody(body.exprs, 0, f, ctx, () =>
-    evalTerm(value, f, ctx, (v) => {
+  // The value term usually has one value (a constant, a bound variable, a ref): computed
+  // directly, as evalTerm would, without a continuation per solution.
+  evalBody(body.exprs, 0, f, ctx, () => {
+    const v = det(value, f, ctx);
+    if (v !== GEN) {
+      if (v === undefined) return false;
       if (result !== undefined && !equals(result, v)) conflict(conflictMsg, rule);
       result = v;
       return body.constValue;
-    }),
-  );
+    }
+    return evalTerm(value, f, ctx, (x) => {
+      if (result !== undefined && !equals(result, x)) conflict(conflictMsg, rule);
+      result = x;
+      return body.constValue;
+    });
+  });
   return result;
 }
 
@@ -763,10 +780,16 @@ function evalComplete(node: DataNode, ctx: Ctx): Value | undefined {
 
 function evalSetRules(node: DataNode, ctx: Ctx): Value {
   const out = new StructSet();
+  // One pair of continuations for all rules of the node (they run only inside the evalBody
+  // of the current rule, which sets `f` and `term` before it starts).
+  let f: Frame = [];
+  let term: CTerm | undefined;
+  const add = (v: Value): boolean => (out.add(v), false);
+  const head = (): boolean => evalTerm(term!, f, ctx, add);
   for (const rule of candidateRules(node, ctx.input)) {
-    const f = new Array<Value | undefined>(rule.nslots);
-    const term = rule.contains!;
-    evalBody(rule.bodies[0]!.exprs, 0, f, ctx, () => evalTerm(term, f, ctx, (v) => (out.add(v), false)));
+    f = new Array<Value | undefined>(rule.nslots);
+    term = rule.contains!;
+    evalBody(rule.bodies[0]!.exprs, 0, f, ctx, head);
   }
   return out;
 }
