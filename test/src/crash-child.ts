@@ -2,13 +2,16 @@
  * Child process of the crash test: appends to a file-store ledger in a loop through a
  * checkpointing Ledger, with several appends in flight (group commit), and prints
  * `ack <seq> <n>` for every entry only after its append resolved (durable).
- * Usage: node --conditions=@writ/source crash-child.ts <dir> <run>
+ * Usage: node --conditions=@writ/source crash-child.ts <dir> <run> [<preallocate bytes>]
  */
 import { FileLedgerStore, Ledger } from '@writ/core';
 import { sampleKeys } from '@writ/core/transcript';
 
-const [dir, run] = process.argv.slice(2) as [string, string];
-const store = await FileLedgerStore.open({ dir });
+const [dir, run, preallocate] = process.argv.slice(2) as [string, string, string | undefined];
+const store = await FileLedgerStore.open({
+  dir,
+  ...(preallocate !== undefined && { preallocate: Number(preallocate) }),
+});
 const ledger = await Ledger.open({
   store,
   origin: 'writ.test/crash',

@@ -2,6 +2,8 @@
  * Crash test: a child appends in a loop and is killed with SIGKILL at a random moment,
  * many times over the same directory. After every kill: reopening repairs the tail, no
  * acknowledged entry is lost or changed, the ledger verifies, and appending continues.
+ * Run once with the default pre-written space (ADR 0028) and once with 64 MiB of it, so
+ * that most kills land while the child is still writing its zeros.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -17,15 +19,21 @@ import { sampleTrustRootDocument } from '@writ/core/transcript';
 const child = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 const RUNS = Number(process.env.WRIT_CRASH_RUNS ?? 10);
 let dir: string;
+const dirs: string[] = [];
 
 afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
+  for (const each of dirs) await rm(each, { recursive: true, force: true });
 });
 
 /** Run the child until `killAfterMs` after it is ready, SIGKILL it, return its acks. */
-function runAndKill(run: number, killAfterMs: number): Promise<Map<number, number>> {
+function runAndKill(
+  run: number,
+  killAfterMs: number,
+  preallocate?: number,
+): Promise<Map<number, number>> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--conditions=@writ/source', child, dir, String(run)], {
+    const args = [child, dir, String(run), ...(preallocate === undefined ? [] : [String(preallocate)])];
+    const proc = spawn(process.execPath, ['--conditions=@writ/source', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const acks = new Map<number, number>();
@@ -52,14 +60,27 @@ function runAndKill(run: number, killAfterMs: number): Promise<Map<number, numbe
 }
 
 describe('FileLedgerStore + Ledger under SIGKILL', () => {
-  it(`loses no acknowledged entry over ${RUNS} random kills, verifies and keeps appending`, async () => {
+  it.each([
+    { label: 'default pre-written space', preallocate: undefined, killMs: () => 20 + Math.floor(Math.random() * 250) },
+    // 64 MiB of zeros take the child far longer to write than it lives: killed mid-pre-write.
+    { label: 'killed while pre-writing 64 MiB', preallocate: 64 << 20, killMs: () => Math.floor(Math.random() * 60) },
+  ])(`loses no acknowledged entry over ${RUNS} random kills, verifies and keeps appending ($label)`, async ({ preallocate, killMs }) => {
     dir = await mkdtemp(join(tmpdir(), 'writ-crash-'));
+    dirs.push(dir);
     const trustRoot = createTrustRoot(sampleTrustRootDocument(sampleKeys()));
     const acknowledged = new Map<number, { run: number; n: number }>();
     let previousSize = 0;
     for (let run = 0; run < RUNS; run++) {
-      const acks = await runAndKill(run, 20 + Math.floor(Math.random() * 250));
+      const acks = await runAndKill(run, killMs(), preallocate);
       for (const [seq, n] of acks) acknowledged.set(seq, { run, n });
+      // The child died with zeros after its lines (never more than it was asked to write).
+      const left = await readFile(join(dir, 'entries.jsonl'));
+      const lineEnd = left.lastIndexOf(10) + 1;
+      expect(left.subarray(lineEnd).every((byte) => byte === 0)).toBe(true);
+      if (preallocate !== undefined) {
+        expect(left.length).toBeGreaterThan(lineEnd);
+        expect(left.length).toBeLessThan(lineEnd + preallocate);
+      }
       // Reopen as the writer: repairs a torn tail, then the ledger checkpoints what it holds.
       const ledger = await Ledger.open({
         store: await FileLedgerStore.open({ dir }),
