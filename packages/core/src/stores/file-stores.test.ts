@@ -41,6 +41,15 @@ describeLedgerStoreConformance('FileLedgerStore (preallocate: 4096, pre-written 
   };
 });
 
+describeLedgerStoreConformance('FileLedgerStore (main-thread write, preallocate: 4096)', async () => {
+  const dir = await tempDir();
+  return {
+    store: await FileLedgerStore.open({ dir, durableWrite: 'main-thread', preallocate: 4096 }),
+    reopen: () => FileLedgerStore.open({ dir, durableWrite: 'main-thread', preallocate: 4096 }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
 describeLedgerStoreConformance('FileLedgerStore (preallocate: 0, appending)', async () => {
   const dir = await tempDir();
   return {
