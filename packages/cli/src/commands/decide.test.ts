@@ -41,19 +41,23 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function run(file: string, options: { tools?: string; json?: boolean; policy?: string[] } = {}) {
-  let stdout = '';
-  let stderr = '';
-  let code: number | undefined;
+// A context in `root` that keeps what a command wrote and its exit code.
+function capture() {
+  const out = { stdout: '', stderr: '', code: undefined as number | undefined };
   const context: CommandContext = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    setExitCode: (value) => void (code = value),
+    stdout: (text) => void (out.stdout += text),
+    stderr: (text) => void (out.stderr += text),
+    setExitCode: (value) => void (out.code = value),
     cwd: root,
     interactive: false,
   };
+  return { out, context };
+}
+
+async function run(file: string, options: { tools?: string; json?: boolean; policy?: string[] } = {}) {
+  const { out, context } = capture();
   await decideAction(file, { policy: options.policy ?? POLICY, tools: options.tools ?? 'tools.json', json: options.json ?? false }, context);
-  return { code, stdout, stderr };
+  return out;
 }
 
 describe('decideAction', () => {
@@ -82,21 +86,12 @@ describe('decideAction', () => {
   });
 
   it('parses the command line of the docs: a repeatable --policy and the request last', async () => {
-    let stdout = '';
-    let stderr = '';
-    let code: number | undefined;
-    const context: CommandContext = {
-      stdout: (text) => void (stdout += text),
-      stderr: (text) => void (stderr += text),
-      setExitCode: (value) => void (code = value),
-      cwd: root,
-      interactive: false,
-    };
+    const { out, context } = capture();
     const program = new Command('writ').exitOverride();
     registerDecideCommand(program, context);
     await program.parseAsync(['decide', '--policy', POLICY[0]!, '--policy', POLICY[1]!, '--tools', 'tools.json', 'email.json'], { from: 'user' });
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toMatch(/^decision: deny/);
+    expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(out.stdout).toMatch(/^decision: deny/);
     // One value per --policy: a second path after it is an extra positional, refused.
     const strict = new Command('writ').exitOverride().configureOutput({ writeErr: () => undefined });
     registerDecideCommand(strict, context);
@@ -104,9 +99,8 @@ describe('decideAction', () => {
   });
 
   it('gives writ replay the same repeatable --policy', async () => {
-    const context: CommandContext = { stdout: () => undefined, stderr: () => undefined, setExitCode: () => undefined, cwd: root, interactive: false };
     const program = new Command('writ').exitOverride();
-    registerReplayCommand(program, context);
+    registerReplayCommand(program, capture().context);
     await program.parseAsync(['replay', '--policy', 'a', '--policy', 'b', 'no-such-transcript'], { from: 'user' });
     expect(program.commands[0]!.opts<{ policy: string[] }>().policy).toEqual(['a', 'b']);
   });
