@@ -89,9 +89,9 @@ async function timeAppends(store: LedgerStore, options: { batches: number; batch
   return entries / (Number(wall) / 1e9);
 }
 
-// Bare baseline: the same sealed lines, one write + fdatasync per batch, nothing else.
-async function timeBare(dir: string, options: { batches: number; batch: number }): Promise<number> {
-  const handle = await open(join(dir, 'bare.jsonl'), 'a');
+// The bare baselines' input: the same sealed lines the store writes, one buffer per batch,
+// built before their clocks start.
+function sealedBatches(options: { batches: number; batch: number }): Buffer[] {
   let prev = GENESIS_HASH;
   const buffers: Buffer[] = [];
   for (let i = 0, n = 0; i < options.batches; i++) {
@@ -103,6 +103,13 @@ async function timeBare(dir: string, options: { batches: number; batch: number }
     }
     buffers.push(Buffer.from(text));
   }
+  return buffers;
+}
+
+// Bare baseline: the same sealed lines, one write + fdatasync per batch, nothing else.
+async function timeBare(dir: string, options: { batches: number; batch: number }): Promise<number> {
+  const handle = await open(join(dir, 'bare.jsonl'), 'a');
+  const buffers = sealedBatches(options);
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   for (const buffer of buffers) {
@@ -121,17 +128,7 @@ async function timeBare(dir: string, options: { batches: number; batch: number }
 // to journal on each fdatasync.
 async function timeBareOverwrite(dir: string, options: { batches: number; batch: number }): Promise<number> {
   const path = join(dir, 'bare-prewritten.jsonl');
-  let prev = GENESIS_HASH;
-  const buffers: Buffer[] = [];
-  for (let i = 0, n = 0; i < options.batches; i++) {
-    let text = '';
-    for (let j = 0; j < options.batch; j++, n++) {
-      const sealed = sealEntry({ draft: draft(n), seq: n, prev });
-      prev = sealed.hash;
-      text += `${sealed.line}\n`;
-    }
-    buffers.push(Buffer.from(text));
-  }
+  const buffers = sealedBatches(options);
   const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
   const handle = await open(path, 'w+');
   await handle.write(Buffer.alloc(total));
