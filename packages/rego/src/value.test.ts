@@ -158,3 +158,37 @@ describe('equality, hashing and order', () => {
     expect(toRegoString(new RSet())).toBe('set()');
   });
 });
+
+describe('RSet', () => {
+  // Empty sets share one element map until their first add; every set must still behave as a
+  // set of its own (a Map from keyOf to the first value added under that key).
+  it('behaves like a map of its own from keys to values, empty sets included (property)', () => {
+    const element = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.string({ maxLength: 2 }), fc.constantFrom(null, true));
+    const op = fc.record({ set: fc.integer({ min: 0, max: 3 }), value: element });
+    fc.assert(
+      fc.property(fc.array(fc.array(element, { maxLength: 3 }), { minLength: 4, maxLength: 4 }), fc.array(op, { maxLength: 12 }), (initial, ops) => {
+        const sets = initial.map((items) => (items.length === 0 ? new RSet() : new RSet(items)));
+        const models = initial.map((items) => {
+          const m = new Map<string, Value>();
+          for (const x of items) m.set(keyOf(x), x);
+          return m;
+        });
+        for (const { set, value } of ops) {
+          sets[set]!.add(value);
+          models[set]!.set(keyOf(value), value);
+        }
+        sets.forEach((s, i) => {
+          const model = models[i]!;
+          expect(s.size).toBe(model.size);
+          expect([...s.values()]).toEqual([...model.values()]);
+          expect([...s]).toEqual([...model.values()]);
+          for (const x of [0, 1, 'a', null, true]) expect(s.has(x)).toBe(model.has(keyOf(x)));
+          expect(keyOf(s)).toBe(keyOf(new RSet([...model.values()])));
+        });
+        expect(keyOf(new RSet())).toBe(keyOf(new RSet([])));
+        expect(new RSet().size).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -106,15 +106,19 @@ function canonical(v: Value): string {
   return s;
 }
 
+// Shared by every set nothing was added to yet (most rule sets of a decision stay empty);
+// never mutated: `add` replaces it with a Map of the set's own first.
+const NO_ELEMENTS: ReadonlyMap<string, Value> = new Map<string, Value>();
+
 /** A Rego set: unordered, structurally deduplicated. */
 export class RSet {
-  private readonly m = new Map<string, Value>();
+  private m = NO_ELEMENTS as Map<string, Value>;
   /** @internal Cached canonical text (see {@link keyOf}); reset by mutation. */
   canon: string | undefined = undefined;
 
   /** Builds a set from values (duplicates removed). */
   constructor(items?: Iterable<Value>) {
-    if (items) for (const x of items) this.m.set(keyOf(x), x);
+    if (items) for (const x of items) this.add(x);
   }
   /** Number of elements. */
   get size(): number {
@@ -126,6 +130,7 @@ export class RSet {
   }
   /** Adds an element; for builders only (values are immutable once shared). */
   add(v: Value): this {
+    if (this.m === NO_ELEMENTS) this.m = new Map<string, Value>();
     this.m.set(keyOf(v), v);
     this.canon = undefined;
     return this;
