@@ -10,10 +10,12 @@
  * measures a plain TypeScript policy of the same decision to separate the Rego cost.
  *
  * The firewall cases of one group (batched, then sync) share most of their code, and V8 keeps
- * tiering it up for ~2,000–2,500 calls. Measured one after the other, the first case paid
- * for that warm-up and the next ones did not (the Rego rows, measured first, by ~100 µs of
- * CPU per call). So every case of a group is warmed up first, in turns, and then measured in
- * rotating rounds, its samples and CPU time pooled over its rounds.
+ * tiering it up for ~2,000–2,500 calls. Measured one after the other with 500 warm-up calls,
+ * the first case paid for that warm-up and the next ones did not (the Rego rows, measured
+ * first, by ~100 µs of CPU per call). So every case of a group is first warmed up, in turns,
+ * on paths of its own that are then closed; then each is measured on a fresh path (a new
+ * ledger, its own 500 warm-up calls), one at a time as before, so no other case's ledger is
+ * alive in the heap while it is measured.
  */
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { sign as nodeSign, verify as nodeVerify, createPrivateKey, createPublicKey } from 'node:crypto';
@@ -72,41 +74,39 @@ async function measure(name: string, run: (i: number) => unknown, count = CALLS)
   return stats(name, samples, (cpu.user + cpu.system) / count);
 }
 
+interface CasePath {
+  readonly run: (i: number) => Promise<void>;
+  close(): Promise<void>;
+}
+
 interface Case {
   readonly name: string;
-  readonly run: (i: number) => Promise<void>;
   readonly count: number;
+  /** A fresh path of the case (its own firewall and ledger). */
+  open(): Promise<CasePath>;
 }
 
 /**
- * Measures cases that share code fairly: each is warmed up for `CASE_WARMUP` calls (in turns
- * of `ROUNDS` with the others, so all reach V8's steady state together), then all are measured
- * in `ROUNDS` rotating rounds; a case's samples and CPU time are pooled over its rounds.
+ * Measures cases that share code fairly: each is warmed up for `CASE_WARMUP` calls in turns of
+ * `ROUNDS` with the others (so all reach V8's steady state together) on paths that are then
+ * closed; then each is measured on a fresh path of its own, one case at a time.
  */
 async function measureGroup(cases: readonly Case[]): Promise<Stats[]> {
-  const warmups = cases.map(() => 0);
+  const warm: CasePath[] = [];
+  for (const c of cases) warm.push(await c.open());
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [index, c] of cases.entries()) {
-      for (let i = 0; i < Math.ceil(CASE_WARMUP / ROUNDS); i++) await c.run(-1 - warmups[index]!++);
+    for (const path of warm) {
+      for (let i = 0; i < Math.ceil(CASE_WARMUP / ROUNDS); i++) await path.run(-1 - round * CASE_WARMUP - i);
     }
   }
-  const samples = cases.map((): number[] => []);
-  const cpu = cases.map(() => 0);
-  const done = cases.map(() => 0);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [index, c] of cases.entries()) {
-      const n = round === ROUNDS - 1 ? c.count - done[index]! : Math.floor(c.count / ROUNDS);
-      const cpu0 = process.cpuUsage();
-      for (let i = 0; i < n; i++) {
-        const start = process.hrtime.bigint();
-        await c.run(done[index]!++);
-        samples[index]!.push(Number(process.hrtime.bigint() - start) / 1000);
-      }
-      const used = process.cpuUsage(cpu0);
-      cpu[index]! += used.user + used.system;
-    }
+  for (const path of warm) await path.close();
+  const out: Stats[] = [];
+  for (const c of cases) {
+    const path = await c.open();
+    out.push(await measure(c.name, path.run, c.count));
+    await path.close();
   }
-  return cases.map((c, index) => stats(c.name, samples[index]!, cpu[index]! / c.count));
+  return out;
 }
 
 // ---- keys and trust root -------------------------------------------------------------
@@ -199,15 +199,17 @@ try {
 
   const rego = await loadPolicy({ paths: [new URL('../../../policies/writ', import.meta.url).pathname, new URL('../../../policies/data.json', import.meta.url).pathname] });
   const batched = { default: 'batched', ...(maxBatch === undefined ? {} : { maxBatch }) } as const;
-  const batchedCases: (Case & { readonly firewall: { close(): Promise<void> } })[] = [];
+  const batchedCases: Case[] = [];
   for (const [name, policy] of [['Rego', rego], ['TS', tsPolicy]] as const) {
-    const a3 = await firewallPath({ policy, ledger: new MemoryLedgerStore(), durability: batched, tool: 'email.send' });
-    batchedCases.push({ name: `firewall A3 enforce, memory ledger, batched (${name} policy)`, run: a3.run, count: CALLS, firewall: a3.firewall });
-    const a0 = await firewallPath({ policy, ledger: new MemoryLedgerStore(), durability: batched, tool: 'search' });
-    batchedCases.push({ name: `firewall A0 observation, no token (${name} policy)`, run: a0.run, count: CALLS, firewall: a0.firewall });
+    for (const [label, tool] of [['A3 enforce, memory ledger, batched', 'email.send'], ['A0 observation, no token', 'search']] as const) {
+      const open = async (): Promise<CasePath> => {
+        const path = await firewallPath({ policy, ledger: new MemoryLedgerStore(), durability: batched, tool });
+        return { run: path.run, close: () => path.firewall.close() };
+      };
+      batchedCases.push({ name: `firewall ${label} (${name} policy)`, count: CALLS, open });
+    }
   }
   results.push(...(await measureGroup(batchedCases)));
-  for (const c of batchedCases) await c.firewall.close();
   // The `sync` goal names no policy: both are measured, each with both durable-write modes,
   // and the same TS path over a memory ledger (same write-ahead ordering, no disk) shows what
   // the durable write adds. One call's durable write is ~3.9 KB (its release and the previous
@@ -232,22 +234,28 @@ try {
     fdatasyncSync(zeroFd);
   }, Math.min(CALLS, 1000)));
   closeSync(zeroFd);
-  const syncCases: (Case & { close(): Promise<void> })[] = [];
+  const syncCases: Case[] = [];
+  let ledgers = 0;
   for (const [name, policy] of [['Rego', rego], ['TS', tsPolicy]] as const) {
     for (const durableWrite of ['thread-pool', 'main-thread'] as const) {
-      const store = await FileLedgerStore.open({ dir: join(dir, `ledger-${name}-${durableWrite}`), durableWrite });
-      const sync = await firewallPath({ policy, ledger: store, durability: { default: 'sync' }, tool: 'email.send' });
-      const close = async () => {
-        await sync.firewall.close();
-        await store.close();
+      const open = async (): Promise<CasePath> => {
+        const store = await FileLedgerStore.open({ dir: join(dir, `ledger-${++ledgers}`), durableWrite });
+        const sync = await firewallPath({ policy, ledger: store, durability: { default: 'sync' }, tool: 'email.send' });
+        const close = async () => {
+          await sync.firewall.close();
+          await store.close();
+        };
+        return { run: sync.run, close };
       };
-      syncCases.push({ name: `firewall A3 enforce, file ledger, sync, ${durableWrite} write (${name} policy)`, run: sync.run, count: Math.min(CALLS, 1000), close });
+      syncCases.push({ name: `firewall A3 enforce, file ledger, sync, ${durableWrite} write (${name} policy)`, count: Math.min(CALLS, 1000), open });
     }
   }
-  const memorySync = await firewallPath({ policy: tsPolicy, ledger: new MemoryLedgerStore(), durability: { default: 'sync' }, tool: 'email.send' });
-  syncCases.push({ name: 'firewall A3 enforce, memory ledger, sync (TS policy)', run: memorySync.run, count: Math.min(CALLS, 1000), close: () => memorySync.firewall.close() });
+  const openMemorySync = async (): Promise<CasePath> => {
+    const path = await firewallPath({ policy: tsPolicy, ledger: new MemoryLedgerStore(), durability: { default: 'sync' }, tool: 'email.send' });
+    return { run: path.run, close: () => path.firewall.close() };
+  };
+  syncCases.push({ name: 'firewall A3 enforce, memory ledger, sync (TS policy)', count: Math.min(CALLS, 1000), open: openMemorySync });
   results.push(...(await measureGroup(syncCases)));
-  for (const c of syncCases) await c.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -256,7 +264,7 @@ const floor = (name: string) => results.find((r) => r.name.startsWith(name))!;
 const bare = floor('floor: bare');
 const sign = floor('floor: Ed25519 sign (');
 const fsync = floor("floor: fdatasync'd append (1 line)");
-process.stdout.write(`Node ${process.version}, ${CALLS} calls per case (floors ${WARMUP} warm-up; firewall cases ${CASE_WARMUP} warm-up in turns, measured in ${ROUNDS} rotating rounds), batched maxBatch ${maxBatch ?? 'default'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
+process.stdout.write(`Node ${process.version}, ${CALLS} calls per case (floors ${WARMUP} warm-up; firewall cases ${CASE_WARMUP} warm-up calls in turns, then each measured on a fresh path after ${WARMUP}), batched maxBatch ${maxBatch ?? 'default'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
 process.stdout.write('| case | p50 µs | p99 µs | mean µs | CPU µs/call | p50 / bare call | p50 / (sign + fdatasync) |\n|---|---:|---:|---:|---:|---:|---:|\n');
 for (const r of results) {
   process.stdout.write(
