@@ -35,10 +35,10 @@ export class UsageError extends Error {
 }
 
 /**
- * Option parser for a repeatable path option (`--policy A --policy B`): one value per
- * occurrence, in order. A variadic option (`<path...>`) would also swallow the command's
- * positional argument in `writ decide --policy DIR REQUEST.json`.
+ * Option parser for a repeatable option (`--policy A --policy B`): one value per occurrence,
+ * in order. A variadic option (`<path...>`) would also swallow a positional argument that
+ * follows it, as in `writ decide --policy DIR REQUEST.json`.
  */
-export function collectPaths(value: string, previous: readonly string[] | undefined): string[] {
+export function collectRepeated(value: string, previous: readonly string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }

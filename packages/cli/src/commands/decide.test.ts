@@ -98,11 +98,13 @@ describe('decideAction', () => {
     await expect(strict.parseAsync(['decide', '--policy', POLICY[0]!, POLICY[1]!, 'email.json'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.excessArguments' });
   });
 
-  it('gives writ replay the same repeatable --policy', async () => {
+  it('gives writ replay the same repeatable --policy and --fail-on, the transcript last', async () => {
     const program = new Command('writ').exitOverride();
     registerReplayCommand(program, capture().context);
-    await program.parseAsync(['replay', '--policy', 'a', '--policy', 'b', 'no-such-transcript'], { from: 'user' });
-    expect(program.commands[0]!.opts<{ policy: string[] }>().policy).toEqual(['a', 'b']);
+    await program.parseAsync(['replay', '--policy', 'a', '--policy', 'b', '--fail-on', 'allow-to-deny,deny-to-allow', '--fail-on', 'any', 'no-such-transcript'], { from: 'user' });
+    const replay = program.commands[0]!;
+    expect(replay.opts<{ policy: string[]; failOn: string[] }>()).toMatchObject({ policy: ['a', 'b'], failOn: ['allow-to-deny,deny-to-allow', 'any'] });
+    expect(replay.args).toEqual(['no-such-transcript']);
   });
 
   it('is registered as writ decide', () => {

@@ -15,7 +15,7 @@ import { createToolRegistry, decideRequest, isWritError, parseToolRegistry } fro
 import type { DecideResult } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
 import type { CommandContext } from '../cli-context.ts';
-import { EXIT, collectPaths, processContext } from '../cli-context.ts';
+import { EXIT, collectRepeated, processContext } from '../cli-context.ts';
 
 /** Options of {@link decideAction}. */
 export interface DecideCommandOptions {
@@ -93,7 +93,7 @@ export function registerDecideCommand(program: Command, context?: CommandContext
     .command('decide')
     .description('print the decision and basis report a policy gives one action request')
     .argument('<request>', 'action request JSON file')
-    .requiredOption('--policy <path>', 'policy directory, Rego files, bundle or wasm (repeat for more: --policy DIR --policy data.json)', collectPaths)
+    .requiredOption('--policy <path>', 'policy directory, Rego files, bundle or wasm (repeat for more: --policy DIR --policy data.json)', collectRepeated)
     .option('--tools <file>', 'tool registry JSON file')
     .option('--json', 'print the decision, basis report and classification as JSON')
     .action(async (request: string, options: { policy: string[]; tools?: string; json?: boolean }) => {

@@ -1,5 +1,5 @@
 /**
- * `writ replay TRANSCRIPT --policy PATH [--policy PATH...] [--inputs FILE] [--fail-on KIND...] [--json]`
+ * `writ replay TRANSCRIPT --policy PATH [--policy PATH...] [--inputs FILE] [--fail-on KIND[,KIND...]]... [--json]`
  *
  * Re-evaluates every recorded decision from its logged policy input (`policy-inputs.jsonl`
  * beside the entries). Decisions recorded under the loaded policy's digest must reproduce
@@ -14,7 +14,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ENTRIES_FILE, isWritError } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
-import { EXIT, UsageError, collectPaths, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, collectRepeated, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { POLICY_INPUTS_FILE, readPolicyInputs } from '../lib/policy-input-log.ts';
 import { CHANGE_KINDS, replayDecisions } from '../lib/replay-transcript.ts';
@@ -146,9 +146,9 @@ export function registerReplayCommand(program: Command, context?: CommandContext
     .command('replay')
     .description('re-evaluate every recorded decision: reproduce (drift check) or what-if under a new policy')
     .argument('<transcript>', 'transcript directory (entries.jsonl + policy-inputs.jsonl)')
-    .requiredOption('--policy <path>', 'policy directory, Rego files, bundle or wasm to replay under (repeat for more)', collectPaths)
+    .requiredOption('--policy <path>', 'policy directory, Rego files, bundle or wasm to replay under (repeat for more)', collectRepeated)
     .option('--inputs <file>', `policy-input log (default: TRANSCRIPT/${POLICY_INPUTS_FILE})`)
-    .option('--fail-on <kind...>', 'exit 1 when any decision changes this way (any, allow-to-deny, allow-to-approval, deny-to-allow, …)')
+    .option('--fail-on <kinds>', 'exit 1 when any decision changes this way (any, allow-to-deny, allow-to-approval, deny-to-allow, …; comma-separated or repeated)', collectRepeated)
     .option('--json', 'print counts, groups and every replayed decision as JSON')
     .addHelpText(
       'after',
