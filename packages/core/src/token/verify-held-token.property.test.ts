@@ -89,13 +89,21 @@ describe('verifyHeldToken', () => {
       ),
       {
         numRuns: 1000,
-        // The last check in order is the rarest to reach at random (every earlier check must
-        // pass first): one fixed case always reaches it, so the coverage check below is not
-        // left to the seed. It runs through the same property as every generated case.
+        // The last check in order, and acceptance, are the rarest to reach at random (every
+        // check must pass first): fixed cases always reach them, so the coverage check below
+        // is not left to the seed. They run through the same property as every generated case.
         examples: [
           [
             { signer: 0, iat: T, ttl: 3600, aud: ['gw'], cmd: 'email.send', intent: undefined, args: { amount: { max: 5 } }, region: undefined, request: undefined, secrets: undefined, nbf: undefined },
             { command: 'email.send', intent: undefined, args: { amount: 9 }, region: undefined, requestBytes: undefined, touchesSecrets: undefined },
+            10,
+            'gw',
+            undefined,
+            false,
+          ],
+          [
+            { signer: 0, iat: T, ttl: 3600, aud: ['gw'], cmd: 'email.send', intent: undefined, args: { amount: { max: 5 } }, region: undefined, request: undefined, secrets: undefined, nbf: undefined },
+            { command: 'email.send', intent: undefined, args: { amount: 3 }, region: undefined, requestBytes: undefined, touchesSecrets: undefined },
             10,
             'gw',
             undefined,
