@@ -1,0 +1,85 @@
+/**
+ * The `npm install` path, as a user meets it: build the packages, pack them as they would be
+ * published (`pnpm pack` rewrites `workspace:` ranges), install the tarballs and the
+ * frameworks with npm into a fresh project, and run a plain-Node program there
+ * (../consumer/app.mjs: the shared Rego library from node_modules, a file transcript, the AI
+ * SDK's mock model through @writ/ai-sdk, the other two adapters imported). Then the installed
+ * `writ` verifies the transcript, and refuses it once a byte has changed. Catches what the
+ * workspace's source conditions hide: a missing `files` entry, export or dependency, or a
+ * build that differs from the source. Needs the npm registry (or npm's cache) for the
+ * frameworks; without it the install fails and so does this test.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const PACKED = ['packages/core', 'packages/rego', 'packages/policy', 'packages/cli', 'packages/ai-sdk', 'packages/langgraph', 'packages/openai-agents', 'policies'];
+let work: string | undefined;
+
+afterAll(async () => {
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+/** The version the workspace tests a framework with (an adapter's devDependency). */
+async function devVersion(pkg: string, name: string): Promise<string> {
+  const manifest = JSON.parse(await readFile(join(repo, pkg, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  const version = manifest.devDependencies[name];
+  if (version === undefined) throw new Error(`${pkg} has no devDependency ${name}`);
+  return `${name}@${version.replace(/^\^/, '')}`;
+}
+
+describe('installed from packed tarballs', () => {
+  it('runs an agent through @writ/ai-sdk in plain Node, and the installed writ verifies its transcript', { timeout: 600_000 }, async () => {
+    work = await mkdtemp(join(tmpdir(), 'writ-consumer-'));
+    const packs = join(work, 'packs');
+    const app = join(work, 'app');
+    await mkdir(packs);
+    await mkdir(app);
+    const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+    await run('pnpm', ['--filter', './packages/*', '-r', 'build'], { cwd: repo, env, maxBuffer: 1 << 26 });
+    for (const pkg of PACKED) await run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(repo, pkg), env, maxBuffer: 1 << 26 });
+    const tarballs = (await readdir(packs)).filter((name) => name.endsWith('.tgz')).map((name) => join(packs, name));
+    expect(tarballs).toHaveLength(PACKED.length);
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'writ-consumer', private: true, type: 'module' }));
+    const frameworks = await Promise.all([
+      devVersion('packages/ai-sdk', 'ai'),
+      devVersion('packages/ai-sdk', 'zod'),
+      devVersion('packages/langgraph', '@langchain/core'),
+      devVersion('packages/langgraph', '@langchain/langgraph'),
+      devVersion('packages/langgraph', 'langchain'),
+      devVersion('packages/openai-agents', '@openai/agents'),
+    ]);
+    await run('npm', ['install', '--prefer-offline', '--no-package-lock', '--loglevel=error', ...tarballs, ...frameworks], { cwd: app, env, maxBuffer: 1 << 26 });
+    await copyFile(fileURLToPath(new URL('../consumer/app.mjs', import.meta.url)), join(app, 'app.mjs'));
+
+    // Plain node: no --conditions, so every import resolves to the packed dist/.
+    const { stdout } = await run(process.execPath, ['app.mjs'], { cwd: app, env });
+    const outcome = JSON.parse(stdout.trim().split('\n').at(-1)!) as { sent: string[]; steps: number; langgraph: string[]; agents: string[] };
+    // The injected recipient came only from the ticket (untrusted): refused; the user's went out.
+    expect(outcome.sent).toEqual(['bob@customer.example']);
+    expect(outcome.steps).toBe(4);
+    expect(outcome.langgraph).toEqual(['function', 'function', 'function']);
+    expect(outcome.agents).toEqual(['function', 'function', 'function']);
+
+    const transcript = join(app, 'out', 'transcript');
+    const writ = join(app, 'node_modules', '.bin', 'writ');
+    const verify = () => run(process.execPath, [writ, 'verify', transcript, '--trust-root', join(transcript, 'trust-root.json')], { cwd: app, env });
+    expect((await verify()).stdout).toMatch(/^valid: \d+ entries/);
+    // A closed store leaves exactly its lines (ADR 0028: the pre-written zeros are cut).
+    const entries = join(transcript, 'entries.jsonl');
+    const bytes = await readFile(entries);
+    expect(bytes.at(-1)).toBe(0x0a);
+    expect(bytes.includes(0)).toBe(false);
+    const at = bytes.indexOf('"tool":"email_send"') + 9;
+    expect(at).toBeGreaterThan(9);
+    bytes[at] = bytes[at]! ^ 1;
+    await writeFile(entries, bytes);
+    await expect(verify()).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/INVALID: entry \d+/) });
+  });
+});
