@@ -46,6 +46,11 @@ describe('installed from packed tarballs', () => {
     for (const pkg of PACKED) await run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(repo, pkg), env, maxBuffer: 1 << 26 });
     const tarballs = (await readdir(packs)).filter((name) => name.endsWith('.tgz')).map((name) => join(packs, name));
     expect(tarballs).toHaveLength(PACKED.length);
+    // What is published is the product: no tests, fixtures or test support.
+    for (const tarball of tarballs) {
+      const { stdout: listing } = await run('tar', ['-tzf', tarball], { maxBuffer: 1 << 26 });
+      expect(listing.split('\n').filter((path) => /\.test\.|\.fixture\.|test-fixture|test-support/.test(path))).toEqual([]);
+    }
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'writ-consumer', private: true, type: 'module' }));
     const frameworks = await Promise.all([
       devVersion('packages/ai-sdk', 'ai'),
