@@ -4,15 +4,18 @@
  * frameworks with npm into a fresh project, and run a plain-Node program there
  * (../consumer/app.mjs: the shared Rego library from node_modules, a file transcript, the AI
  * SDK's mock model through @writ/ai-sdk, the other two adapters imported). Then the installed
- * `writ` verifies the transcript, and refuses it once a byte has changed. Catches what the
+ * `writ` verifies the transcript, and refuses it once a byte has changed. The packages are
+ * built and packed in a copy of the workspace, so the checkout never gains a `dist/` (which
+ * `writ`'s bin would prefer to the sources). Catches what the
  * workspace's source conditions hide: a missing `files` entry, export or dependency, or a
  * build that differs from the source. Needs the npm registry (or npm's cache) for the
  * frameworks; without it the install fails and so does this test.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,6 +28,28 @@ let work: string | undefined;
 afterAll(async () => {
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
+
+/**
+ * A copy of the packages to publish, with the workspace's manifest files and install (the
+ * packages' own `node_modules` links are relative, the root's is linked): built and packed
+ * there, not in the checkout.
+ */
+async function copyWorkspace(tree: string): Promise<void> {
+  await mkdir(tree);
+  for (const file of ['package.json', 'pnpm-workspace.yaml', 'tsconfig.base.json']) await copyFile(join(repo, file), join(tree, file));
+  await symlink(join(repo, 'node_modules'), join(tree, 'node_modules'));
+  const skip = new Set(['node_modules', 'dist', '.turbo', '.vitest-report.json']);
+  for (const pkg of PACKED) {
+    await cp(join(repo, pkg), join(tree, pkg), { recursive: true, filter: (source) => !skip.has(basename(source)) });
+    await cp(join(repo, pkg, 'node_modules'), join(tree, pkg, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+  }
+  // Private workspace packages the published ones name as devDependencies: `pnpm pack`
+  // rewrites those `workspace:` ranges too, from the linked package's manifest.
+  for (const pkg of ['apps/authority', 'examples/kit']) {
+    await mkdir(join(tree, pkg), { recursive: true });
+    await copyFile(join(repo, pkg, 'package.json'), join(tree, pkg, 'package.json'));
+  }
+}
 
 /** The version the workspace tests a framework with (an adapter's devDependency). */
 async function devVersion(pkg: string, name: string): Promise<string> {
@@ -42,8 +67,13 @@ describe('installed from packed tarballs', () => {
     await mkdir(packs);
     await mkdir(app);
     const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-    await run('pnpm', ['--filter', './packages/*', '-r', 'build'], { cwd: repo, env, maxBuffer: 1 << 26 });
-    for (const pkg of PACKED) await run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(repo, pkg), env, maxBuffer: 1 << 26 });
+    const tree = join(work, 'tree');
+    await copyWorkspace(tree);
+    const tsc = createRequire(join(repo, 'package.json')).resolve('typescript/bin/tsc');
+    for (const pkg of PACKED.filter((each) => each.startsWith('packages/'))) {
+      await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: join(tree, pkg), env, maxBuffer: 1 << 26 });
+    }
+    for (const pkg of PACKED) await run('pnpm', ['pack', '--pack-destination', packs], { cwd: join(tree, pkg), env, maxBuffer: 1 << 26 });
     const tarballs = (await readdir(packs)).filter((name) => name.endsWith('.tgz')).map((name) => join(packs, name));
     expect(tarballs).toHaveLength(PACKED.length);
     // What is published is the product: no tests, fixtures or test support.
