@@ -81,7 +81,6 @@ describe('installed from packed tarballs', () => {
       const { stdout: listing } = await run('tar', ['-tzf', tarball], { maxBuffer: 1 << 26 });
       expect(listing.split('\n').filter((path) => /\.test\.|\.fixture\.|test-fixture|test-support/.test(path))).toEqual([]);
     }
-    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'writ-consumer', private: true, type: 'module' }));
     const frameworks = await Promise.all([
       devVersion('packages/ai-sdk', 'ai'),
       devVersion('packages/ai-sdk', 'zod'),
@@ -90,7 +89,21 @@ describe('installed from packed tarballs', () => {
       devVersion('packages/langgraph', 'langchain'),
       devVersion('packages/openai-agents', '@openai/agents'),
     ]);
-    await run('npm', ['install', '--prefer-offline', '--no-package-lock', '--loglevel=error', ...tarballs, ...frameworks], { cwd: app, env, maxBuffer: 1 << 26 });
+    // Every @writ package from its tarball, also where another one depends on it: npm must
+    // never look one up in the registry (where they are not, or not this build).
+    const published: Record<string, string> = {};
+    for (const tarball of tarballs) {
+      const { stdout: manifest } = await run('tar', ['-xzOf', tarball, 'package/package.json'], { maxBuffer: 1 << 26 });
+      published[(JSON.parse(manifest) as { name: string }).name] = `file:${tarball}`;
+    }
+    const dependencies: Record<string, string> = { ...published };
+    for (const spec of frameworks) {
+      const at = spec.lastIndexOf('@');
+      dependencies[spec.slice(0, at)] = spec.slice(at + 1);
+    }
+    const overrides = Object.fromEntries(Object.keys(published).map((name) => [name, `$${name}`]));
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'writ-consumer', private: true, type: 'module', dependencies, overrides }, null, 2));
+    await run('npm', ['install', '--prefer-offline', '--no-package-lock', '--loglevel=error'], { cwd: app, env, maxBuffer: 1 << 26, timeout: 300_000 });
     await copyFile(fileURLToPath(new URL('../consumer/app.mjs', import.meta.url)), join(app, 'app.mjs'));
 
     // Plain node: no --conditions, so every import resolves to the packed dist/.
