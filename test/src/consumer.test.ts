@@ -3,8 +3,8 @@
  * published (`pnpm pack` rewrites `workspace:` ranges), install the tarballs and the
  * frameworks with npm into a fresh project, and run a plain-Node program there
  * (../consumer/app.mjs: the shared Rego library from node_modules, a file transcript, the same
- * job on the AI SDK's and on langchain's mock model through @writ/ai-sdk and @writ/langgraph,
- * @writ/openai-agents imported). Then the installed
+ * job on each framework's own mock model through @writ/ai-sdk, @writ/langgraph and
+ * @writ/openai-agents). Then the installed
  * `writ` verifies the transcript, and refuses it once a byte has changed. The packages are
  * built and packed in a copy of the workspace, so the checkout never gains a `dist/` (which
  * `writ`'s bin would prefer to the sources). Catches what the
@@ -61,7 +61,7 @@ async function devVersion(pkg: string, name: string): Promise<string> {
 }
 
 describe('installed from packed tarballs', () => {
-  it('runs agents through @writ/ai-sdk and @writ/langgraph in plain Node, and the installed writ verifies their transcript', { timeout: 600_000 }, async () => {
+  it('runs agents through all three adapters in plain Node, and the installed writ verifies their transcript', { timeout: 600_000 }, async () => {
     work = await mkdtemp(join(tmpdir(), 'writ-consumer-'));
     const packs = join(work, 'packs');
     const app = join(work, 'app');
@@ -109,11 +109,12 @@ describe('installed from packed tarballs', () => {
 
     // Plain node: no --conditions, so every import resolves to the packed dist/.
     const { stdout } = await run(process.execPath, ['app.mjs'], { cwd: app, env });
-    const outcome = JSON.parse(stdout.trim().split('\n').at(-1)!) as { sent: string[]; steps: number; sentByGraph: string[]; langgraph: string[]; agents: string[] };
+    const outcome = JSON.parse(stdout.trim().split('\n').at(-1)!) as { sent: string[]; steps: number; sentByGraph: string[]; sentByAgents: string[]; langgraph: string[]; agents: string[] };
     // The injected recipient came only from the ticket (untrusted): refused; the user's went out.
     expect(outcome.sent).toEqual(['bob@customer.example']);
     expect(outcome.steps).toBe(4);
     expect(outcome.sentByGraph).toEqual(['bob@customer.example']);
+    expect(outcome.sentByAgents).toEqual(['bob@customer.example']);
     expect(outcome.langgraph).toEqual(['function', 'function', 'function']);
     expect(outcome.agents).toEqual(['function', 'function', 'function']);
 
