@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectTail, readLineChunks, readLines } from './line-reader.ts';
+import { endWithoutZeros, inspectTail, readLineChunks, readLines } from './line-reader.ts';
 import type { TailReport } from './line-reader.ts';
 
 let dir: string;
@@ -186,6 +186,28 @@ describe('inspectTail', () => {
       expect(await inspectTail(handle, { start: 2 })).toMatchObject({ kind: 'damaged', dataEnd: (2 << 20) + 8 });
     } finally {
       await handle.close();
+    }
+  });
+});
+
+describe('endWithoutZeros', () => {
+  it('is the size less the trailing NULs, across chunk boundaries', async () => {
+    const path = join(dir, 'zero-tail');
+    const MiB = 1 << 20;
+    for (const [bytes, end] of [
+      [Buffer.from('a\nb\n'), 4],
+      [Buffer.concat([Buffer.from('a\n\0b\n'), Buffer.alloc(3 * MiB + 7)]), 5],
+      [Buffer.concat([Buffer.alloc(MiB - 1, 'x'), Buffer.alloc(2 * MiB)]), MiB - 1],
+      [Buffer.alloc(2 * MiB + 1), 0],
+      [Buffer.alloc(0), 0],
+    ] as const) {
+      await writeFile(path, bytes);
+      const handle = await open(path, 'r');
+      try {
+        expect(await endWithoutZeros(handle)).toBe(end);
+      } finally {
+        await handle.close();
+      }
     }
   });
 });

@@ -198,3 +198,25 @@ export async function inspectTail(
   const last = Math.max(start, end);
   return { kind, start, nul: firstNul === -1 ? last : firstNul, dataEnd, end: last };
 }
+
+/**
+ * The size of `handle`'s file less its trailing run of NUL bytes (a live writer's
+ * pre-written space, ADR 0028), read backwards a chunk at a time.
+ */
+export async function endWithoutZeros(handle: FileHandle): Promise<number> {
+  let end = (await handle.stat()).size;
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  while (end > 0) {
+    const length = Math.min(CHUNK, end);
+    const { bytesRead } = await handle.read(buffer, 0, length, end - length);
+    if (bytesRead < length) break;
+    if (buffer.subarray(0, length).equals(ZEROS.subarray(0, length))) {
+      end -= length;
+      continue;
+    }
+    let last = length;
+    while (last > 0 && buffer[last - 1] === 0) last -= 1;
+    return end - length + last;
+  }
+  return end;
+}

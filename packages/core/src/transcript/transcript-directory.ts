@@ -4,11 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { open, readFile, readdir } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '../errors.ts';
 import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
-import { readLineChunks } from '../stores/line-reader.ts';
+import { endWithoutZeros, readLineChunks } from '../stores/line-reader.ts';
 import type { TailReport } from '../stores/line-reader.ts';
 import { TranscriptCheckError } from './verify-transcript.ts';
 
@@ -72,12 +71,21 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
   const handle = await open(path, 'r');
   let bytes: number;
   try {
-    bytes = await withoutZeroTail(handle);
+    bytes = await endWithoutZeros(handle);
   } finally {
     await handle.close();
   }
   return { entries: entryLines(path), checkpoints, trustRootDocument, bytes };
 }
+
+// What the verifier says about the bytes after the last line, by their kind (line-reader).
+const TAIL_FAILURES = {
+  fragment: 'the final entry is incomplete (torn write); open the store as a writer to repair it',
+  // A canonical line never holds a NUL, and a writer only ever leaves zeros after its last
+  // line: a NUL inside a line or data after unwritten space is tampering (or a power loss's
+  // torn write that no writer has repaired yet).
+  damaged: 'a NUL byte inside an entry, or data after unwritten (zero) space: tampering or an unrepaired torn write',
+} as const;
 
 async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
   const handle = await open(path, 'r');
@@ -97,49 +105,10 @@ async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
       }
     }
     const kind = report.tail?.kind;
-    if (kind === 'fragment') {
-      throw new TranscriptCheckError({
-        check: 'entry-format',
-        code: 'ERR_TRANSCRIPT_MALFORMED',
-        message:
-          'the final entry is incomplete (torn write); open the store as a writer to repair it',
-        seq: count,
-      });
-    }
-    if (kind === 'damaged') {
-      // A canonical line never holds a NUL, and a writer only ever leaves zeros after its
-      // last line: a NUL inside a line or data after unwritten space is tampering (or a
-      // power loss's torn write that no writer has repaired yet).
-      throw new TranscriptCheckError({
-        check: 'entry-format',
-        code: 'ERR_TRANSCRIPT_MALFORMED',
-        message:
-          'a NUL byte inside an entry, or data after unwritten (zero) space: tampering or an unrepaired torn write',
-        seq: count,
-      });
+    if (kind === 'fragment' || kind === 'damaged') {
+      throw new TranscriptCheckError({ check: 'entry-format', code: 'ERR_TRANSCRIPT_MALFORMED', message: TAIL_FAILURES[kind], seq: count });
     }
   } finally {
     await handle.close();
   }
-}
-
-// The file size less a trailing run of zeros (a live writer's pre-written space), read
-// backwards a MiB at a time.
-async function withoutZeroTail(handle: FileHandle): Promise<number> {
-  let end = (await handle.stat()).size;
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  const zeros = Buffer.alloc(buffer.length);
-  while (end > 0) {
-    const length = Math.min(buffer.length, end);
-    const { bytesRead } = await handle.read(buffer, 0, length, end - length);
-    if (bytesRead < length) break;
-    if (buffer.subarray(0, length).equals(zeros.subarray(0, length))) {
-      end -= length;
-      continue;
-    }
-    let last = length;
-    while (last > 0 && buffer[last - 1] === 0) last -= 1;
-    return end - length + last;
-  }
-  return end;
 }
