@@ -53,11 +53,11 @@ async function copyWorkspace(tree: string): Promise<void> {
 }
 
 /** The version the workspace tests a framework with (an adapter's devDependency). */
-async function devVersion(pkg: string, name: string): Promise<string> {
+async function devVersion(pkg: string, name: string): Promise<[name: string, version: string]> {
   const manifest = JSON.parse(await readFile(join(repo, pkg, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
   const version = manifest.devDependencies[name];
   if (version === undefined) throw new Error(`${pkg} has no devDependency ${name}`);
-  return `${name}@${version.replace(/^\^/, '')}`;
+  return [name, version.replace(/^\^/, '')];
 }
 
 describe('installed from packed tarballs', () => {
@@ -97,11 +97,7 @@ describe('installed from packed tarballs', () => {
       const { stdout: manifest } = await run('tar', ['-xzOf', tarball, 'package/package.json'], { maxBuffer: 1 << 26 });
       published[(JSON.parse(manifest) as { name: string }).name] = `file:${tarball}`;
     }
-    const dependencies: Record<string, string> = { ...published };
-    for (const spec of frameworks) {
-      const at = spec.lastIndexOf('@');
-      dependencies[spec.slice(0, at)] = spec.slice(at + 1);
-    }
+    const dependencies: Record<string, string> = { ...published, ...Object.fromEntries(frameworks) };
     const overrides = Object.fromEntries(Object.keys(published).map((name) => [name, `$${name}`]));
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'writ-consumer', private: true, type: 'module', dependencies, overrides }, null, 2));
     await run('npm', ['install', '--prefer-offline', '--no-package-lock', '--loglevel=error'], { cwd: app, env, maxBuffer: 1 << 26, timeout: 300_000 });
