@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WritError } from '../errors.ts';
 import { FileLedgerStore } from './file-ledger-store.ts';
 import { LOCK_FILE } from './file-lock.ts';
@@ -296,6 +296,38 @@ describe('FileLedgerStore pre-written space (ADR 0028)', () => {
     expect(text.includes('\0')).toBe(false);
     expect(text.split('\n')).toHaveLength(327);
     expect(await seqs(dir)).toHaveLength(326);
+  });
+
+  it('writes no new zeros after a commit of 32 KiB or more, and resumes after a smaller one', async () => {
+    const dir = await fresh();
+    const store = await FileLedgerStore.open({ dir, preallocate: 256 << 10 });
+    stores.push(store);
+    // Every write of the store goes through FileHandle#write; a piece of zeros is the only one
+    // without a newline (a commit's bytes end with one).
+    const probe = await open(join(dir, 'probe'), 'w');
+    const handleProto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => unknown };
+    await probe.close();
+    const write = vi.spyOn(handleProto, 'write');
+    const zeroWrites = () => write.mock.calls.filter(([data]) => Buffer.isBuffer(data) && !data.includes(10)).length;
+    try {
+      const bulk = (n: number): EntryDraft => ({ type: 'test-entry', time: '2026-01-01T00:00:00.000Z', body: { n, pad: 'p'.repeat(40 << 10) } });
+      // 5 × ~40 KiB: less than half of the 256 KiB ahead is left, which would start a refill.
+      for (let n = 0; n < 5; n++) await store.append([bulk(n)]);
+      expect(zeroWrites()).toBe(0);
+      expect((await stat(path(dir))).size).toBe(256 << 10);
+      // Past the pre-written space: the commits extend the file, no zeros follow them.
+      for (let n = 5; n < 8; n++) await store.append([bulk(n)]);
+      const logical = (await readFile(path(dir))).length;
+      expect(zeroWrites()).toBe(0);
+      expect(logical).toBeGreaterThan(256 << 10);
+      // A small commit: pre-writing resumes.
+      await store.append([draft(8)]);
+      expect(zeroWrites()).toBeGreaterThan(0);
+      await vi.waitFor(async () => expect((await stat(path(dir))).size).toBeGreaterThan(logical + 1024), { timeout: 10_000 });
+    } finally {
+      write.mockRestore();
+    }
+    expect((await all(store)).map((entry) => entry.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('with preallocate 0 appends as before: no zeros while open, a zero tail cut on open', async () => {

@@ -16,8 +16,9 @@
  * a commit then overwrites space that is already allocated and durable, so its `fdatasync`
  * has no inode size to journal. The zeros are written in the background, 1 MiB at a time;
  * an append waits for them only when it would run past the pre-written space (it then
- * extends the file itself). The lines end at the first NUL byte (a canonical line never
- * contains one); a clean close truncates the zeros away.
+ * extends the file itself). Commits of 32 KiB or more pause the pre-writing (ADR 0029). The
+ * lines end at the first NUL byte (a canonical line never contains one); a clean close
+ * truncates the zeros away.
  */
 import { isUtf8 } from 'node:buffer';
 import { constants, fdatasyncSync, writeSync } from 'node:fs';
@@ -70,6 +71,11 @@ const PREWRITE_PIECE = 1 << 20;
 // torn write can leave after a NUL lies within this many bytes of the first NUL (recover()).
 const WRITE_LIMIT = PREWRITE_PIECE;
 const ZEROS = Buffer.alloc(PREWRITE_PIECE);
+// A commit at least this large gains little from pre-written space — the one file-size update
+// its fdatasync journals is spread over its bytes — while pre-writing its space costs a second
+// write of as many bytes (the zeros). After such a commit no new zeros are written until a
+// smaller commit comes (ADR 0029); what is already pre-written is used up first.
+const BULK_COMMIT = 32 << 10;
 
 /** Options of {@link FileLedgerStore.open}. */
 export interface FileLedgerStoreOptions {
@@ -93,7 +99,10 @@ export interface FileLedgerStoreOptions {
    * Bytes of zeros a writer keeps written and synced ahead of the last entry (default 4 MiB,
    * refilled in the background, 1 MiB at a time, once half is used). A commit that
    * overwrites pre-written space is durable without journaling a new file size (about 0.6x
-   * the time of an appending `fdatasync` on ext4, docs/benchmarks.md). `0` turns it off: appends then extend the
+   * the time of an appending `fdatasync` on ext4, docs/benchmarks.md). After a commit of
+   * 32 KiB or more no new zeros are written until a smaller commit comes (a large commit gains
+   * little from them and the zeros would double its bytes; ADR 0029): bulk writers need not
+   * tune this. `0` turns it off: appends then extend the
    * file (O_APPEND), as before ADR 0028. The zeros are truncated away on `close`; a reader
    * (`verifyTranscript`, `writ verify`, a read-only store) treats zeros after the last line
    * as unwritten space.
@@ -160,6 +169,8 @@ export class FileLedgerStore implements LedgerStore {
   #piece: Promise<void> | undefined;
   #extending = false;
   #refilling = false;
+  // The last commit was at least BULK_COMMIT bytes: write no new zeros (see #refill).
+  #bulk = false;
   #prewriteFailed = false;
 
   private constructor(init: {
@@ -487,6 +498,7 @@ export class FileLedgerStore implements LedgerStore {
     this.#size = sizeAfter;
     this.#hash = hashAfter;
     for (const item of batch) item.resolve();
+    this.#bulk = data.length >= BULK_COMMIT;
     void this.#refill();
   }
 
@@ -494,10 +506,12 @@ export class FileLedgerStore implements LedgerStore {
   // pieces of zeros at #prepared (each durable when its O_DSYNC write returns) until it is
   // whole again. Runs beside commits, which write below #prepared; a commit that needs more
   // sets #extending and waits for the piece in flight. Never rejects: a failed piece stops
-  // pre-writing, and commits extend the file as without it.
+  // pre-writing, and commits extend the file as without it. Pauses while commits are bulk
+  // (at least BULK_COMMIT bytes): they then extend the file, as with `preallocate: 0`.
   #refill(): Promise<void> {
     if (
       this.#preallocate === 0 ||
+      this.#bulk ||
       this.#piece !== undefined ||
       this.#extending ||
       this.#closed ||
