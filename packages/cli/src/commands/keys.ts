@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { KEY_ROLES, isWritError } from '@writ/core';
 import type { KeyRole, TrustRootDocument, TrustRootKeyEntry } from '@writ/core';
-import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, collectRepeated, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { generateKeyFile, keyEntry, keyNames, loadKey, publishVersion, readChain, signersFor } from '../lib/key-store.ts';
 
@@ -23,7 +23,7 @@ export interface KeysOptions {
 
 /** Options of {@link rotateKeys}. */
 export interface RotateOptions extends KeysOptions {
-  /** `NAME:ROLE[+ROLE]:OWNER` — add the (generated) key NAME with those roles. */
+  /** `NAME:ROLE[+ROLE]:OWNER` — add the (generated) key NAME with those roles (`--add`, repeatable). */
   readonly add?: readonly string[];
   readonly retire?: readonly string[];
   readonly revoke?: readonly string[];
@@ -123,7 +123,7 @@ export function rotateKeys(options: RotateOptions, context: CommandContext = pro
 
 /**
  * Register `writ keys` and its subcommands.
- * @example `writ keys rotate --add approver-2:approver:finance@acme --sign-with root`
+ * @example `writ keys rotate --add approver-2:approver:finance@acme --sign-with root --sign-with root-2`
  */
 export function registerKeysCommand(program: Command, context?: CommandContext): Command {
   const keys = program.command('keys').description('generate keys and publish trust-root versions (rotate, retire, revoke)').option('--dir <dir>', 'key and trust-root directory', '.writ').option('--json', 'print JSON');
@@ -135,24 +135,35 @@ export function registerKeysCommand(program: Command, context?: CommandContext):
     .description('write a new private key file (mode 0600) and print its public half')
     .action((name: string, options: { force?: boolean }) => generateKey(name, common(options), context));
   keys.command('list').description('list the keys of the newest verified trust-root version').action(() => listKeys(common({}), context));
+  // Every list option takes one value per flag and is repeated for more (`--sign-with root
+  // --sign-with root-2`): a variadic option (`<name...>`) would swallow the key ids of
+  // `retire`/`revoke` that follow it; this way options and key ids may come in any order.
+  const signWith = 'local key that signs; repeat for more (default: all local keys; only root keys are used)';
   keys
     .command('rotate')
     .description('publish the next trust-root version, signed by the threshold of old and new root keys')
-    .option('--add <spec...>', 'NAME:ROLE[+ROLE]:OWNER of a generated key')
-    .option('--retire <keyId...>', 'retire keys (signatures after now are refused)')
-    .option('--revoke <keyId...>', 'mark keys compromised (signatures since --since are refused)')
+    .option('--add <spec>', 'NAME:ROLE[+ROLE]:OWNER of a generated key to add; repeat for more', collectRepeated)
+    .option('--retire <keyId>', 'retire a key (signatures after now are refused); repeat for more', collectRepeated)
+    .option('--revoke <keyId>', 'mark a key compromised (signatures since --since are refused); repeat for more', collectRepeated)
     .option('--since <time>', 'start of the compromise window for --revoke')
     .option('--threshold <n>', 'root signatures required from now on')
-    .option('--sign-with <name...>', 'local keys that sign (default: all local keys; only root keys are used)')
-    .addHelpText('after', '\nExamples:\n  writ keys generate root-2 && writ keys rotate --add root-2:root:alice@acme --threshold 2\n  writ keys rotate --retire 6fmrlZQorNi91xZ6qfc1bQ\n')
+    .option('--sign-with <name>', signWith, collectRepeated)
+    .addHelpText('after', '\nExamples:\n  writ keys generate root-2 && writ keys rotate --add root-2:root:alice@acme --threshold 2\n  writ keys rotate --retire 6fmrlZQorNi91xZ6qfc1bQ --retire Qm1u3Xq0b2vYk9sT4hJd2w --sign-with root --sign-with root-2\n')
     .action((options: RotateOptions) => rotateKeys(common(options), context));
-  keys.command('retire').argument('<keyId...>').description('retire keys (a rotation)').option('--sign-with <name...>').action((ids: string[], options: RotateOptions) => rotateKeys(common({ ...options, retire: ids }), context, 'retire'));
+  keys
+    .command('retire')
+    .argument('<keyId...>', "ids of the keys to retire (after '--' if one starts with '-')")
+    .option('--sign-with <name>', signWith, collectRepeated)
+    .description('retire keys (a rotation)')
+    .addHelpText('after', '\nExample:\n  writ keys retire --sign-with root --sign-with root-2 6fmrlZQorNi91xZ6qfc1bQ\n')
+    .action((ids: string[], options: RotateOptions) => rotateKeys(common({ ...options, retire: ids }), context, 'retire'));
   keys
     .command('revoke')
-    .argument('<keyId...>')
+    .argument('<keyId...>', "ids of the compromised keys (after '--' if one starts with '-')")
     .requiredOption('--since <time>', 'start of the compromise window (RFC 3339)')
-    .option('--sign-with <name...>')
+    .option('--sign-with <name>', signWith, collectRepeated)
     .description('revoke keys as compromised since a time (a rotation)')
+    .addHelpText('after', '\nExample:\n  writ keys revoke 6fmrlZQorNi91xZ6qfc1bQ --since 2026-11-20T00:00:00Z --sign-with root\n')
     .action((ids: string[], options: RotateOptions) => rotateKeys(common({ ...options, revoke: ids }), context, 'revoke'));
   return program;
 }
