@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { PrivateKey, toBase64Url } from '@writ/core';
 import type { CommandContext } from '../cli-context.ts';
+import { main } from '../main.ts';
 import { initAction } from './init.ts';
 import { emptyProgram } from '../program.ts';
 import { generateKey, listKeys, registerKeysCommand, rotateKeys } from './keys.ts';
@@ -105,14 +107,59 @@ describe('writ keys command line', () => {
   const versions = (dir: string) => readdirSync(join(dir, '.writ/trust-root')).length;
 
   /**
-   * A project whose authority and ledger key ids do not start with '-' (base64url ids may), so
-   * they can be given bare as positional arguments: one starting with '-' would need `--` before it.
+   * A project whose authority and ledger key ids do not start with '--' (base64url ids may, one
+   * in 4096), so they can be given bare as positional arguments: such an id needs `--` before it.
+   * Ids that start with a single '-' are taken bare (see the tests with {@link dashKeys}).
    */
   async function plainProject() {
     for (;;) {
       const { dir } = await project();
       const list = await keysOf(dir);
-      if (!list.keys.some((k) => k.keyId.startsWith('-') && k.localName !== 'root')) return { dir, list };
+      if (!list.keys.some((k) => k.keyId.startsWith('--') && k.localName !== 'root')) return { dir, list };
+    }
+  }
+
+  /** `count` fixed keys whose ids start with a single '-' (about one id in 64 does): seeds 0, 1, 2, ... as big-endian counters. */
+  function dashKeys(count: number): PrivateKey[] {
+    const found: PrivateKey[] = [];
+    for (let i = 0; found.length < count; i++) {
+      if (i > 100_000) throw new Error('no key ids that start with a single -');
+      const seed = new Uint8Array(32);
+      new DataView(seed.buffer).setUint32(0, i);
+      const key = PrivateKey.fromSeed(seed);
+      if (/^-[^-]/.test(key.keyId)) found.push(key);
+    }
+    return found;
+  }
+
+  /** A project with two local root keys (threshold 1) and approver keys dash-0.. whose ids start with '-', all in the trust root. */
+  async function dashProject(count: number) {
+    const { dir } = await twoRoots('1');
+    const ids = dashKeys(count).map((key, index) => {
+      writeFileSync(join(dir, '.writ/keys', `dash-${index}.key`), `${JSON.stringify({ keyId: key.keyId, seed: toBase64Url(key.exportSeed()) })}\n`, { mode: 0o600 });
+      return key.keyId;
+    });
+    const add = ids.flatMap((_, index) => ['--add', `dash-${index}:approver:owner-${index}`]);
+    expect(await cli(dir, 'rotate', ...add)).toMatchObject({ code: 0, stderr: '' });
+    const list = await keysOf(dir);
+    expect(list.keys.filter((k) => k.keyId.startsWith('-')).map((k) => k.keyId).sort()).toEqual([...ids].sort());
+    return { dir, list, ids };
+  }
+
+  /** `writ ...` through the real entry point: its exit code and what it wrote. */
+  async function writ(...argv: string[]) {
+    const out = { code: -1, stdout: '', stderr: '' };
+    const spy = (stream: 'stdout' | 'stderr') =>
+      vi.spyOn(process[stream], 'write').mockImplementation((text: string | Uint8Array) => {
+        out[stream] += String(text);
+        return true;
+      });
+    const spies = [spy('stdout'), spy('stderr')];
+    try {
+      out.code = await main(argv);
+      return out;
+    } finally {
+      for (const s of spies) s.mockRestore();
     }
   }
 
@@ -145,6 +192,57 @@ describe('writ keys command line', () => {
     // `--` ends the options: the form for a key id that starts with '-'.
     expect(await cli(fresh.dir, 'retire', '--sign-with', 'root', '--', idOf(fresh.list, 'root-2'))).toMatchObject({ code: 0, stderr: '' });
     expect((await keysOf(fresh.dir)).keys.find((k) => k.localName === 'root-2')).toMatchObject({ status: 'retired' });
+  });
+
+  it("takes key ids that start with '-' bare: before or after --sign-with, next to other ids, and after --", async () => {
+    // Threshold 1 with two root keys: the single signature of each version shows --sign-with was used.
+    const { dir, list, ids } = await dashProject(4);
+    const [a, b, c, d] = ids as [string, string, string, string];
+    const root = idOf(list, 'root');
+    const authority = idOf(list, 'authority');
+    expect(await cli(dir, 'retire', '--sign-with', 'root', a)).toMatchObject({ code: 0, stderr: '' });
+    expect(signedBy(dir, 4)).toEqual([root]);
+    expect(await cli(dir, 'retire', b, '--sign-with', 'root', authority)).toMatchObject({ code: 0, stderr: '' });
+    expect(signedBy(dir, 5)).toEqual([root]);
+    expect(await cli(dir, 'revoke', c, '--sign-with', 'root', '--since', '2026-11-20T00:00:00Z')).toMatchObject({ code: 0, stderr: '' });
+    expect(signedBy(dir, 6)).toEqual([root]);
+    // `--` still ends the options.
+    expect(await cli(dir, 'revoke', '--since', '2026-11-20T00:00:00Z', '--sign-with', 'root', '--', d)).toMatchObject({ code: 0, stderr: '' });
+    expect(signedBy(dir, 7)).toEqual([root]);
+    const after = await keysOf(dir);
+    expect(after.version).toBe(7);
+    expect(after.keys.filter((k) => k.status === 'retired').map((k) => k.keyId).sort()).toEqual([a, b, authority].sort());
+    expect(after.keys.filter((k) => k.status === 'compromised').map((k) => k.keyId).sort()).toEqual([c, d].sort());
+  });
+
+  it('refuses an unknown option as one (exit 2, nothing written), also next to a key id that starts with -', async () => {
+    const { dir, ids } = await dashProject(1);
+    const id = ids[0]!;
+    const ledger = idOf(await keysOf(dir), 'ledger');
+    const since = ['--since', '2026-11-20T00:00:00Z'];
+    const cases: [string, string[]][] = [
+      ['--sign-wth', ['retire', '--sign-wth', 'root', id]],
+      ['--sign-wth', ['retire', id, '--sign-wth', 'root']],
+      ['--sign-wth', ['revoke', ledger, ...since, '--sign-wth', 'root']],
+      ['-x', ['retire', '-x', ledger]],
+      ['-x', ['retire', id, '-x']],
+      ['-x', ['revoke', id, ...since, '-x', ledger]],
+      // Shaped almost like a key id: one character short, or starting with '--'.
+      [id.slice(0, -1), ['retire', id.slice(0, -1)]],
+      [`-${id}`.slice(0, 22), ['retire', `-${id}`.slice(0, 22)]],
+    ];
+    for (const [flag, argv] of cases) {
+      await expect(cli(dir, ...argv), argv.join(' ')).rejects.toMatchObject({ code: 'commander.unknownOption', message: expect.stringContaining(`unknown option '${flag}'`) });
+      const out = await writ('keys', '--dir', join(dir, '.writ'), ...argv);
+      expect(out, argv.join(' ')).toMatchObject({ code: 2, stdout: '' });
+      expect(out.stderr.split('\n')[0]).toBe(`error: unknown option '${flag}'`);
+      if (flag === '--sign-wth') expect(out.stderr).toContain('(Did you mean --sign-with?)');
+    }
+    expect(versions(dir)).toBe(3);
+    expect((await keysOf(dir)).keys.every((k) => k.status === 'active')).toBe(true);
+    // The same id without the typo goes through the real entry point.
+    expect(await writ('keys', '--dir', join(dir, '.writ'), 'retire', id, '--sign-with', 'root')).toMatchObject({ code: 0, stdout: expect.stringContaining('published trust root version 4'), stderr: '' });
+    expect((await keysOf(dir)).keys.find((k) => k.keyId === id)).toMatchObject({ status: 'retired' });
   });
 
   it('uses every repeated --sign-with: two root signatures for threshold 2', async () => {
