@@ -4,6 +4,7 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { canonicalBytes } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
+import { assertParameterName } from '../invalid-argument.ts';
 import { assertBytes, fromHex, toHex } from './encoding.ts';
 import { nodeCrypto } from './node-crypto.ts';
 
@@ -60,6 +61,7 @@ export function isDigest(value: unknown): value is Digest {
  */
 export function parseDigest(value: unknown, parameter = 'digest'): Digest {
   if (!isDigest(value)) {
+    assertParameterName(parameter);
     throw new WritError('ERR_DIGEST_INVALID', `${parameter} must be sha256:<64 lowercase hex>`, {
       details: { parameter },
     });

@@ -4,6 +4,7 @@
  * trailing bits), so two different strings never decode to the same bytes.
  */
 import { WritError } from '../errors.ts';
+import { assertParameterName } from '../invalid-argument.ts';
 
 const HEX = /^(?:[0-9a-f]{2})*$/;
 const BASE64 = /^[A-Za-z0-9+/]*$/;
@@ -14,18 +15,21 @@ const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 
 function invalid(parameter: string, what: string): WritError {
+  assertParameterName(parameter);
   return new WritError('ERR_ENCODING_INVALID', `${parameter} is not valid ${what}`, { details: { parameter } });
 }
 
 /** Throws `ERR_INVALID_ARGUMENT` unless `value` is a Uint8Array. */
 export function assertBytes(value: unknown, parameter: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) {
+    assertParameterName(parameter);
     throw new WritError('ERR_INVALID_ARGUMENT', `${parameter} must be a Uint8Array`, { details: { parameter } });
   }
 }
 
 function assertString(value: unknown, parameter: string): asserts value is string {
   if (typeof value !== 'string') {
+    assertParameterName(parameter);
     throw new WritError('ERR_INVALID_ARGUMENT', `${parameter} must be a string`, { details: { parameter } });
   }
 }

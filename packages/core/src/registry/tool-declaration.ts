@@ -6,6 +6,7 @@ import { WritError } from '../errors.ts';
 import type { BasisAuthority } from '../firewall/types.ts';
 import type { ActionClassId, ArgumentKind, Audience, EffectClass } from './action-class.ts';
 import { isActionClass, isArgumentKind, isAudience, isEffectClass } from './action-class.ts';
+import { assertParameterName } from '../invalid-argument.ts';
 
 /** A tool's declaration in the registry. */
 export interface ToolDeclaration {
@@ -62,6 +63,7 @@ const KEYS = new Set([
 const PATH = /^(?:[A-Za-z0-9_$-]+|\*)(?:\.(?:[A-Za-z0-9_$-]+|\*))*$/;
 
 function invalid(parameter: string, message: string): WritError {
+  assertParameterName(parameter);
   return new WritError('ERR_TOOL_DECLARATION_INVALID', `${parameter} ${message}`, {
     details: { parameter },
   });
@@ -118,6 +120,7 @@ function consequential(
  * @throws WritError `ERR_TOOL_DECLARATION_INVALID` naming the offending field.
  */
 export function parseToolDeclaration(value: unknown, parameter = 'tool'): ToolDeclaration {
+  assertParameterName(parameter);
   if (!isPlainObject(value)) throw invalid(parameter, 'must be an object');
   for (const key of Object.keys(value))
     if (!KEYS.has(key)) throw invalid(`${parameter}.${key}`, 'is not a known field');

@@ -5,6 +5,7 @@
  */
 import { WritError } from '../errors.ts';
 import type { ApprovalRecord, CheckpointRecord, LedgerHead, ReadRange } from './types.ts';
+import { assertParameterName } from '../invalid-argument.ts';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -14,6 +15,7 @@ export function closedError(): WritError {
 }
 
 function invalid(parameter: string, what: string): WritError {
+  assertParameterName(parameter);
   return new WritError('ERR_INVALID_ARGUMENT', `${parameter} ${what}`, { details: { parameter } });
 }
 
@@ -71,7 +73,13 @@ export function admitCheckpoint(options: {
   readonly latest: CheckpointRecord | undefined;
   readonly head: LedgerHead;
 }): boolean {
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
   const { next, existing, latest, head } = options;
+  for (const [name, value, optional] of [['next', next, false], ['existing', existing, true], ['latest', latest, true], ['head', head, false]] as const) {
+    if ((!optional || value !== undefined) && (typeof value !== 'object' || value === null || !Number.isSafeInteger(value.size))) {
+      throw invalid(`options.${name}`, 'must be a record with an integer size');
+    }
+  }
   const conflict = (reason: string): WritError =>
     new WritError('ERR_STORE_CHECKPOINT_CONFLICT', 'checkpoint conflicts with the ledger', {
       details: { reason, size: next.size },
@@ -127,12 +135,15 @@ export function nonceMaxUses(value: unknown): number {
 /** Transition rules of approval records shared by every backend. */
 export const APPROVAL_RULES = {
   /** Statuses in which statements may still be added. */
-  acceptsStatements: (record: ApprovalRecord): boolean =>
-    record.status === 'pending' || record.status === 'approved',
+  acceptsStatements: (record: ApprovalRecord): boolean => {
+    if (typeof record !== 'object' || record === null) throw invalid('record', 'must be an approval record');
+    return record.status === 'pending' || record.status === 'approved';
+  },
 } as const;
 
 /** Run `run` and settle a promise with its result; a synchronous throw becomes a rejection. */
 export function settle<T>(run: () => T): Promise<T> {
+  if (typeof run !== 'function') return Promise.reject(invalid('run', 'must be a function'));
   return new Promise<T>((resolve) => resolve(run()));
 }
 
@@ -140,6 +151,8 @@ export function settle<T>(run: () => T): Promise<T> {
 export async function* yieldAll<T>(
   load: () => readonly T[] | Promise<readonly T[]>,
 ): AsyncGenerator<T> {
+  if (typeof load !== 'function') throw invalid('load', 'must be a function');
   const items = await load();
+  if (!Array.isArray(items)) throw invalid('load', 'must return an array');
   yield* items;
 }

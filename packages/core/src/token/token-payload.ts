@@ -9,6 +9,7 @@ import type { Digest } from '../crypto/digest.ts';
 import { WritError } from '../errors.ts';
 import type { WritErrorCode } from '../errors.ts';
 import { writPayloadType } from '../dsse/envelope.ts';
+import { invalidArgument } from '../invalid-argument.ts';
 
 /** DSSE payload type of action tokens. */
 export const ACTION_TOKEN_PAYLOAD_TYPE = writPayloadType('action-token');
@@ -197,6 +198,8 @@ const FIELDS = ['v', 'id', 'iss', 'sub', 'act', 'aud', 'cmd', 'resource', 'inten
  * @throws WritError `code` (default `ERR_TOKEN_MALFORMED`) naming the field.
  */
 export function parseTokenPayload(value: unknown, code: WritErrorCode = 'ERR_TOKEN_MALFORMED'): ActionTokenPayload {
+  // `code` becomes the code of every error below: a non-code would make them unrecognisable.
+  if (typeof code !== 'string' || !/^ERR_[A-Z0-9_]+$/.test(code)) throw invalidArgument('code', 'must be a WritError code');
   if (!isRecord(value)) fail(code, 'payload');
   only(value, FIELDS, { at: 'payload', code });
   if (value.v !== 1) fail(code, 'v');
