@@ -21,6 +21,8 @@ import { leafHash, verifyInclusion } from './merkle.ts';
 import { parseNote } from './signed-note.ts';
 import { EntryChecker, TranscriptCheckError, verifyCheckpointNotes } from './verify-transcript.ts';
 import type { TranscriptFailure, TranscriptReport } from './verify-transcript.ts';
+import { assertMethods } from '../invalid-argument.ts';
+import { LEDGER_STORE_METHODS } from './ledger.ts';
 
 /** Bundle format identifier. */
 export const BUNDLE_TYPE = 'writ.evidence-bundle/v1';
@@ -59,6 +61,9 @@ function invalid(parameter: string, what: string): WritError {
 export async function exportBundle(options: ExportBundleOptions): Promise<EvidenceBundle> {
   if (typeof options !== 'object' || options === null)
     throw invalid('options', 'must be an object');
+  assertMethods(options.store, 'options.store', { methods: LEDGER_STORE_METHODS, what: 'a LedgerStore' });
+  if (typeof options.trustRoot !== 'object' || options.trustRoot === null)
+    throw invalid('options.trustRoot', 'must be a trust-root document');
   const checkpoint = await options.store.latestCheckpoint();
   if (checkpoint === undefined)
     throw invalid('store', 'has no checkpoint to prove entries against');

@@ -10,6 +10,7 @@ import type { Signer } from '../crypto/signer.ts';
 import { HASH_SIZE } from './merkle.ts';
 import { signNote } from './signed-note.ts';
 import { isUtcTime } from './time.ts';
+import { assertOptions } from '../invalid-argument.ts';
 
 /** A parsed checkpoint body. */
 export interface Checkpoint {
@@ -42,6 +43,7 @@ export function formatCheckpoint(checkpoint: {
   root: Uint8Array;
   time?: string;
 }): string {
+  assertOptions(checkpoint, 'checkpoint');
   const { origin, size, root, time } = checkpoint;
   const bad = (parameter: string): WritError =>
     new WritError('ERR_INVALID_ARGUMENT', `checkpoint ${parameter} is invalid`, {
@@ -101,6 +103,7 @@ export function signCheckpoint(options: {
   readonly time: string;
   readonly signer: Signer;
 }): string {
+  assertOptions(options);
   const text = formatCheckpoint(options);
   return signNote({ text, name: options.origin, signer: options.signer });
 }

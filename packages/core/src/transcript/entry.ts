@@ -11,6 +11,7 @@ import { fromHex, toHex } from '../crypto/encoding.ts';
 import { nodeCrypto } from '../crypto/node-crypto.ts';
 import { isCanonicalJson } from './canonical-check.ts';
 import { isUtcTime } from './time.ts';
+import { assertOptions, assertParameterName, invalidArgument } from '../invalid-argument.ts';
 
 /** `prev` of entry 0. */
 export const GENESIS_HASH: Sha256Digest = `sha256:${'0'.repeat(64)}`;
@@ -37,6 +38,7 @@ export function hashToDigest(hash: Uint8Array): Sha256Digest {
 
 /** Raw bytes of a `sha256:<hex>` digest (no validation beyond length; callers validate). */
 export function digestToHash(digest: Sha256Digest): Uint8Array {
+  if (typeof digest !== 'string' || !digest.startsWith('sha256:')) throw invalidArgument('digest', 'must be a sha256:<hex> digest');
   return fromHex(digest.slice(7), 'digest');
 }
 
@@ -75,6 +77,7 @@ export function isEntryDigest(value: unknown): value is Sha256Digest {
 }
 
 function badDraft(parameter: string, field: string): WritError {
+  assertParameterName(parameter);
   return new WritError('ERR_INVALID_ARGUMENT', `${parameter}.${field} is invalid`, {
     details: { parameter: `${parameter}.${field}` },
   });
@@ -191,6 +194,7 @@ export function sealEntry(options: {
   readonly seq: number;
   readonly prev: Sha256Digest;
 }): StoredEntry {
+  assertOptions(options);
   const { draft, seq, prev } = options;
   assertEntryDraft(draft);
   assertSeq(seq);

@@ -27,6 +27,7 @@ import { equalHashes } from './merkle.ts';
 import { redact } from './redaction.ts';
 import type { Vault } from './redaction.ts';
 import { parseNote } from './signed-note.ts';
+import { assertMethods, assertOptions, invalidArgument } from '../invalid-argument.ts';
 
 const LEAF_DIGEST = /^sha256:[0-9a-f]{64}$/;
 const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
@@ -62,6 +63,9 @@ export interface LedgerOptions {
   /** Where {@link Ledger.appendRedacted} keeps redacted values and salts. */
   readonly vault?: Vault;
 }
+
+/** What {@link Ledger.open} (and the bundle export) call on a store. */
+export const LEDGER_STORE_METHODS = ['append', 'read', 'head', 'putCheckpoint', 'checkpoints', 'latestCheckpoint', 'close'] as const;
 
 /** A checkpointing transcript ledger over any {@link LedgerStore}. */
 export class Ledger implements LedgerStore {
@@ -113,6 +117,16 @@ export class Ledger implements LedgerStore {
       throw new WritError('ERR_INVALID_ARGUMENT', 'options.signer must be a Signer', {
         details: { parameter: 'options.signer' },
       });
+    }
+    assertMethods(options.store, 'options.store', { methods: LEDGER_STORE_METHODS, what: 'a LedgerStore' });
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw invalidArgument('options.now', 'must be a function returning a Date');
+    }
+    if (options.policy !== undefined && (typeof options.policy !== 'object' || options.policy === null)) {
+      throw invalidArgument('options.policy', 'must be an object');
+    }
+    if (options.vault !== undefined) {
+      assertMethods(options.vault, 'options.vault', { methods: ['put', 'get', 'erase'], what: 'a Vault' });
     }
     for (const field of ['everyEntries', 'everyMs'] as const) {
       const value = options.policy?.[field];
@@ -246,6 +260,7 @@ export class Ledger implements LedgerStore {
 
   /** Write `session-ended` and a checkpoint covering it. */
   async endSession(options: { sessionId: string; time: string }): Promise<CheckpointRecord> {
+    assertOptions(options);
     await this.append([
       { type: 'session-ended', time: options.time, body: { sessionId: options.sessionId } },
     ]);

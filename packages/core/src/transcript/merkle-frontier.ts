@@ -2,7 +2,8 @@
  * A streaming RFC 6962 root calculator: O(log n) memory, one leaf at a time. The
  * verifier uses it to check checkpoint roots while reading a transcript of any length.
  */
-import { emptyRoot, nodeHash } from './merkle.ts';
+import { HASH_SIZE, emptyRoot, nodeHash } from './merkle.ts';
+import { invalidArgument } from '../invalid-argument.ts';
 
 /** Incremental Merkle tree head (the "compact range" of the tree's left edge). */
 export class MerkleFrontier {
@@ -18,6 +19,9 @@ export class MerkleFrontier {
 
   /** Append one leaf hash (already `SHA-256(0x00 || entry)`). */
   push(leaf: Uint8Array): void {
+    if (!(leaf instanceof Uint8Array) || leaf.length !== HASH_SIZE) {
+      throw invalidArgument('leaf', 'must be a 32-byte hash');
+    }
     let hash = leaf;
     let size = 1;
     // Merge equal-sized perfect subtrees: their sibling order is (older, newer).

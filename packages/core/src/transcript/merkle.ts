@@ -7,6 +7,7 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { nodeCrypto } from '../crypto/node-crypto.ts';
 import { WritError } from '../errors.ts';
+import { assertBytesArgument, assertOptions, invalidArgument } from '../invalid-argument.ts';
 
 /** Length of every hash in the tree. */
 export const HASH_SIZE = 32;
@@ -45,6 +46,9 @@ export function emptyRoot(): Uint8Array {
 /** RFC 6962 §2.1: leaf hash = SHA-256(0x00 || data); a string is hashed as UTF-8. */
 export function leafHash(data: Uint8Array | string): Uint8Array {
   let length: number;
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+    throw invalidArgument('data', 'must be a Uint8Array or a string');
+  }
   if (typeof data === 'string') {
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
     if (scratch.length < 1 + 3 * data.length) scratch = new Uint8Array(1 + 3 * data.length);
@@ -60,6 +64,8 @@ export function leafHash(data: Uint8Array | string): Uint8Array {
 
 /** RFC 6962 §2.1: interior node hash = SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  assertBytesArgument(left, 'left');
+  assertBytesArgument(right, 'right');
   if (left.length === HASH_SIZE && right.length === HASH_SIZE) {
     nodeInput.set(left, 1);
     nodeInput.set(right, 1 + HASH_SIZE);
@@ -123,6 +129,7 @@ export interface InclusionInput {
  * @throws `ERR_MERKLE_PROOF_INVALID` when the proof is malformed for the sizes given.
  */
 export function rootFromInclusionProof(input: InclusionInput): Uint8Array {
+  assertOptions(input, 'input');
   const { leafIndex, treeSize } = input;
   if (!isSize(leafIndex) || !isSize(treeSize))
     throw invalid('index or size is not a non-negative integer');
@@ -157,6 +164,7 @@ export function rootFromInclusionProof(input: InclusionInput): Uint8Array {
  * @throws `ERR_MERKLE_PROOF_INVALID`.
  */
 export function verifyInclusion(input: InclusionInput & { readonly root: Uint8Array }): void {
+  assertOptions(input, 'input');
   if (!isHash(input.root)) throw invalid('root is not 32 bytes');
   if (!equalBytes(rootFromInclusionProof(input), input.root)) throw invalid('root mismatch');
 }
@@ -177,6 +185,7 @@ export interface ConsistencyInput {
  * @throws `ERR_MERKLE_PROOF_INVALID`.
  */
 export function verifyConsistency(input: ConsistencyInput): void {
+  assertOptions(input, 'input');
   const { size1, size2 } = input;
   if (!isSize(size1) || !isSize(size2)) throw invalid('size is not a non-negative integer');
   const proof = checkProof(input.proof);

@@ -15,6 +15,7 @@ import { digest } from '../crypto/digest.ts';
 import { toBase64Url } from '../crypto/encoding.ts';
 import { WritError } from '../errors.ts';
 import type { JsonObject, JsonValue, Sha256Digest } from '../stores/types.ts';
+import { assertOptions, invalidArgument } from '../invalid-argument.ts';
 
 /** The marker that replaces a redacted value. */
 export interface CommitMarker {
@@ -88,10 +89,27 @@ function invalidPath(index: number): WritError {
  * ```
  */
 export function redact(options: RedactOptions): { body: JsonObject; items: VaultItem[] } {
+  assertOptions(options);
+  if (options.salt !== undefined && typeof options.salt !== 'function') {
+    throw invalidArgument('options.salt', 'must be a function returning a salt');
+  }
   // Web Crypto's CSPRNG: a global in Node and browsers alike.
   const salt = options.salt ?? (() => toBase64Url(crypto.getRandomValues(new Uint8Array(32))));
+  assertOptions(options.body, 'options.body');
   // Copy through JSON so the caller's object is never modified.
-  const body = JSON.parse(JSON.stringify(options.body)) as Record<string, JsonValue>;
+  let body: Record<string, JsonValue>;
+  try {
+    body = JSON.parse(JSON.stringify(options.body)) as Record<string, JsonValue>;
+    // An object with a toJSON (a Date, say) may copy to something else than an object.
+    assertOptions(body, 'options.body');
+  } catch (error) {
+    if (WritError.isInstance(error)) throw error;
+    // BigInt, a cycle, or a throwing toJSON.
+    throw new WritError('ERR_INVALID_ARGUMENT', 'options.body must be a JSON object', {
+      cause: error,
+      details: { parameter: 'options.body' },
+    });
+  }
   const items: VaultItem[] = [];
   if (!Array.isArray(options.paths))
     throw new WritError('ERR_INVALID_ARGUMENT', 'paths must be an array', {

@@ -5,6 +5,7 @@
  * CLI tests and benchmarks; also handy for trying `writ verify`.
  */
 import { digest } from '../crypto/digest.ts';
+import { WritError } from '../errors.ts';
 import { toBase64Url } from '../crypto/encoding.ts';
 import { signApproval } from '../approval/approval-statement.ts';
 import { signDenial } from '../denial/denial.ts';
@@ -33,6 +34,7 @@ export interface SampleKeys {
 
 /** Deterministic keys from a one-byte seed family (never use outside tests and demos). */
 export function sampleKeys(seed = 1): SampleKeys {
+  if (!Number.isSafeInteger(seed)) throw invalid('seed', 'must be an integer');
   const key = (n: number): Signer =>
     createSigner(PrivateKey.fromSeed(new Uint8Array(32).fill((seed * 7 + n) % 256)));
   return { authority: key(1), gateway: key(2), approver: key(3), ledger: key(4), root: key(5) };
@@ -49,6 +51,12 @@ export function trustEntry(
     since?: string;
   },
 ): TrustRootKeyEntry {
+  if (typeof signer !== 'object' || signer === null || typeof signer.keyId !== 'string' || !(signer.publicKey instanceof Uint8Array)) {
+    throw invalid('signer', 'must be a Signer');
+  }
+  if (typeof options !== 'object' || options === null || !Array.isArray(options.roles) || !options.roles.every((role) => typeof role === 'string')) {
+    throw invalid('options.roles', 'must be an array of key roles');
+  }
   return {
     keyId: signer.keyId,
     publicKey: toBase64Url(signer.publicKey),
@@ -66,6 +74,9 @@ export function sampleTrustRootDocument(
   keys: SampleKeys,
   extra: readonly TrustRootKeyEntry[] = [],
 ): TrustRootDocument {
+  if (typeof keys !== 'object' || keys === null) throw invalid('keys', 'must be SampleKeys');
+  const list: unknown = extra;
+  if (!Array.isArray(list)) throw invalid('extra', 'must be an array of trust-root key entries');
   return {
     type: 'writ.trust-root/v1',
     version: 1,
@@ -130,14 +141,40 @@ function receipt(options: {
   }) as unknown as JsonObject;
 }
 
+/** Most executed calls {@link writeSampleTranscript} writes. */
+const MAX_SAMPLE_CALLS = 10_000;
+
+function invalid(parameter: string, what: string): WritError {
+  return new WritError('ERR_INVALID_ARGUMENT', `${parameter} ${what}`, { details: { parameter } });
+}
+
 /**
  * Write a complete sample session through a {@link Ledger} and close it (final checkpoint).
  * @returns the trust root that verifies it and the number of entries written.
+ * @throws `ERR_INVALID_ARGUMENT` (bad options), ledger and store errors.
  */
 export async function writeSampleTranscript(
   options: SampleTranscriptOptions,
 ): Promise<{ trustRoot: TrustRoot; entries: number; keys: SampleKeys }> {
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
+  const calls = options.calls ?? 5;
+  // A sample, not a load generator: an unbounded count would write until memory runs out.
+  if (!Number.isSafeInteger(calls) || calls < 0 || calls > MAX_SAMPLE_CALLS) {
+    throw invalid('options.calls', `must be an integer from 0 to ${MAX_SAMPLE_CALLS}`);
+  }
   const keys = options.keys ?? sampleKeys();
+  if (typeof keys !== 'object' || keys === null) throw invalid('options.keys', 'must be SampleKeys');
+  for (const role of ['authority', 'gateway', 'approver', 'ledger', 'root'] as const) {
+    if (typeof keys[role]?.sign !== 'function' || !(keys[role].publicKey instanceof Uint8Array)) {
+      throw invalid(`options.keys.${role}`, 'must be a Signer');
+    }
+  }
+  if (options.start !== undefined && !(options.start instanceof Date && Number.isFinite(options.start.getTime()))) {
+    throw invalid('options.start', 'must be a valid Date');
+  }
+  if (options.sessionId !== undefined && (typeof options.sessionId !== 'string' || options.sessionId === '')) {
+    throw invalid('options.sessionId', 'must be a non-empty string');
+  }
   const start = (options.start ?? new Date('2026-01-01T00:00:00Z')).getTime();
   let tick = 0;
   const at = (): Date => new Date(start + 1000 * tick++);
@@ -157,7 +194,6 @@ export async function writeSampleTranscript(
     environment: sampleEnvironment,
   });
   let entries = 1;
-  const calls = options.calls ?? 5;
   for (let call = 0; call < calls; call++) {
     const callId = `call-${call}`;
     const args = { to: `bob${call}@example.com`, body: `hello ${call}` };

@@ -10,6 +10,7 @@ import { sha256 } from '../crypto/digest.ts';
 import { bytesEqual, fromBase64, toBase64 } from '../crypto/encoding.ts';
 import type { Signer } from '../crypto/signer.ts';
 import { verifySignature } from '../crypto/signer.ts';
+import { assertBytesArgument, assertOptions, invalidArgument } from '../invalid-argument.ts';
 
 const ED25519 = 0x01;
 const SIGNATURE_PREFIX = '\u2014 ';
@@ -63,6 +64,7 @@ function assertKeyName(name: unknown, parameter: string): asserts name is string
 /** C2SP signed-note key hash of an Ed25519 key: first 4 bytes of SHA-256(name || "\n" || 0x01 || key). */
 export function noteKeyHash(name: string, publicKey: Uint8Array): number {
   assertKeyName(name, 'name');
+  assertBytesArgument(publicKey, 'publicKey');
   const nameBytes = encoder.encode(`${name}\n`);
   const input = new Uint8Array(nameBytes.length + 1 + publicKey.length);
   input.set(nameBytes);
@@ -73,6 +75,9 @@ export function noteKeyHash(name: string, publicKey: Uint8Array): number {
 
 /** The verifier key string `<name>+<hash hex>+<base64(0x01 || key)>`. */
 export function formatVerifierKey(name: string, publicKey: Uint8Array): string {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) {
+    throw invalidArgument('publicKey', 'must be a 32-byte Ed25519 public key');
+  }
   const hash = noteKeyHash(name, publicKey).toString(16).padStart(8, '0');
   const body = new Uint8Array(33);
   body[0] = ED25519;
@@ -139,9 +144,13 @@ function assertNoteText(text: unknown): asserts text is string {
  * ```
  */
 export function signNote(options: SignNoteOptions): string {
+  assertOptions(options);
   const { text, name, signer } = options;
   assertNoteText(text);
   assertKeyName(name, 'name');
+  if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
+    throw invalidArgument('options.signer', 'must be a Signer');
+  }
   const hash = noteKeyHash(name, signer.publicKey);
   const signature = signer.sign(encoder.encode(text));
   const blob = new Uint8Array(4 + signature.length);
@@ -189,6 +198,10 @@ export function parseNote(note: unknown): {
  *   or when no known key signed the note.
  */
 export function openNote(note: unknown, keys: readonly NoteVerifierKey[]): OpenedNote {
+  const list: unknown = keys;
+  if (!Array.isArray(list) || !list.every((key) => typeof key === 'object' && key !== null)) {
+    throw invalidArgument('keys', 'must be an array of verifier keys');
+  }
   const { text, signatures } = parseNote(note);
   const message = encoder.encode(text);
   const verified: NoteSignature[] = [];

@@ -36,6 +36,7 @@ import { isCommitMarker } from './redaction.ts';
 import { noteKeyHash, openNote } from './signed-note.ts';
 import { isUtcTime, utcTimeMs } from './time.ts';
 import type { NoteVerifierKey } from './signed-note.ts';
+import { assertOptions, invalidArgument } from '../invalid-argument.ts';
 
 /** The checks the verifier runs, as named in its reports. */
 export type TranscriptCheck =
@@ -129,6 +130,11 @@ export function verifyCheckpointNotes(options: {
   readonly trustRoot: TrustRoot;
   readonly origin?: string;
 }): { origin: string | undefined; checkpoints: VerifiedCheckpoint[] } {
+  assertOptions(options);
+  if (typeof options.trustRoot?.checkKey !== 'function') throw invalidArgument('options.trustRoot', 'must be a TrustRoot');
+  const notes: unknown = options.notes;
+  if (!Array.isArray(notes)) throw invalidArgument('options.notes', 'must be an array of notes');
+  if (options.origin !== undefined && typeof options.origin !== 'string') throw invalidArgument('options.origin', 'must be a string');
   let origin = options.origin;
   const out: VerifiedCheckpoint[] = [];
   for (const note of options.notes) {
@@ -257,12 +263,15 @@ export class EntryChecker {
   readonly #complete: boolean;
 
   constructor(options: { readonly trustRoot: TrustRoot; readonly complete: boolean }) {
+    assertOptions(options);
+    if (typeof options.trustRoot?.checkKey !== 'function') throw invalidArgument('options.trustRoot', 'must be a TrustRoot');
     this.#trustRoot = options.trustRoot;
     this.#complete = options.complete;
   }
 
   /** Run type-specific checks on one parsed entry. @throws TranscriptCheckError */
   check(entry: LedgerEntry): void {
+    if (typeof entry !== 'object' || entry === null) throw invalidArgument('entry', 'must be a parsed ledger entry');
     const at = { seq: entry.seq, entryType: entry.type };
     const body = entry.body as Record<string, unknown>;
     const linkage = (message: string): never =>
@@ -559,6 +568,15 @@ export async function verifyTranscript(
     throw new WritError('ERR_INVALID_ARGUMENT', 'options.checkpoints must be an array of notes', {
       details: { parameter: 'options.checkpoints' },
     });
+  }
+  const entries = options.entries as unknown;
+  if (
+    typeof entries !== 'object' ||
+    entries === null ||
+    (typeof (entries as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] !== 'function' &&
+      typeof (entries as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function')
+  ) {
+    throw invalidArgument('options.entries', 'must be an iterable or async iterable of entry lines');
   }
   const frontier = new MerkleFrontier();
   let origin = options.origin;
