@@ -10,6 +10,7 @@ import type { BasisAuthority, BasisItemInput, BasisKind } from '../firewall/type
 import type { JsonValue } from '../stores/types.ts';
 import { isPlainObject } from '../registry/tool-declaration.ts';
 import { AUTHORITIES, isAuthority } from './authority.ts';
+import { assertOptions } from '../invalid-argument.ts';
 
 /** Every basis kind. */
 export const BASIS_KINDS: readonly BasisKind[] = [
@@ -90,6 +91,7 @@ export function createBasisItem(options: {
   readonly tenant?: string;
   readonly now: Date;
 }): BasisItem {
+  assertOptions(options);
   const { input, now } = options;
   if (!isPlainObject(input)) throw invalid('item', 'must be an object');
   for (const key of Object.keys(input))

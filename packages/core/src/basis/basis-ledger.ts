@@ -8,6 +8,7 @@ import type { BasisAuthority, BasisItemInput, BasisItemRef, BasisKind } from '..
 import type { JsonValue } from '../stores/types.ts';
 import type { BasisItem } from './basis-item.ts';
 import { BASIS_KINDS, createBasisItem } from './basis-item.ts';
+import { assertOptions } from '../invalid-argument.ts';
 
 /** Fields an application may set on the convenience `add*` methods. */
 export type BasisExtras = Partial<
@@ -65,6 +66,7 @@ export class BasisLedger {
 
   /** @throws WritError `ERR_INVALID_ARGUMENT` for malformed options. */
   constructor(options: BasisLedgerOptions = {}) {
+    assertOptions(options);
     if (
       options.tenant !== undefined &&
       (typeof options.tenant !== 'string' || options.tenant === '')

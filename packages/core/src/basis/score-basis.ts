@@ -25,6 +25,7 @@ import type {
 import { noteContradictions, noteItemFindings } from './basis-findings.ts';
 import { explainBasis } from './explain-basis.ts';
 import { indexOf, needleIn, prepareNeedle, traceableLeaves } from './trace-argument.ts';
+import { assertReportShape } from './report-shape.ts';
 
 /** Default score each class requires: observations need none; external effects need user-level support. */
 export const DEFAULT_BASIS_THRESHOLDS: Readonly<Record<ActionClassId, number>> = Object.freeze({
@@ -238,6 +239,7 @@ export function reportBody(parts: {
  * wording changes. Recompute it from a stored report to check the binding.
  */
 export function basisReportDigest(report: Omit<BasisReport, 'explanation' | 'digest'>): Digest {
+  assertReportShape(report, { numbers: false });
   return digestBytes(utf8(commitmentText(basisCommitment(report))));
 }
 

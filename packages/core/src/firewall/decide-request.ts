@@ -20,6 +20,7 @@ import { checkCall } from './guard-input.ts';
 import { isFirewallMode } from './mode.ts';
 import { intentOf } from './ports.ts';
 import type { BasisItemInput, FirewallMode } from './types.ts';
+import { assertMethods, assertOptions } from '../invalid-argument.ts';
 
 /** What `decideRequest` returns. */
 export interface DecideResult {
@@ -53,7 +54,10 @@ function bad(parameter: string, message: string): WritError {
  *   `ERR_POLICY_*` codes, `ERR_DECISION_INVALID`-class codes from the decision parser.
  */
 export async function decideRequest(options: { readonly policy: FirewallPolicy; readonly registry: ToolRegistry; readonly request: unknown }): Promise<DecideResult> {
+  assertOptions(options);
   const { policy, registry, request } = options;
+  assertMethods(policy, 'options.policy', { methods: ['evaluate'], what: 'a FirewallPolicy' });
+  assertMethods(registry, 'options.registry', { methods: ['classify'], what: 'a ToolRegistry' });
   if (!plain(request)) throw bad('request', 'must be a JSON object');
   const call = checkCall({ tool: request.tool, args: request.args, callId: request.callId ?? 'decide' }, 'request');
   const principal = plain(request.principal) ? request.principal : { id: 'principal' };

@@ -12,6 +12,7 @@
  */
 import { WritError } from '../errors.ts';
 import type { ActionClassId, FirewallMode } from './types.ts';
+import { assertOptions, assertParameterName, invalidArgument } from '../invalid-argument.ts';
 
 /** Modes from configuration. */
 export interface ModeConfig {
@@ -59,6 +60,7 @@ function record(value: unknown, parameter: string): Record<string, unknown> {
  * @throws `ERR_FIREWALL_MODE_INVALID`, `ERR_INVALID_ARGUMENT`.
  */
 export function parseModeConfig(value: unknown, parameter = 'mode'): ModeConfig {
+  assertParameterName(parameter);
   if (value === undefined) return {};
   if (typeof value === 'string') return { default: mode(value, parameter) };
   const input = record(value, parameter);
@@ -87,6 +89,7 @@ export function parseModeConfig(value: unknown, parameter = 'mode'): ModeConfig 
  * @throws `ERR_FIREWALL_MODE_INVALID` naming `WRIT_MODE` when an item is malformed.
  */
 export function parseModeEnv(value: string | undefined): ModeConfig {
+  if (value !== undefined && typeof value !== 'string') throw invalidArgument('value', 'must be a string or undefined');
   if (value === undefined || value.trim() === '') return {};
   if (value.length > 10_000) throw new WritError('ERR_FIREWALL_MODE_INVALID', 'WRIT_MODE is too long');
   let global: FirewallMode | undefined;
@@ -115,6 +118,12 @@ function own<T>(table: Readonly<Record<string, T>> | undefined, key: string): T 
 
 /** The mode in force for one call. */
 export function resolveMode(table: ModeTable, call: { readonly tool: string; readonly actionClass: ActionClassId }): FirewallMode {
+  assertOptions(table, 'table');
+  assertOptions(table.env, 'table.env');
+  assertOptions(table.config, 'table.config');
+  assertOptions(call, 'call');
+  if (typeof call.tool !== 'string') throw invalidArgument('call.tool', 'must be a string');
+  if (typeof call.actionClass !== 'string') throw invalidArgument('call.actionClass', 'must be a string');
   return (
     own(table.env.tools, call.tool) ??
     own(table.config.tools, call.tool) ??

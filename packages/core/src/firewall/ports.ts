@@ -25,6 +25,7 @@ import type { FirewallContext } from './firewall-context.ts';
 import { knownCanonicalArgs } from './guard-input.ts';
 import type { SessionState } from './session-state.ts';
 import type { BasisItemInput, BasisItemRef, DecisionReason, OutcomeReceipt, ToolOutputInput } from './types.ts';
+import { assertOptions, invalidArgument } from '../invalid-argument.ts';
 
 /** The per-session basis ledger as the firewall uses it. */
 export interface SessionBasis {
@@ -70,7 +71,15 @@ export function intentOf(options: {
   readonly principal: { readonly id: string; readonly tenant?: string };
   readonly audience: string;
 }): { intent: JsonObject; intentDigest: Sha256Digest } {
+  assertOptions(options);
   const { call, principal, audience } = options;
+  assertOptions(call, 'options.call');
+  if (typeof call.tool !== 'string') throw invalidArgument('options.call.tool', 'must be a string');
+  assertOptions(call.args, 'options.call.args');
+  assertOptions(principal, 'options.principal');
+  if (typeof principal.id !== 'string') throw invalidArgument('options.principal.id', 'must be a string');
+  if (principal.tenant !== undefined && typeof principal.tenant !== 'string') throw invalidArgument('options.principal.tenant', 'must be a string');
+  if (typeof audience !== 'string') throw invalidArgument('options.audience', 'must be a string');
   // The judge and the gateway ask for the same call object's intent: compute it once.
   const cached = intents.get(call);
   if (cached !== undefined && cached.principal === principal.id && cached.tenant === principal.tenant && cached.audience === audience) return cached.value;
@@ -89,6 +98,10 @@ const intents = new WeakMap<object, { principal: string; tenant: string | undefi
  * itself signs the intent digest.
  */
 export function approvalRequestId(options: { readonly sessionId: string; readonly callId: string; readonly intentDigest: Sha256Digest }): Sha256Digest {
+  assertOptions(options);
+  for (const field of ['sessionId', 'callId', 'intentDigest'] as const) {
+    if (typeof options[field] !== 'string') throw invalidArgument(`options.${field}`, 'must be a string');
+  }
   return digestBytes(utf8(approvalRequestText({ session: options.sessionId, call: options.callId, intent: options.intentDigest })));
 }
 
@@ -96,16 +109,32 @@ export function approvalRequestId(options: { readonly sessionId: string; readonl
 export function summarizeIntent(options: { readonly tool: string; readonly args: JsonObject; readonly sensitive?: readonly string[] }): string {
   // A sensitive argument (declared by its tool) never appears in a summary: summaries are
   // signed into tokens and denials, written to the transcript and shown to approvers.
+  assertOptions(options);
+  if (typeof options.tool !== 'string') throw invalidArgument('options.tool', 'must be a string');
+  assertOptions(options.args, 'options.args');
   const sensitive = options.sensitive ?? [];
+  if (!Array.isArray(sensitive) || !sensitive.every((path) => typeof path === 'string')) {
+    throw invalidArgument('options.sensitive', 'must be an array of strings');
+  }
   const hidden = (key: string) => sensitive.some((path) => path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`));
   const parts = Object.entries(options.args)
     .slice(0, 12)
     .map(([key, value]: [string, JsonValue]) => {
       if (hidden(key)) return `${key}=<sensitive>`;
-      const text = JSON.stringify(value);
+      const text = jsonText(value);
+      if (text === undefined) throw invalidArgument(`options.args.${key}`, 'must be a JSON value');
       return `${key}=${text.length > 80 ? `${text.slice(0, 77)}...` : text}`;
     });
   return `${options.tool}(${parts.join(', ')})`.slice(0, 1000);
+}
+
+/** JSON text of a value, or undefined when it has none (a function, a BigInt, a cycle). */
+function jsonText(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }
 
 // A copy of a JSON value (plain objects and arrays), so the frozen token payload shares

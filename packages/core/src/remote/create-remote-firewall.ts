@@ -36,6 +36,7 @@ import { compensateEffect, parseReconcilers } from '../firewall/reconciliation.t
 import type { EffectContext, ToolReconciler } from '../firewall/reconciliation.ts';
 import { RemoteTransport } from './remote-transport.ts';
 import type { RemoteTransportOptions } from './remote-transport.ts';
+import { assertOptions } from '../invalid-argument.ts';
 
 /** Options of {@link createRemoteFirewall}. */
 export type RemoteFirewallOptions = RemoteTransportOptions & {
@@ -122,6 +123,7 @@ class RemoteSession implements FirewallSession {
   }
 
   async submitApproval(input: { readonly requestId: string; readonly statement: JsonObject }): Promise<ApprovalSubmission> {
+    assertOptions(input, 'input');
     return (await this.#transport.post(`${this.#base}/approvals`, { requestId: input.requestId, statement: input.statement })) as unknown as ApprovalSubmission;
   }
 
@@ -152,6 +154,7 @@ export function createRemoteFirewall(options: RemoteFirewallOptions): Firewall {
     },
     async submitApproval(input): Promise<ApprovalSubmission> {
       open();
+      assertOptions(input, 'input');
       return (await transport.post('/v1/agent/approvals', { requestId: input.requestId, statement: input.statement })) as unknown as ApprovalSubmission;
     },
     async rollback(tokenId: string): Promise<RollbackReport> {
