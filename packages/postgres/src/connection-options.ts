@@ -1,4 +1,5 @@
 import { WritError } from '@writ/core';
+import { expectRecord } from './validate.ts';
 
 /** Used when neither `WRIT_PG_URL` nor any libpq `PG*` variable is set. */
 export const DEFAULT_CONNECTION_STRING = 'postgres://postgres@127.0.0.1:5432/test';
@@ -17,6 +18,7 @@ const LIBPQ_VARIABLES = ['PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGPASSWORD
 export function connectionStringFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): string | undefined {
+  expectRecord(env, 'env');
   const url = env['WRIT_PG_URL'];
   if (url !== undefined && url !== '') {
     if (!/^postgres(ql)?:\/\//.test(url)) {

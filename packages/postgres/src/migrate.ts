@@ -4,6 +4,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
 import { DEFAULT_SCHEMA, quoteSchema } from './schema-name.ts';
 import { storeIoError } from './store-errors.ts';
 import { borrowClient, returnClient } from './transaction.ts';
+import { expectRecord } from './validate.ts';
 
 /** Options for {@link migrate}. */
 export interface MigrateOptions {
@@ -32,6 +33,7 @@ export interface MigrateResult {
  * await migrate({ pool, schema: 'writ' });
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  expectRecord(options, 'options');
   const schemaName = options.schema ?? DEFAULT_SCHEMA;
   const schema = quoteSchema(schemaName);
   const client = await borrowClient(options.pool, 'migrate');
