@@ -4,6 +4,7 @@ import {
   compare,
   equals,
   fromJSON,
+  inputFromJSON,
   keyOf,
   numAdd,
   numberValue,
@@ -187,6 +188,129 @@ describe('RSet', () => {
         });
         expect(keyOf(new RSet())).toBe(keyOf(new RSet([])));
         expect(new RSet().size).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('RObject', () => {
+  // Values are stored by canonical key, the original key only for keys that are not their own
+  // canonical key (non-strings, strings starting with NUL). The model is the earlier storage:
+  // a Map from keyOf to the last [key, value] set under it (insertion order = first set).
+  it('behaves like a Map from keyOf to [key, value], mixed key types and order included (property)', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', '\u0000', '"'), maxLength: 3 });
+    const scalar = fc.oneof(text, fc.integer({ min: -2, max: 2 }), fc.constantFrom<Value>(null, true, false, numberValue('1.0'), numberValue('0.5')));
+    // fresh instances each time: equal keys of another identity must replace the stored key
+    const key: fc.Arbitrary<Value> = fc.oneof(
+      { weight: 4, arbitrary: scalar },
+      fc.array(scalar, { maxLength: 2 }),
+      fc.array(fc.tuple(text, scalar), { maxLength: 2 }).map((es) => new RObject(es)),
+      fc.array(scalar, { maxLength: 2 }).map((xs) => new RSet(xs)),
+    );
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('set'), obj: fc.integer({ min: 0, max: 2 }), k: key, v: scalar }),
+      fc.record({ op: fc.constant('delete'), obj: fc.integer({ min: 0, max: 2 }), k: key }),
+      // a key the object has (random keys of large objects rarely are)
+      fc.record({ op: fc.constant('deleteAt'), obj: fc.integer({ min: 0, max: 2 }), at: fc.nat() }),
+      fc.record({ op: fc.constant('copy'), obj: fc.integer({ min: 0, max: 2 }), from: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({ op: fc.constant('check'), obj: fc.integer({ min: 0, max: 2 }), k: key }),
+    );
+    const canon = (x: Value): string => (typeof x === 'string' && !x.startsWith('\u0000') ? JSON.stringify(x) : keyOf(x).slice(1));
+    const same = (a: readonly (readonly [Value, Value])[], b: readonly (readonly [Value, Value])[]): void => {
+      expect(a.length).toBe(b.length);
+      a.forEach(([k, v], i) => {
+        expect(Object.is(k, b[i]![0])).toBe(true);
+        expect(Object.is(v, b[i]![1])).toBe(true);
+      });
+    };
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.tuple(key, scalar), { maxLength: 24, size: 'max' }), { minLength: 3, maxLength: 3 }), fc.array(op, { maxLength: 40, size: 'max' }), (initial, ops) => {
+        const objs = initial.map((es) => new RObject(es));
+        const models = initial.map((es) => {
+          const m = new Map<string, [Value, Value]>();
+          for (const [k, v] of es) m.set(keyOf(k), [k, v]);
+          return m;
+        });
+        const check = (i: number, k: Value): void => {
+          const o = objs[i]!;
+          const model = models[i]!;
+          expect(o.get(k)).toBe(model.get(keyOf(k))?.[1]);
+          if (typeof k === 'string') expect(o.getStr(k)).toBe(model.get(keyOf(k))?.[1]);
+          expect(o.has(k)).toBe(model.has(keyOf(k)));
+        };
+        for (const o of ops) {
+          if (o.op === 'set') {
+            expect(objs[o.obj]!.set(o.k, o.v)).toBe(objs[o.obj]);
+            models[o.obj]!.set(keyOf(o.k), [o.k, o.v]);
+          } else if (o.op === 'delete') {
+            expect(objs[o.obj]!.delete(o.k)).toBe(models[o.obj]!.delete(keyOf(o.k)));
+          } else if (o.op === 'deleteAt') {
+            const pairs = [...models[o.obj]!.values()];
+            if (pairs.length > 0) {
+              const k = pairs[o.at % pairs.length]![0];
+              expect(objs[o.obj]!.delete(k)).toBe(models[o.obj]!.delete(keyOf(k)));
+            }
+          } else if (o.op === 'copy') {
+            objs[o.obj] = new RObject(objs[o.from]);
+            models[o.obj] = new Map(models[o.from]);
+          } else {
+            check(o.obj, o.k);
+            keyOf(objs[o.obj]!); // caches the canonical text: later mutations must reset it
+          }
+        }
+        objs.forEach((o, i) => {
+          const model = models[i]!;
+          const pairs = [...model.values()];
+          expect(o.size).toBe(model.size);
+          same([...o.entries()], pairs);
+          const visited: [Value, Value][] = [];
+          expect(o.some((k, v) => (visited.push([k, v]), false))).toBe(false);
+          same(visited, pairs);
+          if (pairs.length > 0) {
+            let n = 0;
+            expect(o.some(() => ++n === 1)).toBe(true);
+            expect(n).toBe(1);
+          }
+          same(
+            [...o.keys()].map((k, j) => [k, [...o.values()][j]!] as const),
+            pairs,
+          );
+          same(
+            [...new RObject(pairs).entries()],
+            pairs,
+          );
+          // keys of every object: a copy must not see what was added to the other
+          for (const other of models) for (const [k] of other.values()) check(i, k);
+          expect(o.sortedKeys()).toEqual(pairs.map(([k]) => k).sort(compare));
+          const expected = '\u0000{' + pairs.map(([k, v]) => canon(k) + ':' + canon(v)).sort().join(',') + '}';
+          expect(keyOf(o)).toBe(expected);
+          const rebuilt = new RObject(pairs);
+          expect(equals(o, rebuilt)).toBe(true);
+          expect(compare(o, rebuilt)).toBe(0);
+          objs.forEach((p, j) => {
+            const eq = equals(o, p);
+            expect(eq).toBe(keyOf(o) === keyOf(p));
+            expect(compare(o, p) === 0).toBe(eq);
+            if (j !== i && p !== o && eq) expect(equals(p, o)).toBe(true);
+          });
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+  it('converts JSON objects to what set() builds, NUL-prefixed and many keys included (property)', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '\u0000', '"'), maxLength: 3 });
+    fc.assert(
+      fc.property(fc.dictionary(text, fc.oneof(text, fc.integer()), { maxKeys: 24 }), (j) => {
+        const built = new RObject();
+        for (const k of Object.keys(j)) built.set(k, j[k]!);
+        for (const o of [fromJSON(j), inputFromJSON(j, 'input')] as RObject[]) {
+          expect([...o.entries()]).toEqual([...built.entries()]);
+          for (const k of Object.keys(j)) expect(o.getStr(k)).toBe(j[k]);
+          expect(keyOf(o)).toBe(keyOf(built));
+          expect(toJSON(o)).toEqual(j);
+        }
       }),
       { numRuns: 500 },
     );

@@ -9,7 +9,7 @@
  * | number   | JS number (safe integers only) or {@link BigNum} (see number.ts)  |
  * | array    | frozen-by-convention JS array `readonly Value[]`                  |
  * | set      | {@link RSet}                                                      |
- * | object   | {@link RObject} (Map based: any key type, no prototype pollution) |
+ * | object   | {@link RObject} (any key type, no prototype pollution)             |
  *
  * `undefined` (JS) means "Rego undefined" wherever a `Value | undefined` appears.
  * Values are immutable once shared: `RSet.add` / `RObject.set` are for builders only.
@@ -96,10 +96,7 @@ function canonical(v: Value): string {
     for (const x of v.values()) parts.push(canonical(x));
     s = '<' + sortedJoin(parts) + '>';
   } else {
-    const o = v as RObject;
-    const parts: string[] = [];
-    for (const [k, val] of o.entries()) parts.push(canonical(k) + ':' + canonical(val));
-    s = '{' + sortedJoin(parts) + '}';
+    s = (v as RObject).canonicalText();
   }
   if (isArr) canonCache.set(v, s);
   else (v as RSet | RObject).canon = s;
@@ -148,60 +145,184 @@ export class RSet {
   }
 }
 
-/** A Rego object: keys of any type (structural), Map-based (no prototype pollution). */
-export class RObject {
-  private readonly m = new Map<string, [Value, Value]>();
-  /** @internal Cached canonical text (see {@link keyOf}); reset by mutation. */
-  canon: string | undefined = undefined;
+/** Objects with more keys than this also index their keys by a Map (smaller ones scan). */
+const SCAN_LIMIT = 16;
 
-  /** Builds an object from `[key, value]` pairs (later pairs win). */
-  constructor(entries?: Iterable<readonly [Value, Value]>) {
-    if (entries) for (const [k, v] of entries) this.m.set(keyOf(k), [k, v]);
+/**
+ * A Rego object: keys of any type (structural), no prototype pollution.
+ *
+ * Entries are stored in insertion order as one flat array of canonical keys ({@link keyOf})
+ * and values, `[c0, v0, c1, v1, ...]`; a plain string key is its own canonical key, so an
+ * object with string keys only (almost all of them) holds no `[key, value]` tuple per entry.
+ * Small objects are searched by scanning the keys; larger ones also keep a Map from canonical
+ * key to position. The original key of any other key (numbers, arrays, ..., strings starting
+ * with NUL: canonical keys starting with NUL) is kept in a side map under its canonical key.
+ * Updating a key keeps its position; deleting one keeps the order of the others (like a Map).
+ */
+export class RObject {
+  /** Canonical keys (even positions) and values (odd positions), in insertion order. */
+  private readonly e: Value[];
+  /** Position in `e` of each canonical key, when there are more than {@link SCAN_LIMIT} keys. */
+  private ix: Map<string, number> | undefined;
+  /** Original keys of entries whose canonical key starts with NUL (created on first use). */
+  private ks: Map<string, Value> | undefined;
+  /** @internal Cached canonical text (see {@link keyOf}); reset by mutation. */
+  canon: string | undefined;
+
+  /** Builds an object from `[key, value]` pairs (later pairs win) or as a copy of an object. */
+  constructor(entries?: Iterable<readonly [Value, Value]> | RObject) {
+    this.canon = undefined;
+    if (entries instanceof RObject) {
+      this.e = entries.e.slice();
+      this.ix = entries.ix === undefined ? undefined : new Map(entries.ix);
+      this.ks = entries.ks === undefined ? undefined : new Map(entries.ks);
+      return;
+    }
+    this.e = [];
+    this.ix = undefined;
+    this.ks = undefined;
+    if (entries) for (const [k, v] of entries) this.set(k, v);
+  }
+  /** Position of canonical key `c` in `e`, or -1. */
+  private find(c: string): number {
+    if (this.ix !== undefined) return this.ix.get(c) ?? -1;
+    const e = this.e;
+    for (let i = 0; i < e.length; i += 2) if (e[i] === c) return i;
+    return -1;
   }
   /** Number of keys. */
   get size(): number {
-    return this.m.size;
+    return this.e.length >> 1;
   }
   /** The value under `k`, or undefined. */
   get(k: Value): Value | undefined {
-    const e = this.m.get(keyOf(k));
-    return e === undefined ? undefined : e[1];
+    const i = this.find(keyOf(k));
+    return i < 0 ? undefined : this.e[i + 1];
   }
   /** The value under string key `k` (fast path), or undefined. */
   getStr(k: string): Value | undefined {
-    const e = this.m.get(k.length === 0 || k.charCodeAt(0) !== 0 ? k : keyOf(k));
-    return e === undefined ? undefined : e[1];
+    const i = this.find(k.length === 0 || k.charCodeAt(0) !== 0 ? k : keyOf(k));
+    return i < 0 ? undefined : this.e[i + 1];
   }
   /** True if `k` is a key. */
   has(k: Value): boolean {
-    return this.m.has(keyOf(k));
+    return this.find(keyOf(k)) >= 0;
   }
   /** Sets a key; for builders only (values are immutable once shared). */
   set(k: Value, v: Value): this {
-    this.m.set(keyOf(k), [k, v]);
+    let c: string;
+    if (typeof k === 'string' && (k.length === 0 || k.charCodeAt(0) !== 0)) {
+      c = k;
+    } else {
+      c = '\u0000' + canonical(k);
+      // the latest key wins, as the value does (equal keys may differ in form: 1 and 1.0)
+      (this.ks ??= new Map<string, Value>()).set(c, k);
+    }
+    const i = this.find(c);
+    if (i >= 0) {
+      this.e[i + 1] = v;
+    } else {
+      const e = this.e;
+      const n = e.length;
+      e.push(c, v);
+      if (this.ix !== undefined) this.ix.set(c, n);
+      else if (n >= SCAN_LIMIT * 2) this.index();
+    }
     this.canon = undefined;
     return this;
+  }
+  /**
+   * @internal Adds string key `k`, known not to be a key yet (own keys of one JS object are
+   * distinct, and so are their canonical keys): {@link set} without the search.
+   */
+  addNew(k: string, v: Value): void {
+    let c = k;
+    if (k.length !== 0 && k.charCodeAt(0) === 0) {
+      c = '\u0000' + quoteString(k);
+      (this.ks ??= new Map<string, Value>()).set(c, k);
+    }
+    const e = this.e;
+    const n = e.length;
+    e.push(c, v);
+    if (this.ix !== undefined) this.ix.set(c, n);
+    else if (n >= SCAN_LIMIT * 2) this.index();
+    this.canon = undefined;
+  }
+  private index(): void {
+    const ix = new Map<string, number>();
+    const e = this.e;
+    for (let i = 0; i < e.length; i += 2) ix.set(e[i] as string, i);
+    this.ix = ix;
   }
   /** Removes a key; for builders only. */
   delete(k: Value): boolean {
     this.canon = undefined;
-    return this.m.delete(keyOf(k));
+    const c = keyOf(k);
+    const i = this.find(c);
+    if (i < 0) return false;
+    if (this.ks !== undefined && c.charCodeAt(0) === 0) this.ks.delete(c);
+    this.e.splice(i, 2);
+    if (this.ix !== undefined) {
+      if (this.e.length > SCAN_LIMIT * 2) this.index();
+      else this.ix = undefined;
+    }
+    return true;
   }
-  /** `[key, value]` pairs in insertion order. */
-  entries(): IterableIterator<[Value, Value]> {
-    return this.m.values();
+  /** The original key of canonical key `c`. */
+  private keyAt(c: string): Value {
+    return this.ks !== undefined && c.charCodeAt(0) === 0 ? this.ks.get(c)! : c;
+  }
+  /** `[key, value]` pairs in insertion order (fresh pairs). */
+  *entries(): IterableIterator<[Value, Value]> {
+    const e = this.e;
+    for (let i = 0; i < e.length; i += 2) yield [this.keyAt(e[i] as string), e[i + 1]!];
+  }
+  /**
+   * Calls `fn(key, value)` for each entry in insertion order until it returns true; true if
+   * it did (no pair is allocated).
+   */
+  some(fn: (key: Value, value: Value) => boolean): boolean {
+    const e = this.e;
+    for (let i = 0; i < e.length; i += 2) if (fn(this.keyAt(e[i] as string), e[i + 1]!)) return true;
+    return false;
   }
   /** Keys in insertion order. */
   *keys(): IterableIterator<Value> {
-    for (const e of this.m.values()) yield e[0];
+    const e = this.e;
+    for (let i = 0; i < e.length; i += 2) yield this.keyAt(e[i] as string);
   }
   /** Values in insertion order. */
   *values(): IterableIterator<Value> {
-    for (const e of this.m.values()) yield e[1];
+    const e = this.e;
+    for (let i = 1; i < e.length; i += 2) yield e[i]!;
   }
   /** Keys in OPA order. */
   sortedKeys(): Value[] {
-    return [...this.keys()].sort(compare);
+    const out: Value[] = [];
+    const e = this.e;
+    for (let i = 0; i < e.length; i += 2) out.push(this.keyAt(e[i] as string));
+    return out.sort(compare);
+  }
+  /** @internal Canonical text of the object ({@link keyOf} without the marker). */
+  canonicalText(): string {
+    const parts: string[] = [];
+    const e = this.e;
+    // a canonical key starting with NUL is the marker and the key's canonical text
+    for (let i = 0; i < e.length; i += 2) {
+      const c = e[i] as string;
+      parts.push((c.charCodeAt(0) === 0 ? c.slice(1) : quoteString(c)) + ':' + canonical(e[i + 1]!));
+    }
+    return '{' + sortedJoin(parts) + '}';
+  }
+  /** @internal True if both objects have the same keys with equal values. */
+  sameEntries(b: RObject): boolean {
+    const e = this.e;
+    if (e.length !== b.e.length) return false;
+    for (let i = 0; i < e.length; i += 2) {
+      const j = b.find(e[i] as string);
+      if (j < 0 || !equals(e[i + 1]!, b.e[j + 1]!)) return false;
+    }
+    return true;
   }
 }
 
@@ -251,12 +372,8 @@ export function equals(a: Value, b: Value): boolean {
     for (const x of a.values()) if (!b.has(x)) return false;
     return true;
   }
-  if (!(a instanceof RObject) || !(b instanceof RObject) || a.size !== b.size) return false;
-  for (const [k, v] of a.entries()) {
-    const w = b.get(k);
-    if (w === undefined || !equals(v, w)) return false;
-  }
-  return true;
+  if (!(a instanceof RObject) || !(b instanceof RObject)) return false;
+  return a.sameEntries(b);
 }
 
 function compareStrings(a: string, b: string): number {
@@ -356,7 +473,7 @@ function convert(x: unknown, name: string, depth: number): Value {
   for (const k of Object.keys(x)) {
     const v = (x as Record<string, unknown>)[k];
     if (v === undefined) continue;
-    o.set(k, convert(v, name, depth + 1));
+    o.addNew(k, convert(v, name, depth + 1));
   }
   return o;
 }
@@ -423,7 +540,7 @@ function convertInput(x: unknown, name: string, depth: number): Value {
     for (const k of Object.keys(x)) {
       const v = (x as Record<string, unknown>)[k];
       if (v === undefined) continue;
-      o.set(k, convertInput(v, name, depth + 1));
+      o.addNew(k, convertInput(v, name, depth + 1));
       cacheable &&= lastCacheable;
       if (lastHeight + 1 > height) height = lastHeight + 1;
     }
@@ -466,7 +583,7 @@ export function toJSON(v: Value, options?: ToJSONOptions): unknown {
   if (Array.isArray(v)) return (v as readonly Value[]).map((x) => toJSON(x, options));
   if (v instanceof RSet) return v.sorted().map((x) => toJSON(x, options));
   const out: Record<string, unknown> = {};
-  for (const [k, val] of (v as RObject).entries()) {
+  (v as RObject).some((k, val) => {
     const key = typeof k === 'string' ? k : JSON.stringify(toJSON(k, options), (_, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
     const json = toJSON(val, options);
     if (key === '__proto__') {
@@ -474,7 +591,8 @@ export function toJSON(v: Value, options?: ToJSONOptions): unknown {
     } else {
       out[key] = json;
     }
-  }
+    return false;
+  });
   return out;
 }
 

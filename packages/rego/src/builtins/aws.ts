@@ -95,7 +95,7 @@ function signRequest(args: readonly Value[]): Value {
   for (const [k, v] of original) signed.set(k, v);
   signed.set('Authorization', `AWS4-HMAC-SHA256 Credential=${config.get('aws_access_key') as string}/${scope},SignedHeaders=${names.join(';')},Signature=${signature}`);
   for (const [k, v] of awsHeaders) signed.set(k, v);
-  return new RObject(request.entries()).set('headers', signed);
+  return new RObject(request).set('headers', signed);
 }
 
 /** The AWS provider builtins. */

@@ -151,7 +151,7 @@ function editAt(doc: Value, path: Path, edit: (parent: Value, last: Value) => Va
   if (doc instanceof RObject) {
     const next = doc.get(head!);
     if (next === undefined) throw new PatchError();
-    return new RObject(doc.entries()).set(head!, editAt(next, rest, edit));
+    return new RObject(doc).set(head!, editAt(next, rest, edit));
   }
   if (Array.isArray(doc)) {
     const i = arrayIndex(head!, doc.length, false);
@@ -170,7 +170,7 @@ function editAt(doc: Value, path: Path, edit: (parent: Value, last: Value) => Va
 function addAt(doc: Value, path: Path, value: Value): Value {
   if (path.length === 0) return value;
   return editAt(doc, path, (parent, last) => {
-    if (parent instanceof RObject) return new RObject(parent.entries()).set(last, value);
+    if (parent instanceof RObject) return new RObject(parent).set(last, value);
     if (Array.isArray(parent)) {
       const copy = [...(parent as readonly Value[])];
       copy.splice(arrayIndex(last, copy.length, true), 0, value);

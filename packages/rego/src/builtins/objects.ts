@@ -45,7 +45,7 @@ function objectGet(args: readonly Value[]): Value {
 
 /** Recursive merge where `b` wins unless both values are objects (OPA's mergeWithOverwrite). */
 export function mergeObjects(a: RObject, b: RObject): RObject {
-  const out = new RObject(a.entries());
+  const out = new RObject(a);
   for (const [k, v] of b.entries()) {
     const existing = out.get(k);
     out.set(k, existing instanceof RObject && v instanceof RObject ? mergeObjects(existing, v) : v);

@@ -73,7 +73,7 @@ export function step(ctx: Ctx): void {
 /** Returns `base` with `value` set at `path` (copies along the path; creates objects). */
 export function setPath(base: Value | undefined, path: readonly string[], value: Value, i = 0): Value {
   if (i === path.length) return value;
-  const obj = base instanceof RObject ? new RObject(base.entries()) : new RObject();
+  const obj = base instanceof RObject ? new RObject(base) : new RObject();
   obj.set(path[i]!, setPath(obj.getStr(path[i]!), path, value, i + 1));
   return obj;
 }
@@ -90,7 +90,7 @@ export function addPatch(p: Patch | undefined, path: readonly string[], value: V
 export function applyPatch(v: Value | undefined, p: Patch): Value {
   if (p.value !== undefined && p.children.size === 0) return p.value;
   const start = p.value !== undefined ? p.value : v;
-  const obj = start instanceof RObject ? new RObject(start.entries()) : new RObject();
+  const obj = start instanceof RObject ? new RObject(start) : new RObject();
   for (const [k, child] of p.children) obj.set(k, applyPatch(obj.getStr(k), child));
   return obj;
 }

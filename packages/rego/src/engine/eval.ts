@@ -156,7 +156,7 @@ export function forEachChild(d: Value, fn: (key: Value, val: Value) => boolean):
     const a = d as readonly Value[];
     for (let i = 0; i < a.length; i++) if (fn(i, a[i]!)) return true;
   } else if (d instanceof RObject) {
-    for (const [key, val] of d.entries()) if (fn(key, val)) return true;
+    return d.some(fn);
   } else if (d instanceof RSet) {
     for (const x of d.values()) if (fn(x, x)) return true;
   }
@@ -623,7 +623,7 @@ function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
   const full = (ctx.full ??= new Array<Slot>(ctx.shared.nodeCount));
   const cached = full[node.id];
   if (cached !== undefined && cached !== IN_PROGRESS) return cached === UNDEF ? undefined : cached;
-  const obj = new StructObject(node.base instanceof RObject ? node.base.entries() : undefined);
+  const obj = new StructObject(node.base instanceof RObject ? node.base : undefined);
   for (const c of node.children.values()) {
     if (c.kind === 'none' && !c.virtual && c.base === undefined) continue;
     if (c.kind === 'none' && c.funcArity >= 0) continue;
@@ -640,11 +640,12 @@ function fullValue(node: DataNode, ctx: Ctx): Value | undefined {
 /** Merges a virtual value under a base value; the base wins where both define a leaf. */
 function overlay(base: Value, virt: Value): Value {
   if (!(base instanceof RObject) || !(virt instanceof RObject)) return base;
-  const out = new StructObject(base.entries());
-  for (const [k, v] of virt.entries()) {
+  const out = new StructObject(base);
+  virt.some((k, v) => {
     const b = base.get(k);
     out.set(k, b === undefined ? v : overlay(b, v));
-  }
+    return false;
+  });
   return out;
 }
 
@@ -697,7 +698,7 @@ function ruleValueOnce(node: DataNode, ctx: Ctx): Value | undefined {
 function mergeChildren(node: DataNode, value: RObject, ctx: Ctx): RObject {
   // A copy: `value` may be a constant of the compiled policy or a value shared across
   // evaluations (pure-rule cache); merging in place would leak one evaluation into the next.
-  const v = value instanceof StructObject ? new StructObject(value.entries()) : new RObject(value.entries());
+  const v = value instanceof StructObject ? new StructObject(value) : new RObject(value);
   for (const c of node.children.values()) {
     const cv = fullValue(c, ctx);
     if (cv === undefined) continue;
@@ -720,11 +721,12 @@ function mergeValues(a: Value, b: Value): Value {
   const both = typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && STRUCT.has(a) && STRUCT.has(b);
   if (both && a instanceof RSet && b instanceof RSet) return new StructSet([...a.values(), ...b.values()]);
   if (both && a instanceof RObject && b instanceof RObject) {
-    const out = new StructObject(a.entries());
-    for (const [k, v] of b.entries()) {
+    const out = new StructObject(a);
+    b.some((k, v) => {
       const prev = out.get(k);
       out.set(k, prev === undefined ? v : mergeValues(prev, v));
-    }
+      return false;
+    });
     return out;
   }
   if (!equals(a, b)) throw new RegoError('eval_conflict_error', 'object keys must be unique');
