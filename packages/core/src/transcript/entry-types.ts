@@ -15,7 +15,16 @@
  * 2. every `effect-executed` with a `tokenId` follows the `token-issued` of that token, and
  *    the token's signed `intent` equals the execution's `intentDigest` (the digest of the
  *    canonical intent built from the arguments actually executed);
- * 3. a token is executed at most `constraints.maxUses` times (default once).
+ * 3. a token is executed at most `constraints.maxUses` times (default once), each time with
+ *    another receipt, and no receipt is signed more than 5 minutes before its token;
+ * 4. a token's signed `policy.decision` is the `decisionId` of its entry, its signed `env` the
+ *    `environmentDigest` of its session, and its decision is for the same session and call;
+ * 5. every field a receipt carries (`callId`, `argsDigest`, `status`, `id` as `receiptId`)
+ *    equals the execution entry's;
+ * 6. an unsigned (token-free) receipt closes an open decision of its call (verdict `execute`
+ *    or `approval-required`, no token released): not a blocked call, not a second run;
+ * 7. checkpoints of larger trees are not signed (beyond 5 minutes of skew) before those of
+ *    smaller ones.
  *
  * @packageDocumentation
  */

@@ -319,9 +319,15 @@ export class Ledger implements LedgerStore {
     if (head.size === 0) return undefined;
     if (head.size === this.#checkpointed) return this.#store.latestCheckpoint();
     const root = this.#frontier.root();
-    // The signing time never precedes the entries it covers (the verifier checks this).
-    const now = this.#now().toISOString();
-    const time = now < this.#lastTime ? this.#lastTime : now;
+    // The signing time never precedes the entries it covers, nor the latest checkpoint of a
+    // smaller tree (another writer's, or this one's before a restart with a clock behind):
+    // the verifier checks both.
+    const latest = await this.#store.latestCheckpoint();
+    const latestTime = latest === undefined ? undefined : parseCheckpoint(parseNote(latest.note).text).time;
+    let time = this.#now().toISOString();
+    for (const floor of [this.#lastTime, latestTime]) {
+      if (floor !== undefined && floor !== '' && Date.parse(floor) > Date.parse(time)) time = floor;
+    }
     const note = signCheckpoint({
       origin: this.#origin,
       size: head.size,

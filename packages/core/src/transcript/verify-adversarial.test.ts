@@ -7,9 +7,9 @@
  * really signed. A second attacker holds a key that was retired (or is compromised) and may
  * sign with it, choosing whatever signing time helps.
  *
- * Each case builds a transcript the verifier must refuse. Cases marked `it.fails` are gaps:
- * the verifier accepts them today (the fix is pending in verify-transcript.ts, see the
- * commit message); the rest are regression tests of attacks it already refuses.
+ * Each case builds a transcript the verifier must refuse. Cases commented GAP were accepted
+ * before the checks they name were added; the rest were refused already and stay as
+ * regression tests.
  */
 import { describe, expect, it } from 'vitest';
 import { digest } from '../crypto/digest.ts';
@@ -147,7 +147,7 @@ describe('executions and their receipts', () => {
   });
 
   // GAP: the signed receipt says the call failed; the entry (unsigned) says it succeeded.
-  it.fails('refuses an execution entry whose status contradicts its signed receipt', async () => {
+  it('refuses an execution entry whose status contradicts its signed receipt', async () => {
     const written = await firewallTranscript({ policy: policyDouble(() => allow) }, async (s) => {
       const run = await s.execute({ tool: 'email.send', args: { to: 'a@b.example' }, callId: 'c0' }, () => {
         throw new Error('smtp down');
@@ -162,7 +162,7 @@ describe('executions and their receipts', () => {
   });
 
   // GAP: the entry claims other arguments were executed than the gateway signed for.
-  it.fails('refuses an execution entry whose arguments digest contradicts its signed receipt', async () => {
+  it('refuses an execution entry whose arguments digest contradicts its signed receipt', async () => {
     const written = await emailSession();
     const drafts = clone(written.drafts);
     byType(drafts, 'effect-executed')[0]!.body.argsDigest = digest({ to: 'someone-else@b.example' });
@@ -170,7 +170,7 @@ describe('executions and their receipts', () => {
   });
 
   // GAP: a signed receipt of call c0 presented as the execution of call c1 (c1 never ran).
-  it.fails('refuses an execution entry whose call id or receipt id contradicts its signed receipt', async () => {
+  it('refuses an execution entry whose call id or receipt id contradicts its signed receipt', async () => {
     const written = await emailSession();
     const drafts = clone(written.drafts);
     const executed = byType(drafts, 'effect-executed')[0]!;
@@ -214,7 +214,7 @@ describe('tokens and the decisions that released them', () => {
   // GAP: two calls with the same arguments (same intent). c1 was a shadow-mode deny (its
   // decision says enforce would block); its token is re-attributed to c0's allow, and c0's
   // unused token and c1's decision are dropped. The token's signed policy.decision names c1's.
-  it.fails('refuses a token re-attributed to another call’s decision with the same intent', async () => {
+  it('refuses a token re-attributed to another call’s decision with the same intent', async () => {
     let n = 0;
     const written = await firewallTranscript({ policy: policyDouble(() => (n++ === 0 ? allow : deny)), mode: 'shadow' }, async (s) => {
       const call = { tool: 'email.send', args: { to: 'a@b.example' } };
@@ -233,7 +233,7 @@ describe('tokens and the decisions that released them', () => {
 
   // GAP: the session-started entry rewritten to another environment (model, policy) with a
   // matching digest; every token the authority signed binds the real environment digest.
-  it.fails('refuses a session environment that differs from the one its tokens bind', async () => {
+  it('refuses a session environment that differs from the one its tokens bind', async () => {
     const written = await emailSession();
     const drafts = clone(written.drafts);
     const started = byType(drafts, 'session-started')[0]!;
@@ -265,11 +265,12 @@ describe('tokens and the decisions that released them', () => {
     const executed = byType(drafts, 'effect-executed')[0]!;
     const at = drafts.indexOf(executed);
     drafts.splice(at + 1, 0, clone([executed])[0]!, clone([executed])[0]!);
-    expect((await verifyEdited(written, drafts)).failure).toMatchObject({ check: 'linkage', entryType: 'effect-executed', seq: at + 2 });
+    // Without the gateway key the extra uses can only repeat its receipt: refused at the first.
+    expect((await verifyEdited(written, drafts)).failure).toMatchObject({ check: 'linkage', entryType: 'effect-executed', seq: at + 1 });
   });
 
   // GAP: one gateway receipt recorded twice claims two effects; maxUses 2 lets the count pass.
-  it.fails('refuses the same signed receipt recorded as two executions', async () => {
+  it('refuses the same signed receipt recorded as two executions', async () => {
     const written = await firewallTranscript(
       { policy: policyDouble(() => ({ decision: 'allow-with-constraints', reasons: [], constraints: { maxUses: 2 } })) },
       async (s) => {
@@ -286,7 +287,7 @@ describe('tokens and the decisions that released them', () => {
 describe('denials and token-free executions', () => {
   // GAP: enforce blocked a token-free call (signed denial recorded); the writer adds an
   // execution of that very call with an unsigned receipt (which needs no key to forge).
-  it.fails('refuses a token-free execution of a call whose decision blocked it', async () => {
+  it('refuses a token-free execution of a call whose decision blocked it', async () => {
     const policy = policyDouble((input) => (toolOf(input) === 'search' ? deny : allow));
     const written = await firewallTranscript({ policy }, async (s) => {
       expect((await s.execute({ tool: 'search', args: { q: 'x' }, callId: 'c0' }, () => 'ok')).status).toBe('blocked');
@@ -319,7 +320,7 @@ describe('denials and token-free executions', () => {
   });
 
   // GAP: a token-free execution recorded twice (one observation claimed as two).
-  it.fails('refuses a token-free execution recorded twice for one call', async () => {
+  it('refuses a token-free execution recorded twice for one call', async () => {
     const written = await firewallTranscript({ policy: policyDouble(() => allow) }, async (s) => {
       expect((await s.execute({ tool: 'search', args: { q: 'x' }, callId: 'c0' }, () => 'ok')).status).toBe('executed');
     });
@@ -379,7 +380,7 @@ describe('checkpoints and key validity', () => {
 
   // GAP: the retired ledger key (retired at R) extends the log past a checkpoint that its
   // successor signed after R, backdating its own checkpoint (and the new entries) before R.
-  it.fails('refuses a larger checkpoint signed earlier than a smaller one (retired key, backdated)', async () => {
+  it('refuses a larger checkpoint signed earlier than a smaller one (retired key, backdated)', async () => {
     const keys = sampleKeys(13);
     const successor = createSigner(PrivateKey.fromSeed(new Uint8Array(32).fill(200)));
     const retiredAt = '2026-01-01T12:00:00Z';
@@ -395,11 +396,15 @@ describe('checkpoints and key validity', () => {
     const honest = await Ledger.open({ store, origin: 'writ.test/sample', signer: successor, now: () => new Date('2026-01-02T00:00:00Z') });
     await honest.append(drafts as unknown as EntryDraft[]);
     await honest.checkpoint();
-    // The retired key's holder appends an execution record and signs a backdated checkpoint.
-    const forger = await Ledger.open({ store, origin: 'writ.test/sample', signer: keys.ledger, now: () => new Date('2026-01-01T11:00:00Z') });
-    await forger.append([{ type: 'note', time: '2026-01-01T10:59:00.000Z', body: { text: 'appended by the retired key' } }]);
+    // The retired key's holder appends an entry and signs a checkpoint backdated before R
+    // with its own tooling (over the same chain, so the root matches).
+    const extra: Draft = { type: 'note', time: '2026-01-01T10:59:00.000Z', body: { text: 'appended by the retired key' } };
+    await store.append([extra as unknown as EntryDraft]);
+    const copy = new MemoryLedgerStore();
+    await copy.append([...drafts, extra] as unknown as EntryDraft[]);
+    const forger = await Ledger.open({ store: copy, origin: 'writ.test/sample', signer: keys.ledger, now: () => new Date('2026-01-01T11:00:00Z') });
     await forger.checkpoint();
-    const forged = await readStore(store);
+    const forged = { lines: (await readStore(store)).lines, notes: [...(await readStore(store)).notes, ...(await readStore(copy)).notes] };
     expect(forged.notes).toHaveLength(2);
     const report = await verifyTranscript({ entries: forged.lines, checkpoints: forged.notes, trustRoot });
     expect(report.failure).toMatchObject({ check: 'checkpoint-consistency' });
@@ -463,7 +468,7 @@ describe('approvals', () => {
 describe('receipts signed with a retired gateway key', () => {
   // GAP: the retired gateway key (retired at R) forges a receipt for a token minted after R,
   // claiming a signing time before R: the receipt predates the token it says was used.
-  it.fails('refuses a receipt signed before the token it uses was issued', async () => {
+  it('refuses a receipt signed before the token it uses was issued', async () => {
     const keys = sampleKeys(31);
     const successor = createSigner(PrivateKey.fromSeed(new Uint8Array(32).fill(201)));
     const { lines } = await sample({ keys, calls: 1 });

@@ -10,7 +10,8 @@
  *   checkpoint's `writ-time` (which may not precede the entries it covers), one origin,
  *   increasing sizes, and every root equal to the recomputed RFC 6962 root of that
  *   prefix (which also proves consecutive checkpoints consistent); no checkpoint beyond
- *   the last entry (truncation), no entries after the last checkpoint (unless allowed);
+ *   the last entry (truncation), no entries after the last checkpoint (unless allowed),
+ *   no checkpoint of a larger tree signed before one of a smaller tree (5 minutes' skew);
  * - signatures inside entries (tokens, denials, approvals, receipts) against the trust
  *   root at their signing time;
  * - linkage (see `entry-types.ts`).
@@ -118,6 +119,13 @@ function causeOf(error: unknown): string | undefined {
   return WritError.isInstance(error) ? error.code : undefined;
 }
 
+/**
+ * Clock skew tolerated between signers (the token verifier's largest, 5 minutes): between two
+ * checkpoints (several ledger writers) and between an authority and a gateway.
+ */
+const CHECKPOINT_CLOCK_SKEW_MS = 300_000;
+const SIGNER_CLOCK_SKEW_SECONDS = 300;
+
 interface VerifiedCheckpoint {
   readonly size: number;
   readonly root: Uint8Array;
@@ -211,14 +219,32 @@ export function verifyCheckpointNotes(options: {
     out.push({ size: body.size, root: body.root, time: Date.parse(body.time) });
   }
   out.sort((a, b) => a.size - b.size);
-  for (let i = 1; i < out.length; i++) {
-    const previous = out[i - 1]!;
+  // Latest signing time among checkpoints of strictly smaller trees.
+  let smallerTime = -Infinity;
+  let sizeTime = -Infinity;
+  for (let i = 0; i < out.length; i++) {
+    const previous = out[i - 1];
     const current = out[i]!;
-    if (previous.size === current.size && !equalHashes(previous.root, current.root)) {
+    if (previous !== undefined && previous.size === current.size && !equalHashes(previous.root, current.root)) {
       fail({
         check: 'checkpoint-consistency',
         code: 'ERR_TRANSCRIPT_CHECKPOINT_INCONSISTENT',
         message: 'two checkpoints disagree on one tree size',
+        checkpointSize: current.size,
+      });
+    }
+    if (previous !== undefined && previous.size !== current.size) {
+      smallerTime = Math.max(smallerTime, sizeTime);
+      sizeTime = -Infinity;
+    }
+    sizeTime = Math.max(sizeTime, current.time);
+    // A larger tree signed before a smaller one: a key signing with a claimed time that helps
+    // it (a retired or compromised key backdating past its successor's checkpoints).
+    if (current.time + CHECKPOINT_CLOCK_SKEW_MS < smallerTime) {
+      fail({
+        check: 'checkpoint-consistency',
+        code: 'ERR_TRANSCRIPT_CHECKPOINT_INCONSISTENT',
+        message: 'checkpoint signed before a checkpoint of a smaller tree',
         checkpointSize: current.size,
       });
     }
@@ -242,7 +268,11 @@ function callKey(body: Record<string, unknown>): string {
 interface TokenState {
   readonly intent: string | undefined;
   readonly maxUses: number;
+  /** Signing time (seconds). */
+  readonly iat: number;
   uses: number;
+  /** Receipts recorded for a token of several uses (one receipt is one use, never two). */
+  receipts?: Set<string>;
 }
 
 /** Entry-level checks shared by the directory and bundle verifiers. */
@@ -259,6 +289,8 @@ export class EntryChecker {
   /** Recorded approval statements: statement digest → the intent it approves. */
   readonly #approvals = new Map<string, string>();
   readonly #tokens = new Map<string, TokenState>();
+  /** Environment digest of each open session (session-started until session-ended). */
+  readonly #environments = new Map<string, unknown>();
   /** False in bundle mode: references to entries outside the slice are not failures. */
   readonly #complete: boolean;
 
@@ -278,6 +310,7 @@ export class EntryChecker {
       fail({ check: 'linkage', code: 'ERR_TRANSCRIPT_LINKAGE', message, ...at });
     switch (entry.type) {
       case 'session-started': {
+        this.#environments.set(String(body.sessionId), body.environmentDigest);
         if (isCommitMarker(body.environment)) return;
         let ok = false;
         try {
@@ -294,6 +327,9 @@ export class EntryChecker {
           });
         return;
       }
+      case 'session-ended':
+        this.#environments.delete(String(body.sessionId));
+        return;
       case 'decision-made':
         if (typeof body.decisionId !== 'string') linkage('decision has no id');
         // A token may follow a decision that executes, or one that required approval once an
@@ -322,11 +358,19 @@ export class EntryChecker {
           });
         }
         if (payload.id !== body.tokenId) linkage('token id does not match the signed token');
+        // The authority signed which decision released the token and the session environment.
+        if (payload.policy?.decision !== undefined && payload.policy.decision !== body.decisionId)
+          linkage('token was released for another decision');
+        const environment = this.#environments.get(String(body.sessionId));
+        if (payload.env !== undefined && environment !== undefined && payload.env !== environment)
+          linkage('token binds another environment than its session');
         const decision = this.#decisions.get(String(body.decisionId));
         if (decision === undefined) {
           if (this.#complete) linkage('token was not preceded by a decision that allowed it');
         } else if (payload.intent !== decision.intent) {
           linkage('token intent differs from the decision');
+        } else if (decision.call !== callKey(body)) {
+          linkage('token and its decision are for different calls');
         } else if (decision.approval) {
           // Released after approval: the token names the approvals it relies on, and each was
           // recorded in this transcript for the same intent.
@@ -347,6 +391,7 @@ export class EntryChecker {
         this.#tokens.set(payload.id, {
           intent: payload.intent,
           maxUses: payload.constraints.maxUses ?? 1,
+          iat: payload.iat,
           uses: 0,
         });
         return;
@@ -420,7 +465,8 @@ export class EntryChecker {
         return;
       }
       case 'effect-executed': {
-        const receipt = isUnsignedReceipt(body.receipt)
+        const unsigned = isUnsignedReceipt(body.receipt);
+        const receipt = unsigned
           ? this.#unsignedReceipt(body, at)
           : this.#envelope({
               envelope: body.receipt,
@@ -428,9 +474,17 @@ export class EntryChecker {
               role: 'gateway',
               at,
             });
+        // What the gateway signed is what happened: the entry may not say otherwise about any
+        // field the receipt carries (receipts of older gateways carry fewer).
+        const differs = (field: string, entryField = field): boolean =>
+          receipt[field] !== undefined && receipt[field] !== body[entryField];
         if (
           (receipt.tokenId ?? null) !== body.tokenId ||
-          receipt.intentDigest !== body.intentDigest
+          receipt.intentDigest !== body.intentDigest ||
+          differs('callId') ||
+          differs('argsDigest') ||
+          differs('status') ||
+          (body.receiptId !== undefined && differs('id', 'receiptId'))
         ) {
           linkage('receipt does not match the execution entry');
         }
@@ -438,6 +492,10 @@ export class EntryChecker {
           // A token-free execution: its call's decision can release no token any more (a
           // decision that released one was closed by its token-issued entry).
           const decisionId = this.#decisionOfCall.get(callKey(body));
+          // An unsigned receipt is only ever written for a call admitted without a token, which
+          // its own open decision allowed (not one that blocked it, released a token, or ran).
+          if (unsigned && decisionId === undefined && this.#complete)
+            linkage('token-free execution has no open decision that allowed it');
           if (decisionId !== undefined) this.#forgetDecision(decisionId);
           return;
         }
@@ -448,8 +506,16 @@ export class EntryChecker {
         }
         if (token.intent !== body.intentDigest)
           linkage('executed intent differs from the token intent');
+        if (typeof receipt.iat === 'number' && receipt.iat + SIGNER_CLOCK_SKEW_SECONDS < token.iat)
+          linkage('receipt signed before its token was issued');
         token.uses += 1;
         if (token.uses > token.maxUses) linkage('token used more often than allowed');
+        if (token.maxUses > 1) {
+          const key = String((body.receipt as { payload?: unknown }).payload);
+          token.receipts ??= new Set();
+          if (token.receipts.has(key)) linkage('receipt recorded for two executions');
+          token.receipts.add(key);
+        }
         return;
       }
       default:
