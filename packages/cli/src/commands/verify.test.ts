@@ -60,7 +60,12 @@ describe('writ verify', () => {
     const result = await run((context) =>
       verifyAction(dir, { trustRoot: trustFile, json: true }, context),
     );
-    expect(JSON.parse(result.stdout)).toMatchObject({ valid: true, origin: 'writ.test/sample' });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      valid: true,
+      origin: 'writ.test/sample',
+      trustRoot: { pinned: true, source: trustFile },
+    });
+    expect(JSON.parse(result.stdout).trustRoot.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('exits 1 naming the first bad entry and the check when an entry was altered', async () => {
@@ -139,6 +144,15 @@ describe('writ verify', () => {
     const result = await run((context) => verifyAction(copy, {}, context));
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('warning: using the trust root found in');
+    // With --json too: the warning on stderr, and the report says the trust root was not
+    // pinned, so a script cannot mistake "consistent with itself" for "signed by keys I trust".
+    const json = await run((context) => verifyAction(copy, { json: true }, context));
+    expect(json.code).toBe(0);
+    expect(json.stderr).toContain('warning: using the trust root found in');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: true,
+      trustRoot: { pinned: false, source: `${copy}/trust-root.json` },
+    });
   });
 
   it('refuses evidence when the pinned trust root does not hold the signing keys', async () => {

@@ -39,34 +39,53 @@ export function describeReport(report: TranscriptReport): string {
   return `INVALID: ${where}: check ${failure.check} failed — ${failure.message} [${failure.code}${cause}]`;
 }
 
+/**
+ * Where the trust root a verification used came from: `pinned` (`--trust-root FILE`) or the
+ * document found beside the evidence (`embedded`), which whoever wrote the evidence also
+ * wrote — it proves consistency, not origin. Part of the `--json` report, so a script can
+ * refuse unpinned results.
+ */
+export interface TrustRootUsed {
+  readonly pinned: boolean;
+  readonly source: string;
+  readonly digest: string;
+}
+
 async function pinnedTrustRoot(
   options: VerifyCommandOptions,
   context: CommandContext,
   embedded: { document: unknown; source: string },
-): Promise<TrustRoot> {
-  if (options.trustRoot !== undefined)
-    return (await readTrustRootFile(options.trustRoot, context.cwd)).trustRoot;
+): Promise<{ trustRoot: TrustRoot; used: TrustRootUsed }> {
+  if (options.trustRoot !== undefined) {
+    const trustRoot = (await readTrustRootFile(options.trustRoot, context.cwd)).trustRoot;
+    return { trustRoot, used: { pinned: true, source: resolve(context.cwd, options.trustRoot), digest: trustRoot.digest } };
+  }
   if (embedded.document === undefined) {
     throw new UsageError(
       'no trust root: pass --trust-root FILE (the trust-root document you trust)',
     );
   }
   const trustRoot = trustRootFrom(embedded.document, embedded.source);
-  if (!options.json) {
-    context.stderr(
-      `warning: using the trust root found in ${embedded.source} (${trustRoot.digest}); pin the one you trust with --trust-root FILE\n`,
-    );
-  }
-  return trustRoot;
+  // On stderr in every mode: with --json, stdout stays the report alone.
+  context.stderr(
+    `warning: using the trust root found in ${embedded.source} (${trustRoot.digest}); pin the one you trust with --trust-root FILE\n`,
+  );
+  return { trustRoot, used: { pinned: false, source: embedded.source, digest: trustRoot.digest } };
+}
+
+interface Verified {
+  readonly report: TranscriptReport;
+  /** Undefined when the evidence could not be read far enough to pick a trust root. */
+  readonly trustRoot: TrustRootUsed | undefined;
 }
 
 async function verifyDirectory(
   path: string,
   options: VerifyCommandOptions,
   context: CommandContext,
-): Promise<TranscriptReport> {
+): Promise<Verified> {
   const directory = await openTranscriptDirectory(path);
-  const trustRoot = await pinnedTrustRoot(options, context, {
+  const { trustRoot, used } = await pinnedTrustRoot(options, context, {
     document: directory.trustRootDocument,
     source: `${path}/trust-root.json`,
   });
@@ -86,7 +105,7 @@ async function verifyDirectory(
   }
   bar?.start(directory.bytes, 0);
   try {
-    return await verifyTranscript({
+    const report = await verifyTranscript({
       entries: counted(),
       checkpoints: directory.checkpoints,
       trustRoot,
@@ -94,6 +113,7 @@ async function verifyDirectory(
       onProgress: () => bar?.update(bytes),
       progressEvery: 50_000,
     });
+    return { report, trustRoot: used };
   } finally {
     bar?.update(bytes);
     bar?.stop();
@@ -104,34 +124,37 @@ async function verifyBundleFile(
   path: string,
   options: VerifyCommandOptions,
   context: CommandContext,
-): Promise<TranscriptReport> {
+): Promise<Verified> {
   let bundle: unknown;
   try {
     bundle = JSON.parse(await readFile(path, 'utf8'));
   } catch {
     return {
-      valid: false,
-      entries: 0,
-      checkpoints: 0,
-      signedSize: 0,
-      origin: undefined,
-      root: '',
-      failure: {
-        check: 'entry-format',
-        code: 'ERR_BUNDLE_MALFORMED',
-        message: 'bundle is not JSON',
+      report: {
+        valid: false,
+        entries: 0,
+        checkpoints: 0,
+        signedSize: 0,
+        origin: undefined,
+        root: '',
+        failure: {
+          check: 'entry-format',
+          code: 'ERR_BUNDLE_MALFORMED',
+          message: 'bundle is not JSON',
+        },
       },
+      trustRoot: undefined,
     };
   }
   const embedded =
     typeof bundle === 'object' && bundle !== null
       ? (bundle as { trustRoot?: unknown }).trustRoot
       : undefined;
-  const trustRoot = await pinnedTrustRoot(options, context, {
+  const { trustRoot, used } = await pinnedTrustRoot(options, context, {
     document: embedded,
     source: `${path} (bundle)`,
   });
-  return verifyBundle({ bundle, trustRoot });
+  return { report: verifyBundle({ bundle, trustRoot }), trustRoot: used };
 }
 
 /** Run `writ verify` with a context. Sets the exit code; never throws for bad input. */
@@ -143,10 +166,10 @@ export async function verifyAction(
   try {
     const path = resolve(context.cwd, target);
     if (!existsSync(path)) throw new UsageError(`${target}: no such file or directory`);
-    const report = statSync(path).isDirectory()
+    const { report, trustRoot } = statSync(path).isDirectory()
       ? await verifyDirectory(path, options, context)
       : await verifyBundleFile(path, options, context);
-    if (options.json) context.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    if (options.json) context.stdout(`${JSON.stringify(trustRoot === undefined ? report : { ...report, trustRoot }, null, 2)}\n`);
     else (report.valid ? context.stdout : context.stderr)(`${describeReport(report)}\n`);
     context.setExitCode(report.valid ? EXIT.ok : EXIT.invalid);
   } catch (error) {
