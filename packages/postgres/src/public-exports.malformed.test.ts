@@ -63,7 +63,7 @@ async function sweep(name: string, call: (...args: unknown[]) => unknown, valid?
     for (const g of garbage) {
       sets.push(Object.assign([...valid], { [position]: g }));
       if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-        for (const field of Object.keys(value)) sets.push(Object.assign([...valid], { [position]: { ...(value as object), [field]: g } }));
+        for (const field of Object.keys(value)) sets.push(Object.assign([...valid], { [position]: { ...(value), [field]: g } }));
       }
     }
   });
@@ -138,7 +138,7 @@ const allowlist: Record<string, string> = {
 
 describe('@writ/postgres exports answer garbage with a value or a WritError', () => {
   it('sweeps the exports that need no database, and every export is swept or allowlisted', async () => {
-    const { failures, unswept } = await sweepExports(postgres as Record<string, unknown>, {
+    const { failures, unswept } = await sweepExports(postgres, {
       allowlist,
       // Constructors take a pool: without one they must refuse before connecting.
       valid: {},
@@ -171,8 +171,8 @@ describeWithPostgres('@writ/postgres stores answer garbage with a value or a Wri
       await postgres.migrate({ pool: schema().pool, schema: schema().schema });
       return new postgres.PostgresLedgerStore({ pool: schema().pool, schema: schema().schema });
     },
-    PostgresNonceStore: async () => new postgres.PostgresNonceStore({ pool: schema().pool, schema: schema().schema }),
-    PostgresApprovalStore: async () => new postgres.PostgresApprovalStore({ pool: schema().pool, schema: schema().schema }),
+    PostgresNonceStore: () => Promise.resolve(new postgres.PostgresNonceStore({ pool: schema().pool, schema: schema().schema })),
+    PostgresApprovalStore: () => Promise.resolve(new postgres.PostgresApprovalStore({ pool: schema().pool, schema: schema().schema })),
   };
   for (const [name, factory] of Object.entries(stores)) {
     it(`sweeps the methods of ${name}`, async () => {
