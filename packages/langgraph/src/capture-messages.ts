@@ -17,6 +17,7 @@ export class MessageCapture {
   readonly #handled = new WeakSet<object>();
 
   constructor(session: FirewallSession) {
+    assertSession(session);
     this.#session = session;
   }
 
@@ -70,6 +71,9 @@ export class MessageCapture {
    * @throws `ERR_FIREWALL_CLOSED`, `ERR_FIREWALL_SESSION_ENDED`, `ERR_INVALID_ARGUMENT`.
    */
   async captureOutput(output: { readonly tool: string; readonly callId: string; readonly output: JsonValue }): Promise<void> {
+    if (typeof output !== 'object' || output === null || typeof output.callId !== 'string') {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'output must be { tool, callId, output }', { details: { parameter: 'output' } });
+    }
     await this.#output(`tool:${output.callId}`, output);
   }
 
@@ -109,8 +113,16 @@ function toJson(content: unknown): JsonValue {
 
 const captures = new WeakMap<FirewallSession, MessageCapture>();
 
+/** @throws `ERR_INVALID_ARGUMENT` naming `session` unless it is an object (a session; it keys the capture). */
+function assertSession(session: unknown): asserts session is FirewallSession {
+  if (typeof session !== 'object' || session === null) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'session must be a Writ FirewallSession', { details: { parameter: 'session' } });
+  }
+}
+
 /** The one {@link MessageCapture} of a session, shared by every gate on it (so each message is recorded once). */
 export function captureFor(session: FirewallSession): MessageCapture {
+  assertSession(session);
   let capture = captures.get(session);
   if (capture === undefined) {
     capture = new MessageCapture(session);

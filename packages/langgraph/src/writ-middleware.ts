@@ -5,6 +5,7 @@ import type { Command } from '@langchain/langgraph';
 import { captureFor } from './capture-messages.ts';
 import type { WritGateOptions } from './gate-tool-call.ts';
 import { checkGateOptions, gateToolCall, refusalMessage } from './gate-tool-call.ts';
+import { WritError } from '@writ/core';
 
 /** Options of {@link writMiddleware}. */
 export type WritMiddlewareOptions = WritGateOptions;
@@ -40,10 +41,26 @@ export function writMiddleware(options: WritMiddlewareOptions) {
   return createMiddleware({
     name: 'WritFirewall',
     wrapModelCall: async (request, handler) => {
+      // Called by the agent runtime; a malformed request is refused, not a TypeError.
+      if (typeof request !== 'object' || request === null || !Array.isArray(request.messages) || typeof handler !== 'function') {
+        throw new WritError('ERR_INVALID_ARGUMENT', 'wrapModelCall needs a model request with messages and a handler', { details: { parameter: 'request' } });
+      }
       await capture.capture([request.systemMessage, ...request.messages]);
       return handler(request);
     },
     wrapToolCall: async (request, handler): Promise<ToolMessage | Command> => {
+      if (
+        typeof request !== 'object' ||
+        request === null ||
+        typeof request.toolCall !== 'object' ||
+        request.toolCall === null ||
+        typeof request.toolCall.name !== 'string' ||
+        typeof request.state !== 'object' ||
+        request.state === null ||
+        typeof handler !== 'function'
+      ) {
+        throw new WritError('ERR_INVALID_ARGUMENT', 'wrapToolCall needs a tool call request with state and a handler', { details: { parameter: 'request' } });
+      }
       const { toolCall } = request;
       const callId = toolCall.id ?? '';
       await capture.capture(request.state.messages);
