@@ -2,6 +2,7 @@ import type { FirewallSession, GuardBlock, GuardApprovalRequired, JsonObject } f
 import { WritError } from '@writ/core';
 import type { ToolSet } from 'ai';
 import { errorText, jsonOf, recordToolOutput } from './tool-outputs.ts';
+import { assertOptionsObject, assertSession } from './assert-session.ts';
 
 /** Thrown into the SDK when the gateway refuses a call; the model reads its message as the tool error. */
 export class WritToolRefusedError extends Error {
@@ -29,10 +30,12 @@ export function writTools<TOOLS extends ToolSet>(tools: TOOLS, options: { readon
   if (typeof tools !== 'object' || tools === null) {
     throw new WritError('ERR_INVALID_ARGUMENT', 'tools must be a ToolSet object', { details: { parameter: 'tools' } });
   }
+  assertOptionsObject(options);
   const { session } = options;
+  assertSession(session, 'options.session', []);
   const wrapped: Record<string, unknown> = {};
   for (const [name, tool] of Object.entries(tools)) {
-    const execute = (tool as { execute?: Execute }).execute;
+    const execute = (tool as { execute?: Execute } | null)?.execute;
     if (typeof execute !== 'function') {
       wrapped[name] = tool;
       continue;
