@@ -2,6 +2,7 @@ import type { RunToolApprovalItem } from '@openai/agents';
 import { WritError } from '@writ/core';
 import type { FirewallSession, JsonObject } from '@writ/core';
 import { recalledInput } from './call-inputs.ts';
+import { assertOptionsObject } from './assert-session.ts';
 
 /** The part of a `RunState` this helper uses (any `RunState<TContext, TAgent>` has it). */
 export interface ApprovableRunState {
@@ -43,6 +44,7 @@ export async function applySignedApprovals(options: {
   readonly session: FirewallSession;
   readonly approvals: Readonly<Record<string, readonly JsonObject[]>>;
 }): Promise<AppliedApproval[]> {
+  assertOptionsObject(options);
   const { state, session, approvals } = options;
   if (typeof state !== 'object' || state === null || typeof (state as { getInterruptions?: unknown }).getInterruptions !== 'function') {
     throw new WritError('ERR_INVALID_ARGUMENT', 'state must be a RunState', { details: { parameter: 'state' } });

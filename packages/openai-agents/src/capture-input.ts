@@ -1,4 +1,5 @@
 import type { FirewallSession } from '@writ/core';
+import { assertSession } from './assert-session.ts';
 
 /**
  * Records the run input as basis: a string or user messages become user turns, system or
@@ -6,6 +7,7 @@ import type { FirewallSession } from '@writ/core';
  * themselves, with their declared trust, as they are produced.)
  */
 export async function captureInput(session: FirewallSession, input: unknown): Promise<void> {
+  assertSession(session, 'session', ['addSystemPrompt', 'addUserTurn']);
   if (typeof input === 'string') {
     await session.addUserTurn(input);
     return;

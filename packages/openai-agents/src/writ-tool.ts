@@ -4,6 +4,7 @@ import { WritError } from '@writ/core';
 import type { FirewallSession, GuardResult, JsonObject, JsonValue, PendingApproval } from '@writ/core';
 import type { z } from 'zod';
 import { rememberInput } from './call-inputs.ts';
+import { assertOptionsObject, assertSession } from './assert-session.ts';
 
 /** What a Writ-guarded tool needs besides its definition. */
 export interface WritToolOptions {
@@ -58,8 +59,17 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
   definition: WritToolDefinition<TParameters, Result>,
   options: WritToolOptions,
 ): FunctionTool<unknown, TParameters, string> {
+  assertOptionsObject(options);
   const { session } = options;
+  assertSession(session, 'options.session', ['guard', 'execute']);
+  assertOptionsObject(definition, 'definition');
   const { name, parameters } = definition;
+  if (typeof name !== 'string' || name === '') {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'definition.name must be a non-empty string', { details: { parameter: 'definition.name' } });
+  }
+  if (typeof definition.execute !== 'function') {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'definition.execute must be a function', { details: { parameter: 'definition.execute' } });
+  }
   const receipts = new Set<string>();
   // Calls the gateway refused: their output is the refusal text this adapter wrote, not a tool's.
   const refusals = new Set<string>();
@@ -106,7 +116,7 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
       ),
   });
 
-  return tool({
+  return buildTool(() => tool({
     name,
     description: definition.description,
     parameters: parameters as never,
@@ -148,5 +158,18 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
           return run.guard.reason;
       }
     },
-  });
+  }));
+}
+
+/** The SDK's `tool()`, its refusals (a schema it cannot read) raised as `ERR_INVALID_ARGUMENT`. */
+function buildTool<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (WritError.isInstance(error)) throw error;
+    throw new WritError('ERR_INVALID_ARGUMENT', 'definition was refused by the Agents SDK (parameters must be a zod object schema)', {
+      cause: error,
+      details: { parameter: 'definition.parameters' },
+    });
+  }
 }
