@@ -107,6 +107,33 @@ describe('Ledger', () => {
     expect(checkpoint!.note).toContain('writ-time 2026-01-01T00:00:00.000Z');
   });
 
+  it('signs no earlier than the latest entry time, also when entry times went backwards', async () => {
+    const { verifyTranscript } = await import('./verify-transcript.ts');
+    const { createTrustRoot } = await import('../trust/trust-root.ts');
+    const { sampleTrustRootDocument } = await import('./sample-transcript.ts');
+    // A body member named `time` must not be taken for the entry's own (read back on reopen).
+    const at = (n: number, time: string) => ({ type: 'test-entry', time, body: { n, time: '2099-01-01T00:00:00.000Z' } });
+    const check = async (reopen: boolean) => {
+      const store = new MemoryLedgerStore();
+      const open = () => Ledger.open({ store, origin: 'writ.test/l', signer: keys.ledger, now: () => new Date('2020-01-01T00:00:00Z') });
+      let ledger = await open();
+      // A clock stepped back between two entries (NTP), and the signer's clock further behind.
+      await ledger.append([at(0, '2026-01-01T00:00:09.000Z')]);
+      await ledger.append([at(1, '2026-01-01T00:00:05.000Z')]);
+      if (reopen) ledger = await open(); // the times then come from reading the store back
+      const checkpoint = (await ledger.checkpoint())!;
+      expect(checkpoint.note).toContain('writ-time 2026-01-01T00:00:09.000Z');
+      const lines: string[] = [];
+      for await (const stored of store.read()) lines.push(stored.line);
+      const notes: string[] = [];
+      for await (const stored of store.checkpoints()) notes.push(stored.note);
+      const report = await verifyTranscript({ entries: lines, checkpoints: notes, trustRoot: createTrustRoot(sampleTrustRootDocument(keys)) });
+      expect(report.failure).toBeUndefined();
+    };
+    await check(false);
+    await check(true);
+  });
+
   it('rebuilds the tree on reopen and refuses a store whose checkpoint disagrees with its entries', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'writ-ledger-'));
     try {

@@ -27,6 +27,7 @@ import { equalHashes } from './merkle.ts';
 import { redact } from './redaction.ts';
 import type { Vault } from './redaction.ts';
 import { parseNote } from './signed-note.ts';
+import { utcTimeMs } from './time.ts';
 import { assertMethods, assertOptions, invalidArgument } from '../invalid-argument.ts';
 
 const LEAF_DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -76,7 +77,11 @@ export class Ledger implements LedgerStore {
   readonly #now: () => Date;
   readonly #vault: Vault | undefined;
   readonly #frontier = new MerkleFrontier();
-  #lastTime = '';
+  // The latest entry time the frontier holds (text and ms): no checkpoint is dated before it.
+  // The latest, not the last: a clock stepped back between two entries must not let a
+  // checkpoint predate the earlier one (the verifier checks against the latest).
+  #maxTime = '';
+  #maxTimeMs = Number.NEGATIVE_INFINITY;
   #checkpointed = 0;
   #chain: Promise<unknown> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -163,7 +168,7 @@ export class Ledger implements LedgerStore {
     // frontier's size, here and in #catchUp, so an entry is never counted twice.
     if (stored.length > 0 && stored[0]!.seq === this.#frontier.size) {
       for (const entry of stored) this.#frontier.push(leafOf(entry.hash));
-      this.#lastTime = drafts[drafts.length - 1]!.time;
+      for (const draft of drafts) this.#noteTime(draft.time);
     }
     const everyEntries = this.#policy.everyEntries;
     const lastSeq = stored.at(-1)?.seq ?? 0;
@@ -325,7 +330,7 @@ export class Ledger implements LedgerStore {
     const latest = await this.#store.latestCheckpoint();
     const latestTime = latest === undefined ? undefined : parseCheckpoint(parseNote(latest.note).text).time;
     let time = this.#now().toISOString();
-    for (const floor of [this.#lastTime, latestTime]) {
+    for (const floor of [this.#maxTime, latestTime]) {
       if (floor !== undefined && floor !== '' && Date.parse(floor) > Date.parse(time)) time = floor;
     }
     const note = signCheckpoint({
@@ -369,7 +374,26 @@ export class Ledger implements LedgerStore {
       if (entry.seq < this.#frontier.size) continue;
       this.#frontier.push(leafOf(entry.hash));
       check();
-      if (entry.seq === size - 1) this.#lastTime = parseEntry(entry.line).time;
+      this.#noteTime(entryTime(entry.line));
     }
   }
+
+  #noteTime(time: string): void {
+    const ms = utcTimeMs(time);
+    if (ms > this.#maxTimeMs) {
+      this.#maxTimeMs = ms;
+      this.#maxTime = time;
+    }
+  }
+}
+
+// The `time` of a stored (canonical) entry line without parsing it all: its members are
+// sorted (body, prev, seq, time, type), so the last `,"time":"` is the entry's own — one in the
+// body comes before it. Anything unexpected falls back to the full parse.
+const TIME_MEMBER = ',"time":"';
+function entryTime(line: string): string {
+  const at = line.lastIndexOf(TIME_MEMBER);
+  const start = at + TIME_MEMBER.length;
+  const end = at === -1 ? -1 : line.indexOf('"', start);
+  return end === -1 ? parseEntry(line).time : line.slice(start, end);
 }
