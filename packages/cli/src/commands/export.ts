@@ -4,8 +4,9 @@
  * Writes a self-contained evidence bundle: entries `[from, to)`, an inclusion proof of
  * each to the latest checkpoint, that checkpoint, and the trust root (from `--trust-root`,
  * else the directory's `trust-root.json`). `writ verify FILE` accepts it on any machine.
- * Exit codes: 0 written · 1 the transcript cannot back the bundle (corrupt, no checkpoint
- * matches) · 2 usage.
+ * Exit codes: 0 written · 1 the transcript cannot back the bundle (no checkpoint, entries of the
+ * range past the latest checkpoint, corrupt store) · 2 usage (missing `--out`, a malformed
+ * `--from`/`--to`, `--to` not above `--from`, a range past the last entry, bad trust root).
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -53,6 +54,44 @@ async function trustRootDocument(
   return document as TrustRootDocument;
 }
 
+/**
+ * The evidence cannot back the bundle (exit 1): the transcript is fine to read, but no checkpoint
+ * signs the entries asked for. Decided here, from the store, so `exportBundle`'s own
+ * `ERR_INVALID_ARGUMENT` stays what it is: a bad argument.
+ */
+class CannotBackError extends Error {
+  override readonly name = 'CannotBackError';
+}
+
+/**
+ * Check `[from, to)` against the store before exporting: a range past the last entry is a usage
+ * error; a range of existing entries that the latest checkpoint does not cover (or no
+ * checkpoint at all) is evidence that cannot back a bundle.
+ */
+async function checkRange(
+  store: FileLedgerStore,
+  from: number | undefined,
+  to: number | undefined,
+): Promise<void> {
+  if (from !== undefined && to !== undefined && to <= from)
+    throw new UsageError(`--to ${to} must be above --from ${from}`);
+  const { size } = await store.head();
+  const entries = `the transcript has ${size} entr${size === 1 ? 'y' : 'ies'}`;
+  if (to !== undefined && to > size) throw new UsageError(`--to ${to} is past the end: ${entries}`);
+  if (from !== undefined && from >= size)
+    throw new UsageError(`--from ${from} is past the end: ${entries}`);
+  const checkpoint = await store.latestCheckpoint();
+  if (checkpoint === undefined)
+    throw new CannotBackError(
+      `no checkpoint: ${entries} but none is signed, so nothing proves them (wait for the ledger's next checkpoint)`,
+    );
+  const covered = `the latest checkpoint signs entries 0..${checkpoint.size - 1}`;
+  if (to !== undefined && to > checkpoint.size)
+    throw new CannotBackError(`entries up to ${to - 1} are not signed yet: ${covered}`);
+  if (from !== undefined && from >= checkpoint.size)
+    throw new CannotBackError(`entries from ${from} on are not signed yet: ${covered}`);
+}
+
 /** Run `writ export` with a context. Sets the exit code; never throws for bad input. */
 export async function exportAction(
   target: string,
@@ -70,6 +109,7 @@ export async function exportAction(
     const store = await FileLedgerStore.open({ dir, readOnly: true });
     let bundle;
     try {
+      await checkRange(store, from, to);
       bundle = await exportBundle({
         store,
         trustRoot: document,
@@ -87,6 +127,7 @@ export async function exportAction(
     context.setExitCode(EXIT.ok);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
+    // ERR_INVALID_ARGUMENT from exportBundle: an argument checkRange let through (a usage error).
     const usage = error instanceof UsageError || code === 'ERR_INVALID_ARGUMENT';
     context.stderr(
       `writ export: ${(error as Error).message}${!usage && typeof code === 'string' ? ` [${code}]` : ''}\n`,

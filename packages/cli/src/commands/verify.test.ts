@@ -221,6 +221,29 @@ describe('writ export', () => {
     const bare = await copyTranscript('bare-export');
     expect((await run((context) => exportAction(bare, { out: 'x.json' }, context))).code).toBe(2);
   });
+
+  it('exits 1 when the transcript cannot back the bundle: no checkpoint, entries past the latest one, a corrupt store', async () => {
+    const unsigned = await copyTranscript('export-no-checkpoint');
+    await rm(join(unsigned, 'checkpoints'), { recursive: true });
+    const none = await run((context) => exportAction(unsigned, { out: 'x.json', trustRoot: trustFile }, context));
+    expect(none).toMatchObject({ code: 1, stderr: expect.stringContaining('no checkpoint') });
+    // The latest checkpoint signs 0..12; entries 13..16 exist but are not signed.
+    const tail = await copyTranscript('export-unsigned-tail');
+    await rm(join(tail, 'checkpoints', '0000000000000017.json'));
+    const past = await run((context) => exportAction(tail, { out: 'x.json', to: '16', trustRoot: trustFile }, context));
+    expect(past).toMatchObject({ code: 1, stderr: expect.stringContaining('not signed yet: the latest checkpoint signs entries 0..12') });
+    const after = await run((context) => exportAction(tail, { out: 'x.json', from: '14', trustRoot: trustFile }, context));
+    expect(after).toMatchObject({ code: 1, stderr: expect.stringContaining('entries from 14 on are not signed yet') });
+    expect((await run((context) => exportAction(tail, { out: 'x.json', from: '2', to: '13', trustRoot: trustFile }, context))).code).toBe(0);
+    // Still usage errors: the range itself is wrong, whatever the checkpoints.
+    expect(await run((context) => exportAction(unsigned, { out: 'x.json', from: '5', to: '2', trustRoot: trustFile }, context))).toMatchObject({ code: 2, stderr: expect.stringContaining('--to 2 must be above --from 5') });
+    expect(await run((context) => exportAction(unsigned, { out: 'x.json', to: '18', trustRoot: trustFile }, context))).toMatchObject({ code: 2, stderr: expect.stringContaining('past the end: the transcript has 17 entries') });
+    expect(await run((context) => exportAction(unsigned, { out: 'x.json', from: 'x', trustRoot: trustFile }, context))).toMatchObject({ code: 2 });
+    const corrupt = await copyTranscript('export-corrupt');
+    const entries = join(corrupt, 'entries.jsonl');
+    await writeFile(entries, (await readFile(entries, 'utf8')).replace('"callId":"call-', '"callId":"kall-'));
+    expect((await run((context) => exportAction(corrupt, { out: 'x.json', trustRoot: trustFile }, context))).code).toBe(1);
+  });
 });
 
 describe('bin/writ.js', () => {
