@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileApprovalStore, FileLedgerStore, FileNonceStore, PrivateKey, createFirewall, createSigner, createTrustRoot, openTranscriptDirectory, parseToolRegistry, toBase64Url, verifyTranscript } from '@writ/core';
 import { sharedPolicies } from '@writ/example-kit';
+import type { TrustRootDocument } from '@writ/core';
 import type { CommandContext } from '../cli-context.ts';
 import { POLICY_INPUTS_FILE, recordPolicyInputs } from '../lib/policy-input-log.ts';
 import { TOOLS } from '../test-support/record-transcript.ts';
@@ -31,11 +32,13 @@ async function refundRun() {
   await session.end();
   await firewall.close();
   await Promise.all([stores.ledger.close(), stores.nonces.close(), stores.approvals.close()]);
+  // What writ verify reads beside the entries (the demo kit writes it too).
+  writeFileSync(join(dir, 'trust-root.json'), JSON.stringify(trustRoot.toJSON()));
   const tokenLine = readFileSync(join(dir, 'entries.jsonl'), 'utf8').split('\n').find((l) => l.includes('"token-issued"'))!;
   const tokenId = (JSON.parse(tokenLine) as { body: { tokenId: string } }).body.tokenId;
   const registry = join(dir, '..', 'reconcilers.mjs');
   writeFileSync(registry, "export const reconcilers = { refund_issue: { compensate: (ctx) => ({ status: ctx.args.amount === 60 ? 'partial' : 'compensated', residue: [`refund of order ${ctx.args.order} reversed; the customer saw the refund email`] }) } };\n");
-  return { dir, tokenId, registry, trustRoot, env: { WRIT_KEY_LEDGER: toBase64Url(key.exportSeed()) } };
+  return { dir, tokenId, registry, trustRoot, key, env: { WRIT_KEY_LEDGER: toBase64Url(key.exportSeed()) } };
 }
 
 async function rollback(tokenId: string, options: Parameters<typeof rollbackAction>[1]) {
@@ -66,5 +69,70 @@ describe('rollbackAction', () => {
     expect(await rollback(run.tokenId, { transcript: '/nonexistent', registry: run.registry, env: run.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('not a transcript directory') });
     expect(await rollback(run.tokenId, { transcript: run.dir, registry: '/nonexistent.mjs', env: run.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot import') });
     expect(await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: {}, keysDir: '/nonexistent' })).toMatchObject({ code: 2, stderr: expect.stringContaining('WRIT_KEY_LEDGER') });
+  });
+
+  /** Every file of the transcript directory with its bytes. */
+  function snapshot(dir: string): Record<string, string> {
+    const files: Record<string, string> = {};
+    for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+      const path = join(dir, name);
+      if (!existsSync(path) || !name.includes('.')) continue;
+      files[name] = readFileSync(path, 'base64');
+    }
+    return files;
+  }
+
+  async function stillVerifies(dir: string, trustRoot: ReturnType<typeof createTrustRoot>) {
+    const directory = await openTranscriptDirectory(dir);
+    return (await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot })).valid;
+  }
+
+  it('refuses a ledger key the transcript trust root does not accept, before compensating or writing anything', async () => {
+    const run = await refundRun();
+    const compensated = join(run.dir, '..', 'compensated');
+    writeFileSync(run.registry, `import { writeFileSync } from 'node:fs';\nexport const reconcilers = { refund_issue: { compensate: () => { writeFileSync(${JSON.stringify(compensated)}, 'ran'); return { status: 'compensated' }; } } };\n`);
+    const before = snapshot(run.dir);
+    const stranger = PrivateKey.generate();
+    const document = run.trustRoot.toJSON();
+    const entry = document.keys[0]!;
+    const second = PrivateKey.generate();
+    const secondEntry = { keyId: second.keyId, publicKey: toBase64Url(second.publicKey), owner: 'test', validFrom: '2026-01-01T00:00:00Z' };
+    const rootFile = (keys: TrustRootDocument['keys'], name: string) => {
+      const file = join(run.dir, '..', `${name}.json`);
+      writeFileSync(file, JSON.stringify({ ...document, keys }));
+      return file;
+    };
+    const cases = [
+      // A key that is not listed at all, from the directory's trust-root.json.
+      { env: { WRIT_KEY_LEDGER: toBase64Url(stranger.exportSeed()) }, expected: `ledger key ${stranger.keyId} (--key ledger) is not in the trust root ${join(run.dir, 'trust-root.json')} (version 1)` },
+      // Listed, but not as a ledger key (a pinned --trust-root).
+      { env: { WRIT_KEY_LEDGER: toBase64Url(second.exportSeed()) }, trustRoot: rootFile([entry, { ...secondEntry, roles: ['authority'], status: 'active' }], 'no-ledger-role'), expected: `ledger key ${second.keyId} (--key ledger) does not hold the ledger role` },
+      // Retired before the signing time.
+      { env: { WRIT_KEY_LEDGER: toBase64Url(second.exportSeed()) }, trustRoot: rootFile([entry, { ...secondEntry, roles: ['ledger'], status: 'retired', since: '2026-06-01T00:00:00Z' }], 'retired'), expected: 'was retired at 2026-06-01T00:00:00Z' },
+      // Compromised since before the signing time.
+      { env: { WRIT_KEY_LEDGER: toBase64Url(second.exportSeed()) }, trustRoot: rootFile([entry, { ...secondEntry, roles: ['ledger'], status: 'compromised', since: '2026-06-01T00:00:00Z' }], 'compromised'), expected: 'is marked compromised since 2026-06-01T00:00:00Z' },
+    ];
+    for (const { env, trustRoot, expected } of cases) {
+      const out = await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env, ...(trustRoot === undefined ? {} : { trustRoot }) });
+      expect(out).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining(expected) });
+      expect(out.stderr).toContain('Nothing was run or written');
+      expect(snapshot(run.dir)).toEqual(before);
+      expect(existsSync(compensated)).toBe(false);
+      expect(await stillVerifies(run.dir, run.trustRoot)).toBe(true);
+    }
+    // No trust root to check against: refused too.
+    const bare = await refundRun();
+    rmSync(join(bare.dir, 'trust-root.json'));
+    const bareBefore = snapshot(bare.dir);
+    expect(await rollback(bare.tokenId, { transcript: bare.dir, registry: bare.registry, env: bare.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('no trust root to check the ledger key against') });
+    expect(snapshot(bare.dir)).toEqual(bareBefore);
+    // The right key, from the directory or a pinned --trust-root, still works.
+    expect(await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: run.env })).toMatchObject({ code: 0, stderr: '' });
+    expect(existsSync(compensated)).toBe(true);
+    expect(await stillVerifies(run.dir, run.trustRoot)).toBe(true);
+    const pinnedFile = join(bare.dir, '..', 'pinned.json');
+    writeFileSync(pinnedFile, JSON.stringify(bare.trustRoot.toJSON()));
+    expect(await rollback(bare.tokenId, { transcript: bare.dir, registry: bare.registry, env: bare.env, trustRoot: pinnedFile })).toMatchObject({ code: 1, stderr: '' });
+    expect(await stillVerifies(bare.dir, bare.trustRoot)).toBe(true);
   });
 });

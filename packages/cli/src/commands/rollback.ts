@@ -7,6 +7,10 @@
  * its compensation in MODULE: an ES module exporting `reconcilers` (or a default export) of
  * the same shape as `createFirewall`'s `reconcilers` option — `{ [tool]: { compensate(ctx) } }`.
  * The outcome is appended as `effect-rolled-back` and a checkpoint signed with the ledger key.
+ * The key is checked first against the transcript's trust root (`--trust-root FILE`, else the
+ * directory's `trust-root.json`): one that `writ verify` would refuse for that checkpoint (not
+ * listed, no `ledger` role, retired or compromised at the signing time) is refused before the
+ * compensation runs and before anything is written.
  * Exit codes: 0 compensated · 1 residue remains (partial, not compensable, failed) · 2 usage.
  */
 import { existsSync } from 'node:fs';
@@ -14,12 +18,13 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { ENTRIES_FILE, FileLedgerStore, Ledger, createSigner, isWritError } from '@writ/core';
-import type { Compensation, JsonObject } from '@writ/core';
+import { ENTRIES_FILE, FileLedgerStore, Ledger, TRUST_ROOT_FILE, createSigner, isWritError, parseCheckpoint, parseNote } from '@writ/core';
+import type { Compensation, JsonObject, PrivateKey, TrustRoot } from '@writ/core';
 import { EXIT, UsageError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { loadKey } from '../lib/key-store.ts';
 import { POLICY_INPUTS_FILE, decisionKey, readPolicyInputs } from '../lib/policy-input-log.ts';
+import { readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
 
 /** Options of {@link rollbackAction}. */
 export interface RollbackOptions {
@@ -27,6 +32,8 @@ export interface RollbackOptions {
   readonly registry: string;
   readonly key?: string;
   readonly keysDir?: string;
+  /** Trust-root document the transcript is verified against (default: `DIR/trust-root.json`). */
+  readonly trustRoot?: string;
   readonly json?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly now?: () => Date;
@@ -88,6 +95,42 @@ async function compensate(reconciler: { compensate?: (ctx: unknown) => unknown }
   }
 }
 
+/** The trust root `writ verify` would check this transcript against: `--trust-root`, else the directory's. */
+async function transcriptTrustRoot(dir: string, options: RollbackOptions, context: CommandContext): Promise<{ trustRoot: TrustRoot; source: string }> {
+  if (options.trustRoot !== undefined) return { trustRoot: (await readTrustRootFile(options.trustRoot, context.cwd)).trustRoot, source: options.trustRoot };
+  const path = join(dir, TRUST_ROOT_FILE);
+  if (!existsSync(path)) throw new UsageError(`no trust root to check the ledger key against: pass --trust-root FILE (the one writ verify pins) or keep ${TRUST_ROOT_FILE} in the transcript directory`);
+  let document: unknown;
+  try {
+    document = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    throw new UsageError(`${path}: not JSON`);
+  }
+  return { trustRoot: trustRootFrom(document, path), source: path };
+}
+
+/**
+ * Refuse a ledger key whose checkpoint `writ verify` would reject: checked at the time the
+ * checkpoint will carry, before anything runs or is written.
+ */
+function checkLedgerKey(key: PrivateKey, name: string, at: string, root: { trustRoot: TrustRoot; source: string }): void {
+  const which = `ledger key ${key.keyId} (--key ${name})`;
+  const where = `the trust root ${root.source} (version ${root.trustRoot.version})`;
+  try {
+    root.trustRoot.checkKey({ keyId: key.keyId, role: 'ledger', at });
+  } catch (error) {
+    const record = root.trustRoot.key(key.keyId);
+    const code = isWritError(error) ? error.code : '';
+    const why =
+      code === 'ERR_KEY_UNKNOWN' ? `is not in ${where}`
+      : code === 'ERR_KEY_ROLE_MISMATCH' ? `does not hold the ledger role in ${where} (roles: ${record?.roles.join(', ')})`
+      : code === 'ERR_KEY_COMPROMISED' ? `is marked compromised since ${record?.since} in ${where}`
+      : record?.status === 'retired' ? `was retired at ${record.since} in ${where}`
+      : `is not valid at ${at} in ${where} (valid from ${record?.validFrom}${record?.validUntil === undefined ? '' : ` until ${record.validUntil}`})`;
+    throw new UsageError(`refused: ${which} ${why}; writ verify would reject the checkpoint it signs. Nothing was run or written (${code})`);
+  }
+}
+
 /** Run `writ rollback`. Sets the exit code; never throws for bad input. */
 export async function rollbackAction(tokenId: string, options: RollbackOptions, context: CommandContext = processContext()): Promise<void> {
   try {
@@ -98,17 +141,29 @@ export async function rollbackAction(tokenId: string, options: RollbackOptions, 
     if (record === undefined) throw new UsageError(`token ${tokenId}: no logged input for call ${effect.callId} (its arguments are needed to compensate)`);
     const args = ((record.input as { action?: { args?: JsonObject } }).action?.args ?? {});
     const reconcilers = await loadReconcilers(resolve(context.cwd, options.registry));
-    const signer = createSigner(await loadKey({ dir: resolve(context.cwd, options.keysDir ?? '.writ'), name: options.key ?? 'ledger', env: options.env ?? process.env }));
-    const outcome = await compensate(Object.hasOwn(reconcilers, effect.tool) ? reconcilers[effect.tool] : undefined, { tokenId, callId: effect.callId, tool: effect.tool, args, result: null });
+    const keyName = options.key ?? 'ledger';
+    const key = await loadKey({ dir: resolve(context.cwd, options.keysDir ?? '.writ'), name: keyName, env: options.env ?? process.env });
     const checkpoints = join(dir, 'checkpoints');
     const last = existsSync(checkpoints) ? (await readdir(checkpoints)).filter((n) => n.endsWith('.json')).sort().at(-1) : undefined;
     const note = last === undefined ? undefined : ((JSON.parse(await readFile(join(checkpoints, last), 'utf8')) as { note?: string }).note ?? '');
     const origin = note?.split('\n')[0] || 'writ/ledger';
     const now = options.now ?? (() => new Date());
-    const store = await FileLedgerStore.open({ dir });
-    const ledger = await Ledger.open({ store, origin, signer, now });
+    // The checkpoint's signing time: now, unless the latest checkpoint is later (the ledger
+    // never signs before it). The key is checked at that time, and the ledger signs at it.
+    const entryTime = now().toISOString();
+    let latestTime: string | undefined;
     try {
-      await ledger.append([{ type: 'effect-rolled-back', time: now().toISOString(), body: { tokenId, sessionId: effect.sessionId, callId: effect.callId, status: outcome.status, residue: outcome.residue } }]);
+      latestTime = note === undefined ? undefined : parseCheckpoint(parseNote(note).text).time;
+    } catch {
+      throw new UsageError(`${join(checkpoints, last!)}: not a checkpoint (is this a transcript?)`);
+    }
+    const signingTime = latestTime !== undefined && Date.parse(latestTime) > Date.parse(entryTime) ? latestTime : entryTime;
+    checkLedgerKey(key, keyName, signingTime, await transcriptTrustRoot(dir, options, context));
+    const outcome = await compensate(Object.hasOwn(reconcilers, effect.tool) ? reconcilers[effect.tool] : undefined, { tokenId, callId: effect.callId, tool: effect.tool, args, result: null });
+    const store = await FileLedgerStore.open({ dir });
+    const ledger = await Ledger.open({ store, origin, signer: createSigner(key), now: () => new Date(signingTime) });
+    try {
+      await ledger.append([{ type: 'effect-rolled-back', time: entryTime, body: { tokenId, sessionId: effect.sessionId, callId: effect.callId, status: outcome.status, residue: outcome.residue } }]);
       await ledger.checkpoint();
     } finally {
       await ledger.close();
@@ -133,6 +188,7 @@ export function registerRollbackCommand(program: Command, context?: CommandConte
     .requiredOption('--registry <module>', 'ES module exporting reconcilers: { [tool]: { compensate(ctx) } }')
     .option('--key <name>', 'ledger key (file in --keys-dir or WRIT_KEY_<NAME>)', 'ledger')
     .option('--keys-dir <dir>', 'key directory', '.writ')
+    .option('--trust-root <file>', 'trust root the transcript is verified against; the ledger key must hold the ledger role in it (default: trust-root.json in the transcript directory)')
     .option('--json', 'print the outcome as JSON')
     .addHelpText('after', '\nExamples:\n  writ rollback 2ByVWThlROxpc0QJcWLtDw --transcript out/transcripts/prod --registry ./writ.reconcilers.js\n')
     .action(async (tokenId: string, options: RollbackOptions) => {
