@@ -113,7 +113,8 @@ async function transcriptTrustRoot(dir: string, options: RollbackOptions, contex
  * Refuse a ledger key whose checkpoint `writ verify` would reject: checked at the time the
  * checkpoint will carry, before anything runs or is written.
  */
-function checkLedgerKey(key: PrivateKey, name: string, at: string, root: { trustRoot: TrustRoot; source: string }): void {
+function checkLedgerKey(signing: { key: PrivateKey; name: string; at: string }, root: { trustRoot: TrustRoot; source: string }): void {
+  const { key, name, at } = signing;
   const which = `ledger key ${key.keyId} (--key ${name})`;
   const where = `the trust root ${root.source} (version ${root.trustRoot.version})`;
   try {
@@ -158,7 +159,7 @@ export async function rollbackAction(tokenId: string, options: RollbackOptions, 
       throw new UsageError(`${join(checkpoints, last!)}: not a checkpoint (is this a transcript?)`);
     }
     const signingTime = latestTime !== undefined && Date.parse(latestTime) > Date.parse(entryTime) ? latestTime : entryTime;
-    checkLedgerKey(key, keyName, signingTime, await transcriptTrustRoot(dir, options, context));
+    checkLedgerKey({ key, name: keyName, at: signingTime }, await transcriptTrustRoot(dir, options, context));
     const outcome = await compensate(Object.hasOwn(reconcilers, effect.tool) ? reconcilers[effect.tool] : undefined, { tokenId, callId: effect.callId, tool: effect.tool, args, result: null });
     const store = await FileLedgerStore.open({ dir });
     const ledger = await Ledger.open({ store, origin, signer: createSigner(key), now: () => new Date(signingTime) });
