@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -76,6 +76,12 @@ describe('writ keys', () => {
     const spec = capture(dir);
     await rotateKeys({ env: {}, add: ['root:wizard:me'] }, spec.context);
     expect(spec.out.stderr).toContain('expected NAME:ROLE[+ROLE]:OWNER');
+    const other = PrivateKey.generate();
+    writeFileSync(join(dir, '.writ/keys/mixed-up.key'), JSON.stringify({ keyId: other.keyId, seed: toBase64Url(PrivateKey.generate().exportSeed()) }));
+    const mixed = capture(dir);
+    await listKeys({ env: {} }, mixed.context);
+    expect(mixed.out).toMatchObject({ code: 2, stderr: expect.stringContaining(`mixed-up.key): key id "${other.keyId}" does not match the seed`) });
+    rmSync(join(dir, '.writ/keys/mixed-up.key'));
     const name = capture(dir);
     await generateKey('../escape', { env: {} }, name.context);
     expect(name.out).toMatchObject({ code: 2, stderr: expect.stringContaining('use lowercase letters') });

@@ -34,23 +34,48 @@ export async function generateKeyFile(options: { dir: string; name: string; forc
   return key;
 }
 
+/**
+ * The key in the text of a key file as `generateKeyFile` writes it, JSON `{ keyId, seed }`.
+ * A `keyId` that is not the seed's is refused: the file was edited or mixed up.
+ * @param source how to name the file in errors.
+ */
+export function keyFromFileText(text: string, source: string): PrivateKey {
+  let parsed: { keyId?: unknown; seed?: unknown };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    throw new UsageError(`${source}: not a key file (JSON { keyId, seed })`);
+  }
+  let key: PrivateKey;
+  try {
+    key = PrivateKey.fromSeed(fromBase64Url(parsed.seed as string, 'seed'));
+  } catch {
+    throw new UsageError(`${source}: not a 32-byte base64url seed (key file)`);
+  }
+  if (parsed.keyId !== undefined && parsed.keyId !== key.keyId) {
+    throw new UsageError(`${source}: key id ${JSON.stringify(parsed.keyId)} does not match the seed (whose key id is ${key.keyId})`);
+  }
+  return key;
+}
+
 /** Load key `name` from its environment variable or its file. */
 export async function loadKey(options: { dir: string; name: string; env: Readonly<Record<string, string | undefined>> }): Promise<PrivateKey> {
   checkName(options.name);
   const fromEnv = options.env[keyEnvName(options.name)];
-  let seed: string | undefined = fromEnv;
-  if (seed === undefined) {
+  if (fromEnv === undefined) {
     const file = join(options.dir, 'keys', `${options.name}.key`);
+    let text: string;
     try {
-      seed = (JSON.parse(await readFile(file, 'utf8')) as { seed?: unknown }).seed as string;
+      text = await readFile(file, 'utf8');
     } catch {
       throw new UsageError(`key ${options.name}: no ${file} and no ${keyEnvName(options.name)}`);
     }
+    return keyFromFileText(text, `key ${options.name} (${file})`);
   }
   try {
-    return PrivateKey.fromSeed(fromBase64Url(seed, 'seed'));
+    return PrivateKey.fromSeed(fromBase64Url(fromEnv, 'seed'));
   } catch {
-    throw new UsageError(`key ${options.name}: not a 32-byte base64url seed (${fromEnv === undefined ? 'key file' : keyEnvName(options.name)})`);
+    throw new UsageError(`key ${options.name}: not a 32-byte base64url seed (${keyEnvName(options.name)})`);
   }
 }
 
