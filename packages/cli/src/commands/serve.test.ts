@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PrivateKey, createSigner, createTrustRoot, toBase64Url } from '@writ/core';
 import type { CommandContext } from '../cli-context.ts';
@@ -123,4 +125,47 @@ describe('serveAction', () => {
     expect(missing.code).toBe(2);
     expect(missing.err.join('')).toContain('nope.key cannot be read');
   });
+
+  it('stops with the dev launcher: SIGTERM to bin/writ.js alone reaches the CLI process, which releases writer.lock', { timeout: 60_000 }, async () => {
+    const keysDir = mkdtempSync(join(tmpdir(), 'writ-serve-keys-'));
+    const key = await generateKeyFile({ dir: keysDir, name: 'authority' });
+    const dir = authorityDir(key, join(keysDir, 'keys', 'authority.key'));
+    const bin = fileURLToPath(new URL('../../bin/writ.js', import.meta.url));
+    const launcher = spawn(process.execPath, [bin, 'serve', '-c', join(dir, 'writ-authority.json')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WRIT_AUTHORITY_KEY: undefined } });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => launcher.on('exit', (code, signal) => done({ code, signal })));
+    let stderr = '';
+    let children: number[] = [];
+    try {
+      await new Promise<void>((ready, failed) => {
+        launcher.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString('utf8');
+          if (stderr.includes('listening on')) ready();
+        });
+        void exited.then(() => failed(new Error(`writ serve ended before listening: ${stderr}`)));
+      });
+      expect(existsSync(join(dir, 'data', 'writer.lock'))).toBe(true);
+      // The CLI process the launcher started (none when dist/ is built: it runs in-process).
+      const found = spawnSync('pgrep', ['-P', String(launcher.pid)], { encoding: 'utf8' });
+      children = found.stdout.split('\n').filter(Boolean).map(Number);
+      if (!existsSync(fileURLToPath(new URL('../../dist/main.js', import.meta.url)))) expect(children).toHaveLength(1);
+      launcher.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      for (const pid of children) expect(alive(pid)).toBe(false);
+      expect(existsSync(join(dir, 'data', 'writer.lock'))).toBe(false);
+    } finally {
+      // Never leave a server behind when the test fails.
+      for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      if (launcher.exitCode === null && launcher.signalCode === null) launcher.kill('SIGKILL');
+    }
+  });
 });
+
+/** Is process `pid` still running (signal 0 probes without sending)? */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

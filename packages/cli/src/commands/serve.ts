@@ -85,13 +85,18 @@ export function registerServeCommand(program: Command): void {
     .action(async (options: ServeCommandOptions) => {
       const close = await serveAction(options);
       if (close === undefined) return;
+      // One stop for any number of signals: a second one (Ctrl-C reaches both this process and
+      // the dev launcher, which forwards it) must not kill the process halfway through close.
+      let stopping = false;
       const stop = () => {
+        if (stopping) return;
+        stopping = true;
         close().then(
           () => process.exit(0),
           () => process.exit(1),
         );
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
 }
