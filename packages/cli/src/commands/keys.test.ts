@@ -52,6 +52,20 @@ describe('writ keys', () => {
     expect(last.keys.find((k: { keyId: string }) => k.keyId === authority)).toMatchObject({ status: 'retired' });
   });
 
+  it('refuses a rotation that changes nothing (exit 2, no new version)', async () => {
+    const { dir } = await project();
+    const versions = () => readdirSync(join(dir, '.writ/trust-root')).sort();
+    const before = versions();
+    const pin = readFileSync(join(dir, '.writ/trust-root.json'), 'utf8');
+    for (const options of [{}, { threshold: '1' }, { signWith: ['root'] }]) {
+      const { out, context } = capture(dir);
+      await rotateKeys({ env: {}, now: NOW, ...options }, context);
+      expect(out).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('nothing to change') });
+    }
+    expect(versions()).toEqual(before);
+    expect(readFileSync(join(dir, '.writ/trust-root.json'), 'utf8')).toBe(pin);
+  });
+
   it('refuses lock-out: a threshold above the root keys, retiring the last root key', async () => {
     const { dir } = await project();
     const list = capture(dir);

@@ -111,6 +111,11 @@ export function rotateKeys(options: RotateOptions, context: CommandContext = pro
       keys = keys.map((k) => (k.keyId === id ? { ...k, status: 'compromised', since: new Date(options.since!).toISOString() } : k));
     }
     const threshold = options.threshold === undefined ? old.threshold : Number(options.threshold);
+    // A version without changes would only re-sign the same keys under a new number and a new
+    // pin digest: verifiers pinned to the current one would need a new pin for nothing.
+    if ((options.add ?? []).length + (options.retire ?? []).length + (options.revoke ?? []).length === 0 && threshold === old.threshold) {
+      throw new UsageError(`nothing to change: pass --add, --retire, --revoke or a new --threshold (trust root version ${old.version} stays as it is)`);
+    }
     const document: TrustRootDocument = { ...old, version: old.version + 1, issuedAt: now, threshold, keys };
     const names = options.signWith ?? (await keyNames(dir));
     const signers = await signersFor({ dir, names, env });
