@@ -135,4 +135,26 @@ describe('rollbackAction', () => {
     expect(await rollback(bare.tokenId, { transcript: bare.dir, registry: bare.registry, env: bare.env, trustRoot: pinnedFile })).toMatchObject({ code: 1, stderr: '' });
     expect(await stillVerifies(bare.dir, bare.trustRoot)).toBe(true);
   });
+
+  it('checks the key at the time the checkpoint will carry: never before the entries it signs, even with a clock behind', async () => {
+    const run = await refundRun();
+    // Entries at 12:00 and no checkpoint yet; this process's clock says 11:00.
+    rmSync(join(run.dir, 'checkpoints'), { recursive: true });
+    const ledgerKey = PrivateKey.generate();
+    const env = { WRIT_KEY_LEDGER: toBase64Url(ledgerKey.exportSeed()) };
+    const document = run.trustRoot.toJSON();
+    const retiredAt = (since: string) => {
+      const file = join(run.dir, '..', `retired-${since.slice(11, 13)}.json`);
+      const entry = { keyId: ledgerKey.keyId, publicKey: toBase64Url(ledgerKey.publicKey), roles: ['ledger' as const], owner: 'test', validFrom: '2026-01-01T00:00:00Z', status: 'retired' as const, since };
+      writeFileSync(file, JSON.stringify({ ...document, keys: [...document.keys, entry] }));
+      return file;
+    };
+    const before = snapshot(run.dir);
+    const early = await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env, trustRoot: retiredAt('2026-11-24T11:30:00Z'), now: () => new Date('2026-11-24T11:00:00Z') });
+    expect(early).toMatchObject({ code: 2, stderr: expect.stringContaining('was retired at 2026-11-24T11:30:00Z') });
+    expect(snapshot(run.dir)).toEqual(before);
+    const late = retiredAt('2026-11-24T12:30:00Z');
+    expect(await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env, trustRoot: late, now: () => new Date('2026-11-24T11:00:00Z') })).toMatchObject({ code: 1, stderr: '' });
+    expect(await stillVerifies(run.dir, createTrustRoot(JSON.parse(readFileSync(late, 'utf8')) as TrustRootDocument))).toBe(true);
+  });
 });

@@ -46,18 +46,21 @@ interface Effect {
   tool: string;
 }
 
-async function findEffect(dir: string, tokenId: string): Promise<Effect> {
+/** The effect of `tokenId`, and the latest entry time of the transcript (the ledger signs no earlier). */
+async function findEffect(dir: string, tokenId: string): Promise<{ effect: Effect; latestEntryTime: string | undefined }> {
   let effect: Effect | undefined;
   let tool: string | undefined;
+  let latestEntryTime: string | undefined;
   // A live or crashed writer's file ends in zeros it wrote ahead (ADR 0028): not lines.
   for (const [index, line] of (await readFile(join(dir, ENTRIES_FILE), 'utf8')).replace(/\0+$/u, '').split('\n').entries()) {
     if (line.trim() === '') continue;
-    let entry: { type?: unknown; body?: Record<string, unknown> };
+    let entry: { type?: unknown; time?: unknown; body?: Record<string, unknown> };
     try {
       entry = JSON.parse(line) as typeof entry;
     } catch {
       throw new UsageError(`entry ${index + 1}: not JSON (is this a transcript?)`);
     }
+    if (typeof entry.time === 'string' && (latestEntryTime === undefined || Date.parse(entry.time) > Date.parse(latestEntryTime))) latestEntryTime = entry.time;
     const body = entry.body ?? {};
     if (body.tokenId !== tokenId) continue;
     if (entry.type === 'token-issued' && typeof body.tool === 'string') tool = body.tool;
@@ -67,7 +70,7 @@ async function findEffect(dir: string, tokenId: string): Promise<Effect> {
     if (entry.type === 'effect-rolled-back') throw new UsageError(`token ${tokenId}: its effect was already rolled back (status ${String(body.status)})`);
   }
   if (effect === undefined) throw new UsageError(`token ${tokenId}: no successful effect-executed entry in this transcript`);
-  return effect;
+  return { effect, latestEntryTime };
 }
 
 async function loadReconcilers(path: string): Promise<Record<string, { compensate?: (ctx: unknown) => unknown }>> {
@@ -137,7 +140,7 @@ export async function rollbackAction(tokenId: string, options: RollbackOptions, 
   try {
     const dir = resolve(context.cwd, options.transcript);
     if (!existsSync(join(dir, ENTRIES_FILE))) throw new UsageError(`${options.transcript}: not a transcript directory (no ${ENTRIES_FILE})`);
-    const effect = await findEffect(dir, tokenId);
+    const { effect, latestEntryTime } = await findEffect(dir, tokenId);
     const record = (await readPolicyInputs(join(dir, POLICY_INPUTS_FILE))).get(decisionKey(effect))?.at(-1);
     if (record === undefined) throw new UsageError(`token ${tokenId}: no logged input for call ${effect.callId} (its arguments are needed to compensate)`);
     const args = ((record.input as { action?: { args?: JsonObject } }).action?.args ?? {});
@@ -149,8 +152,8 @@ export async function rollbackAction(tokenId: string, options: RollbackOptions, 
     const note = last === undefined ? undefined : ((JSON.parse(await readFile(join(checkpoints, last), 'utf8')) as { note?: string }).note ?? '');
     const origin = note?.split('\n')[0] || 'writ/ledger';
     const now = options.now ?? (() => new Date());
-    // The checkpoint's signing time: now, unless the latest checkpoint is later (the ledger
-    // never signs before it). The key is checked at that time, and the ledger signs at it.
+    // The checkpoint's signing time: now, unless an entry or the latest checkpoint is later (the
+    // ledger never signs before them). The key is checked at that time, and the ledger signs at it.
     const entryTime = now().toISOString();
     let latestTime: string | undefined;
     try {
@@ -158,7 +161,7 @@ export async function rollbackAction(tokenId: string, options: RollbackOptions, 
     } catch {
       throw new UsageError(`${join(checkpoints, last!)}: not a checkpoint (is this a transcript?)`);
     }
-    const signingTime = latestTime !== undefined && Date.parse(latestTime) > Date.parse(entryTime) ? latestTime : entryTime;
+    const signingTime = [latestTime, latestEntryTime].reduce<string>((max, time) => (time !== undefined && Date.parse(time) > Date.parse(max) ? time : max), entryTime);
     checkLedgerKey({ key, name: keyName, at: signingTime }, await transcriptTrustRoot(dir, options, context));
     const outcome = await compensate(Object.hasOwn(reconcilers, effect.tool) ? reconcilers[effect.tool] : undefined, { tokenId, callId: effect.callId, tool: effect.tool, args, result: null });
     const store = await FileLedgerStore.open({ dir });
