@@ -52,6 +52,40 @@ describe('writ keys', () => {
     expect(last.keys.find((k: { keyId: string }) => k.keyId === authority)).toMatchObject({ status: 'retired' });
   });
 
+  it('never moves a retired or compromised key\'s time later (its signatures in between would become valid again)', async () => {
+    const { dir } = await project();
+    const run = async (fn: (c: CommandContext) => Promise<void>) => {
+      const { out, context } = capture(dir);
+      await fn(context);
+      return out;
+    };
+    const list = JSON.parse((await run((c) => listKeys({ env: {}, json: true }, c))).stdout);
+    const authority = list.keys.find((k: { roles: string[] }) => k.roles.includes('authority')).keyId as string;
+    const ledger = list.keys.find((k: { roles: string[] }) => k.roles.includes('ledger')).keyId as string;
+    expect((await run((c) => rotateKeys({ env: {}, now: NOW, retire: [authority] }, c))).code).toBe(0);
+    expect((await run((c) => rotateKeys({ env: {}, now: NOW, revoke: [ledger], since: '2026-11-20T00:00:00Z' }, c))).code).toBe(0);
+    const versions = () => readdirSync(join(dir, '.writ/trust-root')).sort();
+    const before = versions();
+    const later = new Date(NOW.getTime() + 86_400_000);
+    const refused = [
+      { now: later, retire: [authority] }, // retired again, a day later
+      { now: later, retire: [ledger] }, // a compromised key retired
+      { now: later, revoke: [authority], since: later.toISOString() }, // compromised only after its retirement
+      { now: later, revoke: [ledger], since: '2026-11-21T00:00:00Z' }, // a narrower compromise window
+    ];
+    for (const options of refused) {
+      const out = await run((c) => rotateKeys({ env: {}, ...options }, c));
+      expect(out, JSON.stringify(options)).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('already') });
+    }
+    expect(versions()).toEqual(before);
+    // Widening is fine: compromised since earlier than it was retired, or than known before.
+    expect((await run((c) => rotateKeys({ env: {}, now: later, revoke: [authority], since: '2026-11-01T00:00:00Z' }, c))).code).toBe(0);
+    expect((await run((c) => rotateKeys({ env: {}, now: later, revoke: [ledger], since: '2026-11-10T00:00:00Z' }, c))).code).toBe(0);
+    const last = JSON.parse((await run((c) => listKeys({ env: {}, json: true }, c))).stdout);
+    expect(last.keys.find((k: { keyId: string }) => k.keyId === authority)).toMatchObject({ status: 'compromised', since: '2026-11-01T00:00:00.000Z' });
+    expect(last.keys.find((k: { keyId: string }) => k.keyId === ledger)).toMatchObject({ status: 'compromised', since: '2026-11-10T00:00:00.000Z' });
+  });
+
   it('refuses a rotation that changes nothing (exit 2, no new version)', async () => {
     const { dir } = await project();
     const versions = () => readdirSync(join(dir, '.writ/trust-root')).sort();

@@ -99,8 +99,19 @@ export function rotateKeys(options: RotateOptions, context: CommandContext = pro
       if (keys.some((k) => k.keyId === entry.keyId)) throw new UsageError(`--add ${spec}: key ${entry.keyId} is already listed`);
       keys.push(entry);
     }
+    // A key already retired or compromised keeps its time: moving it later would make the
+    // key's signatures in between valid again. Only an earlier compromise time (a wider
+    // window) may replace it.
+    const noLaterThanBefore = (id: string, since: string, what: string) => {
+      const k = keys.find((entry) => entry.keyId === id)!;
+      if (k.status !== 'active' && k.since !== undefined && Date.parse(since) > Date.parse(k.since)) {
+        throw new UsageError(`${what} ${id}: the key is already ${k.status} since ${k.since}; a later time would make its signatures in between valid again`);
+      }
+    };
     for (const id of options.retire ?? []) {
       find(id);
+      const k = keys.find((entry) => entry.keyId === id)!;
+      if (k.status !== 'active') throw new UsageError(`--retire ${id}: the key is already ${k.status}${k.since === undefined ? '' : ` since ${k.since}`}`);
       keys = keys.map((k) => (k.keyId === id ? { ...k, status: 'retired', since: now } : k));
     }
     if ((options.revoke ?? []).length > 0 && (options.since === undefined || Number.isNaN(Date.parse(options.since)))) {
@@ -108,6 +119,7 @@ export function rotateKeys(options: RotateOptions, context: CommandContext = pro
     }
     for (const id of options.revoke ?? []) {
       find(id);
+      noLaterThanBefore(id, new Date(options.since!).toISOString(), '--revoke');
       keys = keys.map((k) => (k.keyId === id ? { ...k, status: 'compromised', since: new Date(options.since!).toISOString() } : k));
     }
     const threshold = options.threshold === undefined ? old.threshold : Number(options.threshold);
