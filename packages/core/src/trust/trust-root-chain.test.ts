@@ -59,6 +59,26 @@ describe('verifyTrustRootChain', () => {
     const v3ByRetired = signTrustRoot({ document: v3, signers: [signer(3), signer(2)] });
     expect(code(() => verifyTrustRootChain([e1, e2, v3ByRetired], { anchor: digest(v1) }))).toBe('ERR_TRUST_ROOT_THRESHOLD');
   });
+  it('refuses a version that revives a retired or compromised key, accepts a wider window or removal', () => {
+    // v2 retires root 3 since 2026-02-01. Variants of v3 that keep key 3, signed like e3.
+    const with3 = (three: Partial<TrustRootKeyEntry>) =>
+      signTrustRoot({ document: version(3, [entry(2, ['root']), entry(4, ['root']), entry(3, ['root'], three), entry(11, ['authority'])], 2), signers: [signer(2), signer(4)] });
+    const verdict = (three: Partial<TrustRootKeyEntry>) => code(() => verifyTrustRootChain([e1, e2, with3(three)], { anchor: digest(v1) }));
+    expect(verdict({ status: 'active' })).toBe('ERR_TRUST_ROOT_VERSION');
+    expect(verdict({ status: 'retired', since: '2026-02-15T00:00:00Z' })).toBe('ERR_TRUST_ROOT_VERSION');
+    expect(verdict({ status: 'compromised', since: '2026-02-15T00:00:00Z' })).toBe('ERR_TRUST_ROOT_VERSION');
+    expect(verdict({ status: 'retired', since: '2026-01-15T00:00:00Z' })).toBeUndefined();
+    expect(verdict({ status: 'compromised', since: '2026-02-01T00:00:00Z' })).toBeUndefined();
+    // Once compromised, never retired (that would end the window) nor compromised later.
+    const v4 = (three: Partial<TrustRootKeyEntry>) =>
+      signTrustRoot({ document: version(4, [entry(2, ['root']), entry(4, ['root']), entry(3, ['root'], three), entry(11, ['authority'])], 2), signers: [signer(2), signer(4)] });
+    const compromised = with3({ status: 'compromised', since: '2026-01-20T00:00:00Z' });
+    const after = (three: Partial<TrustRootKeyEntry>) => code(() => verifyTrustRootChain([e1, e2, compromised, v4(three)], { anchor: digest(v1) }));
+    expect(after({ status: 'retired', since: '2026-01-10T00:00:00Z' })).toBe('ERR_TRUST_ROOT_VERSION');
+    expect(after({ status: 'compromised', since: '2026-01-25T00:00:00Z' })).toBe('ERR_TRUST_ROOT_VERSION');
+    expect(after({ status: 'compromised', since: '2026-01-05T00:00:00Z' })).toBeUndefined();
+    // Leaving the trust root is not a revival: e3 drops key 3 (see the first test).
+  });
   it('refuses skipped versions, a wrong anchor, expiry and tampering', () => {
     expect(code(() => verifyTrustRootChain([e1, e3], { anchor: digest(v1) }))).toBe('ERR_TRUST_ROOT_VERSION');
     expect(code(() => verifyTrustRootChain([e1], { anchor: digest(v2) }))).toBe('ERR_TRUST_ROOT_INVALID');

@@ -87,9 +87,37 @@ function requireSignatures(envelope: unknown, { signedBy, at, backend }: Require
 }
 
 /**
+ * A version may not make signatures valid again that its predecessor refused: a key that was
+ * retired (since R) or compromised (since S) stays so, and its time never moves later. It may
+ * become compromised since a time no later than it was retired or known compromised (a wider
+ * window), or leave the trust root altogether (its signatures are then refused as unknown).
+ * Verification reads the newest version only, so without this a later version signed by the
+ * root keys could reopen a compromise window over signatures already judged forged.
+ */
+function requireNoRevival(previous: TrustRoot, next: TrustRoot): void {
+  for (const before of previous.document.keys) {
+    if (before.status === 'active') continue;
+    const after = next.document.keys.find((key) => key.keyId === before.keyId);
+    if (after === undefined) continue;
+    const stays =
+      (after.status === before.status || after.status === 'compromised') &&
+      after.since !== undefined &&
+      Date.parse(after.since) <= Date.parse(before.since!);
+    if (!stays) {
+      throw new WritError(
+        'ERR_TRUST_ROOT_VERSION',
+        `trust root version ${next.version} revives key ${before.keyId}: ${before.status} since ${before.since} in version ${previous.version}, ${after.status}${after.since === undefined ? '' : ` since ${after.since}`} now`,
+        { details: { keyId: before.keyId, version: next.version } },
+      );
+    }
+  }
+}
+
+/**
  * Verifies signed trust-root versions in order from an anchor and returns the newest.
  * @throws WritError `ERR_INVALID_ARGUMENT`, `ERR_TRUST_ROOT_INVALID` (malformed, anchor mismatch),
- *   `ERR_TRUST_ROOT_VERSION` (not consecutive, or time going backwards), `ERR_TRUST_ROOT_THRESHOLD`
+ *   `ERR_TRUST_ROOT_VERSION` (not consecutive, time going backwards, or a retired or compromised
+ *   key revived: its status lifted or its time moved later), `ERR_TRUST_ROOT_THRESHOLD`
  *   (missing root signatures of the previous or the new version), `ERR_TRUST_ROOT_EXPIRED`.
  * @example
  * ```ts
@@ -127,6 +155,7 @@ export function verifyTrustRootChain(versions: readonly unknown[], options: Veri
     }
     requireSignatures(envelope, { signedBy: current, at: next.root.document.issuedAt, backend });
     requireSignatures(envelope, { signedBy: next.root, at: next.root.document.issuedAt, backend });
+    requireNoRevival(current, next.root);
     current = next.root;
   });
   const { expiresAt } = current.document;
