@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { WritError } from '@writ/core';
+import { PrivateKey, WritError, fromBase64Url } from '@writ/core';
 import type { FirewallMode } from '@writ/core';
 import type { Credential } from './credentials.ts';
 
@@ -19,6 +19,7 @@ export interface AuthorityConfig {
   readonly postgres: string | undefined;
   /** Base64url 32-byte Ed25519 seed of the authority key, or `undefined` when `authorityKeyFile` is used. */
   readonly authorityKey: string | undefined;
+  /** Key file (absolute): `{ keyId, seed }` JSON or a bare seed; read by {@link loadAuthorityKey}. */
   readonly authorityKeyFile: string | undefined;
   readonly trustRoot: string;
   readonly policy: readonly string[];
@@ -119,4 +120,68 @@ export async function loadConfig(options: { readonly file?: string; readonly env
     throw bad('config', `file ${file} is not JSON`);
   }
   return parseConfig({ config, env: options.env, baseDir: dirname(file) });
+}
+
+function seedKey(text: string): PrivateKey {
+  return PrivateKey.fromSeed(fromBase64Url(text, 'seed'));
+}
+
+/**
+ * The key in the text of `authorityKeyFile`: the key file `writ init` and `writ keys generate`
+ * write, JSON `{ keyId, seed }` (a `keyId` that is not the seed's is refused: the file was edited
+ * or mixed up), or a bare base64url seed.
+ * @param file how to name the file in errors.
+ * @throws `ERR_INVALID_ARGUMENT` (parameter `authorityKeyFile`).
+ */
+export function authorityKeyFromFileText(text: string, file: string): PrivateKey {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('{')) {
+    try {
+      return seedKey(trimmed);
+    } catch {
+      throw bad('authorityKeyFile', `${file}: not a base64url 32-byte Ed25519 seed nor a key file (JSON { keyId, seed })`);
+    }
+  }
+  let parsed: { keyId?: unknown; seed?: unknown };
+  try {
+    parsed = JSON.parse(trimmed) as typeof parsed;
+  } catch {
+    throw bad('authorityKeyFile', `${file}: not a key file (JSON { keyId, seed })`);
+  }
+  let key: PrivateKey;
+  try {
+    key = seedKey(parsed.seed as string);
+  } catch {
+    throw bad('authorityKeyFile', `${file}: not a 32-byte base64url seed (key file)`);
+  }
+  if (parsed.keyId !== undefined && parsed.keyId !== key.keyId) {
+    throw bad('authorityKeyFile', `${file}: key id ${JSON.stringify(parsed.keyId)} does not match the seed (whose key id is ${key.keyId})`);
+  }
+  return key;
+}
+
+/**
+ * The authority key the config names: `authorityKey` (or `WRIT_AUTHORITY_KEY`), a base64url
+ * 32-byte Ed25519 seed; else the file `authorityKeyFile` (or `WRIT_AUTHORITY_KEY_FILE`), read by
+ * {@link authorityKeyFromFileText}.
+ * @throws `ERR_INVALID_ARGUMENT` naming `authorityKey` or `authorityKeyFile` (bad seed, unreadable
+ *   file, bad format, key id not the seed's).
+ */
+export async function loadAuthorityKey(config: Pick<AuthorityConfig, 'authorityKey' | 'authorityKeyFile'>): Promise<PrivateKey> {
+  if (config.authorityKey !== undefined) {
+    try {
+      return seedKey(config.authorityKey);
+    } catch {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'authorityKey must be a base64url Ed25519 seed', { details: { parameter: 'authorityKey' } });
+    }
+  }
+  const file = config.authorityKeyFile;
+  if (file === undefined) throw bad('authorityKey', 'or authorityKeyFile (or WRIT_AUTHORITY_KEY) is required');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw bad('authorityKeyFile', `${file} cannot be read`);
+  }
+  return authorityKeyFromFileText(text, file);
 }

@@ -1,10 +1,11 @@
 /** Turn a loaded {@link AuthorityConfig} into a running authority: key, trust root, policy, stores. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileApprovalStore, FileLedgerStore, FileNonceStore, PrivateKey, WritError, createSigner, createTrustRoot, fromBase64Url } from '@writ/core';
+import { FileApprovalStore, FileLedgerStore, FileNonceStore, WritError, createSigner, createTrustRoot } from '@writ/core';
 import type { TrustRootDocument } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
 import { DEFAULT_SCHEMA, openPostgresStores } from '@writ/postgres';
+import { loadAuthorityKey } from './load-config.ts';
 import type { AuthorityConfig } from './load-config.ts';
 import type { Logger } from './logger.ts';
 import { FilePendingStore, PostgresPendingStore } from './pending-store.ts';
@@ -31,14 +32,7 @@ export function defaultConsoleDir(): string {
  */
 export async function openAuthority(options: { readonly config: AuthorityConfig; readonly logger?: Logger; readonly env?: Readonly<Record<string, string | undefined>> }): Promise<RunningAuthority> {
   const { config } = options;
-  const seedText = config.authorityKey ?? (await readFile(config.authorityKeyFile!, 'utf8').catch(() => '')).trim();
-  let seed: Uint8Array;
-  try {
-    seed = fromBase64Url(seedText, 'authorityKey');
-  } catch {
-    throw new WritError('ERR_INVALID_ARGUMENT', 'authorityKey must be a base64url Ed25519 seed', { details: { parameter: 'authorityKey' } });
-  }
-  const authority = createSigner(PrivateKey.fromSeed(seed));
+  const authority = createSigner(await loadAuthorityKey(config));
   const trustRoot = createTrustRoot((await readJsonFile(config.trustRoot, 'trustRoot')) as TrustRootDocument);
   const policy = await loadPolicy({ paths: [...config.policy] });
   const tools = (await readJsonFile(config.tools, 'tools')) as { tools: unknown[] };

@@ -8,12 +8,10 @@
  * Exit codes: 0 stopped cleanly · 1 stopped with an error · 2 could not start (config, key, stores).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { isWritError, toBase64Url } from '@writ/core';
-import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import { isWritError } from '@writ/core';
+import { EXIT, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
-import { keyFromFileText } from '../lib/key-store.ts';
 
 /** The part of `@writ/authority` this command uses. */
 interface AuthorityModule {
@@ -28,26 +26,6 @@ export interface ServeCommandOptions {
 }
 
 const AUTHORITY_PACKAGE = '@writ/authority';
-
-/**
- * Read `authorityKeyFile` when no `authorityKey` (or `WRIT_AUTHORITY_KEY`) is set: the key file
- * `writ init` and `writ keys generate` write (JSON `{ keyId, seed }`, the key id checked against
- * the seed) or a bare base64url seed. The authority gets the seed as `authorityKey`.
- */
-async function withAuthorityKey(config: unknown): Promise<unknown> {
-  const fields = config as { authorityKey?: unknown; authorityKeyFile?: unknown };
-  if (fields.authorityKey !== undefined || typeof fields.authorityKeyFile !== 'string') return config;
-  const file = fields.authorityKeyFile;
-  let text: string;
-  try {
-    text = (await readFile(file, 'utf8')).trim();
-  } catch {
-    throw new UsageError(`authorityKeyFile ${file} cannot be read`);
-  }
-  // A bare seed is the authority's own format: it reads and checks it.
-  if (!text.startsWith('{')) return config;
-  return { ...fields, authorityKey: toBase64Url(keyFromFileText(text, `authorityKeyFile ${file}`).exportSeed()) };
-}
 
 /** Run `writ serve`; resolves with the running authority's `close` (tests stop it themselves). */
 export async function serveAction(options: ServeCommandOptions, context: CommandContext = processContext()): Promise<(() => Promise<void>) | undefined> {
@@ -64,7 +42,9 @@ export async function serveAction(options: ServeCommandOptions, context: Command
     return undefined;
   }
   try {
-    const config = await withAuthorityKey(await authority.loadConfig({ ...(options.config === undefined ? {} : { file: options.config }), env: process.env, cwd: context.cwd }));
+    // The authority reads the key (authorityKey, or authorityKeyFile as a { keyId, seed } key file
+    // or a bare seed) and refuses a bad one.
+    const config = await authority.loadConfig({ ...(options.config === undefined ? {} : { file: options.config }), env: process.env, cwd: context.cwd });
     const running = await authority.openAuthority({ config, env: process.env });
     context.stderr(`writ authority listening on ${running.url} (console: ${running.url}/console/)\n`);
     return () => running.close();
