@@ -13,8 +13,24 @@ describe('CallJournal', () => {
     const second = journal.claim({ callId: 'c', argsDigest: A, start });
     expect(first.kind).toBe('new');
     expect(second.kind).toBe('replay');
-    expect(await second.record.guard).toBe(1);
+    expect(second.kind === 'replay' && (await second.record.guard)).toBe(1);
     expect(runs).toBe(1);
+  });
+
+  it('keeps a dropped call id as a tombstone: claiming it again is evicted, never new', async () => {
+    const journal = new CallJournal<number, never>(2);
+    let runs = 0;
+    const start = () => Promise.resolve(++runs);
+    for (const id of ['a', 'b', 'c']) journal.claim({ callId: id, argsDigest: A, start });
+    expect(journal.get('a')).toBeUndefined();
+    expect(journal.evicted('a')).toBe(true);
+    expect(journal.claim({ callId: 'a', argsDigest: A, start }).kind).toBe('evicted');
+    expect(runs).toBe(3);
+    // A forgotten call (nothing recorded) is judged again.
+    journal.forget('c');
+    expect(journal.evicted('c')).toBe(false);
+    expect(journal.claim({ callId: 'c', argsDigest: A, start }).kind).toBe('new');
+    expect(await Promise.resolve(runs)).toBe(4);
   });
 
   it('reports a conflict for the same call id with other arguments', () => {

@@ -18,11 +18,18 @@ export interface JournalRecord<G, E> {
 export type Claim<G, E> =
   | { readonly kind: 'new'; readonly record: JournalRecord<G, E> }
   | { readonly kind: 'replay'; readonly record: JournalRecord<G, E> }
-  | { readonly kind: 'conflict'; readonly record: JournalRecord<G, E> };
+  | { readonly kind: 'conflict'; readonly record: JournalRecord<G, E> }
+  | { readonly kind: 'evicted' };
 
-/** The per-session journal of call ids (bounded: the oldest calls are forgotten past `limit`). */
+/**
+ * The per-session journal of call ids (bounded: the oldest records are dropped past `limit`).
+ * A dropped call id is not forgotten: it is kept as a tombstone (the id only) and a later
+ * claim of it is `evicted`, never `new` — otherwise an agent could push an executed call out
+ * with `limit` other calls and have it judged, released and run a second time.
+ */
 export class CallJournal<G, E> {
   readonly #records = new Map<string, JournalRecord<G, E>>();
+  readonly #evicted = new Set<string>();
   readonly #limit: number;
 
   constructor(limit = 10_000) {
@@ -38,11 +45,15 @@ export class CallJournal<G, E> {
     if (existing !== undefined) {
       return { kind: existing.argsDigest === options.argsDigest ? 'replay' : 'conflict', record: existing };
     }
+    if (this.#evicted.has(options.callId)) return { kind: 'evicted' };
     const record: JournalRecord<G, E> = { argsDigest: options.argsDigest, guard: Promise.resolve(undefined as G) };
     this.#records.set(options.callId, record);
     if (this.#records.size > this.#limit) {
       const oldest = this.#records.keys().next().value;
-      if (oldest !== undefined) this.#records.delete(oldest);
+      if (oldest !== undefined) {
+        this.#records.delete(oldest);
+        this.#evicted.add(oldest);
+      }
     }
     record.guard = options.start();
     return { kind: 'new', record };
@@ -51,6 +62,11 @@ export class CallJournal<G, E> {
   /** The record of `callId`, if any. */
   get(callId: string): JournalRecord<G, E> | undefined {
     return this.#records.get(callId);
+  }
+
+  /** True when `callId` was claimed before and its record has been dropped. */
+  evicted(callId: string): boolean {
+    return this.#evicted.has(callId);
   }
 
   /** Forget `callId` (after a guard that recorded nothing, so a retry evaluates again). */

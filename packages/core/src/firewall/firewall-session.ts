@@ -20,6 +20,7 @@ import type {
   ApprovalSubmission,
   BasisItemInput,
   BasisItemRef,
+  DecisionReason,
   ExecuteResult,
   FirewallSession,
   GuardResult,
@@ -104,7 +105,7 @@ export function createFirewallSession(options: {
       const requestId = approvalRequestId({ sessionId: state.id, callId: call.callId, intentDigest });
       for (const statement of call.approvals) await submitApproval({ context, requestId, statement }).catch(() => undefined);
     }
-    if (state.journal.get(call.callId) === undefined) {
+    if (state.journal.get(call.callId) === undefined && !state.journal.evicted(call.callId)) {
       // After a restart the ledger, not the memory journal, knows this call.
       const replay = await replayRecovered({ context, session: state, call });
       if (replay !== undefined) {
@@ -130,17 +131,17 @@ export function createFirewallSession(options: {
     });
     if (claim.kind === 'conflict') {
       const recorded = await claim.record.guard;
-      const reasons = [{ code: 'firewall.call-id-conflict', text: 'this tool-call id was already used with other arguments' }];
-      const now = context.now();
-      const { intentDigest } = intentOf({ call, principal: state.principal, audience: context.settings.audience });
-      const denial = denyRelease({ context, session: state, call, intentDigest, stage: 'firewall', reasons, now });
-      context.recorder
-        .write(
-          [{ type: 'action-denied', time: now.toISOString(), body: { sessionId: id, callId: call.callId, denialId: denial.payload.id, stage: 'firewall', denial: denial.envelope as unknown as JsonObject } }],
-          'batched',
-        )
-        .catch(() => undefined);
-      return { ...recorded, intentDigest, verdict: 'block', decision: 'deny', reasons, replayed: false, reason: `Writ refused ${call.tool}: ${reasons[0]!.text}.`, denialId: denial.payload.id };
+      return refuseCallId(call, { code: 'firewall.call-id-conflict', text: 'this tool-call id was already used with other arguments' }, recorded);
+    }
+    if (claim.kind === 'evicted') {
+      // Its record is gone, so its result cannot be replayed; judging it again could run it twice.
+      const classification = context.settings.registry.classify({ tool: call.tool, args: call.args });
+      const mode = resolveMode(context.settings.modes, { tool: call.tool, actionClass: classification.actionClass });
+      return refuseCallId(
+        call,
+        { code: 'firewall.call-id-evicted', text: 'this tool-call id was used too many calls ago in this session to replay its result; a new call needs a new id' },
+        { mode, actionClass: classification.actionClass },
+      );
     }
     const recorded = await claim.record.guard;
     if (claim.kind === 'new') {
@@ -165,6 +166,21 @@ export function createFirewallSession(options: {
       }
     }
     return { ...recorded, replayed: true };
+  };
+
+  /** Refuse a call for its call id (signed denial at the firewall stage, recorded). */
+  const refuseCallId = (call: CheckedCall, reason: DecisionReason, recorded: Pick<GuardResult, 'mode' | 'actionClass'>): GuardResult => {
+    const reasons = [reason];
+    const now = context.now();
+    const { intentDigest } = intentOf({ call, principal: state.principal, audience: context.settings.audience });
+    const denial = denyRelease({ context, session: state, call, intentDigest, stage: 'firewall', reasons, now });
+    context.recorder
+      .write(
+        [{ type: 'action-denied', time: now.toISOString(), body: { sessionId: id, callId: call.callId, denialId: denial.payload.id, stage: 'firewall', denial: denial.envelope as unknown as JsonObject } }],
+        'batched',
+      )
+      .catch(() => undefined);
+    return { callId: call.callId, mode: recorded.mode, actionClass: recorded.actionClass, intentDigest, verdict: 'block', decision: 'deny', reasons, replayed: false, reason: `Writ refused ${call.tool}: ${reason.text}.`, denialId: denial.payload.id };
   };
 
   const resumeApproved = async (call: CheckedCall, decisionId: string): Promise<GuardResult> => {

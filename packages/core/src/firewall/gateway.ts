@@ -156,7 +156,10 @@ export async function runThroughGateway<T>(options: {
   let value: T | undefined;
   let thrown: unknown;
   try {
-    value = await run(call.args);
+    // The tool gets its own copy of the released arguments: one that changes them in place
+    // (normalizing, or on purpose) must not change what the firewall keeps for the history,
+    // reconciliation and rollback of this call.
+    value = await run(privateArgs(call));
   } catch (error) {
     status = 'failed';
     thrown = error;
@@ -223,7 +226,7 @@ export async function runThroughGateway<T>(options: {
     tokenId: tokenId ?? '',
     callId: call.callId,
     tool: call.tool,
-    args: call.args,
+    args: privateArgs(call),
     result: toJson(result),
   });
   if (observation.status === 'reconciled') release?.reservation?.release(true);
@@ -248,6 +251,11 @@ export async function runThroughGateway<T>(options: {
     )
     .catch(() => undefined);
   return { status: 'executed', result, receipt, guard, reconciliation: observation };
+}
+
+/** A fresh copy of the call's arguments (parsed from the canonical text they were judged as). */
+function privateArgs(call: CheckedCall): JsonObject {
+  return JSON.parse(call.canonicalArgs) as JsonObject;
 }
 
 function toJson(value: unknown): JsonValue {

@@ -60,6 +60,28 @@ async function evaluate(context: FirewallContext, input: unknown, now: Date): Pr
   return parseDecision(raw);
 }
 
+/**
+ * Spend each approval statement of a release once (nonce `approval:<digest>`, kept past the
+ * statement's expiry): one signed approval releases one call, whichever request it was
+ * submitted to. A store failure counts as used (fail closed).
+ */
+async function statementsUnused(
+  context: FirewallContext,
+  verified: { readonly input: readonly { readonly expiresAt?: string }[]; readonly digests: readonly Sha256Digest[] },
+): Promise<boolean> {
+  const { nonces } = context.settings.stores;
+  for (const [i, digest] of verified.digests.entries()) {
+    const expires = Date.parse(verified.input[i]?.expiresAt ?? '');
+    const expiresAt = new Date((Number.isFinite(expires) ? expires : context.now().getTime()) + STATEMENT_NONCE_GRACE_MS);
+    const first = await withTimeout(nonces.consume({ id: `approval:${digest}`, expiresAt }), context.settings.timeoutMs).catch(() => false);
+    if (!first) return false;
+  }
+  return true;
+}
+
+/** Kept this long past a statement's expiry (beyond the verifiers' clock skew). */
+const STATEMENT_NONCE_GRACE_MS = 60 * 60 * 1000;
+
 /** Text the model reads when a call is refused. */
 export function refusalText(tool: string, reasons: readonly DecisionReason[]): string {
   const why = reasons.map((r) => r.text).join('; ') || 'no reason given';
@@ -158,6 +180,11 @@ export async function judgeCall(options: {
     const consumed = await withTimeout(settings.stores.approvals.consume({ intentDigest: requestId, at: now }), settings.timeoutMs).catch(() => false);
     if (!consumed) {
       reasons = [...reasons, { code: 'approval.consumed', text: 'the approval was already used' }];
+      enforced = 'block';
+    } else if (verified !== undefined && !(await statementsUnused(context, verified))) {
+      // A statement signs an intent, not a call: the same arguments under another call id
+      // have the same intent, so a statement submitted there too would release a second run.
+      reasons = [...reasons, { code: 'approval.statement-used', text: 'an approval statement was already used to release another call' }];
       enforced = 'block';
     }
   }
