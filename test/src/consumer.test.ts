@@ -46,7 +46,7 @@ async function copyWorkspace(tree: string): Promise<void> {
   }
   // Private workspace packages the published ones name as devDependencies: `pnpm pack`
   // rewrites those `workspace:` ranges too, from the linked package's manifest.
-  for (const pkg of ['apps/authority', 'examples/kit']) {
+  for (const pkg of ['apps/authority', 'examples/kit', 'test']) {
     await mkdir(join(tree, pkg), { recursive: true });
     await copyFile(join(repo, pkg, 'package.json'), join(tree, pkg, 'package.json'));
   }
