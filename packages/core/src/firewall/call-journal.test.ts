@@ -9,8 +9,8 @@ describe('CallJournal', () => {
     const journal = new CallJournal<number, never>();
     let runs = 0;
     const start = () => Promise.resolve(++runs);
-    const first = journal.claim({ callId: 'c', argsDigest: A, start });
-    const second = journal.claim({ callId: 'c', argsDigest: A, start });
+    const first = journal.claim({ callId: 'c', tool: 't', argsDigest: A, start });
+    const second = journal.claim({ callId: 'c', tool: 't', argsDigest: A, start });
     expect(first.kind).toBe('new');
     expect(second.kind).toBe('replay');
     expect(second.kind === 'replay' && (await second.record.guard)).toBe(1);
@@ -21,27 +21,28 @@ describe('CallJournal', () => {
     const journal = new CallJournal<number, never>(2);
     let runs = 0;
     const start = () => Promise.resolve(++runs);
-    for (const id of ['a', 'b', 'c']) journal.claim({ callId: id, argsDigest: A, start });
+    for (const id of ['a', 'b', 'c']) journal.claim({ callId: id, tool: 't', argsDigest: A, start });
     expect(journal.get('a')).toBeUndefined();
     expect(journal.evicted('a')).toBe(true);
-    expect(journal.claim({ callId: 'a', argsDigest: A, start }).kind).toBe('evicted');
+    expect(journal.claim({ callId: 'a', tool: 't', argsDigest: A, start }).kind).toBe('evicted');
     expect(runs).toBe(3);
     // A forgotten call (nothing recorded) is judged again.
     journal.forget('c');
     expect(journal.evicted('c')).toBe(false);
-    expect(journal.claim({ callId: 'c', argsDigest: A, start }).kind).toBe('new');
+    expect(journal.claim({ callId: 'c', tool: 't', argsDigest: A, start }).kind).toBe('new');
     expect(await Promise.resolve(runs)).toBe(4);
   });
 
   it('reports a conflict for the same call id with other arguments', () => {
     const journal = new CallJournal<number, never>();
-    journal.claim({ callId: 'c', argsDigest: A, start: () => Promise.resolve(1) });
-    expect(journal.claim({ callId: 'c', argsDigest: B, start: () => Promise.resolve(2) }).kind).toBe('conflict');
+    journal.claim({ callId: 'c', tool: 't', argsDigest: A, start: () => Promise.resolve(1) });
+    expect(journal.claim({ callId: 'c', tool: 't', argsDigest: B, start: () => Promise.resolve(2) }).kind).toBe('conflict');
+    expect(journal.claim({ callId: 'c', tool: 'other', argsDigest: A, start: () => Promise.resolve(3) }).kind).toBe('conflict');
   });
 
   it('forgets the oldest call past its limit and on request', () => {
     const journal = new CallJournal<number, never>(2);
-    for (const id of ['a', 'b', 'c']) journal.claim({ callId: id, argsDigest: A, start: () => Promise.resolve(0) });
+    for (const id of ['a', 'b', 'c']) journal.claim({ callId: id, tool: 't', argsDigest: A, start: () => Promise.resolve(0) });
     expect(journal.get('a')).toBeUndefined();
     journal.forget('b');
     expect(journal.get('b')).toBeUndefined();
@@ -50,7 +51,7 @@ describe('CallJournal', () => {
 
   it('treats __proto__ as an ordinary call id', () => {
     const journal = new CallJournal<number, never>();
-    expect(journal.claim({ callId: '__proto__', argsDigest: A, start: () => Promise.resolve(0) }).kind).toBe('new');
-    expect(journal.claim({ callId: '__proto__', argsDigest: A, start: () => Promise.resolve(0) }).kind).toBe('replay');
+    expect(journal.claim({ callId: '__proto__', tool: 't', argsDigest: A, start: () => Promise.resolve(0) }).kind).toBe('new');
+    expect(journal.claim({ callId: '__proto__', tool: 't', argsDigest: A, start: () => Promise.resolve(0) }).kind).toBe('replay');
   });
 });

@@ -7,6 +7,8 @@ import type { Sha256Digest } from '../stores/types.ts';
 
 /** What the journal keeps per call id. */
 export interface JournalRecord<G, E> {
+  /** The tool the call id was first claimed for: the same id and arguments under another tool conflict. */
+  readonly tool: string;
   readonly argsDigest: Sha256Digest;
   /** The guard result in progress or recorded (shared by concurrent re-runs). */
   guard: Promise<G>;
@@ -37,16 +39,17 @@ export class CallJournal<G, E> {
   }
 
   /**
-   * Claim `callId` for arguments with digest `argsDigest`. A new claim runs `start` once and
-   * stores its promise; a replay with equal arguments returns the stored record.
+   * Claim `callId` for `tool` with arguments of digest `argsDigest`. A new claim runs `start`
+   * once and stores its promise; a replay with the same tool and arguments returns the stored
+   * record; another tool or other arguments under the same id are a conflict.
    */
-  claim(options: { readonly callId: string; readonly argsDigest: Sha256Digest; readonly start: () => Promise<G> }): Claim<G, E> {
+  claim(options: { readonly callId: string; readonly tool: string; readonly argsDigest: Sha256Digest; readonly start: () => Promise<G> }): Claim<G, E> {
     const existing = this.#records.get(options.callId);
     if (existing !== undefined) {
-      return { kind: existing.argsDigest === options.argsDigest ? 'replay' : 'conflict', record: existing };
+      return { kind: existing.argsDigest === options.argsDigest && existing.tool === options.tool ? 'replay' : 'conflict', record: existing };
     }
     if (this.#evicted.has(options.callId)) return { kind: 'evicted' };
-    const record: JournalRecord<G, E> = { argsDigest: options.argsDigest, guard: Promise.resolve(undefined as G) };
+    const record: JournalRecord<G, E> = { tool: options.tool, argsDigest: options.argsDigest, guard: Promise.resolve(undefined as G) };
     this.#records.set(options.callId, record);
     if (this.#records.size > this.#limit) {
       const oldest = this.#records.keys().next().value;

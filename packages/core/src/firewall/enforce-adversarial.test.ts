@@ -107,6 +107,23 @@ describe('enforce: a call id runs its tool at most once', () => {
     expect(runs).toBe(1);
   });
 
+  it('refuses the same call id with the same arguments under another tool: a token-free release does not run a consequential tool', async () => {
+    const t = await setUp();
+    const args = { amount: 5000, q: 'refund 5000' };
+    const searched = await t.s.guard({ tool: 'search', args, callId: 'c1' });
+    expect(searched).toMatchObject({ verdict: 'execute', actionClass: 'A0' });
+    let refunded = 0;
+    const r = await t.s.execute({ tool: 'refund', args, callId: 'c1' }, () => ++refunded);
+    expect(refunded).toBe(0);
+    expect(r.status).toBe('blocked');
+    if (r.status === 'blocked') expect(r.guard.reasons[0]!.code).toBe('firewall.call-id-conflict');
+    // And the other way round: a refund's guard does not answer for a search of the same id.
+    await t.s.guard({ tool: 'refund', args, callId: 'c2' });
+    let searches = 0;
+    expect((await t.s.execute({ tool: 'search', args, callId: 'c2' }, () => ++searches)).status).toBe('blocked');
+    expect(searches).toBe(0);
+  });
+
   it('refuses the same call id with other arguments (after guard, before execute)', async () => {
     const t = await setUp();
     await t.s.guard({ tool: 'refund', args: { amount: 5 }, callId: 'c1' });

@@ -110,11 +110,12 @@ export function createFirewallSession(options: {
       const replay = await replayRecovered({ context, session: state, call });
       if (replay !== undefined) {
         if (replay.release !== undefined) state.releases.set(call.callId, replay.release);
-        state.journal.claim({ callId: call.callId, argsDigest: replay.argsDigest, start: () => Promise.resolve(replay.result) });
+        state.journal.claim({ callId: call.callId, tool: replay.tool, argsDigest: replay.argsDigest, start: () => Promise.resolve(replay.result) });
       }
     }
     const claim = state.journal.claim({
       callId: call.callId,
+      tool: call.tool,
       argsDigest: call.argsDigest,
       start: async () => {
         try {
@@ -131,7 +132,7 @@ export function createFirewallSession(options: {
     });
     if (claim.kind === 'conflict') {
       const recorded = await claim.record.guard;
-      return refuseCallId(call, { code: 'firewall.call-id-conflict', text: 'this tool-call id was already used with other arguments' }, recorded);
+      return refuseCallId(call, { code: 'firewall.call-id-conflict', text: 'this tool-call id was already used for another tool or with other arguments' }, recorded);
     }
     if (claim.kind === 'evicted') {
       // Its record is gone, so its result cannot be replayed; judging it again could run it twice.

@@ -86,6 +86,9 @@ async function admit(options: {
   if (before === 'executed') return [{ code: 'gateway.already-executed', text: 'this call already ran' }];
   if (before === 'unknown') return [{ code: 'gateway.outcome-unknown', text: 'this call was released before a restart without a recorded outcome; reconcile it before running it again' }];
   if (release === undefined) return [{ code: 'gateway.no-token', text: 'no release was recorded for this call' }];
+  // The release answers for the intent it was judged for (tool, arguments, principal,
+  // audience) — checked here for token-free releases too, which carry no token to check.
+  if (release.intentDigest !== intentDigest) return [{ code: 'gateway.intent-mismatch', text: 'the release was judged for another call' }];
   const { token, classification } = release;
   if (token === undefined) {
     return context.settings.tokenFreeClasses.has(classification.actionClass)

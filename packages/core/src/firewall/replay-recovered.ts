@@ -21,7 +21,7 @@ export async function replayRecovered(options: {
   readonly context: FirewallContext;
   readonly session: SessionState;
   readonly call: CheckedCall;
-}): Promise<{ readonly result: GuardResult; readonly argsDigest: Sha256Digest; readonly release: Release | undefined } | undefined> {
+}): Promise<{ readonly result: GuardResult; readonly tool: string; readonly argsDigest: Sha256Digest; readonly release: Release | undefined } | undefined> {
   const { context, session, call } = options;
   const key = callKey(session.id, call.callId);
   const recorded = context.recovered.get(key);
@@ -37,8 +37,9 @@ export async function replayRecovered(options: {
     replayed: true,
   };
   const argsDigest = recorded.argsDigest as Sha256Digest;
+  const { tool } = recorded;
   if (recorded.verdict === 'block') {
-    return { result: { ...base, verdict: 'block', reason: refusalText(recorded.tool, recorded.reasons), denialId: recorded.denialId ?? '' }, argsDigest, release: undefined };
+    return { result: { ...base, verdict: 'block', reason: refusalText(recorded.tool, recorded.reasons), denialId: recorded.denialId ?? '' }, tool, argsDigest, release: undefined };
   }
   if (recorded.verdict === 'approval-required') {
     const requestId = approvalRequestId({ sessionId: session.id, callId: call.callId, intentDigest: base.intentDigest });
@@ -47,7 +48,7 @@ export async function replayRecovered(options: {
     const pending = record.request as unknown as PendingApproval;
     // A release after the approval will cite the recorded decision.
     session.awaitingApproval.set(call.callId, recorded.decisionId);
-    return { result: { ...base, verdict: 'approval-required', pending, reason: `Writ needs a signed approval before ${recorded.tool} can run: ${pending.policyReason}` }, argsDigest, release: undefined };
+    return { result: { ...base, verdict: 'approval-required', pending, reason: `Writ needs a signed approval before ${recorded.tool} can run: ${pending.policyReason}` }, tool, argsDigest, release: undefined };
   }
   const wouldHave = recorded.wouldHave === 'block' || recorded.wouldHave === 'approval-required' ? recorded.wouldHave : undefined;
   const result: GuardResult = {
@@ -58,15 +59,15 @@ export async function replayRecovered(options: {
   };
   if (recorded.executed) {
     session.executedBeforeRestart.set(call.callId, 'executed');
-    return { result, argsDigest, release: undefined };
+    return { result, tool, argsDigest, release: undefined };
   }
   // Released without an outcome: the tool may have run before the process stopped. Never
   // run it again on its own; the release is flagged for reconciliation on open.
   if (recorded.tokenId !== undefined) {
     session.executedBeforeRestart.set(call.callId, 'unknown');
-    return { result, argsDigest, release: undefined };
+    return { result, tool, argsDigest, release: undefined };
   }
   // A token-free observation (A0/A1) may run again.
   const classification = context.settings.registry.classify({ tool: call.tool, args: call.args });
-  return { result, argsDigest, release: { token: undefined, intentDigest: base.intentDigest, reservation: undefined, classification, mode: base.mode } };
+  return { result, tool, argsDigest, release: { token: undefined, intentDigest: base.intentDigest, reservation: undefined, classification, mode: base.mode } };
 }
