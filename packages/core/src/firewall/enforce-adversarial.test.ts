@@ -124,6 +124,24 @@ describe('enforce: a call id runs its tool at most once', () => {
     expect(searches).toBe(0);
   });
 
+  it('a released token that expires before execute is refused at the gateway and its budget reservation freed', async () => {
+    const t = await setUp(() => ({ decision: 'allow-with-constraints', reasons: [], constraints: { ttlSeconds: 60 } }), {
+      budgets: [{ id: 'refunds', scope: 'principal', tools: ['refund'], measure: { argument: 'amount' }, limit: 500, windowMs: 86_400_000 }],
+    });
+    const call = { tool: 'refund', args: { amount: 500 }, callId: 'c1' };
+    expect((await t.s.guard(call)).verdict).toBe('execute');
+    // Past expiry and the verifiers' default 30 s clock skew (the in-process gateway applies it too).
+    t.clock.advance(91_000);
+    let runs = 0;
+    const late = await t.s.execute(call, () => ++runs);
+    expect(late.status).toBe('blocked');
+    if (late.status === 'blocked') expect(late.guard.reasons[0]!.code).toMatch(/^gateway\.ERR_TOKEN_/);
+    expect(runs).toBe(0);
+    // The whole budget is free again for a new call.
+    expect((await t.s.execute({ ...call, callId: 'c2' }, () => ++runs)).status).toBe('executed');
+    expect(runs).toBe(1);
+  });
+
   it('refuses the same call id with other arguments (after guard, before execute)', async () => {
     const t = await setUp();
     await t.s.guard({ tool: 'refund', args: { amount: 5 }, callId: 'c1' });
