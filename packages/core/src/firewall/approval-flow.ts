@@ -54,7 +54,7 @@ export async function verifiedApprovals(options: {
   readonly context: FirewallContext;
   readonly record: ApprovalRecord;
   readonly now: Date;
-}): Promise<{ readonly input: VerifiedApprovalInput[]; readonly digests: Sha256Digest[] } | undefined> {
+}): Promise<{ readonly input: VerifiedApprovalInput[]; readonly digests: Sha256Digest[]; readonly singleUse: boolean[] } | undefined> {
   const { context, record, now } = options;
   try {
     const result = await verifyApprovalRule(record.statements, {
@@ -75,6 +75,8 @@ export async function verifiedApprovals(options: {
         expiresAt: new Date(approval.payload.exp * 1000).toISOString(),
       })),
       digests: [...result.digests],
+      // Per statement, in the order of `digests`: whether it may release one call only.
+      singleUse: result.approvals.map((approval) => approval.payload.singleUse),
     };
   } catch {
     return undefined;

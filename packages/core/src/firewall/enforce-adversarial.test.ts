@@ -295,6 +295,22 @@ describe('enforce: approvals release only the approved call', () => {
     expect(await t.forCall('action-denied', 'c2')).toHaveLength(1);
   });
 
+
+  it('a statement signed with singleUse: false is a standing approval of its intent: it releases each call with those arguments', async () => {
+    const t = await setUp(() => needsApproval);
+    const call = { tool: 'refund', args: { amount: 50 }, callId: 'c1' };
+    const asked = await t.s.guard(call);
+    if (asked.verdict !== 'approval-required') throw new Error('expected approval-required');
+    const standing = signApproval({ signer: t.k.approver, role: 'manager', intent: asked.intentDigest, policy: { digest: t.policy.digest as never, rule: 'refund.manager' }, now: T0, singleUse: false });
+    let runs = 0;
+    for (const callId of ['c1', 'c2', 'c3']) {
+      const c = { ...call, callId, approvals: [standing.envelope as never] };
+      const first = await t.s.execute(c, () => ++runs);
+      const result = first.status === 'approval-required' ? await t.s.execute(c, () => ++runs) : first;
+      expect(result.status, callId).toBe('executed');
+    }
+    expect(runs).toBe(3);
+  });
   it('an approval is used once: two resumes of one approved call run it once', async () => {
     const t = await setUp(() => needsApproval);
     const call = { tool: 'refund', args: { amount: 50 }, callId: 'c1' };

@@ -61,16 +61,23 @@ async function evaluate(context: FirewallContext, input: unknown, now: Date): Pr
 }
 
 /**
- * Spend each approval statement of a release once (nonce `approval:<digest>`, kept past the
- * statement's expiry): one signed approval releases one call, whichever request it was
- * submitted to. A store failure counts as used (fail closed).
+ * Spend each single-use approval statement of a release once (nonce `approval:<digest>`, kept
+ * past the statement's expiry): one signed approval releases one call, whichever request it was
+ * submitted to. A statement signed with `singleUse: false` is a standing approval of its intent
+ * and may release several calls (ARCHITECTURE: reuse is refused when "it was consumed" — only
+ * single-use statements are). A store failure counts as used (fail closed).
  */
 async function statementsUnused(
   context: FirewallContext,
-  verified: { readonly input: readonly { readonly expiresAt?: string }[]; readonly digests: readonly Sha256Digest[] },
+  verified: {
+    readonly input: readonly { readonly expiresAt?: string }[];
+    readonly digests: readonly Sha256Digest[];
+    readonly singleUse: readonly boolean[];
+  },
 ): Promise<boolean> {
   const { nonces } = context.settings.stores;
   for (const [i, digest] of verified.digests.entries()) {
+    if (verified.singleUse[i] === false) continue;
     const expires = Date.parse(verified.input[i]?.expiresAt ?? '');
     const expiresAt = new Date((Number.isFinite(expires) ? expires : context.now().getTime()) + STATEMENT_NONCE_GRACE_MS);
     const first = await withTimeout(nonces.consume({ id: `approval:${digest}`, expiresAt }), context.settings.timeoutMs).catch(() => false);
