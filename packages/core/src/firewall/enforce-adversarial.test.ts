@@ -7,6 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { signApproval } from '../approval/approval-statement.ts';
+import { MemoryNonceStore } from '../stores/memory-nonce-store.ts';
+import { verifyTranscript } from '../transcript/verify-transcript.ts';
 import { createFirewall } from './create-firewall.ts';
 import type { CreateFirewallOptions } from './firewall-options.ts';
 import { T0, allow, deny, entries, firewallOptions, frozenClock, keys, policyDouble, toolOf, trustRootFor } from './test-support.ts';
@@ -321,6 +323,49 @@ describe('enforce: approvals release only the approved call', () => {
     await Promise.all([t.s.execute(call, () => ++runs), t.s.execute(call, () => ++runs), t.s.guard(call)]);
     expect(runs).toBe(1);
     expect(await t.forCall('token-issued', 'c1')).toHaveLength(1);
+  });
+});
+
+describe('the transcript verifier: one release per single-use approval', () => {
+  // Two calls with the same arguments, each resumed with the same statement; returns the verdict
+  // of verifyTranscript over what the firewall wrote.
+  async function twoReleases(singleUse: boolean, nonces: MemoryNonceStore) {
+    const t = await setUp(() => needsApproval, { stores: { ...firewallOptions({ policy: policyDouble(() => needsApproval) }).stores, nonces } });
+    const call = { tool: 'refund', args: { amount: 50 }, callId: 'c1' };
+    const asked = await t.s.guard(call);
+    if (asked.verdict !== 'approval-required') throw new Error('expected approval-required');
+    const statement = signApproval({ signer: t.k.approver, role: 'manager', intent: asked.intentDigest, policy: { digest: t.policy.digest as never, rule: 'refund.manager' }, now: T0, singleUse });
+    let runs = 0;
+    for (const callId of ['c1', 'c2']) {
+      const c = { ...call, callId, approvals: [statement.envelope as never] };
+      const first = await t.s.execute(c, () => ++runs);
+      if (first.status === 'approval-required') await t.s.execute(c, () => ++runs);
+    }
+    await t.s.end();
+    const lines: string[] = [];
+    for await (const stored of t.options.stores.ledger.read()) lines.push(stored.line);
+    const notes: string[] = [];
+    for await (const stored of t.options.stores.ledger.checkpoints()) notes.push(stored.note);
+    return { runs, report: await verifyTranscript({ entries: lines, checkpoints: notes, trustRoot: t.options.trustRoot }) };
+  }
+
+  it('accepts two tokens relying on one standing (singleUse: false) statement', async () => {
+    const { runs, report } = await twoReleases(false, new MemoryNonceStore());
+    expect(runs).toBe(2);
+    expect(report.failure).toBeUndefined();
+  });
+
+  it('refuses two tokens relying on one single-use statement (a writer whose nonce store let it through)', async () => {
+    // The writer's nonce store answers "first use" for every approval statement: the firewall
+    // releases twice, and only the transcript can show it.
+    class Lying extends MemoryNonceStore {
+      override consume(options: Parameters<MemoryNonceStore['consume']>[0]): ReturnType<MemoryNonceStore['consume']> {
+        return options.id.startsWith('approval:') ? Promise.resolve(true) : super.consume(options);
+      }
+    }
+    const { runs, report } = await twoReleases(true, new Lying());
+    expect(runs).toBe(2);
+    expect(report.failure).toMatchObject({ check: 'linkage', message: expect.stringContaining('single-use approval') });
   });
 });
 

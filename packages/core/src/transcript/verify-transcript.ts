@@ -286,8 +286,10 @@ export class EntryChecker {
    * open decisions stay bounded by calls in flight, not by the transcript's length.
    */
   readonly #decisionOfCall = new Map<string, string>();
-  /** Recorded approval statements: statement digest → the intent it approves. */
-  readonly #approvals = new Map<string, string>();
+  /** Recorded approval statements: statement digest → the intent it approves, and whether it is single-use. */
+  readonly #approvals = new Map<string, { readonly intent: string; readonly singleUse: boolean }>();
+  /** Single-use approval statements a token already relied on (one release each). */
+  readonly #spentApprovals = new Set<string>();
   readonly #tokens = new Map<string, TokenState>();
   /** Environment digest of each open session (session-started until session-ended). */
   readonly #environments = new Map<string, unknown>();
@@ -378,11 +380,17 @@ export class EntryChecker {
           if (approvals.length === 0)
             linkage('token after an approval-required decision names no approval');
           for (const approval of approvals) {
-            const intent = this.#approvals.get(approval);
-            if (intent === undefined) {
+            const recorded = this.#approvals.get(approval);
+            if (recorded === undefined) {
               if (this.#complete)
                 linkage('token relies on an approval that was not recorded before it');
-            } else if (intent !== decision.intent) linkage('token relies on an approval for another intent');
+            } else if (recorded.intent !== decision.intent) linkage('token relies on an approval for another intent');
+            else if (recorded.singleUse) {
+              // A single-use statement releases one call (the firewall spends it at release:
+              // approval.statement-used); a second token relying on it is a second release.
+              if (this.#spentApprovals.has(approval)) linkage('token relies on a single-use approval another token already used');
+              this.#spentApprovals.add(approval);
+            }
           }
         }
         // One release per decision: forgetting it keeps memory bounded by open decisions.
@@ -436,7 +444,7 @@ export class EntryChecker {
         }
         if (approval.payload.intent !== body.intentDigest)
           linkage('approval is for another intent');
-        this.#approvals.set(approval.digest, approval.payload.intent);
+        this.#approvals.set(approval.digest, { intent: approval.payload.intent, singleUse: approval.payload.singleUse });
         return;
       }
       case 'approval-rejected': {
