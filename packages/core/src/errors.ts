@@ -110,6 +110,7 @@ export type WritErrorCode =
   | 'ERR_POLICY_ENTRYPOINT'
   | 'ERR_POLICY_WASM_INVALID'
   | 'ERR_POLICY_EVAL'
+  | 'ERR_POLICY_TIMEOUT'
   // store
   | 'ERR_STORE_CLOSED'
   | 'ERR_STORE_IO'

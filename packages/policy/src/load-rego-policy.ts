@@ -71,6 +71,9 @@ export function fromRegoError(error: unknown, code: 'ERR_POLICY_COMPILE' | 'ERR_
   if (error.code === 'invalid_argument') {
     return new WritError('ERR_INVALID_ARGUMENT', error.detail, { cause: error });
   }
+  if (error.code === 'eval_time_limit_error' && code === 'ERR_POLICY_EVAL') {
+    return new WritError('ERR_POLICY_TIMEOUT', 'policy evaluation exceeded its time budget', { cause: error, details: { regoCode: error.code } });
+  }
   return new WritError(code, error.message, {
     cause: error,
     details: { regoCode: error.code, ...(error.location ? { location: error.location } : {}) },
@@ -169,7 +172,13 @@ export async function loadRegoPolicy(options: LoadRegoPolicyOptions): Promise<Re
     const now = toNowNs(evaluateOptions?.now);
     try {
       const print = evaluateOptions?.print;
-      return compiled.evaluate(entrypoint, { input, ...(now === undefined ? {} : { now }), ...(print === undefined ? {} : { print }) });
+      const timeoutMs = evaluateOptions?.timeoutMs;
+      return compiled.evaluate(entrypoint, {
+        input,
+        ...(now === undefined ? {} : { now }),
+        ...(print === undefined ? {} : { print }),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      });
     } catch (error) {
       throw fromRegoError(error, 'ERR_POLICY_EVAL');
     }

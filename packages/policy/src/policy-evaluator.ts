@@ -21,6 +21,14 @@ export interface EvaluateOptions {
   readonly now?: Date | number;
   /** Receives each line the policy writes with `print` (Rego engine; default: discarded). */
   readonly print?: (line: string) => void;
+  /**
+   * Wall-clock budget of this evaluation in milliseconds; exceeding it throws
+   * `ERR_POLICY_TIMEOUT`. The Rego engine checks it every 1,024 steps (a single long builtin
+   * call is not interrupted; `limits.timeoutMs` at load applies too, the smaller wins). OPA's
+   * wasm SDK cannot be interrupted: the wasm evaluator ignores it — run a wasm policy through
+   * the asynchronous path, where the caller's timer applies.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** Where a policy came from, for logs, transcripts and `writ policy` output. */

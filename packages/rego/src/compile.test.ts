@@ -88,6 +88,21 @@ r := count([1, 2, 3])
     expect(() => deep.evaluate('data.t.p')).toThrow(expect.objectContaining({ code: 'eval_depth_limit_error' }));
   });
 
+  it('enforces a per-call time budget (the smaller of it and limits.timeoutMs) and validates it', () => {
+    // ~25 million steps: far past any budget below, and stopped long before the step limit.
+    const src = 'package t\np if { some i in numbers.range(1, 5000); some j in numbers.range(1, 5000); i == 0 - j }';
+    const p = compile({ modules: mod(src), limits: { maxSteps: 100_000_000 } });
+    const started = performance.now();
+    expect(() => p.evaluate('data.t.p', { timeoutMs: 20 })).toThrow(expect.objectContaining({ code: 'eval_time_limit_error' }));
+    expect(performance.now() - started).toBeLessThan(2_000);
+    const both = compile({ modules: mod(src), limits: { maxSteps: 100_000_000, timeoutMs: 20 } });
+    expect(() => both.evaluate('data.t.p', { timeoutMs: 60_000 })).toThrow(expect.objectContaining({ code: 'eval_time_limit_error' }));
+    const quick = compile({ modules: mod('package t\np := 1') });
+    expect(quick.evaluate('data.t.p', { timeoutMs: 1 })).toBe(1);
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5' as never])
+      expect(() => quick.evaluate('data.t.p', { timeoutMs: bad })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+  });
+
   it('validates its arguments', () => {
     expect(() => compile(null as never)).toThrow(/options/);
     expect(() => compile({ modules: [{ file: 1 }] as never })).toThrow(/modules\[0\]/);

@@ -27,9 +27,14 @@ export interface FirewallPolicy {
    * Evaluate `data.writ.decision` for a `writ.input/v1` document. `now` is the decision
    * time (the firewall passes the time recorded in the input): the policy's `time.now_ns`.
    */
-  evaluate(input: unknown, options?: { readonly now?: Date }): Promise<unknown>;
-  /** Synchronous evaluation, used when present (no promise hop on the hot path). */
-  evaluateSync?(input: unknown, options?: { readonly now?: Date }): unknown;
+  evaluate(input: unknown, options?: { readonly now?: Date; readonly timeoutMs?: number }): Promise<unknown>;
+  /**
+   * Synchronous evaluation, used when present (no promise hop on the hot path). No timer can
+   * interrupt it, so the firewall passes its `timeoutMs`: an evaluator that can stop itself
+   * (`@writ/policy`'s Rego engine) throws `ERR_POLICY_TIMEOUT` past it — a `firewall.policy-timeout`
+   * deny in enforce, like the asynchronous path's timer.
+   */
+  evaluateSync?(input: unknown, options?: { readonly now?: Date; readonly timeoutMs?: number }): unknown;
 }
 
 /** Durability per action class. */

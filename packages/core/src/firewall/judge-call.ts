@@ -41,7 +41,9 @@ export interface Judgement {
 const FAIL_CLOSED_ID: Sha256Digest = `sha256:${'0'.repeat(64)}`;
 
 function failure(error: unknown, what: 'policy' | 'store'): DecisionReason {
-  if (WritError.isInstance(error) && error.code === 'ERR_FIREWALL_TIMEOUT') return { code: `firewall.${what}-timeout`, text: `the ${what} did not answer in time` };
+  if (WritError.isInstance(error) && (error.code === 'ERR_FIREWALL_TIMEOUT' || (what === 'policy' && error.code === 'ERR_POLICY_TIMEOUT'))) {
+    return { code: `firewall.${what}-timeout`, text: `the ${what} did not answer in time` };
+  }
   // The error code (never its message, which may carry input) tells an operator which failure it was.
   const code = WritError.isInstance(error) ? ` (${error.code})` : '';
   return { code: `firewall.${what}-error`, text: `${what === 'policy' ? 'the policy could not be evaluated' : 'a firewall store failed'}${code}` };
@@ -56,7 +58,7 @@ async function evaluate(context: FirewallContext, input: unknown, now: Date): Pr
   const { policy, timeoutMs } = context.settings;
   // The policy's clock (time.now_ns) is the decision time recorded in the input, so a
   // replay of the recorded input reproduces the decision.
-  const raw = policy.evaluateSync !== undefined ? policy.evaluateSync(input, { now }) : await withTimeout(policy.evaluate(input, { now }), timeoutMs);
+  const raw = policy.evaluateSync !== undefined ? policy.evaluateSync(input, { now, timeoutMs }) : await withTimeout(policy.evaluate(input, { now, timeoutMs }), timeoutMs);
   return parseDecision(raw);
 }
 
