@@ -221,14 +221,8 @@ export class RObject {
     const i = this.find(c);
     if (i >= 0) {
       this.e[i + 1] = v;
-    } else {
-      const e = this.e;
-      const n = e.length;
-      e.push(c, v);
-      if (this.ix !== undefined) this.ix.set(c, n);
-      else if (n >= SCAN_LIMIT * 2) this.index();
-    }
-    this.canon = undefined;
+      this.canon = undefined;
+    } else this.append(c, v);
     return this;
   }
   /**
@@ -241,6 +235,10 @@ export class RObject {
       c = '\u0000' + quoteString(k);
       (this.ks ??= new Map<string, Value>()).set(c, k);
     }
+    this.append(c, v);
+  }
+  /** Appends canonical key `c` (not a key yet) with `v`, indexing once past the scan limit. */
+  private append(c: string, v: Value): void {
     const e = this.e;
     const n = e.length;
     e.push(c, v);
