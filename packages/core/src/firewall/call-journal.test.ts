@@ -33,6 +33,21 @@ describe('CallJournal', () => {
     expect(await Promise.resolve(runs)).toBe(4);
   });
 
+  it('tombstones a call id it holds no record of (used before a restart): claiming it is evicted and starts nothing', () => {
+    const journal = new CallJournal<number, never>();
+    let runs = 0;
+    const start = () => Promise.resolve(++runs);
+    journal.tombstone('old');
+    expect(journal.evicted('old')).toBe(true);
+    expect(journal.claim({ callId: 'old', tool: 't', argsDigest: A, start }).kind).toBe('evicted');
+    // A call id with a record keeps it: tombstoning it changes nothing.
+    journal.claim({ callId: 'c', tool: 't', argsDigest: A, start });
+    journal.tombstone('c');
+    expect(journal.evicted('c')).toBe(false);
+    expect(journal.claim({ callId: 'c', tool: 't', argsDigest: A, start }).kind).toBe('replay');
+    expect(runs).toBe(1);
+  });
+
   it('reports a conflict for the same call id with other arguments', () => {
     const journal = new CallJournal<number, never>();
     journal.claim({ callId: 'c', tool: 't', argsDigest: A, start: () => Promise.resolve(1) });

@@ -72,6 +72,15 @@ export class CallJournal<G, E> {
     return this.#evicted.has(callId);
   }
 
+  /**
+   * Make `callId` a tombstone without a record: a call id known to have been used (before a
+   * restart, say) whose result is gone. Claiming it is then `evicted`. No-op for a call id
+   * that has a record.
+   */
+  tombstone(callId: string): void {
+    if (!this.#records.has(callId)) this.#evicted.add(callId);
+  }
+
   /** Forget `callId` (after a guard that recorded nothing, so a retry evaluates again). */
   forget(callId: string): void {
     this.#records.delete(callId);
