@@ -10,6 +10,7 @@ import { FirewallContext } from './firewall-context.ts';
 import { createFirewallSession } from './firewall-session.ts';
 import { checkSessionOptions } from './guard-input.ts';
 import { findUnfinishedReleases } from './recovery.ts';
+import type { RecoveryLimits } from './recovery.ts';
 import { rollbackEffect } from './rollback.ts';
 import { sessionEnvironment } from './session-environment.ts';
 import { digest } from '../crypto/digest.ts';
@@ -35,7 +36,15 @@ import type { Firewall, FirewallSession, UnfinishedRelease } from './types.ts';
  * const session = await firewall.openSession({ principal: { id: 'alice' }, agent: { id: 'bot' } });
  * ```
  */
-export async function createFirewall(options: CreateFirewallOptions): Promise<Firewall> {
+export function createFirewall(options: CreateFirewallOptions): Promise<Firewall> {
+  return openFirewall(options, {});
+}
+
+/**
+ * {@link createFirewall} with its internal limits chosen by the caller (tests lower them);
+ * not part of the package API.
+ */
+export async function openFirewall(options: CreateFirewallOptions, limits: RecoveryLimits): Promise<Firewall> {
   const settings = parseFirewallOptions(options);
   const { ledger: store } = settings.stores;
   const ledger =
@@ -43,7 +52,7 @@ export async function createFirewall(options: CreateFirewallOptions): Promise<Fi
       ? store
       : await Ledger.open({ store, origin: settings.origin, signer: settings.ledgerSigner, now: settings.clock, ...(settings.checkpoints === undefined ? {} : { policy: settings.checkpoints }) });
   const context = new FirewallContext(settings, ledger);
-  const unfinished: readonly UnfinishedRelease[] = await findUnfinishedReleases({ context });
+  const unfinished: readonly UnfinishedRelease[] = await findUnfinishedReleases({ context, ...limits });
   const sessions = new Map<string, FirewallSession>();
   const live = (): void => {
     if (context.closed) throw new WritError('ERR_FIREWALL_CLOSED', 'the firewall is closed');

@@ -12,6 +12,7 @@ import { checkCall } from './guard-input.ts';
 import { judgeCall } from './judge-call.ts';
 import { resolveMode } from './mode.ts';
 import { replayRecovered } from './replay-recovered.ts';
+import { callKey } from './recovery.ts';
 import { approvalRequestId, basisForTool, createSessionBasis, denyRelease, intentOf } from './ports.ts';
 import { SessionHistory } from './session-history.ts';
 import type { SessionState } from './session-state.ts';
@@ -111,6 +112,10 @@ export function createFirewallSession(options: {
       if (replay !== undefined) {
         if (replay.release !== undefined) state.releases.set(call.callId, replay.release);
         state.journal.claim({ callId: call.callId, tool: replay.tool, argsDigest: replay.argsDigest, start: () => Promise.resolve(replay.result) });
+      } else if (context.droppedCalls.size > 0 && context.droppedCalls.has(callKey(state.id, call.callId))) {
+        // The ledger holds this call but the recovered index dropped it (past its limit):
+        // refused like a call id evicted from the journal, never judged and run again.
+        state.journal.tombstone(call.callId);
       }
     }
     const claim = state.journal.claim({

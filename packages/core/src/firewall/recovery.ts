@@ -3,6 +3,10 @@
  * the process stopped between release and outcome — the effect may or may not have
  * happened. Such releases are never silently dropped: on open each one is recorded once as
  * `release-unfinished` (for reconciliation) and reported by `firewall.unfinished()`.
+ *
+ * The same scan indexes the latest {@link MAX_RECOVERED} calls for restart idempotency
+ * (replay-recovered.ts); every older call is kept as an 8-byte fingerprint, so its call id
+ * is refused (`firewall.call-id-evicted`) rather than judged and run a second time.
  */
 import type { JsonObject } from '../stores/types.ts';
 import { parseEntry } from '../transcript/entry.ts';
@@ -37,7 +41,17 @@ export function callKey(sessionId: string, callId: string): string {
   return `${sessionId}\u0000${callId}`;
 }
 
-const MAX_RECOVERED = 100_000;
+/**
+ * How many calls the recovered index keeps (the latest, by decision); older ones are kept
+ * only as fingerprints (`context.droppedCalls`, 8 bytes each) and refused if re-run.
+ */
+export const MAX_RECOVERED = 100_000;
+
+/** Internal limits of the scan on open (tests lower them). */
+export interface RecoveryLimits {
+  /** Calls kept in the recovered index; default {@link MAX_RECOVERED}. */
+  readonly maxRecovered?: number;
+}
 
 function recovered(body: JsonObject): RecoveredCall | undefined {
   const sessionId = text(body.sessionId);
@@ -68,8 +82,8 @@ function recovered(body: JsonObject): RecoveredCall | undefined {
  * Scan the ledger (streamed) and flag releases without an outcome.
  * @throws store errors (`ERR_STORE_*`), `ERR_TRANSCRIPT_MALFORMED`.
  */
-export async function findUnfinishedReleases(options: { readonly context: FirewallContext }): Promise<UnfinishedRelease[]> {
-  const { context } = options;
+export async function findUnfinishedReleases(options: { readonly context: FirewallContext } & RecoveryLimits): Promise<UnfinishedRelease[]> {
+  const { context, maxRecovered = MAX_RECOVERED } = options;
   const { ledger } = context.settings.stores;
   const released = new Map<string, UnfinishedRelease>();
   const flagged = new Set<string>();
@@ -77,6 +91,16 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
   for await (const stored of ledger.read()) {
     const entry = parseEntry(stored.line);
     indexCall(calls, entry.type, entry.body);
+    // Bounded while scanning, not after: the index holds at most `maxRecovered` calls
+    // between entries, however long the ledger. A dropped call is remembered by fingerprint, so a re-run of it after this
+    // restart is refused (`firewall.call-id-evicted`) rather than judged and run again;
+    // a later entry of a dropped call (its outcome, say) cannot change that answer.
+    while (calls.size > maxRecovered) {
+      const oldest = calls.keys().next().value;
+      if (oldest === undefined) break;
+      calls.delete(oldest);
+      context.droppedCalls.add(oldest);
+    }
     const tokenId = text(entry.body.tokenId);
     if (tokenId === undefined) continue;
     if (entry.type === 'token-issued') {
@@ -87,11 +111,6 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
     } else if (entry.type === 'release-unfinished') {
       flagged.add(tokenId);
     }
-  }
-  while (calls.size > MAX_RECOVERED) {
-    const oldest = calls.keys().next().value;
-    if (oldest === undefined) break;
-    calls.delete(oldest);
   }
   const unfinished = [...released.values()];
   const fresh = unfinished.filter((release) => !flagged.has(release.tokenId));
