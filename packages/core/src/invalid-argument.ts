@@ -30,6 +30,18 @@ export function assertBytesArgument(value: unknown, parameter: string): asserts 
   if (!(value instanceof Uint8Array)) throw invalidArgument(parameter, 'must be a Uint8Array');
 }
 
+/**
+ * Whether `value` is a non-null object with a function at each of `methods`. Reads each
+ * property once; an error of a getter or a Proxy trap propagates.
+ */
+export function hasMethods(value: unknown, methods: readonly string[]): value is object {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
+  );
+}
+
 /** @throws `ERR_INVALID_ARGUMENT` naming `parameter` unless `value` has every method in `shape.methods`. */
 export function assertMethods(
   value: unknown,
@@ -37,11 +49,5 @@ export function assertMethods(
   shape: { readonly methods: readonly string[]; readonly what: string },
 ): void {
   const { methods, what } = shape;
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    !methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
-  ) {
-    throw invalidArgument(parameter, `must be ${what}`);
-  }
+  if (!hasMethods(value, methods)) throw invalidArgument(parameter, `must be ${what}`);
 }

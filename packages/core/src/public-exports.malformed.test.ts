@@ -267,6 +267,8 @@ const validArguments: Record<string, () => unknown[]> = {
   sampleKeys: () => [1],
   trustEntry: () => [signer, { roles: ['root'] }],
   sampleTrustRootDocument: () => [keys],
+  assertFirewallSession: () => [{ guard: () => undefined }, 'options.session', ['guard']],
+  assertOptionsObject: () => [{}, 'options'],
 };
 
 // ---------------------------------------------------------------------------------------
@@ -483,7 +485,7 @@ function distinctExports(): Map<unknown, string> {
 
 describe('every public export of @writ/core answers garbage with a value or a WritError', () => {
   it('loads every entry of package.json "exports"', () => {
-    expect(entries.map((e) => e.subpath)).toEqual(['.', './transcript', './stores/checks', './stores/conformance']);
+    expect(entries.map((e) => e.subpath)).toEqual(['.', './transcript', './stores/checks', './adapters/checks', './stores/conformance']);
     expect([...modules.keys()]).toEqual(entries.map((e) => e.subpath));
   });
 
