@@ -1,6 +1,6 @@
 import type { FirewallSession, JsonValue } from '@writ/core';
 import { recordToolOutput } from './tool-outputs.ts';
-import { assertSession } from './assert-session.ts';
+import { assertFirewallSession } from '@writ/core/adapters/checks';
 
 // Messages already recorded, per session: frameworks hand the whole history to every
 // callback, and each message must become exactly one basis item.
@@ -36,7 +36,7 @@ function outputValue(output: unknown): JsonValue | undefined {
  * tool output once per call id (the gateway of `writTools` records it when it is produced).
  */
 export async function captureBasis(session: FirewallSession, messages: readonly unknown[] | undefined): Promise<void> {
-  assertSession(session, 'session', ['addSystemPrompt', 'addUserTurn']);
+  assertFirewallSession(session, 'session', ['addSystemPrompt', 'addUserTurn']);
   if (!Array.isArray(messages)) return;
   let done = seen.get(session);
   if (done === undefined) seen.set(session, (done = new Set()));

@@ -2,7 +2,7 @@ import type { FirewallSession, GuardResult, JsonObject, PendingApproval } from '
 import { WritError } from '@writ/core';
 import type { ToolApprovalStatus } from 'ai';
 import { captureBasis } from './capture-basis.ts';
-import { assertOptionsObject, assertSession } from './assert-session.ts';
+import { assertFirewallSession, assertOptionsObject } from '@writ/core/adapters/checks';
 
 /** Where the application passes signed approvals on a continuation: `runtimeContext.writ.approvals[toolCallId]`. */
 export interface WritRuntimeContext {
@@ -71,7 +71,7 @@ function sentence(text: string): string {
 export function writToolApproval(options: WritToolApprovalOptions): (call: ToolApprovalCall) => Promise<ToolApprovalStatus> {
   assertOptionsObject(options);
   const { session } = options;
-  assertSession(session, 'options.session', ['guard']);
+  assertFirewallSession(session, 'options.session', ['guard']);
   return async (call) => {
     if (typeof call !== 'object' || call === null || typeof call.toolCall !== 'object' || call.toolCall === null) {
       throw new WritError('ERR_INVALID_ARGUMENT', 'call must be a tool approval call with a toolCall', { details: { parameter: 'call' } });

@@ -2,7 +2,7 @@ import type { FirewallSession, GuardBlock, GuardApprovalRequired, JsonObject } f
 import { WritError } from '@writ/core';
 import type { ToolSet } from 'ai';
 import { errorText, jsonOf, recordToolOutput } from './tool-outputs.ts';
-import { assertOptionsObject, assertSession } from './assert-session.ts';
+import { assertFirewallSession, assertOptionsObject } from '@writ/core/adapters/checks';
 
 /** Thrown into the SDK when the gateway refuses a call; the model reads its message as the tool error. */
 export class WritToolRefusedError extends Error {
@@ -32,7 +32,7 @@ export function writTools<TOOLS extends ToolSet>(tools: TOOLS, options: { readon
   }
   assertOptionsObject(options);
   const { session } = options;
-  assertSession(session, 'options.session', []);
+  assertFirewallSession(session, 'options.session', []);
   const wrapped: Record<string, unknown> = {};
   for (const [name, tool] of Object.entries(tools)) {
     const execute = (tool as { execute?: Execute } | null)?.execute;

@@ -1,5 +1,6 @@
 import type { BaseMessage } from '@langchain/core/messages';
 import { WritError } from '@writ/core';
+import { assertFirewallSession } from '@writ/core/adapters/checks';
 import type { FirewallSession, JsonValue } from '@writ/core';
 
 /**
@@ -17,7 +18,8 @@ export class MessageCapture {
   readonly #handled = new WeakSet<object>();
 
   constructor(session: FirewallSession) {
-    assertSession(session);
+    // Any object passes (the session keys the capture), as in captureFor.
+    assertFirewallSession(session, 'session', []);
     this.#session = session;
   }
 
@@ -113,16 +115,9 @@ function toJson(content: unknown): JsonValue {
 
 const captures = new WeakMap<FirewallSession, MessageCapture>();
 
-/** @throws `ERR_INVALID_ARGUMENT` naming `session` unless it is an object (a session; it keys the capture). */
-function assertSession(session: unknown): asserts session is FirewallSession {
-  if (typeof session !== 'object' || session === null) {
-    throw new WritError('ERR_INVALID_ARGUMENT', 'session must be a Writ FirewallSession', { details: { parameter: 'session' } });
-  }
-}
-
 /** The one {@link MessageCapture} of a session, shared by every gate on it (so each message is recorded once). */
 export function captureFor(session: FirewallSession): MessageCapture {
-  assertSession(session);
+  assertFirewallSession(session, 'session', []);
   let capture = captures.get(session);
   if (capture === undefined) {
     capture = new MessageCapture(session);

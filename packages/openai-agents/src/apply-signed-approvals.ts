@@ -2,7 +2,7 @@ import type { RunToolApprovalItem } from '@openai/agents';
 import { WritError } from '@writ/core';
 import type { FirewallSession, JsonObject } from '@writ/core';
 import { recalledInput } from './call-inputs.ts';
-import { assertOptionsObject } from './assert-session.ts';
+import { assertOptionsObject } from '@writ/core/adapters/checks';
 
 /** The part of a `RunState` this helper uses (any `RunState<TContext, TAgent>` has it). */
 export interface ApprovableRunState {

@@ -1,5 +1,5 @@
 import type { FirewallSession } from '@writ/core';
-import { assertSession } from './assert-session.ts';
+import { assertFirewallSession } from '@writ/core/adapters/checks';
 
 /**
  * Records the run input as basis: a string or user messages become user turns, system or
@@ -7,7 +7,7 @@ import { assertSession } from './assert-session.ts';
  * themselves, with their declared trust, as they are produced.)
  */
 export async function captureInput(session: FirewallSession, input: unknown): Promise<void> {
-  assertSession(session, 'session', ['addSystemPrompt', 'addUserTurn']);
+  assertFirewallSession(session, 'session', ['addSystemPrompt', 'addUserTurn']);
   if (typeof input === 'string') {
     await session.addUserTurn(input);
     return;

@@ -4,7 +4,7 @@ import { WritError } from '@writ/core';
 import type { FirewallSession, GuardResult, JsonObject, JsonValue, PendingApproval } from '@writ/core';
 import type { z } from 'zod';
 import { rememberInput } from './call-inputs.ts';
-import { assertOptionsObject, assertSession } from './assert-session.ts';
+import { assertFirewallSession, assertOptionsObject } from '@writ/core/adapters/checks';
 
 /** What a Writ-guarded tool needs besides its definition. */
 export interface WritToolOptions {
@@ -61,7 +61,7 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
 ): FunctionTool<unknown, TParameters, string> {
   assertOptionsObject(options);
   const { session } = options;
-  assertSession(session, 'options.session', ['guard', 'execute']);
+  assertFirewallSession(session, 'options.session', ['guard', 'execute']);
   assertOptionsObject(definition, 'definition');
   const { name, parameters } = definition;
   if (typeof name !== 'string' || name === '') {
