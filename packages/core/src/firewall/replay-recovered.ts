@@ -44,7 +44,14 @@ export async function replayRecovered(options: {
   if (recorded.verdict === 'approval-required') {
     const requestId = approvalRequestId({ sessionId: session.id, callId: call.callId, intentDigest: base.intentDigest });
     const record = await context.settings.stores.approvals.get(requestId).catch(() => undefined);
-    if (record === undefined) return undefined;
+    if (record === undefined) {
+      // The approval store no longer knows the request (a memory store after a restart, say).
+      // A call that ran after its approval (a token-free class records no release) must not
+      // be asked for, approved and run again: the gateway refuses it as already executed.
+      if (!recorded.executed) return undefined;
+      session.executedBeforeRestart.set(call.callId, 'executed');
+      return { result: { ...base, verdict: 'execute', tokenId: recorded.tokenId }, tool, argsDigest, release: undefined };
+    }
     const pending = record.request as unknown as PendingApproval;
     // A release after the approval will cite the recorded decision.
     session.awaitingApproval.set(call.callId, recorded.decisionId);

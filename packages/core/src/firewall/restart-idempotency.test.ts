@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { signApproval } from '../approval/approval-statement.ts';
+import { MemoryApprovalStore } from '../stores/memory-approval-store.ts';
 import { verifyTranscript } from '../transcript/verify-transcript.ts';
 import { Ledger } from '../transcript/ledger.ts';
 import { callKey, findUnfinishedReleases } from './recovery.ts';
@@ -189,5 +190,35 @@ describe('restart idempotency beyond the recovered index', () => {
     expect(context.droppedCalls.size).toBe(17);
     for (let i = 0; i < 17; i++) expect(context.droppedCalls.has(callKey('s1', `fill-${i}`))).toBe(true);
     expect(context.droppedCalls.has(callKey('s1', 'fill-17'))).toBe(false);
+  });
+});
+
+describe('restart idempotency without the approval record', () => {
+  it('refuses a token-free call that ran after its approval when the approval store lost the request (not asked for and run again)', async () => {
+    const rule = { rule: 'search.manager', roles: ['manager'], threshold: 1, separationOfDuties: true, expiresInSeconds: 3600 };
+    const t = setUp(() => ({ decision: 'require-approval', reasons: [{ code: 'class.approval', text: 'this search needs a manager' }], approval: rule }));
+    const call = { tool: 'search', args: { q: 'payroll' }, callId: 'c-search' };
+    const first = await createFirewall(t.options);
+    const a = await first.openSession({ ...who, sessionId: 's1' });
+    const asked = await a.guard(call);
+    if (asked.verdict !== 'approval-required') throw new Error('expected approval-required');
+    const statement = signApproval({ signer: t.k.approver, role: 'manager', intent: asked.intentDigest, policy: { digest: t.policy.digest as never, rule: 'search.manager' }, now: T0 });
+    expect(await first.submitApproval({ requestId: asked.pending.id, statement: statement.envelope as never })).toMatchObject({ status: 'approved' });
+    let runs = 0;
+    expect((await a.execute(call, () => ++runs)).status).toBe('executed');
+    await first.close();
+
+    // A memory approval store does not survive the restart; the ledger does.
+    const second = await createFirewall({ ...t.options, stores: { ...t.options.stores, approvals: new MemoryApprovalStore() } });
+    const b = await second.openSession({ ...who, sessionId: 's1' });
+    const again = await b.execute(call, () => ++runs);
+    expect(again.status).toBe('blocked');
+    expect(again.guard.reasons.map((r) => r.code)).toEqual(['gateway.already-executed']);
+    expect(runs).toBe(1);
+    await b.end();
+    await second.close();
+    // Not judged again: one decision, and no second approval request for it.
+    expect(await t.forCall('decision-made', 'c-search')).toHaveLength(1);
+    expect((await t.verify()).failure).toBeUndefined();
   });
 });
