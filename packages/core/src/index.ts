@@ -68,6 +68,8 @@ export type {
   SignNoteOptions,
 } from './transcript/signed-note.ts';
 export { formatCheckpoint, parseCheckpoint, signCheckpoint } from './transcript/checkpoint.ts';
+export { cosignCheckpoint, cosignerKeyHash, formatCosignerKey, parseCosignerKey, verifyCosignatures } from './transcript/cosignature.ts';
+export type { CosignerKey, VerifiedCosignature } from './transcript/cosignature.ts';
 export type { Checkpoint } from './transcript/checkpoint.ts';
 export { Ledger } from './transcript/ledger.ts';
 export type { CheckpointPolicy, LedgerOptions } from './transcript/ledger.ts';
@@ -88,7 +90,7 @@ export type {
 export { redact, verifyReveal, commitment, isCommitMarker, MemoryVault, FileVault } from './transcript/redaction.ts';
 export type { CommitMarker, Vault, VaultItem, RedactOptions } from './transcript/redaction.ts';
 export { verifyTranscript, verifyCheckpointNotes, EntryChecker, TranscriptCheckError } from './transcript/verify-transcript.ts';
-export type { TranscriptCheck, TranscriptFailure, TranscriptReport, VerifyTranscriptOptions } from './transcript/verify-transcript.ts';
+export type { TranscriptCheck, TranscriptFailure, TranscriptReport, VerifyTranscriptOptions, WitnessPolicy } from './transcript/verify-transcript.ts';
 export { isUtcTime } from './transcript/time.ts';
 export { exportBundle, verifyBundle, BUNDLE_TYPE } from './transcript/bundle.ts';
 export type { EvidenceBundle, ExportBundleOptions } from './transcript/bundle.ts';

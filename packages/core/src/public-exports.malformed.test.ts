@@ -248,8 +248,13 @@ const validArguments: Record<string, () => unknown[]> = {
   'FileApprovalStore.open': () => [{ dir: freshDir() }],
   exportBundle: () => [{ store: sampleStore, from: 0, to: 2, trustRoot: trustRoot.toJSON() }],
   verifyBundle: () => [{ bundle, trustRoot }],
-  verifyTranscript: () => [{ entries: [], checkpoints: checkpointNotes, trustRoot, origin: 'writ.test/sample', allowUnsignedTail: true, onProgress: () => undefined, progressEvery: 1 }],
+  verifyTranscript: () => [{ entries: [], checkpoints: checkpointNotes, trustRoot, origin: 'writ.test/sample', allowUnsignedTail: true, onProgress: () => undefined, progressEvery: 1, anchors: checkpointNotes.slice(0, 1), witnesses: { keys: [core.formatCosignerKey('witness.test/w', signer.publicKey)], quorum: 1 } }],
   verifyCheckpointNotes: () => [{ notes: checkpointNotes, trustRoot, origin: 'writ.test/sample' }],
+  cosignCheckpoint: () => [{ note: checkpointNotes[0], name: 'witness.test/w', signer, time: new Date(0) }],
+  cosignerKeyHash: () => ['witness.test/w', signer.publicKey],
+  formatCosignerKey: () => ['witness.test/w', signer.publicKey],
+  parseCosignerKey: () => [core.formatCosignerKey('witness.test/w', signer.publicKey)],
+  verifyCosignatures: () => [checkpointNotes[0], [core.parseCosignerKey(core.formatCosignerKey('witness.test/w', signer.publicKey))]],
   writeSampleTranscript: () => [{ store: new core.MemoryLedgerStore(), keys, calls: 1, origin: 'writ.test/x', start: new Date(0), sessionId: 's' }],
   createRemoteFirewall: () => [{ url: 'http://127.0.0.1:9', token: 't'.repeat(16), timeoutMs: 100, fetch: () => Promise.reject(new Error('offline')) }],
   RemoteTransport: () => [{ url: 'http://127.0.0.1:9', token: 't'.repeat(16), timeoutMs: 100, fetch: () => Promise.reject(new Error('offline')) }],
@@ -269,6 +274,7 @@ const validArguments: Record<string, () => unknown[]> = {
   sampleTrustRootDocument: () => [keys],
   assertFirewallSession: () => [{ guard: () => undefined }, 'options.session', ['guard']],
   assertOptionsObject: () => [{}, 'options'],
+  parseKeyFile: () => [JSON.stringify({ keyId: signer.keyId, seed: 'AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE' }), 'key file'],
 };
 
 // ---------------------------------------------------------------------------------------

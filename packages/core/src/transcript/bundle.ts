@@ -212,7 +212,7 @@ export function verifyBundle(options: {
         checkpointSize: head.size,
       });
     signedSize = head.size;
-    return { valid: true, entries: count, checkpoints: 1, signedSize, origin, root };
+    return { valid: true, entries: count, checkpoints: 1, signedSize, origin, root, anchors: 0 };
   } catch (error) {
     if (error instanceof TranscriptCheckError)
       return {
@@ -222,6 +222,7 @@ export function verifyBundle(options: {
         signedSize,
         origin,
         root,
+        anchors: 0,
         failure: error.failure,
       };
     throw error;

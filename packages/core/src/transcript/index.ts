@@ -33,6 +33,8 @@ export {
 } from './signed-note.ts';
 export type { NoteVerifierKey, NoteSignature, OpenedNote, SignNoteOptions } from './signed-note.ts';
 export { formatCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint.ts';
+export { cosignCheckpoint, cosignerKeyHash, formatCosignerKey, parseCosignerKey, verifyCosignatures } from './cosignature.ts';
+export type { CosignerKey, VerifiedCosignature } from './cosignature.ts';
 export type { Checkpoint } from './checkpoint.ts';
 export { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
 export { MemoryNonceStore } from '../stores/memory-nonce-store.ts';
@@ -77,6 +79,7 @@ export type {
   TranscriptFailure,
   TranscriptReport,
   VerifyTranscriptOptions,
+  WitnessPolicy,
 } from './verify-transcript.ts';
 export { isUtcTime } from './time.ts';
 export {

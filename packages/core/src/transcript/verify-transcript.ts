@@ -37,6 +37,8 @@ import { isCommitMarker } from './redaction.ts';
 import { noteKeyHash, openNote } from './signed-note.ts';
 import { isUtcTime, utcTimeMs } from './time.ts';
 import type { NoteVerifierKey } from './signed-note.ts';
+import { parseCosignerKey, verifyCosignatures } from './cosignature.ts';
+import type { CosignerKey } from './cosignature.ts';
 import { assertOptions, invalidArgument } from '../invalid-argument.ts';
 
 /** The checks the verifier runs, as named in its reports. */
@@ -50,6 +52,8 @@ export type TranscriptCheck =
   | 'checkpoint-consistency'
   | 'checkpoint-root'
   | 'checkpoint-beyond-end'
+  | 'checkpoint-anchor'
+  | 'checkpoint-witness'
   | 'unsigned-tail'
   | 'environment-digest'
   | 'signature'
@@ -83,7 +87,25 @@ export interface TranscriptReport {
   readonly origin: string | undefined;
   /** Root of all entries read, `sha256:<hex>`. */
   readonly root: string;
+  /** Anchors (checkpoints held outside the transcript) the entries were found to extend. */
+  readonly anchors: number;
+  /**
+   * With `witnesses`: the checkpoint size the witnesses cosigned (the transcript's latest) and
+   * the quorum found there, each witness once with its latest cosignature time.
+   */
+  readonly witnessed?: {
+    readonly size: number;
+    readonly cosigners: readonly { readonly name: string; readonly time: string }[];
+  };
   readonly failure?: TranscriptFailure;
+}
+
+/** Witnesses whose cosignatures a transcript's latest checkpoint must carry. */
+export interface WitnessPolicy {
+  /** Witness keys (C2SP cosignature/v1 Ed25519 verifier keys, or parsed with `parseCosignerKey`). */
+  readonly keys: readonly (string | CosignerKey)[];
+  /** How many distinct witnesses must have cosigned (default: all of `keys`). */
+  readonly quorum?: number;
 }
 
 /** Options of {@link verifyTranscript}. */
@@ -97,6 +119,20 @@ export interface VerifyTranscriptOptions {
   readonly origin?: string;
   /** Accept entries after the last checkpoint (a live transcript). Default false. */
   readonly allowUnsignedTail?: boolean;
+  /**
+   * Signed checkpoint notes the auditor obtained outside the transcript (from a witness, an
+   * earlier audit, a published copy): each must be a valid checkpoint of this log, and the
+   * entries must extend it — same root at its size — so a transcript cut short or rewritten
+   * after that checkpoint was seen fails (`checkpoint-anchor`), even with its checkpoints
+   * removed alike.
+   */
+  readonly anchors?: readonly string[];
+  /**
+   * Require the transcript's latest checkpoint to be cosigned by a quorum of these witnesses
+   * (cosignatures on that checkpoint's notes, in the transcript or in `anchors`). A cosignature
+   * by a listed witness that does not verify fails the transcript wherever it appears.
+   */
+  readonly witnesses?: WitnessPolicy;
   /** Called every `progressEvery` entries with the count so far (progress bars). */
   readonly onProgress?: (entries: number) => void;
   readonly progressEvery?: number;
@@ -616,6 +652,82 @@ export class EntryChecker {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+function checkAnchors(value: unknown): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((note) => typeof note === 'string')) {
+    throw invalidArgument('options.anchors', 'must be an array of signed checkpoint notes');
+  }
+  return value;
+}
+
+function checkWitnesses(value: unknown): { keys: CosignerKey[]; quorum: number } | undefined {
+  if (value === undefined) return undefined;
+  assertOptions(value, 'options.witnesses');
+  const { keys, quorum } = value as Partial<WitnessPolicy>;
+  if (!Array.isArray(keys) || keys.length === 0) throw invalidArgument('options.witnesses.keys', 'must be a non-empty array of witness keys');
+  const parsed = keys.map((key: unknown, i) => {
+    if (typeof key !== 'string') {
+      if (typeof key === 'object' && key !== null && (key as CosignerKey).publicKey instanceof Uint8Array && typeof (key as CosignerKey).name === 'string' && typeof (key as CosignerKey).keyHash === 'number') return key as CosignerKey;
+      throw invalidArgument(`options.witnesses.keys[${i}]`, 'must be a witness verifier key');
+    }
+    try {
+      return parseCosignerKey(key);
+    } catch (error) {
+      throw new WritError('ERR_INVALID_ARGUMENT', `options.witnesses.keys[${i}] is not a cosignature/v1 witness key`, {
+        details: { parameter: `options.witnesses.keys[${i}]`, reason: WritError.isInstance(error) ? error.details?.reason : undefined },
+      });
+    }
+  });
+  const distinct = new Set(parsed.map((key) => `${key.name}+${key.keyHash}`)).size;
+  if (distinct !== parsed.length) throw invalidArgument('options.witnesses.keys', 'must not list a witness twice');
+  const needed = quorum ?? parsed.length;
+  if (!Number.isSafeInteger(needed) || needed < 1 || needed > parsed.length) {
+    throw invalidArgument('options.witnesses.quorum', `must be an integer within 1..${parsed.length} (the number of witness keys)`);
+  }
+  return { keys: parsed, quorum: needed };
+}
+
+// Verify anchors as checkpoints of this log; a failure is reported as the anchor's.
+function verifyAnchors(notes: readonly string[], trustRoot: TrustRoot, origin: string | undefined): { origin: string | undefined; anchors: VerifiedCheckpoint[] } {
+  if (notes.length === 0) return { origin, anchors: [] };
+  try {
+    const verified = verifyCheckpointNotes({ notes, trustRoot, ...(origin !== undefined && { origin }) });
+    return { origin: verified.origin, anchors: verified.checkpoints };
+  } catch (error) {
+    if (!(error instanceof TranscriptCheckError)) throw error;
+    return fail({ ...error.failure, check: 'checkpoint-anchor', message: `anchor: ${error.failure.message}` });
+  }
+}
+
+// Every listed witness's cosignatures on every note, by checkpoint size.
+function witnessCosignatures(notes: readonly string[], keys: readonly CosignerKey[]): Map<number, Map<CosignerKey, number>> {
+  const bySize = new Map<number, Map<CosignerKey, number>>();
+  for (const note of notes) {
+    const size = parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)).size;
+    let cosignatures;
+    try {
+      cosignatures = verifyCosignatures(note, keys);
+    } catch (error) {
+      return fail({
+        check: 'checkpoint-witness',
+        code: 'ERR_TRANSCRIPT_WITNESS',
+        message: 'witness cosignature is invalid',
+        checkpointSize: size,
+        cause: causeOf(error),
+      });
+    }
+    const seen = bySize.get(size) ?? new Map<CosignerKey, number>();
+    for (const { key, timestamp } of cosignatures) seen.set(key, Math.max(seen.get(key) ?? 0, timestamp));
+    bySize.set(size, seen);
+  }
+  return bySize;
+}
+
+function cosignatureTime(seconds: number): string {
+  const ms = seconds * 1000;
+  return Number.isFinite(ms) && ms <= 8.64e15 ? new Date(ms).toISOString() : `+${seconds}s`;
+}
+
 /**
  * Verify a transcript: entries streamed in order plus its checkpoint notes.
  * @returns a report; `valid` is false with `failure` set on the first failed check.
@@ -652,10 +764,14 @@ export async function verifyTranscript(
   ) {
     throw invalidArgument('options.entries', 'must be an iterable or async iterable of entry lines');
   }
+  const anchorNotes = checkAnchors(options.anchors);
+  const witnesses = checkWitnesses(options.witnesses);
   const frontier = new MerkleFrontier();
   let origin = options.origin;
   let verified = 0;
   let signedSize = 0;
+  let anchored = 0;
+  let witnessed: TranscriptReport['witnessed'];
   const report = (failure?: TranscriptFailure): TranscriptReport => ({
     valid: failure === undefined,
     entries: frontier.size,
@@ -663,6 +779,8 @@ export async function verifyTranscript(
     signedSize,
     origin,
     root: hashToDigest(frontier.root()),
+    anchors: anchored,
+    ...(witnessed && { witnessed }),
     ...(failure && { failure }),
   });
   try {
@@ -673,11 +791,43 @@ export async function verifyTranscript(
     });
     origin = notes.origin;
     const pending = notes.checkpoints;
+    const anchorCheck = verifyAnchors(anchorNotes, options.trustRoot, origin);
+    origin = anchorCheck.origin;
+    const anchors = anchorCheck.anchors;
+    const cosigned = witnesses === undefined ? undefined : witnessCosignatures([...(options.checkpoints as readonly string[]), ...anchorNotes], witnesses.keys);
+    let lastTime = 0;
+    // An anchor of size n must equal the root of the first n entries, signed no earlier than them.
+    const meetAnchors = (seq: number | undefined): void => {
+      while (anchors.length > 0 && anchors[0]!.size === frontier.size) {
+        const anchor = anchors.shift()!;
+        if (!equalHashes(frontier.root(), anchor.root)) {
+          fail({
+            check: 'checkpoint-anchor',
+            code: 'ERR_TRANSCRIPT_ANCHOR',
+            message: 'entries differ from an anchored checkpoint (history rewritten)',
+            checkpointSize: anchor.size,
+            ...(seq !== undefined && { seq }),
+          });
+        }
+        if (anchor.time < lastTime) {
+          fail({
+            check: 'checkpoint-anchor',
+            code: 'ERR_TRANSCRIPT_ANCHOR',
+            message: 'anchored checkpoint signed before the entries it covers',
+            checkpointSize: anchor.size,
+            ...(seq !== undefined && { seq }),
+          });
+        }
+        anchored += 1;
+        // A ledger-signed checkpoint the entries match signs them, wherever it was kept.
+        signedSize = Math.max(signedSize, anchor.size);
+      }
+    };
+    meetAnchors(undefined);
     const checker = new EntryChecker({ trustRoot: options.trustRoot, complete: true });
     const every = options.progressEvery ?? 10_000;
     // The previous entry's leaf hash (raw bytes; all zeros before entry 0, the genesis `prev`).
     let prev: Uint8Array = new Uint8Array(32);
-    let lastTime = 0;
     for await (const raw of options.entries) {
       const seq = frontier.size;
       let line: string;
@@ -746,6 +896,7 @@ export async function verifyTranscript(
         verified += 1;
         signedSize = checkpoint.size;
       }
+      meetAnchors(seq);
       if (options.onProgress && frontier.size % every === 0) options.onProgress(frontier.size);
     }
     if (pending.length > 0) {
@@ -757,6 +908,15 @@ export async function verifyTranscript(
         checkpointSize: pending[0]!.size,
       });
     }
+    if (anchors.length > 0) {
+      fail({
+        check: 'checkpoint-anchor',
+        code: 'ERR_TRANSCRIPT_ANCHOR',
+        message: 'the transcript ends before an anchored checkpoint (entries removed)',
+        seq: frontier.size,
+        checkpointSize: anchors[0]!.size,
+      });
+    }
     if (frontier.size > signedSize && options.allowUnsignedTail !== true) {
       fail({
         check: 'unsigned-tail',
@@ -764,6 +924,21 @@ export async function verifyTranscript(
         message: 'entries after the last checkpoint are not signed',
         seq: signedSize,
       });
+    }
+    if (witnesses !== undefined && cosigned !== undefined) {
+      const found = cosigned.get(signedSize) ?? new Map<CosignerKey, number>();
+      if (signedSize === 0 || found.size < witnesses.quorum) {
+        fail({
+          check: 'checkpoint-witness',
+          code: 'ERR_TRANSCRIPT_WITNESS',
+          message: signedSize === 0 ? 'no checkpoint for witnesses to cosign' : `latest checkpoint has ${found.size} of the ${witnesses.quorum} witness cosignatures required`,
+          checkpointSize: signedSize,
+        });
+      }
+      witnessed = {
+        size: signedSize,
+        cosigners: [...found].map(([key, seconds]) => ({ name: key.name, time: cosignatureTime(seconds) })),
+      };
     }
     options.onProgress?.(frontier.size);
     return report();
