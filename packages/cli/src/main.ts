@@ -24,6 +24,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   init: async () => (await import('./commands/init.ts')).registerInitCommand,
   keys: async () => (await import('./commands/keys.ts')).registerKeysCommand,
   rollback: async () => (await import('./commands/rollback.ts')).registerRollbackCommand,
+  witness: async () => (await import('./commands/witness.ts')).registerWitnessCommand,
 };
 
 /** The program for `argv`: just the named command when there is one, else every command. */

@@ -14,6 +14,7 @@ import { registerReportCommand } from './commands/report.ts';
 import { registerRollbackCommand } from './commands/rollback.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerWitnessCommand } from './commands/witness.ts';
 
 /** Command registrations, in help order. One line per command module. */
 export const COMMANDS: readonly ((program: Command) => unknown)[] = [
@@ -27,6 +28,7 @@ export const COMMANDS: readonly ((program: Command) => unknown)[] = [
   (program) => registerInitCommand(program),
   (program) => registerKeysCommand(program),
   (program) => registerRollbackCommand(program),
+  (program) => registerWitnessCommand(program),
 ];
 
 /** The `writ` program with every command registered. */

@@ -1,7 +1,10 @@
 /**
- * `writ verify <transcript-dir|bundle> [--json] [--trust-root FILE] [--allow-unsigned-tail]`
+ * `writ verify <transcript-dir|bundle> [--json] [--trust-root FILE] [--allow-unsigned-tail]
+ *   [--anchor FILE]... [--witness VKEY]... [--witness-quorum N]`
  *
- * Verifies a transcript directory (file store) or an evidence bundle offline. Exit codes:
+ * Verifies a transcript directory (file store) or an evidence bundle offline. Anchors
+ * (checkpoints held outside the transcript) and witness cosignatures apply to directories.
+ * Exit codes:
  * 0 valid · 1 invalid (the first bad entry or checkpoint and the failed check are named) ·
  * 2 usage (missing path, unreadable or invalid trust root, bad arguments).
  */
@@ -10,9 +13,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { openTranscriptDirectory, verifyBundle, verifyTranscript } from '@writ/core';
-import type { TranscriptReport, TrustRoot } from '@writ/core';
-import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import { openTranscriptDirectory, parseCheckpoint, parseCosignerKey, parseNote, verifyBundle, verifyTranscript } from '@writ/core';
+import type { TranscriptReport, TrustRoot, VerifyTranscriptOptions } from '@writ/core';
+import { EXIT, UsageError, collectRepeated, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
 
@@ -21,12 +24,20 @@ export interface VerifyCommandOptions {
   readonly json?: boolean;
   readonly trustRoot?: string;
   readonly allowUnsignedTail?: boolean;
+  /** Signed checkpoint files the transcript must extend (`--anchor`, repeatable). */
+  readonly anchor?: readonly string[];
+  /** Witness verifier keys whose cosignatures the latest checkpoint must carry (`--witness`, repeatable). */
+  readonly witness?: readonly string[];
+  /** How many of the witnesses must have cosigned (default: all). */
+  readonly witnessQuorum?: string;
 }
 
 /** Human-readable one-line summary of a report. */
 export function describeReport(report: TranscriptReport): string {
   if (report.valid) {
-    return `valid: ${report.entries} entries, ${report.checkpoints} checkpoint(s), signed through ${report.signedSize}, origin ${report.origin ?? '(none)'}, root ${report.root}`;
+    const anchors = report.anchors > 0 ? `, extends ${report.anchors} anchored checkpoint(s)` : '';
+    const witnessed = report.witnessed ? `, checkpoint ${report.witnessed.size} cosigned by ${report.witnessed.cosigners.map((c) => `${c.name} (${c.time})`).join(', ')}` : '';
+    return `valid: ${report.entries} entries, ${report.checkpoints} checkpoint(s), signed through ${report.signedSize}, origin ${report.origin ?? '(none)'}, root ${report.root}${anchors}${witnessed}`;
   }
   const failure = report.failure!;
   const where =
@@ -79,11 +90,52 @@ interface Verified {
   readonly trustRoot: TrustRootUsed | undefined;
 }
 
+/** The anchors and witness policy the options ask for (files read, numbers checked). */
+async function anchorsAndWitnesses(
+  options: VerifyCommandOptions,
+  context: CommandContext,
+): Promise<Pick<VerifyTranscriptOptions, 'anchors' | 'witnesses'>> {
+  const anchors: string[] = [];
+  for (const file of options.anchor ?? []) {
+    try {
+      anchors.push(await readFile(resolve(context.cwd, file), 'utf8'));
+    } catch (error) {
+      throw new UsageError(`--anchor ${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    try {
+      parseCheckpoint(parseNote(anchors.at(-1)).text);
+    } catch (error) {
+      const reason = (error as { details?: { reason?: unknown } }).details?.reason;
+      throw new UsageError(`--anchor ${file}: not a signed checkpoint note${typeof reason === 'string' ? ` (${reason})` : ''}`);
+    }
+  }
+  const keys = options.witness ?? [];
+  if (options.witnessQuorum !== undefined && keys.length === 0) throw new UsageError('--witness-quorum needs at least one --witness');
+  let quorum: number | undefined;
+  if (options.witnessQuorum !== undefined) {
+    quorum = /^[1-9]\d{0,5}$/u.test(options.witnessQuorum) ? Number(options.witnessQuorum) : Number.NaN;
+    if (!(quorum <= keys.length)) throw new UsageError(`--witness-quorum must be an integer from 1 to ${keys.length} (the number of --witness keys)`);
+  }
+  for (const key of keys) {
+    try {
+      parseCosignerKey(key);
+    } catch (error) {
+      const reason = (error as { details?: { reason?: unknown } }).details?.reason;
+      throw new UsageError(`--witness ${key}: not a witness verifier key (C2SP cosignature/v1, type 0x04)${typeof reason === 'string' ? `: ${reason}` : ''}`);
+    }
+  }
+  return {
+    ...(anchors.length > 0 && { anchors }),
+    ...(keys.length > 0 && { witnesses: { keys, ...(quorum !== undefined && { quorum }) } }),
+  };
+}
+
 async function verifyDirectory(
   path: string,
   options: VerifyCommandOptions,
   context: CommandContext,
 ): Promise<Verified> {
+  const extra = await anchorsAndWitnesses(options, context);
   const directory = await openTranscriptDirectory(path);
   const { trustRoot, used } = await pinnedTrustRoot(options, context, {
     document: directory.trustRootDocument,
@@ -110,6 +162,7 @@ async function verifyDirectory(
       checkpoints: directory.checkpoints,
       trustRoot,
       allowUnsignedTail: options.allowUnsignedTail === true,
+      ...extra,
       onProgress: () => bar?.update(bytes),
       progressEvery: 50_000,
     });
@@ -125,6 +178,9 @@ async function verifyBundleFile(
   options: VerifyCommandOptions,
   context: CommandContext,
 ): Promise<Verified> {
+  if ((options.anchor ?? []).length > 0 || (options.witness ?? []).length > 0 || options.witnessQuorum !== undefined) {
+    throw new UsageError('--anchor and --witness apply to transcript directories; a bundle proves its slice against its one checkpoint');
+  }
   let bundle: unknown;
   try {
     bundle = JSON.parse(await readFile(path, 'utf8'));
@@ -137,6 +193,7 @@ async function verifyBundleFile(
         signedSize: 0,
         origin: undefined,
         root: '',
+        anchors: 0,
         failure: {
           check: 'entry-format',
           code: 'ERR_BUNDLE_MALFORMED',
@@ -215,6 +272,9 @@ export function registerVerifyCommand(
     .option('--json', 'print the verification report as JSON')
     .option('--trust-root <file>', 'trust-root document to verify against (pin it!)')
     .option('--allow-unsigned-tail', 'accept entries after the last checkpoint (a live transcript)')
+    .option('--anchor <file>', 'a signed checkpoint you hold (from a witness or an earlier audit): the transcript must extend it; repeat for more', collectRepeated)
+    .option('--witness <vkey>', 'witness verifier key (cosignature/v1) whose cosignature the latest checkpoint must carry; repeat for more', collectRepeated)
+    .option('--witness-quorum <n>', 'how many of the --witness keys must have cosigned (default: all)')
     .action((target: string, options: VerifyCommandOptions) =>
       verifyAction(target, options, context),
     );
