@@ -10,6 +10,14 @@ import { fileURLToPath } from 'node:url';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+// package.json "engines": npm only warns, and an older Node fails later with a raw stack
+// (type stripping, import attributes). Say so plainly, with the usage exit code.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(`writ: needs Node.js >= 22.12; this is ${process.version} (${process.execPath}). In the Writ workspace, ./run writ ... brings its own.\n`);
+  process.exit(2);
+}
+
 const built = new URL('../dist/main.js', import.meta.url);
 if (existsSync(fileURLToPath(built))) {
   const { main } = await import(built.href);

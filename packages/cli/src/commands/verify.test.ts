@@ -259,4 +259,17 @@ describe('bin/writ.js', () => {
     });
     expect(usage.status).toBe(2);
   });
+
+  // The machines this project runs on keep an end-of-life Node 20 as /usr/bin/node.
+  const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => {
+    const version = spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+    return /^v(1\d|2[01])\./u.test(version);
+  });
+  if (oldNode === undefined) console.warn('SKIPPED: no Node.js older than 22 at /usr/bin/node or /usr/local/bin/node to check the version guard with');
+  it.skipIf(oldNode === undefined)('refuses an older Node with a plain message and exit 2, not a stack trace', () => {
+    const result = spawnSync(oldNode!, [bin, 'verify', dir], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^writ: needs Node\.js >= 22\.12; this is v\d+/u);
+    expect(result.stderr).not.toContain('    at ');
+  });
 });
