@@ -165,6 +165,7 @@ export { nodeBackend, hasNodeBackend } from './crypto/node-backend.ts';
 export { nobleBackend } from './crypto/noble-backend.ts';
 export { PrivateKey, generateKeyPair, keyIdOf, defaultBackend } from './crypto/keys.ts';
 export type { KeyPair } from './crypto/keys.ts';
+export { parseKeyFile } from './crypto/key-file.ts';
 export { createSigner, createVerifier, verifySignature } from './crypto/signer.ts';
 export type { Signer, Verifier, VerifySignatureOptions } from './crypto/signer.ts';
 
