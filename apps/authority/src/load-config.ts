@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { PrivateKey, WritError, fromBase64Url } from '@writ/core';
+import { PrivateKey, WritError, fromBase64Url, isWritError, parseKeyFile } from '@writ/core';
 import type { FirewallMode } from '@writ/core';
 import type { Credential } from './credentials.ts';
 
@@ -128,8 +128,9 @@ function seedKey(text: string): PrivateKey {
 
 /**
  * The key in the text of `authorityKeyFile`: the key file `writ init` and `writ keys generate`
- * write, JSON `{ keyId, seed }` (a `keyId` that is not the seed's is refused: the file was edited
- * or mixed up), or a bare base64url seed.
+ * write, JSON `{ keyId, seed }` (read by @writ/core's `parseKeyFile`, as the CLI reads it; a
+ * `keyId` that is not the seed's is refused: the file was edited or mixed up), or a bare
+ * base64url seed.
  * @param file how to name the file in errors.
  * @throws `ERR_INVALID_ARGUMENT` (parameter `authorityKeyFile`).
  */
@@ -142,22 +143,12 @@ export function authorityKeyFromFileText(text: string, file: string): PrivateKey
       throw bad('authorityKeyFile', `${file}: not a base64url 32-byte Ed25519 seed nor a key file (JSON { keyId, seed })`);
     }
   }
-  let parsed: { keyId?: unknown; seed?: unknown };
   try {
-    parsed = JSON.parse(trimmed) as typeof parsed;
-  } catch {
-    throw bad('authorityKeyFile', `${file}: not a key file (JSON { keyId, seed })`);
+    return parseKeyFile(trimmed, file);
+  } catch (error) {
+    if (isWritError(error, 'ERR_INVALID_ARGUMENT')) throw bad('authorityKeyFile', error.message);
+    throw error;
   }
-  let key: PrivateKey;
-  try {
-    key = seedKey(parsed.seed as string);
-  } catch {
-    throw bad('authorityKeyFile', `${file}: not a 32-byte base64url seed (key file)`);
-  }
-  if (parsed.keyId !== undefined && parsed.keyId !== key.keyId) {
-    throw bad('authorityKeyFile', `${file}: key id ${JSON.stringify(parsed.keyId)} does not match the seed (whose key id is ${key.keyId})`);
-  }
-  return key;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrivateKey, createSigner, createTrustRoot, fromBase64Url, signTrustRoot, toBase64Url, verifyTrustRootChain } from '@writ/core';
+import { PrivateKey, createSigner, createTrustRoot, fromBase64Url, isWritError, parseKeyFile, signTrustRoot, toBase64Url, verifyTrustRootChain } from '@writ/core';
 import type { Signer, TrustRoot, TrustRootDocument, TrustRootKeyEntry } from '@writ/core';
 import { UsageError } from '../cli-context.ts';
 
@@ -35,27 +35,19 @@ export async function generateKeyFile(options: { dir: string; name: string; forc
 }
 
 /**
- * The key in the text of a key file as `generateKeyFile` writes it, JSON `{ keyId, seed }`.
- * A `keyId` that is not the seed's is refused: the file was edited or mixed up.
+ * The key in the text of a key file as `generateKeyFile` writes it, JSON `{ keyId, seed }`
+ * (@writ/core's `parseKeyFile`, which the authority reads `authorityKeyFile` with too). A
+ * `keyId` that is not the seed's is refused: the file was edited or mixed up.
  * @param source how to name the file in errors.
+ * @throws UsageError with core's message ("`source`: not a key file ...").
  */
 export function keyFromFileText(text: string, source: string): PrivateKey {
-  let parsed: { keyId?: unknown; seed?: unknown };
   try {
-    parsed = JSON.parse(text) as typeof parsed;
-  } catch {
-    throw new UsageError(`${source}: not a key file (JSON { keyId, seed })`);
+    return parseKeyFile(text, source);
+  } catch (error) {
+    if (isWritError(error, 'ERR_INVALID_ARGUMENT')) throw new UsageError(error.message);
+    throw error;
   }
-  let key: PrivateKey;
-  try {
-    key = PrivateKey.fromSeed(fromBase64Url(parsed.seed as string, 'seed'));
-  } catch {
-    throw new UsageError(`${source}: not a 32-byte base64url seed (key file)`);
-  }
-  if (parsed.keyId !== undefined && parsed.keyId !== key.keyId) {
-    throw new UsageError(`${source}: key id ${JSON.stringify(parsed.keyId)} does not match the seed (whose key id is ${key.keyId})`);
-  }
-  return key;
 }
 
 /** Load key `name` from its environment variable or its file. */
