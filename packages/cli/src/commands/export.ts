@@ -1,9 +1,10 @@
 /**
- * `writ export <transcript-dir> --out FILE [--from N] [--to M] [--trust-root FILE]`
+ * `writ export <transcript-dir> --out FILE [--from N] [--to M] [--trust-root FILE] [--checkpoint FILE]`
  *
  * Writes a self-contained evidence bundle: entries `[from, to)`, an inclusion proof of
- * each to the latest checkpoint, that checkpoint, and the trust root (from `--trust-root`,
- * else the directory's `trust-root.json`). `writ verify FILE` accepts it on any machine.
+ * each to the latest checkpoint (or to `--checkpoint FILE`, e.g. one a witness cosigned), that
+ * checkpoint, and the trust root (from `--trust-root`, else the directory's
+ * `trust-root.json`). `writ verify FILE` accepts it on any machine.
  * Exit codes: 0 written · 1 the transcript cannot back the bundle (no checkpoint, entries of the
  * range past the latest checkpoint, corrupt store) · 2 usage (missing `--out`, a malformed
  * `--from`/`--to`, `--to` not above `--from`, a range past the last entry, bad trust root).
@@ -24,6 +25,8 @@ export interface ExportCommandOptions {
   readonly from?: string;
   readonly to?: string;
   readonly trustRoot?: string;
+  /** A signed checkpoint note to prove against instead of the latest (e.g. witness-cosigned). */
+  readonly checkpoint?: string;
 }
 
 function integer(value: string | undefined, name: string): number | undefined {
@@ -106,6 +109,14 @@ export async function exportAction(
     const from = integer(options.from, '--from');
     const to = integer(options.to, '--to');
     const document = await trustRootDocument(dir, options, context);
+    let checkpoint: string | undefined;
+    if (options.checkpoint !== undefined) {
+      try {
+        checkpoint = await readFile(resolve(context.cwd, options.checkpoint), 'utf8');
+      } catch (error) {
+        throw new UsageError(`--checkpoint ${options.checkpoint}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
     const store = await FileLedgerStore.open({ dir, readOnly: true });
     let bundle;
     try {
@@ -115,6 +126,7 @@ export async function exportAction(
         trustRoot: document,
         ...(from !== undefined && { from }),
         ...(to !== undefined && { to }),
+        ...(checkpoint !== undefined && { checkpoint }),
       });
     } finally {
       await store.close();
@@ -155,6 +167,7 @@ export function registerExportCommand(
       '--trust-root <file>',
       'trust-root document to embed (default: the directory trust-root.json)',
     )
+    .option('--checkpoint <file>', 'signed checkpoint to prove against instead of the latest, e.g. one a witness cosigned (writ witness cosign --out)')
     .action((target: string, options: ExportCommandOptions) =>
       exportAction(target, options, context),
     );

@@ -3,7 +3,8 @@
  *   [--anchor FILE]... [--witness VKEY]... [--witness-quorum N]`
  *
  * Verifies a transcript directory (file store) or an evidence bundle offline. Anchors
- * (checkpoints held outside the transcript) and witness cosignatures apply to directories.
+ * (checkpoints held outside the transcript) apply to directories; witness cosignatures to both
+ * (a bundle's one checkpoint must carry them).
  * Exit codes:
  * 0 valid · 1 invalid (the first bad entry or checkpoint and the failed check are named) ·
  * 2 usage (missing path, unreadable or invalid trust root, bad arguments).
@@ -178,9 +179,10 @@ async function verifyBundleFile(
   options: VerifyCommandOptions,
   context: CommandContext,
 ): Promise<Verified> {
-  if ((options.anchor ?? []).length > 0 || (options.witness ?? []).length > 0 || options.witnessQuorum !== undefined) {
-    throw new UsageError('--anchor and --witness apply to transcript directories; a bundle proves its slice against its one checkpoint');
+  if ((options.anchor ?? []).length > 0) {
+    throw new UsageError('--anchor applies to transcript directories; a bundle proves its slice against its one checkpoint (export it against the anchored one: writ export --checkpoint FILE)');
   }
+  const { witnesses } = await anchorsAndWitnesses(options, context);
   let bundle: unknown;
   try {
     bundle = JSON.parse(await readFile(path, 'utf8'));
@@ -211,7 +213,7 @@ async function verifyBundleFile(
     document: embedded,
     source: `${path} (bundle)`,
   });
-  return { report: verifyBundle({ bundle, trustRoot }), trustRoot: used };
+  return { report: verifyBundle({ bundle, trustRoot, ...(witnesses !== undefined && { witnesses }) }), trustRoot: used };
 }
 
 /** Run `writ verify` with a context. Sets the exit code; never throws for bad input. */
@@ -273,7 +275,7 @@ export function registerVerifyCommand(
     .option('--trust-root <file>', 'trust-root document to verify against (pin it!)')
     .option('--allow-unsigned-tail', 'accept entries after the last checkpoint (a live transcript)')
     .option('--anchor <file>', 'a signed checkpoint you hold (from a witness or an earlier audit): the transcript must extend it; repeat for more', collectRepeated)
-    .option('--witness <vkey>', 'witness verifier key (cosignature/v1) whose cosignature the latest checkpoint must carry; repeat for more', collectRepeated)
+    .option('--witness <vkey>', 'witness verifier key (cosignature/v1) whose cosignature the latest checkpoint (a bundle\'s checkpoint) must carry; repeat for more', collectRepeated)
     .option('--witness-quorum <n>', 'how many of the --witness keys must have cosigned (default: all)')
     .action((target: string, options: VerifyCommandOptions) =>
       verifyAction(target, options, context),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore, Ledger } from '@writ/core';
 import { sampleKeys, sampleTrustRootDocument, writeSampleTranscript } from '@writ/core/transcript';
 import type { CommandContext } from '../cli-context.ts';
+import { exportAction } from './export.ts';
 import { verifyAction } from './verify.ts';
 import { registerWitnessCommand, witnessCosignAction, witnessVkeyAction } from './witness.ts';
 
@@ -87,6 +88,22 @@ describe('writ witness', () => {
     expect(text.stdout).toContain(`checkpoint ${out.size} cosigned by ${NAME} (2026-06-01T00:00:00.000Z)`);
   });
 
+  it('exports a bundle proven against the cosigned checkpoint, which verifies with the witness key', async () => {
+    const out = join(root, 'witnessed-bundle.json');
+    const exported = await run((context) => exportAction(dir, { out, trustRoot: trustFile, checkpoint: 'anchor.note', from: '2' }, context));
+    expect(exported.code).toBe(0);
+    const verified = await run((context) => verifyAction(out, { trustRoot: trustFile, witness: [vkey], json: true }, context));
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ valid: true, witnessed: { cosigners: [{ name: NAME }] } });
+    const plain = join(root, 'plain-bundle.json');
+    expect((await run((context) => exportAction(dir, { out: plain, trustRoot: trustFile }, context))).code).toBe(0);
+    const unwitnessed = await run((context) => verifyAction(plain, { trustRoot: trustFile, witness: [vkey] }, context));
+    expect(unwitnessed.code).toBe(1);
+    expect(unwitnessed.stderr).toContain('check checkpoint-witness failed');
+    expect((await run((context) => verifyAction(out, { trustRoot: trustFile, anchor: ['anchor.note'] }, context))).code).toBe(2);
+    expect((await run((context) => exportAction(dir, { out, trustRoot: trustFile, checkpoint: 'missing.note' }, context))).code).toBe(2);
+  });
+
   it('a transcript cut short after the witness saw it: verifies alone, fails the auditor (exit 1), and the witness refuses it', async () => {
     const cut = await copy('cut');
     await cutTo(cut, 13);
@@ -102,6 +119,10 @@ describe('writ witness', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('not cosigned: the transcript does not extend the checkpoint this witness cosigned');
     expect(await readFile(join(root, 'witness-state.json'), 'utf8')).toBe(before);
+    // Nor can it export a bundle against the witnessed checkpoint: its entries are not that history.
+    const bundle = join(root, 'cut-bundle.json');
+    const exported = await run((context) => exportAction(cut, { out: bundle, trustRoot: trustFile, checkpoint: 'anchor.note' }, context));
+    expect(exported.code).toBe(2);
   });
 
   it('cosigns a transcript that grew, reporting the previous size', async () => {

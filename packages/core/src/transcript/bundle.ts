@@ -19,8 +19,9 @@ import type { LedgerEntry } from './entry.ts';
 import { MerkleTree } from './merkle-tree.ts';
 import { leafHash, verifyInclusion } from './merkle.ts';
 import { parseNote } from './signed-note.ts';
-import { EntryChecker, TranscriptCheckError, verifyCheckpointNotes } from './verify-transcript.ts';
-import type { TranscriptFailure, TranscriptReport } from './verify-transcript.ts';
+import { EntryChecker, TranscriptCheckError, checkWitnesses, cosignatureTime, verifyCheckpointNotes } from './verify-transcript.ts';
+import type { TranscriptFailure, TranscriptReport, WitnessPolicy } from './verify-transcript.ts';
+import { verifyCosignatures } from './cosignature.ts';
 import { assertMethods } from '../invalid-argument.ts';
 import { LEDGER_STORE_METHODS } from './ledger.ts';
 
@@ -47,6 +48,13 @@ export interface ExportBundleOptions {
   /** One past the last entry (default: the checkpoint size). */
   readonly to?: number;
   readonly trustRoot: TrustRootDocument;
+  /**
+   * The signed checkpoint note to prove against, instead of the store's latest: e.g. one a
+   * witness cosigned (`writ witness cosign`), so the bundle carries its cosignatures. It must
+   * be for this log and a size the store's checkpoints cover, with the root of the stored
+   * entries at that size; its signatures are the verifier's business.
+   */
+  readonly checkpoint?: string;
 }
 
 function invalid(parameter: string, what: string): WritError {
@@ -64,15 +72,16 @@ export async function exportBundle(options: ExportBundleOptions): Promise<Eviden
   assertMethods(options.store, 'options.store', { methods: LEDGER_STORE_METHODS, what: 'a LedgerStore' });
   if (typeof options.trustRoot !== 'object' || options.trustRoot === null)
     throw invalid('options.trustRoot', 'must be a trust-root document');
-  const checkpoint = await options.store.latestCheckpoint();
-  if (checkpoint === undefined)
+  const latest = await options.store.latestCheckpoint();
+  if (latest === undefined)
     throw invalid('store', 'has no checkpoint to prove entries against');
+  const checkpoint = options.checkpoint === undefined ? latest : givenCheckpoint(options.checkpoint, latest);
   const from = options.from ?? 0;
   const to = options.to ?? checkpoint.size;
   if (!Number.isSafeInteger(from) || from < 0)
     throw invalid('from', 'must be a non-negative integer');
   if (!Number.isSafeInteger(to) || to <= from || to > checkpoint.size)
-    throw invalid('to', 'must be above from and within the latest checkpoint');
+    throw invalid('to', `must be above from and within the checkpoint (size ${checkpoint.size})`);
   const tree = new MerkleTree();
   const entries: string[] = [];
   for await (const entry of options.store.read({ to: checkpoint.size })) {
@@ -80,6 +89,12 @@ export async function exportBundle(options: ExportBundleOptions): Promise<Eviden
     if (entry.seq >= from && entry.seq < to) entries.push(entry.line);
   }
   if (hashToDigest(tree.root()) !== checkpoint.root) {
+    if (options.checkpoint !== undefined) {
+      // The stored entries are not the history this checkpoint signed: evidence, not a typo.
+      throw new WritError('ERR_TRANSCRIPT_ANCHOR', `options.checkpoint does not match the stored entries at size ${checkpoint.size} (a forked or rewritten history)`, {
+        details: { parameter: 'options.checkpoint', size: checkpoint.size },
+      });
+    }
     throw new WritError('ERR_STORE_CORRUPT', 'latest checkpoint does not match the stored entries');
   }
   const proofs = entries.map((_, i) =>
@@ -93,6 +108,24 @@ export async function exportBundle(options: ExportBundleOptions): Promise<Eviden
     checkpoint: checkpoint.note,
     trustRoot: options.trustRoot,
   };
+}
+
+// The record of a checkpoint note given to exportBundle: parsed, for the store's log, within
+// what the store's checkpoints cover (its root is compared with the stored entries after).
+function givenCheckpoint(note: unknown, latest: { readonly size: number; readonly note: string }): { size: number; root: string; note: string } {
+  let body;
+  try {
+    if (typeof note !== 'string') throw new Error('not a string');
+    body = parseCheckpoint(parseNote(note).text);
+  } catch {
+    throw invalid('options.checkpoint', 'must be a signed checkpoint note');
+  }
+  const origin = parseCheckpoint(parseNote(latest.note).text).origin;
+  if (body.origin !== origin) throw invalid('options.checkpoint', `is for log ${body.origin}, not ${origin}`);
+  if (body.size === 0 || body.size > latest.size) {
+    throw invalid('options.checkpoint', `size ${body.size} is not within the store's checkpoints (1..${latest.size})`);
+  }
+  return { size: body.size, root: hashToDigest(body.root), note };
 }
 
 function malformed(reason: string): never {
@@ -115,6 +148,8 @@ function fail(failure: TranscriptFailure): never {
 export function verifyBundle(options: {
   readonly bundle: unknown;
   readonly trustRoot: TrustRoot;
+  /** Require the bundle's checkpoint to carry a quorum of these witnesses' cosignatures. */
+  readonly witnesses?: WitnessPolicy;
 }): TranscriptReport {
   if (
     typeof options !== 'object' ||
@@ -123,6 +158,8 @@ export function verifyBundle(options: {
   ) {
     throw invalid('options.trustRoot', 'must be a TrustRoot');
   }
+  const witnesses = checkWitnesses(options.witnesses);
+  let witnessed: TranscriptReport['witnessed'];
   let origin: string | undefined;
   let count = 0;
   let signedSize = 0;
@@ -212,7 +249,19 @@ export function verifyBundle(options: {
         checkpointSize: head.size,
       });
     signedSize = head.size;
-    return { valid: true, entries: count, checkpoints: 1, signedSize, origin, root, anchors: 0 };
+    if (witnesses !== undefined) {
+      let found;
+      try {
+        found = verifyCosignatures(checkpoint, witnesses.keys);
+      } catch (error) {
+        fail({ check: 'checkpoint-witness', code: 'ERR_TRANSCRIPT_WITNESS', message: 'witness cosignature is invalid', checkpointSize: head.size, cause: WritError.isInstance(error) ? error.code : undefined });
+      }
+      if (found.length < witnesses.quorum) {
+        fail({ check: 'checkpoint-witness', code: 'ERR_TRANSCRIPT_WITNESS', message: `checkpoint has ${found.length} of the ${witnesses.quorum} witness cosignatures required`, checkpointSize: head.size });
+      }
+      witnessed = { size: head.size, cosigners: found.map(({ key, timestamp }) => ({ name: key.name, time: cosignatureTime(timestamp) })) };
+    }
+    return { valid: true, entries: count, checkpoints: 1, signedSize, origin, root, anchors: 0, ...(witnessed && { witnessed }) };
   } catch (error) {
     if (error instanceof TranscriptCheckError)
       return {

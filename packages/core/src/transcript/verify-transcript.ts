@@ -660,7 +660,8 @@ function checkAnchors(value: unknown): readonly string[] {
   return value;
 }
 
-function checkWitnesses(value: unknown): { keys: CosignerKey[]; quorum: number } | undefined {
+/** @internal The witness policy of verifier options, checked (shared with verifyBundle). */
+export function checkWitnesses(value: unknown): { keys: CosignerKey[]; quorum: number } | undefined {
   if (value === undefined) return undefined;
   assertOptions(value, 'options.witnesses');
   const { keys, quorum } = value as Partial<WitnessPolicy>;
@@ -723,7 +724,8 @@ function witnessCosignatures(notes: readonly string[], keys: readonly CosignerKe
   return bySize;
 }
 
-function cosignatureTime(seconds: number): string {
+/** @internal A cosignature timestamp as reported. */
+export function cosignatureTime(seconds: number): string {
   const ms = seconds * 1000;
   return Number.isFinite(ms) && ms <= 8.64e15 ? new Date(ms).toISOString() : `+${seconds}s`;
 }
