@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { WritError } from '../errors.ts';
 import { createFirewall } from '../firewall/create-firewall.ts';
 import { allow, firewallOptions, policyDouble } from '../firewall/test-support.ts';
 import { assertFirewallSession, assertOptionsObject } from './adapter-checks.ts';
 
-function refusal(run: () => unknown): WritError {
-  try {
-    run();
-  } catch (error) {
-    expect(WritError.isInstance(error)).toBe(true);
-    return error as WritError;
-  }
-  throw new Error('expected a WritError');
+/** `run` throws a WritError matching `expected`. */
+function expectRefusal(run: () => unknown, expected: Record<string, unknown>): void {
+  expect(run).toThrow(expect.objectContaining({ name: 'WritError', ...expected }));
 }
 
 const notASession = (parameter: string) => ({
@@ -42,30 +36,28 @@ describe('assertFirewallSession', () => {
     ['a function', () => undefined],
     ['a symbol', Symbol('session')],
   ])('refuses %s, naming the parameter', (_label, value) => {
-    expect(refusal(() => assertFirewallSession(value, 'options.session', []))).toMatchObject(notASession('options.session'));
+    expectRefusal(() => assertFirewallSession(value, 'options.session', []), notASession('options.session'));
   });
 
   it('refuses {} and a session-like object missing a method the caller uses', () => {
-    expect(refusal(() => assertFirewallSession({}, 'options.session', ['guard']))).toMatchObject(notASession('options.session'));
+    expectRefusal(() => assertFirewallSession({}, 'options.session', ['guard']), notASession('options.session'));
     const partial = { guard: () => undefined, addUserTurn: 'not a function' };
-    expect(refusal(() => assertFirewallSession(partial, 'session', ['guard', 'execute']))).toMatchObject(notASession('session'));
-    expect(refusal(() => assertFirewallSession(partial, 'session', ['guard', 'addUserTurn']))).toMatchObject(notASession('session'));
+    expectRefusal(() => assertFirewallSession(partial, 'session', ['guard', 'execute']), notASession('session'));
+    expectRefusal(() => assertFirewallSession(partial, 'session', ['guard', 'addUserTurn']), notASession('session'));
     expect(() => assertFirewallSession(partial, 'session', ['guard'])).not.toThrow();
   });
 
   it('names `session` by default', () => {
-    expect(refusal(() => assertFirewallSession(null))).toMatchObject(notASession('session'));
+    expectRefusal(() => assertFirewallSession(null), notASession('session'));
   });
 
   it('refuses a Proxy whose trap throws (or a revoked one) with the trap error as cause', () => {
     const trapError = new Error('trap');
     const throwing = new Proxy({}, { get: () => { throw trapError; } });
-    const error = refusal(() => assertFirewallSession(throwing, 'options.session', ['guard']));
-    expect(error).toMatchObject(notASession('options.session'));
-    expect(error.cause).toBe(trapError);
+    expectRefusal(() => assertFirewallSession(throwing, 'options.session', ['guard']), { ...notASession('options.session'), cause: trapError });
     const { proxy, revoke } = Proxy.revocable({ guard: () => undefined }, {});
     revoke();
-    expect(refusal(() => assertFirewallSession(proxy, 'session', ['guard']))).toMatchObject(notASession('session'));
+    expectRefusal(() => assertFirewallSession(proxy, 'session', ['guard']), notASession('session'));
   });
 
   it('reads each property once (a getter is not run twice)', () => {
@@ -81,10 +73,10 @@ describe('assertFirewallSession', () => {
   });
 
   it('refuses its own malformed arguments with WritErrors naming them', () => {
-    expect(refusal(() => assertFirewallSession({}, 1 as never, []))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'parameter' } });
-    expect(refusal(() => assertFirewallSession({}, Symbol('p') as never, []))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'parameter' } });
+    expectRefusal(() => assertFirewallSession({}, 1 as never, []), { code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'parameter' } });
+    expectRefusal(() => assertFirewallSession({}, Symbol('p') as never, []), { code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'parameter' } });
     for (const methods of [null, 'guard', {}, [1], [Symbol('guard')]]) {
-      expect(refusal(() => assertFirewallSession({}, 'session', methods as never))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'methods' } });
+      expectRefusal(() => assertFirewallSession({}, 'session', methods as never), { code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'methods' } });
     }
   });
 });
@@ -103,11 +95,11 @@ describe('assertOptionsObject', () => {
     ['a number', 0],
     ['a function', () => undefined],
   ])('refuses %s, naming the parameter', (_label, value) => {
-    expect(refusal(() => assertOptionsObject(value))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: 'options must be an object', details: { parameter: 'options' } });
-    expect(refusal(() => assertOptionsObject(value, 'definition'))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: 'definition must be an object', details: { parameter: 'definition' } });
+    expectRefusal(() => assertOptionsObject(value), { code: 'ERR_INVALID_ARGUMENT', message: 'options must be an object', details: { parameter: 'options' } });
+    expectRefusal(() => assertOptionsObject(value, 'definition'), { code: 'ERR_INVALID_ARGUMENT', message: 'definition must be an object', details: { parameter: 'definition' } });
   });
 
   it('refuses a parameter name that is not a string', () => {
-    expect(refusal(() => assertOptionsObject({}, Symbol('p') as never))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'parameter' } });
+    expectRefusal(() => assertOptionsObject({}, Symbol('p') as never), { code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'parameter' } });
   });
 });
