@@ -132,8 +132,9 @@ describe('enforce: a call id runs its tool at most once', () => {
     });
     const call = { tool: 'refund', args: { amount: 500 }, callId: 'c1' };
     expect((await t.s.guard(call)).verdict).toBe('execute');
-    // Past expiry and the verifiers' default 30 s clock skew (the in-process gateway applies it too).
-    t.clock.advance(91_000);
+    // Past expiry: the in-process gateway checks a token it minted against the clock that
+    // dated it, with no skew (a remote verifier would allow 30 s more).
+    t.clock.advance(60_000);
     let runs = 0;
     const late = await t.s.execute(call, () => ++runs);
     expect(late.status).toBe('blocked');
@@ -141,6 +142,22 @@ describe('enforce: a call id runs its tool at most once', () => {
     expect(runs).toBe(0);
     // The whole budget is free again for a new call.
     expect((await t.s.execute({ ...call, callId: 'c2' }, () => ++runs)).status).toBe('executed');
+    expect(runs).toBe(1);
+  });
+
+  it('a held token is refused from its exp on: no clock skew between the clock that minted it and the one checking it', async () => {
+    const t = await setUp(() => ({ decision: 'allow-with-constraints', reasons: [], constraints: { ttlSeconds: 60 } }));
+    const call = { tool: 'refund', args: { amount: 5 }, callId: 'c1' };
+    expect((await t.s.guard(call)).verdict).toBe('execute');
+    t.clock.advance(59_000);
+    let runs = 0;
+    expect((await t.s.execute(call, () => ++runs)).status).toBe('executed');
+    const late = { tool: 'refund', args: { amount: 6 }, callId: 'c2' };
+    expect((await t.s.guard(late)).verdict).toBe('execute');
+    t.clock.advance(60_000);
+    const refused = await t.s.execute(late, () => ++runs);
+    expect(refused.status).toBe('blocked');
+    if (refused.status === 'blocked') expect(refused.guard.reasons[0]!.code).toBe('gateway.ERR_TOKEN_EXPIRED');
     expect(runs).toBe(1);
   });
 

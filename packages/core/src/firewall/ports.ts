@@ -190,7 +190,8 @@ export function mintRelease(options: {
 }
 
 /**
- * Check a released token against the actual call: key validity at issuance, expiry,
+ * Check a released token against the actual call: key validity at issuance, expiry (exact for
+ * a token held here, with the default clock skew otherwise),
  * audience, command, intent digest of the actual arguments, argument bounds, region, bytes,
  * secrets. A token this firewall minted and still holds is checked on the payload it kept
  * (`verifyHeldToken`, see held-tokens.ts); any other token — or every token, with
@@ -213,7 +214,11 @@ export function checkRelease(options: {
     audience: context.settings.audience,
     call: { command: call.tool, intent: intentDigest, args: call.args, touchesSecrets, requestBytes: call.requestBytes },
   };
-  if (context.held.take(token.token)) verifyHeldToken(token.token, verify);
+  // A token this firewall minted and holds was dated by the clock checking it now: no skew
+  // between two clocks to allow for, so it is refused from its `exp` on (the verifiers' 30 s
+  // default would let it run for half a minute past its lifetime). Any other token may come
+  // from an authority on another host and gets the default skew.
+  if (context.held.take(token.token)) verifyHeldToken(token.token, { ...verify, clockSkewSeconds: 0 });
   else verifyToken(token.token, verify);
 }
 
