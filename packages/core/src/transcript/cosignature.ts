@@ -12,7 +12,7 @@
  */
 import { WritError } from '../errors.ts';
 import { sha256 } from '../crypto/digest.ts';
-import { fromBase64, toBase64 } from '../crypto/encoding.ts';
+import { fromBase64, toBase64, toHex } from '../crypto/encoding.ts';
 import type { Signer } from '../crypto/signer.ts';
 import { verifySignature } from '../crypto/signer.ts';
 import { assertOptions, invalidArgument } from '../invalid-argument.ts';
@@ -43,9 +43,15 @@ function malformed(reason: string): WritError {
   return new WritError('ERR_NOTE_MALFORMED', 'signed note is malformed', { details: { reason } });
 }
 
+// A signed-note key name: non-empty, no Unicode spaces or "+" (signed-note), and no control
+// characters (a note may hold none, signature lines included).
+function isKeyName(name: unknown): name is string {
+  return typeof name === 'string' && name.length > 0 && name.length <= 1024 && !/[\s+\p{Cc}]/u.test(name);
+}
+
 function assertName(name: unknown, parameter: string): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 1024 || /[\s+]/u.test(name)) {
-    throw invalidArgument(parameter, 'must be a non-empty key name without spaces or "+"');
+  if (!isKeyName(name)) {
+    throw invalidArgument(parameter, 'must be a non-empty key name without spaces, control characters or "+"');
   }
 }
 
@@ -85,6 +91,9 @@ export function parseCosignerKey(vkey: unknown): CosignerKey {
   const match = /^([^+\s]+)\+([0-9a-f]{8})\+(\S+)$/u.exec(vkey);
   if (match === null) throw malformed('witness key syntax');
   const [, name, hashHex, keyB64] = match as unknown as [string, string, string, string];
+  // Checked here so a bad name is ERR_NOTE_MALFORMED like the rest of the string, not the
+  // ERR_INVALID_ARGUMENT cosignerKeyHash would raise.
+  if (!isKeyName(name)) throw malformed('witness key name');
   let body: Uint8Array;
   try {
     body = fromBase64(keyB64);
@@ -134,33 +143,73 @@ export function cosignCheckpoint(options: {
   assertPublicKey(signer.publicKey, 'options.signer.publicKey');
   const timestamp = toTimestamp(options.time);
   const { text } = parseNote(note);
-  const signature = signer.sign(message(text, timestamp));
+  const signature: unknown = signer.sign(message(text, timestamp));
+  // A signature of another length would be written as a line no verifier accepts (or raise a
+  // raw RangeError when longer).
+  if (!(signature instanceof Uint8Array) || signature.length !== 64) {
+    throw invalidArgument('options.signer', 'must return a 64-byte Ed25519 signature');
+  }
   const blob = new Uint8Array(76);
   const view = new DataView(blob.buffer);
   view.setUint32(0, cosignerKeyHash(name, signer.publicKey));
   view.setBigUint64(4, timestamp);
   blob.set(signature, 12);
-  return `${note}${SIGNATURE_PREFIX}${name} ${toBase64(blob)}\n`;
+  const cosigned = `${note}${SIGNATURE_PREFIX}${name} ${toBase64(blob)}\n`;
+  // Never hand out a note parseNote refuses (one signature line past its limit, or past its size).
+  parseNote(cosigned);
+  return cosigned;
+}
+
+/**
+ * @internal Check one witness key object as {@link parseCosignerKey} returns it: a key name,
+ * the cosignature/v1 key ID of that name and key, a 32-byte Ed25519 public key.
+ * @throws `ERR_INVALID_ARGUMENT` naming `parameter`.
+ */
+export function assertCosignerKey(key: unknown, parameter: string): asserts key is CosignerKey {
+  const { name, keyHash, publicKey } = (typeof key === 'object' && key !== null ? key : {}) as Partial<CosignerKey>;
+  if (!isKeyName(name) || !(publicKey instanceof Uint8Array) || publicKey.length !== 32 || keyHash !== cosignerKeyHash(name, publicKey)) {
+    throw invalidArgument(parameter, 'must be a witness key (parseCosignerKey): a key name, its cosignature/v1 key ID and a 32-byte Ed25519 public key');
+  }
+}
+
+/**
+ * @internal Check a list of witness keys as `verifyCosignatures` and the verifiers take it:
+ * a dense array of witness keys, no witness twice — neither one name nor one public key
+ * twice. The Ed25519 cosigned message does not commit to the witness name, so a cosignature
+ * by a key listed under two names would be relabelled and counted twice; a name listed with
+ * two keys is one party holding both. The caller's key objects are kept (a quorum counts them
+ * by identity).
+ * @throws `ERR_INVALID_ARGUMENT` naming `parameter`.
+ */
+export function assertCosignerKeys(keys: unknown, parameter: string): asserts keys is readonly CosignerKey[] {
+  if (!Array.isArray(keys)) throw invalidArgument(parameter, 'must be an array of witness keys (parseCosignerKey)');
+  const names = new Set<string>();
+  const publicKeys = new Set<string>();
+  // An index loop, not every(): every() skips the holes of a sparse array.
+  for (let i = 0; i < keys.length; i++) {
+    const key: unknown = keys[i];
+    assertCosignerKey(key, `${parameter}[${i}]`);
+    const hex = toHex(key.publicKey);
+    if (names.has(key.name) || publicKeys.has(hex)) {
+      throw invalidArgument(parameter, 'must not list a witness twice (one name with two keys, or one key under two names)');
+    }
+    names.add(key.name);
+    publicKeys.add(hex);
+  }
 }
 
 /**
  * Verify the cosignatures on `note` by the given witness keys (matched by name and key ID;
  * other signature lines are ignored). One valid cosignature per witness is returned, the
- * latest when a witness signed more than once.
+ * latest when a witness signed more than once. A key listed twice (one name with two keys, one
+ * key under two names) is refused: the result counts witnesses.
  * @throws `ERR_NOTE_MALFORMED` (note or a cosignature line of a known witness malformed,
  *   timestamp beyond 2^63 - 1); `ERR_NOTE_UNVERIFIED` when a known witness's cosignature does
- *   not verify (a forged or altered checkpoint); `ERR_INVALID_ARGUMENT` (keys).
+ *   not verify (a forged or altered checkpoint); `ERR_INVALID_ARGUMENT` (keys malformed or a
+ *   witness listed twice).
  */
 export function verifyCosignatures(note: unknown, keys: readonly CosignerKey[]): VerifiedCosignature[] {
-  const list: unknown = keys;
-  const isKey = (key: unknown): boolean => {
-    if (typeof key !== 'object' || key === null) return false;
-    const candidate = key as Partial<CosignerKey>;
-    return candidate.publicKey instanceof Uint8Array && typeof candidate.name === 'string' && typeof candidate.keyHash === 'number';
-  };
-  if (!Array.isArray(list) || !list.every(isKey)) {
-    throw invalidArgument('keys', 'must be an array of witness keys (parseCosignerKey)');
-  }
+  assertCosignerKeys(keys, 'keys');
   const { text, signatures } = parseNote(note);
   const out = new Map<CosignerKey, VerifiedCosignature>();
   for (const line of signatures) {

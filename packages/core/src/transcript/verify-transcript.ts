@@ -19,7 +19,7 @@
  * The first failure stops verification and is reported with its check, code and entry.
  */
 import { digest } from '../crypto/digest.ts';
-import { fromBase64Any, fromUtf8 } from '../crypto/encoding.ts';
+import { fromBase64Any, fromUtf8, toHex } from '../crypto/encoding.ts';
 import { verifyEnvelope, writPayloadType } from '../dsse/envelope.ts';
 import { WritError } from '../errors.ts';
 import type { WritErrorCode } from '../errors.ts';
@@ -37,7 +37,7 @@ import { isCommitMarker } from './redaction.ts';
 import { noteKeyHash, openNote } from './signed-note.ts';
 import { isUtcTime, utcTimeMs } from './time.ts';
 import type { NoteVerifierKey } from './signed-note.ts';
-import { parseCosignerKey, verifyCosignatures } from './cosignature.ts';
+import { assertCosignerKey, assertCosignerKeys, parseCosignerKey, verifyCosignatures } from './cosignature.ts';
 import type { CosignerKey } from './cosignature.ts';
 import { assertOptions, invalidArgument } from '../invalid-argument.ts';
 
@@ -654,22 +654,25 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function checkAnchors(value: unknown): readonly string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((note) => typeof note === 'string')) {
+  // Array.from visits the holes of a sparse array, which every() would skip.
+  const notes: unknown[] = Array.isArray(value) ? Array.from(value as unknown[]) : [undefined];
+  if (!notes.every((note): note is string => typeof note === 'string')) {
     throw invalidArgument('options.anchors', 'must be an array of signed checkpoint notes');
   }
-  return value;
+  return notes;
 }
 
 /** @internal The witness policy of verifier options, checked (shared with verifyBundle). */
-export function checkWitnesses(value: unknown): { keys: CosignerKey[]; quorum: number } | undefined {
+export function checkWitnesses(value: unknown, trustRoot?: TrustRoot): { keys: CosignerKey[]; quorum: number } | undefined {
   if (value === undefined) return undefined;
   assertOptions(value, 'options.witnesses');
   const { keys, quorum } = value as Partial<WitnessPolicy>;
   if (!Array.isArray(keys) || keys.length === 0) throw invalidArgument('options.witnesses.keys', 'must be a non-empty array of witness keys');
-  const parsed = keys.map((key: unknown, i) => {
+  // Array.from, not map(): map() skips the holes of a sparse array.
+  const parsed = Array.from(keys as unknown[], (key: unknown, i) => {
     if (typeof key !== 'string') {
-      if (typeof key === 'object' && key !== null && (key as CosignerKey).publicKey instanceof Uint8Array && typeof (key as CosignerKey).name === 'string' && typeof (key as CosignerKey).keyHash === 'number') return key as CosignerKey;
-      throw invalidArgument(`options.witnesses.keys[${i}]`, 'must be a witness verifier key');
+      assertCosignerKey(key, `options.witnesses.keys[${i}]`);
+      return key;
     }
     try {
       return parseCosignerKey(key);
@@ -679,9 +682,18 @@ export function checkWitnesses(value: unknown): { keys: CosignerKey[]; quorum: n
       });
     }
   });
-  const distinct = new Set(parsed.map((key) => `${key.name}+${key.keyHash}`)).size;
-  if (distinct !== parsed.length) throw invalidArgument('options.witnesses.keys', 'must not list a witness twice');
-  const needed = quorum ?? parsed.length;
+  // One witness once: not one name twice, nor one public key under two names (the cosigned
+  // message does not commit to the name, so a relabelled line would count again).
+  assertCosignerKeys(parsed, 'options.witnesses.keys');
+  // The log's own keys are not witnesses: whoever holds the ledger key (the writer) would
+  // cosign its own rewrite and count toward the quorum.
+  const own = new Set((trustRoot?.keys() ?? []).map((key) => toHex(key.publicKeyBytes)));
+  parsed.forEach((key, i) => {
+    if (own.has(toHex(key.publicKey))) {
+      throw invalidArgument(`options.witnesses.keys[${i}]`, 'is a key of the trust root: a witness must be independent of the log it witnesses');
+    }
+  });
+  const needed = quorum === undefined ? parsed.length : quorum;
   if (!Number.isSafeInteger(needed) || needed < 1 || needed > parsed.length) {
     throw invalidArgument('options.witnesses.quorum', `must be an integer within 1..${parsed.length} (the number of witness keys)`);
   }
@@ -767,7 +779,7 @@ export async function verifyTranscript(
     throw invalidArgument('options.entries', 'must be an iterable or async iterable of entry lines');
   }
   const anchorNotes = checkAnchors(options.anchors);
-  const witnesses = checkWitnesses(options.witnesses);
+  const witnesses = checkWitnesses(options.witnesses, options.trustRoot);
   const frontier = new MerkleFrontier();
   let origin = options.origin;
   let verified = 0;
