@@ -260,6 +260,7 @@ describe('witnesses: the quorum counts distinct witnesses, not lines or names', 
     expect(one.witnessed?.cosigners).toEqual([{ name: W1, time: new Date(at.getTime() + 4000).toISOString() }]);
   });
 
+  // GAP: accepted before — quorum 2 met by one real cosignature and its relabelled copy; assertCosignerKeys now refuses one key under two names.
   it('GAP: one key listed under two names is refused — the message does not commit to the name, so one cosignature relabelled would count twice', async () => {
     const t = await transcript();
     const [, note] = latest(t.notes);
@@ -276,6 +277,7 @@ describe('witnesses: the quorum counts distinct witnesses, not lines or names', 
     expect(code(() => verifyCosignatures(relabelled, policy.keys.map((k) => parseCosignerKey(k))))).toBe('ERR_INVALID_ARGUMENT');
   });
 
+  // GAP: accepted before — both keys counted; one name twice is refused now.
   it('GAP: one witness name listed with two keys is refused — one party holding both keys would count twice', async () => {
     const t = await transcript();
     const [, note] = latest(t.notes);
@@ -285,6 +287,7 @@ describe('witnesses: the quorum counts distinct witnesses, not lines or names', 
     await expect(verify(t, t, { anchors: [both], witnesses: policy })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'options.witnesses.keys' } });
   });
 
+  // GAP: accepted before — the rewritten transcript verified with the writer's self-cosignature; checkWitnesses now refuses trust-root keys.
   it('GAP: a witness key that is a key of the trust root (the writer\'s ledger key) is refused — the writer would cosign its own rewrite', async () => {
     const t = await transcript();
     const rewritten = await transcript({ calls: 6, sessionId: 'session-rewritten' });
@@ -363,6 +366,7 @@ describe('malformed input to the new public functions: WritError, never a raw Ty
   const note = (): string => signCheckpoint({ origin: ORIGIN, size: 1, root: new Uint8Array(32), time: '2026-01-01T00:00:00Z', signer: ledgerKey });
   const parsed = (): CosignerKey => parseCosignerKey(keys[0]!);
 
+  // GAP: a sparse list escaped as a raw TypeError; inconsistent key objects were used as given.
   it('GAP: verifyCosignatures refuses sparse key lists and key objects that are not parsed witness keys', () => {
     const cosigned = cosignCheckpoint({ note: note(), name: W1, signer: w1, time: at });
     const sparse = [, parsed()] as unknown as CosignerKey[];
@@ -376,6 +380,7 @@ describe('malformed input to the new public functions: WritError, never a raw Ty
     for (const list of bad) expect(code(() => verifyCosignatures(cosigned, list as CosignerKey[]))).toBe('ERR_INVALID_ARGUMENT');
   });
 
+  // GAP: sparse lists became report failures or were accepted; a null quorum meant "all".
   it('GAP: verifyTranscript refuses sparse anchors, sparse witness keys, inconsistent key objects and a null quorum as ERR_INVALID_ARGUMENT', async () => {
     const t = await transcript({ calls: 1 });
     const base = { entries: t.lines, checkpoints: [...t.notes.values()], trustRoot: t.trustRoot };
@@ -394,6 +399,7 @@ describe('malformed input to the new public functions: WritError, never a raw Ty
     }
   });
 
+  // GAP: an over-long name raised ERR_INVALID_ARGUMENT (from cosignerKeyHash); control characters were accepted.
   it('GAP: parseCosignerKey reports an over-long or control-character name as ERR_NOTE_MALFORMED, as documented', () => {
     const b64 = toBase64(Uint8Array.of(4, ...w1.publicKey));
     for (const name of ['n'.repeat(1500), 'bell\u0007name', 'nel\u0085name']) {
@@ -401,6 +407,7 @@ describe('malformed input to the new public functions: WritError, never a raw Ty
     }
   });
 
+  // GAP: a 65-byte signature escaped as a raw RangeError; a 101st line produced a note nothing parses.
   it('GAP: cosignCheckpoint refuses a signer returning a signature that is not 64 bytes, a control character in the name, and a note the result would not parse as', () => {
     for (const signature of [new Uint8Array(65), new Uint8Array(10), 'sig', undefined]) {
       const signer = { ...w1, publicKey: w1.publicKey, sign: () => signature } as unknown as Signer;
