@@ -28,6 +28,7 @@ export { MemoryNonceStore } from './stores/memory-nonce-store.ts';
 export { MemoryApprovalStore } from './stores/memory-approval-store.ts';
 export { FileLedgerStore, ENTRIES_FILE, CHECKPOINTS_DIR } from './stores/file-ledger-store.ts';
 export type { FileLedgerStoreOptions } from './stores/file-ledger-store.ts';
+export { FileWitnessState, WITNESS_STATE_TYPE } from './stores/file-witness-state.ts';
 export { FileNonceStore } from './stores/file-nonce-store.ts';
 export { FileApprovalStore } from './stores/file-approval-store.ts';
 
@@ -70,6 +71,8 @@ export type {
 export { formatCheckpoint, parseCheckpoint, signCheckpoint } from './transcript/checkpoint.ts';
 export { cosignCheckpoint, cosignerKeyHash, formatCosignerKey, parseCosignerKey, verifyCosignatures } from './transcript/cosignature.ts';
 export type { CosignerKey, VerifiedCosignature } from './transcript/cosignature.ts';
+export { createWitness, submitCheckpoint, formatAddCheckpoint, MemoryWitnessState, MAX_PROOF_LINES, TLOG_SIZE_CONTENT_TYPE } from './transcript/witness.ts';
+export type { Witness, WitnessOptions, WitnessState, AddCheckpointResponse, SubmitCheckpointOptions } from './transcript/witness.ts';
 export type { Checkpoint } from './transcript/checkpoint.ts';
 export { Ledger } from './transcript/ledger.ts';
 export type { CheckpointPolicy, LedgerOptions } from './transcript/ledger.ts';

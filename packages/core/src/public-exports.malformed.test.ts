@@ -250,6 +250,9 @@ const validArguments: Record<string, () => unknown[]> = {
   verifyBundle: () => [{ bundle, trustRoot }],
   verifyTranscript: () => [{ entries: [], checkpoints: checkpointNotes, trustRoot, origin: 'writ.test/sample', allowUnsignedTail: true, onProgress: () => undefined, progressEvery: 1, anchors: checkpointNotes.slice(0, 1), witnesses: { keys: [core.formatCosignerKey('witness.test/w', signer.publicKey)], quorum: 1 } }],
   verifyCheckpointNotes: () => [{ notes: checkpointNotes, trustRoot, origin: 'writ.test/sample' }],
+  createWitness: () => [{ name: 'witness.test/w', signer, logs: [core.formatVerifierKey('writ.test/sample', keys.ledger.publicKey)], state: new core.MemoryWitnessState(), now: () => new Date(0) }],
+  formatAddCheckpoint: () => [{ oldSize: 0, proof: [], note: checkpointNotes[0] }],
+  submitCheckpoint: () => [{ url: 'http://127.0.0.1:9', witness: core.formatCosignerKey('witness.test/w', signer.publicKey), note: checkpointNotes[0], proof: () => [], fetch: () => Promise.reject(new Error('offline')), timeoutMs: 100 }],
   cosignCheckpoint: () => [{ note: checkpointNotes[0], name: 'witness.test/w', signer, time: new Date(0) }],
   cosignerKeyHash: () => ['witness.test/w', signer.publicKey],
   formatCosignerKey: () => ['witness.test/w', signer.publicKey],
@@ -290,6 +293,8 @@ const instanceFactories: Record<string, Factory> = {
   FileNonceStore: () => core.FileNonceStore.open({ dir: freshDir() }),
   FileApprovalStore: () => core.FileApprovalStore.open({ dir: freshDir() }),
   MemoryVault: () => Promise.resolve(new core.MemoryVault()),
+  MemoryWitnessState: () => Promise.resolve(new core.MemoryWitnessState()),
+  FileWitnessState: () => core.FileWitnessState.open(join(freshDir(), 'witness.json')),
   FileVault: () => Promise.resolve(new core.FileVault(freshDir())),
   MerkleTree: () => {
     const tree = new core.MerkleTree();
@@ -382,6 +387,9 @@ const allowlist: Record<string, string> = {
   BASIS_FINDING_CODES: 'constant',
   BASIS_KINDS: 'constant',
   BUNDLE_TYPE: 'constant',
+  MAX_PROOF_LINES: 'constant',
+  TLOG_SIZE_CONTENT_TYPE: 'constant',
+  WITNESS_STATE_TYPE: 'constant',
   CHECKPOINTS_DIR: 'constant',
   DECISION_VERSION: 'constant',
   DEFAULT_APPROVAL_TTL_SECONDS: 'constant',

@@ -35,6 +35,8 @@ export type { NoteVerifierKey, NoteSignature, OpenedNote, SignNoteOptions } from
 export { formatCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint.ts';
 export { cosignCheckpoint, cosignerKeyHash, formatCosignerKey, parseCosignerKey, verifyCosignatures } from './cosignature.ts';
 export type { CosignerKey, VerifiedCosignature } from './cosignature.ts';
+export { createWitness, submitCheckpoint, formatAddCheckpoint, MemoryWitnessState, MAX_PROOF_LINES, TLOG_SIZE_CONTENT_TYPE } from './witness.ts';
+export type { Witness, WitnessOptions, WitnessState, AddCheckpointResponse, SubmitCheckpointOptions } from './witness.ts';
 export type { Checkpoint } from './checkpoint.ts';
 export { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
 export { MemoryNonceStore } from '../stores/memory-nonce-store.ts';
