@@ -1,0 +1,134 @@
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileLedgerStore, Ledger, PrivateKey, formatCosignerKey, formatVerifierKey } from '@writ/core';
+import { sampleKeys, sampleTrustRootDocument, writeSampleTranscript } from '@writ/core/transcript';
+import type { CommandContext } from '../cli-context.ts';
+import { verifyAction } from './verify.ts';
+import { startWitnessServer, witnessLogKeyAction, witnessServeAction, witnessSubmitAction } from './witness-protocol.ts';
+import type { RunningWitness } from './witness-protocol.ts';
+
+const ORIGIN = 'writ.test/sample';
+const NAME = 'witness.example/w1';
+const witnessKey = PrivateKey.fromSeed(new Uint8Array(32).fill(33));
+const witnessVkey = formatCosignerKey(NAME, witnessKey.publicKey);
+const logVkey = formatVerifierKey(ORIGIN, sampleKeys().ledger.publicKey);
+
+let root: string;
+let dir: string;
+let trustFile: string;
+let server: RunningWitness;
+
+async function run(action: (context: CommandContext) => Promise<void>): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  let code: number | undefined;
+  await action({ stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), setExitCode: (value) => (code = value), cwd: root, interactive: false });
+  return { code, stdout, stderr };
+}
+
+async function transcript(name: string, sessionId = 'session-1'): Promise<string> {
+  const target = join(root, name);
+  const store = await FileLedgerStore.open({ dir: target });
+  await writeSampleTranscript({ store, calls: 4, policy: { everyEntries: 4 }, sessionId });
+  await store.close();
+  return target;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'writ-cli-tlog-witness-'));
+  dir = await transcript('transcript');
+  trustFile = join(root, 'trust-root.json');
+  await writeFile(trustFile, JSON.stringify(sampleTrustRootDocument(sampleKeys())));
+  server = await startWitnessServer({ name: NAME, key: witnessKey, logs: [logVkey], statePath: join(root, 'witness', 'state.json'), port: 0 });
+});
+afterAll(async () => {
+  await server.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('writ witness serve / submit over HTTP (C2SP tlog-witness)', () => {
+  it('submits the latest checkpoint, gets it cosigned, and the auditor verifies against it', async () => {
+    expect(server.vkey).toBe(witnessVkey);
+    const result = await run((context) => witnessSubmitAction(dir, { url: server.url, witness: witnessVkey, out: 'cosigned.note', json: true }, context));
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const out = JSON.parse(result.stdout) as { size: number; previousSize: number; cosigned: string };
+    expect(out.previousSize).toBe(0);
+    expect(await readFile(join(root, 'cosigned.note'), 'utf8')).toBe(out.cosigned);
+    const audit = await run((context) => verifyAction(dir, { trustRoot: trustFile, anchor: ['cosigned.note'], witness: [witnessVkey] }, context));
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toContain(`checkpoint ${out.size} cosigned by ${NAME}`);
+  });
+
+  it('a grown transcript is cosigned from the size the witness holds (it learns it from the 409)', async () => {
+    const store = await FileLedgerStore.open({ dir });
+    const ledger = await Ledger.open({ store, origin: ORIGIN, signer: sampleKeys().ledger, now: () => new Date('2026-01-01T02:00:00Z') });
+    await ledger.append([{ type: 'note', time: '2026-01-01T02:00:00.000Z', body: { n: 1 } }]);
+    await ledger.close();
+    const result = await run((context) => witnessSubmitAction(dir, { url: server.url, witness: witnessVkey, json: true }, context));
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { size: number; previousSize: number };
+    expect(out.previousSize).toBeGreaterThan(0);
+    expect(out.size).toBe(out.previousSize + 1);
+  });
+
+  it('a forked history signed with the same ledger key is refused (exit 1), and so is a rewound one', async () => {
+    const fork = await transcript('fork', 'session-forked');
+    const result = await run((context) => witnessSubmitAction(fork, { url: server.url, witness: witnessVkey }, context));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^not cosigned — witness refused the checkpoint \(HTTP (409|422)\)/u);
+    const rewound = join(root, 'rewound');
+    await cp(join(root, 'transcript'), rewound, { recursive: true });
+    const entries = (await readFile(join(rewound, 'entries.jsonl'), 'utf8')).split('\n').filter((l) => l.length > 0 && !l.startsWith('\u0000'));
+    await writeFile(join(rewound, 'entries.jsonl'), `${entries.slice(0, 4).join('\n')}\n`);
+    for (const file of await readdir(join(rewound, 'checkpoints'))) if (Number(file.slice(0, 16)) > 4) await rm(join(rewound, 'checkpoints', file));
+    const back = await run((context) => witnessSubmitAction(rewound, { url: server.url, witness: witnessVkey }, context));
+    expect(back.code).toBe(1);
+    expect(back.stderr).toContain('witness refused the checkpoint');
+  });
+
+  it('speaks HTTP as the spec says: 404 elsewhere, 413 for an oversized body, 400 for garbage', async () => {
+    expect((await fetch(`${server.url}/`)).status).toBe(404);
+    expect((await fetch(`${server.url}/add-checkpoint`)).status).toBe(404);
+    expect((await fetch(`${server.url}/add-checkpoint`, { method: 'POST', body: 'x'.repeat((1 << 20) + 1) })).status).toBe(413);
+    const garbage = await fetch(`${server.url}/add-checkpoint`, { method: 'POST', body: 'old 0\n\nnot a checkpoint\n' });
+    expect(garbage.status).toBe(400);
+  });
+
+  it('one witness per state file; serve stops cleanly and releases it', async () => {
+    await expect(startWitnessServer({ name: NAME, key: witnessKey, logs: [logVkey], statePath: join(root, 'witness', 'state.json'), port: 0 })).rejects.toMatchObject({ code: 'ERR_STORE_LOCKED' });
+    const env = { WRIT_KEY_WITNESS: Buffer.from(witnessKey.exportSeed()).toString('base64url') };
+    let stop!: () => void;
+    const until = new Promise<void>((resolve) => (stop = resolve));
+    const running = run((context) => witnessServeAction({ name: NAME, state: 'other-state.json', log: [logVkey], port: '0', env, until }, context));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stop();
+    const result = await running;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^witness witness\.example\/w1 listening on http:\/\/127\.0\.0\.1:\d+ \(POST \/add-checkpoint\); its verifier key: witness\.example\/w1\+/u);
+    // Released: it opens again.
+    const again = await startWitnessServer({ name: NAME, key: witnessKey, logs: [logVkey], statePath: join(root, 'other-state.json'), port: 0 });
+    await again.close();
+  });
+
+  it('exits 2 on usage errors', async () => {
+    const serveCases: Record<string, unknown>[] = [{ name: 'a b', state: 's', log: [logVkey] }, { name: NAME, log: [logVkey] }, { name: NAME, state: 's' }, { name: NAME, state: 's', log: ['junk'] }, { name: NAME, state: 's', log: [logVkey], port: '70000', env: { WRIT_KEY_WITNESS: Buffer.from(witnessKey.exportSeed()).toString('base64url') } }, { name: NAME, state: 's', log: [logVkey], env: {} }];
+    for (const options of serveCases) expect((await run((context) => witnessServeAction({ ...options, until: Promise.resolve() }, context))).code, JSON.stringify(options)).toBe(2);
+    const submitCases: [string, Record<string, unknown>][] = [[dir, { witness: witnessVkey }], [dir, { url: 'ftp://x', witness: witnessVkey }], [dir, { url: server.url }], [dir, { url: server.url, witness: logVkey }], [join(root, 'missing'), { url: server.url, witness: witnessVkey }]];
+    for (const [target, options] of submitCases) expect((await run((context) => witnessSubmitAction(target, options, context))).code, JSON.stringify(options)).toBe(2);
+    const unreachable = await run((context) => witnessSubmitAction(dir, { url: 'http://127.0.0.1:9', witness: witnessVkey }, context));
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('[ERR_WITNESS_UNREACHABLE]');
+  });
+});
+
+describe('writ witness log-key', () => {
+  it('prints the note verifier key of each ledger key under the origin, which serve accepts', async () => {
+    const result = await run((context) => witnessLogKeyAction({ trustRoot: trustFile, origin: ORIGIN }, context));
+    expect(result).toMatchObject({ code: 0, stdout: `${logVkey}\n` });
+    for (const options of [{ origin: ORIGIN }, { trustRoot: trustFile }, { trustRoot: trustFile, origin: 'a b' }, { trustRoot: 'missing.json', origin: ORIGIN }]) {
+      expect((await run((context) => witnessLogKeyAction(options, context))).code).toBe(2);
+    }
+  });
+});

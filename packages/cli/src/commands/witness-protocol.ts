@@ -1,0 +1,273 @@
+/**
+ * The C2SP tlog-witness protocol (https://c2sp.org/tlog-witness) from the command line:
+ *
+ *   writ witness serve --name NAME --state FILE --log VKEY... [--key witness] [--keys-dir .writ]
+ *     [--host 127.0.0.1] [--port 7380]
+ *   writ witness submit <transcript-dir> --url URL --witness VKEY [--out FILE] [--json]
+ *   writ witness log-key --trust-root FILE --origin ORIGIN
+ *
+ * `serve` runs a standard witness: `POST <url>/add-checkpoint`, consistency-checked against
+ * the checkpoint it cosigned last per log (`--state`, the same file `writ witness cosign`
+ * keeps, locked while it runs). `submit` gets a transcript's latest checkpoint cosigned by
+ * any tlog-witness and writes the cosigned note — an anchor for `writ verify`. `log-key`
+ * prints the note verifier keys a witness is configured with for a Writ log (one per
+ * `ledger` key of its trust root).
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Command } from 'commander';
+import {
+  FileWitnessState,
+  MerkleTree,
+  createSigner,
+  createWitness,
+  formatVerifierKey,
+  leafHash,
+  openTranscriptDirectory,
+  parseCheckpoint,
+  parseCosignerKey,
+  parseNote,
+  parseVerifierKey,
+  submitCheckpoint,
+} from '@writ/core';
+import type { PrivateKey } from '@writ/core';
+import { EXIT, UsageError, collectRepeated } from '../cli-context.ts';
+import type { CommandContext } from '../cli-context.ts';
+import { loadKey } from '../lib/key-store.ts';
+import { readTrustRootFile } from '../trust-root-file.ts';
+
+/** A running witness server. */
+export interface RunningWitness {
+  readonly url: string;
+  readonly vkey: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Start a tlog-witness HTTP server over a state file.
+ * @throws `ERR_STORE_LOCKED` (another witness has the state open), `ERR_INVALID_ARGUMENT`.
+ */
+export async function startWitnessServer(options: {
+  readonly name: string;
+  readonly key: PrivateKey;
+  readonly logs: readonly string[];
+  readonly statePath: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly now?: () => Date;
+}): Promise<RunningWitness> {
+  const state = await FileWitnessState.open(options.statePath);
+  try {
+    const witness = createWitness({ name: options.name, signer: createSigner(options.key), logs: options.logs, state, ...(options.now && { now: options.now }) });
+    const app = new Hono();
+    app.post(
+      '/add-checkpoint',
+      bodyLimit({ maxSize: 1 << 20, onError: (c) => c.text('request body too large\n', 413) }),
+      async (c) => {
+        const answer = await witness.addCheckpoint(await c.req.text());
+        return c.body(answer.body, answer.status, { 'content-type': answer.contentType });
+      },
+    );
+    app.notFound((c) => c.text('not found: this witness answers POST /add-checkpoint\n', 404));
+    app.onError((_error, c) => c.text('internal error\n', 500));
+    const server = await new Promise<Server>((done, fail) => {
+      const started = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 7380 }, () => done(started as Server));
+      started.once('error', fail);
+    });
+    const address = server.address() as AddressInfo;
+    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      vkey: witness.vkey,
+      close() {
+        closing ??= (async () => {
+          await new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+          });
+          await state.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await state.close();
+    throw error;
+  }
+}
+
+function port(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,5}$/u.test(value) || Number(value) > 65_535) throw new UsageError('--port must be a port number (0..65535)');
+  return Number(value);
+}
+
+/** Options of `writ witness serve`. */
+export interface WitnessServeOptions {
+  readonly name?: string;
+  readonly state?: string;
+  readonly log?: readonly string[];
+  readonly key?: string;
+  readonly keysDir?: string;
+  readonly host?: string;
+  readonly port?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Resolves when the server should stop (default: SIGINT or SIGTERM). */
+  readonly until?: Promise<unknown>;
+}
+
+/** Run `writ witness serve` until `until` (default: a signal). Sets the exit code. */
+export async function witnessServeAction(options: WitnessServeOptions, context: CommandContext): Promise<void> {
+  let running: RunningWitness | undefined;
+  try {
+    const name = options.name;
+    if (name === undefined || name.length === 0 || /[\s+]/u.test(name)) throw new UsageError('--name must be the witness name (no spaces or "+"), e.g. witness.example/w1');
+    if (options.state === undefined) throw new UsageError('--state FILE is required');
+    const logs = options.log ?? [];
+    if (logs.length === 0) throw new UsageError('--log VKEY is required (repeat for more logs): the note verifier key of each log this witness accepts; writ witness log-key prints it for a Writ log');
+    for (const log of logs) {
+      try {
+        parseVerifierKey(log);
+      } catch {
+        throw new UsageError(`--log ${log}: not a note verifier key (origin+keyhash+base64(0x01 || key))`);
+      }
+    }
+    const key = await loadKey({ dir: resolve(context.cwd, options.keysDir ?? '.writ'), name: options.key ?? 'witness', env: options.env ?? process.env });
+    running = await startWitnessServer({
+      name,
+      key,
+      logs,
+      statePath: resolve(context.cwd, options.state),
+      ...(options.host !== undefined && { host: options.host }),
+      ...(options.port !== undefined && { port: port(options.port) }),
+    });
+    context.stderr(`witness ${name} listening on ${running.url} (POST /add-checkpoint); its verifier key: ${running.vkey}\n`);
+    await (options.until ??
+      new Promise<void>((done) => {
+        process.once('SIGINT', () => done());
+        process.once('SIGTERM', () => done());
+      }));
+    context.setExitCode(EXIT.ok);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    context.stderr(`writ witness serve: ${(error as Error).message}${typeof code === 'string' && !(error instanceof UsageError) ? ` [${code}]` : ''}\n`);
+    context.setExitCode(EXIT.usage);
+  } finally {
+    await running?.close();
+  }
+}
+
+/** Options of `writ witness submit`. */
+export interface WitnessSubmitOptions {
+  readonly url?: string;
+  readonly witness?: string;
+  readonly out?: string;
+  readonly json?: boolean;
+  readonly fetch?: typeof fetch;
+}
+
+/** Run `writ witness submit`: 0 cosigned · 1 the witness refused or did not answer · 2 usage. */
+export async function witnessSubmitAction(target: string, options: WitnessSubmitOptions, context: CommandContext): Promise<void> {
+  try {
+    if (options.url === undefined || !/^https?:\/\/\S+$/u.test(options.url)) throw new UsageError('--url must be the witness\'s http(s) submission prefix');
+    if (options.witness === undefined) throw new UsageError('--witness VKEY is required: the witness\'s cosignature/v1 verifier key');
+    try {
+      parseCosignerKey(options.witness);
+    } catch {
+      throw new UsageError(`--witness ${options.witness}: not a witness verifier key (C2SP cosignature/v1, type 0x04)`);
+    }
+    const dir = resolve(context.cwd, target);
+    if (!existsSync(dir)) throw new UsageError(`${target}: no such directory`);
+    const directory = await openTranscriptDirectory(dir);
+    if (directory.checkpoints.length === 0) throw new UsageError(`${target}: the transcript has no checkpoint to submit`);
+    const latest = directory.checkpoints
+      .map((note) => ({ note, size: parseCheckpoint(parseNote(note).text).size }))
+      .reduce((a, b) => (b.size > a.size ? b : a));
+    const tree = new MerkleTree();
+    for await (const line of directory.entries) {
+      if (tree.size === latest.size) break;
+      tree.push(leafHash(line));
+    }
+    if (tree.size < latest.size) {
+      context.stderr(`INVALID: the transcript ends at entry ${tree.size}, before its checkpoint of size ${latest.size}\n`);
+      context.setExitCode(EXIT.invalid);
+      return;
+    }
+    const result = await submitCheckpoint({
+      url: options.url,
+      witness: options.witness,
+      note: latest.note,
+      proof: (oldSize) => tree.consistencyProof(oldSize, latest.size),
+      ...(options.fetch && { fetch: options.fetch }),
+    });
+    if (options.out !== undefined) await writeFile(resolve(context.cwd, options.out), result.note);
+    if (options.json) context.stdout(`${JSON.stringify({ size: latest.size, previousSize: result.oldSize, timestamp: result.timestamp, cosigned: result.note }, null, 2)}\n`);
+    else if (options.out === undefined) context.stdout(result.note);
+    else context.stdout(`checkpoint ${latest.size} cosigned by the witness (it held ${result.oldSize}) → ${options.out}\n`);
+    context.setExitCode(EXIT.ok);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof UsageError || code === 'ERR_INVALID_ARGUMENT') {
+      context.stderr(`writ witness submit: ${(error as Error).message}\n`);
+      context.setExitCode(EXIT.usage);
+      return;
+    }
+    const details = (error as { details?: { status?: unknown; answer?: unknown } }).details;
+    const answer = typeof details?.answer === 'string' && details.answer.length > 0 ? `: ${details.answer.trim()}` : '';
+    context.stderr(`not cosigned — ${(error as Error).message}${answer}${typeof code === 'string' ? ` [${code}]` : ''}\n`);
+    context.setExitCode(EXIT.invalid);
+  }
+}
+
+/** Run `writ witness log-key`: the note verifier keys of a Writ log, one per ledger key. */
+export async function witnessLogKeyAction(options: { readonly trustRoot?: string; readonly origin?: string }, context: CommandContext): Promise<void> {
+  try {
+    if (options.trustRoot === undefined) throw new UsageError('--trust-root FILE is required');
+    if (options.origin === undefined || options.origin.length === 0 || /[\s+]/u.test(options.origin)) throw new UsageError('--origin must be the log origin (the first line of its checkpoints)');
+    const { trustRoot } = await readTrustRootFile(options.trustRoot, context.cwd);
+    const keys = trustRoot.keys('ledger');
+    if (keys.length === 0) throw new UsageError(`${options.trustRoot}: no ledger key`);
+    for (const key of keys) context.stdout(`${formatVerifierKey(options.origin, key.publicKeyBytes)}\n`);
+    context.setExitCode(EXIT.ok);
+  } catch (error) {
+    context.stderr(`writ witness log-key: ${(error as Error).message}\n`);
+    context.setExitCode(EXIT.usage);
+  }
+}
+
+/** Add `serve`, `submit` and `log-key` to the `witness` command. */
+export function addWitnessProtocolCommands(witness: Command, context: CommandContext): void {
+  witness
+    .command('serve')
+    .description('run a C2SP tlog-witness: POST /add-checkpoint, consistency-checked against --state')
+    .requiredOption('--name <name>', 'witness name, e.g. witness.example/w1')
+    .requiredOption('--state <file>', 'witness state (the last checkpoint cosigned per log; locked while serving)')
+    .requiredOption('--log <vkey>', 'note verifier key of a log to witness (origin+keyhash+key); repeat for more', collectRepeated)
+    .option('--key <name>', 'witness key (file in --keys-dir or WRIT_KEY_<NAME>)', 'witness')
+    .option('--keys-dir <dir>', 'key directory', '.writ')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '7380')
+    .action((options: WitnessServeOptions) => witnessServeAction(options, context));
+  witness
+    .command('submit')
+    .description('have a transcript\'s latest checkpoint cosigned by a tlog-witness (exit 0 cosigned, 1 refused or unreachable, 2 usage)')
+    .argument('<transcript-dir>', 'transcript directory (file store)')
+    .requiredOption('--url <url>', 'the witness\'s submission prefix (…/add-checkpoint is appended)')
+    .requiredOption('--witness <vkey>', 'the witness\'s cosignature/v1 verifier key')
+    .option('--out <file>', 'write the cosigned checkpoint note here (default: stdout)')
+    .option('--json', 'print sizes, the cosignature time and the cosigned note as JSON')
+    .action((target: string, options: WitnessSubmitOptions) => witnessSubmitAction(target, options, context));
+  witness
+    .command('log-key')
+    .description('print the note verifier keys a witness needs for a Writ log (one per ledger key)')
+    .requiredOption('--trust-root <file>', 'the log\'s trust-root document')
+    .requiredOption('--origin <origin>', 'the log origin (first line of its checkpoints)')
+    .action((options: { trustRoot?: string; origin?: string }) => witnessLogKeyAction(options, context));
+}
