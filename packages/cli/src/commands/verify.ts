@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { openTranscriptDirectory, parseCheckpoint, parseCosignerKey, parseNote, verifyBundle, verifyTranscript } from '@writ/core';
+import { openTranscriptDirectory, parseCheckpoint, parseCosignerKey, parseNote, toHex, verifyBundle, verifyTranscript } from '@writ/core';
 import type { TranscriptReport, TrustRoot, VerifyTranscriptOptions } from '@writ/core';
 import { EXIT, UsageError, collectRepeated, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
@@ -213,6 +213,15 @@ async function verifyBundleFile(
     document: embedded,
     source: `${path} (bundle)`,
   });
+  // A key of the trust root is the log's own, not a witness: whoever holds the ledger key would
+  // cosign its own checkpoint. verifyTranscript refuses it; verifyBundle does not check it, so
+  // the bundle path does here.
+  const own = new Set(trustRoot.keys().map((key) => toHex(key.publicKeyBytes)));
+  for (const key of options.witness ?? []) {
+    if (own.has(toHex(parseCosignerKey(key).publicKey))) {
+      throw new UsageError(`--witness ${key}: a key of the trust root, not an independent witness`);
+    }
+  }
   return { report: verifyBundle({ bundle, trustRoot, ...(witnesses !== undefined && { witnesses }) }), trustRoot: used };
 }
 

@@ -11,20 +11,29 @@
  * atomically, before anything is printed) and print the cosigned note — which an auditor
  * passes to `writ verify --anchor FILE --witness VKEY`. A writer who later cuts the
  * transcript short or rewrites it cannot get it past that auditor, nor past this witness.
+ * The writer chooses everything in the directory, the log origin included; so the latest
+ * checkpoint must not be smaller than the recorded one, the state is locked from read to write
+ * (`<state>.lock`) and must lie outside the transcript directory, and the witness key must not
+ * be a key of the trust root.
  * Exit codes: 0 cosigned · 1 the transcript does not verify or does not extend what was
  * cosigned before (nothing cosigned, state unchanged) · 2 usage.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { open, readFile, realpath, rename, rm } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import {
   cosignCheckpoint,
+  cosignerKeyHash,
   createSigner,
   formatCosignerKey,
   openTranscriptDirectory,
   parseCheckpoint,
   parseNote,
+  toHex,
   verifyTranscript,
 } from '@writ/core';
 import type { PrivateKey } from '@writ/core';
@@ -57,13 +66,16 @@ export interface WitnessCosignOptions extends WitnessKeyOptions {
   readonly out?: string;
   readonly json?: boolean;
   readonly now?: () => Date;
+  /** How long to wait for another run's lock on the state (default 60 s; tests). */
+  readonly lockWaitMs?: number;
 }
 
-/** What the witness remembers: per log origin, the last checkpoint note it cosigned. */
-interface WitnessState {
-  readonly type: typeof STATE_TYPE;
-  readonly logs: Record<string, string>;
-}
+/**
+ * What the witness remembers: per log origin, the last checkpoint note it cosigned. A Map, not
+ * an object: the origin is the writer's choice, and `logs["constructor"]` of a plain object is
+ * Object's constructor, not "never cosigned".
+ */
+type WitnessState = Map<string, string>;
 
 function witnessName(options: WitnessKeyOptions): string {
   const name = options.name;
@@ -88,7 +100,7 @@ async function readState(path: string): Promise<WitnessState> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { type: STATE_TYPE, logs: {} };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw new UsageError(`--state ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   let parsed: unknown;
@@ -97,21 +109,74 @@ async function readState(path: string): Promise<WitnessState> {
   } catch {
     throw new UsageError(`--state ${path}: not JSON (a witness state file is ${STATE_TYPE})`);
   }
-  const state = parsed as Partial<WitnessState> | null;
-  if (
-    typeof state !== 'object' || state === null || state.type !== STATE_TYPE ||
-    typeof state.logs !== 'object' || state.logs === null || Array.isArray(state.logs) ||
-    !Object.values(state.logs).every((note) => typeof note === 'string')
-  ) {
+  const state = parsed as { type?: unknown; logs?: unknown } | null;
+  if (typeof state !== 'object' || state === null || state.type !== STATE_TYPE || typeof state.logs !== 'object' || state.logs === null || Array.isArray(state.logs)) {
     throw new UsageError(`--state ${path}: not a ${STATE_TYPE} document`);
   }
-  return { type: STATE_TYPE, logs: { ...state.logs } };
+  const logs: WitnessState = new Map();
+  for (const [origin, note] of Object.entries(state.logs)) {
+    // Each record must be a checkpoint of the log it is filed under: it is the anchor the next
+    // round of that log is held to.
+    let recorded: string | undefined;
+    try {
+      recorded = typeof note === 'string' ? parseCheckpoint(parseNote(note).text).origin : undefined;
+    } catch {
+      recorded = undefined;
+    }
+    if (recorded !== origin) throw new UsageError(`--state ${path}: the record of ${JSON.stringify(origin)} is not a checkpoint of that log`);
+    logs.set(origin, note as string);
+  }
+  return logs;
+}
+
+function stateText(logs: WitnessState): string {
+  // Object.fromEntries defines own properties, so a log named "__proto__" is kept as a key.
+  return `${JSON.stringify({ type: STATE_TYPE, logs: Object.fromEntries(logs) }, null, 2)}\n`;
+}
+
+/**
+ * Hold `<state>.lock` (created exclusively) while the state is read, the transcript verified
+ * and the state written: two runs checked against one state could each cosign a fork of the
+ * same log, or the later write drop the other's record. The lock is the one @writ/core's
+ * FileWitnessState (`writ witness serve`) takes on the same file, with the same owner record
+ * ({ pid, host, since }), so a serving witness and a cosign run exclude each other too. Waits
+ * for another run's lock up to `waitMs`; a lock left by a crashed run is reported, never
+ * broken here (the operator, or FileWitnessState's stale-lock check, removes it).
+ */
+async function lockState(path: string, waitMs: number): Promise<() => Promise<void>> {
+  const lock = `${path}.lock`;
+  const owner = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx', 0o644);
+      try {
+        await handle.writeFile(owner);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return async () => {
+        // Remove it only while it is still ours.
+        if ((await readFile(lock, 'utf8').catch(() => undefined)) === owner) await rm(lock, { force: true });
+      };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new UsageError(`--state ${path}: cannot create the lock ${lock} (${code ?? 'error'})`);
+      if (Date.now() >= deadline) {
+        throw new UsageError(`--state ${path} is locked by another witness run (${lock}); if none is running, remove the lock file`);
+      }
+      await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+    }
+  }
 }
 
 /** Write `text` to `path` durably: temporary file, fsync, rename, fsync of the directory. */
 async function writeDurably(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  const handle = await open(temporary, 'w', 0o644);
+  // A fresh name, created exclusively: 'w' on a fixed name follows a symlink planted there
+  // (writing the state into any file), and two runs in one process shared the name.
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temporary, 'wx', 0o644);
   try {
     await handle.writeFile(text);
     await handle.sync();
@@ -153,8 +218,35 @@ export async function witnessVkeyAction(options: WitnessVkeyOptions, context: Co
   }
 }
 
+// The state file must not be where the writer can reach it: inside the transcript directory it
+// could swap the state (and with it what this witness cosigned) for its own.
+async function assertStateOutside(statePath: string, dir: string): Promise<void> {
+  let parent: string;
+  try {
+    parent = await realpath(dirname(statePath));
+  } catch {
+    throw new UsageError(`--state ${statePath}: its directory does not exist`);
+  }
+  const inside = relative(await realpath(dir), join(parent, basename(statePath)));
+  if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
+    throw new UsageError(`--state ${statePath} is inside the transcript directory: keep the witness state where the log's writer cannot change it`);
+  }
+}
+
+// The note without signature lines of this witness (name and key ID): ones the writer put there
+// would make the cosigned note fail for every auditor; an earlier cosignature of ours is
+// superseded by the new one.
+function withoutOwnLines(note: string, name: string, keyHash: number): string {
+  const split = note.lastIndexOf('\n\n');
+  const lines = note.slice(split + 2, -1).split('\n');
+  const { signatures } = parseNote(note);
+  const kept = lines.filter((_, i) => !(signatures[i]!.name === name && signatures[i]!.keyHash === keyHash));
+  return `${note.slice(0, split + 2)}${kept.join('\n')}\n`;
+}
+
 /** Run `writ witness cosign`. Sets the exit code; never throws for bad input. */
 export async function witnessCosignAction(target: string, options: WitnessCosignOptions, context: CommandContext): Promise<void> {
+  let unlock: (() => Promise<void>) | undefined;
   try {
     const name = witnessName(options);
     if (options.state === undefined) throw new UsageError('--state FILE is required: the witness remembers what it cosigned there');
@@ -164,8 +256,20 @@ export async function witnessCosignAction(target: string, options: WitnessCosign
     const dir = resolve(context.cwd, target);
     if (!existsSync(dir)) throw new UsageError(`${target}: no such directory`);
     const statePath = resolve(context.cwd, options.state);
+    const outPath = options.out === undefined ? undefined : resolve(context.cwd, options.out);
+    if (outPath !== undefined && (outPath === statePath || outPath === `${statePath}.lock`)) {
+      throw new UsageError('--out must not name the --state file (the cosigned note would replace what the witness remembers)');
+    }
+    await assertStateOutside(statePath, dir);
     const { trustRoot } = await readTrustRootFile(options.trustRoot, context.cwd);
     const key = await witnessKey(options, context);
+    // A key of the log's trust root is the log's, not a witness's: cosigning with the ledger
+    // key would let the writer's own key count as an independent witness.
+    const keyHex = toHex(key.publicKey);
+    if (trustRoot.keys().some((trusted) => toHex(trusted.publicKeyBytes) === keyHex)) {
+      throw new UsageError(`witness key ${options.key ?? 'witness'} is a key of the trust root: a witness must be independent of the log it witnesses`);
+    }
+    unlock = await lockState(statePath, options.lockWaitMs ?? 60_000);
     const state = await readState(statePath);
     const directory = await openTranscriptDirectory(dir);
     const notes = directory.checkpoints;
@@ -177,7 +281,8 @@ export async function witnessCosignAction(target: string, options: WitnessCosign
     const sized = notes.map((note) => ({ note, checkpoint: parseCheckpoint(parseNote(note).text) }));
     const latest = sized.reduce((a, b) => (b.checkpoint.size > a.checkpoint.size ? b : a));
     const origin = latest.checkpoint.origin;
-    const previous = state.logs[origin];
+    const previous = state.get(origin);
+    const previousSize = previous === undefined ? undefined : parseCheckpoint(parseNote(previous).text).size;
     const report = await verifyTranscript({
       entries: directory.entries,
       checkpoints: notes,
@@ -192,12 +297,21 @@ export async function witnessCosignAction(target: string, options: WitnessCosign
       context.setExitCode(EXIT.invalid);
       return;
     }
-    const cosigned = cosignCheckpoint({ note: latest.note, name, signer: createSigner(key), time: (options.now ?? (() => new Date()))() });
+    // The entries may extend the recorded checkpoint while the checkpoints above a smaller one
+    // were removed: cosigning that one would say "the largest tree I saw" of a smaller tree,
+    // and recording it would let a fork from there be cosigned next (a split view).
+    if (previousSize !== undefined && latest.checkpoint.size < previousSize) {
+      context.stderr(`not cosigned: the latest checkpoint (size ${latest.checkpoint.size}) is smaller than the checkpoint this witness cosigned for ${origin} (size ${previousSize})\n`);
+      context.setExitCode(EXIT.invalid);
+      return;
+    }
+    const note = withoutOwnLines(latest.note, name, cosignerKeyHash(name, key.publicKey));
+    const cosigned = cosignCheckpoint({ note, name, signer: createSigner(key), time: (options.now ?? (() => new Date()))() });
     // Remember before telling anyone: a witness never vouches for what it did not record.
-    await writeDurably(statePath, `${JSON.stringify({ type: STATE_TYPE, logs: { ...state.logs, [origin]: cosigned } }, null, 2)}\n`);
-    if (options.out !== undefined) await writeDurably(resolve(context.cwd, options.out), cosigned);
+    await writeDurably(statePath, stateText(new Map(state).set(origin, cosigned)));
+    if (outPath !== undefined) await writeDurably(outPath, cosigned);
     if (options.json) {
-      context.stdout(`${JSON.stringify({ origin, size: latest.checkpoint.size, previousSize: previous === undefined ? null : parseCheckpoint(parseNote(previous).text).size, witness: formatCosignerKey(name, key.publicKey), cosigned }, null, 2)}\n`);
+      context.stdout(`${JSON.stringify({ origin, size: latest.checkpoint.size, previousSize: previousSize ?? null, witness: formatCosignerKey(name, key.publicKey), cosigned }, null, 2)}\n`);
     } else if (options.out === undefined) {
       context.stdout(cosigned);
     } else {
@@ -209,6 +323,8 @@ export async function witnessCosignAction(target: string, options: WitnessCosign
     const code = (error as { code?: unknown }).code;
     context.stderr(`INVALID: transcript cannot be read — ${(error as Error).message}${typeof code === 'string' ? ` [${code}]` : ''}\n`);
     context.setExitCode(EXIT.invalid);
+  } finally {
+    await unlock?.();
   }
 }
 
