@@ -214,6 +214,22 @@ describe('writ witness cosign keeps every log\'s record', () => {
   });
 });
 
+describe('writ witness cosign reads its state strictly', () => {
+  it('a record filed under a log that is not that log\'s checkpoint, or not a note, is a usage error (nothing cosigned)', async () => {
+    const other = await transcriptDir('state-other', 'writ.test/other3');
+    const otherNote = (JSON.parse(await readFile(join(other, 'checkpoints', (await readdir(join(other, 'checkpoints'))).sort().at(-1)!), 'utf8')) as { note: string }).note;
+    for (const record of [otherNote, 'not a note', 7]) {
+      const state = 'strict-state.json';
+      const text = JSON.stringify({ type: 'writ.witness-state/v1', logs: { 'writ.test/sample': record } });
+      await writeFile(join(root, state), text);
+      const result = await cosign(await copy(), state);
+      expect(result.code, JSON.stringify(record).slice(0, 20)).toBe(2);
+      expect(result.stderr).toMatch(/--state/u);
+      expect(await readFile(join(root, state), 'utf8')).toBe(text);
+    }
+  });
+});
+
 describe('writ witness cosign on a crafted directory', () => {
   it('refuses a directory whose largest checkpoint is another log\'s, a checkpoint beyond the entries, and a forged note (exit 1, nothing written)', async () => {
     const state = 'crafted-state.json';
