@@ -29,6 +29,7 @@ export { MemoryApprovalStore } from './stores/memory-approval-store.ts';
 export { FileLedgerStore, ENTRIES_FILE, CHECKPOINTS_DIR } from './stores/file-ledger-store.ts';
 export type { FileLedgerStoreOptions } from './stores/file-ledger-store.ts';
 export { FileWitnessState, WITNESS_STATE_TYPE } from './stores/file-witness-state.ts';
+export { writeFileDurably } from './stores/regular-file.ts';
 export { FileNonceStore } from './stores/file-nonce-store.ts';
 export { FileApprovalStore } from './stores/file-approval-store.ts';
 

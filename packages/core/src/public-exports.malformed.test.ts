@@ -251,6 +251,7 @@ const validArguments: Record<string, () => unknown[]> = {
   verifyTranscript: () => [{ entries: [], checkpoints: checkpointNotes, trustRoot, origin: 'writ.test/sample', allowUnsignedTail: true, onProgress: () => undefined, progressEvery: 1, anchors: checkpointNotes.slice(0, 1), witnesses: { keys: [core.formatCosignerKey('witness.test/w', signer.publicKey)], quorum: 1 } }],
   verifyCheckpointNotes: () => [{ notes: checkpointNotes, trustRoot, origin: 'writ.test/sample' }],
   createWitness: () => [{ name: 'witness.test/w', signer, logs: [core.formatVerifierKey('writ.test/sample', keys.ledger.publicKey)], state: new core.MemoryWitnessState(), now: () => new Date(0) }],
+  writeFileDurably: () => [join(freshDir(), 'out.txt'), 'text'],
   formatAddCheckpoint: () => [{ oldSize: 0, proof: [], note: checkpointNotes[0] }],
   submitCheckpoint: () => [{ url: 'http://127.0.0.1:9', witness: core.formatCosignerKey('witness.test/w', signer.publicKey), note: checkpointNotes[0], proof: () => [], fetch: () => Promise.reject(new Error('offline')), timeoutMs: 100 }],
   cosignCheckpoint: () => [{ note: checkpointNotes[0], name: 'witness.test/w', signer, time: new Date(0) }],

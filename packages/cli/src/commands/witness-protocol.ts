@@ -219,8 +219,14 @@ export async function witnessSubmitAction(target: string, options: WitnessSubmit
       context.setExitCode(EXIT.usage);
       return;
     }
-    const details = (error as { details?: { status?: unknown; answer?: unknown } }).details;
-    const answer = typeof details?.answer === 'string' && details.answer.length > 0 ? `: ${details.answer.trim()}` : '';
+    const details = (error as { details?: { status?: unknown; answer?: unknown; size?: unknown } }).details;
+    const text = typeof details?.answer === 'string' ? details.answer.trim() : '';
+    const answer =
+      details?.status === 409 && /^\d+$/u.test(text)
+        ? `: the witness holds a checkpoint of size ${text} of this log, which this transcript's latest (size ${String(details.size)}) does not extend`
+        : text.length > 0
+          ? `: ${text}`
+          : '';
     context.stderr(`not cosigned — ${(error as Error).message}${answer}${typeof code === 'string' ? ` [${code}]` : ''}\n`);
     context.setExitCode(EXIT.invalid);
   }

@@ -173,12 +173,16 @@ describe('writ witness', () => {
     }
   });
 
-  it('registers vkey and cosign with their required options', () => {
+  it('registers vkey, cosign and the protocol commands with their required options', () => {
     const program = registerWitnessCommand(new Command('writ').exitOverride(), { stdout: () => undefined, stderr: () => undefined, setExitCode: () => undefined, cwd: root, interactive: false });
     const witness = program.commands.find((c) => c.name() === 'witness')!;
-    expect(witness.commands.map((c) => c.name()).sort()).toEqual(['cosign', 'vkey']);
+    expect(witness.commands.map((c) => c.name()).sort()).toEqual(['cosign', 'log-key', 'serve', 'submit', 'vkey']);
     const cosignCommand = witness.commands.find((c) => c.name() === 'cosign')!;
     expect(cosignCommand.options.filter((o) => o.mandatory).map((o) => o.long).sort()).toEqual(['--name', '--state', '--trust-root']);
+    const mandatory = (name: string): (string | undefined)[] => witness.commands.find((c) => c.name() === name)!.options.filter((o) => o.mandatory).map((o) => o.long).sort();
+    expect(mandatory('serve')).toEqual(['--log', '--name', '--state']);
+    expect(mandatory('submit')).toEqual(['--url', '--witness']);
+    expect(mandatory('log-key')).toEqual(['--origin', '--trust-root']);
   });
 });
 

@@ -4,6 +4,7 @@
  *   writ witness vkey --name NAME [--key witness] [--keys-dir .writ] [--generate]
  *   writ witness cosign <transcript-dir> --name NAME --state FILE --trust-root FILE
  *     [--key witness] [--keys-dir .writ] [--out FILE] [--json]
+ *   writ witness serve | submit | log-key   (the C2SP tlog-witness protocol: witness-protocol.ts)
  *
  * `cosign` verifies the transcript against the pinned trust root and against the checkpoint
  * this witness cosigned last for the same log (kept in `--state`): the transcript must extend
@@ -18,14 +19,14 @@
  * Exit codes: 0 cosigned · 1 the transcript does not verify or does not extend what was
  * cosigned before (nothing cosigned, state unchanged) · 2 usage.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { open, readFile, realpath, rename, rm } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import {
+  FileWitnessState,
+  WritError,
+  writeFileDurably,
   cosignCheckpoint,
   cosignerKeyHash,
   createSigner,
@@ -42,8 +43,7 @@ import type { CommandContext } from '../cli-context.ts';
 import { generateKeyFile, keyEnvName, loadKey } from '../lib/key-store.ts';
 import { readTrustRootFile } from '../trust-root-file.ts';
 import { describeReport } from './verify.ts';
-
-const STATE_TYPE = 'writ.witness-state/v1';
+import { addWitnessProtocolCommands } from './witness-protocol.ts';
 
 /** Options shared by the witness subcommands. */
 export interface WitnessKeyOptions {
@@ -70,13 +70,6 @@ export interface WitnessCosignOptions extends WitnessKeyOptions {
   readonly lockWaitMs?: number;
 }
 
-/**
- * What the witness remembers: per log origin, the last checkpoint note it cosigned. A Map, not
- * an object: the origin is the writer's choice, and `logs["constructor"]` of a plain object is
- * Object's constructor, not "never cosigned".
- */
-type WitnessState = Map<string, string>;
-
 function witnessName(options: WitnessKeyOptions): string {
   const name = options.name;
   if (name === undefined || name.length === 0 || name.length > 1024 || /[\s+]/u.test(name)) {
@@ -93,108 +86,6 @@ async function witnessKey(options: WitnessKeyOptions, context: CommandContext, g
     return generateKeyFile({ dir, name });
   }
   return loadKey({ dir, name, env });
-}
-
-async function readState(path: string): Promise<WitnessState> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw new UsageError(`--state ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new UsageError(`--state ${path}: not JSON (a witness state file is ${STATE_TYPE})`);
-  }
-  const state = parsed as { type?: unknown; logs?: unknown } | null;
-  if (typeof state !== 'object' || state === null || state.type !== STATE_TYPE || typeof state.logs !== 'object' || state.logs === null || Array.isArray(state.logs)) {
-    throw new UsageError(`--state ${path}: not a ${STATE_TYPE} document`);
-  }
-  const logs: WitnessState = new Map();
-  for (const [origin, note] of Object.entries(state.logs)) {
-    // Each record must be a checkpoint of the log it is filed under: it is the anchor the next
-    // round of that log is held to.
-    let recorded: string | undefined;
-    try {
-      recorded = typeof note === 'string' ? parseCheckpoint(parseNote(note).text).origin : undefined;
-    } catch {
-      recorded = undefined;
-    }
-    if (recorded !== origin) throw new UsageError(`--state ${path}: the record of ${JSON.stringify(origin)} is not a checkpoint of that log`);
-    logs.set(origin, note as string);
-  }
-  return logs;
-}
-
-function stateText(logs: WitnessState): string {
-  // Object.fromEntries defines own properties, so a log named "__proto__" is kept as a key.
-  return `${JSON.stringify({ type: STATE_TYPE, logs: Object.fromEntries(logs) }, null, 2)}\n`;
-}
-
-/**
- * Hold `<state>.lock` (created exclusively) while the state is read, the transcript verified
- * and the state written: two runs checked against one state could each cosign a fork of the
- * same log, or the later write drop the other's record. The lock is the one @writ/core's
- * FileWitnessState (`writ witness serve`) takes on the same file, with the same owner record
- * ({ pid, host, since }), so a serving witness and a cosign run exclude each other too. Waits
- * for another run's lock up to `waitMs`; a lock left by a crashed run is reported, never
- * broken here (the operator, or FileWitnessState's stale-lock check, removes it).
- */
-async function lockState(path: string, waitMs: number): Promise<() => Promise<void>> {
-  const lock = `${path}.lock`;
-  const owner = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      const handle = await open(lock, 'wx', 0o644);
-      try {
-        await handle.writeFile(owner);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      return async () => {
-        // Remove it only while it is still ours.
-        if ((await readFile(lock, 'utf8').catch(() => undefined)) === owner) await rm(lock, { force: true });
-      };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new UsageError(`--state ${path}: cannot create the lock ${lock} (${code ?? 'error'})`);
-      if (Date.now() >= deadline) {
-        throw new UsageError(`--state ${path} is locked by another witness run (${lock}); if none is running, remove the lock file`);
-      }
-      await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
-    }
-  }
-}
-
-/** Write `text` to `path` durably: temporary file, fsync, rename, fsync of the directory. */
-async function writeDurably(path: string, text: string): Promise<void> {
-  // A fresh name, created exclusively: 'w' on a fixed name follows a symlink planted there
-  // (writing the state into any file), and two runs in one process shared the name.
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'wx', 0o644);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  const folder = await open(dirname(path), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
 }
 
 function usage(context: CommandContext, error: unknown, command: string): boolean {
@@ -246,7 +137,7 @@ function withoutOwnLines(note: string, name: string, keyHash: number): string {
 
 /** Run `writ witness cosign`. Sets the exit code; never throws for bad input. */
 export async function witnessCosignAction(target: string, options: WitnessCosignOptions, context: CommandContext): Promise<void> {
-  let unlock: (() => Promise<void>) | undefined;
+  let state: FileWitnessState | undefined;
   try {
     const name = witnessName(options);
     if (options.state === undefined) throw new UsageError('--state FILE is required: the witness remembers what it cosigned there');
@@ -269,8 +160,21 @@ export async function witnessCosignAction(target: string, options: WitnessCosign
     if (trustRoot.keys().some((trusted) => toHex(trusted.publicKeyBytes) === keyHex)) {
       throw new UsageError(`witness key ${options.key ?? 'witness'} is a key of the trust root: a witness must be independent of the log it witnesses`);
     }
-    unlock = await lockState(statePath, options.lockWaitMs ?? 60_000);
-    const state = await readState(statePath);
+    // Held from read to write (`<state>.lock`, the lock `writ witness serve` takes too): two runs
+    // checked against one state could each cosign a fork of the same log, or the later write
+    // drop the other's record. A lock left by a dead process on this host is broken safely.
+    try {
+      state = await FileWitnessState.open(statePath, { waitMs: options.lockWaitMs ?? 60_000 });
+    } catch (error) {
+      if (WritError.isInstance(error) && error.code === 'ERR_STORE_LOCKED') {
+        throw new UsageError(`--state ${statePath} is locked by another witness run (${statePath}.lock); if none is running, remove the lock file`);
+      }
+      if (WritError.isInstance(error) && error.code === 'ERR_STORE_CORRUPT') {
+        const reason = (error.details as { reason?: unknown } | undefined)?.reason;
+        throw new UsageError(`--state ${statePath}: ${reason === 'not JSON' ? 'not JSON (a witness state file is writ.witness-state/v1)' : `not a writ.witness-state/v1 document${typeof reason === 'string' && reason !== 'type' && reason !== 'logs' ? ` (${reason})` : ''}`}`);
+      }
+      throw error;
+    }
     const directory = await openTranscriptDirectory(dir);
     const notes = directory.checkpoints;
     if (notes.length === 0) {
@@ -281,7 +185,7 @@ export async function witnessCosignAction(target: string, options: WitnessCosign
     const sized = notes.map((note) => ({ note, checkpoint: parseCheckpoint(parseNote(note).text) }));
     const latest = sized.reduce((a, b) => (b.checkpoint.size > a.checkpoint.size ? b : a));
     const origin = latest.checkpoint.origin;
-    const previous = state.get(origin);
+    const previous = await state.latest(origin);
     const previousSize = previous === undefined ? undefined : parseCheckpoint(parseNote(previous).text).size;
     const report = await verifyTranscript({
       entries: directory.entries,
@@ -308,8 +212,8 @@ export async function witnessCosignAction(target: string, options: WitnessCosign
     const note = withoutOwnLines(latest.note, name, cosignerKeyHash(name, key.publicKey));
     const cosigned = cosignCheckpoint({ note, name, signer: createSigner(key), time: (options.now ?? (() => new Date()))() });
     // Remember before telling anyone: a witness never vouches for what it did not record.
-    await writeDurably(statePath, stateText(new Map(state).set(origin, cosigned)));
-    if (outPath !== undefined) await writeDurably(outPath, cosigned);
+    if (!(await state.replace(origin, previous, cosigned))) throw new WritError('ERR_INTERNAL', 'witness state changed while it was locked');
+    if (outPath !== undefined) await writeFileDurably(outPath, cosigned);
     if (options.json) {
       context.stdout(`${JSON.stringify({ origin, size: latest.checkpoint.size, previousSize: previousSize ?? null, witness: formatCosignerKey(name, key.publicKey), cosigned }, null, 2)}\n`);
     } else if (options.out === undefined) {
@@ -324,7 +228,7 @@ export async function witnessCosignAction(target: string, options: WitnessCosign
     context.stderr(`INVALID: transcript cannot be read — ${(error as Error).message}${typeof code === 'string' ? ` [${code}]` : ''}\n`);
     context.setExitCode(EXIT.invalid);
   } finally {
-    await unlock?.();
+    await state?.close();
   }
 }
 
@@ -339,7 +243,7 @@ export function registerWitnessCommand(program: Command, overrides: Partial<Comm
   const context = { ...processContext(), ...overrides };
   const witness = program
     .command('witness')
-    .description('witness a transcript: cosign its latest checkpoint once it verifies and extends what this witness cosigned before (C2SP tlog-cosignature)');
+    .description('witness transcripts (C2SP tlog-cosignature / tlog-witness): cosign a verified transcript, serve the witness protocol, or submit to a witness');
   witness
     .command('vkey')
     .description('print the witness verifier key auditors pass to writ verify --witness')
@@ -360,5 +264,6 @@ export function registerWitnessCommand(program: Command, overrides: Partial<Comm
     .option('--out <file>', 'write the cosigned checkpoint note here (default: stdout)')
     .option('--json', 'print origin, sizes, the witness key and the cosigned note as JSON')
     .action((target: string, options: WitnessCosignOptions) => witnessCosignAction(target, options, context));
+  addWitnessProtocolCommands(witness, context);
   return program;
 }

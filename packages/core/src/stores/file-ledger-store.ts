@@ -22,7 +22,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { constants, fdatasyncSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readdir, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalize } from '../canonical/canonicalize.ts';
@@ -32,6 +32,7 @@ import { leafHash } from '../transcript/merkle.ts';
 import { acquireLock } from './file-lock.ts';
 import type { HeldLock } from './file-lock.ts';
 import { readLines } from './line-reader.ts';
+import { assertRegularFile, openRegularFile, readRegularFile } from './regular-file.ts';
 import type { Tail, TailReport } from './line-reader.ts';
 import {
   admitCheckpoint,
@@ -243,10 +244,11 @@ export class FileLedgerStore implements LedgerStore {
         await mkdir(join(dir, CHECKPOINTS_DIR), { recursive: true });
         lock = await acquireLock(dir);
       }
-      handle = await open(
-        join(dir, ENTRIES_FILE),
-        readOnly ? 'r' : preallocate > 0 ? OVERWRITE_FLAGS : APPEND_FLAGS,
-      );
+      handle = readOnly
+        ? await openRegularFile(join(dir, ENTRIES_FILE))
+        : await open(join(dir, ENTRIES_FILE), preallocate > 0 ? OVERWRITE_FLAGS : APPEND_FLAGS);
+      // A FIFO or device where the entries belong (O_RDWR opens one without blocking).
+      if (!readOnly) await assertRegularFile(handle, join(dir, ENTRIES_FILE));
       // A newly created entries file must survive a power loss too: persist its directory entry.
       if (!readOnly) await syncDirectory(dir);
       const checkpoints = await loadCheckpoints(dir, readOnly);
@@ -635,7 +637,7 @@ export async function loadCheckpoints(dir: string, readOnly: boolean): Promise<C
   }
   const records: CheckpointRecord[] = [];
   for (const name of names) {
-    const text = await readFile(join(dir, CHECKPOINTS_DIR, name), 'utf8');
+    const text = await readRegularFile(join(dir, CHECKPOINTS_DIR, name));
     let record: CheckpointRecord;
     try {
       record = JSON.parse(text) as CheckpointRecord;

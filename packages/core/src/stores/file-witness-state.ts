@@ -6,12 +6,17 @@
  * a temporary file, fsync'd, renamed over the state and the directory fsync'd before it
  * resolves — a witness never answers for a cosignature it has not recorded.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WritError } from '../errors.ts';
 import { invalidArgument } from '../invalid-argument.ts';
+import { parseCheckpoint } from '../transcript/checkpoint.ts';
+import { parseNote } from '../transcript/signed-note.ts';
+import { assertWitnessRecord } from '../transcript/witness.ts';
 import type { WitnessState } from '../transcript/witness.ts';
 import { acquireLock } from './file-lock.ts';
+import { writeFileDurably } from './regular-file.ts';
 import type { HeldLock } from './file-lock.ts';
 
 /** Format identifier of a witness state file. */
@@ -19,29 +24,6 @@ export const WITNESS_STATE_TYPE = 'writ.witness-state/v1';
 
 function corrupt(path: string, reason: string): WritError {
   return new WritError('ERR_STORE_CORRUPT', `witness state ${path} is not a ${WITNESS_STATE_TYPE} document`, { details: { reason } });
-}
-
-async function writeDurably(path: string, text: string): Promise<void> {
-  const temporary = `${path}.tmp`;
-  const handle = await open(temporary, 'w', 0o644);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  const folder = await open(dirname(path), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
 }
 
 /** A {@link WitnessState} kept in a file; open it with {@link FileWitnessState.open}. */
@@ -59,18 +41,33 @@ export class FileWitnessState implements WitnessState {
   }
 
   /**
-   * Open (or start) the state file at `path` (its folder is created), taking its lock.
+   * Open (or start) the state file at `path` (its folder is created), taking its lock — waiting
+   * up to `options.waitMs` (default 0) while another process holds it.
    * @throws `ERR_INVALID_ARGUMENT` (path), `ERR_STORE_LOCKED` (another process has it open),
-   *   `ERR_STORE_CORRUPT` (not a state document), `ERR_STORE_IO`.
+   *   `ERR_STORE_CORRUPT` (not a state document, or a record that is not a checkpoint of the
+   *   log it is filed under), `ERR_STORE_IO`.
    */
-  static async open(path: string): Promise<FileWitnessState> {
+  static async open(path: string, options: { readonly waitMs?: number } = {}): Promise<FileWitnessState> {
     if (typeof path !== 'string' || path.length === 0 || path.includes('\u0000')) throw invalidArgument('path', 'must be a file path');
+    if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object');
+    const waitMs = options.waitMs ?? 0;
+    if (!Number.isSafeInteger(waitMs) || waitMs < 0) throw invalidArgument('options.waitMs', 'must be a non-negative integer');
     try {
       await mkdir(dirname(path), { recursive: true });
     } catch (error) {
       throw new WritError('ERR_STORE_IO', `cannot create the folder of witness state ${path}`, { cause: error });
     }
-    const lock = await acquireLock(dirname(path), `${basename(path)}.lock`);
+    const deadline = Date.now() + waitMs;
+    let lock: HeldLock;
+    for (;;) {
+      try {
+        lock = await acquireLock(dirname(path), `${basename(path)}.lock`);
+        break;
+      } catch (error) {
+        if (!WritError.isInstance(error) || error.code !== 'ERR_STORE_LOCKED' || Date.now() >= deadline) throw error;
+        await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+      }
+    }
     try {
       let text: string | undefined;
       try {
@@ -90,8 +87,16 @@ export class FileWitnessState implements WitnessState {
         if (typeof state !== 'object' || state === null || state.type !== WITNESS_STATE_TYPE) throw corrupt(path, 'type');
         if (typeof state.logs !== 'object' || state.logs === null || Array.isArray(state.logs)) throw corrupt(path, 'logs');
         for (const [origin, note] of Object.entries(state.logs)) {
-          if (typeof note !== 'string') throw corrupt(path, `logs.${origin}`);
-          logs.set(origin, note);
+          // Each record is the anchor the log's next round is held to: it must be a checkpoint
+          // of the log it is filed under.
+          let recorded: string | undefined;
+          try {
+            recorded = typeof note === 'string' ? parseCheckpoint(parseNote(note).text).origin : undefined;
+          } catch {
+            recorded = undefined;
+          }
+          if (recorded !== origin) throw corrupt(path, `the record of ${JSON.stringify(origin)} is not a checkpoint of that log`);
+          logs.set(origin, note as string);
         }
       }
       return new FileWitnessState(path, logs, lock);
@@ -118,12 +123,11 @@ export class FileWitnessState implements WitnessState {
 
   async #replace(origin: string, expected: string | undefined, next: string): Promise<boolean> {
     if (this.#closed) throw new WritError('ERR_STORE_CLOSED', 'witness state is closed');
-    if (typeof origin !== 'string') throw invalidArgument('origin', 'must be a string');
-    if (typeof next !== 'string') throw invalidArgument('next', 'must be a checkpoint note');
+    assertWitnessRecord(origin, next);
     if (this.#logs.get(origin) !== expected) return false;
     const logs = Object.fromEntries([...this.#logs, [origin, next]]);
     try {
-      await writeDurably(this.#path, `${JSON.stringify({ type: WITNESS_STATE_TYPE, logs }, null, 2)}\n`);
+      await writeFileDurably(this.#path, `${JSON.stringify({ type: WITNESS_STATE_TYPE, logs }, null, 2)}\n`);
     } catch (error) {
       throw new WritError('ERR_STORE_IO', `cannot write witness state ${this.#path}`, { cause: error });
     }

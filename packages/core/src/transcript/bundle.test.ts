@@ -126,6 +126,8 @@ describe('bundles proven against a witnessed checkpoint', () => {
     expect(verifyBundle({ bundle: forged, trustRoot, witnesses: { keys } }).failure).toMatchObject({ check: 'checkpoint-witness', cause: 'ERR_NOTE_UNVERIFIED' });
     expect(() => verifyBundle({ bundle, trustRoot, witnesses: { keys: [] } })).toThrow(/witnesses\.keys/u);
     expect(() => verifyBundle({ bundle, trustRoot, witnesses: { keys, quorum: 2 } })).toThrow(/quorum/u);
+    // The log's own ledger key is not a witness of it.
+    expect(() => verifyBundle({ bundle, trustRoot, witnesses: { keys: [formatCosignerKey('witness.example/self', sampleKeys().ledger.publicKey)] } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }) as Error);
   });
 
   it('refuses a checkpoint of another log, of another history, beyond the stored ones, or not a note', async () => {

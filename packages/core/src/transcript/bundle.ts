@@ -158,7 +158,7 @@ export function verifyBundle(options: {
   ) {
     throw invalid('options.trustRoot', 'must be a TrustRoot');
   }
-  const witnesses = checkWitnesses(options.witnesses);
+  const witnesses = checkWitnesses(options.witnesses, options.trustRoot);
   let witnessed: TranscriptReport['witnessed'];
   let origin: string | undefined;
   let count = 0;

@@ -3,11 +3,12 @@
  * (no lock, no repair): raw entry lines, checkpoint notes and the optional trust root.
  */
 import { existsSync } from 'node:fs';
-import { open, readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '../errors.ts';
 import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
 import { endWithoutZeros, readLineChunks } from '../stores/line-reader.ts';
+import { openRegularFile, readRegularFile } from '../stores/regular-file.ts';
 import type { TailReport } from '../stores/line-reader.ts';
 import { TranscriptCheckError } from './verify-transcript.ts';
 
@@ -47,7 +48,7 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
     ? (await readdir(folder)).filter((name) => /^\d{16}\.json$/.test(name)).sort()
     : [];
   for (const name of names) {
-    const text = await readFile(join(folder, name), 'utf8');
+    const text = await readRegularFile(join(folder, name));
     let note: unknown;
     try {
       note = (JSON.parse(text) as { note?: unknown }).note;
@@ -59,8 +60,9 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
   const trustPath = join(dir, TRUST_ROOT_FILE);
   let trustRootDocument: unknown;
   if (existsSync(trustPath)) {
+    const text = await readRegularFile(trustPath);
     try {
-      trustRootDocument = JSON.parse(await readFile(trustPath, 'utf8'));
+      trustRootDocument = JSON.parse(text);
     } catch (error) {
       throw new WritError('ERR_TRUST_ROOT_INVALID', 'trust-root.json is not JSON', {
         cause: error,
@@ -68,7 +70,7 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
     }
   }
   const path = join(dir, ENTRIES_FILE);
-  const handle = await open(path, 'r');
+  const handle = await openRegularFile(path);
   let bytes: number;
   try {
     bytes = await endWithoutZeros(handle);
@@ -88,7 +90,7 @@ const TAIL_FAILURES = {
 } as const;
 
 async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
-  const handle = await open(path, 'r');
+  const handle = await openRegularFile(path);
   try {
     const size = (await handle.stat()).size;
     let count = 0;

@@ -154,7 +154,7 @@ describe('createWitness: add-checkpoint', () => {
 
   it('refuses bad options', () => {
     const good = { name: 'witness.example/w1', signer: witnessSigner, logs: [logVkey], state: new MemoryWitnessState() };
-    for (const change of [{ name: 'a b' }, { signer: {} }, { logs: [] }, { logs: ['junk'] }, { logs: [{}] }, { state: {} }, { now: 5 }]) {
+    for (const change of [{ name: 'a b' }, { signer: {} }, { signer: sampleKeys().ledger }, { logs: [] }, { logs: ['junk'] }, { logs: [{}] }, { state: {} }, { now: 5 }]) {
       expect(() => createWitness({ ...good, ...change } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }) as Error);
     }
     expect(() => formatAddCheckpoint({ oldSize: -1, proof: [], note: 'x' })).toThrow(/oldSize/u);
@@ -217,25 +217,41 @@ describe('FileWitnessState', () => {
   });
 
   it('persists the latest note per origin across reopen, one process at a time', async () => {
+    const l = await log();
+    const [n1, n2] = [l.notes[0]!.note, l.notes[1]!.note];
     const path = join(dir, 'state.json');
     const state = await FileWitnessState.open(path);
     await expect(FileWitnessState.open(path)).rejects.toMatchObject({ code: 'ERR_STORE_LOCKED' });
-    expect(await state.replace('log.a', undefined, 'note-1')).toBe(true);
-    expect(await state.replace('log.a', undefined, 'note-2')).toBe(false);
-    expect(await state.replace('log.a', 'note-1', 'note-2')).toBe(true);
+    // Waiting for the lock: it is released within the wait.
+    const waiting = FileWitnessState.open(path, { waitMs: 5_000 });
+    expect(await state.replace(ORIGIN, undefined, n1)).toBe(true);
+    expect(await state.replace(ORIGIN, undefined, n2)).toBe(false);
+    expect(await state.replace(ORIGIN, n1, n2)).toBe(true);
+    await expect(state.replace('other.log', undefined, n1)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await state.close();
-    const again = await FileWitnessState.open(path);
-    expect(await again.latest('log.a')).toBe('note-2');
+    const again = await waiting;
+    expect(await again.latest(ORIGIN)).toBe(n2);
     expect(await again.latest('log.b')).toBeUndefined();
-    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ type: 'writ.witness-state/v1', logs: { 'log.a': 'note-2' } });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ type: 'writ.witness-state/v1', logs: { [ORIGIN]: n2 } });
     await again.close();
-    await expect(again.latest('log.a')).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' });
+    await expect(again.latest(ORIGIN)).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' });
   });
 
   it('compare-and-set holds under concurrent replaces from one expected value', async () => {
+    const l = await log();
     const state = await FileWitnessState.open(join(dir, 'race.json'));
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => state.replace('log', undefined, `n${i}`)));
+    const results = await Promise.all(l.notes.map((n) => state.replace(ORIGIN, undefined, n.note)));
     expect(results.filter(Boolean)).toHaveLength(1);
+    await state.close();
+  });
+
+  it('refuses a record filed under another log, and a log named like an Object property is a log like any other', async () => {
+    const l = await log();
+    await writeFile(join(dir, 'misfiled.json'), JSON.stringify({ type: 'writ.witness-state/v1', logs: { 'other.log': l.notes[0]!.note } }));
+    await expect(FileWitnessState.open(join(dir, 'misfiled.json'))).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT' });
+    const state = await FileWitnessState.open(join(dir, 'proto.json'));
+    expect(await state.latest('constructor')).toBeUndefined();
+    expect(await state.latest('__proto__')).toBeUndefined();
     await state.close();
   });
 
@@ -251,6 +267,8 @@ describe('FileWitnessState', () => {
     const state = await FileWitnessState.open(join(dir, 'args.json'));
     await expect(state.replace(1 as never, undefined, 'n')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(state.replace('o', undefined, 1 as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(state.replace('o', undefined, 'not a note')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(FileWitnessState.open(join(dir, 'x.json'), { waitMs: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await state.close();
   });
 

@@ -41,6 +41,21 @@ export interface WitnessState {
   replace(origin: string, expected: string | undefined, next: string): Promise<boolean>;
 }
 
+/**
+ * @internal Refuse a record that is not a checkpoint note of `origin` (`ERR_INVALID_ARGUMENT`):
+ * it is the anchor the log's next round is held to.
+ */
+export function assertWitnessRecord(origin: unknown, next: unknown): void {
+  if (typeof origin !== 'string') throw invalidArgument('origin', 'must be a string');
+  let recorded: string | undefined;
+  try {
+    recorded = typeof next === 'string' ? parseCheckpoint(parseNote(next).text).origin : undefined;
+  } catch {
+    recorded = undefined;
+  }
+  if (recorded !== origin) throw invalidArgument('next', 'must be a signed checkpoint note of the log origin');
+}
+
 /** A witness state in memory (tests, short-lived witnesses). */
 export class MemoryWitnessState implements WitnessState {
   readonly #logs = new Map<string, string>();
@@ -51,8 +66,11 @@ export class MemoryWitnessState implements WitnessState {
   }
 
   replace(origin: string, expected: string | undefined, next: string): Promise<boolean> {
-    if (typeof origin !== 'string') return Promise.reject(invalidArgument('origin', 'must be a string'));
-    if (typeof next !== 'string') return Promise.reject(invalidArgument('next', 'must be a checkpoint note'));
+    try {
+      assertWitnessRecord(origin, next);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     if (this.#logs.get(origin) !== expected) return Promise.resolve(false);
     this.#logs.set(origin, next);
     return Promise.resolve(true);
@@ -156,6 +174,10 @@ export function createWitness(options: WitnessOptions): Witness {
   const logList: unknown = options.logs;
   if (!Array.isArray(logList) || logList.length === 0) throw invalidArgument('options.logs', 'must list the log verifier keys the witness trusts');
   const logs = (logList as (string | NoteVerifierKey)[]).map(keyOf);
+  // A log's own key is not a witness of it: its cosignature would let the writer vouch for itself.
+  if (logs.some((log) => equalHashes(log.publicKey, signer.publicKey))) {
+    throw invalidArgument('options.signer', 'must not be the key of a log it witnesses');
+  }
   if (typeof state !== 'object' || state === null || typeof state.latest !== 'function' || typeof state.replace !== 'function') {
     throw invalidArgument('options.state', 'must be a WitnessState');
   }

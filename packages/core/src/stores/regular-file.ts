@@ -1,0 +1,87 @@
+/**
+ * Opening the files of a store directory for reading without trusting what they are: a FIFO
+ * (or device) planted where `entries.jsonl`, a checkpoint or `trust-root.json` belongs would
+ * block a plain `open`/`readFile` forever — and with it `writ verify`, `writ export` or a
+ * witness holding its state lock. Opened non-blocking, then refused unless a regular file.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { WritError } from '../errors.ts';
+import { invalidArgument } from '../invalid-argument.ts';
+
+// O_NONBLOCK makes opening a FIFO return at once; it changes nothing for a regular file.
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** @throws `ERR_STORE_CORRUPT` unless the open handle is a regular file (closing it). */
+export async function assertRegularFile(handle: FileHandle, path: string): Promise<void> {
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new WritError('ERR_STORE_CORRUPT', `${path} is not a regular file`, { details: { path } });
+  }
+}
+
+/**
+ * Open `path` for reading, refusing anything but a regular file.
+ * @throws `ERR_STORE_CORRUPT` (not a regular file), file system errors (`ENOENT`, ...).
+ */
+export async function openRegularFile(path: string): Promise<FileHandle> {
+  const handle = await open(path, READ_FLAGS);
+  await assertRegularFile(handle, path);
+  return handle;
+}
+
+/** Read a regular file as UTF-8 text. @throws as {@link openRegularFile}. */
+export async function readRegularFile(path: string): Promise<string> {
+  const handle = await openRegularFile(path);
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Replace the file at `path` with `text`, whole or not at all, durably: a fresh temporary file
+ * beside it (random name, created exclusively, so a symlink planted at a predictable name is
+ * never followed), fsync, rename over `path` (a symlink at `path` is replaced, not written
+ * through), fsync of the directory.
+ * @throws `ERR_INVALID_ARGUMENT` (arguments), `ERR_STORE_IO` (the file system's error as `cause`).
+ */
+export async function writeFileDurably(path: string, text: string): Promise<void> {
+  if (typeof path !== 'string' || path.length === 0 || path.includes('\u0000')) throw invalidArgument('path', 'must be a file path');
+  if (typeof text !== 'string') throw invalidArgument('text', 'must be a string');
+  try {
+    await replaceFile(path, text);
+  } catch (error) {
+    throw new WritError('ERR_STORE_IO', `cannot write ${path}`, { cause: error, details: { path } });
+  }
+}
+
+async function replaceFile(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temporary, 'wx', 0o644);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  const folder = await open(dirname(path), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}
