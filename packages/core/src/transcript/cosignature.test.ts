@@ -166,7 +166,9 @@ describe.skipIf(!haveVectors)('verifyCosignatures', () => {
         let found: unknown;
         try {
           found = verifyCosignatures(changed, [keys[0]!]);
-        } catch {
+        } catch (error) {
+          // Refused — with a stable code, never a raw TypeError/RangeError.
+          expect(['ERR_NOTE_MALFORMED', 'ERR_NOTE_UNVERIFIED']).toContain((error as { code?: unknown }).code);
           return true;
         }
         // Unchanged text and a still-valid cosignature is impossible after a change.
