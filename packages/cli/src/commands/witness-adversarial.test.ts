@@ -17,6 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore, FileWitnessState, Ledger, PrivateKey, cosignCheckpoint, exportBundle, formatCosignerKey, parseCheckpoint, parseCosignerKey, parseNote, toBase64Url } from '@writ/core';
 import { sampleKeys, sampleTrustRootDocument, writeSampleTranscript } from '@writ/core/transcript';
 import type { CommandContext } from '../cli-context.ts';
+import { runCommand } from '../test-support/run-command.ts';
+import type { CommandRun } from '../test-support/run-command.ts';
 import { verifyAction } from './verify.ts';
 import { witnessCosignAction, witnessVkeyAction } from './witness.ts';
 
@@ -47,15 +49,9 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function run(action: (context: CommandContext) => Promise<void>): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let code: number | undefined;
-  await action({ stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), setExitCode: (value) => (code = value), cwd: root, interactive: false });
-  return { code, stdout, stderr };
-}
+const run = (action: (context: CommandContext) => Promise<void>): Promise<CommandRun> => runCommand(root, action);
 
-const cosign = (target: string, state: string, extra: Record<string, unknown> = {}): Promise<{ code: number | undefined; stdout: string; stderr: string }> =>
+const cosign = (target: string, state: string, extra: Record<string, unknown> = {}): Promise<CommandRun> =>
   run((context) => witnessCosignAction(target, { name: NAME, state, trustRoot: trustFile, keysDir: join(root, 'keys-home'), env: {}, now: frozen, json: true, ...extra }, context));
 
 let copies = 0;

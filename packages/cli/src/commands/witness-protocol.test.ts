@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore, Ledger, PrivateKey, formatCosignerKey, formatVerifierKey } from '@writ/core';
 import { sampleKeys, sampleTrustRootDocument, writeSampleTranscript } from '@writ/core/transcript';
 import type { CommandContext } from '../cli-context.ts';
+import { runCommand } from '../test-support/run-command.ts';
+import type { CommandRun } from '../test-support/run-command.ts';
 import { verifyAction } from './verify.ts';
 import { startWitnessServer, witnessLogKeyAction, witnessServeAction, witnessSubmitAction } from './witness-protocol.ts';
 import type { RunningWitness } from './witness-protocol.ts';
@@ -20,13 +22,7 @@ let dir: string;
 let trustFile: string;
 let server: RunningWitness;
 
-async function run(action: (context: CommandContext) => Promise<void>): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let code: number | undefined;
-  await action({ stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), setExitCode: (value) => (code = value), cwd: root, interactive: false });
-  return { code, stdout, stderr };
-}
+const run = (action: (context: CommandContext) => Promise<void>): Promise<CommandRun> => runCommand(root, action);
 
 async function transcript(name: string, sessionId = 'session-1'): Promise<string> {
   const target = join(root, name);

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore, Ledger } from '@writ/core';
 import { sampleKeys, sampleTrustRootDocument, writeSampleTranscript } from '@writ/core/transcript';
 import type { CommandContext } from '../cli-context.ts';
+import { runCommand } from '../test-support/run-command.ts';
+import type { CommandRun } from '../test-support/run-command.ts';
 import { exportAction } from './export.ts';
 import { verifyAction } from './verify.ts';
 import { registerWitnessCommand, witnessCosignAction, witnessVkeyAction } from './witness.ts';
@@ -29,13 +31,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function run(action: (context: CommandContext) => Promise<void>): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let code: number | undefined;
-  await action({ stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), setExitCode: (value) => (code = value), cwd: root, interactive: false });
-  return { code, stdout, stderr };
-}
+const run = (action: (context: CommandContext) => Promise<void>): Promise<CommandRun> => runCommand(root, action);
 
 async function copy(name: string): Promise<string> {
   const target = join(root, name);
@@ -55,7 +51,7 @@ async function cutTo(target: string, size: number): Promise<void> {
 }
 
 const keysDir = (): string => join(root, 'keys-home');
-const cosign = (target: string, extra: Record<string, unknown> = {}): Promise<{ code: number | undefined; stdout: string; stderr: string }> =>
+const cosign = (target: string, extra: Record<string, unknown> = {}): Promise<CommandRun> =>
   run((context) => witnessCosignAction(target, { name: NAME, state: 'witness-state.json', trustRoot: trustFile, keysDir: keysDir(), env: {}, now: frozen, ...extra }, context));
 
 describe('writ witness', () => {
