@@ -6,7 +6,7 @@
  * a temporary file, fsync'd, renamed over the state and the directory fsync'd before it
  * resolves — a witness never answers for a cosignature it has not recorded.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WritError } from '../errors.ts';
@@ -16,7 +16,7 @@ import { parseNote } from '../transcript/signed-note.ts';
 import { assertWitnessRecord } from '../transcript/witness.ts';
 import type { WitnessState } from '../transcript/witness.ts';
 import { acquireLock } from './file-lock.ts';
-import { writeFileDurably } from './regular-file.ts';
+import { readRegularFile, writeFileDurably } from './regular-file.ts';
 import type { HeldLock } from './file-lock.ts';
 
 /** Format identifier of a witness state file. */
@@ -44,8 +44,8 @@ export class FileWitnessState implements WitnessState {
    * Open (or start) the state file at `path` (its folder is created), taking its lock — waiting
    * up to `options.waitMs` (default 0) while another process holds it.
    * @throws `ERR_INVALID_ARGUMENT` (path), `ERR_STORE_LOCKED` (another process has it open),
-   *   `ERR_STORE_CORRUPT` (not a state document, or a record that is not a checkpoint of the
-   *   log it is filed under), `ERR_STORE_IO`.
+   *   `ERR_STORE_CORRUPT` (not a regular file, not a state document, or a record that is not a
+   *   checkpoint of the log it is filed under), `ERR_STORE_IO`.
    */
   static async open(path: string, options: { readonly waitMs?: number } = {}): Promise<FileWitnessState> {
     if (typeof path !== 'string' || path.length === 0 || path.includes('\u0000')) throw invalidArgument('path', 'must be a file path');
@@ -71,8 +71,11 @@ export class FileWitnessState implements WitnessState {
     try {
       let text: string | undefined;
       try {
-        text = await readFile(path, 'utf8');
+        // Opened non-blocking and refused unless a regular file: a FIFO here blocked a plain
+        // readFile forever, with the lock held.
+        text = await readRegularFile(path);
       } catch (error) {
+        if (WritError.isInstance(error)) throw corrupt(path, 'not a regular file');
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new WritError('ERR_STORE_IO', `cannot read witness state ${path}`, { cause: error });
       }
       const logs = new Map<string, string>();
@@ -135,10 +138,13 @@ export class FileWitnessState implements WitnessState {
     return true;
   }
 
-  /** Release the lock. Idempotent. */
+  /** Release the lock once a replace in flight has finished. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Released at once, another process could open the state while a write was still landing,
+    // read the old record and cosign a fork of what this one was answering 200 for.
+    await this.#queue;
     await this.#lock.release();
   }
 }

@@ -12,23 +12,29 @@
  * checkpoint note. Answers: 200 (cosignature lines), 400 (malformed, old > size), 403 (no
  * trusted signature), 404 (unknown origin), 409 (old size is not the witness's — the body is
  * its size, `text/x.tlog.size` — or same size with another root), 422 (proof does not verify).
+ * The witness cosigns and records the checkpoint text with the log signatures it verified;
+ * other signature lines of the request are ignored, as the spec requires of unknown keys.
  */
 import { WritError } from '../errors.ts';
 import { fromBase64, toBase64 } from '../crypto/encoding.ts';
 import type { Signer } from '../crypto/signer.ts';
 import { assertOptions, invalidArgument } from '../invalid-argument.ts';
 import { parseCheckpoint } from './checkpoint.ts';
-import { cosignCheckpoint, formatCosignerKey, parseCosignerKey, verifyCosignatures } from './cosignature.ts';
+import { assertCosignerKey, cosignCheckpoint, formatCosignerKey, parseCosignerKey, verifyCosignatures } from './cosignature.ts';
 import type { CosignerKey } from './cosignature.ts';
 import { equalHashes, verifyConsistency } from './merkle.ts';
-import { openNote, parseNote, parseVerifierKey } from './signed-note.ts';
-import type { NoteVerifierKey } from './signed-note.ts';
+import { noteKeyHash, openNote, parseNote, parseVerifierKey } from './signed-note.ts';
+import type { NoteSignature, NoteVerifierKey } from './signed-note.ts';
 
 /** Most consistency proof lines a request may carry (the spec's bound). */
 export const MAX_PROOF_LINES = 63;
 /** Content type of a 409 answer's body (the witness's size). */
 export const TLOG_SIZE_CONTENT_TYPE = 'text/x.tlog.size';
 const MAX_BODY = 1 << 20;
+/** Most bytes of a witness's answer `submitCheckpoint` reads (a few cosignature lines are ~150). */
+const MAX_ANSWER = 64 * 1024;
+/** Longest timeout a timer holds (Node clamps a longer one to 1 ms). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
  * Where a witness keeps the latest checkpoint it cosigned per log. `replace` must be atomic
@@ -140,7 +146,7 @@ function parseRequest(body: string): Request | string {
   return { oldSize: Number(oldMatch[1]), proof, note: body.slice(at) };
 }
 
-function keyOf(key: string | NoteVerifierKey, i: number): NoteVerifierKey {
+function keyOf(key: unknown, i: number): NoteVerifierKey {
   if (typeof key === 'string') {
     try {
       return parseVerifierKey(key);
@@ -148,10 +154,26 @@ function keyOf(key: string | NoteVerifierKey, i: number): NoteVerifierKey {
       throw invalidArgument(`options.logs[${i}]`, 'is not a note verifier key (origin+keyhash+base64(0x01 || key))');
     }
   }
-  if (typeof key !== 'object' || key === null || typeof key.name !== 'string' || typeof key.keyHash !== 'number' || !(key.publicKey instanceof Uint8Array)) {
-    throw invalidArgument(`options.logs[${i}]`, 'must be a note verifier key');
+  // A key object must be one parseVerifierKey could return: a key that can never verify (another
+  // length) or a key hash that is not its name's and key's made every request of the log a 403,
+  // a misconfiguration that looked like a forged log.
+  const { name, keyHash, publicKey } = (typeof key === 'object' && key !== null ? key : {}) as Partial<NoteVerifierKey>;
+  let valid: boolean;
+  try {
+    valid = typeof name === 'string' && !/[\s+]/u.test(name) && publicKey instanceof Uint8Array && publicKey.length === 32 && keyHash === noteKeyHash(name, publicKey);
+  } catch {
+    valid = false;
   }
-  return key;
+  if (!valid) throw invalidArgument(`options.logs[${i}]`, 'must be a note verifier key (parseVerifierKey)');
+  return key as NoteVerifierKey;
+}
+
+/** The signature line of a verified note signature. */
+function signatureLine(signature: NoteSignature): string {
+  const blob = new Uint8Array(4 + signature.signature.length);
+  new DataView(blob.buffer).setUint32(0, signature.keyHash);
+  blob.set(signature.signature, 4);
+  return `\u2014 ${signature.name} ${toBase64(blob)}\n`;
 }
 
 /**
@@ -173,7 +195,9 @@ export function createWitness(options: WitnessOptions): Witness {
   const vkey = formatCosignerKey(name, signer.publicKey);
   const logList: unknown = options.logs;
   if (!Array.isArray(logList) || logList.length === 0) throw invalidArgument('options.logs', 'must list the log verifier keys the witness trusts');
-  const logs = (logList as (string | NoteVerifierKey)[]).map(keyOf);
+  // An index loop, not map(): map() skips the holes of a sparse array.
+  const logs: NoteVerifierKey[] = [];
+  for (let i = 0; i < logList.length; i++) logs.push(keyOf((logList as unknown[])[i], i));
   // A log's own key is not a witness of it: its cosignature would let the writer vouch for itself.
   if (logs.some((log) => equalHashes(log.publicKey, signer.publicKey))) {
     throw invalidArgument('options.signer', 'must not be the key of a log it witnesses');
@@ -187,7 +211,7 @@ export function createWitness(options: WitnessOptions): Witness {
   // One request per origin at a time here; `state.replace` guards against other processes.
   const queues = new Map<string, Promise<unknown>>();
 
-  async function judge(request: Request, checkpoint: { readonly origin: string; readonly size: number; readonly root: Uint8Array }): Promise<AddCheckpointResponse> {
+  async function judge(request: Request, checked: string, checkpoint: { readonly origin: string; readonly size: number; readonly root: Uint8Array }): Promise<AddCheckpointResponse> {
     const { origin, size, root } = checkpoint;
     const latest = await state.latest(origin);
     let latestSize = 0;
@@ -198,11 +222,14 @@ export function createWitness(options: WitnessOptions): Witness {
       latestRoot = held.root;
     }
     if (request.oldSize !== latestSize) return answer(409, `${latestSize}\n`, TLOG_SIZE_CONTENT_TYPE);
-    if (request.oldSize === 0) {
-      if (request.proof.length !== 0) return answer(422, 'the proof must be empty from size 0\n');
-    } else if (request.oldSize === size) {
+    if (request.oldSize === size) {
+      // Equal sizes: the same tree or a fork, 409 whatever else came along. Size 0 included once
+      // a checkpoint of size 0 is held — two size-0 checkpoints with different roots were both
+      // cosigned when the size-0 rule came first.
+      if (latestRoot !== undefined && !equalHashes(latestRoot, root)) return answer(409, `${latestSize}\n`, TLOG_SIZE_CONTENT_TYPE);
       if (request.proof.length !== 0) return answer(422, 'equal sizes need an empty proof\n');
-      if (!equalHashes(latestRoot!, root)) return answer(409, `${latestSize}\n`, TLOG_SIZE_CONTENT_TYPE);
+    } else if (request.oldSize === 0) {
+      if (request.proof.length !== 0) return answer(422, 'the proof must be empty from size 0\n');
     } else {
       try {
         verifyConsistency({ size1: request.oldSize, size2: size, root1: latestRoot!, root2: root, proof: request.proof });
@@ -210,10 +237,10 @@ export function createWitness(options: WitnessOptions): Witness {
         return answer(422, 'consistency proof does not verify\n');
       }
     }
-    const cosigned = cosignCheckpoint({ note: request.note, name, signer, time: now() });
-    const line = cosigned.slice(request.note.length);
-    // Stored as submitted plus this cosignature: the log's signature keeps it usable as an
-    // anchor (`verifyTranscript({ anchors })`) by whoever holds the state.
+    const cosigned = cosignCheckpoint({ note: checked, name, signer, time: now() });
+    const line = cosigned.slice(checked.length);
+    // Stored as checked plus this cosignature: the log's signatures keep it usable as an anchor
+    // (`verifyTranscript({ anchors })`) by whoever holds the state.
     if (verifyCosignatures(cosigned, [own]).length !== 1) throw new WritError('ERR_INTERNAL', 'witness produced an invalid cosignature');
     if (!(await state.replace(origin, latest, cosigned))) {
       const moved = await state.latest(origin);
@@ -236,14 +263,21 @@ export function createWitness(options: WitnessOptions): Witness {
     const { origin, size, root } = checkpoint;
     const keys = logs.filter((key) => key.name === origin);
     if (keys.length === 0) return answer(404, 'unknown log origin\n');
+    let opened;
     try {
-      openNote(request.note, keys);
+      opened = openNote(request.note, keys);
     } catch {
       return answer(403, 'no valid signature by a key of this log\n');
     }
+    // What is cosigned and recorded: the text and the log signatures that verified. The other
+    // lines were never checked — anyone can replay the log's public checkpoint with lines of
+    // their own: stored, a bad line under another witness's name made the record fail every
+    // verification with that witness's key, a forged one under this witness's name made it
+    // throw, and 99 long ones made the record up to a megabyte (or too long to cosign).
+    const checked = `${opened.text}\n${opened.verified.map(signatureLine).join('')}`;
     if (request.oldSize > size) return answer(400, 'old size is above the checkpoint size\n');
     const previous = queues.get(origin) ?? Promise.resolve();
-    const result = previous.then(() => judge(request, { origin, size, root }));
+    const result = previous.then(() => judge(request, checked, { origin, size, root }));
     const settled = result.catch(() => undefined);
     queues.set(origin, settled);
     try {
@@ -262,9 +296,13 @@ export function formatAddCheckpoint(options: { readonly oldSize: number; readonl
   const { oldSize, proof, note } = options;
   if (!Number.isSafeInteger(oldSize) || oldSize < 0) throw invalidArgument('options.oldSize', 'must be a non-negative integer');
   const list: unknown = proof;
-  if (!Array.isArray(list) || list.length > MAX_PROOF_LINES || !list.every((hash) => hash instanceof Uint8Array && hash.length === 32)) {
-    throw invalidArgument('options.proof', `must be at most ${MAX_PROOF_LINES} 32-byte hashes`);
+  // An index loop, not every(): every() skips the holes of a sparse array (they vanished from the body).
+  let valid = Array.isArray(list) && list.length <= MAX_PROOF_LINES;
+  for (let i = 0; valid && i < (list as unknown[]).length; i++) {
+    const hash = (list as unknown[])[i];
+    valid = hash instanceof Uint8Array && hash.length === 32;
   }
+  if (!valid) throw invalidArgument('options.proof', `must be at most ${MAX_PROOF_LINES} 32-byte hashes`);
   if (typeof note !== 'string') throw invalidArgument('options.note', 'must be a signed checkpoint note');
   return `old ${oldSize}\n${proof.map((hash) => `${toBase64(hash)}\n`).join('')}\n${note}`;
 }
@@ -286,39 +324,140 @@ export interface SubmitCheckpointOptions {
   readonly timeoutMs?: number;
 }
 
+/** A URL `<url>/add-checkpoint` can be built on: http(s), parseable, no credentials, query or fragment. */
+function isSubmissionPrefix(url: unknown): url is string {
+  if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/u.test(url)) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  // fetch refuses credentials in a URL, and a query or fragment would swallow the appended path.
+  return parsed.username === '' && parsed.password === '' && parsed.search === '' && parsed.hash === '' && !url.includes('?') && !url.includes('#');
+}
+
+/**
+ * Read at most {@link MAX_ANSWER} bytes of an answer as UTF-8, giving up when `signal` aborts (a
+ * `fetch` that ignores the signal must not keep the log reading forever); undefined when larger.
+ */
+async function readAnswer(response: Response, signal: AbortSignal): Promise<string | undefined> {
+  const body = response.body;
+  if (body === null) return '';
+  const reader: ReadableStreamDefaultReader<unknown> = body.getReader();
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  });
+  aborted.catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (;;) {
+      const chunk: { readonly done: boolean; readonly value?: unknown } = await Promise.race([reader.read(), aborted]);
+      if (chunk.done) break;
+      const value = chunk.value;
+      if (!(value instanceof Uint8Array)) throw new TypeError('answer body is not bytes');
+      length += value.byteLength;
+      if (length > MAX_ANSWER) return undefined;
+      chunks.push(value);
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    reader.cancel().catch(() => undefined);
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * The answer's cosignature lines by `witness` (its name and key ID), each once. Anything else is
+ * not its statement: a line under another name — the log's origin, another witness — would be
+ * passed off as that key's signature and fail every later verification with it.
+ */
+function witnessLines(text: string, witness: CosignerKey): string[] {
+  const prefix = `\u2014 ${witness.name} `;
+  const lines = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(prefix)) continue;
+    let blob: Uint8Array;
+    try {
+      blob = fromBase64(line.slice(prefix.length));
+    } catch {
+      continue;
+    }
+    if (blob.length >= 4 && new DataView(blob.buffer, blob.byteOffset, 4).getUint32(0) === witness.keyHash) lines.add(`${line}\n`);
+  }
+  return [...lines];
+}
+
 /**
  * Submit a checkpoint to a tlog-witness and return it with the witness's cosignature added.
  * A 409 answer naming another size is retried once with a proof from that size.
- * @throws `ERR_INVALID_ARGUMENT` (options); `ERR_WITNESS_UNREACHABLE` (network, timeout);
- *   `ERR_WITNESS_REFUSED` (any other answer, with `details.status` and the witness's text — a
- *   409 after the retry means the witness holds a checkpoint this one does not extend);
- *   `ERR_NOTE_UNVERIFIED` / `ERR_NOTE_MALFORMED` (an answer without a valid cosignature by it).
+ * @throws `ERR_INVALID_ARGUMENT` (options, or a proof function that returns no array);
+ *   `ERR_NOTE_MALFORMED` / `ERR_CHECKPOINT_MALFORMED` (`note` is not a checkpoint note);
+ *   `ERR_WITNESS_UNREACHABLE` (network, timeout); `ERR_WITNESS_REFUSED` (any other answer, with
+ *   `details.status` and the witness's text — a 409 after the retry means the witness holds a
+ *   checkpoint this one does not extend — or an answer over 64 KiB);
+ *   `ERR_NOTE_UNVERIFIED` / `ERR_NOTE_MALFORMED` (an answer without a valid cosignature by it,
+ *   or with an invalid one by its key).
  */
 export async function submitCheckpoint(options: SubmitCheckpointOptions): Promise<{ readonly note: string; readonly timestamp: number; readonly oldSize: number }> {
   assertOptions(options);
   const { url, note, proof } = options;
-  if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/u.test(url)) throw invalidArgument('options.url', 'must be an http(s) URL');
-  const witness = typeof options.witness === 'string' ? parseCosignerKey(options.witness) : options.witness;
-  if (typeof witness !== 'object' || witness === null || !(witness.publicKey instanceof Uint8Array)) throw invalidArgument('options.witness', 'must be a witness verifier key');
+  if (!isSubmissionPrefix(url)) throw invalidArgument('options.url', 'must be an http(s) URL without credentials, query or fragment');
+  let witness: CosignerKey;
+  if (typeof options.witness === 'string') {
+    try {
+      witness = parseCosignerKey(options.witness);
+    } catch {
+      throw invalidArgument('options.witness', 'must be a witness verifier key (C2SP cosignature/v1, type 0x04)');
+    }
+  } else {
+    // Checked before anything is sent: a key object without a name or key ID failed only once
+    // the witness had answered.
+    assertCosignerKey(options.witness, 'options.witness');
+    witness = options.witness;
+  }
   if (typeof note !== 'string') throw invalidArgument('options.note', 'must be a signed checkpoint note');
   const size = parseCheckpoint(parseNote(note).text).size;
   if (typeof proof !== 'function') throw invalidArgument('options.proof', 'must be a function of the old size');
   const doFetch = options.fetch ?? globalThis.fetch;
   if (typeof doFetch !== 'function') throw invalidArgument('options.fetch', 'must be a fetch function');
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw invalidArgument('options.timeoutMs', 'must be a positive integer');
+  // Beyond 2^31 - 1 ms Node fires the timer at once (or AbortSignal.timeout throws a RangeError).
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) throw invalidArgument('options.timeoutMs', `must be an integer within 1..${MAX_TIMEOUT_MS}`);
   let oldSize = options.oldSize ?? 0;
   if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > size) throw invalidArgument('options.oldSize', `must be an integer within 0..${size}`);
   const endpoint = `${url.replace(/\/+$/u, '')}/add-checkpoint`;
   for (let attempt = 0; ; attempt++) {
-    const body = formatAddCheckpoint({ oldSize, proof: oldSize === 0 || oldSize === size ? [] : [...(await proof(oldSize))], note });
+    let hashes: readonly Uint8Array[] = [];
+    if (oldSize !== 0 && oldSize !== size) {
+      const given: unknown = await proof(oldSize);
+      // Spreading what is not an array threw a raw TypeError (or split a string into characters).
+      if (!Array.isArray(given)) throw invalidArgument('options.proof', 'must return an array of 32-byte hashes');
+      hashes = [...(given as Uint8Array[])];
+    }
+    const body = formatAddCheckpoint({ oldSize, proof: hashes, note });
     let response: Response;
-    let text: string;
+    let text: string | undefined;
     try {
-      response = await doFetch(endpoint, { method: 'POST', body, headers: { 'content-type': 'text/plain; charset=utf-8' }, signal: AbortSignal.timeout(timeoutMs) });
-      text = await response.text();
+      const signal = AbortSignal.timeout(timeoutMs);
+      response = await doFetch(endpoint, { method: 'POST', body, headers: { 'content-type': 'text/plain; charset=utf-8' }, signal });
+      // Bounded: response.text() read a witness's endless answer into memory until the timeout.
+      text = await readAnswer(response, signal);
     } catch (error) {
       throw new WritError('ERR_WITNESS_UNREACHABLE', `witness ${endpoint} did not answer`, { cause: error, details: { url: endpoint } });
+    }
+    if (text === undefined) {
+      throw new WritError('ERR_WITNESS_REFUSED', `witness answer is larger than ${MAX_ANSWER} bytes`, { details: { url: endpoint, status: response.status, oldSize, size } });
     }
     if (response.status === 409 && attempt === 0 && /^(0|[1-9]\d{0,15})\n$/u.test(text)) {
       const held = Number(text.trim());
@@ -332,9 +471,7 @@ export async function submitCheckpoint(options: SubmitCheckpointOptions): Promis
         details: { url: endpoint, status: response.status, answer: text.slice(0, 512), oldSize, size },
       });
     }
-    // Only this witness's lines are kept: anything else in the answer is not its statement.
-    const lines = text.split('\n').filter((line) => line.startsWith(`\u2014 ${witness.name} `));
-    const cosigned = `${note}${lines.map((line) => `${line}\n`).join('')}`;
+    const cosigned = `${note}${witnessLines(text, witness).join('')}`;
     const found = verifyCosignatures(cosigned, [witness]);
     if (found.length === 0) throw new WritError('ERR_NOTE_UNVERIFIED', 'the witness answered without a cosignature by its key', { details: { url: endpoint } });
     return { note: cosigned, timestamp: found[0]!.timestamp, oldSize };
