@@ -14,6 +14,7 @@ export const rename = unavailable('rename');
 export const join = unavailable('join');
 export const rm = unavailable('rm');
 export const dirname = unavailable('dirname');
+export const basename = unavailable('basename');
 export const readFileSync = unavailable('readFileSync');
 export const existsSync = unavailable('existsSync');
 export const stat = unavailable('stat');
