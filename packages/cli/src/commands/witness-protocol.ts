@@ -25,6 +25,7 @@ import type { Command } from 'commander';
 import {
   FileWitnessState,
   MerkleTree,
+  WritError,
   createSigner,
   createWitness,
   formatVerifierKey,
@@ -41,6 +42,26 @@ import { EXIT, UsageError, collectRepeated } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { loadKey } from '../lib/key-store.ts';
 import { readTrustRootFile } from '../trust-root-file.ts';
+
+/** Default time a request has to arrive whole, headers and body. */
+const REQUEST_TIMEOUT_MS = 30_000;
+// Strict: replacement characters let bytes that are not UTF-8 through as U+FFFD (stored, or
+// verified in place of a U+FFFD the log signed), and a byte-order mark was dropped silently.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The message and code of an error, for an operator's terminal. */
+function describeError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return `${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` [${code}]` : ''}`;
+}
+
+/**
+ * Text another party chose (a witness's answer), made safe to print: control and format
+ * characters — terminal escape sequences, bidi overrides — are shown as \u escapes.
+ */
+function printable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** A running witness server. */
 export interface RunningWitness {
@@ -61,23 +82,55 @@ export async function startWitnessServer(options: {
   readonly host?: string;
   readonly port?: number;
   readonly now?: () => Date;
+  /**
+   * Time a request has to arrive whole, headers and body (default 30 s). Node's default let a
+   * client sending a byte now and then hold a connection, and a shutdown, for 5 minutes.
+   */
+  readonly requestTimeoutMs?: number;
+  /** Told of a request that failed inside the witness (the client gets a bare 500). */
+  readonly onError?: (error: unknown) => void;
 }): Promise<RunningWitness> {
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  if (!Number.isSafeInteger(requestTimeoutMs) || requestTimeoutMs < 1 || requestTimeoutMs > 2 ** 31 - 1) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'requestTimeoutMs must be a positive integer of milliseconds', { details: { parameter: 'requestTimeoutMs' } });
+  }
   const state = await FileWitnessState.open(options.statePath);
   try {
     const witness = createWitness({ name: options.name, signer: createSigner(options.key), logs: options.logs, state, ...(options.now && { now: options.now }) });
     const app = new Hono();
     app.post(
       '/add-checkpoint',
-      bodyLimit({ maxSize: 1 << 20, onError: (c) => c.text('request body too large\n', 413) }),
+      // The rest of the body is not read: the connection is closed, and said so (it was announced
+      // keep-alive, then dropped under a client that sent its next request on it).
+      bodyLimit({ maxSize: 1 << 20, onError: (c) => c.text('request body too large\n', 413, { connection: 'close' }) }),
       async (c) => {
-        const answer = await witness.addCheckpoint(await c.req.text());
+        const bytes = await c.req.arrayBuffer();
+        let body: string;
+        try {
+          body = utf8.decode(bytes);
+        } catch {
+          return c.text('request body is not UTF-8\n', 400);
+        }
+        const answer = await witness.addCheckpoint(body);
         return c.body(answer.body, answer.status, { 'content-type': answer.contentType });
       },
     );
     app.notFound((c) => c.text('not found: this witness answers POST /add-checkpoint\n', 404));
-    app.onError((_error, c) => c.text('internal error\n', 500));
+    app.onError((error, c) => {
+      // The client learns nothing; the operator must (a state that cannot be written fails every request).
+      options.onError?.(error);
+      return c.text('internal error\n', 500);
+    });
     const server = await new Promise<Server>((done, fail) => {
-      const started = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 7380 }, () => done(started as Server));
+      const started = serve(
+        {
+          fetch: app.fetch,
+          hostname: options.host ?? '127.0.0.1',
+          port: options.port ?? 7380,
+          serverOptions: { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, requestTimeoutMs) },
+        },
+        () => done(started as Server),
+      );
       started.once('error', fail);
     });
     const address = server.address() as AddressInfo;
@@ -147,6 +200,7 @@ export async function witnessServeAction(options: WitnessServeOptions, context: 
       statePath: resolve(context.cwd, options.state),
       ...(options.host !== undefined && { host: options.host }),
       ...(options.port !== undefined && { port: port(options.port) }),
+      onError: (error) => context.stderr(`writ witness serve: add-checkpoint failed — ${describeError(error)}\n`),
     });
     context.stderr(`witness ${name} listening on ${running.url} (POST /add-checkpoint); its verifier key: ${running.vkey}\n`);
     await (options.until ??
@@ -225,7 +279,7 @@ export async function witnessSubmitAction(target: string, options: WitnessSubmit
       details?.status === 409 && /^\d+$/u.test(text)
         ? `: the witness holds a checkpoint of size ${text} of this log, which this transcript's latest (size ${String(details.size)}) does not extend`
         : text.length > 0
-          ? `: ${text}`
+          ? `: ${printable(text)}`
           : '';
     context.stderr(`not cosigned — ${(error as Error).message}${answer}${typeof code === 'string' ? ` [${code}]` : ''}\n`);
     context.setExitCode(EXIT.invalid);
@@ -236,7 +290,8 @@ export async function witnessSubmitAction(target: string, options: WitnessSubmit
 export async function witnessLogKeyAction(options: { readonly trustRoot?: string; readonly origin?: string }, context: CommandContext): Promise<void> {
   try {
     if (options.trustRoot === undefined) throw new UsageError('--trust-root FILE is required');
-    if (options.origin === undefined || options.origin.length === 0 || /[\s+]/u.test(options.origin)) throw new UsageError('--origin must be the log origin (the first line of its checkpoints)');
+    // No control characters either: a signed note holds none, so no checkpoint could carry that origin.
+    if (options.origin === undefined || options.origin.length === 0 || /[\s+\p{Cc}]/u.test(options.origin)) throw new UsageError('--origin must be the log origin (the first line of its checkpoints)');
     const { trustRoot } = await readTrustRootFile(options.trustRoot, context.cwd);
     const keys = trustRoot.keys('ledger');
     if (keys.length === 0) throw new UsageError(`${options.trustRoot}: no ledger key`);
