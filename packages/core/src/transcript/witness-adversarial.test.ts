@@ -229,6 +229,8 @@ describe('a log cannot get two inconsistent views of itself cosigned', () => {
     expect((await w.addCheckpoint(formatAddCheckpoint({ oldSize: top - 2, proof: junk, note: note(top, honest.root(5)) }))).status).toBe(422);
     expect((await w.addCheckpoint(formatAddCheckpoint({ oldSize: top - 2, proof: junk.slice(0, 1), note: note(top, honest.root(5)) }))).status).toBe(422);
     expect(Date.now() - started).toBeLessThan(2_000);
+    // 63 proof lines is the spec's bound (parsed, then the proof fails above); 64 is malformed.
+    expect(await w.addCheckpoint(`old ${top - 2}\n${[...junk, junk[0]!].map((hash) => `${toBase64(hash)}\n`).join('')}\n${note(top, honest.root(5))}`)).toMatchObject({ status: 400, body: 'malformed request: more than 63 proof lines\n' });
     expect((await heldBy(state))!.size).toBe(top - 2);
     // 2^53 is not a safe integer: as old size or as checkpoint size the request is malformed.
     expect((await w.addCheckpoint(`old 9007199254740992\n\n${note(top, honest.root(5))}`)).status).toBe(400);
