@@ -25,6 +25,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FileLedgerStore,
+  MerkleTree,
+  formatAddCheckpoint,
+  leafHash,
   Ledger,
   MemoryWitnessState,
   PrivateKey,
@@ -307,11 +310,20 @@ describe('serve reports its own failures', () => {
     const serving = witnessServeAction({ name: NAME, state, log: [logVkey], port: '0', env: seedEnv, until }, context);
     for (let i = 0; i < 100 && !stderr.includes('listening on'); i++) await sleep(20);
     const url = /listening on (\S+)/u.exec(stderr)![1]!;
-    expect((await fetch(`${url}/add-checkpoint`, { method: 'POST', body: `old 0\n\n${latest.note}` })).status).toBe(200);
+    // The first checkpoint is recorded; the latest, proven from it, must be written too.
+    const store = await FileLedgerStore.open({ dir, readOnly: true });
+    const checkpoints = [];
+    for await (const checkpoint of store.checkpoints()) checkpoints.push(checkpoint);
+    const first = checkpoints[0]!;
+    const tree = new MerkleTree();
+    for await (const entry of store.read({ to: latest.size })) tree.push(leafHash(entry.line));
+    await store.close();
+    expect(first.size).toBeLessThan(latest.size);
+    expect((await fetch(`${url}/add-checkpoint`, { method: 'POST', body: `old 0\n\n${first.note}` })).status).toBe(200);
     // The state file becomes a non-empty directory: the next write cannot replace it.
     await rm(state);
     await mkdir(join(state, 'blocked'), { recursive: true });
-    const failed = await fetch(`${url}/add-checkpoint`, { method: 'POST', body: `old ${latest.size}\n\n${latest.note}` });
+    const failed = await fetch(`${url}/add-checkpoint`, { method: 'POST', body: formatAddCheckpoint({ oldSize: first.size, proof: tree.consistencyProof(first.size, latest.size), note: latest.note }) });
     expect(failed.status).toBe(500);
     expect(await failed.text()).toBe('internal error\n');
     stop();

@@ -15,7 +15,6 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -36,6 +35,7 @@ import {
   parseNote,
   parseVerifierKey,
   submitCheckpoint,
+  writeFileDurably,
 } from '@writ/core';
 import type { PrivateKey } from '@writ/core';
 import { EXIT, UsageError, collectRepeated } from '../cli-context.ts';
@@ -261,7 +261,7 @@ export async function witnessSubmitAction(target: string, options: WitnessSubmit
       proof: (oldSize) => tree.consistencyProof(oldSize, latest.size),
       ...(options.fetch && { fetch: options.fetch }),
     });
-    if (options.out !== undefined) await writeFile(resolve(context.cwd, options.out), result.note);
+    if (options.out !== undefined) await writeFileDurably(resolve(context.cwd, options.out), result.note);
     if (options.json) context.stdout(`${JSON.stringify({ size: latest.size, previousSize: result.oldSize, timestamp: result.timestamp, cosigned: result.note }, null, 2)}\n`);
     else if (options.out === undefined) context.stdout(result.note);
     else context.stdout(`checkpoint ${latest.size} cosigned by the witness (it held ${result.oldSize}) → ${options.out}\n`);

@@ -71,6 +71,17 @@ describe('createWitness: add-checkpoint', () => {
     expect(b).toBeGreaterThan(a);
   });
 
+  it('answers a repeat of the held tree with a fresh cosignature without writing its state', async () => {
+    const memory = new MemoryWitnessState();
+    let writes = 0;
+    const counting = { latest: (origin: string) => memory.latest(origin), replace: (origin: string, expected: string | undefined, next: string) => (writes++, memory.replace(origin, expected, next)) };
+    const w = witness(counting as never);
+    const [a] = l.notes.map((n) => n.size) as [number];
+    expect((await w.addCheckpoint(body(l, 0, a))).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await w.addCheckpoint(body(l, a, a))).status).toBe(200);
+    expect(writes).toBe(1);
+  });
+
   it('409 with its size when the old size is not what it holds (text/x.tlog.size), so a log can learn it', async () => {
     const w = witness();
     const [a, b] = l.notes.map((n) => n.size) as [number, number];
@@ -195,6 +206,17 @@ describe('submitCheckpoint', () => {
     // A 409 that persists after the retry: the witness holds a checkpoint this one does not extend.
     const always = (() => Promise.resolve(new Response('7\n', { status: 409 }))) as never;
     await expect(submitCheckpoint({ url: 'http://w.test', witness: vkey, note: l.notes.at(-1)!.note, proof: () => l.tree.consistencyProof(7, l.tree.size), fetch: always })).rejects.toMatchObject({ code: 'ERR_WITNESS_REFUSED', details: { status: 409 } });
+  });
+
+  it('never follows a redirect: the checkpoint goes to the witness named', async () => {
+    const l = await log('s', 1);
+    let redirect: unknown;
+    const fetch = ((_url: string, init: { redirect?: unknown }) => {
+      redirect = init.redirect;
+      return Promise.reject(new TypeError('redirect'));
+    }) as never;
+    await expect(submitCheckpoint({ url: 'http://w.test', witness: witness().vkey, note: l.notes[0]!.note, proof: () => [], fetch })).rejects.toMatchObject({ code: 'ERR_WITNESS_UNREACHABLE' });
+    expect(redirect).toBe('error');
   });
 
   it('refuses bad options', async () => {

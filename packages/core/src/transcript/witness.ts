@@ -242,6 +242,9 @@ export function createWitness(options: WitnessOptions): Witness {
     // Stored as checked plus this cosignature: the log's signatures keep it usable as an anchor
     // (`verifyTranscript({ anchors })`) by whoever holds the state.
     if (verifyCosignatures(cosigned, [own]).length !== 1) throw new WritError('ERR_INTERNAL', 'witness produced an invalid cosignature');
+    // The tree it holds, sent again: a fresh cosignature, nothing to record — rewriting (and
+    // fsyncing) the state for every repeat would let anyone make the witness write at will.
+    if (latest !== undefined && request.oldSize === size) return answer(200, line);
     if (!(await state.replace(origin, latest, cosigned))) {
       const moved = await state.latest(origin);
       const movedSize = moved === undefined ? 0 : parseCheckpoint(parseNote(moved).text).size;
@@ -450,7 +453,8 @@ export async function submitCheckpoint(options: SubmitCheckpointOptions): Promis
     let text: string | undefined;
     try {
       const signal = AbortSignal.timeout(timeoutMs);
-      response = await doFetch(endpoint, { method: 'POST', body, headers: { 'content-type': 'text/plain; charset=utf-8' }, signal });
+      // No redirects: the checkpoint goes to the witness named, nowhere else.
+      response = await doFetch(endpoint, { method: 'POST', body, headers: { 'content-type': 'text/plain; charset=utf-8' }, signal, redirect: 'error' });
       // Bounded: response.text() read a witness's endless answer into memory until the timeout.
       text = await readAnswer(response, signal);
     } catch (error) {
