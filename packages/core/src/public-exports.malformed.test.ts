@@ -388,6 +388,7 @@ const allowlist: Record<string, string> = {
   BASIS_FINDING_CODES: 'constant',
   BASIS_KINDS: 'constant',
   BUNDLE_TYPE: 'constant',
+  WITNESSED_DIR: 'constant',
   MAX_PROOF_LINES: 'constant',
   TLOG_SIZE_CONTENT_TYPE: 'constant',
   WITNESS_STATE_TYPE: 'constant',

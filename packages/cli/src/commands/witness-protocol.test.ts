@@ -57,6 +57,18 @@ describe('writ witness serve / submit over HTTP (C2SP tlog-witness)', () => {
     expect(audit.stdout).toContain(`checkpoint ${out.size} cosigned by ${NAME}`);
   });
 
+  it('--save keeps the cosigned note in the transcript, so writ verify --witness needs no anchor', async () => {
+    const copy = join(root, 'saved');
+    await cp(dir, copy, { recursive: true });
+    const result = await run((context) => witnessSubmitAction(copy, { url: server.url, witness: witnessVkey, save: true, json: true }, context));
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { size: number; saved: string };
+    expect(out.saved).toBe(join(copy, 'witnessed', `${String(out.size).padStart(16, '0')}.note`));
+    const audit = await run((context) => verifyAction(copy, { trustRoot: trustFile, witness: [witnessVkey] }, context));
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toContain(`checkpoint ${out.size} cosigned by ${NAME}`);
+  });
+
   it('a grown transcript is cosigned from the size the witness holds (it learns it from the 409)', async () => {
     const store = await FileLedgerStore.open({ dir });
     const ledger = await Ledger.open({ store, origin: ORIGIN, signer: sampleKeys().ledger, now: () => new Date('2026-01-01T02:00:00Z') });

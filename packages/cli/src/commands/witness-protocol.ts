@@ -3,7 +3,7 @@
  *
  *   writ witness serve --name NAME --state FILE --log VKEY... [--key witness] [--keys-dir .writ]
  *     [--host 127.0.0.1] [--port 7380]
- *   writ witness submit <transcript-dir> --url URL --witness VKEY [--out FILE] [--json]
+ *   writ witness submit <transcript-dir> --url URL --witness VKEY [--out FILE] [--save] [--json]
  *   writ witness log-key --trust-root FILE --origin ORIGIN
  *
  * `serve` runs a standard witness: `POST <url>/add-checkpoint`, consistency-checked against
@@ -34,6 +34,7 @@ import {
   parseCosignerKey,
   parseNote,
   parseVerifierKey,
+  saveWitnessedCheckpoint,
   submitCheckpoint,
   writeFileDurably,
 } from '@writ/core';
@@ -223,6 +224,8 @@ export interface WitnessSubmitOptions {
   readonly url?: string;
   readonly witness?: string;
   readonly out?: string;
+  /** Also keep the cosigned note in the transcript's `witnessed/` folder (merged per size). */
+  readonly save?: boolean;
   readonly json?: boolean;
   readonly fetch?: typeof fetch;
 }
@@ -262,8 +265,10 @@ export async function witnessSubmitAction(target: string, options: WitnessSubmit
       ...(options.fetch && { fetch: options.fetch }),
     });
     if (options.out !== undefined) await writeFileDurably(resolve(context.cwd, options.out), result.note);
-    if (options.json) context.stdout(`${JSON.stringify({ size: latest.size, previousSize: result.oldSize, timestamp: result.timestamp, cosigned: result.note }, null, 2)}\n`);
-    else if (options.out === undefined) context.stdout(result.note);
+    const saved = options.save === true ? await saveWitnessedCheckpoint(dir, result.note) : undefined;
+    if (saved !== undefined && !options.json) context.stderr(`kept in ${saved}: writ verify ${target} --witness VKEY counts it\n`);
+    if (options.json) context.stdout(`${JSON.stringify({ size: latest.size, previousSize: result.oldSize, timestamp: result.timestamp, cosigned: result.note, ...(saved !== undefined && { saved }) }, null, 2)}\n`);
+    else if (options.out === undefined && saved === undefined) context.stdout(result.note);
     else context.stdout(`checkpoint ${latest.size} cosigned by the witness (it held ${result.oldSize}) → ${options.out}\n`);
     context.setExitCode(EXIT.ok);
   } catch (error) {
@@ -323,6 +328,7 @@ export function addWitnessProtocolCommands(witness: Command, context: CommandCon
     .requiredOption('--url <url>', 'the witness\'s submission prefix (…/add-checkpoint is appended)')
     .requiredOption('--witness <vkey>', 'the witness\'s cosignature/v1 verifier key')
     .option('--out <file>', 'write the cosigned checkpoint note here (default: stdout)')
+    .option('--save', 'keep the cosigned note in the transcript directory (witnessed/<size>.note), where writ verify --witness finds it')
     .option('--json', 'print sizes, the cosignature time and the cosigned note as JSON')
     .action((target: string, options: WitnessSubmitOptions) => witnessSubmitAction(target, options, context));
   witness

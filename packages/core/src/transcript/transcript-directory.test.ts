@@ -5,7 +5,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore } from '../stores/file-ledger-store.ts';
 import { writeSampleTranscript } from './sample-transcript.ts';
-import { openTranscriptDirectory } from './transcript-directory.ts';
+import { openTranscriptDirectory, saveWitnessedCheckpoint } from './transcript-directory.ts';
+import { PrivateKey } from '../crypto/keys.ts';
+import { createSigner } from '../crypto/signer.ts';
+import { cosignCheckpoint, formatCosignerKey } from './cosignature.ts';
 import type { TrustRoot } from '../trust/trust-root.ts';
 import { verifyTranscript } from './verify-transcript.ts';
 
@@ -91,5 +94,58 @@ describe('openTranscriptDirectory', () => {
       { numRuns: 40 },
     );
     expect(runs).toBe(40);
+  });
+});
+
+describe('witnessed checkpoints kept beside a transcript', () => {
+  const w1 = createSigner(PrivateKey.fromSeed(new Uint8Array(32).fill(81)));
+  const w2 = createSigner(PrivateKey.fromSeed(new Uint8Array(32).fill(82)));
+  const keys = [formatCosignerKey('w.example/1', w1.publicKey), formatCosignerKey('w.example/2', w2.publicKey)];
+  const at = new Date('2026-02-01T00:00:00Z');
+
+  async function latestNote(path: string): Promise<string> {
+    const store = await FileLedgerStore.open({ dir: path, readOnly: true });
+    const note = (await store.latestCheckpoint())!.note;
+    await store.close();
+    return note;
+  }
+
+  it('are read as checkpoints: two witnesses saved one after the other are merged and meet a quorum of two', async () => {
+    const { path, trustRoot } = await sample('witnessed', 3);
+    const note = await latestNote(path);
+    const saved = await saveWitnessedCheckpoint(path, cosignCheckpoint({ note, name: 'w.example/1', signer: w1, time: at }));
+    expect(saved).toMatch(/witnessed\/\d{16}\.note$/u);
+    await saveWitnessedCheckpoint(path, cosignCheckpoint({ note, name: 'w.example/2', signer: w2, time: at }));
+    // Saving the same again changes nothing (lines are kept once).
+    await saveWitnessedCheckpoint(path, cosignCheckpoint({ note, name: 'w.example/2', signer: w2, time: at }));
+    const kept = await readFile(saved, 'utf8');
+    expect(kept.split('\n').filter((line) => line.startsWith('\u2014 '))).toHaveLength(3);
+    const directory = await openTranscriptDirectory(path);
+    const report = await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys } });
+    expect(report).toMatchObject({ valid: true, witnessed: { cosigners: [{ name: 'w.example/1' }, { name: 'w.example/2' }] } });
+  });
+
+  it('a kept note that was altered fails verification; another checkpoint text of a kept size is refused', async () => {
+    const { path, trustRoot } = await sample('witnessed-bad', 3);
+    const note = await latestNote(path);
+    const saved = await saveWitnessedCheckpoint(path, cosignCheckpoint({ note, name: 'w.example/1', signer: w1, time: at }));
+    const other = note.replace(/writ-time (\S+)/u, 'writ-time 2026-01-01T00:59:59.000Z');
+    await expect(saveWitnessedCheckpoint(path, other)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    const text = await readFile(saved, 'utf8');
+    const lines = text.split('\n');
+    const last = lines.findLastIndex((line) => line.startsWith('\u2014 w.example/1 '));
+    const blob = Buffer.from(lines[last]!.split(' ')[2]!, 'base64');
+    blob[40] = blob[40]! ^ 1;
+    lines[last] = `\u2014 w.example/1 ${blob.toString('base64')}`;
+    await writeFile(saved, lines.join('\n'));
+    const directory = await openTranscriptDirectory(path);
+    const report = await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys, quorum: 1 } });
+    expect(report.failure).toMatchObject({ check: 'checkpoint-witness', cause: 'ERR_NOTE_UNVERIFIED' });
+  });
+
+  it('refuses what is not a transcript directory or not a checkpoint note', async () => {
+    const { path } = await sample('witnessed-args', 1);
+    await expect(saveWitnessedCheckpoint(join(dir, 'nowhere'), await latestNote(path))).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(saveWitnessedCheckpoint(path, 'not a note')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 });

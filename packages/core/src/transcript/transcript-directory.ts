@@ -3,17 +3,26 @@
  * (no lock, no repair): raw entry lines, checkpoint notes and the optional trust root.
  */
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '../errors.ts';
 import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
 import { endWithoutZeros, readLineChunks } from '../stores/line-reader.ts';
-import { openRegularFile, readRegularFile } from '../stores/regular-file.ts';
+import { openRegularFile, readRegularFile, writeFileDurably } from '../stores/regular-file.ts';
+import { parseCheckpoint } from './checkpoint.ts';
+import { parseNote } from './signed-note.ts';
 import type { TailReport } from '../stores/line-reader.ts';
 import { TranscriptCheckError } from './verify-transcript.ts';
 
 /** Conventional name of a trust-root document kept beside a transcript (untrusted until pinned). */
 export const TRUST_ROOT_FILE = 'trust-root.json';
+
+/**
+ * Folder of witness-cosigned checkpoint notes kept beside a transcript, `<size, 16 digits>.note`
+ * ({@link saveWitnessedCheckpoint}). Evidence like the rest: read as checkpoints, so each must
+ * verify as one, and their cosignatures count for `verifyTranscript({ witnesses })`.
+ */
+export const WITNESSED_DIR = 'witnessed';
 
 /** What {@link openTranscriptDirectory} returns. */
 export interface TranscriptDirectory {
@@ -56,6 +65,12 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
       note = undefined;
     }
     checkpoints.push(typeof note === 'string' ? note : text);
+  }
+  const witnessedFolder = join(dir, WITNESSED_DIR);
+  if (existsSync(witnessedFolder)) {
+    for (const name of (await readdir(witnessedFolder)).filter((each) => /^\d{16}\.note$/.test(each)).sort()) {
+      checkpoints.push(await readRegularFile(join(witnessedFolder, name)));
+    }
   }
   const trustPath = join(dir, TRUST_ROOT_FILE);
   let trustRootDocument: unknown;
@@ -113,4 +128,56 @@ async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Keep a witness-cosigned checkpoint note in `<dir>/witnessed/<size>.note`, where
+ * {@link openTranscriptDirectory} (and so `writ verify --witness`) finds it. A note for a size
+ * already kept is merged when it is the same checkpoint text (the signature lines of both, each
+ * once); another text of that size is refused. Nothing is verified here: the verifier checks
+ * every note and cosignature it reads.
+ * @returns the path written.
+ * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory, not a checkpoint note, another
+ *   checkpoint of that size kept already, more than 100 signature lines), `ERR_STORE_IO`.
+ */
+export async function saveWitnessedCheckpoint(dir: string, note: string): Promise<string> {
+  if (typeof dir !== 'string' || !existsSync(join(dir, ENTRIES_FILE))) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'not a transcript directory (no entries.jsonl)', { details: { parameter: 'dir' } });
+  }
+  let parsed;
+  let size: number;
+  try {
+    parsed = parseNote(note);
+    size = parseCheckpoint(parsed.text).size;
+  } catch {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'note must be a signed checkpoint note', { details: { parameter: 'note' } });
+  }
+  const folder = join(dir, WITNESSED_DIR);
+  const path = join(folder, `${String(size).padStart(16, '0')}.note`);
+  const lines = (text: string): string[] => text.slice(text.lastIndexOf('\n\n') + 2, -1).split('\n');
+  let merged = note;
+  if (existsSync(path)) {
+    const kept = await readRegularFile(path);
+    let keptText: string | undefined;
+    try {
+      keptText = parseNote(kept).text;
+    } catch {
+      keptText = undefined;
+    }
+    if (keptText !== undefined) {
+      if (keptText !== parsed.text) {
+        throw new WritError('ERR_INVALID_ARGUMENT', `another checkpoint of size ${size} is kept in ${path}`, { details: { parameter: 'note', size } });
+      }
+      const all = [...new Set([...lines(kept), ...lines(note)])];
+      if (all.length > 100) throw new WritError('ERR_INVALID_ARGUMENT', 'more than 100 signature lines for one checkpoint', { details: { parameter: 'note' } });
+      merged = `${parsed.text}\n${all.map((line) => `${line}\n`).join('')}`;
+    }
+  }
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (error) {
+    throw new WritError('ERR_STORE_IO', `cannot create ${folder}`, { cause: error });
+  }
+  await writeFileDurably(path, merged);
+  return path;
 }
