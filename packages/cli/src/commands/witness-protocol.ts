@@ -23,19 +23,13 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Command } from 'commander';
 import {
   FileWitnessState,
-  MerkleTree,
   WritError,
   createSigner,
   createWitness,
   formatVerifierKey,
-  leafHash,
-  openTranscriptDirectory,
-  parseCheckpoint,
   parseCosignerKey,
-  parseNote,
   parseVerifierKey,
-  saveWitnessedCheckpoint,
-  submitCheckpoint,
+  submitTranscriptDirectory,
   writeFileDurably,
 } from '@writ/core';
 import type { PrivateKey } from '@writ/core';
@@ -242,30 +236,23 @@ export async function witnessSubmitAction(target: string, options: WitnessSubmit
     }
     const dir = resolve(context.cwd, target);
     if (!existsSync(dir)) throw new UsageError(`${target}: no such directory`);
-    const directory = await openTranscriptDirectory(dir);
-    if (directory.checkpoints.length === 0) throw new UsageError(`${target}: the transcript has no checkpoint to submit`);
-    const latest = directory.checkpoints
-      .map((note) => ({ note, size: parseCheckpoint(parseNote(note).text).size }))
-      .reduce((a, b) => (b.size > a.size ? b : a));
-    const tree = new MerkleTree();
-    for await (const line of directory.entries) {
-      if (tree.size === latest.size) break;
-      tree.push(leafHash(line));
+    let result;
+    try {
+      result = await submitTranscriptDirectory(dir, { url: options.url, witness: options.witness, save: options.save === true, ...(options.fetch && { fetch: options.fetch }) });
+    } catch (error) {
+      if (WritError.isInstance(error) && error.code === 'ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END') {
+        context.stderr(`INVALID: ${error.message}\n`);
+        context.setExitCode(EXIT.invalid);
+        return;
+      }
+      if (WritError.isInstance(error) && error.code === 'ERR_INVALID_ARGUMENT' && (error.details as { parameter?: unknown } | undefined)?.parameter === 'dir') {
+        throw new UsageError(`${target}: ${error.message}`);
+      }
+      throw error;
     }
-    if (tree.size < latest.size) {
-      context.stderr(`INVALID: the transcript ends at entry ${tree.size}, before its checkpoint of size ${latest.size}\n`);
-      context.setExitCode(EXIT.invalid);
-      return;
-    }
-    const result = await submitCheckpoint({
-      url: options.url,
-      witness: options.witness,
-      note: latest.note,
-      proof: (oldSize) => tree.consistencyProof(oldSize, latest.size),
-      ...(options.fetch && { fetch: options.fetch }),
-    });
+    const latest = { size: result.size };
     if (options.out !== undefined) await writeFileDurably(resolve(context.cwd, options.out), result.note);
-    const saved = options.save === true ? await saveWitnessedCheckpoint(dir, result.note) : undefined;
+    const saved = result.saved;
     if (saved !== undefined && !options.json) context.stderr(`kept in ${saved}: writ verify ${target} --witness VKEY counts it\n`);
     if (options.json) context.stdout(`${JSON.stringify({ size: latest.size, previousSize: result.oldSize, timestamp: result.timestamp, cosigned: result.note, ...(saved !== undefined && { saved }) }, null, 2)}\n`);
     else if (options.out === undefined && saved === undefined) context.stdout(result.note);

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore } from '../stores/file-ledger-store.ts';
-import { writeSampleTranscript } from './sample-transcript.ts';
-import { openTranscriptDirectory, saveWitnessedCheckpoint } from './transcript-directory.ts';
+import { sampleKeys, writeSampleTranscript } from './sample-transcript.ts';
+import { openTranscriptDirectory, saveWitnessedCheckpoint, submitTranscriptDirectory } from './transcript-directory.ts';
+import { MemoryWitnessState, createWitness } from './witness.ts';
+import { formatVerifierKey } from './signed-note.ts';
 import { PrivateKey } from '../crypto/keys.ts';
 import { createSigner } from '../crypto/signer.ts';
 import { cosignCheckpoint, formatCosignerKey } from './cosignature.ts';
@@ -147,5 +149,44 @@ describe('witnessed checkpoints kept beside a transcript', () => {
     const { path } = await sample('witnessed-args', 1);
     await expect(saveWitnessedCheckpoint(join(dir, 'nowhere'), await latestNote(path))).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(saveWitnessedCheckpoint(path, 'not a note')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});
+
+describe('submitTranscriptDirectory', () => {
+  const ledgerKey = formatVerifierKey('writ.test/sample', sampleKeys().ledger.publicKey);
+  const signer = createSigner(PrivateKey.fromSeed(new Uint8Array(32).fill(83)));
+
+  function inProcess(): { fetch: typeof fetch; vkey: string } {
+    const witness = createWitness({ name: 'w.example/3', signer, logs: [ledgerKey], state: new MemoryWitnessState(), now: () => new Date('2026-02-02T00:00:00Z') });
+    const fetch = (async (_url: string, init: { body: string }) => {
+      const answer = await witness.addCheckpoint(init.body);
+      return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.contentType } });
+    }) as unknown as typeof globalThis.fetch;
+    return { fetch, vkey: witness.vkey };
+  }
+
+  it('has the latest checkpoint cosigned, proving consistency from what the witness holds, and keeps it with --save', async () => {
+    const { path, trustRoot } = await sample('submitted', 3);
+    const { fetch, vkey } = inProcess();
+    const first = await submitTranscriptDirectory(path, { url: 'http://w.test', witness: vkey, fetch, save: true });
+    expect(first.oldSize).toBe(0);
+    expect(first.saved).toMatch(/witnessed\/\d{16}\.note$/u);
+    const directory = await openTranscriptDirectory(path);
+    const report = await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys: [vkey] } });
+    expect(report).toMatchObject({ valid: true, witnessed: { size: first.size } });
+    expect((await submitTranscriptDirectory(path, { url: 'http://w.test', witness: vkey, fetch })).oldSize).toBe(first.size);
+  });
+
+  it('refuses a directory whose entries end before its latest checkpoint, and one without a checkpoint', async () => {
+    const { path } = await sample('submitted-short', 3);
+    const entries = (await readFile(join(path, 'entries.jsonl'), 'utf8')).split('\n').filter((line) => line.length > 0 && !line.startsWith('\u0000'));
+    await writeFile(join(path, 'entries.jsonl'), `${entries.slice(0, 3).join('\n')}\n`);
+    const { fetch, vkey } = inProcess();
+    await expect(submitTranscriptDirectory(path, { url: 'http://w.test', witness: vkey, fetch })).rejects.toMatchObject({ code: 'ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END' });
+    const bare = join(dir, 'no-checkpoint');
+    await cp(path, bare, { recursive: true });
+    await rm(join(bare, 'checkpoints'), { recursive: true, force: true });
+    await expect(submitTranscriptDirectory(bare, { url: 'http://w.test', witness: vkey, fetch })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'dir' } });
+    await expect(submitTranscriptDirectory(path, null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 });

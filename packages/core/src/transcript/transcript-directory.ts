@@ -10,6 +10,9 @@ import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
 import { endWithoutZeros, readLineChunks } from '../stores/line-reader.ts';
 import { openRegularFile, readRegularFile, writeFileDurably } from '../stores/regular-file.ts';
 import { parseCheckpoint } from './checkpoint.ts';
+import { MerkleTree } from './merkle-tree.ts';
+import { leafHash } from './merkle.ts';
+import { submitCheckpoint } from './witness.ts';
 import { parseNote } from './signed-note.ts';
 import type { TailReport } from '../stores/line-reader.ts';
 import { TranscriptCheckError } from './verify-transcript.ts';
@@ -180,4 +183,58 @@ export async function saveWitnessedCheckpoint(dir: string, note: string): Promis
   }
   await writeFileDurably(path, merged);
   return path;
+}
+
+/** Options of {@link submitTranscriptDirectory}. */
+export interface SubmitTranscriptDirectoryOptions {
+  /** The witness's submission prefix (`<url>/add-checkpoint`). */
+  readonly url: string;
+  /** The witness's cosignature/v1 verifier key. */
+  readonly witness: string;
+  /** Keep the cosigned note in `<dir>/witnessed/` ({@link saveWitnessedCheckpoint}). */
+  readonly save?: boolean;
+  readonly fetch?: typeof fetch;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Have the latest checkpoint of a transcript directory cosigned by a C2SP tlog-witness: the
+ * entries up to it are read once (64 bytes per entry for the proof tree) to prove consistency
+ * from whatever size the witness holds. Call it after checkpoints, on a timer, from CI.
+ * @returns the cosigned note, its size, the size the witness held, and where it was kept.
+ * @throws `ERR_INVALID_ARGUMENT` (options, not a transcript directory, no checkpoint),
+ *   `ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END` (the entries end before the checkpoint), and what
+ *   {@link submitCheckpoint} and {@link saveWitnessedCheckpoint} throw.
+ */
+export async function submitTranscriptDirectory(dir: string, options: SubmitTranscriptDirectoryOptions): Promise<{ readonly note: string; readonly size: number; readonly oldSize: number; readonly timestamp: number; readonly saved?: string }> {
+  if (typeof options !== 'object' || options === null) throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', { details: { parameter: 'options' } });
+  const directory = await openTranscriptDirectory(dir);
+  const sized: { note: string; size: number }[] = [];
+  for (const note of directory.checkpoints) {
+    try {
+      sized.push({ note, size: parseCheckpoint(parseNote(note).text).size });
+    } catch {
+      // A damaged checkpoint file is the verifier's finding; the latest readable one is submitted.
+    }
+  }
+  if (sized.length === 0) throw new WritError('ERR_INVALID_ARGUMENT', 'the transcript has no checkpoint to submit', { details: { parameter: 'dir' } });
+  const latest = sized.reduce((a, b) => (b.size > a.size ? b : a));
+  const tree = new MerkleTree();
+  for await (const line of directory.entries) {
+    if (tree.size === latest.size) break;
+    tree.push(leafHash(line));
+  }
+  if (tree.size < latest.size) {
+    throw new WritError('ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END', `the transcript ends at entry ${tree.size}, before its checkpoint of size ${latest.size}`, { details: { size: latest.size, entries: tree.size } });
+  }
+  const result = await submitCheckpoint({
+    url: options.url,
+    witness: options.witness,
+    note: latest.note,
+    proof: (oldSize) => tree.consistencyProof(oldSize, latest.size),
+    ...(options.fetch !== undefined && { fetch: options.fetch }),
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+  });
+  const saved = options.save === true ? await saveWitnessedCheckpoint(dir, result.note) : undefined;
+  return { note: result.note, size: latest.size, oldSize: result.oldSize, timestamp: result.timestamp, ...(saved !== undefined && { saved }) };
 }
