@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatCosignerKey } from '@writ/core';
 import { parseConfig } from './load-config.ts';
 
 const base = { trustRoot: 'tr.json', tools: 'tools.json', policy: ['p'], authorityKey: 'AAAA' };
@@ -39,5 +40,23 @@ describe('parseConfig', () => {
     expect(parameterOf({ ...base, limits: { maxBodyBytes: -1 } })).toBe('limits.maxBodyBytes');
     expect(parameterOf({ ...base, sidecar: 'http://x' })).toBe('sidecar');
     expect(parameterOf({ ...base, __proto__: { trustRoot: 'x' } })).toBe('accepted');
+  });
+});
+
+describe('parseConfig: witnesses', () => {
+  const key = formatCosignerKey('witness.example/w1', new Uint8Array(32).fill(7));
+  it('takes { url, key } entries and an interval (default 60 s)', () => {
+    expect(parse({ ...base, witnesses: [{ url: 'https://w.example/tlog', key }] })).toMatchObject({ witnesses: [{ url: 'https://w.example/tlog', key }], witnessEveryMs: 60_000 });
+    expect(parse(base)).toMatchObject({ witnesses: [], witnessEveryMs: 60_000 });
+    expect(parse({ ...base, witnesses: [{ url: 'http://127.0.0.1:7380', key }], witnessEveryMs: 5000 }).witnessEveryMs).toBe(5000);
+  });
+
+  it('names the offending field', () => {
+    expect(parameterOf({ ...base, witnesses: 'x' })).toBe('witnesses');
+    expect(parameterOf({ ...base, witnesses: [null] })).toBe('witnesses[0]');
+    expect(parameterOf({ ...base, witnesses: [{ url: 'ftp://x', key }] })).toBe('witnesses[0].url');
+    expect(parameterOf({ ...base, witnesses: [{ url: 'https://w.example', key: 'junk' }] })).toBe('witnesses[0].key');
+    expect(parameterOf({ ...base, witnesses: [{ url: 'https://w.example', key }], postgres: 'postgres://x/y' })).toBe('witnesses');
+    expect(parameterOf({ ...base, witnessEveryMs: 10 })).toBe('witnessEveryMs');
   });
 });

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { PrivateKey, WritError, fromBase64Url, isWritError, parseKeyFile } from '@writ/core';
+import { PrivateKey, WritError, fromBase64Url, isWritError, parseCosignerKey, parseKeyFile } from '@writ/core';
 import type { FirewallMode } from '@writ/core';
 import type { Credential } from './credentials.ts';
 
@@ -30,6 +30,28 @@ export interface AuthorityConfig {
   readonly limits: { readonly maxBodyBytes?: number; readonly ratePerMinute?: number; readonly executeTimeoutMs?: number };
   readonly sidecar: { readonly target: string; readonly tool?: string } | undefined;
   readonly console: boolean;
+  /** C2SP tlog-witnesses the ledger's checkpoints are submitted to (file stores only). */
+  readonly witnesses: readonly { readonly url: string; readonly key: string }[];
+  /** How often to submit the latest checkpoint to them (ms, default 60 000). */
+  readonly witnessEveryMs: number;
+}
+
+function witnessTargets(value: unknown): { url: string; key: string }[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw bad('witnesses', 'must be an array of { url, key }');
+  return value.map((item: unknown, i) => {
+    if (typeof item !== 'object' || item === null) throw bad(`witnesses[${i}]`, 'must be an object { url, key }');
+    const record = item as Record<string, unknown>;
+    const url = str(record.url, `witnesses[${i}].url`);
+    if (!/^https?:\/\/[^\s]+$/u.test(url)) throw bad(`witnesses[${i}].url`, 'must be an http(s) URL (the submission prefix)');
+    const key = str(record.key, `witnesses[${i}].key`);
+    try {
+      parseCosignerKey(key);
+    } catch {
+      throw bad(`witnesses[${i}].key`, 'must be a witness verifier key (C2SP cosignature/v1, type 0x04)');
+    }
+    return { url, key };
+  });
 }
 
 function bad(parameter: string, message: string): WritError {
@@ -82,6 +104,10 @@ export function parseConfig(options: { readonly config: unknown; readonly env: R
     if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) throw bad(`limits.${name}`, 'must be a positive integer');
   }
   const postgres = env.WRIT_POSTGRES_URL ?? (typeof c.postgres === 'string' ? c.postgres : undefined);
+  const witnesses = witnessTargets(c.witnesses);
+  if (witnesses.length > 0 && postgres !== undefined && postgres !== '') throw bad('witnesses', 'need the file stores (witnessing reads the ledger directory); not available with postgres');
+  const witnessEveryMs = c.witnessEveryMs ?? 60_000;
+  if (typeof witnessEveryMs !== 'number' || !Number.isSafeInteger(witnessEveryMs) || witnessEveryMs < 1000) throw bad('witnessEveryMs', 'must be an integer of at least 1000 (ms)');
   return {
     host: env.WRIT_AUTHORITY_HOST ?? (typeof c.host === 'string' ? c.host : '127.0.0.1'),
     port,
@@ -98,6 +124,8 @@ export function parseConfig(options: { readonly config: unknown; readonly env: R
     limits: limits,
     sidecar: sidecar === undefined ? undefined : { target: new URL(str((sidecar as Record<string, unknown>).target, 'sidecar.target')).toString(), ...(typeof (sidecar as Record<string, unknown>).tool === 'string' ? { tool: (sidecar as { tool: string }).tool } : {}) },
     console: c.console !== false,
+    witnesses,
+    witnessEveryMs,
   };
 }
 

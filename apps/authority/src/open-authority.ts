@@ -11,6 +11,8 @@ import type { Logger } from './logger.ts';
 import { FilePendingStore, PostgresPendingStore } from './pending-store.ts';
 import type { PendingDetailStore } from './pending-store.ts';
 import { startAuthority } from './start-authority.ts';
+import { createLogger } from './logger.ts';
+import { startWitnessing } from './witnessing.ts';
 import type { RunningAuthority } from './start-authority.ts';
 
 async function readJsonFile(path: string, what: string): Promise<unknown> {
@@ -52,7 +54,7 @@ export async function openAuthority(options: { readonly config: AuthorityConfig;
     };
     pendingStore = await FilePendingStore.open({ dir: join(config.dataDir, 'pending') });
   }
-  return startAuthority({
+  const running = await startAuthority({
     policy,
     trustRoot,
     authority,
@@ -71,4 +73,15 @@ export async function openAuthority(options: { readonly config: AuthorityConfig;
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(onClosed === undefined ? {} : { onClosed }),
   });
+  if (config.witnesses.length === 0 || config.postgres !== undefined) return running;
+  const witnessing = startWitnessing({ dir: config.dataDir, store: stores.ledger, witnesses: config.witnesses, everyMs: config.witnessEveryMs, logger: options.logger ?? createLogger() });
+  return {
+    url: running.url,
+    state: running.state,
+    // Stop submitting before the stores close under it.
+    async close() {
+      await witnessing.stop();
+      await running.close();
+    },
+  };
 }

@@ -1,0 +1,82 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileLedgerStore, Ledger, MemoryWitnessState, PrivateKey, createSigner, createWitness, formatVerifierKey, openTranscriptDirectory, verifyTranscript } from '@writ/core';
+import { sampleKeys, writeSampleTranscript } from '@writ/core/transcript';
+import { createLogger } from './logger.ts';
+import { startWitnessing } from './witnessing.ts';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'writ-authority-witnessing-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function witness(): { vkey: string; fetch: typeof fetch; calls: () => number } {
+  const w = createWitness({ name: 'w.example/a', signer: createSigner(PrivateKey.fromSeed(new Uint8Array(32).fill(44))), logs: [formatVerifierKey('writ.test/sample', sampleKeys().ledger.publicKey)], state: new MemoryWitnessState() });
+  let calls = 0;
+  const fetch = (async (_url: string, init: { body: string }) => {
+    calls += 1;
+    const answer = await w.addCheckpoint(init.body);
+    return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.contentType } });
+  }) as unknown as typeof globalThis.fetch;
+  return { vkey: w.vkey, fetch, calls: () => calls };
+}
+
+describe('startWitnessing', () => {
+  it('submits the latest checkpoint of the live file store, keeps the cosigned note, and submits again only when the ledger grew', async () => {
+    const dir = join(root, 'ledger');
+    const first = await FileLedgerStore.open({ dir });
+    const { trustRoot } = await writeSampleTranscript({ store: first, calls: 2 });
+    await first.close();
+    const store = await FileLedgerStore.open({ dir });
+    const lines: string[] = [];
+    const w = witness();
+    const witnessing = startWitnessing({ dir, store, witnesses: [{ url: 'http://w.test', key: w.vkey }], everyMs: 3_600_000, logger: createLogger((line) => lines.push(line)), fetch: w.fetch });
+    await witnessing.round();
+    expect(await readdir(join(dir, 'witnessed'))).toHaveLength(1);
+    expect(lines.map((line) => JSON.parse(line) as { msg: string }).map((l) => l.msg)).toEqual(['witness cosigned checkpoint']);
+    const before = w.calls();
+    await witnessing.round();
+    expect(w.calls()).toBe(before);
+    const ledger = await Ledger.open({ store, origin: 'writ.test/sample', signer: sampleKeys().ledger, now: () => new Date('2026-01-01T03:00:00Z') });
+    await ledger.append([{ type: 'note', time: '2026-01-01T03:00:00.000Z', body: { more: true } }]);
+    await ledger.checkpoint();
+    await witnessing.round();
+    expect(await readdir(join(dir, 'witnessed'))).toHaveLength(2);
+    await witnessing.stop();
+    await witnessing.stop();
+    await ledger.close();
+    const directory = await openTranscriptDirectory(dir);
+    const report = await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys: [w.vkey] } });
+    expect(report.valid).toBe(true);
+  });
+
+  it('logs a witness that does not answer, with its code, and tries again next round', async () => {
+    const dir = join(root, 'ledger-unreachable');
+    const first = await FileLedgerStore.open({ dir });
+    await writeSampleTranscript({ store: first, calls: 1 });
+    await first.close();
+    const store = await FileLedgerStore.open({ dir });
+    const lines: { msg: string; code?: string; witness?: string }[] = [];
+    const w = witness();
+    let attempts = 0;
+    const down = (() => {
+      attempts += 1;
+      return Promise.reject(new Error('connection refused'));
+    }) as never;
+    const witnessing = startWitnessing({ dir, store, witnesses: [{ url: 'http://down.test', key: w.vkey }], everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: down });
+    await witnessing.round();
+    await witnessing.round();
+    expect(attempts).toBe(2);
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'witness did not cosign checkpoint', code: 'ERR_WITNESS_UNREACHABLE', witness: 'http://down.test' }),
+      expect.objectContaining({ msg: 'witness did not cosign checkpoint', code: 'ERR_WITNESS_UNREACHABLE' }),
+    ]);
+    await witnessing.stop();
+    await store.close();
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Witnessing from the authority: every `everyMs`, the latest checkpoint of the ledger (file
+ * store) is submitted to each configured C2SP tlog-witness (`submitTranscriptDirectory`) and
+ * the cosigned note kept in `<dataDir>/witnessed/`, where `writ verify --witness` finds it. A
+ * witness that refuses or does not answer is logged (`warn`, with its code) and tried again on
+ * the next round; the ledger never waits for a witness.
+ */
+import { submitTranscriptDirectory } from '@writ/core';
+import type { LedgerStore } from '@writ/core';
+import type { Logger } from './logger.ts';
+
+/** A witness the authority submits checkpoints to. */
+export interface WitnessTarget {
+  /** Submission prefix (`<url>/add-checkpoint`). */
+  readonly url: string;
+  /** Its cosignature/v1 verifier key. */
+  readonly key: string;
+}
+
+/** A running witnessing loop. */
+export interface Witnessing {
+  /** One round now (tests; the timer runs them too). Rounds never overlap. */
+  round(): Promise<void>;
+  /** Stop the timer and wait for a round in flight. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Start submitting the ledger's checkpoints to `witnesses` every `everyMs`. */
+export function startWitnessing(options: {
+  readonly dir: string;
+  readonly store: LedgerStore;
+  readonly witnesses: readonly WitnessTarget[];
+  readonly everyMs: number;
+  readonly logger: Logger;
+  readonly fetch?: typeof fetch;
+}): Witnessing {
+  const { dir, store, witnesses, logger } = options;
+  // The size each witness last cosigned (0: not yet, this process).
+  const done = new Map<string, number>();
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  async function submitAll(): Promise<void> {
+    const latest = await store.latestCheckpoint();
+    if (latest === undefined) return;
+    for (const witness of witnesses) {
+      if (stopped) return;
+      if ((done.get(witness.url) ?? 0) >= latest.size) continue;
+      try {
+        const result = await submitTranscriptDirectory(dir, { url: witness.url, witness: witness.key, save: true, ...(options.fetch && { fetch: options.fetch }) });
+        done.set(witness.url, result.size);
+        logger.info('witness cosigned checkpoint', { witness: witness.url, size: result.size, previousSize: result.oldSize });
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        const status = (error as { details?: { status?: unknown } }).details?.status;
+        logger.warn('witness did not cosign checkpoint', { witness: witness.url, size: latest.size, code: typeof code === 'string' ? code : undefined, status, message: (error as Error).message });
+      }
+    }
+  }
+
+  function round(): Promise<void> {
+    if (running !== undefined) return running;
+    running = submitAll()
+      .catch((error: unknown) => logger.error('witnessing round failed', { message: (error as Error).message }))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  }
+
+  const timer = setInterval(() => void round(), options.everyMs);
+  timer.unref();
+  return {
+    round,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
