@@ -64,6 +64,28 @@ describe('CallJournal', () => {
     expect(journal.get('c')).toBeDefined();
   });
 
+  it('folds old tombstones into fingerprints: every evicted id stays evicted, fresh ids stay new, and the strings held stay bounded', () => {
+    const journal = new CallJournal<number, never>(4);
+    const start = (): Promise<number> => Promise.resolve(0);
+    const total = 60_000;
+    let maxRecent = 0;
+    for (let i = 0; i < total; i++) {
+      journal.claim({ callId: `call-${i}`, tool: 't', argsDigest: A, start });
+      maxRecent = Math.max(maxRecent, journal.tombstones.recent);
+    }
+    const { recent, folded } = journal.tombstones;
+    expect(recent + folded).toBe(total - 4);
+    expect(folded).toBeGreaterThan(0);
+    // Strings held: at most the larger of 4096 and an eighth of the folded ones, plus one.
+    expect(maxRecent).toBeLessThanOrEqual(Math.max(4096, Math.ceil(total / 8)) + 1);
+    for (let i = 0; i < total - 4; i += 97) expect(journal.claim({ callId: `call-${i}`, tool: 't', argsDigest: A, start }).kind).toBe('evicted');
+    expect(journal.claim({ callId: `call-${total - 1}`, tool: 't', argsDigest: A, start }).kind).toBe('replay');
+    for (let i = 0; i < 200; i++) expect(journal.claim({ callId: `fresh-${i}`, tool: 't', argsDigest: A, start }).kind).toBe('new');
+    // tombstone() folds like an eviction.
+    journal.tombstone('restored-old');
+    expect(journal.evicted('restored-old')).toBe(true);
+  });
+
   it('treats __proto__ as an ordinary call id', () => {
     const journal = new CallJournal<number, never>();
     expect(journal.claim({ callId: '__proto__', tool: 't', argsDigest: A, start: () => Promise.resolve(0) }).kind).toBe('new');

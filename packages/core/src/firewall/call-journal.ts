@@ -4,6 +4,10 @@
  * result and record nothing new, and the same call id with other arguments is a conflict.
  */
 import type { Sha256Digest } from '../stores/types.ts';
+import { CallFingerprints } from './call-fingerprints.ts';
+
+/** Tombstones kept as strings before they are folded into fingerprints (at least). */
+const RECENT_TOMBSTONES = 4096;
 
 /** What the journal keeps per call id. */
 export interface JournalRecord<G, E> {
@@ -28,10 +32,18 @@ export type Claim<G, E> =
  * A dropped call id is not forgotten: it is kept as a tombstone (the id only) and a later
  * claim of it is `evicted`, never `new` — otherwise an agent could push an executed call out
  * with `limit` other calls and have it judged, released and run a second time.
+ *
+ * Tombstones are strings while recent and are then folded into 8-byte fingerprints
+ * (call-fingerprints.ts), whenever the recent ones outnumber an eighth of the folded ones (at
+ * least {@link RECENT_TOMBSTONES}): a session of a million calls keeps ~8 MB of fingerprints
+ * plus at most ~125,000 strings, not a million strings; each fold sorts once, so the cost per
+ * evicted call stays a few comparisons. A fingerprint collision can only refuse a fresh call
+ * id as evicted (fail closed), never let an evicted one run.
  */
 export class CallJournal<G, E> {
   readonly #records = new Map<string, JournalRecord<G, E>>();
   readonly #evicted = new Set<string>();
+  readonly #folded = new CallFingerprints();
   readonly #limit: number;
 
   constructor(limit = 10_000) {
@@ -48,14 +60,14 @@ export class CallJournal<G, E> {
     if (existing !== undefined) {
       return { kind: existing.argsDigest === options.argsDigest && existing.tool === options.tool ? 'replay' : 'conflict', record: existing };
     }
-    if (this.#evicted.has(options.callId)) return { kind: 'evicted' };
+    if (this.evicted(options.callId)) return { kind: 'evicted' };
     const record: JournalRecord<G, E> = { tool: options.tool, argsDigest: options.argsDigest, guard: Promise.resolve(undefined as G) };
     this.#records.set(options.callId, record);
     if (this.#records.size > this.#limit) {
       const oldest = this.#records.keys().next().value;
       if (oldest !== undefined) {
         this.#records.delete(oldest);
-        this.#evicted.add(oldest);
+        this.#tombstone(oldest);
       }
     }
     record.guard = options.start();
@@ -69,7 +81,20 @@ export class CallJournal<G, E> {
 
   /** True when `callId` was claimed before and its record has been dropped. */
   evicted(callId: string): boolean {
-    return this.#evicted.has(callId);
+    return this.#evicted.has(callId) || (this.#folded.size > 0 && this.#folded.has(callId));
+  }
+
+  /** Tombstones held: recent strings and folded fingerprints (tests, diagnostics). */
+  get tombstones(): { readonly recent: number; readonly folded: number } {
+    return { recent: this.#evicted.size, folded: this.#folded.size };
+  }
+
+  #tombstone(callId: string): void {
+    this.#evicted.add(callId);
+    if (this.#evicted.size > Math.max(RECENT_TOMBSTONES, this.#folded.size >>> 3)) {
+      for (const id of this.#evicted) this.#folded.add(id);
+      this.#evicted.clear();
+    }
   }
 
   /**
@@ -78,7 +103,7 @@ export class CallJournal<G, E> {
    * that has a record.
    */
   tombstone(callId: string): void {
-    if (!this.#records.has(callId)) this.#evicted.add(callId);
+    if (!this.#records.has(callId)) this.#tombstone(callId);
   }
 
   /** Forget `callId` (after a guard that recorded nothing, so a retry evaluates again). */
