@@ -1,28 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PrivateKey, createTrustRoot, toBase64Url } from '@writ/core';
+import { PrivateKey, toBase64Url } from '@writ/core';
 import { loadAuthorityKey, loadConfig } from './load-config.ts';
 import { openAuthority } from './open-authority.ts';
-
-const policies = new URL('../../../policies/', import.meta.url).pathname;
-
-/** A config directory whose trust root lists `key` as the authority; the config names `keyFile`. */
-function authorityDir(key: PrivateKey, keyFile: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'writ-authority-key-'));
-  const trustRoot = createTrustRoot({
-    type: 'writ.trust-root/v1',
-    version: 1,
-    issuedAt: '2026-01-01T00:00:00Z',
-    threshold: 1,
-    keys: [{ keyId: key.keyId, publicKey: toBase64Url(key.publicKey), roles: ['root', 'authority', 'gateway', 'ledger'], owner: 'authority', validFrom: '2026-01-01T00:00:00Z', status: 'active' }],
-  });
-  writeFileSync(join(dir, 'trust-root.json'), JSON.stringify(trustRoot.toJSON()));
-  writeFileSync(join(dir, 'tools.json'), JSON.stringify({ tools: [{ name: 'tickets_read', actionClass: 'A0', effects: ['read'], audience: 'self' }] }));
-  writeFileSync(join(dir, 'writ-authority.json'), JSON.stringify({ port: 0, trustRoot: 'trust-root.json', tools: 'tools.json', policy: [join(policies, 'writ'), join(policies, 'data.json')], dataDir: 'data', console: false, authorityKeyFile: keyFile }));
-  return dir;
-}
+import { authorityConfigDir } from './test-harness.ts';
 
 /** Load the config in `dir` and open the authority, as `main.ts` does (no environment). */
 async function open(dir: string) {
@@ -54,14 +36,14 @@ async function expectOpensAs(dir: string, key: PrivateKey): Promise<void> {
 describe('openAuthority: authorityKeyFile', () => {
   it('reads the key file writ init and writ keys generate write, JSON { keyId, seed }', async () => {
     const key = PrivateKey.generate();
-    const dir = authorityDir(key, 'authority.key');
+    const dir = authorityConfigDir(key, 'authority.key');
     writeFileSync(join(dir, 'authority.key'), `${JSON.stringify({ keyId: key.keyId, seed: toBase64Url(key.exportSeed()) })}\n`, { mode: 0o600 });
     await expectOpensAs(dir, key);
   });
 
   it('still reads a file holding a bare base64url seed', async () => {
     const key = PrivateKey.generate();
-    const dir = authorityDir(key, 'authority.seed');
+    const dir = authorityConfigDir(key, 'authority.seed');
     writeFileSync(join(dir, 'authority.seed'), `${toBase64Url(key.exportSeed())}\n`);
     await expectOpensAs(dir, key);
   });
@@ -69,7 +51,7 @@ describe('openAuthority: authorityKeyFile', () => {
   it('refuses a key file whose keyId is not its seed\'s', async () => {
     const key = PrivateKey.generate();
     const other = PrivateKey.generate();
-    const dir = authorityDir(key, 'authority.key');
+    const dir = authorityConfigDir(key, 'authority.key');
     writeFileSync(join(dir, 'authority.key'), `${JSON.stringify({ keyId: other.keyId, seed: toBase64Url(key.exportSeed()) })}\n`);
     expect(await openError(dir)).toMatchObject({
       code: 'ERR_INVALID_ARGUMENT',
@@ -79,13 +61,13 @@ describe('openAuthority: authorityKeyFile', () => {
   });
 
   it('refuses a key file that cannot be read, naming it', async () => {
-    const dir = authorityDir(PrivateKey.generate(), 'nope.key');
+    const dir = authorityConfigDir(PrivateKey.generate(), 'nope.key');
     expect(await openError(dir)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: `authorityKeyFile ${join(dir, 'nope.key')} cannot be read`, details: { parameter: 'authorityKeyFile' } });
   });
 
   it('refuses a file that is neither a key file nor a seed, and a key file without a 32-byte seed', async () => {
     const key = PrivateKey.generate();
-    const dir = authorityDir(key, 'authority.key');
+    const dir = authorityConfigDir(key, 'authority.key');
     const file = join(dir, 'authority.key');
     writeFileSync(file, '{ "keyId": ');
     expect(await openError(dir)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: `authorityKeyFile ${file}: not a key file (JSON { keyId, seed })`, details: { parameter: 'authorityKeyFile' } });
@@ -98,7 +80,7 @@ describe('openAuthority: authorityKeyFile', () => {
   });
 
   it('keeps authorityKey (and WRIT_AUTHORITY_KEY) a bare seed, refusing one that is not 32 bytes as authorityKey', async () => {
-    const dir = authorityDir(PrivateKey.generate(), 'unused.key');
+    const dir = authorityConfigDir(PrivateKey.generate(), 'unused.key');
     const config = await loadConfig({ env: { WRIT_AUTHORITY_KEY: 'AAAA' }, cwd: dir });
     await expect(openAuthority({ config, env: {} })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: 'authorityKey must be a base64url Ed25519 seed', details: { parameter: 'authorityKey' } });
   });

@@ -1,4 +1,6 @@
 /** Test set-up shared by the authority's HTTP and browser tests: a world, the shared policies, memory or file stores, a started authority. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileApprovalStore, FileLedgerStore, FileNonceStore, MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, PrivateKey, createSigner, createTrustRoot, signApproval, toBase64Url } from '@writ/core';
 import type { FirewallMode, JsonObject, Signer } from '@writ/core';
@@ -130,4 +132,25 @@ export async function startHarness(options: { stores?: StartAuthorityOptions['st
     sign: ({ signer, role, intentDigest, rule }) =>
       signApproval({ signer, role, intent: intentDigest as `sha256:${string}`, policy: { digest: policy.digest as `sha256:${string}`, rule }, now: new Date() }).envelope as unknown as JsonObject,
   };
+}
+
+/**
+ * A config directory for `openAuthority` / `writ serve`: a trust root that lists `key` as root,
+ * authority, gateway and ledger, one A0 tool, the shared policies, file stores under `data/`,
+ * no console, and `authorityKeyFile: keyFile`.
+ */
+export function authorityConfigDir(key: PrivateKey, keyFile: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'writ-authority-config-'));
+  const trustRoot = createTrustRoot({
+    type: 'writ.trust-root/v1',
+    version: 1,
+    issuedAt: '2026-01-01T00:00:00Z',
+    threshold: 1,
+    keys: [{ keyId: key.keyId, publicKey: toBase64Url(key.publicKey), roles: ['root', 'authority', 'gateway', 'ledger'], owner: 'authority', validFrom: '2026-01-01T00:00:00Z', status: 'active' }],
+  });
+  const policies = new URL('../../../policies/', import.meta.url).pathname;
+  writeFileSync(join(dir, 'trust-root.json'), JSON.stringify(trustRoot.toJSON()));
+  writeFileSync(join(dir, 'tools.json'), JSON.stringify({ tools: [{ name: 'tickets_read', actionClass: 'A0', effects: ['read'], audience: 'self' }] }));
+  writeFileSync(join(dir, 'writ-authority.json'), JSON.stringify({ port: 0, trustRoot: 'trust-root.json', tools: 'tools.json', policy: [join(policies, 'writ'), join(policies, 'data.json')], dataDir: 'data', console: false, authorityKeyFile: keyFile }));
+  return dir;
 }

@@ -8,6 +8,7 @@ import { PrivateKey, createSigner, createTrustRoot, toBase64Url } from '@writ/co
 import type { CommandContext } from '../cli-context.ts';
 import { generateKeyFile } from '../lib/key-store.ts';
 import { serveAction } from './serve.ts';
+import { authorityConfigDir } from '@writ/authority/test-harness';
 
 function context(cwd: string): CommandContext & { out: string[]; err: string[]; code: number | undefined } {
   const ctx = {
@@ -73,28 +74,12 @@ describe('serveAction', () => {
     }
   });
 
-  /** A config directory whose trust root lists `key` as the authority; the config names `keyFile`. */
-  function authorityDir(key: PrivateKey, keyFile: string): string {
-    const dir = mkdtempSync(join(tmpdir(), 'writ-serve-'));
-    const trustRoot = createTrustRoot({
-      type: 'writ.trust-root/v1',
-      version: 1,
-      issuedAt: '2026-01-01T00:00:00Z',
-      threshold: 1,
-      keys: [{ keyId: key.keyId, publicKey: toBase64Url(key.publicKey), roles: ['root', 'authority', 'gateway', 'ledger'], owner: 'authority', validFrom: '2026-01-01T00:00:00Z', status: 'active' }],
-    });
-    writeFileSync(join(dir, 'trust-root.json'), JSON.stringify(trustRoot.toJSON()));
-    writeFileSync(join(dir, 'tools.json'), JSON.stringify({ tools: [{ name: 'tickets_read', actionClass: 'A0', effects: ['read'], audience: 'self' }] }));
-    const policies = new URL('../../../../policies/', import.meta.url).pathname;
-    writeFileSync(join(dir, 'writ-authority.json'), JSON.stringify({ port: 0, trustRoot: 'trust-root.json', tools: 'tools.json', policy: [join(policies, 'writ'), join(policies, 'data.json')], dataDir: 'data', console: false, authorityKeyFile: keyFile }));
-    return dir;
-  }
 
   it('reads authorityKeyFile as writ init and writ keys generate write it ({ keyId, seed }), and still as a bare seed', async () => {
     expect(process.env.WRIT_AUTHORITY_KEY).toBeUndefined();
     const keysDir = mkdtempSync(join(tmpdir(), 'writ-serve-keys-'));
     const key = await generateKeyFile({ dir: keysDir, name: 'authority' });
-    const dir = authorityDir(key, join(keysDir, 'keys', 'authority.key'));
+    const dir = authorityConfigDir(key, join(keysDir, 'keys', 'authority.key'));
     const ctx = context(dir);
     const close = await serveAction({}, ctx);
     expect(ctx.err.join('')).not.toContain('cannot start');
@@ -114,13 +99,13 @@ describe('serveAction', () => {
   it('refuses a key file whose key id is not its seed\'s, and one that cannot be read (exit 2)', async () => {
     const key = PrivateKey.generate();
     const other = PrivateKey.generate();
-    const dir = authorityDir(key, 'authority.key');
+    const dir = authorityConfigDir(key, 'authority.key');
     writeFileSync(join(dir, 'authority.key'), `${JSON.stringify({ keyId: other.keyId, seed: toBase64Url(key.exportSeed()) })}\n`);
     const mismatch = context(dir);
     expect(await serveAction({}, mismatch)).toBeUndefined();
     expect(mismatch.code).toBe(2);
     expect(mismatch.err.join('')).toContain(`authorityKeyFile ${join(dir, 'authority.key')}: key id "${other.keyId}" does not match the seed (whose key id is ${key.keyId})`);
-    const missing = context(authorityDir(key, 'nope.key'));
+    const missing = context(authorityConfigDir(key, 'nope.key'));
     expect(await serveAction({}, missing)).toBeUndefined();
     expect(missing.code).toBe(2);
     expect(missing.err.join('')).toContain('nope.key cannot be read');
@@ -129,7 +114,7 @@ describe('serveAction', () => {
   it('stops with the dev launcher: SIGTERM to bin/writ.js alone reaches the CLI process, which releases writer.lock', { timeout: 60_000 }, async () => {
     const keysDir = mkdtempSync(join(tmpdir(), 'writ-serve-keys-'));
     const key = await generateKeyFile({ dir: keysDir, name: 'authority' });
-    const dir = authorityDir(key, join(keysDir, 'keys', 'authority.key'));
+    const dir = authorityConfigDir(key, join(keysDir, 'keys', 'authority.key'));
     const bin = fileURLToPath(new URL('../../bin/writ.js', import.meta.url));
     const launcher = spawn(process.execPath, [bin, 'serve', '-c', join(dir, 'writ-authority.json')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WRIT_AUTHORITY_KEY: undefined } });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => launcher.on('exit', (code, signal) => done({ code, signal })));
