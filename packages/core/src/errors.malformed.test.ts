@@ -2,29 +2,9 @@
 // WritError — never a raw TypeError/RangeError from deep inside.
 import { describe, expect, it } from 'vitest';
 import * as core from './index.ts';
+import { garbageValues } from './malformed-inputs-test-support.ts';
 
-const garbage: unknown[] = [
-  undefined,
-  null,
-  0,
-  -1,
-  Number.NaN,
-  '',
-  'x',
-  'A'.repeat(100_000),
-  {},
-  [],
-  [null],
-  Symbol('s'),
-  10n,
-  () => 1,
-  new Date(Number.NaN),
-  new Uint8Array(0),
-  new Uint8Array(64),
-  JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'),
-  { payloadType: 1, payload: [], signatures: {} },
-  { keyId: {}, role: [], at: {} },
-];
+const garbage = garbageValues();
 
 const key = core.PrivateKey.fromSeed(new Uint8Array(32).fill(1));
 const signer = core.createSigner(key);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as core from './index.ts';
+import { garbageValues } from './malformed-inputs-test-support.ts';
 import { firewallOptions, policyDouble, allow } from './firewall/test-support.ts';
 import { sampleKeys, sampleTrustRootDocument, writeSampleTranscript } from './transcript/sample-transcript.ts';
 
@@ -34,32 +35,11 @@ const modules = new Map<string, Record<string, unknown>>();
 // ---------------------------------------------------------------------------------------
 // Garbage: the set of errors.malformed.test.ts plus a few shapes that reach deeper.
 
-const polluter = (): unknown =>
-  JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}');
 const garbage: unknown[] = [
-  undefined,
-  null,
-  0,
-  -1,
-  Number.NaN,
+  ...garbageValues(),
   Number.POSITIVE_INFINITY,
   2 ** 53,
-  '',
-  'x',
-  'A'.repeat(100_000),
-  {},
-  [],
-  [null],
-  Symbol('s'),
-  10n,
-  () => 1,
-  new Date(Number.NaN),
-  new Uint8Array(0),
-  new Uint8Array(64),
-  polluter(),
   Object.create(null),
-  { payloadType: 1, payload: [], signatures: {} },
-  { keyId: {}, role: [], at: {} },
   { dir: {}, store: {}, trustRoot: {}, signer: {}, origin: 1 },
 ];
 
