@@ -123,6 +123,10 @@ export type WritErrorCode =
   | 'ERR_STORE_CHECKPOINT_CONFLICT'
   | 'ERR_STORE_NOT_FOUND'
   | 'ERR_STORE_CONFLICT'
+  // adapters
+  | 'ERR_ADAPTER_ARGUMENTS_UNSTABLE'
+  | 'ERR_ADAPTER_ARGUMENTS_CHANGED'
+  | 'ERR_ADAPTER_TOOL_REINVOKED'
   ;
 
 const BRAND: unique symbol = Symbol.for('writ.error') as never;

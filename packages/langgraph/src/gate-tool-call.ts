@@ -1,6 +1,6 @@
 import { ToolMessage } from '@langchain/core/messages';
 import { WritError } from '@writ/core';
-import type { ExecuteResult, FirewallSession, GuardResult, JsonObject, JsonValue } from '@writ/core';
+import type { ExecuteResult, FirewallSession, GuardResult, JsonObject, JsonValue, WritErrorCode } from '@writ/core';
 import { interrupt, isCommand } from '@langchain/langgraph';
 import { approvalRequest, approvalsFromResume, rejectionReason } from './approval-resume.ts';
 import { captureFor } from './capture-messages.ts';
@@ -44,9 +44,14 @@ export function checkGateOptions(options: unknown): WritGateOptions {
 /** Whatever the framework's handler returns: a ToolMessage or a Command. */
 type ToolResult = unknown;
 
-/** A ToolMessage with status `error`: what the model reads instead of the tool's output. */
-export function refusalMessage(options: { readonly tool: string; readonly callId: string; readonly content: string }): ToolMessage {
-  return new ToolMessage({ content: options.content, tool_call_id: options.callId, name: options.tool, status: 'error' });
+/**
+ * A ToolMessage with status `error`: what the model reads instead of the tool's output. A
+ * refusal the adapter makes before the firewall judges carries its code in the artifact
+ * (`artifact.writ.code`), which the application reads and the model does not.
+ */
+export function refusalMessage(options: { readonly tool: string; readonly callId: string; readonly content: string; readonly code?: WritErrorCode }): ToolMessage {
+  const { tool, callId, content, code } = options;
+  return new ToolMessage({ content, tool_call_id: callId, name: tool, status: 'error', ...(code === undefined ? {} : { artifact: { writ: { code } } }) });
 }
 
 /** The tool reported an error as a message (ToolNode's handled errors): the receipt says failed. */

@@ -5,6 +5,8 @@ import type { Command } from '@langchain/langgraph';
 import { captureFor } from './capture-messages.ts';
 import type { WritGateOptions } from './gate-tool-call.ts';
 import { checkGateOptions, gateToolCall, refusalMessage } from './gate-tool-call.ts';
+import { releasedTool, unstableArguments } from './tool-input.ts';
+import type { StructuredToolInterface } from '@langchain/core/tools';
 import { WritError } from '@writ/core';
 
 /** Options of {@link writMiddleware}. */
@@ -73,12 +75,21 @@ export function writMiddleware(options: WritMiddlewareOptions) {
         }
         args = parsed.data;
       }
+      // The tool validates its input again inside the handler: judge only arguments it
+      // would receive unchanged (not tool-call shaped, not moved by a second parse).
+      const unstable = await unstableArguments({ schema, raw: toolCall.args, judged: args });
+      if (unstable !== undefined) {
+        return refusalMessage({ tool: toolCall.name, callId, content: `Writ refused ${toolCall.name}: ${unstable}. Nothing was run.`, code: 'ERR_ADAPTER_ARGUMENTS_UNSTABLE' });
+      }
+      const { tool } = request;
       return (await gateToolCall({
         ...options,
         tool: toolCall.name,
         callId,
         args,
-        run: async (checked) => handler({ ...request, toolCall: { ...toolCall, args: checked } }),
+        // Middleware listed after this one runs inside the release: the tool it reaches
+        // runs once, on the released arguments, or not at all.
+        run: async (checked) => handler({ ...request, toolCall: { ...toolCall, args: checked }, ...(tool === undefined ? {} : { tool: releasedTool(tool as StructuredToolInterface, checked) }) }),
       })) as ToolMessage | Command;
     },
   });

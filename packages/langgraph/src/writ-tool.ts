@@ -5,7 +5,8 @@ import type { StructuredToolInterface } from '@langchain/core/tools';
 import { WritError } from '@writ/core';
 import { captureFor } from './capture-messages.ts';
 import type { WritGateOptions } from './gate-tool-call.ts';
-import { checkGateOptions, gateToolCall } from './gate-tool-call.ts';
+import { checkGateOptions, gateToolCall, refusalMessage } from './gate-tool-call.ts';
+import { unstableArguments } from './tool-input.ts';
 
 /** Options of {@link writTool}. */
 export type WritToolOptions = WritGateOptions;
@@ -29,6 +30,12 @@ export function writTool(inner: StructuredToolInterface, options: WritToolOption
   return tool(
     async (input: unknown, config: ToolRunnableConfig & { state?: { messages?: BaseMessage[] }; toolCallId?: string }) => {
       const callId = config.toolCall?.id ?? config.toolCallId ?? '';
+      // langchain unwrapped a tool-call-shaped input before this function (and would again
+      // in the inner tool): judge only arguments the inner tool receives unchanged.
+      const unstable = await unstableArguments({ schema: inner.schema, raw: config.toolCall?.args, judged: input });
+      if (unstable !== undefined) {
+        return refusalMessage({ tool: inner.name, callId, content: `Writ refused ${inner.name}: ${unstable}. Nothing was run.`, code: 'ERR_ADAPTER_ARGUMENTS_UNSTABLE' });
+      }
       await capture.capture(config.state?.messages);
       const { toolCall: _toolCall, ...rest } = config;
       return gateToolCall({
