@@ -26,12 +26,13 @@ function canonicalOrUndefined(value: unknown): string | undefined {
  * argument object before validation: tool-call shaped, langchain has already unwrapped it once. The tool is handed the
  * canonical copy the gateway released; a zod schema with a transform that is not idempotent
  * (`euros * 100`), or one that refuses its own output, would run the tool on other values.
- * Arguments that are not JSON are left to the firewall, which refuses them.
+ * Arguments that are not a JSON object are left to the firewall, which refuses them.
  */
 export async function unstableArguments(options: { readonly schema: unknown; readonly raw: unknown; readonly judged: unknown }): Promise<string | undefined> {
   const { schema, raw, judged } = options;
   if (isToolCallShaped(raw) || isToolCallShaped(judged)) return 'its arguments are shaped like a tool call (type "tool_call"), which langchain would unwrap';
-  if (!isInteropZodSchema(schema)) return undefined;
+  // Arguments that are not a JSON object are the firewall's to refuse (`ERR_INVALID_ARGUMENT`).
+  if (!isInteropZodSchema(schema) || typeof judged !== 'object' || judged === null || Array.isArray(judged)) return undefined;
   const expected = canonicalOrUndefined(judged);
   if (expected === undefined) return undefined;
   const again = await interopSafeParseAsync(schema, JSON.parse(expected) as unknown);
