@@ -109,6 +109,19 @@ describe('bundles proven against a witnessed checkpoint', () => {
     }
   });
 
+  it('since: only cosignatures at or after the bound count', async () => {
+    const { store, trustRoot, document, notes } = await logged();
+    const cosigned = cosignCheckpoint({ note: notes.at(-1)!.note, name: 'witness.example/w1', signer: w1, time: at });
+    const bundle = await exportBundle({ store, trustRoot: document, checkpoint: cosigned });
+    expect(verifyBundle({ bundle, trustRoot, witnesses: { keys, since: '2026-01-02T00:00:00Z' } }).valid).toBe(true);
+    expect(verifyBundle({ bundle, trustRoot, witnesses: { keys, since: '2026-01-02T00:00:01Z' } }).failure).toMatchObject({
+      check: 'checkpoint-witness',
+      code: 'ERR_TRANSCRIPT_WITNESS',
+      message: 'checkpoint has 0 of the 1 witness cosignatures required since 2026-01-02T00:00:01Z (1 older)',
+    });
+    expect(() => verifyBundle({ bundle, trustRoot, witnesses: { keys, since: 'now' } })).toThrow(/witnesses\.since/u);
+  });
+
   it('fails without the cosignatures, and with a cosignature that does not verify', async () => {
     const { store, trustRoot, document, notes } = await logged();
     const plain = await exportBundle({ store, trustRoot: document });

@@ -19,7 +19,7 @@ import type { LedgerEntry } from './entry.ts';
 import { MerkleTree } from './merkle-tree.ts';
 import { leafHash, verifyInclusion } from './merkle.ts';
 import { parseNote } from './signed-note.ts';
-import { EntryChecker, TranscriptCheckError, checkWitnesses, cosignatureTime, verifyCheckpointNotes } from './verify-transcript.ts';
+import { EntryChecker, TranscriptCheckError, checkWitnesses, cosignatureTime, verifyCheckpointNotes, witnessShortfall } from './verify-transcript.ts';
 import type { TranscriptFailure, TranscriptReport, WitnessPolicy } from './verify-transcript.ts';
 import { verifyCosignatures } from './cosignature.ts';
 import { assertMethods } from '../invalid-argument.ts';
@@ -256,10 +256,9 @@ export function verifyBundle(options: {
       } catch (error) {
         fail({ check: 'checkpoint-witness', code: 'ERR_TRANSCRIPT_WITNESS', message: 'witness cosignature is invalid', checkpointSize: head.size, cause: WritError.isInstance(error) ? error.code : undefined });
       }
-      if (found.length < witnesses.quorum) {
-        fail({ check: 'checkpoint-witness', code: 'ERR_TRANSCRIPT_WITNESS', message: `checkpoint has ${found.length} of the ${witnesses.quorum} witness cosignatures required`, checkpointSize: head.size });
-      }
-      witnessed = { size: head.size, cosigners: found.map(({ key, timestamp }) => ({ name: key.name, time: cosignatureTime(timestamp) })) };
+      const shortfall = witnessShortfall(found.map(({ timestamp }) => timestamp), witnesses, 'checkpoint');
+      if (shortfall !== undefined) fail({ check: 'checkpoint-witness', code: 'ERR_TRANSCRIPT_WITNESS', message: shortfall, checkpointSize: head.size });
+      witnessed = { size: head.size, cosigners: found.map(({ key, timestamp }) => ({ name: key.name, time: cosignatureTime(timestamp) })), ...(witnesses.since !== undefined && { since: witnesses.since.text }) };
     }
     return { valid: true, entries: count, checkpoints: 1, signedSize, origin, root, anchors: 0, ...(witnessed && { witnessed }) };
   } catch (error) {

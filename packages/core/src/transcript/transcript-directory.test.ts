@@ -127,6 +127,27 @@ describe('witnessed checkpoints kept beside a transcript', () => {
     expect(report).toMatchObject({ valid: true, witnessed: { cosigners: [{ name: 'w.example/1' }, { name: 'w.example/2' }] } });
   });
 
+  it('a refreshed cosignature replaces the same witness\'s older one (newest kept, never more than one per witness)', async () => {
+    const { path, trustRoot } = await sample('witnessed-refresh', 3);
+    const note = await latestNote(path);
+    const later = (hours: number): Date => new Date(at.getTime() + hours * 3_600_000);
+    const saved = await saveWitnessedCheckpoint(path, cosignCheckpoint({ note, name: 'w.example/1', signer: w1, time: at }));
+    await saveWitnessedCheckpoint(path, cosignCheckpoint({ note, name: 'w.example/2', signer: w2, time: at }));
+    // 150 refreshes of witness 1 (more than the 100 signature lines a note may carry).
+    for (let hour = 1; hour <= 150; hour++) await saveWitnessedCheckpoint(path, cosignCheckpoint({ note, name: 'w.example/1', signer: w1, time: later(hour) }));
+    // An older cosignature saved after a newer one does not replace it.
+    await saveWitnessedCheckpoint(path, cosignCheckpoint({ note, name: 'w.example/1', signer: w1, time: later(2) }));
+    const kept = (await readFile(saved, 'utf8')).split('\n').filter((line) => line.startsWith('\u2014 '));
+    expect(kept).toHaveLength(3);
+    expect(kept.filter((line) => line.startsWith('\u2014 w.example/1 '))).toHaveLength(1);
+    const directory = await openTranscriptDirectory(path);
+    const report = await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys, since: later(150).toISOString() } });
+    expect(report.failure?.message).toMatch(/has 1 of the 2 witness cosignatures required since .* \(1 older\)$/u);
+    const again = await openTranscriptDirectory(path);
+    const one = await verifyTranscript({ entries: again.entries, checkpoints: again.checkpoints, trustRoot, witnesses: { keys, quorum: 1, since: later(150).toISOString() } });
+    expect(one).toMatchObject({ valid: true, witnessed: { cosigners: [{ name: 'w.example/1', time: later(150).toISOString() }, { name: 'w.example/2' }] } });
+  });
+
   it('a kept note that was altered fails verification; another checkpoint text of a kept size is refused', async () => {
     const { path, trustRoot } = await sample('witnessed-bad', 3);
     const note = await latestNote(path);

@@ -137,8 +137,10 @@ async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
  * Keep a witness-cosigned checkpoint note in `<dir>/witnessed/<size>.note`, where
  * {@link openTranscriptDirectory} (and so `writ verify --witness`) finds it. A note for a size
  * already kept is merged when it is the same checkpoint text (the signature lines of both, each
- * once); another text of that size is refused. Nothing is verified here: the verifier checks
- * every note and cosignature it reads.
+ * once, and of a witness's cosignatures only the newest: re-submitting an unchanged checkpoint
+ * refreshes its cosignature time, which `verifyTranscript`'s `witnesses.since` checks); another
+ * text of that size is refused. Nothing is verified here: the verifier checks every note and
+ * cosignature it reads.
  * @returns the path written.
  * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory, not a checkpoint note, another
  *   checkpoint of that size kept already, more than 100 signature lines), `ERR_STORE_IO`.
@@ -171,7 +173,7 @@ export async function saveWitnessedCheckpoint(dir: string, note: string): Promis
       if (keptText !== parsed.text) {
         throw new WritError('ERR_INVALID_ARGUMENT', `another checkpoint of size ${size} is kept in ${path}`, { details: { parameter: 'note', size } });
       }
-      const all = [...new Set([...lines(kept), ...lines(note)])];
+      const all = mergeSignatureLines(lines(kept), lines(note));
       if (all.length > 100) throw new WritError('ERR_INVALID_ARGUMENT', 'more than 100 signature lines for one checkpoint', { details: { parameter: 'note' } });
       merged = `${parsed.text}\n${all.map((line) => `${line}\n`).join('')}`;
     }
@@ -185,6 +187,40 @@ export async function saveWitnessedCheckpoint(dir: string, note: string): Promis
   return path;
 }
 
+// A cosignature/v1 signature line (`— <name> base64(key ID[4] || timestamp[8] || signature[64])`):
+// its witness (name and key ID) and timestamp; undefined for any other line (log signatures).
+function cosignatureLine(line: string): { witness: string; timestamp: bigint } | undefined {
+  const match = /^\u2014 (\S+) ([A-Za-z0-9+/]{100}[A-Za-z0-9+/=]{4})$/u.exec(line);
+  if (match === null) return undefined;
+  const blob = Buffer.from(match[2]!, 'base64');
+  if (blob.length !== 76) return undefined;
+  return { witness: `${match[1]!} ${blob.subarray(0, 4).toString('hex')}`, timestamp: blob.readBigUInt64BE(4) };
+}
+
+// The signature lines of a kept note and a new one, each once, in order; of one witness's
+// cosignatures only the newest (on a tie, the new note's), where the older one stood.
+function mergeSignatureLines(kept: readonly string[], added: readonly string[]): string[] {
+  const out: string[] = [];
+  const at = new Map<string, { index: number; timestamp: bigint }>();
+  for (const line of [...kept, ...added]) {
+    if (out.includes(line)) continue;
+    const cosignature = cosignatureLine(line);
+    if (cosignature === undefined) {
+      out.push(line);
+      continue;
+    }
+    const seen = at.get(cosignature.witness);
+    if (seen === undefined) {
+      at.set(cosignature.witness, { index: out.length, timestamp: cosignature.timestamp });
+      out.push(line);
+    } else if (cosignature.timestamp >= seen.timestamp) {
+      out[seen.index] = line;
+      seen.timestamp = cosignature.timestamp;
+    }
+  }
+  return out;
+}
+
 /** Options of {@link submitTranscriptDirectory}. */
 export interface SubmitTranscriptDirectoryOptions {
   /** The witness's submission prefix (`<url>/add-checkpoint`). */
@@ -193,6 +229,8 @@ export interface SubmitTranscriptDirectoryOptions {
   readonly witness: string;
   /** Keep the cosigned note in `<dir>/witnessed/` ({@link saveWitnessedCheckpoint}). */
   readonly save?: boolean;
+  /** The size the witness is believed to hold (default 0: learnt from its 409 answer, one more request). */
+  readonly oldSize?: number;
   readonly fetch?: typeof fetch;
   readonly timeoutMs?: number;
 }
@@ -232,6 +270,7 @@ export async function submitTranscriptDirectory(dir: string, options: SubmitTran
     witness: options.witness,
     note: latest.note,
     proof: (oldSize) => tree.consistencyProof(oldSize, latest.size),
+    ...(options.oldSize !== undefined && { oldSize: options.oldSize }),
     ...(options.fetch !== undefined && { fetch: options.fetch }),
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
   });

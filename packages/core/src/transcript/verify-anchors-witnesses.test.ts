@@ -180,6 +180,62 @@ describe('witnesses', () => {
     expect(report.failure).toMatchObject({ check: 'checkpoint-witness', code: 'ERR_TRANSCRIPT_WITNESS', cause: 'ERR_NOTE_UNVERIFIED', checkpointSize: first });
   });
 
+  it('since: a transcript cut back to an older cosigned checkpoint passes a quorum alone and fails a freshness bound', async () => {
+    const t = await transcript({ calls: 6 });
+    const sizes = [...t.notes.keys()];
+    const kept = sizes.at(-2)!;
+    // The witness cosigned the older checkpoint an hour ago; it has since seen the newer one and
+    // will not cosign the older again, so the cut-back transcript only carries stale cosignatures.
+    const stale = cosignCheckpoint({ note: t.notes.get(kept)!, name: W1, signer: w1, time: at });
+    const short = cut(t, kept);
+    const alone = await verify(t, short, { anchors: [stale], witnesses: { keys: witnessKeys, quorum: 1 } });
+    expect(alone).toMatchObject({ valid: true, signedSize: kept });
+    const since = '2026-01-01T01:30:00Z';
+    const bounded = await verify(t, short, { anchors: [stale], witnesses: { keys: witnessKeys, quorum: 1, since } });
+    expect(bounded.failure).toMatchObject({ check: 'checkpoint-witness', code: 'ERR_TRANSCRIPT_WITNESS', checkpointSize: kept });
+    expect(bounded.failure?.message).toBe('latest checkpoint has 0 of the 1 witness cosignatures required since 2026-01-01T01:30:00Z (1 older)');
+    // The whole transcript, its latest checkpoint cosigned after the bound, passes.
+    const fresh = cosignCheckpoint({ note: latest(t)[1], name: W1, signer: w1, time: new Date('2026-01-01T02:00:00Z') });
+    const whole = await verify(t, cut(t, t.lines.length), { anchors: [fresh], witnesses: { keys: witnessKeys, quorum: 1, since } });
+    expect(whole).toMatchObject({ valid: true, witnessed: { cosigners: [{ name: W1, time: '2026-01-01T02:00:00.000Z' }] } });
+  });
+
+  it('since: the bound is inclusive, in whole seconds, and a refreshed cosignature of the same checkpoint counts', async () => {
+    const t = await transcript({ calls: 5 });
+    const all = cut(t, t.lines.length);
+    const note = latest(t)[1];
+    const old = cosignCheckpoint({ note, name: W1, signer: w1, time: at });
+    const policy = (since: string) => ({ keys: witnessKeys, quorum: 1, since });
+    expect((await verify(t, all, { anchors: [old], witnesses: policy('2026-01-01T01:00:00Z') })).valid).toBe(true);
+    expect((await verify(t, all, { anchors: [old], witnesses: policy('2026-01-01T01:00:00.001Z') })).valid).toBe(false);
+    // Re-submitting the unchanged checkpoint later gives a newer cosignature; the newest counts.
+    const refreshed = cosignCheckpoint({ note, name: W1, signer: w1, time: new Date('2026-01-02T01:00:00Z') });
+    const report = await verify(t, all, { anchors: [old, refreshed], witnesses: policy('2026-01-02T00:00:00Z') });
+    expect(report).toMatchObject({ valid: true, witnessed: { cosigners: [{ name: W1, time: '2026-01-02T01:00:00.000Z' }] } });
+    // With two witnesses required, one fresh and one stale is short, and says so.
+    const both = cosignCheckpoint({ note: refreshed, name: W2, signer: w2, time: at });
+    const short = await verify(t, all, { anchors: [both], witnesses: { keys: witnessKeys, since: '2026-01-02T00:00:00Z' } });
+    expect(short.failure?.message).toBe('latest checkpoint has 1 of the 2 witness cosignatures required since 2026-01-02T00:00:00Z (1 older)');
+  });
+
+  it('property: a quorum with since counts exactly the cosignatures at or after it', async () => {
+    const t = await transcript({ calls: 3 });
+    const all = cut(t, t.lines.length);
+    const note = latest(t)[1];
+    const base = at.getTime() / 1000;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 1, max: 2 }), async (a, b, bound, quorum) => {
+        let cosigned = cosignCheckpoint({ note, name: W1, signer: w1, time: new Date((base + a) * 1000) });
+        cosigned = cosignCheckpoint({ note: cosigned, name: W2, signer: w2, time: new Date((base + b) * 1000) });
+        const since = new Date((base + bound) * 1000).toISOString();
+        const report = await verify(t, all, { anchors: [cosigned], witnesses: { keys: witnessKeys, quorum, since } });
+        const fresh = Number(a >= bound) + Number(b >= bound);
+        expect(report.valid).toBe(fresh >= quorum);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('an empty transcript has nothing witnessed', async () => {
     const t = await transcript({ calls: 1 });
     const report = await verifyTranscript({ entries: [], checkpoints: [], trustRoot: t.trustRoot, witnesses: { keys: witnessKeys, quorum: 1 } });
@@ -202,6 +258,10 @@ describe('options', () => {
       { witnesses: { keys: witnessKeys, quorum: 3 } },
       { witnesses: { keys: witnessKeys, quorum: 1.5 } },
       { witnesses: { keys: [{}] as never } },
+      { witnesses: { keys: witnessKeys, since: 'yesterday' } },
+      { witnesses: { keys: witnessKeys, since: '2026-01-01T00:00:00+01:00' } },
+      { witnesses: { keys: witnessKeys, since: 1_700_000_000 as never } },
+      { witnesses: { keys: witnessKeys, since: new Date() as never } },
     ];
     for (const extra of bad) {
       await expect(verifyTranscript({ ...base, ...extra })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });

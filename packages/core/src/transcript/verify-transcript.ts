@@ -96,6 +96,8 @@ export interface TranscriptReport {
   readonly witnessed?: {
     readonly size: number;
     readonly cosigners: readonly { readonly name: string; readonly time: string }[];
+    /** The policy's `since`, when it had one: only cosignatures from then on counted. */
+    readonly since?: string;
   };
   readonly failure?: TranscriptFailure;
 }
@@ -106,6 +108,33 @@ export interface WitnessPolicy {
   readonly keys: readonly (string | CosignerKey)[];
   /** How many distinct witnesses must have cosigned (default: all of `keys`). */
   readonly quorum?: number;
+  /**
+   * Count only cosignatures made at or after this RFC 3339 UTC time (their `time`, whole
+   * seconds). A witness cosigns only the newest checkpoint it has seen, so a writer that cut
+   * its transcript back to an older checkpoint cannot get fresh cosignatures for it: with
+   * `since` (say, a day before the audit) the cut-back transcript fails, which a quorum alone
+   * cannot show. Re-submitting an unchanged checkpoint refreshes its cosignatures.
+   */
+  readonly since?: string;
+}
+
+/** A witness policy as checked: parsed keys, the quorum, and `since` in ms (or undefined). */
+export interface CheckedWitnessPolicy {
+  readonly keys: CosignerKey[];
+  readonly quorum: number;
+  readonly since: { readonly text: string; readonly ms: number } | undefined;
+}
+
+/**
+ * @internal How many of `found` (witness → latest cosignature time, in seconds) count under
+ * `policy`, and the message when they are too few (undefined: enough).
+ */
+export function witnessShortfall(found: readonly number[], policy: CheckedWitnessPolicy, subject: string): string | undefined {
+  const fresh = policy.since === undefined ? found.length : found.filter((seconds) => seconds * 1000 >= policy.since!.ms).length;
+  if (fresh >= policy.quorum) return undefined;
+  if (policy.since === undefined) return `${subject} has ${fresh} of the ${policy.quorum} witness cosignatures required`;
+  const stale = found.length - fresh;
+  return `${subject} has ${fresh} of the ${policy.quorum} witness cosignatures required since ${policy.since.text}${stale > 0 ? ` (${stale} older)` : ''}`;
 }
 
 /** Options of {@link verifyTranscript}. */
@@ -663,10 +692,10 @@ function checkAnchors(value: unknown): readonly string[] {
 }
 
 /** @internal The witness policy of verifier options, checked (shared with verifyBundle). */
-export function checkWitnesses(value: unknown, trustRoot?: TrustRoot): { keys: CosignerKey[]; quorum: number } | undefined {
+export function checkWitnesses(value: unknown, trustRoot?: TrustRoot): CheckedWitnessPolicy | undefined {
   if (value === undefined) return undefined;
   assertOptions(value, 'options.witnesses');
-  const { keys, quorum } = value as Partial<WitnessPolicy>;
+  const { keys, quorum, since } = value as Partial<WitnessPolicy>;
   if (!Array.isArray(keys) || keys.length === 0) throw invalidArgument('options.witnesses.keys', 'must be a non-empty array of witness keys');
   // Array.from, not map(): map() skips the holes of a sparse array.
   const parsed = Array.from(keys as unknown[], (key: unknown, i) => {
@@ -697,7 +726,10 @@ export function checkWitnesses(value: unknown, trustRoot?: TrustRoot): { keys: C
   if (!Number.isSafeInteger(needed) || needed < 1 || needed > parsed.length) {
     throw invalidArgument('options.witnesses.quorum', `must be an integer within 1..${parsed.length} (the number of witness keys)`);
   }
-  return { keys: parsed, quorum: needed };
+  if (since !== undefined && !isUtcTime(since)) {
+    throw invalidArgument('options.witnesses.since', 'must be an RFC 3339 UTC time (e.g. 2026-01-01T00:00:00Z)');
+  }
+  return { keys: parsed, quorum: needed, since: since === undefined ? undefined : { text: since, ms: utcTimeMs(since) } };
 }
 
 // Verify anchors as checkpoints of this log; a failure is reported as the anchor's.
@@ -941,17 +973,14 @@ export async function verifyTranscript(
     }
     if (witnesses !== undefined && cosigned !== undefined) {
       const found = cosigned.get(signedSize) ?? new Map<CosignerKey, number>();
-      if (signedSize === 0 || found.size < witnesses.quorum) {
-        fail({
-          check: 'checkpoint-witness',
-          code: 'ERR_TRANSCRIPT_WITNESS',
-          message: signedSize === 0 ? 'no checkpoint for witnesses to cosign' : `latest checkpoint has ${found.size} of the ${witnesses.quorum} witness cosignatures required`,
-          checkpointSize: signedSize,
-        });
+      const shortfall = signedSize === 0 ? 'no checkpoint for witnesses to cosign' : witnessShortfall([...found.values()], witnesses, 'latest checkpoint');
+      if (shortfall !== undefined) {
+        fail({ check: 'checkpoint-witness', code: 'ERR_TRANSCRIPT_WITNESS', message: shortfall, checkpointSize: signedSize });
       }
       witnessed = {
         size: signedSize,
         cosigners: [...found].map(([key, seconds]) => ({ name: key.name, time: cosignatureTime(seconds) })),
+        ...(witnesses.since !== undefined && { since: witnesses.since.text }),
       };
     }
     options.onProgress?.(frontier.size);
