@@ -1,6 +1,7 @@
 /**
  * `writ verify <transcript-dir|bundle> [--json] [--trust-root FILE] [--allow-unsigned-tail]
- *   [--anchor FILE]... [--witness VKEY]... [--witness-quorum N]`
+ *   [--anchor FILE]... [--witness VKEY]... [--witness-quorum N]
+ *   [--witnessed-within DURATION | --witnessed-since TIME]`
  *
  * Verifies a transcript directory (file store) or an evidence bundle offline. Anchors
  * (checkpoints held outside the transcript) apply to directories; witness cosignatures to both
@@ -13,8 +14,9 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
+import ms from 'ms';
 import type { Command } from 'commander';
-import { openTranscriptDirectory, parseCheckpoint, parseCosignerKey, parseNote, toHex, verifyBundle, verifyTranscript } from '@writ/core';
+import { isUtcTime, openTranscriptDirectory, parseCheckpoint, parseCosignerKey, parseNote, toHex, verifyBundle, verifyTranscript } from '@writ/core';
 import type { TranscriptReport, TrustRoot, VerifyTranscriptOptions } from '@writ/core';
 import { EXIT, UsageError, collectRepeated, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
@@ -31,13 +33,19 @@ export interface VerifyCommandOptions {
   readonly witness?: readonly string[];
   /** How many of the witnesses must have cosigned (default: all). */
   readonly witnessQuorum?: string;
+  /** Count only cosignatures made within this duration before now (`24h`, `90m`, `7d`). */
+  readonly witnessedWithin?: string;
+  /** Count only cosignatures made at or after this RFC 3339 UTC time. */
+  readonly witnessedSince?: string;
+  /** Clock for `--witnessed-within` (tests). */
+  readonly now?: () => Date;
 }
 
 /** Human-readable one-line summary of a report. */
 export function describeReport(report: TranscriptReport): string {
   if (report.valid) {
     const anchors = report.anchors > 0 ? `, extends ${report.anchors} anchored checkpoint(s)` : '';
-    const witnessed = report.witnessed ? `, checkpoint ${report.witnessed.size} cosigned by ${report.witnessed.cosigners.map((c) => `${c.name} (${c.time})`).join(', ')}` : '';
+    const witnessed = report.witnessed ? `, checkpoint ${report.witnessed.size} cosigned by ${report.witnessed.cosigners.map((c) => `${c.name} (${c.time})`).join(', ')}${report.witnessed.since === undefined ? '' : ` (counted from ${report.witnessed.since})`}` : '';
     return `valid: ${report.entries} entries, ${report.checkpoints} checkpoint(s), signed through ${report.signedSize}, origin ${report.origin ?? '(none)'}, root ${report.root}${anchors}${witnessed}`;
   }
   const failure = report.failure!;
@@ -125,10 +133,33 @@ async function anchorsAndWitnesses(
       throw new UsageError(`--witness ${key}: not a witness verifier key (C2SP cosignature/v1, type 0x04)${typeof reason === 'string' ? `: ${reason}` : ''}`);
     }
   }
+  const since = witnessedSince(options, keys.length);
   return {
     ...(anchors.length > 0 && { anchors }),
-    ...(keys.length > 0 && { witnesses: { keys, ...(quorum !== undefined && { quorum }) } }),
+    ...(keys.length > 0 && { witnesses: { keys, ...(quorum !== undefined && { quorum }), ...(since !== undefined && { since }) } }),
   };
+}
+
+// The bound on cosignature times the options ask for (an RFC 3339 UTC time), if any.
+function witnessedSince(options: VerifyCommandOptions, keys: number): string | undefined {
+  const { witnessedWithin: within, witnessedSince: since } = options;
+  if (within === undefined && since === undefined) return undefined;
+  const flag = within === undefined ? '--witnessed-since' : '--witnessed-within';
+  if (keys === 0) throw new UsageError(`${flag} needs at least one --witness`);
+  if (within !== undefined && since !== undefined) throw new UsageError('use one of --witnessed-within and --witnessed-since');
+  if (since !== undefined) {
+    if (!isUtcTime(since)) throw new UsageError('--witnessed-since must be an RFC 3339 UTC time, e.g. 2026-01-01T00:00:00Z');
+    return since;
+  }
+  // A unit is required: `ms` reads a bare number as milliseconds, which nobody means here.
+  const duration = /^\s*\d+(\.\d+)?\s*[a-z]+\s*$/iu.test(within!) ? ms(within as ms.StringValue) : undefined;
+  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration <= 0) {
+    throw new UsageError(`--witnessed-within must be a duration with a unit, e.g. 30m, 24h or 7d (got ${JSON.stringify(within)})`);
+  }
+  const now = (options.now ?? (() => new Date()))().getTime();
+  const bound = new Date(now - duration);
+  if (Number.isNaN(bound.getTime()) || bound.getTime() < 0) throw new UsageError(`--witnessed-within ${within} reaches before 1970`);
+  return bound.toISOString();
 }
 
 async function verifyDirectory(
@@ -286,6 +317,8 @@ export function registerVerifyCommand(
     .option('--anchor <file>', 'a signed checkpoint you hold (from a witness or an earlier audit): the transcript must extend it; repeat for more', collectRepeated)
     .option('--witness <vkey>', 'witness verifier key (cosignature/v1) whose cosignature the latest checkpoint (a bundle\'s checkpoint) must carry; repeat for more', collectRepeated)
     .option('--witness-quorum <n>', 'how many of the --witness keys must have cosigned (default: all)')
+    .option('--witnessed-within <duration>', 'count only cosignatures made within this long before now (30m, 24h, 7d): a transcript cut back to an older cosigned checkpoint fails')
+    .option('--witnessed-since <time>', 'count only cosignatures made at or after this RFC 3339 UTC time')
     .action((target: string, options: VerifyCommandOptions) =>
       verifyAction(target, options, context),
     );

@@ -84,6 +84,23 @@ describe('writ witness', () => {
     expect(text.stdout).toContain(`checkpoint ${out.size} cosigned by ${NAME} (2026-06-01T00:00:00.000Z)`);
   });
 
+  it('--witnessed-within / --witnessed-since: a cosignature older than the bound does not count (exit 1), a recent one does', async () => {
+    const at = (iso: string) => (): Date => new Date(iso);
+    const audit = (extra: Record<string, unknown>) => run((context) => verifyAction(dir, { trustRoot: trustFile, anchor: ['anchor.note'], witness: [vkey], ...extra }, context));
+    const fresh = await audit({ witnessedWithin: '1h', now: at('2026-06-01T00:30:00Z') });
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).toContain(`cosigned by ${NAME} (2026-06-01T00:00:00.000Z) (counted from 2026-05-31T23:30:00.000Z)`);
+    const stale = await audit({ witnessedWithin: '24h', now: at('2026-06-02T00:00:01Z'), json: true });
+    expect(stale.code).toBe(1);
+    expect(JSON.parse(stale.stdout)).toMatchObject({
+      valid: false,
+      failure: { check: 'checkpoint-witness', code: 'ERR_TRANSCRIPT_WITNESS', message: 'latest checkpoint has 0 of the 1 witness cosignatures required since 2026-06-01T00:00:01.000Z (1 older)' },
+    });
+    expect((await audit({ witnessedSince: '2026-06-01T00:00:00Z' })).code).toBe(0);
+    expect((await audit({ witnessedSince: '2026-06-01T00:00:01Z' })).code).toBe(1);
+    expect((await audit({ witnessedWithin: '7d', now: at('2026-06-05T00:00:00Z') })).code).toBe(0);
+  });
+
   it('exports a bundle proven against the cosigned checkpoint, which verifies with the witness key', async () => {
     const out = join(root, 'witnessed-bundle.json');
     const exported = await run((context) => exportAction(dir, { out, trustRoot: trustFile, checkpoint: 'anchor.note', from: '2' }, context));
@@ -194,6 +211,17 @@ describe('writ verify --anchor / --witness usage', () => {
       { witness: [good], witnessQuorum: '2' },
       { witness: [good], witnessQuorum: 'one' },
       { witnessQuorum: '1' },
+      { witnessedWithin: '1h' },
+      { witnessedSince: '2026-01-01T00:00:00Z' },
+      { witness: [good], witnessedWithin: '1h', witnessedSince: '2026-01-01T00:00:00Z' },
+      { witness: [good], witnessedWithin: '24' },
+      { witness: [good], witnessedWithin: 'soon' },
+      { witness: [good], witnessedWithin: '-1h' },
+      { witness: [good], witnessedWithin: '0s' },
+      { witness: [good], witnessedWithin: '1 fortnight' },
+      { witness: [good], witnessedWithin: '100000000y' },
+      { witness: [good], witnessedSince: 'yesterday' },
+      { witness: [good], witnessedSince: '2026-01-01T00:00:00+02:00' },
     ];
     for (const extra of cases) {
       const result = await run((context) => verifyAction(dir, { trustRoot: trustFile, ...extra }, context));
