@@ -47,7 +47,7 @@ describe('parseConfig: witnesses', () => {
   const key = formatCosignerKey('witness.example/w1', new Uint8Array(32).fill(7));
   it('takes { url, key } entries and an interval (default 60 s)', () => {
     expect(parse({ ...base, witnesses: [{ url: 'https://w.example/tlog', key }] })).toMatchObject({ witnesses: [{ url: 'https://w.example/tlog', key }], witnessEveryMs: 60_000 });
-    expect(parse(base)).toMatchObject({ witnesses: [], witnessEveryMs: 60_000 });
+    expect(parse(base)).toMatchObject({ witnesses: [], witnessEveryMs: 60_000, witnessRefreshMs: 3_600_000 });
     expect(parse({ ...base, witnesses: [{ url: 'http://127.0.0.1:7380', key }], witnessEveryMs: 5000 }).witnessEveryMs).toBe(5000);
   });
 
@@ -58,5 +58,7 @@ describe('parseConfig: witnesses', () => {
     expect(parameterOf({ ...base, witnesses: [{ url: 'https://w.example', key: 'junk' }] })).toBe('witnesses[0].key');
     expect(parameterOf({ ...base, witnesses: [{ url: 'https://w.example', key }], postgres: 'postgres://x/y' })).toBe('witnesses');
     expect(parameterOf({ ...base, witnessEveryMs: 10 })).toBe('witnessEveryMs');
+    expect(parameterOf({ ...base, witnessRefreshMs: 999 })).toBe('witnessRefreshMs');
+    expect(parameterOf({ ...base, witnessRefreshMs: '1h' })).toBe('witnessRefreshMs');
   });
 });

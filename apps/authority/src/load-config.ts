@@ -34,6 +34,12 @@ export interface AuthorityConfig {
   readonly witnesses: readonly { readonly url: string; readonly key: string }[];
   /** How often to submit the latest checkpoint to them (ms, default 60 000). */
   readonly witnessEveryMs: number;
+  /**
+   * How old a witness's cosignature of an unchanged checkpoint may grow before it is submitted
+   * again for a fresh one (ms, default 3 600 000), so `writ verify --witnessed-within` holds for
+   * a ledger that stopped growing.
+   */
+  readonly witnessRefreshMs: number;
 }
 
 function witnessTargets(value: unknown): { url: string; key: string }[] {
@@ -108,6 +114,8 @@ export function parseConfig(options: { readonly config: unknown; readonly env: R
   if (witnesses.length > 0 && postgres !== undefined && postgres !== '') throw bad('witnesses', 'need the file stores (witnessing reads the ledger directory); not available with postgres');
   const witnessEveryMs = c.witnessEveryMs ?? 60_000;
   if (typeof witnessEveryMs !== 'number' || !Number.isSafeInteger(witnessEveryMs) || witnessEveryMs < 1000) throw bad('witnessEveryMs', 'must be an integer of at least 1000 (ms)');
+  const witnessRefreshMs = c.witnessRefreshMs ?? 3_600_000;
+  if (typeof witnessRefreshMs !== 'number' || !Number.isSafeInteger(witnessRefreshMs) || witnessRefreshMs < 1000) throw bad('witnessRefreshMs', 'must be an integer of at least 1000 (ms)');
   return {
     host: env.WRIT_AUTHORITY_HOST ?? (typeof c.host === 'string' ? c.host : '127.0.0.1'),
     port,
@@ -126,6 +134,7 @@ export function parseConfig(options: { readonly config: unknown; readonly env: R
     console: c.console !== false,
     witnesses,
     witnessEveryMs,
+    witnessRefreshMs,
   };
 }
 

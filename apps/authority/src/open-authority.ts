@@ -74,7 +74,7 @@ export async function openAuthority(options: { readonly config: AuthorityConfig;
     ...(onClosed === undefined ? {} : { onClosed }),
   });
   if (config.witnesses.length === 0 || config.postgres !== undefined) return running;
-  const witnessing = startWitnessing({ dir: config.dataDir, store: stores.ledger, witnesses: config.witnesses, everyMs: config.witnessEveryMs, logger: options.logger ?? createLogger() });
+  const witnessing = startWitnessing({ dir: config.dataDir, store: stores.ledger, witnesses: config.witnesses, everyMs: config.witnessEveryMs, refreshMs: config.witnessRefreshMs, logger: options.logger ?? createLogger() });
   return {
     url: running.url,
     state: running.state,

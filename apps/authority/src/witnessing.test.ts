@@ -15,8 +15,8 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function witness(): { vkey: string; fetch: typeof fetch; calls: () => number } {
-  const w = createWitness({ name: 'w.example/a', signer: createSigner(PrivateKey.fromSeed(new Uint8Array(32).fill(44))), logs: [formatVerifierKey('writ.test/sample', sampleKeys().ledger.publicKey)], state: new MemoryWitnessState() });
+function witness(now?: () => Date): { vkey: string; fetch: typeof fetch; calls: () => number } {
+  const w = createWitness({ name: 'w.example/a', signer: createSigner(PrivateKey.fromSeed(new Uint8Array(32).fill(44))), logs: [formatVerifierKey('writ.test/sample', sampleKeys().ledger.publicKey)], state: new MemoryWitnessState(), ...(now && { now }) });
   let calls = 0;
   const fetch = (async (_url: string, init: { body: string }) => {
     calls += 1;
@@ -53,6 +53,39 @@ describe('startWitnessing', () => {
     const directory = await openTranscriptDirectory(dir);
     const report = await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys: [w.vkey] } });
     expect(report.valid).toBe(true);
+  });
+
+  it('submits an unchanged checkpoint again once its cosignature is refreshMs old, so a bound on its age holds', async () => {
+    const dir = join(root, 'ledger-refresh');
+    const first = await FileLedgerStore.open({ dir });
+    const { trustRoot } = await writeSampleTranscript({ store: first, calls: 2 });
+    await first.close();
+    const store = await FileLedgerStore.open({ dir });
+    let clock = Date.parse('2026-03-01T00:00:00Z');
+    const w = witness(() => new Date(clock));
+    const lines: string[] = [];
+    const witnessing = startWitnessing({ dir, store, witnesses: [{ url: 'http://w.test', key: w.vkey }], everyMs: 3_600_000, refreshMs: 600_000, logger: createLogger((line) => lines.push(line)), fetch: w.fetch, now: () => clock });
+    const verifiedSince = async (since: string) => {
+      const directory = await openTranscriptDirectory(dir);
+      return verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys: [w.vkey], since } });
+    };
+    await witnessing.round();
+    expect(w.calls()).toBe(1);
+    clock += 599_000;
+    await witnessing.round();
+    expect(w.calls()).toBe(1);
+    expect((await verifiedSince('2026-03-01T00:05:00Z')).failure?.check).toBe('checkpoint-witness');
+    clock += 1_000;
+    await witnessing.round();
+    // One request: the size the witness holds is known (no 409 round trip).
+    expect(w.calls()).toBe(2);
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['witness cosigned checkpoint', 'witness cosigned checkpoint again (refresh)']);
+    expect(await verifiedSince('2026-03-01T00:10:00Z')).toMatchObject({ valid: true, witnessed: { cosigners: [{ time: '2026-03-01T00:10:00.000Z' }] } });
+    // One note per checkpoint, one cosignature line per witness in it.
+    const notes = await readdir(join(dir, 'witnessed'));
+    expect(notes).toHaveLength(1);
+    await witnessing.stop();
+    await store.close();
   });
 
   it('logs a witness that does not answer, with its code, and tries again next round', async () => {

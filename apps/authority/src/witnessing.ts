@@ -1,7 +1,9 @@
 /**
  * Witnessing from the authority: every `everyMs`, the latest checkpoint of the ledger (file
  * store) is submitted to each configured C2SP tlog-witness (`submitTranscriptDirectory`) and
- * the cosigned note kept in `<dataDir>/witnessed/`, where `writ verify --witness` finds it. A
+ * the cosigned note kept in `<dataDir>/witnessed/`, where `writ verify --witness` finds it.
+ * A checkpoint a witness already cosigned is submitted again once that cosignature is
+ * `refreshMs` old, for a fresh one (`writ verify --witnessed-within` bounds their age). A
  * witness that refuses or does not answer is logged (`warn`, with its code) and tried again on
  * the next round; the ledger never waits for a witness.
  */
@@ -31,12 +33,18 @@ export function startWitnessing(options: {
   readonly store: LedgerStore;
   readonly witnesses: readonly WitnessTarget[];
   readonly everyMs: number;
+  /** Re-submit an unchanged checkpoint once its cosignature is this old (ms; default 1 h). */
+  readonly refreshMs?: number;
   readonly logger: Logger;
   readonly fetch?: typeof fetch;
+  /** Clock (ms since the epoch; tests). */
+  readonly now?: () => number;
 }): Witnessing {
   const { dir, store, witnesses, logger } = options;
-  // The size each witness last cosigned (0: not yet, this process).
-  const done = new Map<string, number>();
+  const refreshMs = options.refreshMs ?? 3_600_000;
+  const now = options.now ?? Date.now;
+  // The size each witness last cosigned and when (not yet, this process: absent).
+  const done = new Map<string, { size: number; at: number }>();
   let running: Promise<void> | undefined;
   let stopped = false;
 
@@ -45,11 +53,12 @@ export function startWitnessing(options: {
     if (latest === undefined) return;
     for (const witness of witnesses) {
       if (stopped) return;
-      if ((done.get(witness.url) ?? 0) >= latest.size) continue;
+      const last = done.get(witness.url);
+      if (last !== undefined && last.size >= latest.size && now() - last.at < refreshMs) continue;
       try {
-        const result = await submitTranscriptDirectory(dir, { url: witness.url, witness: witness.key, save: true, ...(options.fetch && { fetch: options.fetch }) });
-        done.set(witness.url, result.size);
-        logger.info('witness cosigned checkpoint', { witness: witness.url, size: result.size, previousSize: result.oldSize });
+        const result = await submitTranscriptDirectory(dir, { url: witness.url, witness: witness.key, save: true, ...(last !== undefined && last.size <= latest.size && { oldSize: last.size }), ...(options.fetch && { fetch: options.fetch }) });
+        done.set(witness.url, { size: result.size, at: now() });
+        logger.info(last !== undefined && last.size === result.size ? 'witness cosigned checkpoint again (refresh)' : 'witness cosigned checkpoint', { witness: witness.url, size: result.size, previousSize: result.oldSize });
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         const status = (error as { details?: { status?: unknown } }).details?.status;
