@@ -19,10 +19,7 @@ export async function readJson(c: Context, maxBytes: number): Promise<JsonRecord
   if (!/^application\/json\b/i.test(type)) {
     throw new HttpError({ status: 415, code: 'ERR_HTTP_CONTENT_TYPE', message: 'the body must be application/json' });
   }
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.length > maxBytes) throw tooLarge(maxBytes);
+  const bytes = await readBody(c, maxBytes);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -31,6 +28,39 @@ export async function readJson(c: Context, maxBytes: number): Promise<JsonRecord
   }
   if (!isRecord(value)) throw badRequest('body', 'must be a JSON object');
   return value;
+}
+
+/**
+ * The request body, at most `maxBytes`: read chunk by chunk and refused as soon as it passes the
+ * limit, so a chunked body without a Content-Length (or one that never ends) is never buffered
+ * past it.
+ * @throws HttpError 413 `ERR_HTTP_BODY_TOO_LARGE`.
+ */
+export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const stream = c.req.raw.body;
+  if (stream === null) return new Uint8Array(0);
+  const reader = (stream as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
 }
 
 function tooLarge(maxBytes: number): HttpError {

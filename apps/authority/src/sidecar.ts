@@ -10,6 +10,7 @@ import { canonicalIntent, digestBytes, fromBase64Url, fromUtf8, readTokenPayload
 import type { JsonObject } from '@writ/core';
 import type { AuthorityState } from './authority-state.ts';
 import { HttpError } from './http-error.ts';
+import { readBody } from './read-json.ts';
 import type { AuthorityEnv } from './authority-env.ts';
 
 /** Sidecar settings. */
@@ -48,8 +49,7 @@ export function sidecarUrl(options: { readonly target: string; readonly requestU
 async function handle(options: { c: Context<AuthorityEnv>; state: AuthorityState; config: SidecarConfig; maxBodyBytes: number }): Promise<Response> {
   const { c, state, config, maxBodyBytes } = options;
   const token = tokenOf(c.req.header('writ-token'));
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  if (body.length > maxBodyBytes) throw new HttpError({ status: 413, code: 'ERR_HTTP_BODY_TOO_LARGE', message: `the body exceeds ${maxBodyBytes} bytes` });
+  const body = await readBody(c, maxBodyBytes);
   const method = c.req.method.toUpperCase();
   const url = sidecarUrl({ target: config.target, requestUrl: c.req.url });
   const args: JsonObject = { method, url, bodyDigest: digestBytes(body) };

@@ -1,0 +1,95 @@
+/**
+ * Adversarial review of the authority's HTTP service. Three attackers:
+ *
+ * - Anyone with network access to the port: no credential, any method, path, headers and body,
+ *   as large, slow or strange as they like, and the sidecar (which authenticates by the action
+ *   token alone).
+ * - A malicious agent holding one agent credential: it chooses principals, session and call ids,
+ *   arguments (shown to approvers), basis, timing and concurrency, and may hold statements it
+ *   was once given.
+ * - An approver holding a console credential and their own key, but no other approver's key.
+ *
+ * None of them holds the authority key. Cases marked GAP were accepted (or crashed, or hung)
+ * before the fix they name; the rest were refused already and stay as regression tests.
+ */
+import { createServer, request } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from './test-harness.ts';
+import type { Harness } from './test-harness.ts';
+
+let harness: Harness | undefined;
+const servers: Server[] = [];
+afterEach(async () => {
+  await harness?.authority.close();
+  harness = undefined;
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/** A loopback HTTP server that counts the requests reaching it. */
+async function countingServer(): Promise<{ url: string; hits: string[] }> {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
+}
+
+/** One raw HTTP/1.1 exchange over a socket: what a client that does not normalise sends. */
+function rawExchange(options: { url: string; text: string }): Promise<string> {
+  const { hostname, port } = new URL(options.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(options.text));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+async function openSession(h: Harness, token = AGENT_TOKEN, sessionId?: string): Promise<string> {
+  const opened = await h.call({ path: '/v1/sessions', token, body: { principal: { id: 'user:dana', roles: ['support'], tenant: 'acme' }, ...(sessionId === undefined ? {} : { sessionId }) } });
+  expect(opened.status).toBe(201);
+  const id = opened.json.sessionId as string;
+  await h.call({ path: `/v1/sessions/${id}/basis`, token, body: { kind: 'system-prompt', text: 'You are the support agent of Acme.' } });
+  await h.call({ path: `/v1/sessions/${id}/basis`, token, body: { kind: 'user-turn', text: 'Order 5120 never arrived, please refund 750 EUR.' } });
+  return id;
+}
+
+/** POST a chunked body that passes `limit` and never ends; resolves with the status once the server answers. */
+function endlessBody(options: { url: string; headers?: Record<string, string>; limit: number }): Promise<number> {
+  const target = new URL(options.url);
+  return new Promise<number>((resolve) => {
+    const outgoing = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'transfer-encoding': 'chunked', ...options.headers } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+      outgoing.destroy();
+    });
+    outgoing.on('error', () => undefined);
+    outgoing.write(Buffer.alloc(options.limit + 1, 0x61));
+  });
+}
+
+describe('authority under attack: bodies and paths', () => {
+  // GAP: bodies were read whole (`arrayBuffer()`) before their size was checked; only a declared
+  // Content-Length was refused early. A chunked body without one was buffered to its end — on the
+  // sidecar by anyone with any syntactically valid Writ-Token, on JSON routes by any agent — so
+  // one endless request held memory without bound and never got an answer.
+  it('refuses a chunked body past the limit as soon as it passes it, on the sidecar and on JSON routes', async () => {
+    const { url, hits } = await countingServer();
+    const h = (harness = await startHarness({ sidecarTarget: url, limits: { maxBodyBytes: 1024 } }));
+    expect(await endlessBody({ url: `${h.authority.url}/sidecar/x`, headers: { 'writ-token': '{}' }, limit: 1024 })).toBe(413);
+    expect(await endlessBody({ url: `${h.authority.url}/v1/sessions`, headers: { authorization: `Bearer ${AGENT_TOKEN}`, 'content-type': 'application/json' }, limit: 1024 })).toBe(413);
+    expect(await endlessBody({ url: `${h.authority.url}/v1/approvals/sha256:${'0'.repeat(64)}`, headers: { authorization: `Bearer ${APPROVER_TOKEN}`, 'content-type': 'application/json' }, limit: 1024 })).toBe(413);
+    expect(hits).toEqual([]);
+  });
+});
