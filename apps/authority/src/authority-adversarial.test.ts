@@ -17,6 +17,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { digestBytes, toBase64Url, utf8 } from '@writ/core';
 import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
 
@@ -92,4 +93,26 @@ describe('authority under attack: bodies and paths', () => {
     expect(await endlessBody({ url: `${h.authority.url}/v1/approvals/sha256:${'0'.repeat(64)}`, headers: { authorization: `Bearer ${APPROVER_TOKEN}`, 'content-type': 'application/json' }, limit: 1024 })).toBe(413);
     expect(hits).toEqual([]);
   });
+
+  // GAP: the path after /sidecar was resolved as a URL reference against the target, so
+  // `/sidecar//other-host:port/admin` became `http://other-host:port/admin`: the sidecar forwarded
+  // to any host the tool's egress allowed, not only to its target. A token released for that
+  // URL (egress 127.0.0.1 covers every local port) turned the verifier into an open proxy.
+  it('forwards only to its target: a path that reads as another host stays a path on the target', async () => {
+    const target = await countingServer();
+    const elsewhere = await countingServer();
+    const h = (harness = await startHarness({ sidecarTarget: target.url }));
+    const sessionId = await openSession(h);
+    const escaped = `${elsewhere.url}/admin`;
+    const guarded = await h.call({ path: `/v1/sessions/${sessionId}/calls/e1/guard`, token: AGENT_TOKEN, body: { tool: 'http_request', args: { method: 'GET', url: escaped, bodyDigest: digestBytes(new Uint8Array(0)) } } });
+    expect((guarded.json.guard as { verdict: string }).verdict).toBe('execute');
+    const token = toBase64Url(utf8(JSON.stringify(guarded.json.token)));
+    const answer = await rawExchange({ url: h.authority.url, text: `GET /sidecar//${new URL(elsewhere.url).host}/admin HTTP/1.1\r\nHost: x\r\nWrit-Token: ${token}\r\nConnection: close\r\n\r\n` });
+    // The request stands for `<target>//127.0.0.1:<port>/admin`, which the token does not cover.
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+    expect(answer).toContain('ERR_TOKEN_INTENT');
+    expect(elsewhere.hits).toEqual([]);
+    expect(target.hits).toEqual([]);
+  });
+
 });

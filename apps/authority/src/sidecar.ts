@@ -39,11 +39,21 @@ function tokenOf(header: string | undefined): unknown {
   }
 }
 
-/** The URL a proxied request stands for: the target plus the path after `/sidecar`. */
+/**
+ * The URL a proxied request stands for: the target's origin with the path after `/sidecar`.
+ * The path is set as a path, never resolved as a reference: `/sidecar//other-host/x` is the
+ * path `//other-host/x` on the target, not a request to `other-host`.
+ * @throws HttpError 403 `ERR_SIDECAR_OUTSIDE_TARGET` if the URL would leave the target's origin.
+ */
 export function sidecarUrl(options: { readonly target: string; readonly requestUrl: string }): string {
   const incoming = new URL(options.requestUrl);
-  const path = incoming.pathname.replace(/^\/sidecar/, '') || '/';
-  return new URL(`${path}${incoming.search}`, options.target).toString();
+  const url = new URL(options.target);
+  url.pathname = incoming.pathname.replace(/^\/sidecar/, '') || '/';
+  url.search = incoming.search;
+  url.hash = '';
+  // Fail closed should a URL parser ever disagree: the sidecar speaks to its target only.
+  if (url.origin !== new URL(options.target).origin) throw refused('ERR_SIDECAR_OUTSIDE_TARGET', 'the request leaves the sidecar target');
+  return url.toString();
 }
 
 async function handle(options: { c: Context<AuthorityEnv>; state: AuthorityState; config: SidecarConfig; maxBodyBytes: number }): Promise<Response> {
