@@ -67,6 +67,11 @@ describe('writ witness serve / submit over HTTP (C2SP tlog-witness)', () => {
     const audit = await run((context) => verifyAction(copy, { trustRoot: trustFile, witness: [witnessVkey] }, context));
     expect(audit.code).toBe(0);
     expect(audit.stdout).toContain(`checkpoint ${out.size} cosigned by ${NAME}`);
+    // Without --json or --out: where it was kept (stderr) and what was cosigned (stdout), no note.
+    const text = await run((context) => witnessSubmitAction(copy, { url: server.url, witness: witnessVkey, save: true }, context));
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(`checkpoint ${out.size} cosigned by the witness (it held ${out.size})\n`);
+    expect(text.stderr).toContain(`kept in ${out.saved}`);
   });
 
   it('a grown transcript is cosigned from the size the witness holds (it learns it from the 409)', async () => {

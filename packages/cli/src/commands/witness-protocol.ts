@@ -256,7 +256,7 @@ export async function witnessSubmitAction(target: string, options: WitnessSubmit
     if (saved !== undefined && !options.json) context.stderr(`kept in ${saved}: writ verify ${target} --witness VKEY counts it\n`);
     if (options.json) context.stdout(`${JSON.stringify({ size: latest.size, previousSize: result.oldSize, timestamp: result.timestamp, cosigned: result.note, ...(saved !== undefined && { saved }) }, null, 2)}\n`);
     else if (options.out === undefined && saved === undefined) context.stdout(result.note);
-    else context.stdout(`checkpoint ${latest.size} cosigned by the witness (it held ${result.oldSize}) → ${options.out}\n`);
+    else context.stdout(`checkpoint ${latest.size} cosigned by the witness (it held ${result.oldSize})${options.out === undefined ? '' : ` → ${options.out}`}\n`);
     context.setExitCode(EXIT.ok);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
