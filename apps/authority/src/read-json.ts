@@ -36,7 +36,7 @@ export async function readJson(c: Context, maxBytes: number): Promise<JsonRecord
  * past it.
  * @throws HttpError 413 `ERR_HTTP_BODY_TOO_LARGE`.
  */
-export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
+export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const stream = c.req.raw.body;
