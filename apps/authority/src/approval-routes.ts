@@ -20,21 +20,28 @@ function requestIdOf(value: string): Sha256Digest {
   return value as Sha256Digest;
 }
 
-/** One line for people: committed arguments appear as `‹committed›`. */
-function maskedSummary(tool: string, args: JsonObject): string {
-  const shown = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === 'object' && v !== null && !Array.isArray(v) && 'commitment' in v ? '‹committed›' : v]));
-  return summarizeIntent({ tool, args: shown });
-}
-
-/** Arguments with the tool's sensitive paths replaced by commitments. */
-function maskedArgs(state: AuthorityState, detail: PendingDetail): JsonObject {
+/**
+ * Arguments with the tool's sensitive paths replaced by commitments, and the keys replaced.
+ * Only the authority says which keys are commitments: an agent can send any value, also one
+ * shaped like `{ commitment }`, and that must be shown as sent.
+ */
+function maskedArgs(state: AuthorityState, detail: PendingDetail): { args: JsonObject; committed: string[] } {
   const sensitive = state.registry.get(detail.tool)?.sensitive ?? [];
   const copy = structuredClone(detail.args) as Record<string, JsonValue>;
+  const committed: string[] = [];
   for (const path of sensitive) {
     const key = path.replace(/^\$?\.?/, '').split('.')[0] ?? '';
-    if (key !== '' && Object.hasOwn(copy, key) && selectArgumentValues(detail.args, path).length > 0) copy[key] = { commitment: commitment(copy[key]!, randomBytes(16).toString('hex')) };
+    if (key !== '' && Object.hasOwn(copy, key) && !committed.includes(key) && selectArgumentValues(detail.args, path).length > 0) {
+      copy[key] = { commitment: commitment(copy[key]!, randomBytes(16).toString('hex')) };
+      committed.push(key);
+    }
   }
-  return copy;
+  return { args: copy, committed };
+}
+
+/** One line for people: the committed arguments appear as `<sensitive>`, every other as sent. */
+function maskedSummary(detail: PendingDetail, committed: readonly string[]): string {
+  return summarizeIntent({ tool: detail.tool, args: detail.args, sensitive: committed });
 }
 
 async function describe(state: AuthorityState, detail: PendingDetail): Promise<JsonObject> {
@@ -50,12 +57,12 @@ async function describe(state: AuthorityState, detail: PendingDetail): Promise<J
     basis = decided === undefined ? null : (JSON.parse(JSON.stringify(decided.basis)) as JsonValue);
   }
   const record = await state.approvals.get(detail.pending.id as Sha256Digest);
-  const args = maskedArgs(state, detail);
+  const { args, committed } = maskedArgs(state, detail);
   return {
     id: detail.pending.id,
     status: record?.status ?? 'pending',
     // The firewall's summary quotes every argument; the console's quotes the masked ones.
-    summary: maskedSummary(detail.tool, args),
+    summary: maskedSummary(detail, committed),
     policyReason: detail.pending.policyReason,
     intentDigest: detail.pending.intentDigest,
     policyDigest: detail.pending.policyDigest,
@@ -67,6 +74,8 @@ async function describe(state: AuthorityState, detail: PendingDetail): Promise<J
     sessionId: detail.sessionId,
     callId: detail.callId,
     args,
+    // The argument keys shown as commitments (the tool's sensitive ones); any other value is as the agent sent it.
+    committed,
     reasons: detail.reasons.map((r) => ({ code: r.code, text: r.text })),
     basis,
     statements: record?.statements.length ?? 0,
@@ -87,7 +96,7 @@ export function registerApprovalRoutes(options: { readonly app: Hono<AuthorityEn
     const items: JsonObject[] = [];
     for (const detail of state.pending.values()) {
       const record = await state.approvals.get(detail.pending.id as Sha256Digest);
-      if ((record?.status ?? 'pending') === 'pending') items.push({ id: detail.pending.id, summary: maskedSummary(detail.tool, maskedArgs(state, detail)), policyReason: detail.pending.policyReason, tool: detail.tool, agent: detail.agentId, requestedAt: detail.pending.requestedAt });
+      if ((record?.status ?? 'pending') === 'pending') items.push({ id: detail.pending.id, summary: maskedSummary(detail, maskedArgs(state, detail).committed), policyReason: detail.pending.policyReason, tool: detail.tool, agent: detail.agentId, requestedAt: detail.pending.requestedAt });
     }
     return c.json({ approvals: items });
   });

@@ -66,6 +66,19 @@ async function openSession(h: Harness, token = AGENT_TOKEN, sessionId?: string):
   return id;
 }
 
+interface Pending {
+  readonly id: string;
+  readonly intentDigest: string;
+  readonly rule: { readonly rule: string; readonly roles: string[] };
+}
+
+async function pendingCall(h: Harness, options: { sessionId: string; callId: string; args: Record<string, unknown>; token?: string }): Promise<Pending> {
+  const guarded = await h.call({ path: `/v1/sessions/${options.sessionId}/calls/${options.callId}/guard`, token: options.token ?? AGENT_TOKEN, body: { tool: 'refund_large', args: options.args } });
+  const guard = guarded.json.guard as { verdict: string; pending: Pending };
+  expect(guard.verdict).toBe('approval-required');
+  return guard.pending;
+}
+
 /** POST a chunked body that passes `limit` and never ends; resolves with the status once the server answers. */
 function endlessBody(options: { url: string; headers?: Record<string, string>; limit: number }): Promise<number> {
   const target = new URL(options.url);
@@ -115,4 +128,27 @@ describe('authority under attack: bodies and paths', () => {
     expect(target.hits).toEqual([]);
   });
 
+});
+
+describe('authority under attack: what the approver is shown', () => {
+  // GAP: the summary (inbox and detail) replaced *any* argument shaped like `{ commitment }` with
+  // ‹committed›, and the console rendered any such value as a commitment — so an agent could hide
+  // a non-sensitive argument (here a payee) from the approver by wrapping it, and have the
+  // approver sign an intent whose arguments they never saw. Only the tool's sensitive keys may be
+  // shown as commitments; the authority now says which (`committed`) and the rest are shown as sent.
+  it('shows a commitment-shaped value of a non-sensitive argument as sent; only sensitive keys are committed', async () => {
+    const h = (harness = await startHarness());
+    const sessionId = await openSession(h);
+    const pending = await pendingCall(h, { sessionId, callId: 'c1', args: { order: '5120', amount: 750, memo: { commitment: 'sha256:aaaa', payTo: 'IBAN attacker' }, note: 'the customer is a friend' } });
+    const detail = await h.call({ method: 'GET', path: `/v1/approvals/${pending.id}`, token: APPROVER_TOKEN });
+    expect(detail.json.summary).toContain('IBAN attacker');
+    expect(detail.json.summary).not.toContain('friend');
+    expect(detail.json.committed).toEqual(['note']);
+    expect((detail.json.args as Record<string, unknown>).memo).toEqual({ commitment: 'sha256:aaaa', payTo: 'IBAN attacker' });
+    expect(JSON.stringify(detail.json)).not.toContain('friend');
+    const inbox = await h.call({ method: 'GET', path: '/v1/approvals', token: APPROVER_TOKEN });
+    const summary = (inbox.json.approvals as { summary: string }[])[0]!.summary;
+    expect(summary).toContain('IBAN attacker');
+    expect(summary).not.toContain('friend');
+  });
 });

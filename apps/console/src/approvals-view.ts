@@ -26,18 +26,21 @@ interface Detail extends PendingItem {
   readonly policyDigest: Digest;
   readonly rule: { readonly rule?: string; readonly roles?: string[]; readonly threshold?: number };
   readonly args: Record<string, unknown>;
+  /** Keys of `args` the authority replaced by commitments (the tool's sensitive ones). */
+  readonly committed?: readonly string[];
   readonly reasons: { code: string; text: string }[];
   readonly basis: { score?: number; threshold?: number; sufficient?: boolean; findings?: Finding[]; tainted?: string[] } | null;
   readonly statements: number;
   readonly expiresAt: string;
 }
 
-function argRows(args: Record<string, unknown>): HTMLElement {
+function argRows(args: Record<string, unknown>, committedKeys: readonly string[]): HTMLElement {
   return h(
     'table',
     {},
     ...Object.entries(args).map(([name, value]) => {
-      const committed = typeof value === 'object' && value !== null && 'commitment' in value;
+      // Only the keys the authority committed: an agent may send any value shaped like { commitment }.
+      const committed = committedKeys.includes(name) && typeof value === 'object' && value !== null && typeof (value as { commitment?: unknown }).commitment === 'string';
       return h('tr', {}, h('th', {}, name), h('td', {}, committed ? h('span', { class: 'commitment', title: 'sensitive: shown as a commitment' }, `committed ${(value as { commitment: string }).commitment.slice(0, 23)}…`) : JSON.stringify(value)));
     }),
   );
@@ -89,7 +92,7 @@ async function showDetail(options: { root: HTMLElement; credentials: Credentials
       h('p', { class: 'summary' }, d.summary),
       h('div', { class: 'row' }, h('div', {}, h('h3', {}, 'Why the policy asks'), h('p', {}, d.policyReason), h('p', { class: 'muted' }, `rule ${d.rule.rule ?? '?'}: ${d.rule.threshold ?? 1} of [${(d.rule.roles ?? []).join(', ')}]`)), h('div', {}, h('h3', {}, 'Request'), h('p', { class: 'muted' }, `agent ${d.agent} · tool ${d.tool} · status ${d.status} · ${d.statements} signature(s)`), h('p', { class: 'muted' }, `expires ${d.expiresAt}`))),
       h('h3', {}, 'Arguments'),
-      argRows(d.args),
+      argRows(d.args, d.committed ?? []),
       h('h3', {}, 'Basis report'),
       basisBlock(d.basis),
       h('h3', {}, 'Intent digest you sign'),
