@@ -2,6 +2,7 @@ import type { FirewallSession, GuardResult, JsonObject, PendingApproval } from '
 import { WritError } from '@writ/core';
 import type { ToolApprovalStatus } from 'ai';
 import { captureBasis } from './capture-basis.ts';
+import { runsThroughGateway } from './gated-tools.ts';
 import { assertFirewallSession, assertOptionsObject } from '@writ/core/adapters/checks';
 
 /** Where the application passes signed approvals on a continuation: `runtimeContext.writ.approvals[toolCallId]`. */
@@ -21,6 +22,8 @@ export interface WritToolApprovalOptions {
 /** The arguments the SDK hands a generic `toolApproval` function (only what the gate reads). */
 export interface ToolApprovalCall {
   readonly toolCall: { readonly toolName: string; readonly toolCallId: string; readonly input: unknown };
+  /** The call's ToolSet: each tool with an `execute` must come from `writTools` for the same session. */
+  readonly tools?: unknown;
   readonly messages?: readonly unknown[];
   readonly runtimeContext?: unknown;
 }
@@ -62,6 +65,9 @@ function sentence(text: string): string {
  * reads; `approval-required` → the SDK's own approval request, and on the continuation only
  * a valid signed approval in `runtimeContext.writ.approvals[toolCallId]` lets the tool run —
  * the client's `approved: true` alone never does. Errors fail closed (`denied`).
+ * @throws `ERR_ADAPTER_TOOL_UNGUARDED` (before judging) when the SDK would run the called tool's
+ *   `execute` outside the gateway: a ToolSet, or a tool added to it, not passed through
+ *   {@link writTools} with the same session. In every mode: a wiring error must not wait for enforce.
  * @example
  * ```ts
  * const result = await generateText({ model, tools: writTools(tools, { session }),
@@ -76,7 +82,15 @@ export function writToolApproval(options: WritToolApprovalOptions): (call: ToolA
     if (typeof call !== 'object' || call === null || typeof call.toolCall !== 'object' || call.toolCall === null) {
       throw new WritError('ERR_INVALID_ARGUMENT', 'call must be a tool approval call with a toolCall', { details: { parameter: 'call' } });
     }
-    const { toolCall, messages, runtimeContext } = call;
+    const { toolCall, messages, runtimeContext, tools } = call;
+    // An approval only decides; the SDK then runs the ToolSet's own `execute`. One that is not
+    // writTools' for this session would run with no token checked and no receipt.
+    const tool = typeof tools === 'object' && tools !== null && Object.hasOwn(tools, toolCall.toolName) ? (tools as Record<string, unknown>)[toolCall.toolName] : undefined;
+    if (!runsThroughGateway(tool, session)) {
+      throw new WritError('ERR_ADAPTER_TOOL_UNGUARDED', `${toolCall.toolName} would run outside the Writ gateway: pass the ToolSet through writTools(tools, { session }) with the session of writToolApproval`, {
+        details: { parameter: 'tools', tool: toolCall.toolName },
+      });
+    }
     let result: GuardResult;
     try {
       await captureBasis(session, messages);

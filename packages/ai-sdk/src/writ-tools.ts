@@ -1,6 +1,7 @@
 import type { FirewallSession, GuardBlock, GuardApprovalRequired, JsonObject } from '@writ/core';
 import { WritError } from '@writ/core';
 import type { ToolSet } from 'ai';
+import { markGated } from './gated-tools.ts';
 import { errorText, jsonOf, recordToolOutput } from './tool-outputs.ts';
 import { assertFirewallSession, assertOptionsObject } from '@writ/core/adapters/checks';
 
@@ -26,9 +27,14 @@ type Execute = (input: unknown, options: { readonly toolCallId: string }) => unk
  * tool never runs. Tools without `execute` (client-side tools) are returned unchanged.
  * @throws WritError `ERR_INVALID_ARGUMENT` when `tools` is not an object.
  */
-export function writTools<TOOLS extends ToolSet>(tools: TOOLS, options: { readonly session: FirewallSession }): TOOLS {
+export function writTools<TOOLS extends ToolSet>(
+  tools: TOOLS,
+  options: { readonly session: FirewallSession },
+): TOOLS {
   if (typeof tools !== 'object' || tools === null) {
-    throw new WritError('ERR_INVALID_ARGUMENT', 'tools must be a ToolSet object', { details: { parameter: 'tools' } });
+    throw new WritError('ERR_INVALID_ARGUMENT', 'tools must be a ToolSet object', {
+      details: { parameter: 'tools' },
+    });
   }
   assertOptionsObject(options);
   const { session } = options;
@@ -40,27 +46,38 @@ export function writTools<TOOLS extends ToolSet>(tools: TOOLS, options: { readon
       wrapped[name] = tool;
       continue;
     }
-    wrapped[name] = {
-      ...tool,
-      execute: async (input: unknown, executionOptions: { readonly toolCallId: string }) => {
-        const run = await session.execute({ tool: name, args: input, callId: executionOptions.toolCallId }, (args: JsonObject) =>
-          execute.call(tool, args, executionOptions),
-        );
-        switch (run.status) {
-          case 'executed':
-            // Basis the moment it exists: the last output of a conversation meets no later gate.
-            await recordToolOutput(session, { tool: name, callId: executionOptions.toolCallId, output: jsonOf(run.result) });
-            return run.result;
-          case 'failed':
-            // The model reads the error text (the SDK's `error-text` output): that is basis too.
-            await recordToolOutput(session, { tool: name, callId: executionOptions.toolCallId, output: errorText(run.error) });
-            throw run.error;
-          case 'blocked':
-          case 'approval-required':
-            throw new WritToolRefusedError(run.guard);
-        }
-      },
+    const gatedExecute = async (
+      input: unknown,
+      executionOptions: { readonly toolCallId: string },
+    ) => {
+      const run = await session.execute(
+        { tool: name, args: input, callId: executionOptions.toolCallId },
+        (args: JsonObject) => execute.call(tool, args, executionOptions),
+      );
+      switch (run.status) {
+        case 'executed':
+          // Basis the moment it exists: the last output of a conversation meets no later gate.
+          await recordToolOutput(session, {
+            tool: name,
+            callId: executionOptions.toolCallId,
+            output: jsonOf(run.result),
+          });
+          return run.result;
+        case 'failed':
+          // The model reads the error text (the SDK's `error-text` output): that is basis too.
+          await recordToolOutput(session, {
+            tool: name,
+            callId: executionOptions.toolCallId,
+            output: errorText(run.error),
+          });
+          throw run.error;
+        case 'blocked':
+        case 'approval-required':
+          throw new WritToolRefusedError(run.guard);
+      }
     };
+    markGated(gatedExecute, session);
+    wrapped[name] = { ...tool, execute: gatedExecute };
   }
   return wrapped as TOOLS;
 }

@@ -127,6 +127,7 @@ export type WritErrorCode =
   | 'ERR_ADAPTER_ARGUMENTS_UNSTABLE'
   | 'ERR_ADAPTER_ARGUMENTS_CHANGED'
   | 'ERR_ADAPTER_TOOL_REINVOKED'
+  | 'ERR_ADAPTER_TOOL_UNGUARDED'
   ;
 
 const BRAND: unique symbol = Symbol.for('writ.error') as never;
