@@ -29,9 +29,69 @@ export function processContext(): CommandContext {
   };
 }
 
+/** The code of a {@link UsageError} that names no other: the command refused the invocation. */
+export const USAGE_CODE = 'ERR_USAGE';
+
 /** A usage error: the command could not run as invoked (exit 2). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  /** Stable code printed with the message; {@link USAGE_CODE} unless a more precise one applies. */
+  readonly code: string;
+
+  constructor(message: string, code: string = USAGE_CODE) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** What the system's file error codes mean, in the words `writ` prints instead of Node's. */
+const FILE_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EEXIST: 'already exists',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many symbolic links',
+};
+
+/** True for a system error about a file the command was pointed at (`ENOENT`, `EISDIR`, ...): a usage error. */
+export function isFileError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && !(error instanceof UsageError) && typeof code === 'string' && Object.hasOwn(FILE_ERRORS, code);
+}
+
+/**
+ * A usage error for a file the command could not read (or write): `what PATH: reason`, with the
+ * system's code (`ENOENT`, `EISDIR`, ...) so a script can tell a missing file from a directory.
+ */
+export function fileUsageError(what: string, error: unknown): UsageError {
+  const code = (error as { code?: unknown } | null)?.code;
+  return isFileError(error)
+    ? new UsageError(`${what}: ${FILE_ERRORS[code as string]!}`, code as string)
+    : new UsageError(`${what}: cannot be read`);
+}
+
+/**
+ * One line for the user: the error's message and, in brackets, its stable code — a
+ * `WritError`'s code (`ERR_POLICY_NOT_FOUND`, ...), `ERR_USAGE` or a more precise code of a
+ * {@link UsageError}, or the system's code of a file error (`ENOENT`, `EISDIR`, ...), whose
+ * message is replaced by a plain one naming the path; `ERR_INTERNAL` for an error without a
+ * code (none a command expects: a bug). Never a stack trace.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return `${String(error)} [ERR_INTERNAL]`;
+  const code = (error as { code?: unknown }).code;
+  if (isFileError(error)) {
+    const path = (error as { path?: unknown }).path;
+    const meaning = FILE_ERRORS[code as string]!;
+    return `${typeof path === 'string' ? `${path}: ${meaning}` : meaning} [${code as string}]`;
+  }
+  // An error without a code is none the command expected: a bug in writ.
+  return `${error.message} [${typeof code === 'string' && /^[A-Za-z][\w.-]*$/.test(code) ? code : 'ERR_INTERNAL'}]`;
 }
 
 /**

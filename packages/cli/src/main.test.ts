@@ -23,6 +23,13 @@ describe('writ startup', () => {
     expect(await main(['verify', '--help'])).toBe(0);
   });
 
+  it('prints its version with --version and -V', async () => {
+    const { VERSION } = await import('./program.ts');
+    expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
+    expect(await main(['--version'])).toBe(0);
+    expect(await main(['-V'])).toBe(0);
+  });
+
   it('does not treat inherited object keys as command names', async () => {
     expect(await main(['constructor'])).toBe(2);
     expect(await main(['__proto__'])).toBe(2);

@@ -3,6 +3,7 @@
  * `register...(program)` function; adding a command is one line in {@link COMMANDS} and one
  * in `COMMAND_MODULES` of `main.ts` (which loads only the command being run).
  */
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { registerDecideCommand } from './commands/decide.ts';
 import { registerInitCommand } from './commands/init.ts';
@@ -38,8 +39,15 @@ export function createProgram(): Command {
   return program;
 }
 
+/** This package's version (`writ --version`); `../package.json` from both `src/` and `dist/`. */
+export const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
 /** The `writ` program without commands. */
 export function emptyProgram(): Command {
-  return new Command('writ').description('Writ — an action firewall for AI agents').showHelpAfterError().exitOverride();
+  return new Command('writ')
+    .description('Writ — an action firewall for AI agents')
+    .version(VERSION, '-V, --version', 'print the version of writ')
+    .showHelpAfterError()
+    .exitOverride();
 }
 

@@ -3,16 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createTrustRoot, isWritError } from '@writ/core';
 import type { TrustRoot, TrustRootDocument } from '@writ/core';
-import { UsageError } from './cli-context.ts';
+import { UsageError, fileUsageError } from './cli-context.ts';
 
 /** Parse a trust-root document; a bad one is a usage error naming `source`. */
 export function trustRootFrom(document: unknown, source: string): TrustRoot {
   try {
     return createTrustRoot(document as TrustRootDocument);
   } catch (error) {
-    throw new UsageError(
-      `${source}: not a valid trust root${isWritError(error) ? ` (${error.code})` : ''}`,
-    );
+    throw new UsageError(`${source}: not a valid trust root`, isWritError(error) ? error.code : undefined);
   }
 }
 
@@ -21,11 +19,17 @@ export async function readTrustRootFile(
   path: string,
   cwd: string,
 ): Promise<{ trustRoot: TrustRoot; document: TrustRootDocument }> {
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, path), 'utf8');
+  } catch (error) {
+    throw fileUsageError(`--trust-root ${path}: cannot read the trust-root document`, error);
+  }
   let document: unknown;
   try {
-    document = JSON.parse(await readFile(resolve(cwd, path), 'utf8'));
+    document = JSON.parse(text);
   } catch {
-    throw new UsageError(`--trust-root ${path}: cannot read a JSON trust-root document`);
+    throw new UsageError(`--trust-root ${path}: not JSON (a trust root is the JSON document writ init writes to .writ/trust-root.json)`);
   }
   return {
     trustRoot: trustRootFrom(document, `--trust-root ${path}`),

@@ -83,6 +83,12 @@ describe('decideAction', () => {
     expect((await run('user.json', { tools: 'broken.json' })).code).toBe(2);
     expect((await run('user.json', { policy: [] })).code).toBe(2);
     expect((await run('user.json', { policy: ['no-such-dir'] })).code).toBe(2);
+    // Each message names the file, says what is wrong with it and ends in a stable code.
+    expect((await run('missing.json')).stderr).toBe('writ decide: cannot read request missing.json: no such file or directory [ENOENT]\n');
+    expect((await run('.')).stderr).toBe('writ decide: cannot read request .: is a directory, not a file [EISDIR]\n');
+    expect((await run('broken.json')).stderr).toBe('writ decide: request broken.json is not JSON [ERR_USAGE]\n');
+    expect((await run('user.json', { tools: 'user.json' })).stderr).toMatch(/^writ decide: tools file user\.json: .* \[ERR_[A-Z_]+\]\n$/);
+    expect((await run('user.json', { policy: ['no-such-dir'] })).stderr).toBe('writ decide: no-such-dir: no such policy file, directory or package [ERR_POLICY_NOT_FOUND]\n');
   });
 
   it('parses the command line of the docs: a repeatable --policy and the request last', async () => {

@@ -15,7 +15,7 @@ import { createToolRegistry, decideRequest, isWritError, parseToolRegistry } fro
 import type { DecideResult } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
 import type { CommandContext } from '../cli-context.ts';
-import { EXIT, collectRepeated, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, collectRepeated, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
 
 /** Options of {@link decideAction}. */
 export interface DecideCommandOptions {
@@ -32,18 +32,24 @@ async function readJson(path: string, context: CommandContext, what: string): Pr
   let text: string;
   try {
     text = await readFile(resolve(context.cwd, path), 'utf8');
-  } catch {
-    throw new DecideUsageError(`cannot read ${what} ${path}`);
+  } catch (error) {
+    throw fileUsageError(`cannot read ${what} ${path}`, error);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new DecideUsageError(`${what} ${path} is not JSON`);
+    throw new UsageError(`${what} ${path} is not JSON`);
   }
 }
 
-class DecideUsageError extends Error {
-  override readonly name = 'DecideUsageError';
+/** The tool registry of `--tools FILE`; a malformed one is a usage error naming the file. */
+function toolRegistryFrom(document: unknown, path: string): ReturnType<typeof parseToolRegistry> {
+  try {
+    return parseToolRegistry(document);
+  } catch (error) {
+    if (isWritError(error)) throw new UsageError(`tools file ${path}: ${error.message}`, error.code);
+    throw error;
+  }
 }
 
 function describe(result: DecideResult): string {
@@ -68,9 +74,9 @@ function describe(result: DecideResult): string {
  */
 export async function decideAction(requestPath: string, options: DecideCommandOptions, context: CommandContext = processContext()): Promise<void> {
   try {
-    if (options.policy.length === 0) throw new DecideUsageError('--policy is required');
+    if (options.policy.length === 0) throw new UsageError('--policy is required');
     const request = await readJson(requestPath, context, 'request');
-    const registry = options.tools === undefined ? createToolRegistry({ tools: [] }) : parseToolRegistry(await readJson(options.tools, context, 'tools file'));
+    const registry = options.tools === undefined ? createToolRegistry({ tools: [] }) : toolRegistryFrom(await readJson(options.tools, context, 'tools file'), options.tools);
     const policy = await loadPolicy({ paths: options.policy, cwd: context.cwd });
     const result = await decideRequest({ policy, registry, request });
     if (options.json === true) {
@@ -81,8 +87,8 @@ export async function decideAction(requestPath: string, options: DecideCommandOp
     }
     context.setExitCode(EXIT.ok);
   } catch (error) {
-    const usage = error instanceof DecideUsageError || (isWritError(error) && USAGE_CODES.has(error.code));
-    context.stderr(`writ decide: ${error instanceof Error ? error.message : 'failed'}\n`);
+    const usage = error instanceof UsageError || isFileError(error) || (isWritError(error) && USAGE_CODES.has(error.code));
+    context.stderr(`writ decide: ${describeError(error)}\n`);
     context.setExitCode(usage ? EXIT.usage : EXIT.invalid);
   }
 }

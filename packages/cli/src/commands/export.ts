@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FileLedgerStore, TRUST_ROOT_FILE, exportBundle } from '@writ/core';
 import type { TrustRootDocument } from '@writ/core';
-import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
 
@@ -64,6 +64,8 @@ async function trustRootDocument(
  */
 class CannotBackError extends Error {
   override readonly name = 'CannotBackError';
+  /** What `writ verify` reports for entries no checkpoint signs. */
+  readonly code = 'ERR_TRANSCRIPT_UNSIGNED_TAIL';
 }
 
 /**
@@ -132,7 +134,11 @@ export async function exportAction(
       await store.close();
     }
     const out = resolve(context.cwd, options.out);
-    await writeFile(out, `${JSON.stringify(bundle)}\n`);
+    try {
+      await writeFile(out, `${JSON.stringify(bundle)}\n`);
+    } catch (error) {
+      throw isFileError(error) ? fileUsageError(`--out ${options.out}: cannot write the bundle`, error) : error;
+    }
     context.stdout(
       `wrote ${bundle.entries.length} entries (${bundle.from}..${bundle.from + bundle.entries.length - 1}) with inclusion proofs to ${out}\n`,
     );
@@ -141,9 +147,7 @@ export async function exportAction(
     const code = (error as { code?: unknown }).code;
     // ERR_INVALID_ARGUMENT from exportBundle: an argument checkRange let through (a usage error).
     const usage = error instanceof UsageError || code === 'ERR_INVALID_ARGUMENT';
-    context.stderr(
-      `writ export: ${(error as Error).message}${!usage && typeof code === 'string' ? ` [${code}]` : ''}\n`,
-    );
+    context.stderr(`writ export: ${describeError(error)}\n`);
     context.setExitCode(usage ? EXIT.usage : EXIT.invalid);
   }
 }

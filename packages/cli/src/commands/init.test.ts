@@ -57,6 +57,9 @@ describe('initAction', () => {
     const bad = capture(mkdtempSync(join(tmpdir(), 'writ-init-')));
     await initAction({ env: { WRIT_KEY_ROOT: 'short' } }, bad.context);
     expect(bad.out).toMatchObject({ code: 2, stderr: expect.stringContaining('WRIT_KEY_ROOT') });
+    const file = capture(dir);
+    await initAction({ env: {}, dir: 'writ.config.yaml' }, file.context);
+    expect(file.out).toMatchObject({ code: 2, stderr: 'writ init: --dir writ.config.yaml: not a directory [ENOTDIR]\n' });
   });
 });
 

@@ -6,13 +6,13 @@
  * tool definitions found in the source. Refuses to overwrite without `--force`.
  * Exit codes: 0 scaffolded · 2 usage (files exist, bad key in the environment).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createSigner, isWritError, parseToolRegistry } from '@writ/core';
 import type { TrustRootDocument } from '@writ/core';
-import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, describeError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { generateKeyFile, keyEntry, keyEnvName, loadKey, publishVersion } from '../lib/key-store.ts';
 import { scanTools } from '../lib/scan-tools.ts';
@@ -50,6 +50,7 @@ export async function initAction(options: InitOptions, context: CommandContext =
   const steps: string[] = [];
   try {
     const root = resolve(context.cwd, options.dir ?? '.');
+    if (existsSync(root) && !statSync(root).isDirectory()) throw new UsageError(`--dir ${options.dir ?? '.'}: not a directory`, 'ENOTDIR');
     const env = options.env ?? process.env;
     const now = (options.now ?? new Date()).toISOString();
     const configFile = join(root, options.yaml === true ? 'writ.config.yaml' : 'writ.config.json');
@@ -84,8 +85,8 @@ export async function initAction(options: InitOptions, context: CommandContext =
     else context.stdout(`${steps.map((s, i) => `${i + 1}. ${s}`).join('\n')}\n`);
     context.setExitCode(EXIT.ok);
   } catch (error) {
-    context.stderr(`writ init: ${error instanceof Error ? error.message : 'failed'}\n`);
-    context.setExitCode(error instanceof UsageError || isWritError(error) ? EXIT.usage : EXIT.invalid);
+    context.stderr(`writ init: ${describeError(error)}\n`);
+    context.setExitCode(error instanceof UsageError || isWritError(error) || isFileError(error) ? EXIT.usage : EXIT.invalid);
   }
 }
 

@@ -326,6 +326,15 @@ describe('writ keys command line', () => {
     expect((await keysOf(dir)).keys.find((k) => k.keyId === ledger)).toMatchObject({ status: 'active' });
   });
 
+  it('says plainly when no signing key is a root key (an approver key, or a WRIT_KEY_ROOT of another project)', async () => {
+    const { dir, list } = await plainProject();
+    expect((await cli(dir, 'generate', 'approver')).code).toBe(0);
+    const out = await cli(dir, 'retire', idOf(list, 'ledger'), '--sign-with', 'approver');
+    expect(out).toMatchObject({ code: 2, stdout: '' });
+    expect(out.stderr).toMatch(/^writ keys retire: refused: none of the signing keys \(approver \S+\) is a root key of trust root version 1 or of the new one; .* \[ERR_KEY_ROLE_MISMATCH\]\n$/);
+    expect(versions(dir)).toBe(1);
+  });
+
   it('gives rotate repeatable --add, --retire and --sign-with, and refuses a second value without its flag', async () => {
     const { dir } = await project(); // option values may start with '-': no need for plain ids
     expect((await cli(dir, 'generate', 'root-2')).code).toBe(0);

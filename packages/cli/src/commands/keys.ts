@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Command, ParseOptionsResult } from 'commander';
 import { KEY_ROLES, isWritError } from '@writ/core';
 import type { KeyRole, TrustRootDocument, TrustRootKeyEntry } from '@writ/core';
-import { EXIT, UsageError, collectRepeated, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, collectRepeated, describeError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { generateKeyFile, keyEntry, keyNames, loadKey, publishVersion, readChain, signersFor } from '../lib/key-store.ts';
 
@@ -38,8 +38,8 @@ function run(context: CommandContext, name: string, body: () => Promise<void>): 
   return body().then(
     () => context.setExitCode(EXIT.ok),
     (error: unknown) => {
-      context.stderr(`writ keys ${name}: ${error instanceof Error ? error.message : 'failed'}${isWritError(error) ? ` (${error.code})` : ''}\n`);
-      context.setExitCode(error instanceof UsageError || isWritError(error) ? EXIT.usage : EXIT.invalid);
+      context.stderr(`writ keys ${name}: ${describeError(error)}\n`);
+      context.setExitCode(error instanceof UsageError || isWritError(error) || isFileError(error) ? EXIT.usage : EXIT.invalid);
     },
   );
 }
@@ -132,7 +132,14 @@ export function rotateKeys(options: RotateOptions, context: CommandContext = pro
     const names = options.signWith ?? (await keyNames(dir));
     const signers = await signersFor({ dir, names, env });
     const rootIds = new Set([...old.keys, ...keys].filter((k) => k.roles.includes('root')).map((k) => k.keyId));
-    const next = await publishVersion({ dir, document, signers: signers.filter((s) => rootIds.has(s.keyId)), previous: versions });
+    const rootSigners = signers.filter((s) => rootIds.has(s.keyId));
+    if (rootSigners.length === 0) {
+      throw new UsageError(
+        `refused: none of the signing keys (${names.map((n, i) => `${n} ${signers[i]!.keyId}`).join(', ')}) is a root key of trust root version ${old.version} or of the new one; sign with a root key (--sign-with NAME: a file in ${dir}/keys or WRIT_KEY_<NAME>)`,
+        'ERR_KEY_ROLE_MISMATCH',
+      );
+    }
+    const next = await publishVersion({ dir, document, signers: rootSigners, previous: versions });
     if (options.json === true) context.stdout(`${JSON.stringify({ version: document.version, digest: next.digest, threshold, keys: keys.length })}\n`);
     else context.stdout(`published trust root version ${document.version} (${next.digest}), threshold ${threshold}, ${keys.length} key(s); pin ${dir}/trust-root.json\n`);
   });

@@ -70,6 +70,8 @@ describe('writ policy test', () => {
   it('exits 0 when all pass, and 1 when no tests exist', async () => {
     const cwd = await tree({ 'p/main.rego': MAIN, 'p/main_test.rego': TESTS });
     expect((await run(['test', 'p', '--run', 'search'], { cwd })).code).toBe(POLICY_EXIT.ok);
+    const badRun = await run(['test', 'p', '--run', '('], { cwd });
+    expect([badRun.code, badRun.stderr]).toEqual([POLICY_EXIT.usage, '--run (: not a valid regular expression [ERR_USAGE]\n']);
     const empty = await run(['test', 'p/main.rego'], { cwd });
     expect(empty.code).toBe(POLICY_EXIT.policy);
     expect(empty.stderr).toContain('no test_ rules found');
@@ -115,7 +117,7 @@ describe('writ policy eval', () => {
     const cwd = await tree({ 'p/main.rego': MAIN });
     const result = await run(['eval', '-d', 'p', '-i', '-'], { cwd, stdin: '{"tool":"search"}' });
     expect(JSON.parse(result.stdout)).toEqual({ allow: true });
-    expect((await run(['eval', '-d', 'p', '-i', '-'], { cwd })).stderr).toBe('-: cannot read input file\n');
+    expect((await run(['eval', '-d', 'p', '-i', '-'], { cwd })).stderr).toBe('-: cannot read input file [ERR_USAGE]\n');
   });
 
   it('evaluates a query and prints its bindings', async () => {
@@ -167,7 +169,7 @@ describe('writ policy eval', () => {
     const missing = await run(['eval', '-d', 'policy.wasm', 'data.writ.other'], { cwd });
     expect([missing.code, missing.stderr]).toEqual([
       POLICY_EXIT.policy,
-      'policy.wasm: no entrypoint writ/other (has writ/decision, writ/undefined, writ/abort, writ/builtin)\n',
+      'policy.wasm: no entrypoint writ/other (has writ/decision, writ/undefined, writ/abort, writ/builtin) [ERR_POLICY_ENTRYPOINT]\n',
     ]);
   });
 
@@ -176,17 +178,18 @@ describe('writ policy eval', () => {
     const result = await run(['eval', '-d', 'bad.wasm'], { cwd });
     expect([result.code, result.stderr]).toEqual([
       POLICY_EXIT.policy,
-      'bad.wasm: not a WebAssembly module\n',
+      'bad.wasm: not a WebAssembly module [ERR_POLICY_WASM_INVALID]\n',
     ]);
   });
 
   it('exits 2 for a missing or malformed input file', async () => {
     const cwd = await tree({ 'p/main.rego': MAIN, 'bad.json': '{' });
-    expect((await run(['eval', '-d', 'p', '-i', 'none.json'], { cwd })).code).toBe(
-      POLICY_EXIT.usage,
-    );
+    const missing = await run(['eval', '-d', 'p', '-i', 'none.json'], { cwd });
+    expect([missing.code, missing.stderr]).toEqual([POLICY_EXIT.usage, 'none.json: cannot read input file: no such file or directory [ENOENT]\n']);
     const bad = await run(['eval', '-d', 'p', '-i', 'bad.json'], { cwd });
-    expect([bad.code, bad.stderr]).toEqual([POLICY_EXIT.usage, 'bad.json: not valid JSON\n']);
+    expect([bad.code, bad.stderr]).toEqual([POLICY_EXIT.usage, 'bad.json: not valid JSON [ERR_USAGE]\n']);
+    const directory = await run(['eval', '-d', 'p', '-i', 'p'], { cwd });
+    expect([directory.code, directory.stderr]).toEqual([POLICY_EXIT.usage, 'p: cannot read input file: is a directory, not a file [EISDIR]\n']);
   });
 });
 

@@ -23,7 +23,7 @@ import {
   runPolicyTests,
   wasmEntrypointName,
 } from '@writ/policy';
-import { processContext } from '../cli-context.ts';
+import { UsageError, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 
 /** Exit codes of the policy commands (see the module comment). */
@@ -53,21 +53,15 @@ function defaultContext(): PolicyCommandContext {
 
 /** Reports an error and picks its exit code: the policy's fault (1) or the invocation's (2). */
 function fail(context: PolicyCommandContext, error: unknown): void {
+  context.stderr(`${describeError(error)}\n`);
   if (isWritError(error)) {
-    context.stderr(`${error.message}\n`);
-    context.setExitCode(
-      POLICY_ERROR_CODES.has(error.code) ? POLICY_EXIT.policy : POLICY_EXIT.usage,
-    );
-    return;
-  }
-  if (RegoError.isInstance(error)) {
+    context.setExitCode(POLICY_ERROR_CODES.has(error.code) ? POLICY_EXIT.policy : POLICY_EXIT.usage);
+  } else if (RegoError.isInstance(error)) {
     // From `eval QUERY`: a query that does not parse is a usage error; one that fails to evaluate is the policy's.
-    context.stderr(`${error.message}\n`);
     context.setExitCode(error.code.startsWith('eval_') ? POLICY_EXIT.policy : POLICY_EXIT.usage);
-    return;
+  } else {
+    context.setExitCode(POLICY_EXIT.usage);
   }
-  context.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
-  context.setExitCode(POLICY_EXIT.usage);
 }
 
 /** Reads a JSON input document from a file, or from standard input for `-`. */
@@ -75,20 +69,20 @@ async function readJsonFile(path: string, context: PolicyCommandContext): Promis
   let content: string;
   try {
     content = path === '-' ? await context.readStdin() : await readFile(resolve(context.cwd, path), 'utf8');
-  } catch {
-    throw new Error(`${path}: cannot read input file`);
+  } catch (error) {
+    throw isFileError(error) ? fileUsageError(`${path}: cannot read input file`, error) : new UsageError(`${path}: cannot read input file`);
   }
   try {
     return JSON.parse(content);
   } catch {
-    throw new Error(`${path}: not valid JSON`);
+    throw new UsageError(`${path}: not valid JSON`);
   }
 }
 
 function parseNow(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
   const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new Error(`--now: not an RFC 3339 time: ${value}`);
+  if (Number.isNaN(time)) throw new UsageError(`--now: not an RFC 3339 time: ${value}`);
   return new Date(time);
 }
 
@@ -100,6 +94,13 @@ async function testAction(
   options: { run?: string; now?: string; format: 'text' | 'json' },
 ): Promise<void> {
   const now = parseNow(options.now);
+  if (options.run !== undefined) {
+    try {
+      new RegExp(options.run);
+    } catch {
+      throw new UsageError(`--run ${options.run}: not a valid regular expression`);
+    }
+  }
   const report = await runPolicyTests({
     paths: paths.length > 0 ? paths : ['.'],
     cwd: context.cwd,

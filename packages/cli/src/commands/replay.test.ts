@@ -89,6 +89,7 @@ describe('replayAction', () => {
     expect(await replay(sharedPolicyPaths().rego)).toMatchObject({ code: 2, stderr: expect.stringContaining('not a transcript directory') });
     expect(await replay(shadow, { failOn: ['sideways'] })).toMatchObject({ code: 2, stderr: expect.stringContaining('--fail-on sideways') });
     expect(await replay(shadow, { inputs: '/nonexistent.jsonl' })).toMatchObject({ code: 2, stderr: expect.stringContaining('no policy-input log') });
+    expect(await replay(shadow, { inputs: shadow })).toMatchObject({ code: 2, stderr: `writ replay: ${shadow}: cannot read the policy-input log: is a directory, not a file [EISDIR]\n` });
     expect(await replay(shadow, { policy: ['/nonexistent-policy'] })).toMatchObject({ code: 2 });
     const broken = await recordTranscript('shadow');
     appendFileSync(join(broken, 'entries.jsonl'), 'not json\n');

@@ -14,7 +14,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ENTRIES_FILE, isWritError } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
-import { EXIT, UsageError, collectRepeated, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, collectRepeated, describeError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { POLICY_INPUTS_FILE, readPolicyInputs } from '../lib/policy-input-log.ts';
 import { CHANGE_KINDS, replayDecisions } from '../lib/replay-transcript.ts';
@@ -134,8 +134,8 @@ export async function replayAction(target: string, options: ReplayCommandOptions
     }
     context.setExitCode(result.drift > 0 || gated.length > 0 || incomplete > 0 ? EXIT.invalid : EXIT.ok);
   } catch (error) {
-    const usage = error instanceof UsageError || isWritError(error);
-    context.stderr(`writ replay: ${error instanceof Error ? error.message : 'failed'}\n`);
+    const usage = error instanceof UsageError || isWritError(error) || isFileError(error);
+    context.stderr(`writ replay: ${describeError(error)}\n`);
     context.setExitCode(usage ? EXIT.usage : EXIT.invalid);
   }
 }
@@ -152,7 +152,7 @@ export function registerReplayCommand(program: Command, context?: CommandContext
     .option('--json', 'print counts, groups and every replayed decision as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  writ replay out/transcripts/prod --policy policy/          # drift check under the recorded policy\n  writ replay out/transcripts/shadow --policy policy-next/ --fail-on allow-to-deny\n  writ replay out/t --policy policy/ --json | jq .groups\n',
+      '\nExamples:\n  writ replay out/transcripts/prod --policy npm:@writ/policies --policy policy   # drift check\n  writ replay out/transcripts/shadow --policy npm:@writ/policies --policy policy-next --fail-on allow-to-deny\n  writ replay out/t --policy npm:@writ/policies --policy policy --json | jq .groups\n',
     )
     .action(async (transcript: string, options: ReplayCommandOptions) => {
       await replayAction(transcript, options, context);

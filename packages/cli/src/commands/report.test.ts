@@ -65,7 +65,8 @@ describe('reportAction', () => {
     expect(await report([])).toMatchObject({ code: 2, stderr: expect.stringContaining('at least one transcript') });
     expect(await report(['/nonexistent/t'])).toMatchObject({ code: 2, stderr: expect.stringContaining('no such file or directory') });
     expect(await report([tmpdir()])).toMatchObject({ code: 2, stderr: expect.stringContaining('not a transcript directory') });
-    expect(await report([shadow], { html: '/nonexistent-dir/r.html' })).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot write') });
+    expect(await report([shadow], { html: '/nonexistent-dir/r.html' })).toMatchObject({ code: 2, stderr: 'writ report: --html /nonexistent-dir/r.html: cannot write the file: no such file or directory [ENOENT]\n' });
+    expect(await report([shadow], { html: tmpdir() })).toMatchObject({ code: 2, stderr: `writ report: --html ${tmpdir()}: cannot write the file: is a directory, not a file [EISDIR]\n` });
     const broken = await recordTranscript('shadow');
     appendFileSync(join(broken, 'entries.jsonl'), '{"truncated\n');
     expect(await report([broken])).toMatchObject({ code: 2, stderr: expect.stringContaining('is not JSON') });

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ENTRIES_FILE } from '@writ/core';
-import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { renderReportHtml } from '../lib/report-html.ts';
 import { transcriptMetrics } from '../lib/transcript-metrics.ts';
@@ -72,8 +72,8 @@ export async function reportAction(targets: readonly string[], options: ReportCo
       const html = renderReportHtml(metrics, { sources: targets, generated: (options.now ?? new Date()).toISOString() });
       try {
         await writeFile(resolve(context.cwd, options.html), html);
-      } catch {
-        throw new UsageError(`--html ${options.html}: cannot write the file`);
+      } catch (error) {
+        throw isFileError(error) ? fileUsageError(`--html ${options.html}: cannot write the file`, error) : error;
       }
     }
     if (options.json === true) context.stdout(`${JSON.stringify(metrics, null, 2)}\n`);
@@ -81,8 +81,8 @@ export async function reportAction(targets: readonly string[], options: ReportCo
     if (options.html !== undefined && options.json !== true) context.stderr(`wrote ${options.html}\n`);
     context.setExitCode(EXIT.ok);
   } catch (error) {
-    context.stderr(`writ report: ${error instanceof Error ? error.message : 'failed'}\n`);
-    context.setExitCode(error instanceof UsageError ? EXIT.usage : EXIT.invalid);
+    context.stderr(`writ report: ${describeError(error)}\n`);
+    context.setExitCode(error instanceof UsageError || isFileError(error) ? EXIT.usage : EXIT.invalid);
   }
 }
 

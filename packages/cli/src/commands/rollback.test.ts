@@ -67,7 +67,14 @@ describe('rollbackAction', () => {
     const run = await refundRun();
     expect(await rollback('nope', { transcript: run.dir, registry: run.registry, env: run.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('no successful effect-executed') });
     expect(await rollback(run.tokenId, { transcript: '/nonexistent', registry: run.registry, env: run.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('not a transcript directory') });
-    expect(await rollback(run.tokenId, { transcript: run.dir, registry: '/nonexistent.mjs', env: run.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot import') });
+    expect(await rollback(run.tokenId, { transcript: run.dir, registry: '/nonexistent.mjs', env: run.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot import the module (no such file) [ERR_USAGE]') });
+    // The reason a module does not load is the user's to fix: say it (a SyntaxError from Node, an Error from vitest's loader).
+    const broken = join(run.dir, '..', 'broken.mjs');
+    writeFileSync(broken, 'export const reconcilers = {\n');
+    expect(await rollback(run.tokenId, { transcript: run.dir, registry: broken, env: run.env })).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot import the module \((SyntaxError|Error): .+\) \[ERR_USAGE\]\n$/) });
+    const throwing = join(run.dir, '..', 'throwing.mjs');
+    writeFileSync(throwing, "throw new Error('payments client needs PAYMENTS_URL');\n");
+    expect(await rollback(run.tokenId, { transcript: run.dir, registry: throwing, env: run.env })).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot import the module (Error: payments client needs PAYMENTS_URL)') });
     expect(await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: {}, keysDir: '/nonexistent' })).toMatchObject({ code: 2, stderr: expect.stringContaining('WRIT_KEY_LEDGER') });
   });
 

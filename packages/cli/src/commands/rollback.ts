@@ -20,7 +20,7 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { ENTRIES_FILE, FileLedgerStore, Ledger, TRUST_ROOT_FILE, createSigner, isWritError, parseCheckpoint, parseNote } from '@writ/core';
 import type { Compensation, JsonObject, PrivateKey, TrustRoot } from '@writ/core';
-import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, describeError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { loadKey } from '../lib/key-store.ts';
 import { POLICY_INPUTS_FILE, decisionKey, readPolicyInputs } from '../lib/policy-input-log.ts';
@@ -77,8 +77,10 @@ async function loadReconcilers(path: string): Promise<Record<string, { compensat
   let module: { reconcilers?: unknown; default?: unknown };
   try {
     module = (await import(pathToFileURL(path).href)) as typeof module;
-  } catch {
-    throw new UsageError(`--registry ${path}: cannot import the module`);
+  } catch (error) {
+    // Say why (missing file, syntax error, an exception at load): the module is the user's own code.
+    const reason = isFileError(error) || (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' ? 'no such file' : error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
+    throw new UsageError(`--registry ${path}: cannot import the module (${reason})`);
   }
   const reconcilers = module.reconcilers ?? module.default;
   if (typeof reconcilers !== 'object' || reconcilers === null) throw new UsageError(`--registry ${path}: export reconcilers (tool → { compensate })`);
@@ -131,7 +133,7 @@ function checkLedgerKey(signing: { key: PrivateKey; name: string; at: string }, 
       : code === 'ERR_KEY_COMPROMISED' ? `is marked compromised since ${record?.since} in ${where}`
       : record?.status === 'retired' ? `was retired at ${record.since} in ${where}`
       : `is not valid at ${at} in ${where} (valid from ${record?.validFrom}${record?.validUntil === undefined ? '' : ` until ${record.validUntil}`})`;
-    throw new UsageError(`refused: ${which} ${why}; writ verify would reject the checkpoint it signs. Nothing was run or written (${code})`);
+    throw new UsageError(`refused: ${which} ${why}; writ verify would reject the checkpoint it signs. Nothing was run or written`, code === '' ? undefined : code);
   }
 }
 
@@ -177,8 +179,8 @@ export async function rollbackAction(tokenId: string, options: RollbackOptions, 
     else context.stdout(`${effect.tool} (${effect.callId}) rolled back: ${outcome.status}${outcome.residue.length > 0 ? `\nresidue:\n${outcome.residue.map((r) => `  - ${r}`).join('\n')}` : ', no residue'}\n`);
     context.setExitCode(outcome.status === 'compensated' ? EXIT.ok : EXIT.invalid);
   } catch (error) {
-    context.stderr(`writ rollback: ${error instanceof Error ? error.message : 'failed'}${isWritError(error) ? ` (${error.code})` : ''}\n`);
-    context.setExitCode(error instanceof UsageError || isWritError(error) ? EXIT.usage : EXIT.invalid);
+    context.stderr(`writ rollback: ${describeError(error)}\n`);
+    context.setExitCode(error instanceof UsageError || isWritError(error) || isFileError(error) ? EXIT.usage : EXIT.invalid);
   }
 }
 

@@ -220,6 +220,15 @@ describe('writ export', () => {
     ).toBe(2);
     const bare = await copyTranscript('bare-export');
     expect((await run((context) => exportAction(bare, { out: 'x.json' }, context))).code).toBe(2);
+    // An --out that cannot be written is the invocation's fault (exit 2), said plainly with the system's code.
+    expect(await run((context) => exportAction(dir, { out: root, trustRoot: trustFile }, context))).toMatchObject({
+      code: 2,
+      stderr: `writ export: --out ${root}: cannot write the bundle: is a directory, not a file [EISDIR]\n`,
+    });
+    expect(await run((context) => exportAction(dir, { out: join(root, 'no-such-dir', 'x.json'), trustRoot: trustFile }, context))).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('cannot write the bundle: no such file or directory [ENOENT]'),
+    });
   });
 
   it('exits 1 when the transcript cannot back the bundle: no checkpoint, entries past the latest one, a corrupt store', async () => {

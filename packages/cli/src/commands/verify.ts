@@ -18,7 +18,7 @@ import ms from 'ms';
 import type { Command } from 'commander';
 import { isUtcTime, openTranscriptDirectory, parseCheckpoint, parseCosignerKey, parseNote, toHex, verifyBundle, verifyTranscript } from '@writ/core';
 import type { TranscriptReport, TrustRoot, VerifyTranscriptOptions } from '@writ/core';
-import { EXIT, UsageError, collectRepeated, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, collectRepeated, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
 
@@ -276,7 +276,7 @@ export async function verifyAction(
       error instanceof UsageError ||
       (error as { code?: unknown }).code === 'ERR_INVALID_ARGUMENT'
     ) {
-      context.stderr(`writ verify: ${(error as Error).message}\n`);
+      context.stderr(`writ verify: ${describeError(error)}\n`);
       context.setExitCode(EXIT.usage);
       return;
     }

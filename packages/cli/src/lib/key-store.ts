@@ -123,7 +123,7 @@ export async function publishVersion(options: { dir: string; document: TrustRoot
     root = verifyTrustRootChain(versions, { anchor: createTrustRoot(firstDoc).digest });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw new UsageError(`refused: the new version does not verify${typeof code === 'string' ? ` (${code})` : ''}; it needs the threshold of the old and of the new root keys (--sign-with)`);
+    throw new UsageError('refused: the new version does not verify; it needs the threshold of the old and of the new root keys (--sign-with)', typeof code === 'string' ? code : undefined);
   }
   const folder = join(options.dir, 'trust-root');
   await mkdir(folder, { recursive: true });

@@ -9,7 +9,7 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FirewallPolicy } from '@writ/core';
-import { UsageError } from '../cli-context.ts';
+import { UsageError, fileUsageError } from '../cli-context.ts';
 
 /** Conventional file name of the log inside a transcript directory. */
 export const POLICY_INPUTS_FILE = 'policy-inputs.jsonl';
@@ -83,7 +83,12 @@ export async function readPolicyInputs(file: string): Promise<Map<string, Policy
   if (!existsSync(file)) {
     throw new UsageError(`${file}: no policy-input log (record one by wrapping the firewall policy with recordPolicyInputs; see docs/cli.md)`);
   }
-  const text = await readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw fileUsageError(`${file}: cannot read the policy-input log`, error);
+  }
   const queues = new Map<string, PolicyInputRecord[]>();
   let line = 0;
   for (const raw of text.split('\n')) {
