@@ -44,6 +44,10 @@ function basisOf(body: Record<string, unknown>): { kind: string; item?: BasisIte
   }
 }
 
+function sessionTaken(): HttpError {
+  return new HttpError({ status: 409, code: 'ERR_HTTP_SESSION_TAKEN', message: 'the session id belongs to another agent' });
+}
+
 /** The basis report the console shows, judged as the firewall judged the call (`null` when it cannot be). */
 async function basisReport(options: { state: AuthorityState; entry: SessionEntry; call: GuardInput; agentId: string }): Promise<JsonValue> {
   const { state, entry, call, agentId } = options;
@@ -100,10 +104,16 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     const principal = body.principal;
     stringField({ body: principal, name: 'id' });
     if (body.sessionId !== undefined) checkId(stringField({ body, name: 'sessionId' }), 'sessionId');
-    const existing = typeof body.sessionId === 'string' ? state.sessions.get(body.sessionId) : undefined;
-    // After a restart the session table is empty; requests kept from before still name their agent.
-    const owner = existing?.agentId ?? (typeof body.sessionId === 'string' ? [...state.pending.values()].find((d) => d.sessionId === body.sessionId)?.agentId : undefined);
-    if (owner !== undefined && owner !== agentId) throw new HttpError({ status: 409, code: 'ERR_HTTP_SESSION_TAKEN', message: 'the session id belongs to another agent' });
+    if (typeof body.sessionId === 'string') {
+      const sessionId = body.sessionId;
+      // Who opened this id before, also before a restart: the ledger's session-started entries
+      // and the kept pending requests. The claim is made before the session opens, with no await
+      // between check and claim, so two agents racing for one id cannot both get it.
+      await state.releases.refresh();
+      const kept = [...state.pending.values()].find((d) => d.sessionId === sessionId)?.agentId;
+      if (kept !== undefined) state.releases.claimSession({ sessionId, agentId: kept });
+      if (state.releases.claimSession({ sessionId, agentId }) !== agentId) throw sessionTaken();
+    }
     const agent = isRecord(body.agent) ? body.agent : {};
     const session = await state.firewall.openSession({
       ...(typeof body.sessionId === 'string' ? { sessionId: body.sessionId } : {}),
@@ -112,6 +122,8 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
       agent: { ...(agent as object), id: agentId },
       ...(isRecord(body.environment) ? { environment: body.environment as JsonObject } : {}),
     });
+    // A generated id is claimed once it exists (no agent can have guessed it).
+    if (state.releases.claimSession({ sessionId: session.id, agentId }) !== agentId) throw sessionTaken();
     if (!state.sessions.has(session.id)) state.sessions.set(session.id, { session, agentId, principal: principal as never, basis: [] });
     return c.json({ sessionId: session.id }, 201);
   });

@@ -17,8 +17,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { digestBytes, toBase64Url, utf8 } from '@writ/core';
-import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from './test-harness.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, digestBytes, toBase64Url, utf8 } from '@writ/core';
+import { AGENT_TOKEN, APPROVER_TOKEN, OTHER_AGENT_TOKEN, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
 
 let harness: Harness | undefined;
@@ -150,5 +153,59 @@ describe('authority under attack: what the approver is shown', () => {
     const summary = (inbox.json.approvals as { summary: string }[])[0]!.summary;
     expect(summary).toContain('IBAN attacker');
     expect(summary).not.toContain('friend');
+  });
+});
+
+describe('authority under attack: who owns a session', () => {
+  // GAP: ownership was checked against the session table (and kept pending requests) and only
+  // recorded after `openSession` returned, with awaits in between. While the owner's open was
+  // writing its session-started entry, a second agent's open of the same id passed the check, got
+  // the very same firewall session back and was entered as its owner: its calls then ran in a
+  // session whose transcript names the first agent and principal. Ownership is now claimed
+  // synchronously before the session opens.
+  it('gives a session id to one agent only when two open it concurrently', async () => {
+    const ledger = new MemoryLedgerStore();
+    const append = ledger.append.bind(ledger);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const writing = new Promise<void>((resolve) => (entered = resolve));
+    // Hold the first session-started write until the second agent has tried the same id.
+    ledger.append = async (drafts) => {
+      if (drafts.some((draft) => draft.type === 'session-started' && (draft.body as { sessionId?: unknown }).sessionId === 'shared-1')) {
+        entered();
+        await held;
+      }
+      return append(drafts);
+    };
+    const h = (harness = await startHarness({ stores: { ledger, nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() } }));
+    const owner = h.call({ path: '/v1/sessions', token: AGENT_TOKEN, body: { principal: { id: 'user:dana', tenant: 'acme' }, sessionId: 'shared-1' } });
+    await writing;
+    const intruder = await h.call({ path: '/v1/sessions', token: OTHER_AGENT_TOKEN, body: { principal: { id: 'user:mallory', tenant: 'acme' }, sessionId: 'shared-1' } });
+    release();
+    expect((await owner).status).toBe(201);
+    expect(intruder.status).toBe(409);
+    expect(intruder.json.error).toMatchObject({ code: 'ERR_HTTP_SESSION_TAKEN' });
+    expect(h.authority.state.sessions.get('shared-1')?.agentId).toBe('support-agent');
+    const guard = await h.call({ path: '/v1/sessions/shared-1/calls/x1/guard', token: OTHER_AGENT_TOKEN, body: { tool: 'tickets_read', args: { id: 'T-1' } } });
+    expect(guard.json.error).toMatchObject({ code: 'ERR_HTTP_SESSION_UNKNOWN' });
+  });
+
+  // GAP: after a restart the session table is empty, and an id whose requests were all resolved
+  // (no kept pending request) had no owner: any agent could open it first, act in it, and lock
+  // the agent that opened it out of resuming it (ERR_HTTP_SESSION_TAKEN). The ledger's first
+  // session-started entry for the id now names its owner.
+  it("keeps a session id its agent's across a restart: another agent cannot take it over", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'writ-authority-owner-'));
+    const before = await startHarness({ dir });
+    await openSession(before, AGENT_TOKEN, 'support-s1');
+    expect((await before.call({ path: '/v1/sessions/support-s1/calls/r1/guard', token: AGENT_TOKEN, body: { tool: 'tickets_read', args: { id: 'T-1' } } })).status).toBe(200);
+    await before.authority.close();
+    const h = (harness = await startHarness({ dir, world: before.world }));
+    const squat = await h.call({ path: '/v1/sessions', token: OTHER_AGENT_TOKEN, body: { principal: { id: 'user:dana', tenant: 'acme' }, sessionId: 'support-s1' } });
+    expect(squat.status).toBe(409);
+    expect(squat.json.error).toMatchObject({ code: 'ERR_HTTP_SESSION_TAKEN' });
+    const resumed = await h.call({ path: '/v1/sessions', token: AGENT_TOKEN, body: { principal: { id: 'user:dana', tenant: 'acme' }, sessionId: 'support-s1' } });
+    expect(resumed.status).toBe(201);
   });
 });

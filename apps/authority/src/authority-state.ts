@@ -65,11 +65,16 @@ export interface RollbackWaiter {
   done: Promise<unknown> | undefined;
 }
 
-/** Token releases by token id and by (session, call), tailed from the ledger. */
+/**
+ * Token releases by token id and by (session, call), and the agent owning each session id,
+ * tailed from the ledger: a session's first `session-started` entry names its agent, so
+ * ownership survives a restart.
+ */
 export class ReleaseIndex {
   readonly #ledger: LedgerStore;
   readonly #byToken = new Map<string, ReleaseRecord>();
   readonly #byCall = new Map<string, ReleaseRecord>();
+  readonly #owners = new Map<string, string>();
   #next = 0;
   #chain: Promise<void> = Promise.resolve();
 
@@ -87,12 +92,30 @@ export class ReleaseIndex {
     for await (const stored of this.#ledger.read({ from: this.#next })) {
       this.#next = stored.seq + 1;
       const entry = JSON.parse(stored.line) as { type?: string; body?: Record<string, unknown> };
+      if (entry.type === 'session-started' && entry.body !== undefined) {
+        const { sessionId, agent } = entry.body as { sessionId?: unknown; agent?: { id?: unknown } };
+        if (typeof sessionId === 'string' && typeof agent?.id === 'string' && !this.#owners.has(sessionId)) this.#owners.set(sessionId, agent.id);
+        continue;
+      }
       if (entry.type !== 'token-issued' || entry.body === undefined) continue;
       const { sessionId, callId, tokenId, token } = entry.body as { sessionId: string; callId: string; tokenId: string; token: JsonObject };
       const record = { sessionId, callId, tokenId, token };
       this.#byToken.set(tokenId, record);
       this.#byCall.set(`${sessionId}\u0000${callId}`, record);
     }
+  }
+
+  /**
+   * Claim `sessionId` for `agentId` unless an agent owns it already (it opened it, in this
+   * process or, per the ledger read so far, before a restart). Synchronous: of two concurrent
+   * claims exactly one wins. Call {@link refresh} first.
+   * @returns the owner after the claim.
+   */
+  claimSession(options: { readonly sessionId: string; readonly agentId: string }): string {
+    const owner = this.#owners.get(options.sessionId);
+    if (owner !== undefined) return owner;
+    this.#owners.set(options.sessionId, options.agentId);
+    return options.agentId;
   }
 
   /** The release of a call, reading new entries first. */
