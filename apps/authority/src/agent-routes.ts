@@ -48,6 +48,10 @@ function sessionTaken(): HttpError {
   return new HttpError({ status: 409, code: 'ERR_HTTP_SESSION_TAKEN', message: 'the session id belongs to another agent' });
 }
 
+function approvalUnknown(): HttpError {
+  return new HttpError({ status: 404, code: 'ERR_HTTP_APPROVAL_UNKNOWN', message: 'no such approval request for this agent' });
+}
+
 /** The basis report the console shows, judged as the firewall judged the call (`null` when it cannot be). */
 async function basisReport(options: { state: AuthorityState; entry: SessionEntry; call: GuardInput; agentId: string }): Promise<JsonValue> {
   const { state, entry, call, agentId } = options;
@@ -216,6 +220,9 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     const body = await readJson(c, maxBodyBytes);
     const requestId = stringField({ body, name: 'requestId', max: 80 });
     if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval envelope');
+    // Only this session's own requests, as on /v1/agent/approvals: unknown and another's are alike.
+    const detail = state.pending.get(requestId);
+    if (detail === undefined || detail.sessionId !== entry.session.id || detail.agentId !== entry.agentId) throw approvalUnknown();
     return c.json(await entry.session.submitApproval({ requestId, statement: body.statement as JsonObject }));
   });
 
@@ -225,7 +232,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval envelope');
     const detail = state.pending.get(requestId);
     // An agent may forward statements only for its own requests.
-    if (detail === undefined || detail.agentId !== c.get('agentId')) throw new HttpError({ status: 404, code: 'ERR_HTTP_APPROVAL_UNKNOWN', message: 'no such approval request for this agent' });
+    if (detail === undefined || detail.agentId !== c.get('agentId')) throw approvalUnknown();
     return c.json(await state.firewall.submitApproval({ requestId, statement: body.statement as JsonObject }));
   });
 

@@ -82,6 +82,11 @@ async function pendingCall(h: Harness, options: { sessionId: string; callId: str
   return guard.pending;
 }
 
+function approve(h: Harness, pending: Pending): Record<string, unknown> {
+  const role = pending.rule.roles.find((r) => h.world.approvers.has(r))!;
+  return h.sign({ signer: h.world.approvers.get(role)!, role, intentDigest: pending.intentDigest, rule: pending.rule.rule });
+}
+
 /** POST a chunked body that passes `limit` and never ends; resolves with the status once the server answers. */
 function endlessBody(options: { url: string; headers?: Record<string, string>; limit: number }): Promise<number> {
   const target = new URL(options.url);
@@ -207,5 +212,28 @@ describe('authority under attack: who owns a session', () => {
     expect(squat.json.error).toMatchObject({ code: 'ERR_HTTP_SESSION_TAKEN' });
     const resumed = await h.call({ path: '/v1/sessions', token: AGENT_TOKEN, body: { principal: { id: 'user:dana', tenant: 'acme' }, sessionId: 'support-s1' } });
     expect(resumed.status).toBe(201);
+  });
+});
+
+describe('authority under attack: approvals', () => {
+  // GAP: `/v1/agent/approvals` lets an agent forward statements for its own requests only, but
+  // `/v1/sessions/:id/approvals` checked only that the agent owned the session in the path, not
+  // that the request was that session's: any agent could submit to any agent's request (decide
+  // it with a statement it held, or probe which request ids exist). The request must now be one
+  // of the session's own.
+  it("refuses a statement for another agent's request through the session route", async () => {
+    const h = (harness = await startHarness());
+    const mine = await openSession(h);
+    const pending = await pendingCall(h, { sessionId: mine, callId: 'c1', args: { order: '5120', amount: 750 } });
+    const theirs = (await h.call({ path: '/v1/sessions', token: OTHER_AGENT_TOKEN, body: { principal: { id: 'user:mallory', tenant: 'acme' } } })).json.sessionId as string;
+    const viaSession = await h.call({ path: `/v1/sessions/${theirs}/approvals`, token: OTHER_AGENT_TOKEN, body: { requestId: pending.id, statement: approve(h, pending) } });
+    expect(viaSession.status).toBe(404);
+    expect(viaSession.json.error).toMatchObject({ code: 'ERR_HTTP_APPROVAL_UNKNOWN' });
+    const viaAgent = await h.call({ path: '/v1/agent/approvals', token: OTHER_AGENT_TOKEN, body: { requestId: pending.id, statement: approve(h, pending) } });
+    expect(viaAgent.json.error).toMatchObject({ code: 'ERR_HTTP_APPROVAL_UNKNOWN' });
+    expect((await h.call({ method: 'GET', path: `/v1/approvals/${pending.id}/status`, token: APPROVER_TOKEN })).json.status).toBe('pending');
+    // The owner's own session may forward it.
+    const own = await h.call({ path: `/v1/sessions/${mine}/approvals`, token: AGENT_TOKEN, body: { requestId: pending.id, statement: approve(h, pending) } });
+    expect(own.json).toMatchObject({ status: 'approved' });
   });
 });
