@@ -21,7 +21,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, digestBytes, toBase64Url, utf8 } from '@writ/core';
-import { AGENT_TOKEN, APPROVER_TOKEN, OTHER_AGENT_TOKEN, startHarness } from './test-harness.ts';
+import { sharedPolicies } from '@writ/example-kit';
+import { hashToken } from './credentials.ts';
+import { startAuthority } from './start-authority.ts';
+import { AGENT_TOKEN, APPROVER_TOKEN, OTHER_AGENT_TOKEN, TOOLS, createSeededWorld, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
 
 let harness: Harness | undefined;
@@ -235,5 +238,23 @@ describe('authority under attack: approvals', () => {
     // The owner's own session may forward it.
     const own = await h.call({ path: `/v1/sessions/${mine}/approvals`, token: AGENT_TOKEN, body: { requestId: pending.id, statement: approve(h, pending) } });
     expect(own.json).toMatchObject({ status: 'approved' });
+  });
+});
+
+describe('authority under attack: credentials', () => {
+  // GAP: credentials were indexed by token digest with no check, so one token configured for an
+  // agent and for an approver (a copy-paste in the config) gave that agent the console routes —
+  // the inbox and every agent's transcript — and a token listed twice silently became the later
+  // principal's. Such a config is now refused at start.
+  it('refuses to start when one bearer token stands for two principals', async () => {
+    const world = createSeededWorld();
+    const policy = await sharedPolicies();
+    const start = (agents: { id: string; tokenSha256: string }[], approvers: { id: string; tokenSha256: string }[]) =>
+      startAuthority({ policy, trustRoot: world.trustRoot, authority: world.authority, stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() }, tools: TOOLS, agents, approvers, port: 0, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    await expect(start([{ id: 'support-agent', tokenSha256: hashToken(AGENT_TOKEN) }], [{ id: 'maria', tokenSha256: hashToken(AGENT_TOKEN).toUpperCase() }])).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'approvers[0].tokenSha256' } });
+    await expect(start([{ id: 'a', tokenSha256: hashToken(AGENT_TOKEN) }, { id: 'b', tokenSha256: hashToken(AGENT_TOKEN) }], [])).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'agents[1].tokenSha256' } });
+    // Two tokens for one principal (rotation) are fine.
+    const rotated = await start([{ id: 'a', tokenSha256: hashToken(AGENT_TOKEN) }, { id: 'a', tokenSha256: hashToken(OTHER_AGENT_TOKEN) }], [{ id: 'maria', tokenSha256: hashToken(APPROVER_TOKEN) }]);
+    await rotated.close();
   });
 });

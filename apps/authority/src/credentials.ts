@@ -3,7 +3,7 @@
  * names no identity itself: the token's digest selects it, compared in constant time.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { sha256, toHex, utf8 } from '@writ/core';
+import { WritError, sha256, toHex, utf8 } from '@writ/core';
 import { HttpError } from './http-error.ts';
 
 /** One configured principal of the HTTP API. */
@@ -19,6 +19,26 @@ export interface Credential {
 /** Hex SHA-256 of a bearer token, as the config stores it (`writ serve --hash-token`). */
 export function hashToken(token: string): string {
   return toHex(sha256(utf8(token)));
+}
+
+/**
+ * Refuse credential tables in which one bearer token would stand for two principals: twice in
+ * one table (the later entry silently replaced the earlier), or as both an agent and an approver
+ * (an agent's token would open the console routes: every agent's transcript, the inbox).
+ * Two tokens for one id (rotation) are fine.
+ * @throws `ERR_INVALID_ARGUMENT` naming the second use (`agents[i].tokenSha256` or `approvers[i].tokenSha256`).
+ */
+export function assertDistinctTokens(options: { readonly agents: readonly Credential[]; readonly approvers: readonly Credential[] }): void {
+  const seen = new Map<string, string>();
+  for (const [table, credentials] of [['agents', options.agents], ['approvers', options.approvers]] as const) {
+    credentials.forEach((credential, i) => {
+      const digest = credential.tokenSha256.toLowerCase();
+      const first = seen.get(digest);
+      const parameter = `${table}[${i}].tokenSha256`;
+      if (first !== undefined) throw new WritError('ERR_INVALID_ARGUMENT', `${parameter} is the token of ${first} too: give every principal its own token`, { details: { parameter } });
+      seen.set(digest, `${table === 'agents' ? 'agent' : 'approver'} ${credential.id}`);
+    });
+  }
 }
 
 /** Looks up bearer tokens by digest. */

@@ -11,7 +11,7 @@ import type { ApprovalStore, FirewallMode, FirewallPolicy, LedgerStore, NonceSto
 import { ReleaseIndex } from './authority-state.ts';
 import type { AuthorityState } from './authority-state.ts';
 import { createApp } from './create-app.ts';
-import { CredentialTable } from './credentials.ts';
+import { CredentialTable, assertDistinctTokens } from './credentials.ts';
 import type { Credential } from './credentials.ts';
 import { createLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
@@ -60,8 +60,9 @@ export interface RunningAuthority {
   close(): Promise<void>;
 }
 
-/** Start the authority and listen. @throws the firewall's option errors (`ERR_INVALID_ARGUMENT`...). */
+/** Start the authority and listen. @throws the firewall's option errors and a token shared by two principals (`ERR_INVALID_ARGUMENT`...). */
 export async function startAuthority(options: StartAuthorityOptions): Promise<RunningAuthority> {
+  assertDistinctTokens({ agents: options.agents, approvers: options.approvers });
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger ?? createLogger();
   const audience = 'writ-gateway';
