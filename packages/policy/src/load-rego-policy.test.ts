@@ -114,7 +114,7 @@ describe('loadRegoPolicy', () => {
     const policy = await loadRegoPolicy({ paths: ['npm:@acme/writ-policies'], cwd: join(root, 'app/src') });
     expect(policy.evaluateSync(input('search'))).toEqual({ allow: true, tool: 'search' });
     expect(policy.source.files).toEqual(['writ/main.rego']);
-    await expectCode(loadRegoPolicy({ paths: ['npm:@acme/missing'], cwd: root }), 'ERR_POLICY_NOT_FOUND', /npm:@acme\/missing/);
+    await expectCode(loadRegoPolicy({ paths: ['npm:@acme/missing'], cwd: root }), 'ERR_POLICY_NOT_FOUND', /^npm:@acme\/missing: package @acme\/missing is not installed in node_modules of .* or a folder above it \(npm install @acme\/missing\)$/);
     await expectCode(loadRegoPolicy({ paths: ['npm:../etc'], cwd: root }), 'ERR_INVALID_ARGUMENT');
   });
 

@@ -43,7 +43,14 @@ export async function resolvePackageFolder(name: string, cwd: string): Promise<s
     const candidate = join(directory, 'node_modules', name);
     if ((await statOrUndefined(join(candidate, 'package.json')))?.isFile()) return candidate;
     const parent = resolve(directory, '..');
-    if (parent === directory) throw notFound(`${NPM_PREFIX}${name}`);
+    if (parent === directory) {
+      // Say where it was looked for and how to get it: the usual cause is a project that has not installed it.
+      throw new WritError(
+        'ERR_POLICY_NOT_FOUND',
+        `${NPM_PREFIX}${name}: package ${name} is not installed in node_modules of ${resolve(cwd)} or a folder above it (npm install ${name})`,
+        { details: { location: `${NPM_PREFIX}${name}` } },
+      );
+    }
     directory = parent;
   }
 }

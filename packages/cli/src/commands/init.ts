@@ -80,7 +80,7 @@ export async function initAction(options: InitOptions, context: CommandContext =
     steps.push(`writ.tools.json: scanned ${files} source file(s), found ${tools.length} tool(s)${tools.length > 0 ? ` (${tools.map((t) => `${t.name} [${t.framework}]`).join(', ')})` : ''}; each is declared A3 external-write until you review it (a conservative default: consequential, needs a basis)`);
     const config = { trustRoot: '.writ/trust-root.json', keys: '.writ/keys', policy: ['npm:@writ/policies', 'policy'], tools: 'writ.tools.json', transcripts: 'out/transcripts', mode: 'shadow' };
     await writeFile(configFile, configText(config, options.yaml === true));
-    steps.push(`${options.yaml === true ? 'writ.config.yaml' : 'writ.config.json'}: starts in shadow mode — run, then writ report and writ replay --policy policy before switching to enforce`);
+    steps.push(`${options.yaml === true ? 'writ.config.yaml' : 'writ.config.json'}: the project's settings for your application to pass to createFirewall (no writ command reads it; writ serve takes writ-authority.json); starts in shadow mode — run, then writ report and writ replay --policy npm:@writ/policies --policy policy before switching to enforce`);
     if (options.json === true) context.stdout(`${JSON.stringify({ steps, trustRootDigest: trustRoot.digest, tools: tools.map((t) => t.name) }, null, 2)}\n`);
     else context.stdout(`${steps.map((s, i) => `${i + 1}. ${s}`).join('\n')}\n`);
     context.setExitCode(EXIT.ok);

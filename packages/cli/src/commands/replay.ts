@@ -91,7 +91,7 @@ function describe(result: ReplayResult, groups: readonly ChangeGroup[]): string 
 
 async function readLines(target: string, cwd: string): Promise<{ dir: string; lines: string[] }> {
   const dir = resolve(cwd, target);
-  if (!existsSync(dir)) throw new UsageError(`${target}: no such file or directory`);
+  if (!existsSync(dir)) throw new UsageError(`${target}: no such file or directory`, 'ENOENT');
   if (!statSync(dir).isDirectory() || !existsSync(join(dir, ENTRIES_FILE))) throw new UsageError(`${target}: not a transcript directory (no ${ENTRIES_FILE})`);
   // A live or crashed writer's file ends in zeros it wrote ahead (ADR 0028): not lines.
   return { dir, lines: (await readFile(join(dir, ENTRIES_FILE), 'utf8')).replace(/\0+$/u, '').split('\n') };

@@ -264,7 +264,7 @@ export async function verifyAction(
 ): Promise<void> {
   try {
     const path = resolve(context.cwd, target);
-    if (!existsSync(path)) throw new UsageError(`${target}: no such file or directory`);
+    if (!existsSync(path)) throw new UsageError(`${target}: no such file or directory`, 'ENOENT');
     const { report, trustRoot } = statSync(path).isDirectory()
       ? await verifyDirectory(path, options, context)
       : await verifyBundleFile(path, options, context);
