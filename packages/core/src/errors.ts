@@ -128,6 +128,7 @@ export type WritErrorCode =
   | 'ERR_ADAPTER_ARGUMENTS_CHANGED'
   | 'ERR_ADAPTER_TOOL_REINVOKED'
   | 'ERR_ADAPTER_TOOL_UNGUARDED'
+  | 'ERR_ADAPTER_TOOL_MISMATCH'
   ;
 
 const BRAND: unique symbol = Symbol.for('writ.error') as never;

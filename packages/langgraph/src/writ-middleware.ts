@@ -66,6 +66,13 @@ export function writMiddleware(options: WritMiddlewareOptions) {
       const { toolCall } = request;
       const callId = toolCall.id ?? '';
       await capture.capture(request.state.messages);
+      // ToolNode runs `request.tool`, found by the call's name; a middleware before this one
+      // that swapped it would have one tool judged under the name of another.
+      if (request.tool !== undefined && request.tool.name !== toolCall.name) {
+        throw new WritError('ERR_ADAPTER_TOOL_MISMATCH', `the call names ${toolCall.name} but the handler would run another tool; Writ judges a call under the name of the tool that runs`, {
+          details: { parameter: 'request.tool' },
+        });
+      }
       let args: unknown = toolCall.args;
       const schema: unknown = request.tool?.schema;
       if (isInteropZodSchema(schema)) {
