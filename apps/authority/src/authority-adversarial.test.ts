@@ -17,7 +17,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, digestBytes, toBase64Url, utf8 } from '@writ/core';
@@ -256,5 +256,37 @@ describe('authority under attack: credentials', () => {
     // Two tokens for one principal (rotation) are fine.
     const rotated = await start([{ id: 'a', tokenSha256: hashToken(AGENT_TOKEN) }, { id: 'a', tokenSha256: hashToken(OTHER_AGENT_TOKEN) }], [{ id: 'maria', tokenSha256: hashToken(APPROVER_TOKEN) }]);
     await rotated.close();
+  });
+});
+
+describe('authority under attack: the browser', () => {
+  // GAP: the console (where an approver's click signs an approval with the key kept in the page)
+  // could be framed by any site — no frame-ancestors, no X-Frame-Options — so a page could overlay
+  // it and steer the click; and the API's answers (the inbox and transcript carry arguments) had no
+  // Cache-Control or nosniff. Every answer of the authority's own now carries them.
+  it('the console cannot be framed, and no answer is cached or sniffed', async () => {
+    const consoleDir = mkdtempSync(join(tmpdir(), 'writ-console-'));
+    writeFileSync(join(consoleDir, 'index.html'), '<p>console</p>');
+    const h = (harness = await startHarness({ consoleDir }));
+    const page = await fetch(`${h.authority.url}/console/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    for (const response of [
+      page,
+      await fetch(`${h.authority.url}/v1/approvals`, { headers: { authorization: `Bearer ${APPROVER_TOKEN}` } }),
+      await fetch(`${h.authority.url}/v1/transcript`),
+      await fetch(`${h.authority.url}/nowhere`),
+    ]) {
+      expect(response.headers.get('cache-control'), response.url).toBe('no-store');
+      expect(response.headers.get('x-content-type-options'), response.url).toBe('nosniff');
+      expect(response.headers.get('referrer-policy'), response.url).toBe('no-referrer');
+    }
+    // No CORS: a page on another origin gets no grant to read an answer, preflight or not.
+    const preflight = await fetch(`${h.authority.url}/v1/approvals`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const read = await fetch(`${h.authority.url}/v1/approvals`, { headers: { origin: 'https://evil.example', authorization: `Bearer ${APPROVER_TOKEN}` } });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

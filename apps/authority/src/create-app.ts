@@ -43,6 +43,19 @@ export function createApp(options: AppOptions): Hono<AuthorityEnv> {
     logger.info('request', { requestId, method: c.req.method, path: path.length > 200 ? `${path.slice(0, 200)}...` : path, status: c.res.status, ms: Math.round(performance.now() - started), agent: c.get('agentId'), approver: c.get('approver') });
   });
 
+  // The authority's own answers (not the sidecar's, which are the target's): never cached (the
+  // inbox and transcript carry arguments), never sniffed into another type, never framed (the
+  // console signs approvals on a click), no referrer to follow a link out of the console.
+  app.use('*', async (c, next) => {
+    await next();
+    if (new URL(c.req.url).pathname.startsWith('/sidecar')) return;
+    const headers = c.res.headers;
+    if (!headers.has('cache-control')) headers.set('cache-control', 'no-store');
+    headers.set('x-content-type-options', 'nosniff');
+    headers.set('x-frame-options', 'DENY');
+    headers.set('referrer-policy', 'no-referrer');
+  });
+
   for (const path of ['/v1/sessions', '/v1/sessions/*', '/v1/agent/*']) {
     app.use(path, async (c, next) => {
       const agent = agents.authenticate(c.req.header('authorization'));
@@ -66,8 +79,11 @@ export function createApp(options: AppOptions): Hono<AuthorityEnv> {
   registerPublicRoutes({ app, state, ready: options.ready, ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }) });
   if (options.sidecar !== undefined) registerSidecar({ app, state, config: options.sidecar, maxBodyBytes: limits.maxBodyBytes });
 
-  app.notFound(() => {
-    throw new HttpError({ status: 404, code: 'ERR_HTTP_NOT_FOUND', message: 'no such endpoint' });
+  // Answered, not thrown: Hono runs the not-found handler outside the middleware's error
+  // handling, so a throw here skipped the headers and the log line above.
+  app.notFound((c) => {
+    const { body } = toErrorResponse(new HttpError({ status: 404, code: 'ERR_HTTP_NOT_FOUND', message: 'no such endpoint' }));
+    return c.json(body, 404);
   });
   app.onError((error, c) => {
     const { status, body } = toErrorResponse(error);

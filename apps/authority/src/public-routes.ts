@@ -56,7 +56,7 @@ export function registerPublicRoutes(options: { readonly app: Hono<AuthorityEnv>
       if (!path.startsWith(normalize(consoleDir)) || TYPES[extension] === undefined) throw new HttpError({ status: 404, code: 'ERR_HTTP_NOT_FOUND', message: 'no such file' });
       const bytes = await readFile(path).catch(() => undefined);
       if (bytes === undefined) throw new HttpError({ status: 404, code: 'ERR_HTTP_NOT_FOUND', message: 'no such file' });
-      return c.body(bytes, 200, { 'content-type': TYPES[extension], 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'" });
+      return c.body(bytes, 200, { 'content-type': TYPES[extension], 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'" });
     });
   }
 }
