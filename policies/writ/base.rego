@@ -25,13 +25,19 @@ deny contains {"code": "input.version", "text": "the policy input is not a writ.
 
 # Deny by default for A3+ without a sufficient basis. Tainted arguments are judged by
 # taint.rego (which may send them to approval instead), so they are not double-counted here.
+# The text reads every field with a default: a field the input lacks (no class, no basis) must
+# not leave the text, and with it this deny, undefined — that would let the input through.
 deny contains {"code": "basis.insufficient", "text": text} if {
 	rank >= 3
 	not input.basis.sufficient == true
 	count(object.get(input, ["basis", "tainted"], [])) == 0
 	text := sprintf(
 		"an %s action needs a sufficient basis; score %v is below the required %v",
-		[input.action.class, input.basis.score, input.basis.threshold],
+		[
+			object.get(input, ["action", "class"], "unclassified"),
+			object.get(input, ["basis", "score"], "missing"),
+			object.get(input, ["basis", "threshold"], "threshold"),
+		],
 	)
 }
 

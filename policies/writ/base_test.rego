@@ -66,6 +66,26 @@ test_missing_input_is_denied if {
 	d.decision == "deny"
 }
 
+# Fail closed on incomplete inputs, not only on the wrong version: a missing class counts as
+# A5 and a missing basis as insufficient (not as a deny whose text is undefined, which is none).
+test_input_with_only_a_version_is_denied if {
+	d := data.writ.decision with input as {"version": "writ.input/v1"}
+	d.decision == "deny"
+	"basis.insufficient" in codes(d)
+}
+
+test_a5_without_any_basis_is_denied_not_sent_to_approval if {
+	d := data.writ.decision with input as {"version": "writ.input/v1", "action": {"tool": "payments.transfer", "class": "A5", "args": {}}}
+	d.decision == "deny"
+	"basis.insufficient" in codes(d)
+}
+
+test_missing_class_with_insufficient_basis_is_denied if {
+	d := data.writ.decision with input as {"version": "writ.input/v1", "action": {"tool": "x", "args": {}}, "basis": {"score": 0, "threshold": 0.6, "sufficient": false}}
+	d.decision == "deny"
+	"basis.insufficient" in codes(d)
+}
+
 test_risk_grows_with_class if {
 	low := decide({"action": {"class": "A1"}})
 	high := decide({"action": {"class": "A5"}})
