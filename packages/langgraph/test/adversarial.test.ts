@@ -90,6 +90,19 @@ describe.each(runners)('%s: the tool runs with the arguments Writ judged', (_nam
     expect((await kit.finish()).valid).toBe(true);
   });
 
+  it('streaming (stream, streamMode updates) takes the same gate: the nested call is refused', async () => {
+    const { kit, session } = await openKit();
+    const { pay, paid } = payTool(jsonSchema);
+    const args = nested(1, { iban: USER_IBAN, amount: 120 }, { iban: ATTACKER_IBAN, amount: 9000 });
+    const graph = build({ session, tools: [pay], script: [[{ name: 'vendor_pay', args, id: 'c1' }]] });
+    const updates: unknown[] = [];
+    for await (const update of await graph.stream(ask(`Pay 120 EUR to ${USER_IBAN}`), { ...config, streamMode: 'updates' as const })) updates.push(update);
+    expect(updates.length).toBeGreaterThan(1);
+    expect(paid).toEqual([]);
+    expect(JSON.stringify(updates)).toContain('ERR_ADAPTER_ARGUMENTS_UNSTABLE');
+    expect((await kit.finish()).valid).toBe(true);
+  });
+
   it('a schema transform that is not idempotent is refused: the tool would validate the judged arguments again', async () => {
     // GAP: the firewall judged the parsed arguments (amount 12000 cents) and langchain parsed
     // them again inside the tool, which paid 1 200 000.
@@ -164,6 +177,28 @@ describe.each(runners)('%s: the tool runs with the arguments Writ judged', (_nam
     const resumed = (await graph.invoke(new Command({ resume: kit.approve(pending!, 'manager') }), config)) as { messages: BaseMessage[] };
     expect(paid).toEqual([]);
     expect(toolMessage(resumed.messages, 'c1').text).toMatch(/already used for another tool or with other arguments/);
+    expect((await kit.finish()).valid).toBe(true);
+  });
+});
+
+describe.each(runners)('%s: approvals of parallel calls', (_name, build) => {
+  it('two calls with the same arguments that both need approval: one signed statement, resumed for both, releases one', async () => {
+    const { kit, session } = await openKit();
+    const { pay, paid } = payTool(jsonSchema, 'vendor_pay_large');
+    const args = { iban: USER_IBAN, amount: 9000 };
+    const graph = build({ session, tools: [pay], script: [[{ name: 'vendor_pay_large', args, id: 'c1' }, { name: 'vendor_pay_large', args, id: 'c2' }]] });
+    type Paused = { __interrupt__?: { id: string; value: { callId: string; pending: never } }[] };
+    let paused = (await graph.invoke(ask(`Pay 9000 EUR to ${USER_IBAN}`), config)) as Paused;
+    const first = paused.__interrupt__?.find((i) => i.value.callId === 'c1');
+    expect(first).toBeDefined();
+    const statement = kit.approve(first!.value.pending, 'manager');
+    // The one statement offered to every interrupt, resume after resume, as an attacker
+    // replaying one approval would (ToolNode pauses the calls one at a time, createAgent together).
+    for (let round = 0; round < 4 && (paused.__interrupt__?.length ?? 0) > 0; round++) {
+      const resume = Object.fromEntries((paused.__interrupt__ ?? []).map((i) => [i.id, statement]));
+      paused = (await graph.invoke(new Command({ resume }), config)) as Paused;
+    }
+    expect(paid).toEqual([args]);
     expect((await kit.finish()).valid).toBe(true);
   });
 });
