@@ -27,7 +27,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
-import { GENESIS_HASH, hashToDigest, sealEntries } from '../transcript/entry.ts';
+import { GENESIS_HASH, hashToDigest, parseEntry, sealEntries } from '../transcript/entry.ts';
 import { leafHash } from '../transcript/merkle.ts';
 import { acquireLock } from './file-lock.ts';
 import type { HeldLock } from './file-lock.ts';
@@ -302,6 +302,55 @@ export class FileLedgerStore implements LedgerStore {
         // Buffer#indexOf, several times faster than Uint8Array#indexOf.
         bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         resolve: () => resolve(sealed),
+        reject,
+      });
+      this.#kick();
+    });
+  }
+
+  /**
+   * Append entries another store sealed, byte for byte (a copy of a ledger: `copyLedger`,
+   * `writ pull`): each line must be a canonical entry whose `seq` is this store's next and
+   * whose `prev` is the hash of the entry before it; its hash is computed here. Durable when
+   * the promise resolves, like {@link append}. The whole batch is checked before anything is
+   * written: one bad line leaves the store untouched.
+   * @throws `ERR_INVALID_ARGUMENT` (not an array of strings), `ERR_TRANSCRIPT_MALFORMED`,
+   *   `ERR_TRANSCRIPT_SEQUENCE` (a seq that is not the next), `ERR_TRANSCRIPT_CHAIN` (a prev
+   *   that is not the hash before it), and what {@link append} throws.
+   */
+  appendStored(lines: readonly string[]): Promise<StoredEntry[]> {
+    return new Promise<StoredEntry[]>((resolve, reject) => {
+      this.#writable();
+      const input: unknown = lines;
+      if (!Array.isArray(input) || input.some((line) => typeof line !== 'string')) {
+        throw new WritError('ERR_INVALID_ARGUMENT', 'lines must be an array of entry lines', { details: { parameter: 'lines' } });
+      }
+      const entries: StoredEntry[] = [];
+      let seq = this.#sealedSize;
+      let prev = this.#sealedHash;
+      for (const line of lines) {
+        // parseEntry proves the line canonical JSON with exactly the entry fields (and no raw
+        // newline, which JSON strings cannot hold), so the line written is the line hashed.
+        const entry = parseEntry(line);
+        if (entry.seq !== seq) {
+          throw new WritError('ERR_TRANSCRIPT_SEQUENCE', `entry has seq ${entry.seq}, expected ${seq}`, { details: { seq, found: entry.seq } });
+        }
+        if (entry.prev !== prev) {
+          throw new WritError('ERR_TRANSCRIPT_CHAIN', `entry ${seq} does not follow the hash before it`, { details: { seq } });
+        }
+        prev = hashToDigest(leafHash(line));
+        entries.push({ seq, hash: prev, line });
+        seq += 1;
+      }
+      if (entries.length === 0) {
+        resolve([]);
+        return;
+      }
+      this.#sealedSize = seq;
+      this.#sealedHash = prev;
+      this.#pending.push({
+        bytes: Buffer.from(`${lines.join('\n')}\n`, 'utf8'),
+        resolve: () => resolve(entries),
         reject,
       });
       this.#kick();
