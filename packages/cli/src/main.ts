@@ -25,6 +25,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   keys: async () => (await import('./commands/keys.ts')).registerKeysCommand,
   rollback: async () => (await import('./commands/rollback.ts')).registerRollbackCommand,
   witness: async () => (await import('./commands/witness.ts')).registerWitnessCommand,
+  pull: async () => (await import('./commands/pull.ts')).registerPullCommand,
 };
 
 /** The program for `argv`: just the named command when there is one, else every command. */

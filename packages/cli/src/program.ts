@@ -16,6 +16,7 @@ import { registerRollbackCommand } from './commands/rollback.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerWitnessCommand } from './commands/witness.ts';
+import { registerPullCommand } from './commands/pull.ts';
 
 /** Command registrations, in help order. One line per command module. */
 export const COMMANDS: readonly ((program: Command) => unknown)[] = [
@@ -30,6 +31,7 @@ export const COMMANDS: readonly ((program: Command) => unknown)[] = [
   (program) => registerKeysCommand(program),
   (program) => registerRollbackCommand(program),
   (program) => registerWitnessCommand(program),
+  (program) => registerPullCommand(program),
 ];
 
 /** The `writ` program with every command registered. */
