@@ -17,12 +17,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, digestBytes, toBase64Url, utf8 } from '@writ/core';
 import { sharedPolicies } from '@writ/example-kit';
 import { hashToken } from './credentials.ts';
+import { MemoryPendingStore } from './pending-store.ts';
 import { startAuthority } from './start-authority.ts';
 import { AGENT_TOKEN, APPROVER_TOKEN, OTHER_AGENT_TOKEN, TOOLS, createSeededWorld, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
@@ -288,5 +289,144 @@ describe('authority under attack: the browser', () => {
     const read = await fetch(`${h.authority.url}/v1/approvals`, { headers: { origin: 'https://evil.example', authorization: `Bearer ${APPROVER_TOKEN}` } });
     expect(read.status).toBe(200);
     expect(read.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('authority under attack: races and failing stores (refused already)', () => {
+  it('runs a call once when its start is sent twice at the same time', async () => {
+    const h = (harness = await startHarness());
+    const sessionId = await openSession(h);
+    const call = { tool: 'tickets_read', args: { id: 'T-7' } };
+    const starts = [0, 1].map(() => h.call({ path: `/v1/sessions/${sessionId}/calls/t1/start`, token: AGENT_TOKEN, body: call }));
+    const first = await Promise.race(starts);
+    expect(first.json.phase).toBe('run');
+    const finish = await h.call({ path: `/v1/sessions/${sessionId}/calls/t1/finish`, token: AGENT_TOKEN, body: { result: { ticket: 'T-7' } } });
+    expect(finish.json).toMatchObject({ status: 'executed' });
+    const both = await Promise.all(starts);
+    // One was admitted to run; the other is answered from the journal (or refused as running).
+    expect(both.filter((r) => r.json.phase === 'run')).toHaveLength(1);
+    const other = both.find((r) => r.json.phase !== 'run')!;
+    expect(other.json.phase === 'done' || (other.json.error as { code?: string } | undefined)?.code === 'ERR_HTTP_CALL_RUNNING').toBe(true);
+    const again = await h.call({ path: `/v1/sessions/${sessionId}/calls/t1/start`, token: AGENT_TOKEN, body: call });
+    expect(again.json.phase).toBe('done');
+  });
+
+  it('starts one rollback of a token when two are sent at the same time, and only for its agent', async () => {
+    const h = (harness = await startHarness());
+    const opened = await h.call({ path: '/v1/sessions', token: AGENT_TOKEN, body: { principal: { id: 'user:dana', roles: ['support'], tenant: 'acme' } } });
+    const sessionId = opened.json.sessionId as string;
+    await h.call({ path: `/v1/sessions/${sessionId}/basis`, token: AGENT_TOKEN, body: { kind: 'system-prompt', text: 'You are the support agent of Acme.' } });
+    await h.call({ path: `/v1/sessions/${sessionId}/basis`, token: AGENT_TOKEN, body: { kind: 'user-turn', text: 'Order 4417 arrived broken, please refund 60 EUR and email me at dana@example.com.' } });
+    const call = { tool: 'refund_issue', args: { order: '4417', amount: 60 } };
+    expect((await h.call({ path: `/v1/sessions/${sessionId}/calls/r1/start`, token: AGENT_TOKEN, body: call })).json.phase).toBe('run');
+    const finished = await h.call({ path: `/v1/sessions/${sessionId}/calls/r1/finish`, token: AGENT_TOKEN, body: { result: { refundId: 'rf-1' } } });
+    const tokenId = (finished.json.receipt as { tokenId: string }).tokenId;
+    expect((await h.call({ path: `/v1/agent/rollbacks/${tokenId}/start`, token: OTHER_AGENT_TOKEN, body: {} })).json.error).toMatchObject({ code: 'ERR_FIREWALL_TOKEN_UNKNOWN' });
+    const both = await Promise.all([0, 1].map(() => h.call({ path: `/v1/agent/rollbacks/${tokenId}/start`, token: AGENT_TOKEN, body: {} })));
+    expect(both.filter((r) => r.json.phase === 'run')).toHaveLength(1);
+    expect(both.filter((r) => (r.json.error as { code?: string } | undefined)?.code === 'ERR_HTTP_ROLLBACK_RUNNING')).toHaveLength(1);
+    expect((await h.call({ path: `/v1/agent/rollbacks/${tokenId}/finish`, token: OTHER_AGENT_TOKEN, body: { status: 'compensated' } })).status).toBe(404);
+    expect((await h.call({ path: `/v1/agent/rollbacks/${tokenId}/finish`, token: AGENT_TOKEN, body: { status: 'compensated' } })).json.report).toMatchObject({ status: 'compensated' });
+  });
+
+  it('an approval for one request does not decide another; a statement replayed on a second call with the same arguments releases nothing', async () => {
+    const h = (harness = await startHarness());
+    const sessionId = await openSession(h);
+    const args = { order: '5120', amount: 750 };
+    const first = await pendingCall(h, { sessionId, callId: 'c1', args });
+    const other = await pendingCall(h, { sessionId, callId: 'c9', args: { ...args, note: 'another request' } });
+    // A statement over c1's intent, posted to the request of other arguments: refused, nothing changes.
+    const crossed = await h.call({ path: `/v1/approvals/${other.id}`, token: APPROVER_TOKEN, body: { statement: approve(h, first) } });
+    expect(crossed.status).toBe(422);
+    expect(crossed.json).toMatchObject({ status: 'refused', reasons: [{ code: 'approval.ERR_APPROVAL_INTENT_MISMATCH' }] });
+    const statement = approve(h, first);
+    expect((await h.call({ path: `/v1/approvals/${first.id}`, token: APPROVER_TOKEN, body: { statement } })).json.status).toBe('approved');
+    expect((await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/start`, token: AGENT_TOKEN, body: { tool: 'refund_large', args } })).json.phase).toBe('run');
+    await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/finish`, token: AGENT_TOKEN, body: { result: { refunded: 750 } } });
+    // Same arguments, same intent, new call id: the single-use statement released c1 and nothing more.
+    const second = await pendingCall(h, { sessionId, callId: 'c2', args });
+    expect(second.intentDigest).toBe(first.intentDigest);
+    await h.call({ path: '/v1/agent/approvals', token: AGENT_TOKEN, body: { requestId: second.id, statement } });
+    const replayed = await h.call({ path: `/v1/sessions/${sessionId}/calls/c2/start`, token: AGENT_TOKEN, body: { tool: 'refund_large', args, approvals: [statement] } });
+    expect(replayed.json).toMatchObject({ phase: 'done', result: { status: 'blocked' } });
+    expect(JSON.stringify(replayed.json)).toContain('approval.statement-used');
+  });
+
+  it('a failing store refuses the call with a generic 5xx and leaks nothing of the failure', async () => {
+    const secret = 'postgres://writ:hunter2@db.internal/writ';
+    const approvals = new MemoryApprovalStore();
+    const pendingStore = new MemoryPendingStore();
+    const failing = { approvals: false, pending: true };
+    const get = approvals.get.bind(approvals);
+    approvals.get = (key) => (failing.approvals ? Promise.reject(new Error(`connect ECONNREFUSED ${secret}`)) : get(key));
+    const put = pendingStore.put.bind(pendingStore);
+    pendingStore.put = (detail) => (failing.pending ? Promise.reject(new Error(`relation missing at ${secret}`)) : put(detail));
+    const h = (harness = await startHarness({ stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals }, pendingStore }));
+    const sessionId = await openSession(h);
+    const call = { tool: 'refund_large', args: { order: '5120', amount: 750 } };
+    const answers = [];
+    // The inbox cannot keep the request: the agent hears an error, never a token.
+    answers.push(await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/guard`, token: AGENT_TOKEN, body: call }));
+    answers.push(await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/start`, token: AGENT_TOKEN, body: call }));
+    failing.pending = false;
+    const pending = await pendingCall(h, { sessionId, callId: 'c2', args: call.args });
+    // The approval store fails: neither the agent nor the approver gets anything but an error.
+    failing.approvals = true;
+    answers.push(await h.call({ path: `/v1/sessions/${sessionId}/calls/c2/start`, token: AGENT_TOKEN, body: call }));
+    answers.push(await h.call({ method: 'GET', path: '/v1/approvals', token: APPROVER_TOKEN }));
+    answers.push(await h.call({ path: `/v1/approvals/${pending.id}`, token: APPROVER_TOKEN, body: { statement: approve(h, pending) } }));
+    expect(answers.map((answer) => answer.status)).toEqual([500, 500, 200, 500, 500]);
+    // The start while the approval store fails: judged not approved, nothing admitted.
+    expect(answers[2]!.json).toMatchObject({ phase: 'done', result: { status: 'approval-required' } });
+    for (const answer of answers) {
+      expect(answer.json.token ?? null).toBeNull();
+      expect(JSON.stringify(answer.json)).not.toContain('hunter2');
+      if (answer.status >= 500) expect(answer.json.error).toEqual({ code: 'ERR_INTERNAL', message: 'the authority could not complete the request' });
+    }
+    failing.approvals = false;
+    expect((await h.call({ method: 'GET', path: `/v1/approvals/${pending.id}/status`, token: APPROVER_TOKEN })).json.status).toBe('pending');
+  });
+});
+
+describe('authority under attack: headers, paths and shapes (refused already)', () => {
+  it('two Authorization headers authenticate nobody, whatever their order', async () => {
+    const h = (harness = await startHarness());
+    for (const [first, second] of [[AGENT_TOKEN, APPROVER_TOKEN], [APPROVER_TOKEN, AGENT_TOKEN], [APPROVER_TOKEN, APPROVER_TOKEN]]) {
+      const answer = await rawExchange({ url: h.authority.url, text: `GET /v1/approvals HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${first}\r\nAuthorization: Bearer ${second}\r\nConnection: close\r\n\r\n` });
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
+    }
+    // Scheme and token must be exactly `Bearer <token>`: no padding, no second token after a comma.
+    for (const header of [`Bearer  ${APPROVER_TOKEN}`, `Bearer ${APPROVER_TOKEN}, Bearer ${AGENT_TOKEN}`, `Basic ${APPROVER_TOKEN}`, APPROVER_TOKEN]) {
+      expect((await fetch(`${h.authority.url}/v1/approvals`, { headers: { authorization: header } })).status, header).toBe(401);
+    }
+  });
+
+  it('serves no file outside the console directory, however the path is spelled', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'writ-console-root-'));
+    mkdirSync(join(root, 'dist'));
+    mkdirSync(join(root, 'dist-secret'));
+    writeFileSync(join(root, 'dist', 'index.html'), '<p>console</p>');
+    writeFileSync(join(root, 'secret.js'), 'SECRET');
+    writeFileSync(join(root, 'dist-secret', 'x.js'), 'SECRET');
+    const h = (harness = await startHarness({ consoleDir: join(root, 'dist') }));
+    for (const path of ['/console/../secret.js', '/console/%2e%2e/secret.js', '/console/..%2fsecret.js', '/console/%2e%2e%2fsecret.js', '/console//../secret.js', '/console/../dist-secret/x.js', '/console/..%5csecret.js']) {
+      const answer = await rawExchange({ url: h.authority.url, text: `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n` });
+      expect(answer.split('\r\n')[0], path).toBe('HTTP/1.1 404 Not Found');
+      expect(answer).not.toContain('SECRET');
+    }
+  });
+
+  it('refuses arguments and basis nested past the canonical limit with a 400, and keeps working', async () => {
+    const h = (harness = await startHarness());
+    const sessionId = await openSession(h);
+    const depth = 20_000;
+    const deep = await h.call({ path: `/v1/sessions/${sessionId}/calls/d1/guard`, token: AGENT_TOKEN, body: `{"tool":"tickets_read","args":{"x":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}}` });
+    expect(deep.status).toBe(400);
+    const deepBasis = await h.call({ path: `/v1/sessions/${sessionId}/basis`, token: AGENT_TOKEN, body: `{"kind":"tool-output","tool":"tickets_read","callId":"d0","output":${'['.repeat(depth)}${']'.repeat(depth)}}` });
+    expect(deepBasis.status).toBe(400);
+    expect(deepBasis.json.error).toMatchObject({ code: 'ERR_CANONICAL_UNSUPPORTED' });
+    expect((await h.call({ path: `/v1/sessions/${sessionId}/calls/d2/guard`, token: AGENT_TOKEN, body: { tool: 'tickets_read', args: { id: 'T-1' } } })).status).toBe(200);
+    const ended = await h.call({ path: `/v1/sessions/${sessionId}/end`, token: AGENT_TOKEN, body: {} });
+    expect(ended.status).toBe(200);
   });
 });
