@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createKit } from './kit.ts';
+import { modeFromArgs } from './narrate.ts';
 
 const tools = {
   tools: [
@@ -26,5 +27,17 @@ describe('createKit', () => {
     await session.end();
     const report = await kit.finish();
     expect(report.valid).toBe(true);
+  });
+});
+
+describe('modeFromArgs', () => {
+  it('reads --mode, defaults to enforce, and turns a bad value into a usage error, not a throw', () => {
+    const exit = (message: string): never => {
+      throw new Error(`exit: ${message}`);
+    };
+    expect(modeFromArgs([], exit)).toBe('enforce');
+    expect(modeFromArgs(['--mode', 'shadow'], exit)).toBe('shadow');
+    expect(() => modeFromArgs(['--mode', 'bogus'], exit)).toThrow('exit: --mode must be shadow, advisory or enforce (got "bogus")');
+    expect(() => modeFromArgs(['--mode'], exit)).toThrow('(got nothing)');
   });
 });

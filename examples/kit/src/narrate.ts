@@ -39,12 +39,20 @@ export function verifyWithCli(dir: string): { readonly ok: boolean; readonly out
   return { ok: child.status === 0, output: `${child.stdout}${child.stderr}`.trim() };
 }
 
-/** Reads `--mode shadow|advisory|enforce` (default enforce) from argv. */
-export function modeFromArgs(argv: readonly string[]): 'shadow' | 'advisory' | 'enforce' {
+/**
+ * Reads `--mode shadow|advisory|enforce` (default enforce) from an example's command line; any
+ * other value ends the process with a one-line usage error (exit 2), not a stack trace.
+ */
+export function modeFromArgs(argv: readonly string[], exit: (message: string) => never = usageExit): 'shadow' | 'advisory' | 'enforce' {
   const index = argv.indexOf('--mode');
   const value = index === -1 ? 'enforce' : argv[index + 1];
   if (value !== 'shadow' && value !== 'advisory' && value !== 'enforce') {
-    throw new Error(`--mode must be shadow, advisory or enforce (got ${String(value)})`);
+    return exit(`--mode must be shadow, advisory or enforce (got ${value === undefined ? 'nothing' : JSON.stringify(value)})`);
   }
   return value;
+}
+
+function usageExit(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
 }
