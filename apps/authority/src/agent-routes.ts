@@ -63,10 +63,31 @@ async function basisReport(options: { state: AuthorityState; entry: SessionEntry
   return decided === undefined ? null : (JSON.parse(JSON.stringify(decided.basis)) as JsonValue);
 }
 
-/** Keep what the console shows for a call that waits for approval: durably, before the agent hears of it. */
-async function rememberPending(options: { state: AuthorityState; entry: SessionEntry; call: GuardInput; guard: GuardResult }): Promise<void> {
-  const { state, entry, call, guard } = options;
+/** Whether `agentId` has `limit` requests waiting for approval (unexpired, still pending) in the inbox. */
+async function pendingLimitReached(options: { state: AuthorityState; agentId: string; limit: number }): Promise<boolean> {
+  const { state, agentId, limit } = options;
+  const now = state.clock().getTime();
+  let open = 0;
+  for (const detail of state.pending.values()) {
+    if (detail.agentId !== agentId || Date.parse(detail.pending.expiresAt) <= now) continue;
+    const record = await state.approvals.get(detail.pending.id as Sha256Digest);
+    if ((record?.status ?? 'pending') === 'pending' && ++open >= limit) return true;
+  }
+  return false;
+}
+
+/**
+ * Keep what the console shows for a call that waits for approval: durably, before the agent hears of it.
+ * @throws HttpError 429 `ERR_HTTP_PENDING_LIMIT` when the agent has `limit` requests waiting already:
+ *   the call does not run, and the request is kept when it is guarded again after some are decided.
+ */
+async function rememberPending(options: { state: AuthorityState; entry: SessionEntry; call: GuardInput; guard: GuardResult; limit: number }): Promise<void> {
+  const { state, entry, call, guard, limit } = options;
   if (guard.verdict !== 'approval-required' || state.pending.has(guard.pending.id)) return;
+  // An agent must not fill the inbox (burying one request under thousands) nor the authority's memory.
+  if (await pendingLimitReached({ state, agentId: entry.agentId, limit })) {
+    throw new HttpError({ status: 429, code: 'ERR_HTTP_PENDING_LIMIT', message: `${limit} requests of this agent wait for approval already` });
+  }
   const detail: PendingDetail = {
     pending: guard.pending,
     sessionId: entry.session.id,
@@ -98,8 +119,8 @@ async function withCollectedApprovals(options: { state: AuthorityState; sessionI
 }
 
 /** Register `/v1/sessions/*` on `app`. */
-export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>; readonly state: AuthorityState; readonly maxBodyBytes: number; readonly executeTimeoutMs: number }): void {
-  const { app, state, maxBodyBytes, executeTimeoutMs } = options;
+export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>; readonly state: AuthorityState; readonly maxBodyBytes: number; readonly executeTimeoutMs: number; readonly maxPendingPerAgent: number }): void {
+  const { app, state, maxBodyBytes, executeTimeoutMs, maxPendingPerAgent } = options;
 
   app.post('/v1/sessions', async (c) => {
     const agentId = c.get('agentId');
@@ -151,7 +172,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     const callId = checkId(c.req.param('callId'), 'callId');
     const call = await withCollectedApprovals({ state, sessionId: entry.session.id, call: callOf(await readJson(c, maxBodyBytes), callId) });
     const guard = await entry.session.guard(call);
-    await rememberPending({ state, entry, call, guard });
+    await rememberPending({ state, entry, call, guard, limit: maxPendingPerAgent });
     const release = guard.verdict === 'execute' && guard.tokenId !== undefined ? await state.releases.forCall({ sessionId: entry.session.id, callId }) : undefined;
     return c.json({ guard, token: release?.token ?? null });
   });
@@ -186,7 +207,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     const first = await Promise.race([ran.then(() => 'run' as const), done.then(() => 'done' as const)]);
     if (first === 'done') {
       const result = await done;
-      if (result.status === 'approval-required') await rememberPending({ state, entry, call, guard: result.guard });
+      if (result.status === 'approval-required') await rememberPending({ state, entry, call, guard: result.guard, limit: maxPendingPerAgent });
       return c.json({ phase: 'done', result });
     }
     state.inflight.set(key, { agentId, report, done });

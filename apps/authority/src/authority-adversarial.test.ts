@@ -292,6 +292,31 @@ describe('authority under attack: the browser', () => {
   });
 });
 
+describe('authority under attack: flooding the inbox', () => {
+  // GAP: every approval request an agent raised was kept in the inbox and in memory with its
+  // arguments (up to maxBodyBytes each), without bound: one agent credential could fill the
+  // authority's memory at its rate limit, and bury the request it wants approved among thousands
+  // for the approver. An agent now has at most limits.maxPendingPerAgent requests waiting.
+  it('keeps at most maxPendingPerAgent requests of one agent waiting; a decided one makes room', async () => {
+    const h = (harness = await startHarness({ limits: { maxPendingPerAgent: 2 } }));
+    const sessionId = await openSession(h);
+    const args = (note: string) => ({ order: '5120', amount: 750, note });
+    const first = await pendingCall(h, { sessionId, callId: 'c1', args: args('one') });
+    await pendingCall(h, { sessionId, callId: 'c2', args: args('two') });
+    const third = await h.call({ path: `/v1/sessions/${sessionId}/calls/c3/guard`, token: AGENT_TOKEN, body: { tool: 'refund_large', args: args('three') } });
+    expect(third.status).toBe(429);
+    expect(third.json.error).toMatchObject({ code: 'ERR_HTTP_PENDING_LIMIT' });
+    const started = await h.call({ path: `/v1/sessions/${sessionId}/calls/c3/start`, token: AGENT_TOKEN, body: { tool: 'refund_large', args: args('three') } });
+    expect(started.json.error).toMatchObject({ code: 'ERR_HTTP_PENDING_LIMIT' });
+    expect((await h.call({ method: 'GET', path: '/v1/approvals', token: APPROVER_TOKEN })).json.approvals).toHaveLength(2);
+    // Guarding a request that is kept already is not a new one.
+    expect((await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/guard`, token: AGENT_TOKEN, body: { tool: 'refund_large', args: args('one') } })).status).toBe(200);
+    expect((await h.call({ path: `/v1/approvals/${first.id}`, token: APPROVER_TOKEN, body: { statement: approve(h, first) } })).json.status).toBe('approved');
+    await pendingCall(h, { sessionId, callId: 'c3', args: args('three') });
+    expect((await h.call({ method: 'GET', path: '/v1/approvals', token: APPROVER_TOKEN })).json.approvals).toHaveLength(2);
+  });
+});
+
 describe('authority under attack: races and failing stores (refused already)', () => {
   it('runs a call once when its start is sent twice at the same time', async () => {
     const h = (harness = await startHarness());

@@ -21,7 +21,7 @@ export interface AppOptions {
   readonly approvers: CredentialTable;
   readonly limiter: RateLimiter;
   readonly logger: Logger;
-  readonly limits: { readonly maxBodyBytes: number; readonly ratePerMinute: number; readonly executeTimeoutMs: number };
+  readonly limits: { readonly maxBodyBytes: number; readonly ratePerMinute: number; readonly executeTimeoutMs: number; readonly maxPendingPerAgent: number };
   readonly sidecar?: SidecarConfig;
   /** Directory of the built console (index.html, app.js); absent: no console. */
   readonly consoleDir?: string;
@@ -73,7 +73,7 @@ export function createApp(options: AppOptions): Hono<AuthorityEnv> {
     });
   }
 
-  registerAgentRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes, executeTimeoutMs: limits.executeTimeoutMs });
+  registerAgentRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes, executeTimeoutMs: limits.executeTimeoutMs, maxPendingPerAgent: limits.maxPendingPerAgent });
   registerApprovalRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes });
   registerRollbackRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes });
   registerPublicRoutes({ app, state, ready: options.ready, ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }) });

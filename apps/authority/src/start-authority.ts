@@ -21,7 +21,7 @@ import { RateLimiter } from './rate-limiter.ts';
 import { remoteCompensations } from './rollback-routes.ts';
 
 /** Defaults of the limits. */
-export const DEFAULT_LIMITS: { readonly maxBodyBytes: number; readonly ratePerMinute: number; readonly executeTimeoutMs: number } = { maxBodyBytes: 256 * 1024, ratePerMinute: 600, executeTimeoutMs: 30_000 };
+export const DEFAULT_LIMITS: { readonly maxBodyBytes: number; readonly ratePerMinute: number; readonly executeTimeoutMs: number; readonly maxPendingPerAgent: number } = { maxBodyBytes: 256 * 1024, ratePerMinute: 600, executeTimeoutMs: 30_000, maxPendingPerAgent: 100 };
 
 /** What {@link startAuthority} needs (the config loader builds it from a file and the environment). */
 export interface StartAuthorityOptions {
