@@ -79,6 +79,27 @@ export class MessageCapture {
     await this.#output(`tool:${output.callId}`, output);
   }
 
+  /**
+   * Record the messages a tool put in the graph state through a `Command` as that tool's output,
+   * with its declared trust, whatever their type: a HumanMessage or SystemMessage a tool writes
+   * is still the tool's words, not the user's or the system's. Each is then known, so a later
+   * gate does not record it again with the authority of its type.
+   * @throws `ERR_FIREWALL_CLOSED`, `ERR_FIREWALL_SESSION_ENDED`, `ERR_INVALID_ARGUMENT`.
+   */
+  async captureCommandOutput(output: { readonly tool: string; readonly callId: string; readonly messages: readonly unknown[] }): Promise<void> {
+    if (typeof output !== 'object' || output === null || typeof output.callId !== 'string' || !Array.isArray(output.messages)) {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'output must be { tool, callId, messages }', { details: { parameter: 'output' } });
+    }
+    for (const [index, message] of output.messages.entries()) {
+      if (!isMessage(message) || this.#handled.has(message)) continue;
+      // The call's own ToolMessage is known by its call id, as when a gate meets it; anything
+      // else by its place in this command (a message for another call id must not claim that id).
+      const own = message.getType() === 'tool' && stringField(message, 'tool_call_id') === output.callId;
+      await this.#output(own ? `tool:${output.callId}` : `command:${output.callId}:${index}`, { tool: output.tool, callId: output.callId, output: toJson(message.content) });
+      this.#handled.add(message);
+    }
+  }
+
   async #output(key: string, output: { readonly tool: string; readonly callId: string; readonly output: JsonValue }): Promise<void> {
     if (this.#seen.has(key)) return;
     this.#seen.add(key);

@@ -2,6 +2,7 @@ import { ToolMessage } from '@langchain/core/messages';
 import { WritError } from '@writ/core';
 import type { ExecuteResult, FirewallSession, GuardResult, JsonObject, JsonValue, WritErrorCode } from '@writ/core';
 import { interrupt, isCommand } from '@langchain/langgraph';
+import type { Command } from '@langchain/langgraph';
 import { approvalRequest, approvalsFromResume, rejectionReason } from './approval-resume.ts';
 import { captureFor } from './capture-messages.ts';
 
@@ -126,6 +127,9 @@ export async function gateToolCall(options: WritGateOptions & {
   // Basis the moment it exists: the last output of a graph run meets no later gate.
   const output = ran ? modelOutput(produced) : undefined;
   if (output !== undefined) await captureFor(session).captureOutput({ tool, callId, output });
+  // A Command's messages are the tool's output too, whatever their type (a HumanMessage a tool
+  // writes must not become a user turn at the next gate).
+  if (ran && isCommand(produced)) await captureFor(session).captureCommandOutput({ tool, callId, messages: commandMessages(produced) });
   switch (result.status) {
     case 'executed':
       settle(result.guard, 'executed');
@@ -169,10 +173,24 @@ function unsubmitted(options: { readonly session: FirewallSession; readonly call
   return fresh;
 }
 
+/** The messages a Command writes to the graph state (`update.messages`, object or tuple form). */
+function commandMessages(command: Command): unknown[] {
+  const update: unknown = command.update;
+  let messages: unknown;
+  if (Array.isArray(update)) {
+    const entries = (update as unknown[]).filter((entry): entry is [unknown, unknown] => Array.isArray(entry) && entry[0] === 'messages');
+    messages = entries.flatMap(([, value]) => (Array.isArray(value) ? (value as unknown[]) : [value]));
+  } else if (typeof update === 'object' && update !== null) {
+    messages = (update as { messages?: unknown }).messages;
+  }
+  if (messages === undefined) return [];
+  return Array.isArray(messages) ? (messages as unknown[]) : [messages];
+}
+
 /**
  * What the model will read of a tool's result: a ToolMessage's content, a string as is,
  * anything else as the JSON text langchain makes of it. A Command's messages are recorded
- * from the graph's state at the next gate.
+ * by {@link MessageCapture.captureCommandOutput}.
  */
 function modelOutput(result: ToolResult): JsonValue | undefined {
   if (ToolMessage.isInstance(result)) return digestable(result);
