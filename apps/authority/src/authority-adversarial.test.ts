@@ -260,6 +260,36 @@ describe('authority under attack: credentials', () => {
   });
 });
 
+describe('authority under attack: rate limits', () => {
+  // GAP: the limiter keyed agents by their bare id and approvers by `approver:<id>`, so an agent
+  // configured with the id `approver:maria` spent maria's bucket: it could lock the approver out of
+  // the console (429) by sending requests of its own. Agents are now keyed `agent:<id>`.
+  it("an agent cannot spend an approver's rate limit, whatever its id", async () => {
+    const world = createSeededWorld();
+    const authority = await startAuthority({
+      policy: await sharedPolicies(),
+      trustRoot: world.trustRoot,
+      authority: world.authority,
+      stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() },
+      tools: TOOLS,
+      agents: [{ id: 'approver:maria', tokenSha256: hashToken(AGENT_TOKEN) }],
+      approvers: [{ id: 'maria', tokenSha256: hashToken(APPROVER_TOKEN) }],
+      limits: { ratePerMinute: 3 },
+      port: 0,
+      clock: () => new Date('2026-06-01T00:00:00Z'),
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i += 1) statuses.push((await fetch(`${authority.url}/v1/sessions/none/end`, { method: 'POST', headers: { authorization: `Bearer ${AGENT_TOKEN}`, 'content-type': 'application/json' }, body: '{}' })).status);
+      expect(statuses).toEqual([404, 404, 404, 429]);
+      expect((await fetch(`${authority.url}/v1/approvals`, { headers: { authorization: `Bearer ${APPROVER_TOKEN}` } })).status).toBe(200);
+    } finally {
+      await authority.close();
+    }
+  });
+});
+
 describe('authority under attack: the browser', () => {
   // GAP: the console (where an approver's click signs an approval with the key kept in the page)
   // could be framed by any site — no frame-ancestors, no X-Frame-Options — so a page could overlay

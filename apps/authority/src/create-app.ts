@@ -59,7 +59,8 @@ export function createApp(options: AppOptions): Hono<AuthorityEnv> {
   for (const path of ['/v1/sessions', '/v1/sessions/*', '/v1/agent/*']) {
     app.use(path, async (c, next) => {
       const agent = agents.authenticate(c.req.header('authorization'));
-      limiter.take({ key: agent.id, perMinute: agent.ratePerMinute ?? limits.ratePerMinute });
+      // Agents and approvers in separate key spaces: an agent named `approver:maria` has its own bucket.
+      limiter.take({ key: `agent:${agent.id}`, perMinute: agent.ratePerMinute ?? limits.ratePerMinute });
       c.set('agentId', agent.id);
       await next();
     });
