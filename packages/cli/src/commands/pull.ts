@@ -1,23 +1,27 @@
 /**
- * `writ pull <postgres-url> --out DIR [--schema writ] [--ledger-id default] [--trust-root FILE] [--json]`
+ * `writ pull <postgres-url | authority-url> --out DIR [--schema writ] [--ledger-id default]
+ *   [--token-env WRIT_AUTHORITY_TOKEN] [--trust-root FILE] [--json]`
  *
- * Copies a ledger kept in PostgreSQL (`@writ/postgres`) into a transcript directory, entries
- * byte for byte and its checkpoints (`copyLedger`): what `writ verify`, `writ witness submit`,
- * `writ export` and `writ report` read. Run again, it appends what the ledger gained since,
- * after checking that the directory is still a prefix of it. Read-only on the database (no
- * migration). `@writ/postgres` is loaded only by this command.
+ * Copies a ledger into a transcript directory, entries byte for byte and its checkpoints
+ * (`copyLedger`): what `writ verify`, `writ witness submit`, `writ export` and `writ report`
+ * read. The source is a PostgreSQL database (`@writ/postgres`, read-only: no migration) or a
+ * running authority (`GET /v1/transcript`, an approver's token from an environment variable).
+ * Run again, it appends what the ledger gained since, after checking that the directory is
+ * still a prefix of it. `@writ/postgres` is loaded only by this command.
  * Exit codes: 0 pulled · 1 refused (the directory is not a copy of that ledger, or the
- * database's entries fail their hash or chain checks) · 2 usage (not a postgres URL, no
- * `--out`, `@writ/postgres` not installed, database unreachable, bad trust root, directory
- * locked by a writer).
+ * source's entries fail their hash or chain checks) · 2 usage (not a postgres or http(s) URL,
+ * no `--out`, `@writ/postgres` not installed, source unreachable, no or refused token, bad
+ * trust root, directory locked by a writer).
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { FileLedgerStore, TRUST_ROOT_FILE, canonicalize, copyLedger, isWritError } from '@writ/core';
+import { ENTRIES_FILE, FileLedgerStore, TRUST_ROOT_FILE, canonicalize, copyLedger, isWritError } from '@writ/core';
 import type { CopyLedgerResult, LedgerStore, TrustRootDocument } from '@writ/core';
 import { EXIT, UsageError, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
+import { AuthorityLedgerSource } from '../lib/authority-ledger-source.ts';
 import { readTrustRootFile } from '../trust-root-file.ts';
 
 /** Options of `writ pull`. */
@@ -26,7 +30,21 @@ export interface PullCommandOptions {
   readonly schema?: string;
   readonly ledgerId?: string;
   readonly trustRoot?: string;
+  /** Environment variable holding an approver's token, for an authority source (default WRIT_AUTHORITY_TOKEN). */
+  readonly tokenEnv?: string;
   readonly json?: boolean;
+  /** Environment (tests; default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** fetch for an authority source (tests). */
+  readonly fetch?: typeof fetch;
+}
+
+/** Where `writ pull` reads from: a database or an authority, and how to show it. */
+interface Source {
+  readonly ledger: Pick<LedgerStore, 'read' | 'head' | 'checkpoints'>;
+  readonly where: Record<string, string>;
+  readonly label: string;
+  close(): Promise<void>;
 }
 
 /** The part of `@writ/postgres` this command uses. */
@@ -72,6 +90,54 @@ async function keepTrustRoot(dir: string, document: TrustRootDocument, file: str
   if (!same) throw new UsageError(`${path} holds another trust root than --trust-root ${file}`);
 }
 
+async function openDatabase(source: string, options: PullCommandOptions): Promise<Source> {
+  let postgres: PostgresModule;
+  try {
+    postgres = (await import(POSTGRES_PACKAGE)) as PostgresModule;
+  } catch {
+    throw new UsageError(`${POSTGRES_PACKAGE} is not installed (add it and pg next to @writ/cli)`);
+  }
+  const schema = options.schema ?? 'writ';
+  const ledgerId = options.ledgerId ?? 'default';
+  const stores = await postgres.openPostgresStores({
+    connectionString: source,
+    migrate: false,
+    maxConnections: 2,
+    ...(options.schema !== undefined && { schema: options.schema }),
+    ...(options.ledgerId !== undefined && { ledgerId: options.ledgerId }),
+  });
+  return { ledger: stores.ledger, where: { source: shown(source), schema, ledgerId }, label: `${shown(source)} (schema ${schema}, ledger ${ledgerId})`, close: () => stores.close() };
+}
+
+const DEFAULT_TOKEN_ENV = 'WRIT_AUTHORITY_TOKEN';
+
+function openAuthority(source: string, options: PullCommandOptions, known: number): Source {
+  if (options.schema !== undefined || options.ledgerId !== undefined) throw new UsageError('--schema and --ledger-id apply to a PostgreSQL source');
+  const name = options.tokenEnv ?? DEFAULT_TOKEN_ENV;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/u.test(name)) throw new UsageError(`--token-env ${name}: not an environment variable name`);
+  const token = (options.env ?? process.env)[name];
+  if (token === undefined || token === '') throw new UsageError(`set ${name} to an approver's token of the authority (the transcript is read with it)`);
+  let ledger: AuthorityLedgerSource;
+  try {
+    ledger = new AuthorityLedgerSource({ url: source, token, known, ...(options.fetch && { fetch: options.fetch }) });
+  } catch (error) {
+    throw new UsageError(`${shown(source)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const url = shown(source);
+  return { ledger, where: { source: url }, label: url, close: () => Promise.resolve() };
+}
+
+/** How many entries a transcript directory holds already (0 when there is none). */
+async function entriesHeld(dir: string): Promise<number> {
+  if (!existsSync(join(dir, ENTRIES_FILE))) return 0;
+  const store = await FileLedgerStore.open({ dir, readOnly: true });
+  try {
+    return (await store.head()).size;
+  } finally {
+    await store.close();
+  }
+}
+
 /** A first failure to read the database, in words: no such schema, or no database reachable. */
 function explainSourceError(error: unknown, source: string, schema: string): unknown {
   if (!isWritError(error) || error.code !== 'ERR_STORE_IO') return error;
@@ -89,43 +155,31 @@ export async function pullAction(source: string, options: PullCommandOptions, co
   let close: (() => Promise<void>) | undefined;
   let target: FileLedgerStore | undefined;
   try {
-    if (!/^postgres(ql)?:\/\//iu.test(source)) throw new UsageError(`${source}: the source must be a PostgreSQL URL (postgres://user@host:5432/db)`);
+    const database = /^postgres(ql)?:\/\//iu.test(source);
+    if (!database && !/^https?:\/\//iu.test(source)) {
+      throw new UsageError(`${source}: the source must be a PostgreSQL URL (postgres://user@host:5432/db) or an authority URL (https://authority.example)`);
+    }
     if (options.out === undefined || options.out === '') throw new UsageError('--out DIR is required (the transcript directory to write)');
     const dir = resolve(context.cwd, options.out);
     const trustRoot = options.trustRoot === undefined ? undefined : (await readTrustRootFile(options.trustRoot, context.cwd)).document;
-    let postgres: PostgresModule;
-    try {
-      postgres = (await import(POSTGRES_PACKAGE)) as PostgresModule;
-    } catch {
-      throw new UsageError(`${POSTGRES_PACKAGE} is not installed (add it and pg next to @writ/cli)`);
-    }
-    const from = await postgres.openPostgresStores({
-      connectionString: source,
-      migrate: false,
-      maxConnections: 2,
-      ...(options.schema !== undefined && { schema: options.schema }),
-      ...(options.ledgerId !== undefined && { ledgerId: options.ledgerId }),
-    });
+    const from = database ? await openDatabase(source, options) : openAuthority(source, options, await entriesHeld(dir));
     close = () => from.close();
-    const schema = options.schema ?? 'writ';
-    const ledgerId = options.ledgerId ?? 'default';
     let sourceHead;
     try {
       sourceHead = await from.ledger.head();
     } catch (error) {
-      throw explainSourceError(error, source, schema);
+      throw database ? explainSourceError(error, source, from.where.schema!) : error;
     }
-    // Nothing to copy is most often a mistyped --ledger-id or --schema: say so, create nothing.
-    if (sourceHead.size === 0) throw new UsageError(`ledger ${ledgerId} in schema ${schema} has no entries (check --ledger-id and --schema)`);
+    // Nothing to copy is most often a mistyped source: say so, create nothing.
+    if (sourceHead.size === 0) throw new UsageError(`${from.label} has no entries${database ? ' (check --ledger-id and --schema)' : ''}`);
     target = await FileLedgerStore.open({ dir });
     if (trustRoot !== undefined) await keepTrustRoot(dir, trustRoot, options.trustRoot!);
     const result: CopyLedgerResult = await copyLedger({ from: from.ledger, to: target });
     await target.close();
     target = undefined;
-    const where = { source: shown(source), schema, ledgerId, dir };
-    if (options.json) context.stdout(`${JSON.stringify({ ...where, ...result }, null, 2)}\n`);
+    if (options.json) context.stdout(`${JSON.stringify({ ...from.where, dir, ...result }, null, 2)}\n`);
     else {
-      context.stdout(`pulled ${result.size - result.from} entries (${result.from} → ${result.size}) and ${result.checkpoints} checkpoint(s) from ${where.source} (schema ${where.schema}, ledger ${where.ledgerId}) into ${dir}\n`);
+      context.stdout(`pulled ${result.size - result.from} entries (${result.from} → ${result.size}) and ${result.checkpoints} checkpoint(s) from ${from.label} into ${dir}\n`);
       context.stderr(`check it: writ verify ${options.out} --trust-root FILE\n`);
     }
     context.setExitCode(EXIT.ok);
@@ -149,11 +203,12 @@ export function registerPullCommand(program: Command, overrides: Partial<Command
   const context = { ...processContext(), ...overrides };
   program
     .command('pull')
-    .description('copy a ledger kept in PostgreSQL into a transcript directory, or bring a copy up to date (exit 0 pulled, 1 refused, 2 usage)')
-    .argument('<source>', 'PostgreSQL URL of the database holding the ledger (postgres://user@host:5432/db)')
+    .description('copy a ledger from PostgreSQL or a running authority into a transcript directory, or bring a copy up to date (exit 0 pulled, 1 refused, 2 usage)')
+    .argument('<source>', 'postgres://user@host:5432/db (the database holding the ledger) or https://authority.example (a running authority)')
     .option('--out <dir>', 'the transcript directory to create or bring up to date')
     .option('--schema <name>', "schema of Writ's tables (default writ)")
     .option('--ledger-id <id>', 'which ledger in the schema (default default)')
+    .option('--token-env <name>', `authority source: the environment variable holding an approver's token (default ${DEFAULT_TOKEN_ENV})`)
     .option('--trust-root <file>', 'keep this trust-root document beside the entries (a different kept one is refused)')
     .option('--json', 'print what was pulled as JSON')
     .action((source: string, options: PullCommandOptions) => pullAction(source, options, context));

@@ -12,7 +12,7 @@ import type { LedgerStore, StoredEntry } from './types.ts';
 /** Options of {@link copyLedger}. */
 export interface CopyLedgerOptions {
   /** The ledger to copy (read only). */
-  readonly from: LedgerStore;
+  readonly from: Pick<LedgerStore, 'read' | 'head' | 'checkpoints'>;
   /** The file store it is copied into (its writer: it holds the directory's lock). */
   readonly to: FileLedgerStore;
   /** Entries per durable append (default 1000). */

@@ -1,0 +1,136 @@
+/**
+ * A running authority's ledger, read page by page over `GET /v1/transcript?from=N` (approver
+ * token), as the source of `copyLedger`: `writ pull https://authority…`. Nothing it answers is
+ * trusted: each line's hash is computed here, `appendStored` checks the chain on the way in,
+ * and the copy is verified like any transcript directory. Memory stays bounded by one page.
+ */
+import { GENESIS_HASH, WritError, hashToDigest, leafHash, parseCheckpoint, parseNote } from '@writ/core';
+import type { CheckpointRecord, LedgerHead, ReadRange, StoredEntry } from '@writ/core';
+
+/** Options of {@link AuthorityLedgerSource}. */
+export interface AuthorityLedgerSourceOptions {
+  /** Base URL of the authority (`https://authority.example`). */
+  readonly url: string;
+  /** An approver's bearer token. */
+  readonly token: string;
+  /** Where the head scan starts: the entries the copy holds already (it needs the one before). */
+  readonly known?: number;
+  /** Deadline per request (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Largest answer read (default 64 MiB; a page is at most 5000 entries). */
+  readonly maxBytes?: number;
+  readonly fetch?: typeof fetch;
+}
+
+interface Page {
+  readonly entries: readonly string[];
+  readonly checkpoints: readonly string[];
+}
+
+/** Reads a ledger from an authority's transcript pages. */
+export class AuthorityLedgerSource {
+  readonly #url: string;
+  readonly #token: string;
+  readonly #known: number;
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+  readonly #fetch: typeof fetch;
+  #checkpoints: readonly string[] = [];
+  #head: LedgerHead | undefined;
+
+  constructor(options: AuthorityLedgerSourceOptions) {
+    const url = new URL(options.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WritError('ERR_INVALID_ARGUMENT', 'the authority URL must be http(s)', { details: { parameter: 'url' } });
+    if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'the authority URL must not carry credentials, a query or a fragment', { details: { parameter: 'url' } });
+    }
+    this.#url = url.toString().replace(/\/$/u, '');
+    this.#token = options.token;
+    this.#known = options.known ?? 0;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  async #page(from: number): Promise<Page> {
+    const where = `${this.#url}/v1/transcript?from=${from}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(where, { headers: { authorization: `Bearer ${this.#token}`, accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.#timeoutMs) });
+      const length = Number(response.headers.get('content-length') ?? '0');
+      if (length > this.#maxBytes) throw new WritError('ERR_STORE_IO', `the authority's answer is larger than ${this.#maxBytes} bytes`, { details: { operation: 'read' } });
+      text = await response.text();
+    } catch (error) {
+      if (WritError.isInstance(error)) throw error;
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      throw new WritError('ERR_STORE_IO', `cannot read the transcript from ${this.#url}${typeof code === 'string' ? ` (${code})` : ''}`, { cause: error, details: { operation: 'read' } });
+    }
+    if (text.length > this.#maxBytes) throw new WritError('ERR_STORE_IO', `the authority's answer is larger than ${this.#maxBytes} bytes`, { details: { operation: 'read' } });
+    if (response.status === 401 || response.status === 403) {
+      throw new WritError('ERR_INVALID_ARGUMENT', `the authority refused the token (HTTP ${response.status}): an approver's token reads the transcript`, { details: { parameter: 'token', httpStatus: response.status } });
+    }
+    if (!response.ok) throw new WritError('ERR_STORE_IO', `the authority answered HTTP ${response.status} for ${where}`, { details: { operation: 'read', httpStatus: response.status } });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new WritError('ERR_STORE_IO', `the authority's answer for ${where} is not JSON`, { details: { operation: 'read' } });
+    }
+    const page = json as { from?: unknown; entries?: unknown; checkpoints?: unknown };
+    const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+    if (typeof page !== 'object' || page === null || page.from !== from || !strings(page.entries) || !strings(page.checkpoints)) {
+      throw new WritError('ERR_STORE_IO', `the authority's answer for ${where} is not a transcript page`, { details: { operation: 'read' } });
+    }
+    this.#checkpoints = page.checkpoints;
+    return { entries: page.entries, checkpoints: page.checkpoints };
+  }
+
+  /** Entries `[from, to)` with their hashes computed here. */
+  async *read(range: ReadRange = {}): AsyncIterable<StoredEntry> {
+    let seq = range.from ?? 0;
+    const to = range.to ?? Number.POSITIVE_INFINITY;
+    while (seq < to) {
+      const { entries } = await this.#page(seq);
+      if (entries.length === 0) return;
+      for (const line of entries) {
+        if (seq >= to) return;
+        yield { seq, hash: hashToDigest(leafHash(line)), line };
+        seq += 1;
+      }
+    }
+  }
+
+  /**
+   * Size and last hash, by reading pages from the entry before the known ones to the end; read
+   * once (a pull copies the ledger as it was then).
+   */
+  async head(): Promise<LedgerHead> {
+    this.#head ??= await this.#scanHead();
+    return this.#head;
+  }
+
+  async #scanHead(): Promise<LedgerHead> {
+    for (const start of this.#known > 0 ? [this.#known - 1, 0] : [0]) {
+      let size = start;
+      let last: string | undefined;
+      for (;;) {
+        const { entries } = await this.#page(size);
+        if (entries.length === 0) break;
+        last = entries.at(-1);
+        size += entries.length;
+      }
+      if (last !== undefined) return { size, hash: hashToDigest(leafHash(last)) };
+    }
+    return { size: 0, hash: GENESIS_HASH };
+  }
+
+  /** The checkpoints of the last page read, as records. */
+  async *checkpoints(): AsyncIterable<CheckpointRecord> {
+    if (this.#checkpoints.length === 0) await this.#page(0);
+    for (const note of this.#checkpoints) {
+      const checkpoint = parseCheckpoint(parseNote(note).text);
+      yield { size: checkpoint.size, root: hashToDigest(checkpoint.root), note };
+    }
+  }
+}
