@@ -52,6 +52,19 @@ async function countingServer(): Promise<{ url: string; hits: string[] }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
 }
 
+/** A loopback HTTP server that records the headers of every request reaching it. */
+async function recordingServer(): Promise<{ url: string; headers: Record<string, string | string[] | undefined>[] }> {
+  const headers: Record<string, string | string[] | undefined>[] = [];
+  const server = createServer((req, res) => {
+    headers.push(req.headers);
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, headers };
+}
+
 /** One raw HTTP/1.1 exchange over a socket: what a client that does not normalise sends. */
 function rawExchange(options: { url: string; text: string }): Promise<string> {
   const { hostname, port } = new URL(options.url);
@@ -140,6 +153,31 @@ describe('authority under attack: bodies and paths', () => {
     expect(target.hits).toEqual([]);
   });
 
+
+  // GAP: the token covers method, URL and body, but every request header except hop-by-hop ones
+  // went through to the target. An agent holding a token for `POST /ledger/sync` could add
+  // `X-HTTP-Method-Override: DELETE`, a `Cookie`, or `X-Forwarded-For: 127.0.0.1` and have the
+  // target act on what no token covered. Only representation headers are forwarded now.
+  it('forwards no header the token does not cover, except the representation ones', async () => {
+    const target = await recordingServer();
+    const h = (harness = await startHarness({ sidecarTarget: target.url }));
+    const sessionId = await openSession(h);
+    const body = '{"amount":10}';
+    const args = { method: 'POST', url: `${target.url}/ledger/sync`, bodyDigest: digestBytes(utf8(body)) };
+    const guarded = await h.call({ path: `/v1/sessions/${sessionId}/calls/s1/guard`, token: AGENT_TOKEN, body: { tool: 'http_request', args } });
+    const token = toBase64Url(utf8(JSON.stringify(guarded.json.token)));
+    const response = await fetch(`${h.authority.url}/sidecar/ledger/sync`, {
+      method: 'POST',
+      headers: { 'writ-token': token, 'content-type': 'application/json', accept: 'application/json', 'x-http-method-override': 'DELETE', cookie: 'session=admin', 'x-forwarded-for': '127.0.0.1', forwarded: 'for=127.0.0.1', 'x-admin': 'true' },
+      body,
+    });
+    expect(response.status).toBe(200);
+    expect(target.headers).toHaveLength(1);
+    const received = target.headers[0]!;
+    expect(received['content-type']).toBe('application/json');
+    expect(received.accept).toBe('application/json');
+    for (const name of ['x-http-method-override', 'cookie', 'x-forwarded-for', 'forwarded', 'x-admin', 'writ-token']) expect(received[name], name).toBeUndefined();
+  });
 });
 
 describe('authority under attack: what the approver is shown', () => {

@@ -24,6 +24,10 @@ export interface SidecarConfig {
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'authorization', 'writ-token', 'te', 'trailer', 'proxy-authorization']);
+// The token covers method, URL and body. Of the request's headers only those describing the body
+// and the wanted answer go on: any other (X-HTTP-Method-Override, Cookie, X-Forwarded-For...)
+// could change what the target does without a token covering it.
+const FORWARDED_REQUEST_HEADERS = new Set(['content-type', 'content-language', 'accept', 'accept-language', 'user-agent']);
 
 function refused(code: string, message: string): HttpError {
   return new HttpError({ status: 403, code, message });
@@ -83,7 +87,7 @@ async function handle(options: { c: Context<AuthorityEnv>; state: AuthorityState
   let response: Response | undefined;
   const result = await entry.session.execute({ ...call, callId: release.callId }, async () => {
     const headers = new Headers();
-    for (const [name, value] of Object.entries(c.req.header())) if (!HOP_BY_HOP.has(name.toLowerCase())) headers.set(name, value);
+    for (const [name, value] of Object.entries(c.req.header())) if (FORWARDED_REQUEST_HEADERS.has(name.toLowerCase())) headers.set(name, value);
     const forwarded = await fetch(url, { method, headers, ...(body.length > 0 && method !== 'GET' && method !== 'HEAD' ? { body } : {}), redirect: 'manual' });
     const bytes = new Uint8Array(await forwarded.arrayBuffer());
     const copied = new Headers();
