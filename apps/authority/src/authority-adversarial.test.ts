@@ -20,7 +20,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, digestBytes, toBase64Url, utf8 } from '@writ/core';
+import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, digestBytes, signRejection, toBase64Url, utf8 } from '@writ/core';
 import { sharedPolicies } from '@writ/example-kit';
 import { hashToken } from './credentials.ts';
 import { MemoryPendingStore } from './pending-store.ts';
@@ -445,6 +445,26 @@ describe('authority under attack: races and failing stores (refused already)', (
     expect(JSON.stringify(replayed.json)).toContain('approval.statement-used');
   });
 
+  it('an approval and a rejection sent at the same time: exactly one decides, and the answers say which', async () => {
+    const h = (harness = await startHarness());
+    const sessionId = await openSession(h);
+    const args = { order: '5120', amount: 750 };
+    for (let round = 0; round < 4; round += 1) {
+      const pending = await pendingCall(h, { sessionId, callId: `r${round}`, args: { ...args, note: `round ${round}` } });
+      const detail = (await h.call({ method: 'GET', path: `/v1/approvals/${pending.id}`, token: APPROVER_TOKEN })).json as { policyDigest: string };
+      const role = pending.rule.roles.find((r) => h.world.approvers.has(r))!;
+      const rejection = signRejection({ signer: h.world.approvers.get(role)!, role, intent: pending.intentDigest as `sha256:${string}`, policy: { digest: detail.policyDigest as `sha256:${string}`, rule: pending.rule.rule } }).envelope;
+      const post = (statement: unknown) => h.call({ path: `/v1/approvals/${pending.id}`, token: APPROVER_TOKEN, body: { statement } });
+      const answers = await Promise.all(round % 2 === 0 ? [post(approve(h, pending)), post(rejection)] : [post(rejection), post(approve(h, pending))]);
+      const final = (await h.call({ method: 'GET', path: `/v1/approvals/${pending.id}/status`, token: APPROVER_TOKEN })).json.status;
+      const decided = answers.map((answer) => answer.json.status).filter((status) => status === 'approved' || status === 'rejected');
+      expect(decided, `round ${round}`).toEqual([final]);
+      const started = await h.call({ path: `/v1/sessions/${sessionId}/calls/r${round}/start`, token: AGENT_TOKEN, body: { tool: 'refund_large', args: { ...args, note: `round ${round}` } } });
+      expect(started.json.phase, `round ${round}`).toBe(final === 'approved' ? 'run' : 'done');
+      if (final === 'approved') await h.call({ path: `/v1/sessions/${sessionId}/calls/r${round}/finish`, token: AGENT_TOKEN, body: { result: { ok: true } } });
+    }
+  });
+
   it('a failing store refuses the call with a generic 5xx and leaks nothing of the failure', async () => {
     const secret = 'postgres://writ:hunter2@db.internal/writ';
     const approvals = new MemoryApprovalStore();
@@ -491,6 +511,17 @@ describe('authority under attack: headers, paths and shapes (refused already)', 
     // Scheme and token must be exactly `Bearer <token>`: no padding, no second token after a comma.
     for (const header of [`Bearer  ${APPROVER_TOKEN}`, `Bearer ${APPROVER_TOKEN}, Bearer ${AGENT_TOKEN}`, `Basic ${APPROVER_TOKEN}`, APPROVER_TOKEN]) {
       expect((await fetch(`${h.authority.url}/v1/approvals`, { headers: { authorization: header } })).status, header).toBe(401);
+    }
+  });
+
+  it('no spelling of a protected path reaches its route without the credential', async () => {
+    const h = (harness = await startHarness());
+    const sessionId = await openSession(h);
+    const spellings = ['/v1/transcript', '/v1/%74ranscript', '/v1/./transcript', '/x/../v1/transcript', '/v1/transcript/', '//v1/transcript', '/v1//transcript', '/v1/transcript;x', '/V1/transcript', '/v1/approvals/', '/v1/%61pprovals', `/v1/%73essions/${sessionId}/end`, `/v1/sessions/${sessionId}/%65nd`];
+    for (const path of spellings) {
+      const method = path.endsWith('end') ? 'POST' : 'GET';
+      const answer = await rawExchange({ url: h.authority.url, text: `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}` });
+      expect(['HTTP/1.1 401 Unauthorized', 'HTTP/1.1 404 Not Found'], path).toContain(answer.split('\r\n')[0]);
     }
   });
 
