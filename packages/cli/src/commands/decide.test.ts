@@ -89,6 +89,9 @@ describe('decideAction', () => {
     expect((await run('broken.json')).stderr).toBe('writ decide: request broken.json is not JSON [ERR_USAGE]\n');
     expect((await run('user.json', { tools: 'user.json' })).stderr).toMatch(/^writ decide: tools file user\.json: .* \[ERR_[A-Z_]+\]\n$/);
     expect((await run('user.json', { policy: ['no-such-dir'] })).stderr).toBe('writ decide: no-such-dir: no such policy file, directory or package [ERR_POLICY_NOT_FOUND]\n');
+    // A request whose policy input cannot be built (a budget without a limit) is the request's fault.
+    await writeFile(join(root, 'budget.json'), JSON.stringify({ ...request('user'), budgets: [{}] }));
+    expect(await run('budget.json')).toMatchObject({ code: 2, stderr: expect.stringContaining('[ERR_POLICY_INPUT_INVALID]') });
   });
 
   it('parses the command line of the docs: a repeatable --policy and the request last', async () => {

@@ -26,7 +26,9 @@ export interface DecideCommandOptions {
   readonly json?: boolean;
 }
 
-const USAGE_CODES = new Set(['ERR_INVALID_ARGUMENT', 'ERR_TOOL_DECLARATION_INVALID', 'ERR_BASIS_ITEM_INVALID', 'ERR_BASIS_ITEM_DUPLICATE', 'ERR_POLICY_NOT_FOUND']);
+// The request's or the files' fault (exit 2). ERR_POLICY_INPUT_INVALID: the policy input built
+// from the request is malformed (a budget without a limit, non-canonical arguments).
+const USAGE_CODES = new Set(['ERR_INVALID_ARGUMENT', 'ERR_TOOL_DECLARATION_INVALID', 'ERR_BASIS_ITEM_INVALID', 'ERR_BASIS_ITEM_DUPLICATE', 'ERR_POLICY_NOT_FOUND', 'ERR_POLICY_INPUT_INVALID']);
 
 async function readJson(path: string, context: CommandContext, what: string): Promise<unknown> {
   let text: string;
