@@ -102,6 +102,52 @@ describe('writToolApproval: a tool the SDK would run outside the gateway', () =>
   });
 });
 
+describe('writToolApproval: the application\'s own approvals', () => {
+  function withOwnApproval(needsApproval: unknown) {
+    const support = supportTools('');
+    const refund = support.tools.refund_issue!;
+    return { support, tools: { ...support.tools, refund_issue: { ...refund, needsApproval } as typeof refund } };
+  }
+
+  it.each([
+    ['true', true],
+    ['a function answering true', () => Promise.resolve(true)],
+  ])('a tool whose needsApproval is %s still waits for the person the application asked for, when Writ allows the call', async (_what, needsApproval) => {
+    // GAP: a call-level toolApproval replaces every tool-level needsApproval in the SDK; adding
+    // writToolApproval silently dropped the human approval the application had configured, and
+    // the refund ran as soon as the policy allowed it.
+    const { kit, session } = await open();
+    const { support, tools } = withOwnApproval(needsApproval);
+    const model = new MockLanguageModelV4({ doGenerate: [calls({ toolName: 'refund_issue', input: { order: '7731', amount: 40 }, toolCallId: 'c1' }), say('a'), say('b')] });
+    const base = { model, tools: writTools(tools, { session }), toolApproval: writToolApproval({ session }), stopWhen: stepCountIs(3) };
+    const first = await generateText({ ...base, messages: user('Please refund order 7731, 40 EUR.') });
+    expect(support.ran).toEqual([]);
+    const request = first.content.find((part) => part.type === 'tool-approval-request');
+    if (request?.type !== 'tool-approval-request') throw new Error('no approval request');
+    // The person says no: nothing runs. Then yes: it runs once.
+    const history = [...user('Please refund order 7731, 40 EUR.'), ...first.response.messages];
+    await generateText({ ...base, messages: [...history, { role: 'tool', content: [{ type: 'tool-approval-response', approvalId: request.approvalId, approved: false }] }] });
+    expect(support.ran).toEqual([]);
+    await generateText({ ...base, messages: [...history, { role: 'tool', content: [{ type: 'tool-approval-response', approvalId: request.approvalId, approved: true }] }] });
+    expect(support.ran).toEqual(['refund_issue 7731 40']);
+    await finish(kit, session);
+  });
+
+  it('a needsApproval answering false, or one that throws (denied), is honoured too', async () => {
+    const { kit, session } = await open();
+    const quiet = withOwnApproval(() => false);
+    const model = new MockLanguageModelV4({ doGenerate: [calls({ toolName: 'refund_issue', input: { order: '7731', amount: 40 }, toolCallId: 'c1' }), say('a')] });
+    await generateText({ model, tools: writTools(quiet.tools, { session }), toolApproval: writToolApproval({ session }), messages: user('Please refund order 7731, 40 EUR.'), stopWhen: stepCountIs(3) });
+    expect(quiet.support.ran).toEqual(['refund_issue 7731 40']);
+    const broken = withOwnApproval(() => Promise.reject(new Error('approval service down')));
+    const model2 = new MockLanguageModelV4({ doGenerate: [calls({ toolName: 'refund_issue', input: { order: '7731', amount: 40 }, toolCallId: 'c2' }), say('a')] });
+    const result = await generateText({ model: model2, tools: writTools(broken.tools, { session }), toolApproval: writToolApproval({ session }), messages: user('Please refund order 7731, 40 EUR.'), stopWhen: stepCountIs(3) });
+    expect(broken.support.ran).toEqual([]);
+    expect(JSON.stringify(result.steps[0]!.content)).toMatch(/execution-denied|"approved":false/);
+    await finish(kit, session);
+  });
+});
+
 describe('writTools + writToolApproval: the tool runs with the judged arguments', () => {
   function settings(session: FirewallSession, tools: ToolSet, script: ReturnType<typeof calls | typeof say>[]) {
     const model = new MockLanguageModelV4({ doGenerate: script });

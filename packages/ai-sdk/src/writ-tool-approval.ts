@@ -26,6 +26,8 @@ export interface ToolApprovalCall {
   readonly tools?: unknown;
   readonly messages?: readonly unknown[];
   readonly runtimeContext?: unknown;
+  /** Per-tool contexts (`toolsContext`), handed to a tool's own `needsApproval`. */
+  readonly toolsContext?: unknown;
 }
 
 function approvalsFor(runtimeContext: unknown, toolCallId: string): readonly JsonObject[] | undefined {
@@ -54,6 +56,30 @@ function askedBefore(messages: readonly unknown[] | undefined, toolCallId: strin
   );
 }
 
+/**
+ * What the tool's own `needsApproval` (true, or a function of the input) asks for, as the SDK
+ * would have asked it without a call-level toolApproval. A function that throws fails closed.
+ */
+async function ownApproval(options: {
+  readonly tool: unknown;
+  readonly toolCall: ToolApprovalCall['toolCall'];
+  readonly messages: readonly unknown[] | undefined;
+  readonly toolsContext: unknown;
+}): Promise<'required' | 'not-required' | 'failed'> {
+  const { tool, toolCall, messages, toolsContext } = options;
+  if (typeof tool !== 'object' || tool === null) return 'not-required';
+  try {
+    const needsApproval: unknown = (tool as { needsApproval?: unknown }).needsApproval;
+    // Truthy, as the SDK reads it.
+    if (typeof needsApproval !== 'function') return needsApproval ? 'required' : 'not-required';
+    const context = typeof toolsContext === 'object' && toolsContext !== null && Object.hasOwn(toolsContext, toolCall.toolName) ? (toolsContext as Record<string, unknown>)[toolCall.toolName] : undefined;
+    const answer: unknown = await (needsApproval as (input: unknown, options: unknown) => unknown)(toolCall.input, { toolCallId: toolCall.toolCallId, messages, context });
+    return answer ? 'required' : 'not-required';
+  } catch {
+    return 'failed';
+  }
+}
+
 function sentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
@@ -64,7 +90,9 @@ function sentence(text: string): string {
  * (through the gateway of {@link writTools}); `block` → `denied` with the reason the model
  * reads; `approval-required` → the SDK's own approval request, and on the continuation only
  * a valid signed approval in `runtimeContext.writ.approvals[toolCallId]` lets the tool run —
- * the client's `approved: true` alone never does. Errors fail closed (`denied`).
+ * the client's `approved: true` alone never does. Errors fail closed (`denied`). A call Writ
+ * allows still waits for the person the tool's own `needsApproval` asks for (the SDK consults
+ * no tool-level `needsApproval` once a call-level toolApproval is set).
  * @throws `ERR_ADAPTER_TOOL_UNGUARDED` (before judging) when the SDK would run the called tool's
  *   `execute` outside the gateway: a ToolSet, or a tool added to it, not passed through
  *   {@link writTools} with the same session. In every mode: a wiring error must not wait for enforce.
@@ -107,8 +135,14 @@ export function writToolApproval(options: WritToolApprovalOptions): (call: ToolA
     }
     options.onDecision?.(result);
     switch (result.verdict) {
-      case 'execute':
+      case 'execute': {
+        // A call-level toolApproval replaces every tool's own `needsApproval` in the SDK: ask
+        // it here, so the person the application wanted asked is still asked (Writ only adds).
+        const own = await ownApproval({ tool, toolCall, messages, toolsContext: call.toolsContext });
+        if (own === 'failed') return { type: 'denied', reason: `The approval check of ${toolCall.toolName} failed, so the call was not run.` };
+        if (own === 'required' && !askedBefore(messages, toolCall.toolCallId)) return result.warning === undefined ? 'user-approval' : { type: 'user-approval', reason: result.warning };
         return result.warning === undefined ? 'not-applicable' : { type: 'approved', reason: result.warning };
+      }
       case 'block':
         return { type: 'denied', reason: result.reason };
       case 'approval-required':
