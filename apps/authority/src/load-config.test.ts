@@ -56,7 +56,8 @@ describe('parseConfig: witnesses', () => {
     expect(parameterOf({ ...base, witnesses: [null] })).toBe('witnesses[0]');
     expect(parameterOf({ ...base, witnesses: [{ url: 'ftp://x', key }] })).toBe('witnesses[0].url');
     expect(parameterOf({ ...base, witnesses: [{ url: 'https://w.example', key: 'junk' }] })).toBe('witnesses[0].key');
-    expect(parameterOf({ ...base, witnesses: [{ url: 'https://w.example', key }], postgres: 'postgres://x/y' })).toBe('witnesses');
+    // With postgres, witnesses are fed from a file mirror of the ledger (ADR 0034).
+    expect(parse({ ...base, witnesses: [{ url: 'https://w.example', key }], postgres: 'postgres://x/y' })).toMatchObject({ postgres: 'postgres://x/y', witnesses: [{ url: 'https://w.example', key }] });
     expect(parameterOf({ ...base, witnessEveryMs: 10 })).toBe('witnessEveryMs');
     expect(parameterOf({ ...base, witnessRefreshMs: 999 })).toBe('witnessRefreshMs');
     expect(parameterOf({ ...base, witnessRefreshMs: '1h' })).toBe('witnessRefreshMs');

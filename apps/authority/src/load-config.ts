@@ -30,7 +30,7 @@ export interface AuthorityConfig {
   readonly limits: { readonly maxBodyBytes?: number; readonly ratePerMinute?: number; readonly executeTimeoutMs?: number; readonly maxPendingPerAgent?: number };
   readonly sidecar: { readonly target: string; readonly tool?: string } | undefined;
   readonly console: boolean;
-  /** C2SP tlog-witnesses the ledger's checkpoints are submitted to (file stores only). */
+  /** C2SP tlog-witnesses the ledger's checkpoints are submitted to (with postgres, from a mirror in `<dataDir>/ledger-mirror`). */
   readonly witnesses: readonly { readonly url: string; readonly key: string }[];
   /** How often to submit the latest checkpoint to them (ms, default 60 000). */
   readonly witnessEveryMs: number;
@@ -111,7 +111,6 @@ export function parseConfig(options: { readonly config: unknown; readonly env: R
   }
   const postgres = env.WRIT_POSTGRES_URL ?? (typeof c.postgres === 'string' ? c.postgres : undefined);
   const witnesses = witnessTargets(c.witnesses);
-  if (witnesses.length > 0 && postgres !== undefined && postgres !== '') throw bad('witnesses', 'need the file stores (witnessing reads the ledger directory); not available with postgres');
   const witnessEveryMs = c.witnessEveryMs ?? 60_000;
   if (typeof witnessEveryMs !== 'number' || !Number.isSafeInteger(witnessEveryMs) || witnessEveryMs < 1000) throw bad('witnessEveryMs', 'must be an integer of at least 1000 (ms)');
   const witnessRefreshMs = c.witnessRefreshMs ?? 3_600_000;

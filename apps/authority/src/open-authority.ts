@@ -28,6 +28,9 @@ export function defaultConsoleDir(): string {
   return new URL('../../console/dist/', import.meta.url).pathname;
 }
 
+/** Where an authority on PostgreSQL keeps the file copy of its ledger that witnesses are fed from. */
+export const MIRROR_DIR = 'ledger-mirror';
+
 /**
  * Open everything the config names and start listening.
  * @throws `ERR_INVALID_ARGUMENT` (files, key), the stores' and the policy loader's codes.
@@ -73,14 +76,32 @@ export async function openAuthority(options: { readonly config: AuthorityConfig;
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(onClosed === undefined ? {} : { onClosed }),
   });
-  if (config.witnesses.length === 0 || config.postgres !== undefined) return running;
-  const witnessing = startWitnessing({ dir: config.dataDir, store: stores.ledger, witnesses: config.witnesses, everyMs: config.witnessEveryMs, refreshMs: config.witnessRefreshMs, logger: options.logger ?? createLogger() });
+  if (config.witnesses.length === 0) return running;
+  // Witnesses read a transcript directory: the file store's own, or, with PostgreSQL, a mirror
+  // of the database's ledger kept in <dataDir>/ledger-mirror (ADR 0034).
+  let mirror: FileLedgerStore | undefined;
+  try {
+    mirror = config.postgres === undefined ? undefined : await FileLedgerStore.open({ dir: join(config.dataDir, MIRROR_DIR) });
+  } catch (error) {
+    await running.close();
+    throw error;
+  }
+  const witnessing = startWitnessing({
+    dir: mirror === undefined ? config.dataDir : join(config.dataDir, MIRROR_DIR),
+    store: mirror ?? stores.ledger,
+    ...(mirror !== undefined && { mirrorOf: stores.ledger }),
+    witnesses: config.witnesses,
+    everyMs: config.witnessEveryMs,
+    refreshMs: config.witnessRefreshMs,
+    logger: options.logger ?? createLogger(),
+  });
   return {
     url: running.url,
     state: running.state,
     // Stop submitting before the stores close under it.
     async close() {
       await witnessing.stop();
+      await mirror?.close();
       await running.close();
     },
   };

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileLedgerStore, Ledger, MemoryWitnessState, PrivateKey, createSigner, createWitness, formatVerifierKey, openTranscriptDirectory, verifyTranscript } from '@writ/core';
+import { FileLedgerStore, Ledger, MemoryLedgerStore, MemoryWitnessState, PrivateKey, createSigner, createWitness, formatVerifierKey, openTranscriptDirectory, verifyTranscript } from '@writ/core';
 import { sampleKeys, writeSampleTranscript } from '@writ/core/transcript';
 import { createLogger } from './logger.ts';
 import { startWitnessing } from './witnessing.ts';
@@ -86,6 +86,45 @@ describe('startWitnessing', () => {
     expect(notes).toHaveLength(1);
     await witnessing.stop();
     await store.close();
+  });
+
+  it('with mirrorOf (a PostgreSQL ledger), brings the file mirror up to date each round and submits from it', async () => {
+    const source = new MemoryLedgerStore();
+    const { trustRoot } = await writeSampleTranscript({ store: source, calls: 2 });
+    const dir = join(root, 'mirror');
+    const mirror = await FileLedgerStore.open({ dir });
+    const w = witness();
+    const lines: { msg: string; code?: string }[] = [];
+    const witnessing = startWitnessing({ dir, store: mirror, mirrorOf: source, witnesses: [{ url: 'http://w.test', key: w.vkey }], everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: w.fetch });
+    await witnessing.round();
+    expect((await mirror.head()).size).toBe((await source.head()).size);
+    const ledger = await Ledger.open({ store: source, origin: 'writ.test/sample', signer: sampleKeys().ledger, now: () => new Date('2026-01-01T03:00:00Z') });
+    await ledger.append([{ type: 'note', time: '2026-01-01T03:00:00.000Z', body: { more: true } }]);
+    await ledger.checkpoint();
+    await witnessing.round();
+    expect((await mirror.head()).size).toBe((await source.head()).size);
+    expect(await readdir(join(dir, 'witnessed'))).toHaveLength(2);
+    await witnessing.stop();
+    await mirror.close();
+    const directory = await openTranscriptDirectory(dir);
+    expect(await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys: [w.vkey] } })).toMatchObject({ valid: true });
+    expect(lines.map((line) => line.msg)).toEqual(['witness cosigned checkpoint', 'witness cosigned checkpoint']);
+  });
+
+  it('with mirrorOf, a database whose entries no longer extend the mirror is logged as an error and nothing is submitted', async () => {
+    const dir = join(root, 'mirror-diverged');
+    const mirror = await FileLedgerStore.open({ dir });
+    await writeSampleTranscript({ store: mirror, calls: 2 });
+    const rewritten = new MemoryLedgerStore();
+    await writeSampleTranscript({ store: rewritten, calls: 2, sessionId: 'rewritten' });
+    const w = witness();
+    const lines: { msg: string; code?: string }[] = [];
+    const witnessing = startWitnessing({ dir, store: mirror, mirrorOf: rewritten, witnesses: [{ url: 'http://w.test', key: w.vkey }], everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: w.fetch });
+    await witnessing.round();
+    expect(w.calls()).toBe(0);
+    expect(lines).toEqual([expect.objectContaining({ msg: 'ledger mirror not updated; nothing submitted to witnesses', code: 'ERR_STORE_CONFLICT' })]);
+    await witnessing.stop();
+    await mirror.close();
   });
 
   it('logs a witness that does not answer, with its code, and tries again next round', async () => {

@@ -3,12 +3,16 @@
  * store) is submitted to each configured C2SP tlog-witness (`submitTranscriptDirectory`) and
  * the cosigned note kept in `<dataDir>/witnessed/`, where `writ verify --witness` finds it.
  * A checkpoint a witness already cosigned is submitted again once that cosignature is
- * `refreshMs` old, for a fresh one (`writ verify --witnessed-within` bounds their age). A
+ * `refreshMs` old, for a fresh one (`writ verify --witnessed-within` bounds their age). With
+ * `mirrorOf` (a ledger that is not a file store: PostgreSQL), `store` is a file store at `dir`
+ * that each round first brings up to date with it (`copyLedger`, every line chain-checked) and
+ * submits from; a database whose entries no longer extend the mirror is logged as an error
+ * and nothing is submitted. A
  * witness that refuses or does not answer is logged (`warn`, with its code) and tried again on
  * the next round; the ledger never waits for a witness.
  */
-import { submitTranscriptDirectory } from '@writ/core';
-import type { LedgerStore } from '@writ/core';
+import { copyLedger, submitTranscriptDirectory } from '@writ/core';
+import type { FileLedgerStore, LedgerStore } from '@writ/core';
 import type { Logger } from './logger.ts';
 
 /** A witness the authority submits checkpoints to. */
@@ -31,6 +35,8 @@ export interface Witnessing {
 export function startWitnessing(options: {
   readonly dir: string;
   readonly store: LedgerStore;
+  /** The ledger `store` (then a file store at `dir`) mirrors, copied into it every round. */
+  readonly mirrorOf?: LedgerStore;
   readonly witnesses: readonly WitnessTarget[];
   readonly everyMs: number;
   /** Re-submit an unchanged checkpoint once its cosignature is this old (ms; default 1 h). */
@@ -49,6 +55,15 @@ export function startWitnessing(options: {
   let stopped = false;
 
   async function submitAll(): Promise<void> {
+    if (options.mirrorOf !== undefined) {
+      try {
+        await copyLedger({ from: options.mirrorOf, to: store as FileLedgerStore });
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        logger.error('ledger mirror not updated; nothing submitted to witnesses', { dir, code: typeof code === 'string' ? code : undefined, message: (error as Error).message });
+        return;
+      }
+    }
     const latest = await store.latestCheckpoint();
     if (latest === undefined) return;
     for (const witness of witnesses) {
