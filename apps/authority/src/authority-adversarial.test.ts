@@ -20,9 +20,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, digestBytes, signRejection, toBase64Url, utf8 } from '@writ/core';
+import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, WritError, digestBytes, signRejection, toBase64Url, utf8 } from '@writ/core';
 import { sharedPolicies } from '@writ/example-kit';
 import { hashToken } from './credentials.ts';
+import { toErrorResponse } from './http-error.ts';
 import { MemoryPendingStore } from './pending-store.ts';
 import { startAuthority } from './start-authority.ts';
 import { AGENT_TOKEN, APPROVER_TOKEN, OTHER_AGENT_TOKEN, TOOLS, createSeededWorld, startHarness } from './test-harness.ts';
@@ -538,6 +539,15 @@ describe('authority under attack: headers, paths and shapes (refused already)', 
       expect(answer.split('\r\n')[0], path).toBe('HTTP/1.1 404 Not Found');
       expect(answer).not.toContain('SECRET');
     }
+  });
+
+  // GAP: a session's basis holds at most 10 000 items (core's BasisLedger); the 10 001st made core
+  // throw ERR_BASIS_LEDGER_FULL, which no prefix mapped, so the agent's own doing was answered
+  // 500 with the generic message — an error an agent could raise at will to page the operator.
+  it("answers a full basis as the agent's error (409 with its code and message), not a 500", () => {
+    const { status, body } = toErrorResponse(new WritError('ERR_BASIS_LEDGER_FULL', 'the basis ledger is full'));
+    expect(status).toBe(409);
+    expect(body.error).toEqual({ code: 'ERR_BASIS_LEDGER_FULL', message: 'the basis ledger is full' });
   });
 
   it('refuses arguments and basis nested past the canonical limit with a 400, and keeps working', async () => {

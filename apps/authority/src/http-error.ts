@@ -28,6 +28,8 @@ export function badRequest(parameter: string, message: string): HttpError {
 const STATUS_BY_PREFIX: ReadonlyArray<readonly [string, number]> = [
   ['ERR_INVALID_ARGUMENT', 400],
   ['ERR_BASIS_ITEM', 400],
+  // The session's basis holds its maximum of items: the agent's doing, not the authority's failure.
+  ['ERR_BASIS_LEDGER_FULL', 409],
   ['ERR_TOOL_DECLARATION', 400],
   ['ERR_CANONICAL', 400],
   ['ERR_ENCODING', 400],
