@@ -5,7 +5,7 @@
  * releasing it, or on other arguments than the judged ones. Attacks that found a gap are marked
  * `// GAP:`; the refused ones stay as regression tests.
  */
-import { Agent, RunContext, RunState, Runner, handoff } from '@openai/agents';
+import { Agent, RunContext, RunState, Runner, ToolGuardrailFunctionOutputFactory, defineToolInputGuardrail, handoff } from '@openai/agents';
 import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -124,6 +124,40 @@ describe('writTool: the tool runs with the arguments Writ judged', () => {
     expect(out).toMatch(/Writ refused/);
     expect(t.ran).toEqual([]);
     await finish(t.kit, t.session);
+  });
+});
+
+describe('writTool: the application\'s own controls on the definition', () => {
+  it('a needsApproval on the definition is refused, not silently dropped', async () => {
+    // GAP: writTool built the SDK tool from name, description, parameters and execute only; a
+    // definition carrying the application's own `needsApproval: true` lost it without a word,
+    // and the call ran as soon as the policy allowed it.
+    const kit = await createKit({ tools: DECLARATIONS, mode: 'enforce' });
+    const session = await kit.firewall.openSession({ principal: { id: 'olga', tenant: 'acme' }, agent: { id: 'ops-bot', framework: 'openai-agents' } });
+    for (const needsApproval of [true, () => Promise.resolve(true), false]) {
+      const definition = { name: 'config_set', description: 'Set', parameters: z.object({ key: z.string(), value: z.string() }), execute: () => 'ok', needsApproval };
+      expect(() => writTool(definition as never, { session })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'definition.needsApproval' } }));
+    }
+    await finish(kit, session);
+  });
+
+  it('the definition\'s own input and output guardrails run after Writ\'s', async () => {
+    // GAP: the application's guardrails on the definition were dropped the same way.
+    const kit = await createKit({ tools: DECLARATIONS, mode: 'enforce' });
+    const session = await kit.firewall.openSession({ principal: { id: 'olga', roles: ['sre'], tenant: 'acme' }, agent: { id: 'ops-bot', framework: 'openai-agents' } });
+    const ran: string[] = [];
+    const noReplicas = defineToolInputGuardrail({
+      name: 'no-replicas',
+      run: ({ toolCall }) => Promise.resolve(toolCall.arguments.includes('replicas') ? ToolGuardrailFunctionOutputFactory.rejectContent('replicas are managed elsewhere') : ToolGuardrailFunctionOutputFactory.allow()),
+    });
+    const definition = { name: 'config_set', description: 'Set', parameters: z.object({ key: z.string(), value: z.string() }), execute: ({ key }: { key: string }) => (ran.push(key), 'ok'), inputGuardrails: [noReplicas] };
+    const configSet = writTool(definition as never, { session });
+    expect(configSet.inputGuardrails?.map((g) => g.name)).toEqual(['writ-firewall', 'no-replicas']);
+    const agent = new Agent({ name: 'ops', instructions: 'You operate Acme services.', model: new ScriptedModel([[call('config_set', { key: 'replicas', value: '5' }, 'c1')], say('done')]), tools: [configSet] });
+    await captureInput(session, 'Set replicas to 5.');
+    await new Runner({ tracingDisabled: true }).run(agent, 'Set replicas to 5.');
+    expect(ran).toEqual([]);
+    await finish(kit, session);
   });
 });
 

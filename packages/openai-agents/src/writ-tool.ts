@@ -1,5 +1,5 @@
 import { ToolGuardrailFunctionOutputFactory, defineToolInputGuardrail, defineToolOutputGuardrail, tool } from '@openai/agents';
-import type { FunctionTool, RunContext } from '@openai/agents';
+import type { FunctionTool, RunContext, ToolInputGuardrailDefinition, ToolOutputGuardrailDefinition } from '@openai/agents';
 import { WritError } from '@writ/core';
 import type { FirewallSession, GuardResult, JsonObject, JsonValue, PendingApproval } from '@writ/core';
 import type { z } from 'zod';
@@ -22,6 +22,10 @@ export interface WritToolDefinition<TParameters extends z.ZodObject, Result> {
   readonly parameters: TParameters;
   /** Runs only through the Writ gateway, with the arguments the token was checked against. */
   execute(input: z.infer<TParameters>, runContext?: RunContext): Result | Promise<Result>;
+  /** The application's own tool input guardrails: they run after Writ's `writ-firewall`. */
+  readonly inputGuardrails?: readonly ToolInputGuardrailDefinition[];
+  /** The application's own tool output guardrails: they run after Writ's `writ-receipt`. */
+  readonly outputGuardrails?: readonly ToolOutputGuardrailDefinition[];
 }
 
 function reasonOf(error: unknown): string {
@@ -70,6 +74,15 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
   if (typeof definition.execute !== 'function') {
     throw new WritError('ERR_INVALID_ARGUMENT', 'definition.execute must be a function', { details: { parameter: 'definition.execute' } });
   }
+  // Writ decides approvals from the policy; an approval of the application's own here would be
+  // dropped without a word (the SDK tool has one needsApproval), so it is refused instead.
+  if ((definition as { needsApproval?: unknown }).needsApproval !== undefined) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'definition.needsApproval is not taken: Writ decides approvals from the policy (require-approval)', {
+      details: { parameter: 'definition.needsApproval' },
+    });
+  }
+  const ownInput = guardrailsOf(definition.inputGuardrails, 'definition.inputGuardrails');
+  const ownOutput = guardrailsOf(definition.outputGuardrails, 'definition.outputGuardrails');
   const receipts = new Set<string>();
   // Calls the gateway refused: their output is the refusal text this adapter wrote, not a tool's.
   const refusals = new Set<string>();
@@ -134,8 +147,8 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
       }
       return false;
     },
-    inputGuardrails: [inputGuardrail],
-    outputGuardrails: [outputGuardrail],
+    inputGuardrails: [inputGuardrail, ...ownInput] as never,
+    outputGuardrails: [outputGuardrail, ...ownOutput] as never,
     execute: async (input, runContext, details) => {
       const callId = details?.toolCall?.callId;
       if (callId === undefined) return `Writ refused ${name}: the call has no id to bind a token to.`;
@@ -159,6 +172,16 @@ export function writTool<TParameters extends z.ZodObject, Result extends JsonVal
       }
     },
   }));
+}
+
+/** The application's guardrails of a definition, checked to be a list of `{ name, run }`. */
+function guardrailsOf<T>(value: readonly T[] | undefined, parameter: string): readonly T[] {
+  if (value === undefined) return [];
+  const list: unknown = value;
+  if (!Array.isArray(list) || !(list as unknown[]).every((g) => typeof g === 'object' && g !== null && typeof (g as { run?: unknown }).run === 'function')) {
+    throw new WritError('ERR_INVALID_ARGUMENT', `${parameter} must be an array of tool guardrails`, { details: { parameter } });
+  }
+  return value;
 }
 
 /** The SDK's `tool()`, its refusals (a schema it cannot read) raised as `ERR_INVALID_ARGUMENT`. */
