@@ -329,6 +329,33 @@ describe('authority under attack: rate limits', () => {
   });
 });
 
+describe('authority under attack: public reads', () => {
+  // GAP: GET /v1/checkpoints (no credential, no rate limit) built the list of every checkpoint the
+  // ledger ever signed for each request, and /latest walked all of them; every session end adds
+  // one, so any agent could grow what each anonymous request costs without bound. It is now a
+  // page of at most 1000 from `from`, with `next` while more follow; /latest reads the latest.
+  it('answers the public checkpoint list a bounded page at a time', async () => {
+    const ledger = new MemoryLedgerStore();
+    const many = Array.from({ length: 2500 }, (_, i) => ({ size: i + 1, root: `r${i}`, note: `note ${i}` }));
+    ledger.checkpoints = async function* () {
+      await Promise.resolve();
+      yield* many as never[];
+    };
+    ledger.latestCheckpoint = () => Promise.resolve(many.at(-1) as never);
+    const h = (harness = await startHarness({ stores: { ledger, nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() } }));
+    const first = await h.call({ method: 'GET', path: '/v1/checkpoints' });
+    expect(first.json.checkpoints).toHaveLength(1000);
+    expect(first.json).toMatchObject({ from: 0, next: 1000 });
+    const last = await h.call({ method: 'GET', path: '/v1/checkpoints?from=2000' });
+    expect(last.json.checkpoints).toHaveLength(500);
+    expect((last.json.checkpoints as string[])[0]).toBe('note 2000');
+    expect(last.json.next).toBeUndefined();
+    expect((await h.call({ method: 'GET', path: '/v1/checkpoints?from=-1' })).json.error).toMatchObject({ code: 'ERR_HTTP_BAD_REQUEST', parameter: 'from' });
+    const latest = await fetch(`${h.authority.url}/v1/checkpoints/latest`);
+    expect(await latest.text()).toBe('note 2499');
+  });
+});
+
 describe('authority under attack: the browser', () => {
   // GAP: the console (where an approver's click signs an approval with the key kept in the page)
   // could be framed by any site — no frame-ancestors, no X-Frame-Options — so a page could overlay

@@ -8,6 +8,7 @@ import { HttpError, badRequest } from './http-error.ts';
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 const MAX_TRANSCRIPT_PAGE = 5000;
+const MAX_CHECKPOINT_PAGE = 1000;
 
 /** Register the public and read-only routes on `app`. */
 export function registerPublicRoutes(options: { readonly app: Hono<AuthorityEnv>; readonly state: AuthorityState; readonly ready: () => boolean; readonly consoleDir?: string }): void {
@@ -23,16 +24,29 @@ export function registerPublicRoutes(options: { readonly app: Hono<AuthorityEnv>
     }
   });
   app.get('/v1/trust-root', (c) => c.json(state.trustRoot.toJSON()));
+  // Public and unauthenticated: a page at a time (every session end adds a checkpoint, so the
+  // whole list grows with use and must not be built for each anonymous request).
   app.get('/v1/checkpoints', async (c) => {
+    const fromText = c.req.query('from') ?? '0';
+    if (!/^\d{1,12}$/.test(fromText)) throw badRequest('from', 'must be a non-negative integer');
+    const from = Number(fromText);
     const notes: string[] = [];
-    for await (const checkpoint of state.ledger.checkpoints()) notes.push(checkpoint.note);
-    return c.json({ checkpoints: notes });
+    let index = 0;
+    let more = false;
+    for await (const checkpoint of state.ledger.checkpoints()) {
+      if (index++ < from) continue;
+      if (notes.length === MAX_CHECKPOINT_PAGE) {
+        more = true;
+        break;
+      }
+      notes.push(checkpoint.note);
+    }
+    return c.json({ from, checkpoints: notes, ...(more ? { next: from + notes.length } : {}) });
   });
   app.get('/v1/checkpoints/latest', async (c) => {
-    let latest: string | undefined;
-    for await (const checkpoint of state.ledger.checkpoints()) latest = checkpoint.note;
+    const latest = await state.ledger.latestCheckpoint();
     if (latest === undefined) throw new HttpError({ status: 404, code: 'ERR_HTTP_NO_CHECKPOINT', message: 'no checkpoint has been signed yet' });
-    return c.text(latest);
+    return c.text(latest.note);
   });
   app.get('/v1/transcript', async (c) => {
     const fromText = c.req.query('from') ?? '0';
