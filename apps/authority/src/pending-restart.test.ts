@@ -1,5 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +6,7 @@ import { verifyTranscript } from '@writ/core';
 import { openPostgresStores } from '@writ/postgres';
 import { FilePendingStore, MemoryPendingStore, PostgresPendingStore } from './pending-store.ts';
 import type { PendingDetail, PendingDetailStore } from './pending-store.ts';
-import { AGENT_TOKEN, APPROVER_TOKEN, OTHER_AGENT_TOKEN, createSeededWorld, startHarness } from './test-harness.ts';
+import { AGENT_TOKEN, APPROVER_TOKEN, OTHER_AGENT_TOKEN, createSeededWorld, skipWithoutPostgres, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -15,13 +14,7 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-const pgReachable = await new Promise<boolean>((resolve) => {
-  const socket = connect({ host: '127.0.0.1', port: 5432 });
-  socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
-  socket.once('connect', () => (socket.destroy(), resolve(true)));
-  socket.once('error', () => resolve(false));
-});
-const skipPg = !pgReachable && process.env.WRIT_REQUIRE_POSTGRES !== '1';
+const skipPg = await skipWithoutPostgres('authority pending-store PostgreSQL test');
 
 const detail = (n: number, requestedAt = `2026-03-01T10:00:0${n}.000Z`): PendingDetail => ({
   pending: { id: `sha256:${String(n).repeat(64)}`, summary: `call ${n}`, intent: {}, intentDigest: `sha256:${String(n).repeat(64)}`, policyDigest: `sha256:${'a'.repeat(64)}`, policyReason: 'needs approval', rule: { rule: 'r' }, requestedAt, expiresAt: '2026-03-01T11:00:00.000Z' },

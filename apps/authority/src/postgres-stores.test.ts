@@ -1,17 +1,9 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStores } from '@writ/postgres';
-import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from './test-harness.ts';
+import { AGENT_TOKEN, APPROVER_TOKEN, skipWithoutPostgres, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
 
-const reachable = await new Promise<boolean>((resolve) => {
-  const socket = connect({ host: '127.0.0.1', port: 5432 });
-  socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
-  socket.once('connect', () => (socket.destroy(), resolve(true)));
-  socket.once('error', () => resolve(false));
-});
-const skip = !reachable && process.env.WRIT_REQUIRE_POSTGRES !== '1';
-if (skip) console.warn('authority PostgreSQL test skipped: nothing listens on 127.0.0.1:5432 (WRIT_REQUIRE_POSTGRES=1 makes this a failure)');
+const skip = await skipWithoutPostgres('authority PostgreSQL test');
 
 describe.skipIf(skip)('authority on the PostgreSQL stores', () => {
   let h: Harness;

@@ -1,5 +1,6 @@
 /** Test set-up shared by the authority's HTTP and browser tests: a world, the shared policies, memory or file stores, a started authority. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileApprovalStore, FileLedgerStore, FileNonceStore, MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, PrivateKey, createSigner, createTrustRoot, signApproval, toBase64Url } from '@writ/core';
@@ -10,6 +11,23 @@ import { hashToken } from './credentials.ts';
 import { FilePendingStore } from './pending-store.ts';
 import type { RunningAuthority, StartAuthorityOptions } from './start-authority.ts';
 import { startAuthority } from './start-authority.ts';
+
+/**
+ * True when tests that need PostgreSQL (127.0.0.1:5432) are to be skipped: nothing listens
+ * there and `WRIT_REQUIRE_POSTGRES=1` (set by `.ci/run`) does not turn that into a failure.
+ * Logs why, naming `what` is skipped. Never a silent pass.
+ */
+export async function skipWithoutPostgres(what: string): Promise<boolean> {
+  const reachable = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: 5432 });
+    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+  const skip = !reachable && process.env.WRIT_REQUIRE_POSTGRES !== '1';
+  if (skip) console.warn(`${what} skipped: nothing listens on 127.0.0.1:5432 (WRIT_REQUIRE_POSTGRES=1 makes this a failure)`);
+  return skip;
+}
 
 /** Bearer tokens of the test principals. */
 export const AGENT_TOKEN = 'agent-token-support-0001';

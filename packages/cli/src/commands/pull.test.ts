@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTRIES_FILE, Ledger } from '@writ/core';
 import { sampleKeys, sampleTrustRootDocument, writeSampleTranscript } from '@writ/core/transcript';
 import { openPostgresStores } from '@writ/postgres';
-import { APPROVER_TOKEN, AGENT_TOKEN, startHarness } from '@writ/authority/test-harness';
+import { APPROVER_TOKEN, AGENT_TOKEN, skipWithoutPostgres, startHarness } from '@writ/authority/test-harness';
 import { MemoryLedgerStore } from '@writ/core';
 import type { PostgresStores } from '@writ/postgres';
 import type { CommandContext } from '../cli-context.ts';
@@ -16,14 +15,7 @@ import type { CommandRun } from '../test-support/run-command.ts';
 import { pullAction, registerPullCommand } from './pull.ts';
 import { verifyAction } from './verify.ts';
 
-const reachable = await new Promise<boolean>((resolve) => {
-  const socket = connect({ host: '127.0.0.1', port: 5432 });
-  socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
-  socket.once('connect', () => (socket.destroy(), resolve(true)));
-  socket.once('error', () => resolve(false));
-});
-const skip = !reachable && process.env.WRIT_REQUIRE_POSTGRES !== '1';
-if (skip) console.warn('writ pull test skipped: nothing listens on 127.0.0.1:5432 (WRIT_REQUIRE_POSTGRES=1 makes this a failure)');
+const skip = await skipWithoutPostgres('writ pull PostgreSQL test');
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `writ_pull_${Date.now()}_${process.pid}`;
