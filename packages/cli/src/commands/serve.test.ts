@@ -111,6 +111,25 @@ describe('serveAction', () => {
     expect(missing.err.join('')).toContain('nope.key cannot be read');
   });
 
+  it('names the system error with its code when it cannot listen (a port in use: EADDRINUSE, exit 2)', async () => {
+    const keysDir = mkdtempSync(join(tmpdir(), 'writ-serve-keys-'));
+    const key = await generateKeyFile({ dir: keysDir, name: 'authority' });
+    const first = context(authorityConfigDir(key, join(keysDir, 'keys', 'authority.key')));
+    const close = await serveAction({}, first);
+    try {
+      const port = new URL(/listening on (\S+)/.exec(first.err.join(''))![1]!).port;
+      const dir = authorityConfigDir(key, join(keysDir, 'keys', 'authority.key'));
+      const config = join(dir, 'writ-authority.json');
+      writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), port: Number(port) }));
+      const second = context(dir);
+      expect(await serveAction({}, second)).toBeUndefined();
+      expect(second.code).toBe(2);
+      expect(second.err.join('')).toMatch(/^writ serve: cannot start: .*address already in use.* \[EADDRINUSE\]\n$/);
+    } finally {
+      await close!();
+    }
+  });
+
   it('stops with the dev launcher: SIGTERM to bin/writ.js alone reaches the CLI process, which releases writer.lock', { timeout: 60_000 }, async () => {
     const keysDir = mkdtempSync(join(tmpdir(), 'writ-serve-keys-'));
     const key = await generateKeyFile({ dir: keysDir, name: 'authority' });

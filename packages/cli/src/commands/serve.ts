@@ -9,8 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
-import { isWritError } from '@writ/core';
-import { EXIT, processContext } from '../cli-context.ts';
+import { EXIT, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 
 /** The part of `@writ/authority` this command uses. */
@@ -49,7 +48,8 @@ export async function serveAction(options: ServeCommandOptions, context: Command
     context.stderr(`writ authority listening on ${running.url} (console: ${running.url}/console/)\n`);
     return () => running.close();
   } catch (error) {
-    context.stderr(`writ serve: cannot start: ${isWritError(error) ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error)}\n`);
+    // describeError: a WritError's code, or the system's (EADDRINUSE for a taken port, EACCES ...).
+    context.stderr(`writ serve: cannot start: ${describeError(error)}\n`);
     context.setExitCode(EXIT.usage);
     return undefined;
   }
