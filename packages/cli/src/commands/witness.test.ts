@@ -108,6 +108,11 @@ describe('writ witness', () => {
     const verified = await run((context) => verifyAction(out, { trustRoot: trustFile, witness: [vkey], json: true }, context));
     expect(verified.code).toBe(0);
     expect(JSON.parse(verified.stdout)).toMatchObject({ valid: true, witnessed: { cosigners: [{ name: NAME }] } });
+    // The freshness bound applies to a bundle's checkpoint too.
+    expect((await run((context) => verifyAction(out, { trustRoot: trustFile, witness: [vkey], witnessedWithin: '1h', now: () => new Date('2026-06-01T00:59:00Z') }, context))).code).toBe(0);
+    const stale = await run((context) => verifyAction(out, { trustRoot: trustFile, witness: [vkey], witnessedWithin: '1h', now: () => new Date('2026-06-01T01:00:01Z') }, context));
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('checkpoint has 0 of the 1 witness cosignatures required since 2026-06-01T00:00:01.000Z (1 older)');
     const plain = join(root, 'plain-bundle.json');
     expect((await run((context) => exportAction(dir, { out: plain, trustRoot: trustFile }, context))).code).toBe(0);
     const unwitnessed = await run((context) => verifyAction(plain, { trustRoot: trustFile, witness: [vkey] }, context));
