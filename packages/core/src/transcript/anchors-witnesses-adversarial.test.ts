@@ -230,7 +230,7 @@ describe('witnesses: cosignatures cannot be moved to a tree the witnesses did no
     }
   });
 
-  it('LIMITATION: cut back to an older checkpoint that a quorum cosigned then, the transcript verifies with witnesses alone; the old cosignature time is reported and the later cosigned note, held as an anchor, refuses it', async () => {
+  it('LIMITATION: cut back to an older checkpoint that a quorum cosigned then, the transcript verifies with witnesses alone; the old cosignature time is reported, and a freshness bound (since) or the later cosigned note held as an anchor refuses it', async () => {
     const t = await transcript();
     const sizes = [...t.notes.keys()];
     const kept = sizes.at(-2)!;
@@ -242,6 +242,10 @@ describe('witnesses: cosignatures cannot be moved to a tree the witnesses did no
     expect(alone).toMatchObject({ valid: true, witnessed: { size: kept, cosigners: [{ name: W1, time: at.toISOString() }] } });
     const anchored = await verify(t, short, { anchors: [later], witnesses: { keys, quorum: 1 } });
     expect(anchored.failure).toMatchObject({ check: 'checkpoint-anchor', message: 'the transcript ends before an anchored checkpoint (entries removed)' });
+    // The witness cosigned the later checkpoint since, and will not cosign the older one again:
+    // a bound after `then` leaves the cut-back transcript without a fresh cosignature.
+    const bounded = await verify(t, short, { witnesses: { keys, quorum: 1, since: new Date(at.getTime() + 1000).toISOString() } });
+    expect(bounded.failure).toMatchObject({ check: 'checkpoint-witness', code: 'ERR_TRANSCRIPT_WITNESS', checkpointSize: kept });
   });
 });
 
