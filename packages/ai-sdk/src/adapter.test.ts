@@ -13,6 +13,7 @@ function recordingSession(guard?: () => Promise<never>) {
     addUserTurn: (text: string) => (calls.push(`user:${text}`), Promise.resolve(ref)),
     addToolOutput: (input: { tool: string; callId: string }) => (calls.push(`tool:${input.tool}:${input.callId}`), Promise.resolve(ref)),
     guard: guard ?? (() => Promise.reject(new WritError('ERR_STORE_CLOSED', 'closed'))),
+    execute: () => Promise.reject(new WritError('ERR_STORE_CLOSED', 'closed')),
   } as unknown as FirewallSession;
   return { session, calls };
 }
@@ -62,6 +63,12 @@ describe('writTools', () => {
   it('refuses a non-object tool set with a WritError', () => {
     const { session } = recordingSession();
     expect(() => writTools(null as never, { session })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  });
+
+  it('refuses what is not a session at wiring time (a Firewall handed as the session, say)', () => {
+    for (const session of [{}, { guard: () => undefined }, { openSession: () => undefined, close: () => undefined }]) {
+      expect(() => writTools({}, { session } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'options.session' } }));
+    }
   });
 
   it('leaves tools without execute unchanged', () => {

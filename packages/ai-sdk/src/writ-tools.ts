@@ -25,7 +25,8 @@ type Execute = (input: unknown, options: { readonly toolCallId: string }) => unk
  * tool's declared trust — so the last output of a conversation is basis too. A
  * refused call throws {@link WritToolRefusedError} (the model sees the reason) and the
  * tool never runs. Tools without `execute` (client-side tools) are returned unchanged.
- * @throws WritError `ERR_INVALID_ARGUMENT` when `tools` is not an object.
+ * @throws WritError `ERR_INVALID_ARGUMENT` when `tools` is not an object or `options.session` has no
+ *   `execute` and `addToolOutput` (a Firewall handed as the session fails here, not at each call).
  */
 export function writTools<TOOLS extends ToolSet>(
   tools: TOOLS,
@@ -38,7 +39,7 @@ export function writTools<TOOLS extends ToolSet>(
   }
   assertOptionsObject(options);
   const { session } = options;
-  assertFirewallSession(session, 'options.session', []);
+  assertFirewallSession(session, 'options.session', ['execute', 'addToolOutput']);
   const wrapped: Record<string, unknown> = {};
   for (const [name, tool] of Object.entries(tools)) {
     const execute = (tool as { execute?: Execute } | null)?.execute;
