@@ -71,6 +71,9 @@ async function describe(state: AuthorityState, detail: PendingDetail): Promise<J
     expiresAt: detail.pending.expiresAt,
     tool: detail.tool,
     agent: detail.agentId,
+    // The intent the approver signs names the principal and tenant too: show them.
+    principal: typeof detail.pending.intent?.principal === 'string' ? detail.pending.intent.principal : null,
+    tenant: typeof detail.pending.intent?.tenant === 'string' ? detail.pending.intent.tenant : null,
     sessionId: detail.sessionId,
     callId: detail.callId,
     args,

@@ -202,6 +202,19 @@ describe('authority under attack: what the approver is shown', () => {
     expect(summary).toContain('IBAN attacker');
     expect(summary).not.toContain('friend');
   });
+
+  // GAP: the approver signs an intent digest over tool, arguments, audience, principal and tenant,
+  // but the detail showed no principal or tenant: an agent acting for another principal or in
+  // another tenant got the same-looking request signed. Both are now shown as the intent names them.
+  it('shows on whose behalf and in which tenant the signed intent acts', async () => {
+    const h = (harness = await startHarness());
+    const opened = await h.call({ path: '/v1/sessions', token: AGENT_TOKEN, body: { principal: { id: 'user:ceo', tenant: 'globex' } } });
+    const sessionId = opened.json.sessionId as string;
+    await h.call({ path: `/v1/sessions/${sessionId}/basis`, token: AGENT_TOKEN, body: { kind: 'user-turn', text: 'Order 5120 never arrived, please refund 750 EUR.' } });
+    const pending = await pendingCall(h, { sessionId, callId: 'c1', args: { order: '5120', amount: 750 } });
+    const detail = await h.call({ method: 'GET', path: `/v1/approvals/${pending.id}`, token: APPROVER_TOKEN });
+    expect(detail.json).toMatchObject({ principal: 'user:ceo', tenant: 'globex', agent: 'support-agent' });
+  });
 });
 
 describe('authority under attack: who owns a session', () => {

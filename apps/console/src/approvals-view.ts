@@ -32,6 +32,9 @@ interface Detail extends PendingItem {
   readonly basis: { score?: number; threshold?: number; sufficient?: boolean; findings?: Finding[]; tainted?: string[] } | null;
   readonly statements: number;
   readonly expiresAt: string;
+  /** On whose behalf, as the signed intent names it. */
+  readonly principal?: string | null;
+  readonly tenant?: string | null;
 }
 
 function argRows(args: Record<string, unknown>, committedKeys: readonly string[]): HTMLElement {
@@ -90,7 +93,7 @@ async function showDetail(options: { root: HTMLElement; credentials: Credentials
       'div',
       { class: 'card', id: 'approval-detail' },
       h('p', { class: 'summary' }, d.summary),
-      h('div', { class: 'row' }, h('div', {}, h('h3', {}, 'Why the policy asks'), h('p', {}, d.policyReason), h('p', { class: 'muted' }, `rule ${d.rule.rule ?? '?'}: ${d.rule.threshold ?? 1} of [${(d.rule.roles ?? []).join(', ')}]`)), h('div', {}, h('h3', {}, 'Request'), h('p', { class: 'muted' }, `agent ${d.agent} · tool ${d.tool} · status ${d.status} · ${d.statements} signature(s)`), h('p', { class: 'muted' }, `expires ${d.expiresAt}`))),
+      h('div', { class: 'row' }, h('div', {}, h('h3', {}, 'Why the policy asks'), h('p', {}, d.policyReason), h('p', { class: 'muted' }, `rule ${d.rule.rule ?? '?'}: ${d.rule.threshold ?? 1} of [${(d.rule.roles ?? []).join(', ')}]`)), h('div', {}, h('h3', {}, 'Request'), h('p', { class: 'muted' }, `agent ${d.agent} · tool ${d.tool} · status ${d.status} · ${d.statements} signature(s)`), h('p', { class: 'muted', id: 'approval-principal' }, `on behalf of ${d.principal ?? '?'}${d.tenant === null || d.tenant === undefined ? '' : ` (tenant ${d.tenant})`}`), h('p', { class: 'muted' }, `expires ${d.expiresAt}`))),
       h('h3', {}, 'Arguments'),
       argRows(d.args, d.committed ?? []),
       h('h3', {}, 'Basis report'),
