@@ -5,8 +5,11 @@ import { createLogger } from './logger.ts';
 import { openAuthority } from './open-authority.ts';
 
 const logger = createLogger();
+// `pnpm --filter @writ/authority start cfg.json` runs this in apps/authority: a relative config
+// path is the caller's, which pnpm (like npm) passes as INIT_CWD.
+const cwd = process.env.INIT_CWD ?? process.cwd();
 try {
-  const config = await loadConfig({ ...(process.argv[2] === undefined ? {} : { file: process.argv[2] }), env: process.env, cwd: process.cwd() });
+  const config = await loadConfig({ ...(process.argv[2] === undefined ? {} : { file: process.argv[2] }), env: process.env, cwd });
   const authority = await openAuthority({ config, logger, env: process.env });
   const stop = (signal: string) => {
     logger.info('shutting down', { signal });
