@@ -6,8 +6,12 @@
  */
 import { WritError } from '../errors.ts';
 import { assertOptions, invalidArgument } from '../invalid-argument.ts';
+import { parseCheckpoint } from '../transcript/checkpoint.ts';
+import { hashToDigest } from '../transcript/entry.ts';
+import { leafHash } from '../transcript/merkle.ts';
+import { parseNote } from '../transcript/signed-note.ts';
 import type { FileLedgerStore } from './file-ledger-store.ts';
-import type { LedgerStore, StoredEntry } from './types.ts';
+import type { CheckpointRecord, LedgerStore } from './types.ts';
 
 /** Options of {@link copyLedger}. */
 export interface CopyLedgerOptions {
@@ -35,6 +39,28 @@ function diverged(reason: string, details: Record<string, unknown>): WritError {
   return new WritError('ERR_STORE_CONFLICT', `the copy is not a prefix of the source ledger: ${reason}`, { details: { reason: 'diverged', ...details } });
 }
 
+function corruptSource(reason: 'checkpoint-note' | 'checkpoint-twice', message: string, checkpointSize: number): WritError {
+  return new WritError('ERR_STORE_CORRUPT', `the source ledger is inconsistent: ${message}`, { details: { reason, checkpointSize } });
+}
+
+// A checkpoint record is stored as `checkpoints/<size>.json` and ordered by its size, but only its
+// note is verified: a record whose size or root is not its note's would be a copy that holds
+// other bytes than the ones that verify.
+function assertRecordIsItsNote(checkpoint: CheckpointRecord): void {
+  let size: number;
+  let root: string;
+  try {
+    const parsed = parseCheckpoint(parseNote(checkpoint.note).text);
+    size = parsed.size;
+    root = hashToDigest(parsed.root);
+  } catch {
+    throw corruptSource('checkpoint-note', `its checkpoint of size ${checkpoint.size} is not a checkpoint note`, checkpoint.size);
+  }
+  if (size !== checkpoint.size || root !== checkpoint.root) {
+    throw corruptSource('checkpoint-note', `its checkpoint record of size ${checkpoint.size} does not carry its note's size and root`, checkpoint.size);
+  }
+}
+
 /**
  * Bring `to` up to the head `from` has now: the entries after the ones `to` holds (each line
  * exactly as the source stored it, chain-checked on the way in by `appendStored`) and every
@@ -42,8 +68,10 @@ function diverged(reason: string, details: Record<string, unknown>): WritError {
  * during the copy are left for the next one. Nothing is trusted here that a verifier would not
  * check again: the copy is a transcript directory to verify, not a verdict.
  * @throws `ERR_INVALID_ARGUMENT` (options), `ERR_STORE_CONFLICT` (`to` holds entries the source
- *   does not — more, or others at the same positions — or a checkpoint of the same size that
- *   differs), the stores' read and write errors (`ERR_STORE_CORRUPT`, `ERR_STORE_IO`, ...), and
+ *   does not — more, or others at the same positions — or a checkpoint the source does not list
+ *   or lists with another note), `ERR_STORE_CORRUPT` (a source checkpoint record whose size or
+ *   root is not its note's, or two of one size; nothing of its checkpoints is copied then), the
+ *   stores' read and write errors (`ERR_STORE_CORRUPT`, `ERR_STORE_IO`, ...), and
  *   what {@link FileLedgerStore.appendStored} throws for a line the source should never hold.
  */
 export async function copyLedger(options: CopyLedgerOptions): Promise<CopyLedgerResult> {
@@ -65,9 +93,10 @@ export async function copyLedger(options: CopyLedgerOptions): Promise<CopyLedger
     throw diverged(`it holds ${target.size} entries, the source ${source.size}`, { size: target.size, sourceSize: source.size });
   }
   if (target.size > 0) {
-    let last: StoredEntry | undefined;
-    for await (const entry of from.read({ from: target.size - 1, to: target.size })) last = entry;
-    if (last === undefined || last.hash !== target.hash) {
+    // The hash of the line the source holds, computed here: a source may claim any hash.
+    let last: string | undefined;
+    for await (const entry of from.read({ from: target.size - 1, to: target.size })) last = hashToDigest(leafHash(entry.line));
+    if (last !== target.hash) {
       throw diverged(`entry ${target.size - 1} differs`, { seq: target.size - 1 });
     }
   }
@@ -94,13 +123,24 @@ export async function copyLedger(options: CopyLedgerOptions): Promise<CopyLedger
   }
   const have = new Map<number, string>();
   for await (const checkpoint of to.checkpoints()) have.set(checkpoint.size, checkpoint.note);
-  const wanted = [];
+  const listed = new Map<number, CheckpointRecord>();
   for await (const checkpoint of from.checkpoints()) {
     if (checkpoint.size > source.size) continue;
     const held = have.get(checkpoint.size);
-    if (held === undefined) wanted.push(checkpoint);
-    else if (held !== checkpoint.note) throw diverged(`its checkpoint of size ${checkpoint.size} differs`, { checkpointSize: checkpoint.size });
+    if (held !== undefined && held !== checkpoint.note) throw diverged(`its checkpoint of size ${checkpoint.size} differs`, { checkpointSize: checkpoint.size });
+    const twin = listed.get(checkpoint.size);
+    if (twin !== undefined) {
+      if (twin.note === checkpoint.note && twin.root === checkpoint.root) continue;
+      throw corruptSource('checkpoint-twice', `it lists two checkpoints of size ${checkpoint.size}`, checkpoint.size);
+    }
+    assertRecordIsItsNote(checkpoint);
+    listed.set(checkpoint.size, checkpoint);
   }
+  // Every checkpoint the copy holds came from the source: one it no longer lists was dropped.
+  for (const size of have.keys()) {
+    if (!listed.has(size)) throw diverged(`the source does not list its checkpoint of size ${size}`, { checkpointSize: size });
+  }
+  const wanted = [...listed.values()].filter((checkpoint) => !have.has(checkpoint.size));
   wanted.sort((a, b) => a.size - b.size);
   const latest = [...have.keys()].reduce((a, b) => Math.max(a, b), 0);
   // Stores keep checkpoints in increasing size, so a copy made by this function holds every
