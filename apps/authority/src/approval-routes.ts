@@ -28,14 +28,10 @@ function requestIdOf(value: string): Sha256Digest {
 function maskedArgs(state: AuthorityState, detail: PendingDetail): { args: JsonObject; committed: string[] } {
   const sensitive = state.registry.get(detail.tool)?.sensitive ?? [];
   const copy = structuredClone(detail.args) as Record<string, JsonValue>;
-  const committed: string[] = [];
-  for (const path of sensitive) {
-    const key = path.replace(/^\$?\.?/, '').split('.')[0] ?? '';
-    if (key !== '' && Object.hasOwn(copy, key) && !committed.includes(key) && selectArgumentValues(detail.args, path).length > 0) {
-      copy[key] = { commitment: commitment(copy[key]!, randomBytes(16).toString('hex')) };
-      committed.push(key);
-    }
-  }
+  // A top-level argument is committed when any sensitive pattern reaches into it, whatever the
+  // pattern's shape (`note`, `payment.iban`, `items.*.card`, `*.diagnosis`).
+  const committed = Object.keys(copy).filter((key) => sensitive.some((pattern) => selectArgumentValues({ [key]: detail.args[key] }, pattern).length > 0));
+  for (const key of committed) copy[key] = { commitment: commitment(copy[key]!, randomBytes(16).toString('hex')) };
   return { args: copy, committed };
 }
 

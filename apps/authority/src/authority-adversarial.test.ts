@@ -215,6 +215,28 @@ describe('authority under attack: what the approver is shown', () => {
     const detail = await h.call({ method: 'GET', path: `/v1/approvals/${pending.id}`, token: APPROVER_TOKEN });
     expect(detail.json).toMatchObject({ principal: 'user:ceo', tenant: 'globex', agent: 'support-agent' });
   });
+
+  // GAP: the approver's view replaced the top-level key named by the first segment of each
+  // sensitive pattern. A pattern that starts with a wildcard (`*.diagnosis`: the diagnosis in any
+  // argument) names no key, so nothing was replaced: the detail showed the value in clear, and so
+  // did the summary. Every top-level argument holding a match of a sensitive pattern is now
+  // committed, whatever the pattern's shape.
+  it('commits the arguments a wildcard sensitive pattern reaches', async () => {
+    const vault = { name: 'record_update', actionClass: 'A4', effects: ['financial'], audience: 'internal', sensitive: ['*.diagnosis', 'items.*.dob'] };
+    const h = (harness = await startHarness({ tools: { tools: [...TOOLS.tools, vault] } }));
+    const sessionId = await openSession(h);
+    const args = { patient: { id: 'p-7', diagnosis: 'condition-XYZ' }, items: [{ sku: 'a', dob: '1970-01-02' }], memo: 'rotate' };
+    const guarded = await h.call({ path: `/v1/sessions/${sessionId}/calls/v1/guard`, token: AGENT_TOKEN, body: { tool: 'record_update', args } });
+    const pending = (guarded.json.guard as { verdict: string; pending: Pending }).pending;
+    expect((guarded.json.guard as { verdict: string }).verdict, JSON.stringify(guarded.json.guard)).toBe('approval-required');
+    const detail = await h.call({ method: 'GET', path: `/v1/approvals/${pending.id}`, token: APPROVER_TOKEN });
+    expect(detail.json.committed).toEqual(['patient', 'items']);
+    expect(JSON.stringify(detail.json)).not.toContain('condition-XYZ');
+    expect(JSON.stringify(detail.json)).not.toContain('1970-01-02');
+    expect(detail.json.summary).toContain('rotate');
+    const inbox = await h.call({ method: 'GET', path: '/v1/approvals', token: APPROVER_TOKEN });
+    expect(JSON.stringify(inbox.json)).not.toContain('condition-XYZ');
+  });
 });
 
 describe('authority under attack: who owns a session', () => {

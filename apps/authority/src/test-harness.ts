@@ -96,7 +96,7 @@ export interface Harness {
 }
 
 /** Start an authority on a free loopback port. `dir` selects file stores. */
-export async function startHarness(options: { stores?: StartAuthorityOptions['stores']; pendingStore?: StartAuthorityOptions['pendingStore']; dir?: string; world?: SeededWorld; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits'] } = {}): Promise<Harness> {
+export async function startHarness(options: { stores?: StartAuthorityOptions['stores']; pendingStore?: StartAuthorityOptions['pendingStore']; dir?: string; world?: SeededWorld; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits']; tools?: StartAuthorityOptions['tools'] } = {}): Promise<Harness> {
   const world = options.world ?? createSeededWorld();
   const policy = await sharedPolicies();
   const stores =
@@ -115,7 +115,7 @@ export async function startHarness(options: { stores?: StartAuthorityOptions['st
     authority: world.authority,
     stores,
     ...(options.pendingStore !== undefined ? { pendingStore: options.pendingStore } : options.dir !== undefined ? { pendingStore: await FilePendingStore.open({ dir: join(options.dir, 'pending') }) } : {}),
-    tools: TOOLS,
+    tools: options.tools ?? TOOLS,
     mode: options.mode ?? 'enforce',
     agents: [
       { id: 'support-agent', tokenSha256: hashToken(AGENT_TOKEN) },
