@@ -236,6 +236,10 @@ describe('authority under attack: what the approver is shown', () => {
     expect(detail.json.summary).toContain('rotate');
     const inbox = await h.call({ method: 'GET', path: '/v1/approvals', token: APPROVER_TOKEN });
     expect(JSON.stringify(inbox.json)).not.toContain('condition-XYZ');
+    // Nor does the transcript the approver reads (core's summaries use the concrete paths).
+    await h.authority.state.firewall.close();
+    const transcript = await h.call({ method: 'GET', path: '/v1/transcript', token: APPROVER_TOKEN });
+    expect(JSON.stringify(transcript.json)).not.toContain('condition-XYZ');
   });
 });
 
