@@ -22,7 +22,7 @@ export interface CollectedEntries {
 }
 
 /**
- * Reads every location, in order.
+ * Reads every location, in order; each entry records the index of its location (later data wins).
  *
  * @throws WritError `ERR_INVALID_ARGUMENT` when `paths` is not an array of non-empty strings;
  *   otherwise what the location readers throw (`ERR_POLICY_NOT_FOUND`, `..._SOURCE_INVALID`,
@@ -40,13 +40,13 @@ export async function collectPolicyEntries(
   const manifests: BundleManifest[] = [];
   const seen = new Set<string>();
   const owners: { file: string; roots?: readonly string[] }[] = [];
-  for (const location of paths as string[]) {
+  for (const [index, location] of (paths as string[]).entries()) {
     if (!isBundlePath(location)) {
       // Like OPA's loader, a file reached through two locations (`-d . -d ./writ/main.rego`) loads once.
       for (const entry of await readPolicyLocation(location, { cwd: options.cwd })) {
         if (entry.realPath !== undefined && seen.has(entry.realPath)) continue;
         if (entry.realPath !== undefined) seen.add(entry.realPath);
-        entries.push(entry);
+        entries.push({ ...entry, location: index });
       }
       continue;
     }
@@ -56,7 +56,7 @@ export async function collectPolicyEntries(
       ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }),
     });
     checkBundleRoots(bundle, location);
-    entries.push(...bundle.entries);
+    entries.push(...bundle.entries.map((entry) => ({ ...entry, location: index })));
     manifests.push(bundle.manifest);
     owners.push({ file: location, ...(bundle.manifest.roots === undefined ? {} : { roots: bundle.manifest.roots }) });
   }

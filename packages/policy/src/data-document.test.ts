@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeDataAt, parseDataFile } from './data-document.ts';
+import { mergeDataAt, overlayData, parseDataFile } from './data-document.ts';
 
 describe('parseDataFile', () => {
   it('parses JSON and YAML objects', () => {
@@ -70,5 +70,23 @@ describe('mergeDataAt', () => {
         expect([first, second]).toEqual(before);
       }),
     );
+  });
+});
+
+describe('overlayData', () => {
+  it('merges objects and lets the later value win for anything else, without touching the earlier objects', () => {
+    const library = { writ_config: { approval: { classes: { A4: 'manager-approval', A5: 'dual-control' } }, egress: { allow: [] as string[] } } };
+    const before = JSON.stringify(library);
+    const data = {};
+    overlayData(data, library);
+    overlayData(data, { writ_config: { approval: { classes: { A4: 'dual-control' } }, egress: { allow: ['*.example.com'] }, extra: { x: 1 } } });
+    expect(data).toEqual({ writ_config: { approval: { classes: { A4: 'dual-control', A5: 'dual-control' } }, egress: { allow: ['*.example.com'] }, extra: { x: 1 } } });
+    expect(JSON.stringify(library)).toBe(before);
+    // An object replaces a scalar and the other way round; a __proto__ key stays plain data.
+    const mixed: Record<string, unknown> = { a: 1, b: { c: 1 } };
+    overlayData(mixed, JSON.parse('{"a":{"x":1},"b":2,"__proto__":{"polluted":true}}') as Record<string, unknown>);
+    expect(mixed).toEqual(JSON.parse('{"a":{"x":1},"b":2,"__proto__":{"polluted":true}}'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(mixed)).toBe(Object.prototype);
   });
 });

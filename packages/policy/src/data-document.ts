@@ -1,7 +1,8 @@
 /**
  * Base `data` documents: parsing `data.json` / `data.yaml` and merging them at their
  * directory path the way OPA's loader does (`a/b/data.json` holding `{"x": 1}` becomes
- * `data.a.b.x`). Objects merge recursively; any other overlap is a conflict.
+ * `data.a.b.x`). Objects merge recursively; any other overlap within one load location is a
+ * conflict, and across locations the later one's value wins ({@link overlayData}).
  */
 import { parse as parseYaml } from 'yaml';
 import { WritError } from '@writ/core';
@@ -102,4 +103,26 @@ export function mergeDataAt(root: DataObject, options: { segments: readonly stri
     nested = wrapper;
   }
   mergeInto(root, nested, { file: options.file, path: [] });
+}
+
+/**
+ * Lays the merged data of a later load location over an earlier one's (`paths: ['npm:@writ/policies',
+ * 'policy']`): objects merge recursively and any other value — a scalar, an array, an object where
+ * there was none — replaces the earlier one. This is how a project's `data.json` overrides the
+ * library's defaults; two files of one location still conflict ({@link mergeDataAt}). `target`
+ * is modified in place; nested objects are copied before they are changed.
+ */
+export function overlayData(target: DataObject, source: DataObject): void {
+  for (const key of Object.keys(source)) {
+    const incoming = source[key];
+    const existing = Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
+    if (isObject(existing) && isObject(incoming)) {
+      const copy: DataObject = {};
+      overlayData(copy, existing);
+      overlayData(copy, incoming);
+      setOwn(target, key, copy);
+    } else {
+      setOwn(target, key, incoming);
+    }
+  }
 }

@@ -156,9 +156,20 @@ describe('loadRegoPolicy', () => {
     expect((await loadRegoPolicy({ paths: ['policies'], cwd: root })).modules).toHaveLength(1);
   });
 
-  it('refuses conflicting data from two locations', async () => {
-    const root = await policyTree({ 'more/data.json': '{"tools":{"allowed":["shell"]}}' });
-    await expectCode(loadRegoPolicy({ paths: ['policies', 'more'], cwd: root }), 'ERR_POLICY_DATA_INVALID', /merge conflict at data\.tools\.allowed/);
+  it('lets a later location override data of an earlier one (a project over the library), in the order given', async () => {
+    const root = await policyTree({ 'more/data.json': '{"tools":{"allowed":["shell"],"extra":1}}' });
+    const layered = await loadRegoPolicy({ paths: ['policies', 'more'], cwd: root });
+    expect(layered.evaluateSync(input('shell'))).toEqual({ allow: true, tool: 'shell' });
+    expect(layered.evaluateSync(input('search'))).toEqual({ allow: false, tool: 'search' }); // arrays are replaced, not merged
+    const reversed = await loadRegoPolicy({ paths: ['more', 'policies'], cwd: root });
+    expect(reversed.evaluateSync(input('search'))).toEqual({ allow: true, tool: 'search' });
+    // The digest covers the merged data, so the two orders are two policies.
+    expect(layered.digest).not.toBe(reversed.digest);
+  });
+
+  it('refuses conflicting data within one location', async () => {
+    const root = await policyTree({ 'policies/tools/data.json': '{"allowed":["shell"]}' });
+    await expectCode(loadRegoPolicy({ paths: ['policies'], cwd: root }), 'ERR_POLICY_DATA_INVALID', /merge conflict at data\.tools\.allowed/);
   });
 
   it('reports compile errors with file:line:col', async () => {

@@ -3,7 +3,7 @@
  * and the one place that decides what each file is and assembles modules and base data.
  */
 import { WritError } from '@writ/core';
-import { DATA_FILE_NAMES, mergeDataAt, parseDataFile } from './data-document.ts';
+import { DATA_FILE_NAMES, mergeDataAt, overlayData, parseDataFile } from './data-document.ts';
 import type { DataObject } from './data-document.ts';
 import type { DigestFile } from './policy-digest.ts';
 
@@ -18,6 +18,11 @@ export interface PolicyEntry {
   readonly role?: 'module' | 'data';
   /** Real path on disk, when read from disk: the same file named twice is loaded once. */
   readonly realPath?: string;
+  /**
+   * Index of the load location the file came from (`paths[i]`): data of a later location
+   * overrides an earlier one's, data within one location must not conflict. Absent: 0.
+   */
+  readonly location?: number;
 }
 
 /** A Rego module ready for `@writ/rego`'s `compile`. */
@@ -65,7 +70,9 @@ function dataFormat(entry: PolicyEntry): 'json' | 'yaml' | undefined {
 
 /**
  * Sorts entries into Rego modules and base data. `*_test.rego` files are included only with
- * `includeTests`; files that are neither Rego nor data are ignored (READMEs, manifests).
+ * `includeTests`; files that are neither Rego nor data are ignored (READMEs, manifests). The
+ * data files of each load location are merged (a conflict between two of them is an error),
+ * then the locations are laid over each other in order: a later location's value wins.
  *
  * @throws WritError `ERR_POLICY_SOURCE_INVALID` (a module that is not UTF-8) or
  *   `ERR_POLICY_DATA_INVALID` (malformed data, not an object, a merge conflict).
@@ -73,7 +80,7 @@ function dataFormat(entry: PolicyEntry): 'json' | 'yaml' | undefined {
 export function assemblePolicy(entries: readonly PolicyEntry[], options: { includeTests: boolean }): AssembledPolicy {
   const modules: PolicyModule[] = [];
   const digestFiles: DigestFile[] = [];
-  const data: DataObject = {};
+  const byLocation = new Map<number, DataObject>();
   const ordered = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const entry of ordered) {
     const format = dataFormat(entry);
@@ -81,7 +88,10 @@ export function assemblePolicy(entries: readonly PolicyEntry[], options: { inclu
       const value = parseDataFile(entry.file, decode(entry), format);
       const directory = entry.role === 'data' ? '' : entry.path.slice(0, Math.max(0, entry.path.lastIndexOf('/')));
       const segments = directory === '' ? [] : directory.split('/');
-      mergeDataAt(data, { segments, value, file: entry.file });
+      const location = entry.location ?? 0;
+      const own = byLocation.get(location) ?? {};
+      byLocation.set(location, own);
+      mergeDataAt(own, { segments, value, file: entry.file });
       continue;
     }
     const isRego = entry.role === 'module' || entry.path.endsWith('.rego');
@@ -89,5 +99,7 @@ export function assemblePolicy(entries: readonly PolicyEntry[], options: { inclu
     modules.push({ file: entry.file, path: entry.path, source: decode(entry) });
     digestFiles.push({ path: entry.path, content: entry.bytes });
   }
+  const data: DataObject = {};
+  for (const location of [...byLocation.keys()].sort((a, b) => a - b)) overlayData(data, byLocation.get(location)!);
   return { modules, data, digestFiles };
 }
