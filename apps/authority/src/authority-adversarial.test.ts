@@ -532,6 +532,29 @@ describe('authority under attack: races and failing stores (refused already)', (
     }
   });
 
+  it('the sidecar forwards nothing when the nonce store fails', async () => {
+    const { url, hits } = await countingServer();
+    const nonces = new MemoryNonceStore();
+    let failing = false;
+    const consume = nonces.consume.bind(nonces);
+    nonces.consume = (input) => (failing ? Promise.reject(new Error('nonce store down')) : consume(input));
+    const h = (harness = await startHarness({ stores: { ledger: new MemoryLedgerStore(), nonces, approvals: new MemoryApprovalStore() }, sidecarTarget: url }));
+    const sessionId = await openSession(h);
+    const args = { method: 'GET', url: `${url}/x`, bodyDigest: digestBytes(new Uint8Array(0)) };
+    const guarded = await h.call({ path: `/v1/sessions/${sessionId}/calls/n1/guard`, token: AGENT_TOKEN, body: { tool: 'http_request', args } });
+    const token = toBase64Url(utf8(JSON.stringify(guarded.json.token)));
+    failing = true;
+    const response = await fetch(`${h.authority.url}/sidecar/x`, { headers: { 'writ-token': token } });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(hits).toEqual([]);
+    failing = false;
+    // Nor later: the call's one execution was refused, and a retry is answered from the journal.
+    const retry = await fetch(`${h.authority.url}/sidecar/x`, { headers: { 'writ-token': token } });
+    expect(retry.status).toBe(403);
+    expect(((await retry.json()) as { error: { code: string } }).error.code).toBe('ERR_SIDECAR_REFUSED');
+    expect(hits).toEqual([]);
+  });
+
   it('a failing store refuses the call with a generic 5xx and leaks nothing of the failure', async () => {
     const secret = 'postgres://writ:hunter2@db.internal/writ';
     const approvals = new MemoryApprovalStore();
