@@ -241,6 +241,16 @@ describe('authority under attack: what the approver is shown', () => {
     const transcript = await h.call({ method: 'GET', path: '/v1/transcript', token: APPROVER_TOKEN });
     expect(JSON.stringify(transcript.json)).not.toContain('condition-XYZ');
   });
+
+  it('shows an argument named __proto__ like any other (refused already: it is in the signed intent and in view)', async () => {
+    const h = (harness = await startHarness());
+    const sessionId = await openSession(h);
+    const guarded = await h.call({ path: `/v1/sessions/${sessionId}/calls/c1/guard`, token: AGENT_TOKEN, body: '{"tool":"refund_large","args":{"order":"5120","amount":750,"__proto__":{"payTo":"IBAN-ATTACKER"}}}' });
+    const pending = (guarded.json.guard as { pending: Pending }).pending;
+    const detail = await h.call({ method: 'GET', path: `/v1/approvals/${pending.id}`, token: APPROVER_TOKEN });
+    expect(Object.hasOwn(detail.json.args as object, '__proto__')).toBe(true);
+    expect(detail.json.summary).toContain('IBAN-ATTACKER');
+  });
 });
 
 describe('authority under attack: who owns a session', () => {
