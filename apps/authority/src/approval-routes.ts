@@ -35,9 +35,14 @@ function maskedArgs(state: AuthorityState, detail: PendingDetail): { args: JsonO
   return { args: copy, committed };
 }
 
+// Bidirectional controls and invisible characters: in a line read by a person they reorder or
+// hide text (`pay \u202Eevil` shows reversed), so a summary spells them out as `\uXXXX`.
+const INVISIBLE = /[\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
+
 /** One line for people: the committed arguments appear as `<sensitive>`, every other as sent. */
 function maskedSummary(detail: PendingDetail, committed: readonly string[]): string {
-  return summarizeIntent({ tool: detail.tool, args: detail.args, sensitive: committed });
+  const line = summarizeIntent({ tool: detail.tool, args: detail.args, sensitive: committed });
+  return line.replace(INVISIBLE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 async function describe(state: AuthorityState, detail: PendingDetail): Promise<JsonObject> {

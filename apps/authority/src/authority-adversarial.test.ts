@@ -251,6 +251,23 @@ describe('authority under attack: what the approver is shown', () => {
     expect(Object.hasOwn(detail.json.args as object, '__proto__')).toBe(true);
     expect(detail.json.summary).toContain('IBAN-ATTACKER');
   });
+
+  // GAP: the summary quoted arguments with JSON.stringify, which leaves bidirectional controls and
+  // invisible characters as they are: `"IBAN \u202E9876 5432"` is drawn reversed, so the approver
+  // read another payee than the one signed. The summary now spells them out (`\u202e`), and the
+  // console does the same for every argument it shows.
+  it('spells out bidirectional controls and invisible characters in the summary', async () => {
+    const h = (harness = await startHarness());
+    const sessionId = await openSession(h);
+    const pending = await pendingCall(h, { sessionId, callId: 'c1', args: { order: '5120', amount: 750, payee: 'IBAN \u202E9876\u200B 5432' } });
+    const detail = await h.call({ method: 'GET', path: `/v1/approvals/${pending.id}`, token: APPROVER_TOKEN });
+    expect(detail.json.summary).toContain('IBAN \\u202e9876\\u200b 5432');
+    expect(detail.json.summary).not.toMatch(/[\u202E\u200B]/);
+    const inbox = await h.call({ method: 'GET', path: '/v1/approvals', token: APPROVER_TOKEN });
+    expect((inbox.json.approvals as { summary: string }[])[0]!.summary).not.toMatch(/[\u202E\u200B]/);
+    // The arguments themselves are data, kept exactly as signed.
+    expect((detail.json.args as { payee: string }).payee).toBe('IBAN \u202E9876\u200B 5432');
+  });
 });
 
 describe('authority under attack: who owns a session', () => {

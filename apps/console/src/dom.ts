@@ -17,3 +17,12 @@ export function h(tag: string, attributes: Record<string, string> = {}, ...child
 export function mount(parent: HTMLElement, ...children: Node[]): void {
   parent.replaceChildren(...children);
 }
+
+// Bidirectional controls and invisible characters reorder or hide text on screen
+// (`pay \u202Eevil` shows reversed): an approver must see every character that is signed.
+const INVISIBLE = /[\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
+
+/** `text` with bidirectional controls and invisible characters spelled out as `\uXXXX`. */
+export function visibleText(text: string): string {
+  return text.replace(INVISIBLE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
