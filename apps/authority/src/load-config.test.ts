@@ -17,6 +17,8 @@ describe('parseConfig', () => {
   it('resolves paths against the config file and applies defaults', () => {
     const config = parse(base);
     expect(config).toMatchObject({ host: '127.0.0.1', port: 8787, mode: 'enforce', trustRoot: '/etc/writ/tr.json', policy: ['/etc/writ/p'], dataDir: '/etc/writ/writ-data', postgres: undefined, console: true });
+    // A package location is not a path: it stays as loadPolicy takes it, looked up from the config's folder.
+    expect(parseConfig({ config: { ...base, policy: ['npm:@writ/policies', 'policy'] }, env: {}, baseDir: '/etc/writ' })).toMatchObject({ policy: ['npm:@writ/policies', '/etc/writ/policy'], policyCwd: '/etc/writ' });
   });
 
   it('lets the environment override the file, and takes the key from it', () => {

@@ -22,7 +22,10 @@ export interface AuthorityConfig {
   /** Key file (absolute): `{ keyId, seed }` JSON or a bare seed; read by {@link loadAuthorityKey}. */
   readonly authorityKeyFile: string | undefined;
   readonly trustRoot: string;
+  /** Policy locations as `loadPolicy` takes them: absolute paths, and `npm:<name>` packages found from {@link policyCwd}. */
   readonly policy: readonly string[];
+  /** Where `npm:` policy packages are looked up (the config file's folder); default the process's. */
+  readonly policyCwd?: string;
   readonly tools: string;
   readonly mode: FirewallMode;
   readonly agents: readonly Credential[];
@@ -123,7 +126,12 @@ export function parseConfig(options: { readonly config: unknown; readonly env: R
     authorityKey: key,
     authorityKeyFile: keyFile === undefined ? undefined : path(keyFile),
     trustRoot: path(str(c.trustRoot, 'trustRoot')),
-    policy: policy.map((p: unknown, i) => path(str(p, `policy[${i}]`))),
+    // `npm:@writ/policies` is a package, not a path: it stays as it is and is found from baseDir.
+    policy: policy.map((p: unknown, i) => {
+      const location = str(p, `policy[${i}]`);
+      return location.startsWith('npm:') ? location : path(location);
+    }),
+    policyCwd: baseDir,
     tools: path(str(c.tools, 'tools')),
     mode,
     agents: credentials(c.agents, 'agents'),

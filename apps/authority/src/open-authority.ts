@@ -39,7 +39,7 @@ export async function openAuthority(options: { readonly config: AuthorityConfig;
   const { config } = options;
   const authority = createSigner(await loadAuthorityKey(config));
   const trustRoot = createTrustRoot((await readJsonFile(config.trustRoot, 'trustRoot')) as TrustRootDocument);
-  const policy = await loadPolicy({ paths: [...config.policy] });
+  const policy = await loadPolicy({ paths: [...config.policy], ...(config.policyCwd === undefined ? {} : { cwd: config.policyCwd }) });
   const tools = (await readJsonFile(config.tools, 'tools')) as { tools: unknown[] };
   let stores;
   let pendingStore: PendingDetailStore;
