@@ -29,7 +29,10 @@ export interface InitOptions {
 }
 
 const STARTER_REGO = `# Your rules, layered on @writ/policies: partial rules of package writ merge across files.
-# Run \`writ policy test\` after a change and \`writ replay\` against real transcripts before enforcing.
+# After a change run the library's tests with yours (npm install @writ/policies first):
+#   writ policy test npm:@writ/policies policy
+# and, before enforcing, replay real transcripts under it:
+#   writ replay out/transcripts/shadow --policy npm:@writ/policies --policy policy
 package writ
 
 # Example (uncomment and adapt):
