@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +28,18 @@ function context(cwd: string): CommandContext & { out: string[]; err: string[]; 
 describe('serveAction', () => {
   it('prints the sha256 of a bearer token for the config', async () => {
     const ctx = context(tmpdir());
-    await serveAction({ hashToken: 'abc' }, ctx);
-    expect(ctx.out.join('')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n');
+    await serveAction({ hashToken: 'abcdefghijklmnop' }, ctx);
+    expect(ctx.out.join('')).toBe(`${createHash('sha256').update('abcdefghijklmnop').digest('hex')}\n`);
+    expect(ctx.code).toBeUndefined();
+  });
+
+  it('refuses to hash a token the authority would never accept (under 16 characters, spaces, non-ASCII)', async () => {
+    for (const token of ['secret', 'fifteen-chars-x', 'sixteen chars ok', 'sixteen-chärs-ok', 'x'.repeat(513)]) {
+      const ctx = context(tmpdir());
+      await serveAction({ hashToken: token }, ctx);
+      expect({ token, code: ctx.code, out: ctx.out.join('') }).toEqual({ token, code: 2, out: '' });
+      expect(ctx.err.join('')).toContain('16 to 512 printable ASCII characters without spaces');
+    }
   });
 
   it('exits 2 naming the problem when the config is missing or malformed', async () => {

@@ -29,6 +29,13 @@ const AUTHORITY_PACKAGE = '@writ/authority';
 /** Run `writ serve`; resolves with the running authority's `close` (tests stop it themselves). */
 export async function serveAction(options: ServeCommandOptions, context: CommandContext = processContext()): Promise<(() => Promise<void>) | undefined> {
   if (options.hashToken !== undefined) {
+    // The authority accepts only `Authorization: Bearer <16–512 printable ASCII, no spaces>`: a
+    // digest of any other token would sit in the config and never let anyone in.
+    if (!/^[\x21-\x7e]{16,512}$/.test(options.hashToken)) {
+      context.stderr('writ serve: --hash-token: a bearer token is 16 to 512 printable ASCII characters without spaces (the authority refuses any other); e.g. openssl rand -base64 32 [ERR_USAGE]\n');
+      context.setExitCode(EXIT.usage);
+      return undefined;
+    }
     context.stdout(`${createHash('sha256').update(options.hashToken, 'utf8').digest('hex')}\n`);
     return undefined;
   }
