@@ -3,7 +3,7 @@ import { PrivateKey, createSigner, fromBase64Url, signApproval, signRejection } 
 import type { Digest } from '@writ/core';
 import { api } from './api.ts';
 import type { Credentials } from './api.ts';
-import { h, mount, visibleText } from './dom.ts';
+import { h, mount } from './dom.ts';
 
 interface PendingItem {
   readonly id: string;
@@ -44,7 +44,7 @@ function argRows(args: Record<string, unknown>, committedKeys: readonly string[]
     ...Object.entries(args).map(([name, value]) => {
       // Only the keys the authority committed: an agent may send any value shaped like { commitment }.
       const committed = committedKeys.includes(name) && typeof value === 'object' && value !== null && typeof (value as { commitment?: unknown }).commitment === 'string';
-      return h('tr', {}, h('th', {}, visibleText(name)), h('td', {}, committed ? h('span', { class: 'commitment', title: 'sensitive: shown as a commitment' }, `committed ${(value as { commitment: string }).commitment.slice(0, 23)}…`) : visibleText(JSON.stringify(value))));
+      return h('tr', {}, h('th', {}, name), h('td', {}, committed ? h('span', { class: 'commitment', title: 'sensitive: shown as a commitment' }, `committed ${(value as { commitment: string }).commitment.slice(0, 23)}…`) : JSON.stringify(value)));
     }),
   );
 }
@@ -92,8 +92,8 @@ async function showDetail(options: { root: HTMLElement; credentials: Credentials
     h(
       'div',
       { class: 'card', id: 'approval-detail' },
-      h('p', { class: 'summary' }, visibleText(d.summary)),
-      h('div', { class: 'row' }, h('div', {}, h('h3', {}, 'Why the policy asks'), h('p', {}, d.policyReason), h('p', { class: 'muted' }, `rule ${d.rule.rule ?? '?'}: ${d.rule.threshold ?? 1} of [${(d.rule.roles ?? []).join(', ')}]`)), h('div', {}, h('h3', {}, 'Request'), h('p', { class: 'muted' }, `agent ${d.agent} · tool ${d.tool} · status ${d.status} · ${d.statements} signature(s)`), h('p', { class: 'muted', id: 'approval-principal' }, visibleText(`on behalf of ${d.principal ?? '?'}${d.tenant === null || d.tenant === undefined ? '' : ` (tenant ${d.tenant})`}`)), h('p', { class: 'muted' }, `expires ${d.expiresAt}`))),
+      h('p', { class: 'summary' }, d.summary),
+      h('div', { class: 'row' }, h('div', {}, h('h3', {}, 'Why the policy asks'), h('p', {}, d.policyReason), h('p', { class: 'muted' }, `rule ${d.rule.rule ?? '?'}: ${d.rule.threshold ?? 1} of [${(d.rule.roles ?? []).join(', ')}]`)), h('div', {}, h('h3', {}, 'Request'), h('p', { class: 'muted' }, `agent ${d.agent} · tool ${d.tool} · status ${d.status} · ${d.statements} signature(s)`), h('p', { class: 'muted', id: 'approval-principal' }, `on behalf of ${d.principal ?? '?'}${d.tenant === null || d.tenant === undefined ? '' : ` (tenant ${d.tenant})`}`), h('p', { class: 'muted' }, `expires ${d.expiresAt}`))),
       h('h3', {}, 'Arguments'),
       argRows(d.args, d.committed ?? []),
       h('h3', {}, 'Basis report'),
@@ -115,7 +115,7 @@ export async function renderApprovals(options: { root: HTMLElement; credentials:
   for (const item of json.approvals) {
     const open = h('button', { 'data-request': item.id }, 'Review');
     open.addEventListener('click', () => void showDetail({ root, credentials, id: item.id, back: () => void renderApprovals(options) }));
-    list.append(h('div', { class: 'card' }, h('p', { class: 'summary' }, visibleText(item.summary)), h('p', {}, item.policyReason), h('p', { class: 'muted' }, `${item.agent} · ${item.tool} · requested ${item.requestedAt}`), open));
+    list.append(h('div', { class: 'card' }, h('p', { class: 'summary' }, item.summary), h('p', {}, item.policyReason), h('p', { class: 'muted' }, `${item.agent} · ${item.tool} · requested ${item.requestedAt}`), open));
   }
   mount(root, h('h2', {}, `Approvals inbox (${json.approvals.length} pending)`), list);
 }

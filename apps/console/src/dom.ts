@@ -2,13 +2,17 @@
 
 type Child = Node | string | number | null | undefined | false;
 
-/** Create `tag` with attributes and children. */
+/**
+ * Create `tag` with attributes and children. Text (children and attribute values, e.g. a
+ * `title` tooltip) goes through {@link visibleText}: much of what the console shows is an agent's
+ * (tool names, arguments, reasons quoting them), and none of it may reorder or hide what is drawn.
+ */
 export function h(tag: string, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElement {
   const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, visibleText(value));
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    element.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+    element.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(visibleText(String(child))) : child);
   }
   return element;
 }
