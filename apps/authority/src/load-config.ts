@@ -21,6 +21,12 @@ export interface AuthorityConfig {
   readonly authorityKey: string | undefined;
   /** Key file (absolute): `{ keyId, seed }` JSON or a bare seed; read by {@link loadAuthorityKey}. */
   readonly authorityKeyFile: string | undefined;
+  /**
+   * Key file (absolute) of the ledger's checkpoint signer, a key with the `ledger` role — the
+   * `.writ/keys/ledger.key` `writ init` writes; read by {@link loadLedgerKey}. Without it the
+   * authority key signs checkpoints and needs the `ledger` role itself.
+   */
+  readonly ledgerKeyFile?: string;
   readonly trustRoot: string;
   /** Policy locations as `loadPolicy` takes them: absolute paths, and `npm:<name>` packages found from {@link policyCwd}. */
   readonly policy: readonly string[];
@@ -125,6 +131,7 @@ export function parseConfig(options: { readonly config: unknown; readonly env: R
     postgres: postgres === '' ? undefined : postgres,
     authorityKey: key,
     authorityKeyFile: keyFile === undefined ? undefined : path(keyFile),
+    ...(typeof c.ledgerKeyFile === 'string' ? { ledgerKeyFile: path(c.ledgerKeyFile) } : {}),
     trustRoot: path(str(c.trustRoot, 'trustRoot')),
     // `npm:@writ/policies` is a package, not a path: it stays as it is and is found from baseDir.
     policy: policy.map((p: unknown, i) => {
@@ -176,23 +183,40 @@ function seedKey(text: string): PrivateKey {
  * `keyId` that is not the seed's is refused: the file was edited or mixed up), or a bare
  * base64url seed.
  * @param file how to name the file in errors.
- * @throws `ERR_INVALID_ARGUMENT` (parameter `authorityKeyFile`).
+ * @param parameter the config field errors name.
+ * @throws `ERR_INVALID_ARGUMENT` (parameter `authorityKeyFile`, or `parameter`).
  */
-export function authorityKeyFromFileText(text: string, file: string): PrivateKey {
+export function authorityKeyFromFileText(text: string, file: string, parameter = 'authorityKeyFile'): PrivateKey {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) {
     try {
       return seedKey(trimmed);
     } catch {
-      throw bad('authorityKeyFile', `${file}: not a base64url 32-byte Ed25519 seed nor a key file (JSON { keyId, seed })`);
+      throw bad(parameter, `${file}: not a base64url 32-byte Ed25519 seed nor a key file (JSON { keyId, seed })`);
     }
   }
   try {
     return parseKeyFile(trimmed, file);
   } catch (error) {
-    if (isWritError(error, 'ERR_INVALID_ARGUMENT')) throw bad('authorityKeyFile', error.message);
+    if (isWritError(error, 'ERR_INVALID_ARGUMENT')) throw bad(parameter, error.message);
     throw error;
   }
+}
+
+/**
+ * The ledger key `ledgerKeyFile` names (same formats as `authorityKeyFile`), or undefined.
+ * @throws `ERR_INVALID_ARGUMENT` naming `ledgerKeyFile`.
+ */
+export async function loadLedgerKey(config: Pick<AuthorityConfig, 'ledgerKeyFile'>): Promise<PrivateKey | undefined> {
+  const file = config.ledgerKeyFile;
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw bad('ledgerKeyFile', `${file} cannot be read`);
+  }
+  return authorityKeyFromFileText(text, file, 'ledgerKeyFile');
 }
 
 /**

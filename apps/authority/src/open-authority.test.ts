@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PrivateKey, toBase64Url } from '@writ/core';
+import { PrivateKey, createTrustRoot, toBase64Url } from '@writ/core';
+import type { KeyRole } from '@writ/core';
 import { loadAuthorityKey, loadConfig } from './load-config.ts';
 import { openAuthority } from './open-authority.ts';
 import { authorityConfigDir } from './test-harness.ts';
@@ -83,5 +84,44 @@ describe('openAuthority: authorityKeyFile', () => {
     const dir = authorityConfigDir(PrivateKey.generate(), 'unused.key');
     const config = await loadConfig({ env: { WRIT_AUTHORITY_KEY: 'AAAA' }, cwd: dir });
     await expect(openAuthority({ config, env: {} })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: 'authorityKey must be a base64url Ed25519 seed', details: { parameter: 'authorityKey' } });
+  });
+});
+
+describe('openAuthority: signing roles', () => {
+  /** A config directory shaped like a writ init project: root, authority (+gateway) and ledger keys. */
+  function initProject(roles: { authority: KeyRole[]; ledger: KeyRole[] }, ledgerKeyFile?: string) {
+    const root = PrivateKey.generate();
+    const authority = PrivateKey.generate();
+    const ledger = PrivateKey.generate();
+    const dir = authorityConfigDir(authority, 'authority.key');
+    const entry = (key: PrivateKey, keyRoles: KeyRole[]) => ({ keyId: key.keyId, publicKey: toBase64Url(key.publicKey), roles: keyRoles, owner: 'project', validFrom: '2026-01-01T00:00:00Z', status: 'active' as const });
+    const trustRoot = createTrustRoot({ type: 'writ.trust-root/v1', version: 1, issuedAt: '2026-01-01T00:00:00Z', threshold: 1, keys: [entry(root, ['root']), entry(authority, roles.authority), entry(ledger, roles.ledger)] });
+    writeFileSync(join(dir, 'trust-root.json'), JSON.stringify(trustRoot.toJSON()));
+    for (const [name, key] of [['authority.key', authority], ['ledger.key', ledger]] as const) writeFileSync(join(dir, name), JSON.stringify({ keyId: key.keyId, seed: toBase64Url(key.exportSeed()) }));
+    const config = join(dir, 'writ-authority.json');
+    writeFileSync(config, JSON.stringify({ ...(JSON.parse(readFileSync(config, 'utf8')) as object), ...(ledgerKeyFile === undefined ? {} : { ledgerKeyFile }) }));
+    return { dir, authority, ledger };
+  }
+
+  it('refuses an authority key without the ledger role when no ledgerKeyFile is given, pointing at it', async () => {
+    const { dir, authority } = initProject({ authority: ['authority', 'gateway'], ledger: ['ledger'] });
+    const error = await openError(dir);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'authorityKeyFile' } });
+    expect(error.message).toContain(`authorityKeyFile: key ${authority.keyId} lacks the ledger role in the trust root ${join(dir, 'trust-root.json')}`);
+    expect(error.message).toContain('"ledgerKeyFile": ".writ/keys/ledger.key"');
+  });
+
+  it('signs checkpoints with ledgerKeyFile, the ledger key writ init writes', async () => {
+    const { dir, authority } = initProject({ authority: ['authority', 'gateway'], ledger: ['ledger'] }, 'ledger.key');
+    await expectOpensAs(dir, authority);
+  });
+
+  it('refuses keys that lack the role they sign with: an authority key without authority, a ledger key without ledger', async () => {
+    const noAuthority = initProject({ authority: ['gateway'], ledger: ['ledger'] }, 'ledger.key');
+    expect(await openError(noAuthority.dir)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining(`key ${noAuthority.authority.keyId} lacks the authority role`), details: { parameter: 'authorityKeyFile' } });
+    const noLedger = initProject({ authority: ['authority', 'gateway'], ledger: ['approver'] }, 'ledger.key');
+    expect(await openError(noLedger.dir)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining(`ledgerKeyFile: key ${noLedger.ledger.keyId} lacks the ledger role`), details: { parameter: 'ledgerKeyFile' } });
+    const unreadable = initProject({ authority: ['authority', 'gateway'], ledger: ['ledger'] }, 'nope.key');
+    expect(await openError(unreadable.dir)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'ledgerKeyFile' } });
   });
 });

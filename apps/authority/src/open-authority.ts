@@ -1,11 +1,11 @@
 /** Turn a loaded {@link AuthorityConfig} into a running authority: key, trust root, policy, stores. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileApprovalStore, FileLedgerStore, FileNonceStore, WritError, createSigner, createTrustRoot } from '@writ/core';
-import type { TrustRootDocument } from '@writ/core';
+import { FileApprovalStore, FileLedgerStore, FileNonceStore, WritError, createSigner, createTrustRoot, isWritError } from '@writ/core';
+import type { KeyRole, TrustRoot, TrustRootDocument } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
 import { DEFAULT_SCHEMA, openPostgresStores } from '@writ/postgres';
-import { loadAuthorityKey } from './load-config.ts';
+import { loadAuthorityKey, loadLedgerKey } from './load-config.ts';
 import type { AuthorityConfig } from './load-config.ts';
 import type { Logger } from './logger.ts';
 import { FilePendingStore, PostgresPendingStore } from './pending-store.ts';
@@ -20,6 +20,30 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
     return JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch {
     throw new WritError('ERR_INVALID_ARGUMENT', `${what} ${path} cannot be read as JSON`, { details: { parameter: what } });
+  }
+}
+
+/**
+ * Refuse to start with a key the trust root does not give a role it signs with: the authority
+ * key signs tokens (`authority`) and receipts (`gateway`), the ledger signer checkpoints
+ * (`ledger`). Otherwise every token would be refused at the gateway, or every transcript would
+ * fail `writ verify`, long after a clean start.
+ * @throws `ERR_INVALID_ARGUMENT` naming `authorityKeyFile` or `ledgerKeyFile`.
+ */
+function checkSigningRoles(trustRoot: TrustRoot, source: string, keys: readonly { keyId: string; roles: readonly KeyRole[]; parameter: string; hint: string }[]): void {
+  const at = new Date();
+  for (const key of keys) {
+    const problems: string[] = [];
+    for (const role of key.roles) {
+      try {
+        trustRoot.checkKey({ keyId: key.keyId, role, at });
+      } catch (error) {
+        problems.push(isWritError(error, 'ERR_KEY_ROLE_MISMATCH') ? `lacks the ${role} role` : isWritError(error) ? `${role}: ${error.code}` : `${role}: not usable`);
+      }
+    }
+    if (problems.length > 0) {
+      throw new WritError('ERR_INVALID_ARGUMENT', `${key.parameter}: key ${key.keyId} ${[...new Set(problems)].join(', ')} in the trust root ${source}; ${key.hint}`, { details: { parameter: key.parameter } });
+    }
   }
 }
 
@@ -38,7 +62,16 @@ export const MIRROR_DIR = 'ledger-mirror';
 export async function openAuthority(options: { readonly config: AuthorityConfig; readonly logger?: Logger; readonly env?: Readonly<Record<string, string | undefined>> }): Promise<RunningAuthority> {
   const { config } = options;
   const authority = createSigner(await loadAuthorityKey(config));
+  const ledgerKey = await loadLedgerKey(config);
+  const ledger = ledgerKey === undefined ? undefined : createSigner(ledgerKey);
   const trustRoot = createTrustRoot((await readJsonFile(config.trustRoot, 'trustRoot')) as TrustRootDocument);
+  const keyParameter = config.authorityKey === undefined ? 'authorityKeyFile' : 'authorityKey';
+  checkSigningRoles(trustRoot, config.trustRoot, [
+    ledger === undefined
+      ? { keyId: authority.keyId, roles: ['authority', 'gateway', 'ledger'], parameter: keyParameter, hint: 'it signs tokens, receipts and, without ledgerKeyFile, the ledger\'s checkpoints (a writ init project: "ledgerKeyFile": ".writ/keys/ledger.key")' }
+      : { keyId: authority.keyId, roles: ['authority', 'gateway'], parameter: keyParameter, hint: 'it signs tokens and receipts' },
+    ...(ledger === undefined ? [] : [{ keyId: ledger.keyId, roles: ['ledger'] as KeyRole[], parameter: 'ledgerKeyFile', hint: 'it signs the ledger\'s checkpoints' }]),
+  ]);
   const policy = await loadPolicy({ paths: [...config.policy], ...(config.policyCwd === undefined ? {} : { cwd: config.policyCwd }) });
   const tools = (await readJsonFile(config.tools, 'tools')) as { tools: unknown[] };
   let stores;
@@ -61,6 +94,7 @@ export async function openAuthority(options: { readonly config: AuthorityConfig;
     policy,
     trustRoot,
     authority,
+    ...(ledger === undefined ? {} : { ledger }),
     stores,
     pendingStore,
     tools,

@@ -16,6 +16,7 @@ import type { Credential } from './credentials.ts';
 import { createLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import { MemoryPendingStore } from './pending-store.ts';
+import { PendingIndex } from './pending-index.ts';
 import type { PendingDetailStore } from './pending-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { remoteCompensations } from './rollback-routes.ts';
@@ -27,8 +28,10 @@ export const DEFAULT_LIMITS: { readonly maxBodyBytes: number; readonly ratePerMi
 export interface StartAuthorityOptions {
   readonly policy: FirewallPolicy;
   readonly trustRoot: TrustRoot;
-  /** The authority key (also the ledger's checkpoint signer: run one authority per ledger). */
+  /** The authority key (also the ledger's checkpoint signer unless `ledger` is given: run one authority per ledger). */
   readonly authority: Signer;
+  /** The ledger's checkpoint signer, a key with the `ledger` role; default the authority key. */
+  readonly ledger?: Signer;
   readonly stores: { readonly ledger: LedgerStore; readonly nonces: NonceStore; readonly approvals: ApprovalStore };
   /** Where pending-request details live (default: memory; `openAuthority` uses files or PostgreSQL). Closed on shutdown. */
   readonly pendingStore?: PendingDetailStore;
@@ -71,7 +74,7 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
   const toolNames = options.tools.tools.flatMap((tool) => (typeof tool === 'object' && tool !== null && typeof (tool as { name?: unknown }).name === 'string' ? [(tool as { name: string }).name] : []));
   const firewall = await createFirewall({
     policy: options.policy,
-    keys: { authority: options.authority },
+    keys: { authority: options.authority, ...(options.ledger === undefined ? {} : { ledger: options.ledger }) },
     trustRoot: options.trustRoot,
     stores: options.stores,
     tools: registry,
@@ -87,7 +90,7 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
   });
   const pendingStore = options.pendingStore ?? new MemoryPendingStore();
   // The inbox of an earlier run: requests still waiting keep their details across a restart.
-  const pending = new Map((await pendingStore.list()).map((detail) => [detail.pending.id, detail] as const));
+  const pending = new PendingIndex(await pendingStore.list());
   const state: AuthorityState = {
     firewall,
     policy: options.policy,
