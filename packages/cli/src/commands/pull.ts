@@ -10,14 +10,15 @@
  * still a prefix of it. `@writ/postgres` is loaded only by this command.
  * Exit codes: 0 pulled · 1 refused (the directory is not a copy of that ledger, or the
  * source's entries fail their hash or chain checks) · 2 usage (not a postgres or http(s) URL,
- * no `--out`, `@writ/postgres` not installed, source unreachable, no or refused token, bad
- * trust root, directory locked by a writer).
+ * no `--out`, or one that is a file or a directory holding other things, `@writ/postgres` not
+ * installed, source unreachable or answering more than 64 MiB or no transcript page, no or
+ * refused token, bad trust root, directory locked by a writer).
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ENTRIES_FILE, FileLedgerStore, TRUST_ROOT_FILE, canonicalize, copyLedger, isWritError } from '@writ/core';
+import { CHECKPOINTS_DIR, ENTRIES_FILE, FileLedgerStore, TRUST_ROOT_FILE, WITNESSED_DIR, canonicalize, copyLedger, isWritError } from '@writ/core';
 import type { CopyLedgerResult, LedgerStore, TrustRootDocument } from '@writ/core';
 import { EXIT, UsageError, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
@@ -54,15 +55,37 @@ interface PostgresModule {
 
 const POSTGRES_PACKAGE = '@writ/postgres';
 
-/** The URL without its password, for messages. */
+// Query parameters libpq and pg read a secret from (`?password=`, `?sslpassword=`, ...).
+const SECRET_PARAMETER = /pass|secret|token|key/iu;
+
+/** The URL without its password (in the user part or the query), for messages. */
 function shown(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
+    for (const name of [...parsed.searchParams.keys()]) if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, '***');
+    return parsed.toString().replaceAll('%2A%2A%2A', '***');
   } catch {
     return '(unparseable URL)';
   }
+}
+
+// What a transcript directory may hold before its first pull: `writ pull` never turns a
+// directory that holds anything else (`--out .` for `--out audit`) into one.
+const TRANSCRIPT_NAMES = new Set([ENTRIES_FILE, CHECKPOINTS_DIR, WITNESSED_DIR, TRUST_ROOT_FILE, 'writer.lock']);
+
+async function assertOutDirectory(dir: string, out: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(dir)).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new UsageError(`--out ${out}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!isDirectory) throw new UsageError(`--out ${out}: not a directory`);
+  if (existsSync(join(dir, ENTRIES_FILE))) return;
+  const other = (await readdir(dir)).filter((name) => !TRANSCRIPT_NAMES.has(name));
+  if (other.length > 0) throw new UsageError(`--out ${out}: not a transcript directory (no ${ENTRIES_FILE}) and not empty; name a new or empty directory`);
 }
 
 // Findings about the evidence (exit 1), as opposed to how the command was invoked (exit 2).
@@ -157,10 +180,11 @@ export async function pullAction(source: string, options: PullCommandOptions, co
   try {
     const database = /^postgres(ql)?:\/\//iu.test(source);
     if (!database && !/^https?:\/\//iu.test(source)) {
-      throw new UsageError(`${source}: the source must be a PostgreSQL URL (postgres://user@host:5432/db) or an authority URL (https://authority.example)`);
+      throw new UsageError(`${shown(source)}: the source must be a PostgreSQL URL (postgres://user@host:5432/db) or an authority URL (https://authority.example)`);
     }
     if (options.out === undefined || options.out === '') throw new UsageError('--out DIR is required (the transcript directory to write)');
     const dir = resolve(context.cwd, options.out);
+    await assertOutDirectory(dir, options.out);
     const trustRoot = options.trustRoot === undefined ? undefined : (await readTrustRootFile(options.trustRoot, context.cwd)).document;
     const from = database ? await openDatabase(source, options) : openAuthority(source, options, await entriesHeld(dir));
     close = () => from.close();

@@ -4,8 +4,8 @@
  * trusted: each line's hash is computed here, `appendStored` checks the chain on the way in,
  * and the copy is verified like any transcript directory. Memory stays bounded by one page.
  */
-import { GENESIS_HASH, WritError, hashToDigest, leafHash, parseCheckpoint, parseNote } from '@writ/core';
-import type { CheckpointRecord, LedgerHead, ReadRange, StoredEntry } from '@writ/core';
+import { GENESIS_HASH, WritError, hashToDigest, leafHash, parseCheckpoint, parseEntry, parseNote } from '@writ/core';
+import type { CheckpointRecord, LedgerHead, ReadRange, Sha256Digest, StoredEntry } from '@writ/core';
 
 /** Options of {@link AuthorityLedgerSource}. */
 export interface AuthorityLedgerSourceOptions {
@@ -25,6 +25,48 @@ export interface AuthorityLedgerSourceOptions {
 interface Page {
   readonly entries: readonly string[];
   readonly checkpoints: readonly string[];
+}
+
+function tooLarge(maxBytes: number): WritError {
+  return new WritError('ERR_STORE_IO', `the authority's answer is larger than ${maxBytes} bytes`, { details: { operation: 'read' } });
+}
+
+/**
+ * The body as UTF-8, reading at most `maxBytes` bytes whatever Content-Length says (a chunked
+ * answer has none, and one that lies is read the same), and giving up when `signal` aborts.
+ */
+async function readCapped(response: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
+  const body = response.body;
+  if (body === null) return '';
+  const reader: ReadableStreamDefaultReader<unknown> = body.getReader();
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  });
+  aborted.catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (;;) {
+      const chunk: { readonly done: boolean; readonly value?: unknown } = await Promise.race([reader.read(), aborted]);
+      if (chunk.done) break;
+      if (!(chunk.value instanceof Uint8Array)) throw new TypeError('answer body is not bytes');
+      length += chunk.value.byteLength;
+      if (length > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(chunk.value);
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    reader.cancel().catch(() => undefined);
+  }
+  try {
+    // Fatal: replacing bad bytes with U+FFFD would hash other bytes than the ones served.
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new WritError('ERR_STORE_IO', "the authority's answer is not UTF-8", { details: { operation: 'read' } });
+  }
 }
 
 /** Reads a ledger from an authority's transcript pages. */
@@ -57,16 +99,16 @@ export class AuthorityLedgerSource {
     let response: Response;
     let text: string;
     try {
-      response = await this.#fetch(where, { headers: { authorization: `Bearer ${this.#token}`, accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(this.#timeoutMs) });
+      const signal = AbortSignal.timeout(this.#timeoutMs);
+      response = await this.#fetch(where, { headers: { authorization: `Bearer ${this.#token}`, accept: 'application/json' }, redirect: 'error', signal });
       const length = Number(response.headers.get('content-length') ?? '0');
-      if (length > this.#maxBytes) throw new WritError('ERR_STORE_IO', `the authority's answer is larger than ${this.#maxBytes} bytes`, { details: { operation: 'read' } });
-      text = await response.text();
+      if (length > this.#maxBytes) throw tooLarge(this.#maxBytes);
+      text = await readCapped(response, this.#maxBytes, signal);
     } catch (error) {
       if (WritError.isInstance(error)) throw error;
       const code = (error as { cause?: { code?: unknown } }).cause?.code;
       throw new WritError('ERR_STORE_IO', `cannot read the transcript from ${this.#url}${typeof code === 'string' ? ` (${code})` : ''}`, { cause: error, details: { operation: 'read' } });
     }
-    if (text.length > this.#maxBytes) throw new WritError('ERR_STORE_IO', `the authority's answer is larger than ${this.#maxBytes} bytes`, { details: { operation: 'read' } });
     if (response.status === 401 || response.status === 403) {
       throw new WritError('ERR_INVALID_ARGUMENT', `the authority refused the token (HTTP ${response.status}): an approver's token reads the transcript`, { details: { parameter: 'token', httpStatus: response.status } });
     }
@@ -113,14 +155,21 @@ export class AuthorityLedgerSource {
   async #scanHead(): Promise<LedgerHead> {
     for (const start of this.#known > 0 ? [this.#known - 1, 0] : [0]) {
       let size = start;
-      let last: string | undefined;
+      let hash: Sha256Digest | undefined;
       for (;;) {
         const { entries } = await this.#page(size);
         if (entries.length === 0) break;
-        last = entries.at(-1);
-        size += entries.length;
+        // Each entry where the page says it is and linked to the one before: a page served
+        // again (or from another place) ends the scan here instead of extending it forever.
+        for (const line of entries) {
+          const entry = parseEntry(line);
+          if (entry.seq !== size) throw new WritError('ERR_TRANSCRIPT_SEQUENCE', `entry has seq ${entry.seq}, expected ${size}`, { details: { seq: size, found: entry.seq } });
+          if (hash !== undefined && entry.prev !== hash) throw new WritError('ERR_TRANSCRIPT_CHAIN', `entry ${size} does not follow the hash before it`, { details: { seq: size } });
+          hash = hashToDigest(leafHash(line));
+          size += 1;
+        }
       }
-      if (last !== undefined) return { size, hash: hashToDigest(leafHash(last)) };
+      if (hash !== undefined) return { size, hash };
     }
     return { size: 0, hash: GENESIS_HASH };
   }
