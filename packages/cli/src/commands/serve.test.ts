@@ -1,13 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PrivateKey, createSigner, createTrustRoot, toBase64Url } from '@writ/core';
+import { PrivateKey, createSigner, createTrustRoot, openTranscriptDirectory, toBase64Url, verifyTranscript } from '@writ/core';
 import type { CommandContext } from '../cli-context.ts';
 import { generateKeyFile } from '../lib/key-store.ts';
+import { initAction } from './init.ts';
 import { serveAction } from './serve.ts';
 import { authorityConfigDir } from '@writ/authority/test-harness';
 
@@ -139,6 +140,47 @@ describe('serveAction', () => {
     } finally {
       await close!();
     }
+  });
+
+  it('serves a writ init project with the minimal writ-authority.json of docs/cli.md, and the transcript it writes verifies', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'writ-serve-init-'));
+    const init = context(dir);
+    await initAction({ env: {} }, init);
+    expect(init.code).toBe(0);
+    // As after `npm install @writ/policies`: the config loads npm:@writ/policies and the starter policy/.
+    mkdirSync(join(dir, 'node_modules', '@writ'), { recursive: true });
+    symlinkSync(fileURLToPath(new URL('../../../../policies', import.meta.url)), join(dir, 'node_modules', '@writ', 'policies'), 'dir');
+    writeFileSync(join(dir, 'writ.tools.json'), JSON.stringify({ tools: [{ name: 'tickets_read', actionClass: 'A0', effects: ['read'], audience: 'self' }] }));
+    const docs = readFileSync(fileURLToPath(new URL('../../../../docs/cli.md', import.meta.url)), 'utf8');
+    const section = docs.slice(docs.indexOf('## writ serve'));
+    const block = /```json\n([\s\S]*?)\n```/.exec(section)![1]!;
+    const token = 'agent-token-0123456789';
+    const config = { ...(JSON.parse(block.replace('<writ serve --hash-token TOKEN>', createHash('sha256').update(token).digest('hex'))) as object), port: 0, console: false };
+    writeFileSync(join(dir, 'writ-authority.json'), JSON.stringify(config));
+    const served = context(dir);
+    const close = await serveAction({}, served);
+    expect(served.err.join('')).not.toContain('cannot start');
+    const url = /listening on (\S+)/.exec(served.err.join(''))![1]!;
+    try {
+      const post = async (path: string, body: unknown) => {
+        const response = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        expect(response.status, path).toBeLessThan(300);
+        return (await response.json()) as Record<string, unknown>;
+      };
+      const { sessionId } = (await post('/v1/sessions', { principal: { id: 'user:alice', tenant: 'acme' } })) as { sessionId: string };
+      await post(`/v1/sessions/${sessionId}/calls/c1/guard`, { tool: 'tickets_read', args: { id: 'T-1' } });
+      await post(`/v1/sessions/${sessionId}/calls/c1/start`, { tool: 'tickets_read', args: { id: 'T-1' } });
+      await post(`/v1/sessions/${sessionId}/calls/c1/finish`, { result: { subject: 'hello' } });
+      await post(`/v1/sessions/${sessionId}/end`, {});
+    } finally {
+      await close!();
+    }
+    // Pinned to the trust root writ init wrote: checkpoints signed by a key with the ledger role.
+    const trustRoot = createTrustRoot(JSON.parse(readFileSync(join(dir, '.writ', 'trust-root.json'), 'utf8')));
+    const transcript = await openTranscriptDirectory(join(dir, 'writ-data'));
+    const report = await verifyTranscript({ entries: transcript.entries, checkpoints: transcript.checkpoints, trustRoot });
+    expect(report).toMatchObject({ valid: true });
+    expect(report.checkpoints).toBeGreaterThan(0);
   });
 
   it('stops with the dev launcher: SIGTERM to bin/writ.js alone reaches the CLI process, which releases writer.lock', { timeout: 60_000 }, async () => {
