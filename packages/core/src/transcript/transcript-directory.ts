@@ -10,6 +10,8 @@ import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
 import { endWithoutZeros, readLineChunks } from '../stores/line-reader.ts';
 import { openRegularFile, readRegularFile, writeFileDurably } from '../stores/regular-file.ts';
 import { parseCheckpoint } from './checkpoint.ts';
+import { assertCosignerKey, parseCosignerKey, verifyCosignatures } from './cosignature.ts';
+import type { CosignerKey } from './cosignature.ts';
 import { MerkleTree } from './merkle-tree.ts';
 import { leafHash } from './merkle.ts';
 import { submitCheckpoint } from './witness.ts';
@@ -140,14 +142,30 @@ async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
  * once, and of a witness's cosignatures only the newest: re-submitting an unchanged checkpoint
  * refreshes its cosignature time, which `verifyTranscript`'s `witnesses.since` checks); another
  * text of that size is refused. Nothing is verified here: the verifier checks every note and
- * cosignature it reads.
+ * cosignature it reads — except, with `options.witness`, the kept note's lines by that witness:
+ * the newest line of a witness replaces its others, so a kept line that does not verify (forged,
+ * say, with a far-future time) would otherwise displace every later valid cosignature of it.
  * @returns the path written.
  * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory, not a checkpoint note, another
- *   checkpoint of that size kept already, more than 100 signature lines), `ERR_STORE_IO`.
+ *   checkpoint of that size kept already, more than 100 signature lines, a bad `options.witness`),
+ *   `ERR_NOTE_UNVERIFIED` (with `options.witness`: the kept note holds a line by that witness
+ *   that does not verify; nothing is written), `ERR_STORE_IO`.
  */
-export async function saveWitnessedCheckpoint(dir: string, note: string): Promise<string> {
+export async function saveWitnessedCheckpoint(dir: string, note: string, options: { readonly witness?: string | CosignerKey } = {}): Promise<string> {
   if (typeof dir !== 'string' || !existsSync(join(dir, ENTRIES_FILE))) {
     throw new WritError('ERR_INVALID_ARGUMENT', 'not a transcript directory (no entries.jsonl)', { details: { parameter: 'dir' } });
+  }
+  if (typeof options !== 'object' || options === null) throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', { details: { parameter: 'options' } });
+  let witness: CosignerKey | undefined;
+  if (typeof options.witness === 'string') {
+    try {
+      witness = parseCosignerKey(options.witness);
+    } catch {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'options.witness must be a witness verifier key (C2SP cosignature/v1)', { details: { parameter: 'options.witness' } });
+    }
+  } else if (options.witness !== undefined) {
+    assertCosignerKey(options.witness, 'options.witness');
+    witness = options.witness;
   }
   let parsed;
   let size: number;
@@ -172,6 +190,13 @@ export async function saveWitnessedCheckpoint(dir: string, note: string): Promis
     if (keptText !== undefined) {
       if (keptText !== parsed.text) {
         throw new WritError('ERR_INVALID_ARGUMENT', `another checkpoint of size ${size} is kept in ${path}`, { details: { parameter: 'note', size } });
+      }
+      if (witness !== undefined) {
+        try {
+          verifyCosignatures(kept, [witness]);
+        } catch {
+          throw new WritError('ERR_NOTE_UNVERIFIED', `${path} holds a cosignature line by ${witness.name} that does not verify (tampering?): not merged, so it cannot displace the new one; remove the line`, { details: { keyName: witness.name, path } });
+        }
       }
       const all = mergeSignatureLines(lines(kept), lines(note));
       if (all.length > 100) throw new WritError('ERR_INVALID_ARGUMENT', 'more than 100 signature lines for one checkpoint', { details: { parameter: 'note' } });
@@ -274,6 +299,6 @@ export async function submitTranscriptDirectory(dir: string, options: SubmitTran
     ...(options.fetch !== undefined && { fetch: options.fetch }),
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
   });
-  const saved = options.save === true ? await saveWitnessedCheckpoint(dir, result.note) : undefined;
+  const saved = options.save === true ? await saveWitnessedCheckpoint(dir, result.note, { witness: options.witness }) : undefined;
   return { note: result.note, size: latest.size, oldSize: result.oldSize, timestamp: result.timestamp, ...(saved !== undefined && { saved }) };
 }
