@@ -3,6 +3,7 @@
  * and consumes the token here; the tool runs in the agent, which reports its result), approvals.
  */
 import type { Hono } from 'hono';
+import { statusIn } from './pending-index.ts';
 import { decideRequest } from '@writ/core';
 import type { BasisItemInput, GuardInput, GuardResult, JsonObject, JsonValue, Sha256Digest } from '@writ/core';
 import { ownedSession } from './authority-state.ts';
@@ -66,12 +67,9 @@ async function basisReport(options: { state: AuthorityState; entry: SessionEntry
 /** Whether `agentId` has `limit` requests waiting for approval (unexpired, still pending) in the inbox. */
 async function pendingLimitReached(options: { state: AuthorityState; agentId: string; limit: number }): Promise<boolean> {
   const { state, agentId, limit } = options;
-  const now = state.clock().getTime();
   let open = 0;
-  for (const detail of state.pending.values()) {
-    if (detail.agentId !== agentId || Date.parse(detail.pending.expiresAt) <= now) continue;
-    const record = await state.approvals.get(detail.pending.id as Sha256Digest);
-    if ((record?.status ?? 'pending') === 'pending' && ++open >= limit) return true;
+  for await (const _ of state.pending.undecided({ now: state.clock().getTime(), statusOf: statusIn(state.approvals), filter: (detail) => detail.agentId === agentId })) {
+    if (++open >= limit) return true;
   }
   return false;
 }
@@ -99,7 +97,7 @@ async function rememberPending(options: { state: AuthorityState; entry: SessionE
     basis: await basisReport({ state, entry, call, agentId: entry.agentId }),
   };
   await state.pendingStore.put(detail);
-  state.pending.set(guard.pending.id, detail);
+  state.pending.add(detail);
 }
 
 /**
@@ -110,8 +108,7 @@ async function rememberPending(options: { state: AuthorityState; entry: SessionE
 async function withCollectedApprovals(options: { state: AuthorityState; sessionId: string; call: GuardInput }): Promise<GuardInput> {
   const { state, sessionId, call } = options;
   if (call.approvals !== undefined && call.approvals.length > 0) return call;
-  for (const detail of state.pending.values()) {
-    if (detail.sessionId !== sessionId || detail.callId !== call.callId) continue;
+  for (const detail of state.pending.forCall(sessionId, call.callId)) {
     const record = await state.approvals.get(detail.pending.id as Sha256Digest);
     if (record !== undefined && record.statements.length > 0 && record.status === 'approved') return { ...call, approvals: record.statements };
   }
@@ -135,7 +132,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
       // and the kept pending requests. The claim is made before the session opens, with no await
       // between check and claim, so two agents racing for one id cannot both get it.
       await state.releases.refresh();
-      const kept = [...state.pending.values()].find((d) => d.sessionId === sessionId)?.agentId;
+      const kept = state.pending.agentOfSession(sessionId);
       if (kept !== undefined) state.releases.claimSession({ sessionId, agentId: kept });
       if (state.releases.claimSession({ sessionId, agentId }) !== agentId) throw sessionTaken();
     }

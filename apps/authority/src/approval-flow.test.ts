@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { signRejection, verifyTranscript } from '@writ/core';
+import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, signRejection, verifyTranscript } from '@writ/core';
 import type { JsonObject } from '@writ/core';
 import { AGENT_TOKEN, APPROVER_TOKEN, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
@@ -104,5 +104,32 @@ describe('authority approval flow', () => {
     const lines = transcript.json.entries as string[];
     expect(lines.filter((line) => line.includes('"type":"approval-rejected"'))).toHaveLength(1);
     expect((await verifyTranscript({ entries: lines, checkpoints: transcript.json.checkpoints as string[], trustRoot: h.world.trustRoot })).valid).toBe(true);
+  });
+
+  it('the inbox reads the status of a decided request once, not on every listing (it used to read every request ever kept)', async () => {
+    const approvals = new MemoryApprovalStore();
+    const reads: string[] = [];
+    const get = approvals.get.bind(approvals);
+    approvals.get = (id) => (reads.push(id), get(id));
+    const h = (harness = await startHarness({ stores: { ledger: new MemoryLedgerStore(), nonces: new MemoryNonceStore(), approvals } }));
+    const sessionId = await openSession(h);
+    const pendings: { id: string; intentDigest: string; policyDigest: string; rule: { rule: string } }[] = [];
+    for (let i = 0; i < 4; i++) {
+      await h.call({ path: `/v1/sessions/${sessionId}/basis`, token: AGENT_TOKEN, body: { kind: 'user-turn', text: `Order 51${i}0 never arrived either, please refund ${700 + i} EUR.` } });
+      const guarded = await h.call({ path: `/v1/sessions/${sessionId}/calls/c${i}/guard`, token: AGENT_TOKEN, body: { tool: 'refund_large', args: { order: `51${i}0`, amount: 700 + i } } });
+      expect((guarded.json.guard as { verdict?: string }).verdict, JSON.stringify(guarded.json)).toBe('approval-required');
+      pendings.push((guarded.json.guard as { pending: (typeof pendings)[number] }).pending);
+    }
+    const ids = pendings.map((p) => p.id);
+    for (const p of pendings.slice(0, 3)) {
+      const statement = signRejection({ signer: h.world.approvers.get('manager')!, role: 'manager', intent: p.intentDigest as `sha256:${string}`, policy: { digest: p.policyDigest as `sha256:${string}`, rule: p.rule.rule }, reason: 'no' }).envelope as unknown as JsonObject;
+      const rejected = await h.call({ path: `/v1/approvals/${p.id}`, token: APPROVER_TOKEN, body: { statement } });
+      expect(rejected.json.status, JSON.stringify(rejected.json)).toBe('rejected');
+    }
+    const list = async () => ((await h.call({ method: 'GET', path: '/v1/approvals', token: APPROVER_TOKEN })).json.approvals as { id: string }[]).map((a) => a.id);
+    expect(await list()).toEqual([ids[3]]);
+    reads.length = 0;
+    expect(await list()).toEqual([ids[3]]);
+    expect(reads).toEqual([ids[3]]);
   });
 });

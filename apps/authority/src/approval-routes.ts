@@ -10,6 +10,7 @@ import { commitment, decideRequest, selectArgumentValues, summarizeIntent } from
 import type { JsonObject, JsonValue, Sha256Digest } from '@writ/core';
 import type { AuthorityState, PendingDetail } from './authority-state.ts';
 import { HttpError, badRequest } from './http-error.ts';
+import { statusIn } from './pending-index.ts';
 import { isRecord, readJson } from './read-json.ts';
 import type { AuthorityEnv } from './authority-env.ts';
 
@@ -98,9 +99,8 @@ export function registerApprovalRoutes(options: { readonly app: Hono<AuthorityEn
 
   app.get('/v1/approvals', async (c) => {
     const items: JsonObject[] = [];
-    for (const detail of state.pending.values()) {
-      const record = await state.approvals.get(detail.pending.id as Sha256Digest);
-      if ((record?.status ?? 'pending') === 'pending') items.push({ id: detail.pending.id, summary: maskedSummary(detail, maskedArgs(state, detail).committed), policyReason: detail.pending.policyReason, tool: detail.tool, agent: detail.agentId, requestedAt: detail.pending.requestedAt });
+    for await (const detail of state.pending.undecided({ now: state.clock().getTime(), statusOf: statusIn(state.approvals) })) {
+      items.push({ id: detail.pending.id, summary: maskedSummary(detail, maskedArgs(state, detail).committed), policyReason: detail.pending.policyReason, tool: detail.tool, agent: detail.agentId, requestedAt: detail.pending.requestedAt });
     }
     return c.json({ approvals: items });
   });

@@ -7,7 +7,8 @@
 import type { ApprovalStore, BasisItemInput, EffectContext, Firewall, FirewallSession, JsonObject, LedgerStore, TrustRoot } from '@writ/core';
 import type { FirewallPolicy, ToolRegistry } from '@writ/core';
 import { HttpError } from './http-error.ts';
-import type { PendingDetail, PendingDetailStore } from './pending-store.ts';
+import type { PendingDetailStore } from './pending-store.ts';
+import type { PendingIndex } from './pending-index.ts';
 
 export type { PendingDetail } from './pending-store.ts';
 
@@ -37,8 +38,8 @@ export interface AuthorityState {
   readonly ledger: LedgerStore;
   readonly approvals: ApprovalStore;
   readonly sessions: Map<string, SessionEntry>;
-  /** Pending-request details by request id: loaded from `pendingStore` at start, written through. */
-  readonly pending: Map<string, PendingDetail>;
+  /** Pending-request details, indexed: loaded from `pendingStore` at start, written through. */
+  readonly pending: PendingIndex;
   readonly pendingStore: PendingDetailStore;
   readonly inflight: Map<string, InflightCall>;
   /** Rollbacks whose compensation runs in the agent, by token id. */
