@@ -123,24 +123,27 @@ export async function copyLedger(options: CopyLedgerOptions): Promise<CopyLedger
   }
   const have = new Map<number, string>();
   for await (const checkpoint of to.checkpoints()) have.set(checkpoint.size, checkpoint.note);
-  const listed = new Map<number, CheckpointRecord>();
+  // Sizes the source lists, and the records the copy lacks (only those are held in memory).
+  const listed = new Set<number>();
+  const fresh = new Map<number, CheckpointRecord>();
   for await (const checkpoint of from.checkpoints()) {
     if (checkpoint.size > source.size) continue;
     const held = have.get(checkpoint.size);
     if (held !== undefined && held !== checkpoint.note) throw diverged(`its checkpoint of size ${checkpoint.size} differs`, { checkpointSize: checkpoint.size });
-    const twin = listed.get(checkpoint.size);
-    if (twin !== undefined) {
-      if (twin.note === checkpoint.note && twin.root === checkpoint.root) continue;
+    const twin = fresh.get(checkpoint.size);
+    if (twin !== undefined && (twin.note !== checkpoint.note || twin.root !== checkpoint.root)) {
       throw corruptSource('checkpoint-twice', `it lists two checkpoints of size ${checkpoint.size}`, checkpoint.size);
     }
+    if (listed.has(checkpoint.size)) continue;
     assertRecordIsItsNote(checkpoint);
-    listed.set(checkpoint.size, checkpoint);
+    listed.add(checkpoint.size);
+    if (held === undefined) fresh.set(checkpoint.size, checkpoint);
   }
   // Every checkpoint the copy holds came from the source: one it no longer lists was dropped.
   for (const size of have.keys()) {
     if (!listed.has(size)) throw diverged(`the source does not list its checkpoint of size ${size}`, { checkpointSize: size });
   }
-  const wanted = [...listed.values()].filter((checkpoint) => !have.has(checkpoint.size));
+  const wanted = [...fresh.values()];
   wanted.sort((a, b) => a.size - b.size);
   const latest = [...have.keys()].reduce((a, b) => Math.max(a, b), 0);
   // Stores keep checkpoints in increasing size, so a copy made by this function holds every
