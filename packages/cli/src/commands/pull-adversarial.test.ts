@@ -77,6 +77,17 @@ describe('writ pull against a malicious authority', () => {
     await expect(wide.head()).rejects.toMatchObject({ code: 'ERR_STORE_IO' });
   });
 
+  it('gives up on an answer that trickles forever, within the request deadline', async () => {
+    const trickle = (): Response => new Response(new ReadableStream({
+      async pull(controller) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        controller.enqueue(new Uint8Array([0x20]));
+      },
+    }), { status: 200 });
+    const source = new AuthorityLedgerSource({ url: 'https://authority.test', token: TOKEN, timeoutMs: 200, fetch: authority(trickle) });
+    await expect(source.head()).rejects.toMatchObject({ code: 'ERR_STORE_IO' });
+  });
+
   it('refuses an answer that is not UTF-8 instead of replacing its bytes', async () => {
     // GAP: `response.text()` replaced invalid bytes with U+FFFD, so the lines hashed were not the
     // bytes served; the chain check caught it as a chain error, naming the wrong cause.
@@ -151,6 +162,21 @@ describe('writ pull against a malicious authority', () => {
 });
 
 describe('writ pull, careless use', () => {
+  it('warns when the approver token would cross the network over plain http', async () => {
+    // GAP: `writ pull http://authority.example` sent the approver's token (which can approve
+    // actions) unencrypted without a word. The remote transport accepts http too (a proxy on a
+    // private network terminates TLS), so this warns rather than refuses; loopback is quiet.
+    const remote = await run((context) => pullAction('http://authority.example', { out: 'plain-remote', env, fetch: authority(honest()) }, context));
+    expect(remote.code, remote.stderr).toBe(0);
+    expect(remote.stderr).toMatch(/^writ pull: warning: http:\/\/authority\.example\/ is plain http to another machine/mu);
+    expect(remote.stderr).not.toContain(TOKEN);
+    for (const url of ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080', 'https://authority.example']) {
+      const local = await run((context) => pullAction(url, { out: `plain-${new URL(url).port || 'tls'}-${url.length}`, env, fetch: authority(honest()) }, context));
+      expect(local.code, url).toBe(0);
+      expect(local.stderr, url).not.toMatch(/warning/u);
+    }
+  });
+
   it('hides a PostgreSQL password wherever the URL carries it', async () => {
     // GAP: only the userinfo password was masked; `?password=` (which pg reads too) and a URL
     // refused for its scheme were printed as typed.

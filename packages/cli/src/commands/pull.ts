@@ -150,6 +150,14 @@ function openAuthority(source: string, options: PullCommandOptions, known: numbe
   return { ledger, where: { source: url }, label: url, close: () => Promise.resolve() };
 }
 
+/** True for an http:// URL to another machine: the approver token would cross the network in clear. */
+function cleartextToken(source: string): boolean {
+  const url = new URL(source);
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname.replace(/^\[|\]$/gu, '');
+  return !(host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/u.test(host));
+}
+
 /** How many entries a transcript directory holds already (0 when there is none). */
 async function entriesHeld(dir: string): Promise<number> {
   if (!existsSync(join(dir, ENTRIES_FILE))) return 0;
@@ -187,6 +195,7 @@ export async function pullAction(source: string, options: PullCommandOptions, co
     await assertOutDirectory(dir, options.out);
     const trustRoot = options.trustRoot === undefined ? undefined : (await readTrustRootFile(options.trustRoot, context.cwd)).document;
     const from = database ? await openDatabase(source, options) : openAuthority(source, options, await entriesHeld(dir));
+    if (!database && cleartextToken(source)) context.stderr(`writ pull: warning: ${shown(source)} is plain http to another machine — the approver's token (which can approve actions) crosses the network unencrypted; use https\n`);
     close = () => from.close();
     let sourceHead;
     try {
