@@ -232,6 +232,43 @@ describe('copyLedger against a lying source', () => {
   });
 });
 
+describe('copyLedger memory and range', () => {
+  it('cuts a batch once its lines are large, whatever the batch size', async () => {
+    // GAP: batches were cut by count alone, so a source serving huge lines (an authority page is
+    // up to 64 MiB, a database row has no limit) made copyLedger hold `batch` of them — 1000 by
+    // default — before writing any.
+    const store = new MemoryLedgerStore();
+    const { Ledger } = await import('../transcript/ledger.ts');
+    const ledger = await Ledger.open({ store, origin: 'writ.test/sample', signer: sampleKeys().ledger, now: () => new Date('2026-01-01T00:00:00Z') });
+    const big = 'x'.repeat(1 << 20);
+    for (let i = 0; i < 20; i++) await ledger.append([{ type: 'note', time: '2026-01-01T00:00:00.000Z', body: { big, i } }]);
+    const progress: number[] = [];
+    const to = await FileLedgerStore.open({ dir: fresh() });
+    await copyLedger({ from: store, to, onProgress: (size) => progress.push(size) });
+    await to.close();
+    expect(progress.at(-1)).toBe(20);
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress[0]).toBeLessThanOrEqual(9);
+  });
+
+  it('stops at the head the source reported even when its read yields more', async () => {
+    // GAP: every entry the read yielded was appended, past the reported head, and the run then
+    // failed as diverged — leaving a copy longer than any head the source ever reported.
+    const { store, lines } = await sample(3);
+    const path = fresh();
+    const generous = lying(store, {
+      head: async () => {
+        for await (const entry of store.read({ from: 5, to: 6 })) return { size: 6, hash: entry.hash };
+        throw new Error('unreachable');
+      },
+      read: (range) => store.read({ from: range?.from ?? 0 }),
+      checkpoints: () => listed([]),
+    });
+    expect(await pullInto(path, generous)).toMatchObject({ size: 6 });
+    expect(await readFile(join(path, ENTRIES_FILE), 'utf8')).toBe(`${lines.slice(0, 6).join('\n')}\n`);
+  });
+});
+
 describe('FileLedgerStore.appendStored smuggling', () => {
   it('refuses lines carrying a newline, a NUL, a lone surrogate, a BOM or CR, or two entries in one; the store stays usable', async () => {
     const { lines } = await sample(2);

@@ -19,7 +19,7 @@ export interface CopyLedgerOptions {
   readonly from: Pick<LedgerStore, 'read' | 'head' | 'checkpoints'>;
   /** The file store it is copied into (its writer: it holds the directory's lock). */
   readonly to: FileLedgerStore;
-  /** Entries per durable append (default 1000). */
+  /** Entries per durable append (default 1000; a batch is cut earlier once its lines reach 8 Mi characters). */
   readonly batch?: number;
   /** Called after each batch with the copy's size so far. */
   readonly onProgress?: (size: number) => void;
@@ -34,6 +34,10 @@ export interface CopyLedgerResult {
   /** Checkpoints added to the copy. */
   readonly checkpoints: number;
 }
+
+// At most this many UTF-16 units of lines are held before they are appended (8 Mi: up to 24 MiB
+// of UTF-8).
+const BATCH_CHARS = 8 << 20;
 
 function diverged(reason: string, details: Record<string, unknown>): WritError {
   return new WritError('ERR_STORE_CONFLICT', `the copy is not a prefix of the source ledger: ${reason}`, { details: { reason: 'diverged', ...details } });
@@ -101,13 +105,21 @@ export async function copyLedger(options: CopyLedgerOptions): Promise<CopyLedger
     }
   }
   let lines: string[] = [];
+  // UTF-16 units held in `lines`: a batch is also cut at BATCH_CHARS, so a source serving huge
+  // lines cannot make one batch of `batch` of them exhaust memory.
+  let held = 0;
   let size = target.size;
   if (source.size > target.size) {
+    let read = target.size;
     for await (const entry of from.read({ from: target.size, to: source.size })) {
+      // Never past the head the source reported, whatever its read yields.
+      if (read++ >= source.size) break;
       lines.push(entry.line);
-      if (lines.length === batch) {
+      held += typeof entry.line === 'string' ? entry.line.length : 0;
+      if (lines.length === batch || held >= BATCH_CHARS) {
         size = (await to.appendStored(lines)).at(-1)!.seq + 1;
         lines = [];
+        held = 0;
         options.onProgress?.(size);
       }
     }
