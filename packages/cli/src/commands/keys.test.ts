@@ -45,6 +45,9 @@ describe('writ keys', () => {
     expect((await run((c) => rotateKeys({ env: {}, now: NOW, retire: [authority] }, c))).code).toBe(0);
     const ledger = list.keys.find((k: { roles: string[] }) => k.roles.includes('ledger')).keyId as string;
     expect((await run((c) => rotateKeys({ env: {}, now: NOW, revoke: [ledger] }, c))).stderr).toContain('--since TIME is required');
+    // A --since that is given but is no time says so, rather than that it is missing.
+    expect(await run((c) => rotateKeys({ env: {}, now: NOW, revoke: [ledger], since: 'garbage' }, c))).toMatchObject({ code: 2, stderr: expect.stringContaining('--since garbage: not a time') });
+    expect(await run((c) => rotateKeys({ env: {}, now: NOW, threshold: '1.5' }, c))).toMatchObject({ code: 2, stderr: expect.stringContaining('the threshold must be a whole number') });
     expect((await run((c) => rotateKeys({ env: {}, now: NOW, revoke: [ledger], since: '2026-11-20T00:00:00Z' }, c))).code).toBe(0);
     const last = JSON.parse((await run((c) => listKeys({ env: {}, json: true }, c))).stdout);
     expect(last.version).toBe(4);

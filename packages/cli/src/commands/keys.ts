@@ -114,8 +114,11 @@ export function rotateKeys(options: RotateOptions, context: CommandContext = pro
       if (k.status !== 'active') throw new UsageError(`--retire ${id}: the key is already ${k.status}${k.since === undefined ? '' : ` since ${k.since}`}`);
       keys = keys.map((k) => (k.keyId === id ? { ...k, status: 'retired', since: now } : k));
     }
-    if ((options.revoke ?? []).length > 0 && (options.since === undefined || Number.isNaN(Date.parse(options.since)))) {
+    if ((options.revoke ?? []).length > 0 && options.since === undefined) {
       throw new UsageError('--since TIME is required with revoke: the start of the compromise window (RFC 3339)');
+    }
+    if (options.since !== undefined && Number.isNaN(Date.parse(options.since))) {
+      throw new UsageError(`--since ${options.since}: not a time; give the start of the compromise window in RFC 3339 (2026-11-20T00:00:00Z)`);
     }
     for (const id of options.revoke ?? []) {
       find(id);

@@ -108,8 +108,8 @@ export async function readChain(dir: string): Promise<{ root: TrustRoot; version
 export function assertNoLockout(document: TrustRootDocument): void {
   const roots = document.keys.filter((k) => k.roles.includes('root') && k.status === 'active').length;
   if (roots === 0) throw new UsageError('refused: this would leave no active root key (nobody could sign the next trust root)');
-  if (document.threshold > roots) throw new UsageError(`refused: threshold ${document.threshold} is above the ${roots} active root key(s)`);
   if (!Number.isInteger(document.threshold) || document.threshold < 1) throw new UsageError('refused: the threshold must be a whole number of at least 1');
+  if (document.threshold > roots) throw new UsageError(`refused: threshold ${document.threshold} is above the ${roots} active root key(s)`);
 }
 
 /** Sign `document` with `signers`, check it extends the chain, and write it as the next version. */
