@@ -123,6 +123,18 @@ describe('writ pull against a malicious authority', () => {
     }
   });
 
+  it('refuses an authority that now serves fewer entries than the copy holds (rolled back), keeping the copy', async () => {
+    const first = await run((context) => pullAction('https://authority.test', { out: 'rolled', env, fetch: authority(honest()) }, context));
+    expect(first.code, first.stderr).toBe(0);
+    const before = await readFile(join(dir, 'rolled', ENTRIES_FILE), 'utf8');
+    const shorter = served.lines.slice(0, 8);
+    const notes = served.notes.filter((note) => Number(note.split('\n')[1]) <= 8);
+    const result = await run((context) => pullAction('https://authority.test', { out: 'rolled', env, fetch: authority((from) => page(from, shorter.slice(from, from + 4), notes)) }, context));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^INVALID: the copy is not a prefix of the source ledger: it holds \d+ entries, the source 8 \[ERR_STORE_CONFLICT\]/u);
+    expect(await readFile(join(dir, 'rolled', ENTRIES_FILE), 'utf8')).toBe(before);
+  });
+
   it('never follows a redirect, so the token reaches no other host', async () => {
     const seen: IncomingHttpHeaders[] = [];
     const other = await listen(createServer((request, response) => {
