@@ -43,7 +43,8 @@ export async function serveAction(options: ServeCommandOptions, context: Command
   try {
     authority = (await import(AUTHORITY_PACKAGE)) as AuthorityModule;
   } catch {
-    context.stderr(`writ serve: ${AUTHORITY_PACKAGE} is not installed (add it next to @writ/cli)\n`);
+    // apps/* are private workspace packages: an npm-installed writ has no authority to start.
+    context.stderr(`writ serve: ${AUTHORITY_PACKAGE} is not installed next to @writ/cli; it is a private package of the Writ repository, so run writ serve from a checkout (./run writ serve) [ERR_USAGE]\n`);
     context.setExitCode(EXIT.usage);
     return undefined;
   }
