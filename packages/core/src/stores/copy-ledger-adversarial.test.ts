@@ -182,6 +182,22 @@ describe('copyLedger against a lying source', () => {
     expect(await verifyDir(path, trustRoot)).toMatchObject({ valid: true, entries: lines.length });
   });
 
+  it('recovers from a crash that tore the last batch: the reopened copy is cut to whole lines and the next run completes', async () => {
+    const { store, trustRoot, lines } = await sample(4);
+    const path = fresh();
+    await pullInto(path, store, 5);
+    // A power loss mid-write: the file ends inside a line, and zeros follow (pre-written space).
+    const { truncate, appendFile } = await import('node:fs/promises');
+    const whole = await readFile(join(path, ENTRIES_FILE));
+    const cut = whole.length - Math.floor(Buffer.byteLength(lines.at(-1)!) / 2);
+    await truncate(join(path, ENTRIES_FILE), cut);
+    await appendFile(join(path, ENTRIES_FILE), Buffer.alloc(4096));
+    const result = await pullInto(path, store, 5);
+    expect(result).toMatchObject({ from: lines.length - 1, size: lines.length });
+    expect(await readFile(join(path, ENTRIES_FILE), 'utf8')).toBe(`${lines.join('\n')}\n`);
+    expect(await verifyDir(path, trustRoot)).toMatchObject({ valid: true, entries: lines.length });
+  });
+
   it('keeps the chain-checked prefix when a line mid-batch is refused; the store stays writable', async () => {
     const { store, lines } = await sample(4);
     const path = fresh();
