@@ -5,12 +5,20 @@ import { createTrustRoot, isWritError } from '@writ/core';
 import type { TrustRoot, TrustRootDocument } from '@writ/core';
 import { UsageError, fileUsageError } from './cli-context.ts';
 
+/** What a file given as a trust root is instead, when it is one of the other files `writ` writes. */
+function mistakenFor(document: unknown): string {
+  if (typeof document !== 'object' || document === null) return '';
+  if ('payloadType' in document && 'signatures' in document) return ' — it is a signed trust-root version (a DSSE envelope of .writ/trust-root/NNNN.json); pass the document itself, .writ/trust-root.json';
+  if ('seed' in document && 'keyId' in document) return ' — it is a private key file; pass the trust-root document, .writ/trust-root.json (and keep the key file to yourself)';
+  return '';
+}
+
 /** Parse a trust-root document; a bad one is a usage error naming `source`. */
 export function trustRootFrom(document: unknown, source: string): TrustRoot {
   try {
     return createTrustRoot(document as TrustRootDocument);
   } catch (error) {
-    throw new UsageError(`${source}: not a valid trust root`, isWritError(error) ? error.code : undefined);
+    throw new UsageError(`${source}: not a valid trust root${mistakenFor(document)}`, isWritError(error) ? error.code : undefined);
   }
 }
 

@@ -126,6 +126,14 @@ describe('writ verify', () => {
     expect(
       (await run((context) => verifyAction(dir, { trustRoot: 'missing.json' }, context))).code,
     ).toBe(2);
+    // The message tells a missing file from malformed JSON, and names the files writ writes that are mistaken for one.
+    expect(await run((context) => verifyAction(dir, { trustRoot: 'missing.json' }, context))).toMatchObject({ stderr: 'writ verify: --trust-root missing.json: cannot read the trust-root document: no such file or directory [ENOENT]\n' });
+    await writeFile(join(root, 'not-json.json'), '{');
+    expect(await run((context) => verifyAction(dir, { trustRoot: 'not-json.json' }, context))).toMatchObject({ code: 2, stderr: expect.stringContaining('--trust-root not-json.json: not JSON') });
+    await writeFile(join(root, 'envelope.json'), JSON.stringify({ payloadType: 'application/vnd.writ.trust-root+json', payload: '', signatures: [] }));
+    expect(await run((context) => verifyAction(dir, { trustRoot: 'envelope.json' }, context))).toMatchObject({ code: 2, stderr: expect.stringContaining('it is a signed trust-root version') });
+    await writeFile(join(root, 'root.key'), JSON.stringify({ keyId: 'x', seed: 'y' }));
+    expect(await run((context) => verifyAction(dir, { trustRoot: 'root.key' }, context))).toMatchObject({ code: 2, stderr: expect.stringContaining('it is a private key file') });
     const bare = await copyTranscript('bare');
     expect((await run((context) => verifyAction(bare, {}, context))).stderr).toContain(
       'no trust root',
