@@ -76,12 +76,20 @@ describe('writTool: the tool runs with the arguments Writ judged', () => {
     const { statements } = t.kit.approveByRule(t.pending.get('c1')!);
     const edited = first.state.toString().replace(/2\.4\.1/g, '9.9.9');
     expect(edited).toContain('9.9.9');
-    // In this process (the validated input is remembered) and after a restart (it is not).
+    // applySignedApprovals judges the input this process remembers and approves the item; the
+    // runner then meets the edited arguments under the same call id, which the firewall refuses.
     const state = await RunState.fromString(t.agent, edited);
     const applied = await applySignedApprovals({ state, session: t.session, approvals: { c1: statements } });
     await t.runner.run(t.agent, state);
     expect(t.ran).toEqual([]);
-    expect(applied).toHaveLength(1);
+    expect(applied).toEqual([{ callId: 'c1', tool: 'deploy', status: 'approved' }]);
+    // After a restart nothing is remembered: the edited arguments are judged and refused at once.
+    const restarted = await RunState.fromString(t.agent, edited);
+    const fresh: FirewallSession = { ...t.session };
+    const refused = await applySignedApprovals({ state: restarted, session: fresh, approvals: { c1: statements } });
+    expect(refused).toMatchObject([{ callId: 'c1', status: 'rejected' }]);
+    await t.runner.run(t.agent, restarted);
+    expect(t.ran).toEqual([]);
     await finish(t.kit, t.session);
   });
 
