@@ -14,7 +14,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ENTRIES_FILE, isWritError } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
-import { EXIT, UsageError, collectRepeated, describeError, isFileError, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, collectRepeated, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { POLICY_INPUTS_FILE, readPolicyInputs } from '../lib/policy-input-log.ts';
 import { CHANGE_KINDS, replayDecisions } from '../lib/replay-transcript.ts';
@@ -94,7 +94,13 @@ async function readLines(target: string, cwd: string): Promise<{ dir: string; li
   if (!existsSync(dir)) throw new UsageError(`${target}: no such file or directory`, 'ENOENT');
   if (!statSync(dir).isDirectory() || !existsSync(join(dir, ENTRIES_FILE))) throw new UsageError(`${target}: not a transcript directory (no ${ENTRIES_FILE})`);
   // A live or crashed writer's file ends in zeros it wrote ahead (ADR 0028): not lines.
-  return { dir, lines: (await readFile(join(dir, ENTRIES_FILE), 'utf8')).replace(/\0+$/u, '').split('\n') };
+  let text: string;
+  try {
+    text = await readFile(join(dir, ENTRIES_FILE), 'utf8');
+  } catch (error) {
+    throw fileUsageError(`${target}: cannot read ${ENTRIES_FILE}`, error);
+  }
+  return { dir, lines: text.replace(/\0+$/u, '').split('\n') };
 }
 
 function failOnKinds(values: readonly string[] | undefined): Set<ChangeKind> {

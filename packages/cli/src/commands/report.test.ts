@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,9 @@ describe('reportAction', () => {
     expect(await report([])).toMatchObject({ code: 2, stderr: expect.stringContaining('at least one transcript') });
     expect(await report(['/nonexistent/t'])).toMatchObject({ code: 2, stderr: expect.stringContaining('no such file or directory') });
     expect(await report([tmpdir()])).toMatchObject({ code: 2, stderr: expect.stringContaining('not a transcript directory') });
+    const odd = mkdtempSync(join(tmpdir(), 'writ-report-odd-'));
+    mkdirSync(join(odd, 'entries.jsonl'));
+    expect(await report([odd])).toMatchObject({ code: 2, stderr: `writ report: ${odd}: cannot read entries.jsonl: is a directory, not a file [EISDIR]\n` });
     expect(await report([shadow], { html: '/nonexistent-dir/r.html' })).toMatchObject({ code: 2, stderr: 'writ report: --html /nonexistent-dir/r.html: cannot write the file: no such file or directory [ENOENT]\n' });
     expect(await report([shadow], { html: tmpdir() })).toMatchObject({ code: 2, stderr: `writ report: --html ${tmpdir()}: cannot write the file: is a directory, not a file [EISDIR]\n` });
     const broken = await recordTranscript('shadow');

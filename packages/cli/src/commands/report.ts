@@ -52,7 +52,13 @@ async function readTranscript(target: string, cwd: string): Promise<{ name: stri
   if (!existsSync(dir)) throw new UsageError(`${target}: no such file or directory`, 'ENOENT');
   if (!statSync(dir).isDirectory() || !existsSync(join(dir, ENTRIES_FILE))) throw new UsageError(`${target}: not a transcript directory (no ${ENTRIES_FILE})`);
   // A live or crashed writer's file ends in zeros it wrote ahead (ADR 0028): not lines.
-  return { name: target, lines: (await readFile(join(dir, ENTRIES_FILE), 'utf8')).replace(/\0+$/u, '').split('\n') };
+  let text: string;
+  try {
+    text = await readFile(join(dir, ENTRIES_FILE), 'utf8');
+  } catch (error) {
+    throw fileUsageError(`${target}: cannot read ${ENTRIES_FILE}`, error);
+  }
+  return { name: target, lines: text.replace(/\0+$/u, '').split('\n') };
 }
 
 /** Run `writ report`. Sets the exit code; never throws for bad input. */
