@@ -5,7 +5,7 @@
  * arguments than the judged ones. Attacks that found a gap are marked `// GAP:`; the refused
  * ones stay as regression tests.
  */
-import { generateText, stepCountIs, streamText, tool } from 'ai';
+import { ToolLoopAgent, generateText, stepCountIs, streamText, tool } from 'ai';
 import type { ModelMessage, ToolSet } from 'ai';
 import { MockLanguageModelV4, convertArrayToReadableStream } from 'ai/test';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +89,20 @@ describe('writToolApproval: a tool the SDK would run outside the gateway', () =>
     ).rejects.toMatchObject({ code: 'ERR_ADAPTER_TOOL_UNGUARDED' });
     expect(support.ran).toEqual([]);
     await other.end();
+    await finish(kit, session);
+  });
+
+  it('ToolLoopAgent: a raw ToolSet is refused the same way; a wrapped one runs once through the gateway', async () => {
+    const { kit, session } = await open();
+    const raw = supportTools('');
+    const script = () => new MockLanguageModelV4({ doGenerate: [calls({ toolName: 'refund_issue', input: { order: '7731', amount: 40 }, toolCallId: 'c1' }), say('done')] });
+    const unguarded = new ToolLoopAgent({ model: script(), tools: raw.tools, toolApproval: writToolApproval({ session }) });
+    await expect(unguarded.generate({ messages: user('Please refund order 7731, 40 EUR.') })).rejects.toMatchObject({ code: 'ERR_ADAPTER_TOOL_UNGUARDED' });
+    expect(raw.ran).toEqual([]);
+    const wrapped = supportTools('');
+    const guarded = new ToolLoopAgent({ model: script(), tools: writTools(wrapped.tools, { session }), toolApproval: writToolApproval({ session }) });
+    await guarded.generate({ messages: user('Please refund order 7731, 40 EUR.') });
+    expect(wrapped.ran).toEqual(['refund_issue 7731 40']);
     await finish(kit, session);
   });
 
