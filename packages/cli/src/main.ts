@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { CommanderError } from 'commander';
-import { EXIT } from './cli-context.ts';
+import { EXIT, describeError } from './cli-context.ts';
 
 type Register = (program: Command) => unknown;
 
@@ -63,7 +63,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`writ: ${error instanceof Error ? error.message : String(error)}\n`);
+      // A command that throws past its own handling: still one line with a code, never a stack.
+      process.stderr.write(`writ: ${describeError(error)}\n`);
       process.exitCode = EXIT.usage;
     },
   );
