@@ -88,6 +88,8 @@ describe('decideAction', () => {
     expect((await run('.')).stderr).toBe('writ decide: cannot read request .: is a directory, not a file [EISDIR]\n');
     expect((await run('broken.json')).stderr).toBe('writ decide: request broken.json is not JSON [ERR_USAGE]\n');
     expect((await run('user.json', { tools: 'user.json' })).stderr).toMatch(/^writ decide: tools file user\.json: .* \[ERR_[A-Z_]+\]\n$/);
+    await writeFile(join(root, 'empty.json'), '{}');
+    expect((await run('user.json', { tools: 'empty.json' })).stderr).toBe('writ decide: tools file empty.json: tools must be an array [ERR_INVALID_ARGUMENT]\n');
     expect((await run('user.json', { policy: ['no-such-dir'] })).stderr).toBe('writ decide: no-such-dir: no such policy file, directory or package [ERR_POLICY_NOT_FOUND]\n');
     // A request whose policy input cannot be built (a budget without a limit) is the request's fault.
     await writeFile(join(root, 'budget.json'), JSON.stringify({ ...request('user'), budgets: [{}] }));

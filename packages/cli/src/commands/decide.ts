@@ -49,7 +49,8 @@ function toolRegistryFrom(document: unknown, path: string): ReturnType<typeof pa
   try {
     return parseToolRegistry(document);
   } catch (error) {
-    if (isWritError(error)) throw new UsageError(`tools file ${path}: ${error.message}`, error.code);
+    // parseToolRegistry names its parameter (`options.tools`); here that is the file's `tools`.
+    if (isWritError(error)) throw new UsageError(`tools file ${path}: ${error.message.replace(/^options\./u, '')}`, error.code);
     throw error;
   }
 }
