@@ -40,9 +40,19 @@ describe('decideRequest', () => {
     [{ ...request, now: 'yesterday' }, 'ERR_INVALID_ARGUMENT'],
     [{ ...request, basis: {} }, 'ERR_INVALID_ARGUMENT'],
     [{ ...request, basis: [7] }, 'ERR_INVALID_ARGUMENT'],
+    [{ ...request, basis: [{ kind: 'nope', content: 'x', source: 'user', authority: 'user' }] }, 'ERR_BASIS_ITEM_INVALID'],
     [{ ...request, principal: { id: 5 } }, 'ERR_INVALID_ARGUMENT'],
   ])('refuses malformed request %j', async (value, code) => {
     await expect(decideRequest({ policy: policyDouble(() => allow), registry, request: value })).rejects.toMatchObject({ code });
+  });
+
+  it('names which basis item of the request is malformed', async () => {
+    const second = [request.basis[0], { kind: 'nope', content: 'x', source: 'user', authority: 'user' }];
+    await expect(decideRequest({ policy: policyDouble(() => allow), registry, request: { ...request, basis: second } })).rejects.toMatchObject({
+      code: 'ERR_BASIS_ITEM_INVALID',
+      message: expect.stringMatching(/^request\.basis\[1\]: item\.kind is not a basis kind/),
+      details: { parameter: 'request.basis[1]' },
+    });
   });
 
   it('fails with the parser error when the policy returns no decision document', async () => {

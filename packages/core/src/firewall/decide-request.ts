@@ -75,7 +75,13 @@ export async function decideRequest(options: { readonly policy: FirewallPolicy; 
   items.forEach((item: unknown, index) => {
     if (!plain(item)) throw bad(`request.basis[${index}]`, 'must be an object');
     const observedAt = item.observedAt === undefined ? undefined : time(item.observedAt);
-    ledger.add({ ...(item as unknown as BasisItemInput), ...(observedAt === undefined ? {} : { observedAt }) });
+    try {
+      ledger.add({ ...(item as unknown as BasisItemInput), ...(observedAt === undefined ? {} : { observedAt }) });
+    } catch (error) {
+      // The ledger names the field of "item"; say which item of the request it is.
+      if (WritError.isInstance(error)) throw new WritError(error.code, `request.basis[${index}]: ${error.message}`, { cause: error, details: { ...error.details, parameter: `request.basis[${index}]` } });
+      throw error;
+    }
   });
   const classification = registry.classify({ tool: call.tool, args: call.args });
   const audience = typeof request.audience === 'string' ? request.audience : 'writ-gateway';
