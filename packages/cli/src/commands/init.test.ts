@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,17 @@ describe('initAction', () => {
     const bad = capture(mkdtempSync(join(tmpdir(), 'writ-init-')));
     await initAction({ env: { WRIT_KEY_ROOT: 'short' } }, bad.context);
     expect(bad.out).toMatchObject({ code: 2, stderr: expect.stringContaining('WRIT_KEY_ROOT') });
+    // A private key already on disk is used, not replaced (a lost key cannot come back).
+    const fresh = mkdtempSync(join(tmpdir(), 'writ-init-'));
+    mkdirSync(join(fresh, '.writ', 'keys'), { recursive: true });
+    const mine = PrivateKey.generate();
+    writeFileSync(join(fresh, '.writ', 'keys', 'root.key'), JSON.stringify({ keyId: mine.keyId, seed: toBase64Url(mine.exportSeed()) }));
+    const kept = capture(fresh);
+    await initAction({ env: {}, json: true }, kept.context);
+    expect(kept.out.code).toBe(0);
+    expect(JSON.parse(kept.out.stdout).steps[0]).toBe(`key root (root): the existing private key .writ/keys/root.key, key id ${mine.keyId}`);
+    expect(JSON.parse(readFileSync(join(fresh, '.writ', 'keys', 'root.key'), 'utf8')).keyId).toBe(mine.keyId);
+    expect(readFileSync(join(fresh, '.writ', 'trust-root.json'), 'utf8')).toContain(mine.keyId);
     const file = capture(dir);
     await initAction({ env: {}, dir: 'writ.config.yaml' }, file.context);
     expect(file.out).toMatchObject({ code: 2, stderr: 'writ init: --dir writ.config.yaml: not a directory [ENOTDIR]\n' });

@@ -65,9 +65,16 @@ export async function initAction(options: InitOptions, context: CommandContext =
     const keys = [];
     for (const [name, roles] of [['root', ['root']], ['authority', ['authority', 'gateway']], ['ledger', ['ledger']]] as const) {
       const fromEnv = env[keyEnvName(name)] !== undefined;
-      const key = fromEnv ? await loadKey({ dir: trust, name, env }) : await generateKeyFile({ dir: trust, name, force: true });
+      // A private key already on disk (say from `writ keys generate root`) is used, never
+      // replaced: a lost private key cannot be recovered. Only --force generates a new one.
+      const existing = !fromEnv && options.force !== true && existsSync(join(trust, 'keys', `${name}.key`));
+      const key = fromEnv || existing ? await loadKey({ dir: trust, name, env: fromEnv ? env : {} }) : await generateKeyFile({ dir: trust, name, force: true });
       keys.push({ name, key, roles });
-      steps.push(fromEnv ? `key ${name} (${roles.join('+')}): taken from ${keyEnvName(name)}, key id ${key.keyId}` : `key ${name} (${roles.join('+')}): generated, private key in .writ/keys/${name}.key (mode 0600), key id ${key.keyId}`);
+      steps.push(
+        fromEnv ? `key ${name} (${roles.join('+')}): taken from ${keyEnvName(name)}, key id ${key.keyId}`
+        : existing ? `key ${name} (${roles.join('+')}): the existing private key .writ/keys/${name}.key, key id ${key.keyId}`
+        : `key ${name} (${roles.join('+')}): generated, private key in .writ/keys/${name}.key (mode 0600), key id ${key.keyId}`,
+      );
     }
     const document: TrustRootDocument = { type: 'writ.trust-root/v1', version: 1, issuedAt: now, threshold: 1, keys: keys.map(({ key, roles }) => keyEntry(key, { roles: [...roles], owner, validFrom: now })) };
     const trustRoot = await publishVersion({ dir: trust, document, signers: [createSigner(keys[0]!.key)], previous: [] });
