@@ -184,6 +184,22 @@ describe('writ pull from an authority', () => {
     expect((await runIn((context) => verifyAction(join(dir, 'paged'), { trustRoot: 'sample-root.json' }, context))).code).toBe(0);
   });
 
+  it('a first pull refused before any entry is copied leaves no directory (nor trust root) behind; a malformed checkpoint note is a refusal (exit 1)', async () => {
+    const source = await sample(2);
+    await writeFile(join(dir, 'first-root.json'), JSON.stringify(sampleTrustRootDocument(sampleKeys())));
+    const tampered = [...source.lines];
+    tampered[0] = tampered[0]!.replace('"seq":0', '"seq":0,"x":1');
+    const refused = await runIn((context) => pullAction('https://authority.test', { out: 'first', env, trustRoot: 'first-root.json', fetch: pages({ lines: tampered, notes: [] }, 50).fetch }, context));
+    expect(refused.code).toBe(1);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, 'first'))).toBe(false);
+    const badNote = await runIn((context) => pullAction('https://authority.test', { out: 'bad-note', env, fetch: pages({ lines: source.lines, notes: ['not a checkpoint note'] }, 50).fetch }, context));
+    expect(badNote.code, badNote.stderr).toBe(1);
+    expect(badNote.stderr).toMatch(/^INVALID: .*\[ERR_(NOTE|CHECKPOINT)_MALFORMED\]/u);
+    // The entries were copied before the checkpoints were read: that copy stays, for the next run.
+    expect(existsSync(join(dir, 'bad-note', ENTRIES_FILE))).toBe(true);
+  });
+
   it('refuses an authority that serves a tampered line or another history (exit 1), keeping the copy as it was', async () => {
     const source = await sample(2);
     const ok = await runIn((context) => pullAction('https://authority.test', { out: 'kept', env, fetch: pages({ lines: source.lines.slice(0, 6), notes: [] }, 4).fetch }, context));

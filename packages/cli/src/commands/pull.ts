@@ -15,7 +15,7 @@
  * refused token, bad trust root, directory locked by a writer).
  */
 import { existsSync } from 'node:fs';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CHECKPOINTS_DIR, ENTRIES_FILE, FileLedgerStore, TRUST_ROOT_FILE, WITNESSED_DIR, canonicalize, copyLedger, isWritError } from '@writ/core';
@@ -89,7 +89,7 @@ async function assertOutDirectory(dir: string, out: string): Promise<void> {
 }
 
 // Findings about the evidence (exit 1), as opposed to how the command was invoked (exit 2).
-const REFUSALS = new Set(['ERR_STORE_CONFLICT', 'ERR_STORE_CORRUPT', 'ERR_TRANSCRIPT_MALFORMED', 'ERR_TRANSCRIPT_SEQUENCE', 'ERR_TRANSCRIPT_CHAIN', 'ERR_STORE_CHECKPOINT_CONFLICT']);
+const REFUSALS = new Set(['ERR_STORE_CONFLICT', 'ERR_STORE_CORRUPT', 'ERR_TRANSCRIPT_MALFORMED', 'ERR_TRANSCRIPT_SEQUENCE', 'ERR_TRANSCRIPT_CHAIN', 'ERR_STORE_CHECKPOINT_CONFLICT', 'ERR_NOTE_MALFORMED', 'ERR_CHECKPOINT_MALFORMED']);
 
 /** Keep the trust root beside the entries; a kept one that differs is refused. */
 async function keepTrustRoot(dir: string, document: TrustRootDocument, file: string): Promise<void> {
@@ -185,6 +185,9 @@ function explainSourceError(error: unknown, source: string, schema: string): unk
 export async function pullAction(source: string, options: PullCommandOptions, context: CommandContext = processContext()): Promise<void> {
   let close: (() => Promise<void>) | undefined;
   let target: FileLedgerStore | undefined;
+  // A directory this run created, removed again if the run fails before any entry is in it.
+  let created: string | undefined;
+  let succeeded = false;
   try {
     const database = /^postgres(ql)?:\/\//iu.test(source);
     if (!database && !/^https?:\/\//iu.test(source)) {
@@ -205,6 +208,7 @@ export async function pullAction(source: string, options: PullCommandOptions, co
     }
     // Nothing to copy is most often a mistyped source: say so, create nothing.
     if (sourceHead.size === 0) throw new UsageError(`${from.label} has no entries${database ? ' (check --ledger-id and --schema)' : ''}`);
+    if (!existsSync(dir)) created = dir;
     target = await FileLedgerStore.open({ dir });
     if (trustRoot !== undefined) await keepTrustRoot(dir, trustRoot, options.trustRoot!);
     const result: CopyLedgerResult = await copyLedger({ from: from.ledger, to: target });
@@ -216,6 +220,7 @@ export async function pullAction(source: string, options: PullCommandOptions, co
       context.stderr(`check it: writ verify ${options.out} --trust-root FILE\n`);
     }
     context.setExitCode(EXIT.ok);
+    succeeded = true;
   } catch (error) {
     const code = isWritError(error) ? error.code : undefined;
     if (code !== undefined && REFUSALS.has(code)) {
@@ -226,8 +231,14 @@ export async function pullAction(source: string, options: PullCommandOptions, co
       context.setExitCode(EXIT.usage);
     }
   } finally {
+    const held = target === undefined ? undefined : await target.head().then((head) => head.size, () => undefined);
     await target?.close().catch(() => undefined);
     await close?.().catch(() => undefined);
+    // Leave no empty transcript behind a refused first pull (a later one would take it as a
+    // copy); a copy that holds entries is kept: the next run continues it.
+    if (!succeeded && created !== undefined && (held ?? (await entriesHeld(created).catch(() => 1))) === 0) {
+      await rm(created, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }
 
