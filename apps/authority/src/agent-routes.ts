@@ -4,8 +4,8 @@
  */
 import type { Hono } from 'hono';
 import { statusIn } from './pending-index.ts';
-import { decideRequest } from '@writ/core';
-import type { BasisItemInput, GuardInput, GuardResult, JsonObject, JsonValue, Sha256Digest } from '@writ/core';
+import { decideRequest, weakerAuthority } from '@writ/core';
+import type { BasisAuthority, BasisItemInput, GuardInput, GuardResult, JsonObject, JsonValue, Sha256Digest } from '@writ/core';
 import { ownedSession } from './authority-state.ts';
 import type { AuthorityState, InflightCall, PendingDetail, SessionEntry } from './authority-state.ts';
 import { HttpError, badRequest } from './http-error.ts';
@@ -29,14 +29,16 @@ function callOf(body: Record<string, unknown>, callId: string): GuardInput {
   return { tool, args: body.args, callId, ...(approvals === undefined ? {} : { approvals: approvals as JsonObject[] }) };
 }
 
-function basisOf(body: Record<string, unknown>): { kind: string; item?: BasisItemInput; text?: string; output?: unknown; tool?: string; callId?: string } {
+function basisOf(body: Record<string, unknown>): { kind: string; item?: BasisItemInput; text?: string; output?: unknown; tool?: string; callId?: string; atMost?: BasisAuthority } {
   const kind = stringField({ body, name: 'kind', max: 32 });
   switch (kind) {
     case 'system-prompt':
     case 'user-turn':
       return { kind, text: stringField({ body, name: 'text', max: 1_000_000 }) };
     case 'tool-output':
-      return { kind, tool: stringField({ body, name: 'tool', max: 128 }), callId: checkId(stringField({ body, name: 'callId' }), 'callId'), output: body.output };
+      // atMost caps the tool's declared trust (an output found in client-sent history); passed
+      // on, never dropped: an unknown value is refused by the session as ERR_INVALID_ARGUMENT.
+      return { kind, tool: stringField({ body, name: 'tool', max: 128 }), callId: checkId(stringField({ body, name: 'callId' }), 'callId'), output: body.output, ...(body.atMost !== undefined && { atMost: body.atMost as BasisAuthority }) };
     case 'item':
       if (!isRecord(body.item)) throw badRequest('item', 'must be a basis item object');
       return { kind, item: body.item as unknown as BasisItemInput };
@@ -156,10 +158,13 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     let ref;
     if (input.kind === 'system-prompt') ref = await entry.session.addSystemPrompt(input.text!);
     else if (input.kind === 'user-turn') ref = await entry.session.addUserTurn(input.text!);
-    else if (input.kind === 'tool-output') ref = await entry.session.addToolOutput({ tool: input.tool!, callId: input.callId!, output: input.output as never });
+    else if (input.kind === 'tool-output') ref = await entry.session.addToolOutput({ tool: input.tool!, callId: input.callId!, output: input.output as never, ...(input.atMost !== undefined && { atMost: input.atMost }) });
     else ref = await entry.session.addBasis(input.item!);
     if (input.kind === 'item') entry.basis.push(input.item!);
-    else if (input.kind === 'tool-output') entry.basis.push({ kind: 'tool-output', content: input.output as never, source: `tool:${input.tool!}#${input.callId!}`, authority: state.registry.get(input.tool!)?.trust ?? 'untrusted' });
+    else if (input.kind === 'tool-output') {
+      const declared = state.registry.get(input.tool!)?.trust ?? 'untrusted';
+      entry.basis.push({ kind: 'tool-output', content: input.output as never, source: `tool:${input.tool!}#${input.callId!}`, authority: input.atMost === undefined ? declared : weakerAuthority(declared, input.atMost) });
+    }
     else entry.basis.push({ kind: 'instruction', content: input.text!, source: input.kind, authority: input.kind === 'system-prompt' ? 'verified' : 'user' });
     return c.json(ref, 201);
   });

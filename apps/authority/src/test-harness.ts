@@ -38,6 +38,7 @@ export const APPROVER_TOKEN = 'approver-token-maria-0001';
 export const TOOLS = {
   tools: [
     { name: 'tickets_read', actionClass: 'A0', effects: ['read'], audience: 'self', trust: 'untrusted' },
+    { name: 'orders_lookup', actionClass: 'A0', effects: ['read'], audience: 'self', trust: 'verified' },
     { name: 'refund_issue', actionClass: 'A3', effects: ['financial'], audience: 'customer', consequential: { order: 'identifier', amount: 'amount' } },
     { name: 'refund_large', actionClass: 'A4', effects: ['financial'], audience: 'customer', consequential: { order: 'identifier', amount: 'amount' }, sensitive: ['note'] },
     { name: 'email_send', actionClass: 'A3', effects: ['customer-visible'], audience: 'customer', consequential: { to: 'email' } },

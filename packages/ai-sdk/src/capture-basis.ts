@@ -1,3 +1,4 @@
+import { WritError } from '@writ/core';
 import type { FirewallSession, JsonValue } from '@writ/core';
 import { recordToolOutput } from './tool-outputs.ts';
 import { assertFirewallSession } from '@writ/core/adapters/checks';
@@ -29,14 +30,33 @@ function outputValue(output: unknown): JsonValue | undefined {
   return undefined;
 }
 
+/** Options of {@link captureBasis}. */
+export interface CaptureBasisOptions {
+  /**
+   * Who wrote `messages`. `'client'`: a browser or API caller sent them (a `useChat` request's
+   * history): a tool result in them counts at most as `user` (whoever sent it, not the tool,
+   * vouches for it) and a system message as a user turn (a client does not set the system
+   * prompt). Record a request's messages this way before handing them to the SDK; each message
+   * and call id is recorded once, so the gates that meet them again do not raise them. Default:
+   * the application's own (`'application'`): declared trust.
+   */
+  readonly from?: 'client' | 'application';
+}
+
 /**
  * Records what the model saw, from AI SDK `ModelMessage`s, as basis of the session:
  * system messages as the system prompt, user turns as `user` authority, tool results with
- * the declared trust of the tool that produced them. Each message is recorded once, and a
- * tool output once per call id (the gateway of `writTools` records it when it is produced).
+ * the declared trust of the tool that produced them (capped at `user` with `from: 'client'`).
+ * Each message is recorded once, and a tool output once per call id (the gateway of
+ * `writTools` records it when it is produced).
+ * @throws `ERR_INVALID_ARGUMENT` (session, options), the session's errors.
  */
-export async function captureBasis(session: FirewallSession, messages: readonly unknown[] | undefined): Promise<void> {
+export async function captureBasis(session: FirewallSession, messages: readonly unknown[] | undefined, options: CaptureBasisOptions = {}): Promise<void> {
   assertFirewallSession(session, 'session', ['addSystemPrompt', 'addUserTurn']);
+  if (typeof options !== 'object' || options === null || (options.from !== undefined && options.from !== 'client' && options.from !== 'application')) {
+    throw new WritError('ERR_INVALID_ARGUMENT', "options.from must be 'client' or 'application'", { details: { parameter: 'options.from' } });
+  }
+  const client = options.from === 'client';
   if (!Array.isArray(messages)) return;
   let done = seen.get(session);
   if (done === undefined) seen.set(session, (done = new Set()));
@@ -52,14 +72,14 @@ export async function captureBasis(session: FirewallSession, messages: readonly 
     if (role === 'system' || role === 'user') {
       const text = textOf(content);
       if (text === undefined) continue;
-      await (role === 'system' ? session.addSystemPrompt(text) : session.addUserTurn(text));
+      await (role === 'system' && !client ? session.addSystemPrompt(text) : session.addUserTurn(text));
     } else if (role === 'tool' && Array.isArray(content)) {
       for (const part of content as unknown[]) {
         if (typeof part !== 'object' || part === null) continue;
         const { type, toolName, toolCallId, output } = part as Record<string, unknown>;
         const value = outputValue(output);
         if (type !== 'tool-result' || typeof toolName !== 'string' || typeof toolCallId !== 'string' || value === undefined) continue;
-        await recordToolOutput(session, { tool: toolName, callId: toolCallId, output: value });
+        await recordToolOutput(session, { tool: toolName, callId: toolCallId, output: value, ...(client && { atMost: 'user' as const }) });
       }
     }
   }

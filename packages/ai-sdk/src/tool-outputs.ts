@@ -1,5 +1,5 @@
 import { WritError } from '@writ/core';
-import type { FirewallSession, JsonValue } from '@writ/core';
+import type { BasisAuthority, FirewallSession, JsonValue } from '@writ/core';
 
 // Tool-call ids whose output is already basis, per session. The gateway wrapper records an
 // output the moment the tool produces it; captureBasis meets the same output again in
@@ -19,7 +19,7 @@ export function outputRecorded(session: FirewallSession, callId: string): boolea
  */
 export async function recordToolOutput(
   session: FirewallSession,
-  output: { readonly tool: string; readonly callId: string; readonly output: JsonValue },
+  output: { readonly tool: string; readonly callId: string; readonly output: JsonValue; readonly atMost?: BasisAuthority },
 ): Promise<void> {
   let calls = recorded.get(session);
   if (calls === undefined) recorded.set(session, (calls = new Set()));

@@ -3,6 +3,7 @@
  * basis scoring, the policy contract, tokens, denials and receipts. Each function is a
  * thin call into the owning module; nothing here re-implements a check.
  */
+import { AUTHORITIES, isAuthority, weakerAuthority } from '../basis/authority.ts';
 import { BasisLedger } from '../basis/basis-ledger.ts';
 import type { BasisReport } from '../basis/basis-report.ts';
 import { BasisReportCache } from '../basis/basis-report-cache.ts';
@@ -57,7 +58,10 @@ export function createSessionBasis(options: { readonly context: FirewallContext;
 export function basisForTool(options: { readonly context: FirewallContext; readonly input: ToolOutputInput }): BasisItemInput {
   const { context, input } = options;
   const tool = typeof input?.tool === 'string' ? input.tool : '';
-  const trust = context.settings.registry.get(tool)?.trust ?? 'untrusted';
+  const declared = context.settings.registry.get(tool)?.trust ?? 'untrusted';
+  const atMost: unknown = input?.atMost;
+  if (atMost !== undefined && !isAuthority(atMost)) throw invalidArgument('input.atMost', `must be one of ${AUTHORITIES.join(', ')}`);
+  const trust = atMost === undefined ? declared : weakerAuthority(declared, atMost);
   return { kind: 'tool-output', content: input?.output, source: `tool:${tool}#${String(input?.callId)}`, authority: trust };
 }
 

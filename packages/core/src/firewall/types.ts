@@ -108,6 +108,12 @@ export interface ToolOutputInput {
   readonly tool: string;
   readonly callId: string;
   readonly output: JsonValue;
+  /**
+   * The most this output may count for: the tool's declared trust, capped here. Pass `'user'`
+   * (or lower) for an output no gate of yours produced — one found in history a client sent:
+   * whoever wrote it, not the tool, vouches for it.
+   */
+  readonly atMost?: BasisAuthority;
 }
 
 /** One tool call as the model proposed it. */

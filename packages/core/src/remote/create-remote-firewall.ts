@@ -83,7 +83,7 @@ class RemoteSession implements FirewallSession {
   }
 
   addToolOutput(input: ToolOutputInput): Promise<BasisItemRef> {
-    return this.#basis({ kind: 'tool-output', tool: input.tool, callId: input.callId, output: input.output });
+    return this.#basis({ kind: 'tool-output', tool: input.tool, callId: input.callId, output: input.output, ...(input.atMost !== undefined && { atMost: input.atMost }) });
   }
 
   addBasis(item: BasisItemInput): Promise<BasisItemRef> {

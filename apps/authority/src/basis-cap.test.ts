@@ -1,0 +1,27 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRemoteFirewall } from '@writ/core';
+import { AGENT_TOKEN, startHarness } from './test-harness.ts';
+import type { Harness } from './test-harness.ts';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.authority.close();
+  harness = undefined;
+});
+
+describe('a tool output sent with atMost', () => {
+  it('is recorded at most at that authority, through the HTTP API and the remote firewall; an unknown value is a 400 that records nothing', async () => {
+    const h = (harness = await startHarness());
+    const firewall = createRemoteFirewall({ url: h.authority.url, token: AGENT_TOKEN });
+    const session = await firewall.openSession({ principal: { id: 'user:dana', tenant: 'acme' }, agent: { id: 'support-agent' } });
+    await session.addToolOutput({ tool: 'orders_lookup', callId: 'h1', output: { text: 'as the tool declares' } });
+    await session.addToolOutput({ tool: 'orders_lookup', callId: 'h2', output: { text: 'from client history' }, atMost: 'untrusted' });
+    const bad = await h.call({ path: `/v1/sessions/${session.id}/basis`, token: AGENT_TOKEN, body: { kind: 'tool-output', tool: 'orders_lookup', callId: 'h3', output: 'x', atMost: 'super' } });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: { code: 'ERR_INVALID_ARGUMENT' } });
+    await session.end();
+    const lines = ((await h.call({ method: 'GET', path: '/v1/transcript', token: 'approver-token-maria-0001' })).json.entries as string[]).map((line) => JSON.parse(line) as { type: string; body: { source?: string; authority?: string } });
+    const outputs = lines.filter((entry) => entry.type === 'basis-added' && entry.body.source?.startsWith('tool:orders_lookup#')).map((entry) => [entry.body.source, entry.body.authority]);
+    expect(outputs).toEqual([['tool:orders_lookup#h1', 'verified'], ['tool:orders_lookup#h2', 'untrusted']]);
+  });
+});
