@@ -44,9 +44,10 @@ async function copyWorkspace(tree: string): Promise<void> {
     await cp(join(repo, pkg), join(tree, pkg), { recursive: true, filter: (source) => !skip.has(basename(source)) });
     await cp(join(repo, pkg, 'node_modules'), join(tree, pkg, 'node_modules'), { recursive: true, verbatimSymlinks: true });
   }
-  // Private workspace packages the published ones name as devDependencies: `pnpm pack`
-  // rewrites those `workspace:` ranges too, from the linked package's manifest.
-  for (const pkg of ['apps/authority', 'examples/kit', 'test']) {
+  // Workspace packages the packed ones name only as devDependencies (`@writ/cli` loads
+  // `@writ/authority` and `@writ/postgres` on demand): `pnpm pack` rewrites those `workspace:`
+  // ranges too, from the linked package's manifest.
+  for (const pkg of ['apps/authority', 'examples/kit', 'packages/postgres', 'test']) {
     await mkdir(join(tree, pkg), { recursive: true });
     await copyFile(join(repo, pkg, 'package.json'), join(tree, pkg, 'package.json'));
   }

@@ -10,7 +10,7 @@ import { TOOLS, allow, entries, firewallOptions, policyDouble } from './test-sup
 const tools = { tools: [...TOOLS, { name: 'crm.lookup', actionClass: 'A0', effects: ['read'], audience: 'self', trust: 'verified' }] };
 
 async function recorded(atMost: unknown): Promise<unknown[]> {
-  const options = firewallOptions({ policy: policyDouble(allow), tools });
+  const options = firewallOptions({ policy: policyDouble(() => allow), tools });
   const firewall = await createFirewall(options);
   const session = await firewall.openSession({ principal: { id: 'alice' }, agent: { id: 'agent-1' } });
   await session.addToolOutput({ tool: 'crm.lookup', callId: 'c1', output: { iban: 'DE89' }, ...(atMost !== undefined && { atMost: atMost as never }) });
