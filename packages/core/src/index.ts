@@ -29,6 +29,7 @@ export { MemoryApprovalStore } from './stores/memory-approval-store.ts';
 export { FileLedgerStore, ENTRIES_FILE, CHECKPOINTS_DIR } from './stores/file-ledger-store.ts';
 export type { FileLedgerStoreOptions } from './stores/file-ledger-store.ts';
 export { copyLedger } from './stores/copy-ledger.ts';
+export { readBodyCapped } from './http/read-body-capped.ts';
 export type { CopyLedgerOptions, CopyLedgerResult } from './stores/copy-ledger.ts';
 export { FileWitnessState, WITNESS_STATE_TYPE } from './stores/file-witness-state.ts';
 export { writeFileDurably } from './stores/regular-file.ts';

@@ -4,7 +4,7 @@
  * trusted: each line's hash is computed here, `appendStored` checks the chain on the way in,
  * and the copy is verified like any transcript directory. Memory stays bounded by one page.
  */
-import { GENESIS_HASH, WritError, hashToDigest, leafHash, parseCheckpoint, parseEntry, parseNote } from '@writ/core';
+import { GENESIS_HASH, WritError, hashToDigest, leafHash, parseCheckpoint, parseEntry, parseNote, readBodyCapped } from '@writ/core';
 import type { CheckpointRecord, LedgerHead, ReadRange, Sha256Digest, StoredEntry } from '@writ/core';
 
 /** Options of {@link AuthorityLedgerSource}. */
@@ -31,39 +31,13 @@ function tooLarge(maxBytes: number): WritError {
   return new WritError('ERR_STORE_IO', `the authority's answer is larger than ${maxBytes} bytes`, { details: { operation: 'read' } });
 }
 
-/**
- * The body as UTF-8, reading at most `maxBytes` bytes whatever Content-Length says (a chunked
- * answer has none, and one that lies is read the same), and giving up when `signal` aborts.
- */
+/** The body as UTF-8, at most `maxBytes` bytes (`readBodyCapped`), giving up when `signal` aborts. */
 async function readCapped(response: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
-  const body = response.body;
-  if (body === null) return '';
-  const reader: ReadableStreamDefaultReader<unknown> = body.getReader();
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  });
-  aborted.catch(() => undefined);
-  signal.addEventListener('abort', onAbort, { once: true });
-  if (signal.aborted) onAbort();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  try {
-    for (;;) {
-      const chunk: { readonly done: boolean; readonly value?: unknown } = await Promise.race([reader.read(), aborted]);
-      if (chunk.done) break;
-      if (!(chunk.value instanceof Uint8Array)) throw new TypeError('answer body is not bytes');
-      length += chunk.value.byteLength;
-      if (length > maxBytes) throw tooLarge(maxBytes);
-      chunks.push(chunk.value);
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    reader.cancel().catch(() => undefined);
-  }
+  const bytes = await readBodyCapped(response, maxBytes, signal);
+  if (bytes === undefined) throw tooLarge(maxBytes);
   try {
     // Fatal: replacing bad bytes with U+FFFD would hash other bytes than the ones served.
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new WritError('ERR_STORE_IO', "the authority's answer is not UTF-8", { details: { operation: 'read' } });
   }

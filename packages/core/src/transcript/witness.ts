@@ -16,6 +16,7 @@
  * other signature lines of the request are ignored, as the spec requires of unknown keys.
  */
 import { WritError } from '../errors.ts';
+import { readBodyCapped } from '../http/read-body-capped.ts';
 import { fromBase64, toBase64 } from '../crypto/encoding.ts';
 import type { Signer } from '../crypto/signer.ts';
 import { assertOptions, invalidArgument } from '../invalid-argument.ts';
@@ -340,44 +341,10 @@ function isSubmissionPrefix(url: unknown): url is string {
   return parsed.username === '' && parsed.password === '' && parsed.search === '' && parsed.hash === '' && !url.includes('?') && !url.includes('#');
 }
 
-/**
- * Read at most {@link MAX_ANSWER} bytes of an answer as UTF-8, giving up when `signal` aborts (a
- * `fetch` that ignores the signal must not keep the log reading forever); undefined when larger.
- */
+/** At most {@link MAX_ANSWER} bytes of an answer as UTF-8; undefined when larger (see readBodyCapped). */
 async function readAnswer(response: Response, signal: AbortSignal): Promise<string | undefined> {
-  const body = response.body;
-  if (body === null) return '';
-  const reader: ReadableStreamDefaultReader<unknown> = body.getReader();
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  });
-  aborted.catch(() => undefined);
-  signal.addEventListener('abort', onAbort, { once: true });
-  if (signal.aborted) onAbort();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  try {
-    for (;;) {
-      const chunk: { readonly done: boolean; readonly value?: unknown } = await Promise.race([reader.read(), aborted]);
-      if (chunk.done) break;
-      const value = chunk.value;
-      if (!(value instanceof Uint8Array)) throw new TypeError('answer body is not bytes');
-      length += value.byteLength;
-      if (length > MAX_ANSWER) return undefined;
-      chunks.push(value);
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    reader.cancel().catch(() => undefined);
-  }
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+  const bytes = await readBodyCapped(response, MAX_ANSWER, signal);
+  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
 }
 
 /**
