@@ -33,7 +33,7 @@ import {
   writeFileDurably,
 } from '@writ/core';
 import type { PrivateKey } from '@writ/core';
-import { EXIT, UsageError, collectRepeated } from '../cli-context.ts';
+import { EXIT, UsageError, collectRepeated, describeError } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { loadKey } from '../lib/key-store.ts';
 import { readTrustRootFile } from '../trust-root-file.ts';
@@ -43,12 +43,6 @@ const REQUEST_TIMEOUT_MS = 30_000;
 // Strict: replacement characters let bytes that are not UTF-8 through as U+FFFD (stored, or
 // verified in place of a U+FFFD the log signed), and a byte-order mark was dropped silently.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** The message and code of an error, for an operator's terminal. */
-function describeError(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return `${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` [${code}]` : ''}`;
-}
 
 /**
  * Text another party chose (a witness's answer), made safe to print: control and format
@@ -205,8 +199,7 @@ export async function witnessServeAction(options: WitnessServeOptions, context: 
       }));
     context.setExitCode(EXIT.ok);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    context.stderr(`writ witness serve: ${(error as Error).message}${typeof code === 'string' && !(error instanceof UsageError) ? ` [${code}]` : ''}\n`);
+    context.stderr(`writ witness serve: ${describeError(error)}\n`);
     context.setExitCode(EXIT.usage);
   } finally {
     await running?.close();
@@ -261,7 +254,7 @@ export async function witnessSubmitAction(target: string, options: WitnessSubmit
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (error instanceof UsageError || code === 'ERR_INVALID_ARGUMENT') {
-      context.stderr(`writ witness submit: ${(error as Error).message}\n`);
+      context.stderr(`writ witness submit: ${describeError(error)}\n`);
       context.setExitCode(EXIT.usage);
       return;
     }
@@ -290,7 +283,7 @@ export async function witnessLogKeyAction(options: { readonly trustRoot?: string
     for (const key of keys) context.stdout(`${formatVerifierKey(options.origin, key.publicKeyBytes)}\n`);
     context.setExitCode(EXIT.ok);
   } catch (error) {
-    context.stderr(`writ witness log-key: ${(error as Error).message}\n`);
+    context.stderr(`writ witness log-key: ${describeError(error)}\n`);
     context.setExitCode(EXIT.usage);
   }
 }

@@ -188,6 +188,8 @@ describe('writ witness', () => {
       const result = await cosign(target, extra);
       expect(result.code, JSON.stringify(extra)).toBe(2);
       expect(result.stderr).toMatch(message);
+      // One line ending in a stable code, as every writ command's errors.
+      expect(result.stderr, JSON.stringify(extra)).toMatch(/^writ witness cosign: [^\n]* \[(ERR_[A-Z_]+|E[A-Z]+)\]\n$/u);
     }
   });
 

@@ -38,7 +38,7 @@ import {
   verifyTranscript,
 } from '@writ/core';
 import type { PrivateKey } from '@writ/core';
-import { EXIT, UsageError, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { generateKeyFile, keyEnvName, loadKey } from '../lib/key-store.ts';
 import { readTrustRootFile } from '../trust-root-file.ts';
@@ -90,7 +90,7 @@ async function witnessKey(options: WitnessKeyOptions, context: CommandContext, g
 
 function usage(context: CommandContext, error: unknown, command: string): boolean {
   if (error instanceof UsageError || (error as { code?: unknown }).code === 'ERR_INVALID_ARGUMENT') {
-    context.stderr(`writ witness ${command}: ${(error as Error).message}\n`);
+    context.stderr(`writ witness ${command}: ${describeError(error)}\n`);
     context.setExitCode(EXIT.usage);
     return true;
   }
