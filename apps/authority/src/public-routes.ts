@@ -57,8 +57,12 @@ export function registerPublicRoutes(options: { readonly app: Hono<AuthorityEnv>
       entries.push(stored.line);
       if (entries.length >= MAX_TRANSCRIPT_PAGE) break;
     }
+    // `checkpoints=none`: the entries alone (a reader that pages /v1/checkpoints itself, such as
+    // writ pull); by default every checkpoint, as the console reads them.
+    const withCheckpoints = c.req.query('checkpoints') ?? 'all';
+    if (withCheckpoints !== 'all' && withCheckpoints !== 'none') throw badRequest('checkpoints', 'must be all or none');
     const checkpoints: string[] = [];
-    for await (const checkpoint of state.ledger.checkpoints()) checkpoints.push(checkpoint.note);
+    if (withCheckpoints === 'all') for await (const checkpoint of state.ledger.checkpoints()) checkpoints.push(checkpoint.note);
     return c.json({ from, entries, checkpoints, trustRoot: state.trustRoot.toJSON() });
   });
   if (consoleDir !== undefined) {

@@ -116,8 +116,15 @@ function pages(store: { lines: string[]; notes: string[] }, size: number, token 
   const fake = ((input: string, init: { headers: Record<string, string> }) => {
     requests.push(input);
     if (init.headers.authorization !== `Bearer ${token}`) return Promise.resolve(new Response(JSON.stringify({ error: { code: 'ERR_HTTP_UNAUTHENTICATED' } }), { status: 401 }));
-    const from = Number(new URL(input).searchParams.get('from'));
-    return Promise.resolve(new Response(JSON.stringify({ from, entries: store.lines.slice(from, from + size), checkpoints: store.notes, trustRoot: {} }), { status: 200 }));
+    const url = new URL(input);
+    const from = Number(url.searchParams.get('from'));
+    // As the authority: checkpoints in public pages (of 2 here, to page), entries without them when asked.
+    if (url.pathname === '/v1/checkpoints') {
+      const notes = store.notes.slice(from, from + 2);
+      return Promise.resolve(new Response(JSON.stringify({ from, checkpoints: notes, ...(from + 2 < store.notes.length && { next: from + 2 }) }), { status: 200 }));
+    }
+    const checkpoints = url.searchParams.get('checkpoints') === 'none' ? [] : store.notes;
+    return Promise.resolve(new Response(JSON.stringify({ from, entries: store.lines.slice(from, from + size), checkpoints, trustRoot: {} }), { status: 200 }));
   }) as unknown as typeof fetch;
   return { fetch: fake, requests };
 }
@@ -178,7 +185,9 @@ describe('writ pull from an authority', () => {
     const again = await runIn((context) => pullAction('https://authority.test', { out: 'paged', env, fetch }, context));
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`pulled 5 entries (${first} → ${source.lines.length})`);
-    expect(requests[0]).toBe(`https://authority.test/v1/transcript?from=${first - 1}`);
+    expect(requests[0]).toBe(`https://authority.test/v1/transcript?from=${first - 1}&checkpoints=none`);
+    // The checkpoints came in public pages.
+    expect(requests.filter((url) => url.includes('/v1/checkpoints?')).length).toBeGreaterThan(1);
     expect(await readFile(join(dir, 'paged', ENTRIES_FILE), 'utf8')).toBe(`${source.lines.join('\n')}\n`);
     await writeFile(join(dir, 'sample-root.json'), JSON.stringify(sampleTrustRootDocument(sampleKeys())));
     expect((await runIn((context) => verifyAction(join(dir, 'paged'), { trustRoot: 'sample-root.json' }, context))).code).toBe(0);
@@ -198,6 +207,19 @@ describe('writ pull from an authority', () => {
     expect(badNote.stderr).toMatch(/^INVALID: .*\[ERR_(NOTE|CHECKPOINT)_MALFORMED\]/u);
     // The entries were copied before the checkpoints were read: that copy stays, for the next run.
     expect(existsSync(join(dir, 'bad-note', ENTRIES_FILE))).toBe(true);
+  });
+
+  it('refuses checkpoint pages whose next does not follow them (it would page forever): exit 2, ERR_STORE_IO', async () => {
+    const source = await sample(2);
+    const looping = ((input: string) => {
+      const url = new URL(input);
+      const from = Number(url.searchParams.get('from'));
+      if (url.pathname === '/v1/checkpoints') return Promise.resolve(new Response(JSON.stringify({ from, checkpoints: source.notes.slice(0, 1), next: from }), { status: 200 }));
+      return Promise.resolve(new Response(JSON.stringify({ from, entries: source.lines.slice(from, from + 50), checkpoints: [] }), { status: 200 }));
+    }) as unknown as typeof fetch;
+    const result = await runIn((context) => pullAction('https://authority.test', { out: 'looping', env, fetch: looping }, context));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/names a next page that does not follow it \[ERR_STORE_IO\]/u);
   });
 
   it('refuses an authority that serves a tampered line or another history (exit 1), keeping the copy as it was', async () => {

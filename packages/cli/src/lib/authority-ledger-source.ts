@@ -24,7 +24,6 @@ export interface AuthorityLedgerSourceOptions {
 
 interface Page {
   readonly entries: readonly string[];
-  readonly checkpoints: readonly string[];
 }
 
 function tooLarge(maxBytes: number): WritError {
@@ -43,6 +42,8 @@ async function readCapped(response: Response, maxBytes: number, signal: AbortSig
   }
 }
 
+const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+
 /** Reads a ledger from an authority's transcript pages. */
 export class AuthorityLedgerSource {
   readonly #url: string;
@@ -51,7 +52,6 @@ export class AuthorityLedgerSource {
   readonly #timeoutMs: number;
   readonly #maxBytes: number;
   readonly #fetch: typeof fetch;
-  #checkpoints: readonly string[] = [];
   #head: LedgerHead | undefined;
 
   constructor(options: AuthorityLedgerSourceOptions) {
@@ -68,8 +68,9 @@ export class AuthorityLedgerSource {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async #page(from: number): Promise<Page> {
-    const where = `${this.#url}/v1/transcript?from=${from}`;
+  /** GET `path` with the token; the answer's JSON, or a clear error. */
+  async #get(path: string): Promise<unknown> {
+    const where = `${this.#url}${path}`;
     let response: Response;
     let text: string;
     try {
@@ -87,19 +88,21 @@ export class AuthorityLedgerSource {
       throw new WritError('ERR_INVALID_ARGUMENT', `the authority refused the token (HTTP ${response.status}): an approver's token reads the transcript`, { details: { parameter: 'token', httpStatus: response.status } });
     }
     if (!response.ok) throw new WritError('ERR_STORE_IO', `the authority answered HTTP ${response.status} for ${where}`, { details: { operation: 'read', httpStatus: response.status } });
-    let json: unknown;
     try {
-      json = JSON.parse(text);
+      return JSON.parse(text) as unknown;
     } catch {
       throw new WritError('ERR_STORE_IO', `the authority's answer for ${where} is not JSON`, { details: { operation: 'read' } });
     }
-    const page = json as { from?: unknown; entries?: unknown; checkpoints?: unknown };
-    const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
-    if (typeof page !== 'object' || page === null || page.from !== from || !strings(page.entries) || !strings(page.checkpoints)) {
-      throw new WritError('ERR_STORE_IO', `the authority's answer for ${where} is not a transcript page`, { details: { operation: 'read' } });
+  }
+
+  /** Entries from `from`, without checkpoints (those are paged from /v1/checkpoints). */
+  async #page(from: number): Promise<Page> {
+    const path = `/v1/transcript?from=${from}&checkpoints=none`;
+    const page = (await this.#get(path)) as { from?: unknown; entries?: unknown } | null;
+    if (typeof page !== 'object' || page === null || page.from !== from || !strings(page.entries)) {
+      throw new WritError('ERR_STORE_IO', `the authority's answer for ${this.#url}${path} is not a transcript page`, { details: { operation: 'read' } });
     }
-    this.#checkpoints = page.checkpoints;
-    return { entries: page.entries, checkpoints: page.checkpoints };
+    return { entries: page.entries };
   }
 
   /** Entries `[from, to)` with their hashes computed here. */
@@ -150,10 +153,23 @@ export class AuthorityLedgerSource {
 
   /** The checkpoints of the last page read, as records. */
   async *checkpoints(): AsyncIterable<CheckpointRecord> {
-    if (this.#checkpoints.length === 0) await this.#page(0);
-    for (const note of this.#checkpoints) {
-      const checkpoint = parseCheckpoint(parseNote(note).text);
-      yield { size: checkpoint.size, root: hashToDigest(checkpoint.root), note };
+    // Public pages of at most 1000 notes, oldest first, `next` while more follow.
+    for (let from = 0; ; ) {
+      const path = `/v1/checkpoints?from=${from}`;
+      const page = (await this.#get(path)) as { from?: unknown; checkpoints?: unknown; next?: unknown } | null;
+      if (typeof page !== 'object' || page === null || page.from !== from || !strings(page.checkpoints)) {
+        throw new WritError('ERR_STORE_IO', `the authority's answer for ${this.#url}${path} is not a checkpoint page`, { details: { operation: 'read' } });
+      }
+      for (const note of page.checkpoints) {
+        const checkpoint = parseCheckpoint(parseNote(note).text);
+        yield { size: checkpoint.size, root: hashToDigest(checkpoint.root), note };
+      }
+      if (page.next === undefined) return;
+      // A next that does not move on would page forever.
+      if (page.next !== from + page.checkpoints.length || page.checkpoints.length === 0) {
+        throw new WritError('ERR_STORE_IO', `the authority's answer for ${this.#url}${path} names a next page that does not follow it`, { details: { operation: 'read' } });
+      }
+      from = page.next;
     }
   }
 }

@@ -24,4 +24,18 @@ describe('a tool output sent with atMost', () => {
     const outputs = lines.filter((entry) => entry.type === 'basis-added' && entry.body.source?.startsWith('tool:orders_lookup#')).map((entry) => [entry.body.source, entry.body.authority]);
     expect(outputs).toEqual([['tool:orders_lookup#h1', 'verified'], ['tool:orders_lookup#h2', 'untrusted']]);
   });
+
+});
+
+describe('GET /v1/transcript', () => {
+  it('leaves the checkpoints out with checkpoints=none (writ pull pages /v1/checkpoints), and refuses another value', async () => {
+    const h = (harness = await startHarness());
+    const get = (query: string) => h.call({ method: 'GET', path: `/v1/transcript?${query}`, token: 'approver-token-maria-0001' });
+    const session = createRemoteFirewall({ url: h.authority.url, token: AGENT_TOKEN });
+    const opened = await session.openSession({ principal: { id: 'user:dana', tenant: 'acme' }, agent: { id: 'support-agent' } });
+    await opened.end();
+    expect(((await get('from=0')).json.checkpoints as unknown[]).length).toBeGreaterThan(0);
+    expect((await get('from=0&checkpoints=none')).json).toMatchObject({ checkpoints: [] });
+    expect((await get('from=0&checkpoints=some')).status).toBe(400);
+  });
 });
