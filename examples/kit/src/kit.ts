@@ -8,6 +8,7 @@ import {
   MemoryLedgerStore,
   MemoryNonceStore,
   createFirewall,
+  parseEntry,
   parseToolRegistry,
   signApproval,
   verifyTranscript,
@@ -46,6 +47,8 @@ export interface Kit extends World {
   approveByRule(pending: PendingApproval): { statements: JsonObject[]; approvers: string[] };
   /** The same statement signed by a key that no trust root lists. */
   forge(pending: PendingApproval): JsonObject;
+  /** The bodies of the transcript's entries of one `type`, in order (what tests inspect). */
+  bodies(type: string): Promise<JsonObject[]>;
   /** Close the firewall and verify the whole transcript offline against the trust root. */
   finish(): Promise<TranscriptReport>;
 }
@@ -119,6 +122,14 @@ export async function createKit(options: KitOptions): Promise<Kit> {
       };
     },
     forge: (pending) => statementFor({ signer: world.outsider, pending, role: 'manager', policyDigest: policy.digest, now: clock() }),
+    async bodies(type) {
+      const out: JsonObject[] = [];
+      for await (const stored of stores.ledger.read()) {
+        const entry = parseEntry(stored.line);
+        if (entry.type === type) out.push(entry.body);
+      }
+      return out;
+    },
     async finish() {
       await firewall.close();
       const lines: string[] = [];

@@ -10,8 +10,7 @@ import type { ModelMessage, ToolSet } from 'ai';
 import { MockLanguageModelV4, convertArrayToReadableStream } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseEntry } from '@writ/core';
-import type { FirewallSession, JsonObject, PendingApproval } from '@writ/core';
+import type { FirewallSession, PendingApproval } from '@writ/core';
 import { createKit } from '@writ/example-kit';
 import type { Kit } from '@writ/example-kit';
 import { writToolApproval, writTools } from './index.ts';
@@ -31,15 +30,6 @@ async function open(): Promise<{ kit: Kit; session: FirewallSession }> {
   const kit = await createKit({ tools: DECLARATIONS, mode: 'enforce' });
   const session = await kit.firewall.openSession({ principal: { id: 'alice', roles: ['support'], tenant: 'acme' }, agent: { id: 'support-bot', framework: 'ai-sdk' } });
   return { kit, session };
-}
-
-async function ledger(kit: Kit, type: string): Promise<JsonObject[]> {
-  const out: JsonObject[] = [];
-  for await (const stored of kit.ledger.read()) {
-    const entry = parseEntry(stored.line);
-    if (entry.type === type) out.push(entry.body);
-  }
-  return out;
 }
 
 async function finish(kit: Kit, session: FirewallSession): Promise<void> {
@@ -176,8 +166,8 @@ describe('writTools + writToolApproval: the tool runs with the judged arguments'
     };
     await generateText({ ...settings(session, tools, [calls({ toolName: 'refund_issue', input: { order: '7731', amount: 40 }, toolCallId: 'c1' }), say('done')]), messages: user('Refund order 7731, 40 EUR (4000 cents).') });
     await session.end(); // receipts are written in batches; the final checkpoint flushes them
-    const [decision] = await ledger(kit, 'decision-made');
-    const [effect] = await ledger(kit, 'effect-executed');
+    const [decision] = await kit.bodies('decision-made');
+    const [effect] = await kit.bodies('effect-executed');
     expect(ran).toEqual([{ order: '7731', amount: 4000 }]);
     expect(effect?.argsDigest).toBe(decision?.argsDigest);
     await finish(kit, session);
@@ -244,7 +234,7 @@ describe('writTools + writToolApproval: the tool runs with the judged arguments'
     await result.consumeStream();
     expect(support.ran).toEqual(['refund_issue 7731 40']);
     await session.end();
-    expect((await ledger(kit, 'effect-executed')).map((e) => e.callId)).toEqual(['c2']);
+    expect((await kit.bodies('effect-executed')).map((e) => e.callId)).toEqual(['c2']);
     await finish(kit, session);
   });
 

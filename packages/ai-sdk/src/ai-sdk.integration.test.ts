@@ -47,16 +47,6 @@ async function decisions(kit: Kit): Promise<Map<string, JsonObject>> {
   return out;
 }
 
-/** Transcript entries of one type, in order. */
-async function entries(kit: Kit, type: string): Promise<JsonObject[]> {
-  const out: JsonObject[] = [];
-  for await (const stored of kit.ledger.read()) {
-    const entry = parseEntry(stored.line);
-    if (entry.type === type) out.push(entry.body);
-  }
-  return out;
-}
-
 /** The continuation the SDK documents: the approval response appended, the signed approval in runtimeContext. */
 function approvalResponse(first: Awaited<ReturnType<typeof run>>['first']): ModelMessage {
   const request = first.content.find((part) => part.type === 'tool-approval-request');
@@ -104,7 +94,7 @@ describe('@writ/ai-sdk in a generateText loop with MockLanguageModelV4', () => {
     await generateText({ ...t.settings, messages: continuation, runtimeContext: { writ: { approvals: { c1: [signed] } } } }).catch(() => undefined);
     expect(t.support.ran).toEqual(['refund_large 8800 900']);
     // One decision for the call across the request, the approved continuation and the re-run.
-    expect((await entries(t.kit, 'decision-made')).filter((body) => body.callId === 'c1').map((body) => body.verdict)).toEqual(['approval-required']);
+    expect((await t.kit.bodies('decision-made')).filter((body) => body.callId === 'c1').map((body) => body.verdict)).toEqual(['approval-required']);
     await t.session.end();
     expect((await t.kit.finish()).valid).toBe(true);
   });
@@ -155,7 +145,7 @@ describe('@writ/ai-sdk in a generateText loop with MockLanguageModelV4', () => {
     const t = await run({ user: 'Summarise ticket T-1.', ticket, script: [toolCall('tickets_read', { id: 'T-1' }, 'c1'), say('Summary: a refund request.')] });
     expect(t.support.ran).toEqual(['tickets_read T-1']);
     await t.session.end(); // basis is written batched: the session's end flushes it
-    const outputs = (await entries(t.kit, 'basis-added')).filter((body) => body.kind === 'tool-output');
+    const outputs = (await t.kit.bodies('basis-added')).filter((body) => body.kind === 'tool-output');
     expect(outputs).toEqual([expect.objectContaining({ source: 'tool:tickets_read#c1', authority: 'untrusted' })]);
     expect((await t.kit.finish()).valid).toBe(true);
   });
@@ -167,7 +157,7 @@ describe('@writ/ai-sdk in a generateText loop with MockLanguageModelV4', () => {
     });
     expect(t.support.ran).toEqual(['tickets_read T-1', 'refund_issue 7731 40']);
     await t.session.end(); // basis is written batched: the session's end flushes it
-    const sources = (await entries(t.kit, 'basis-added')).filter((body) => body.kind === 'tool-output').map((body) => body.source);
+    const sources = (await t.kit.bodies('basis-added')).filter((body) => body.kind === 'tool-output').map((body) => body.source);
     expect(sources).toEqual(['tool:tickets_read#c1', 'tool:refund_issue#c2']);
     expect((await t.kit.finish()).valid).toBe(true);
   });
@@ -180,7 +170,7 @@ describe('@writ/ai-sdk in a generateText loop with MockLanguageModelV4', () => {
     const model = new MockLanguageModelV4({ doGenerate: [toolCall('tickets_read', { id: 'T-1' }, 'c1'), say('The ticket store failed.')] });
     await generateText({ model, tools: writTools(failing, { session }), toolApproval: writToolApproval({ session }), messages: [{ role: 'user', content: 'Read T-1.' }], stopWhen: stepCountIs(4) });
     await session.end(); // basis is written batched: the session's end flushes it
-    const outputs = (await entries(kit, 'basis-added')).filter((body) => body.kind === 'tool-output');
+    const outputs = (await kit.bodies('basis-added')).filter((body) => body.kind === 'tool-output');
     expect(outputs).toEqual([expect.objectContaining({ source: 'tool:tickets_read#c1' })]);
     expect((await kit.finish()).valid).toBe(true);
   });

@@ -9,8 +9,7 @@ import { Agent, RunContext, RunState, Runner, ToolGuardrailFunctionOutputFactory
 import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseEntry } from '@writ/core';
-import type { FirewallSession, JsonObject, PendingApproval } from '@writ/core';
+import type { FirewallSession, PendingApproval } from '@writ/core';
 import { createKit } from '@writ/example-kit';
 import type { Kit } from '@writ/example-kit';
 import { applySignedApprovals, captureInput, writTool } from './index.ts';
@@ -42,15 +41,6 @@ async function setUp(options: { script: ConstructorParameters<typeof ScriptedMod
   const agent = new Agent({ name: 'ops', instructions: 'You operate Acme services.', model, tools });
   const runner = new Runner({ tracingDisabled: true });
   return { kit, session, ran, pending, tools, agent, runner, model };
-}
-
-async function ledger(kit: Kit, type: string): Promise<JsonObject[]> {
-  const out: JsonObject[] = [];
-  for await (const stored of kit.ledger.read()) {
-    const entry = parseEntry(stored.line);
-    if (entry.type === type) out.push(entry.body);
-  }
-  return out;
 }
 
 async function finish(kit: Kit, session: FirewallSession): Promise<void> {
@@ -178,7 +168,7 @@ describe('writTool: other paths to a tool', () => {
     await stream.completed;
     expect(t.ran).toEqual(['config_set replicas=5']);
     await t.session.end();
-    expect((await ledger(t.kit, 'effect-executed')).map((e) => e.callId)).toEqual(['c2']);
+    expect((await t.kit.bodies('effect-executed')).map((e) => e.callId)).toEqual(['c2']);
     await finish(t.kit, t.session);
   });
 
@@ -194,7 +184,7 @@ describe('writTool: other paths to a tool', () => {
     await t.runner.run(outer, 'Delegate the post.');
     expect(t.ran).toEqual([]);
     await t.session.end();
-    expect((await ledger(t.kit, 'decision-made')).map((d) => [d.callId, d.verdict])).toEqual([['c1', 'block']]);
+    expect((await t.kit.bodies('decision-made')).map((d) => [d.callId, d.verdict])).toEqual([['c1', 'block']]);
     await finish(t.kit, t.session);
   });
 
@@ -205,7 +195,7 @@ describe('writTool: other paths to a tool', () => {
     await t.runner.run(triage, 'Please post it.');
     expect(t.ran).toEqual([]);
     await t.session.end();
-    expect((await ledger(t.kit, 'decision-made')).map((d) => [d.callId, d.verdict])).toEqual([['c1', 'block']]);
+    expect((await t.kit.bodies('decision-made')).map((d) => [d.callId, d.verdict])).toEqual([['c1', 'block']]);
     await finish(t.kit, t.session);
   });
 });
