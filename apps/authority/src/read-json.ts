@@ -1,5 +1,6 @@
 /** Bounded JSON bodies: size, syntax and shape are checked before any handler sees them. */
 import type { Context } from 'hono';
+import { readBodyCapped } from '@writ/core';
 import { HttpError, badRequest } from './http-error.ts';
 
 /** A plain JSON object (no arrays, no prototypes). */
@@ -39,27 +40,8 @@ export async function readJson(c: Context, maxBytes: number): Promise<JsonRecord
 export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  const stream = c.req.raw.body;
-  if (stream === null) return new Uint8Array(0);
-  const reader = (stream as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
+  const bytes = await readBodyCapped(c.req.raw, maxBytes, c.req.raw.signal);
+  if (bytes === undefined) throw tooLarge(maxBytes);
   return bytes;
 }
 
