@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFile, cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +173,18 @@ describe('writ verify', () => {
     );
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout).failure.check).toBe('checkpoint-signature');
+  });
+
+  // GAP: a symbolic link planted as entries.jsonl was followed: the verdict was about another
+  // file than the directory holds. Now the transcript cannot be read, and the link is named.
+  it('reports INVALID (exit 1) for a transcript whose entries.jsonl is a symbolic link, naming it, rather than verifying the file it links to', async () => {
+    const copy = await copyTranscript('linked-entries');
+    const elsewhere = join(root, 'linked-entries.jsonl');
+    await rename(join(copy, 'entries.jsonl'), elsewhere);
+    await symlink(elsewhere, join(copy, 'entries.jsonl'));
+    const result = await run((context) => verifyAction(copy, { trustRoot: trustFile }, context));
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toMatch(/entries\.jsonl is a symbolic link \[ERR_STORE_CORRUPT\]/u);
   });
 });
 

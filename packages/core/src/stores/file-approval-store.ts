@@ -5,12 +5,13 @@
  * same stale-pid-aware lock as the ledger's writer lock), so compare-and-set transitions
  * succeed for exactly one caller across processes.
  */
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
 import { acquireLock } from './file-lock.ts';
+import { readRegularFile, writeFileDurably } from './regular-file.ts';
 import {
   APPROVAL_RULES,
   assertDate,
@@ -218,7 +219,8 @@ export class FileApprovalStore implements ApprovalStore {
   async #read(intentDigest: string): Promise<ApprovalRecord | undefined> {
     let text: string;
     try {
-      text = await readFile(this.#path(intentDigest), 'utf8');
+      // A link or a FIFO where a record belongs is refused (ERR_STORE_CORRUPT), not followed.
+      text = await readRegularFile(this.#path(intentDigest));
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
       throw ioError(error);
@@ -253,20 +255,9 @@ export class FileApprovalStore implements ApprovalStore {
     }
     try {
       const { record, changed } = change(await this.#read(intentDigest));
-      if (changed) {
-        const path = this.#path(intentDigest);
-        const temporary = `${path}.tmp-${process.pid}`;
-        const handle = await open(temporary, 'w');
-        try {
-          await handle.writeFile(canonicalize(record));
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(temporary, path);
-        const dir = await open(this.#dir, 'r');
-        await dir.sync().finally(() => dir.close());
-      }
+      // A temporary file of a random name, created exclusively (a link planted at a
+      // predictable name is never written through), fsync'd, renamed over, directory fsync'd.
+      if (changed) await writeFileDurably(this.#path(intentDigest), canonicalize(record));
       return record;
     } catch (error) {
       throw ioError(error);

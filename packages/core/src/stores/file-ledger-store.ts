@@ -22,7 +22,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { constants, fdatasyncSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, rename } from 'node:fs/promises';
+import { mkdir, open, readdir } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalize } from '../canonical/canonicalize.ts';
@@ -32,7 +32,7 @@ import { leafHash } from '../transcript/merkle.ts';
 import { acquireLock } from './file-lock.ts';
 import type { HeldLock } from './file-lock.ts';
 import { readLines } from './line-reader.ts';
-import { assertRegularFile, openRegularFile, readRegularFile } from './regular-file.ts';
+import { assertRealDirectory, assertRegularFile, openNoFollow, openRegularFile, readRegularFile, writeFileDurably } from './regular-file.ts';
 import type { Tail, TailReport } from './line-reader.ts';
 import {
   admitCheckpoint,
@@ -241,12 +241,16 @@ export class FileLedgerStore implements LedgerStore {
     let handle: FileHandle | undefined;
     try {
       if (!readOnly) {
+        // A linked checkpoints/ would take the checkpoint records into another folder.
+        await assertRealDirectory(join(dir, CHECKPOINTS_DIR));
         await mkdir(join(dir, CHECKPOINTS_DIR), { recursive: true });
         lock = await acquireLock(dir);
       }
+      // Never through a symbolic link: a writer's appends, zeros and tail repairs would land in
+      // the file it names (O_CREAT would even create one), a reader would check another file.
       handle = readOnly
         ? await openRegularFile(join(dir, ENTRIES_FILE))
-        : await open(join(dir, ENTRIES_FILE), preallocate > 0 ? OVERWRITE_FLAGS : APPEND_FLAGS);
+        : await openNoFollow(join(dir, ENTRIES_FILE), preallocate > 0 ? OVERWRITE_FLAGS : APPEND_FLAGS);
       // A FIFO or device where the entries belong (O_RDWR opens one without blocking).
       if (!readOnly) await assertRegularFile(handle, join(dir, ENTRIES_FILE));
       // A newly created entries file must survive a power loss too: persist its directory entry.
@@ -411,23 +415,10 @@ export class FileLedgerStore implements LedgerStore {
     const head = { size: this.#size, hash: this.#hash };
     if (!admitCheckpoint({ next: record, existing, latest: this.#checkpoints.at(-1), head }))
       return;
-    const dir = join(this.#dir, CHECKPOINTS_DIR);
-    const final = join(dir, checkpointFile(record.size));
-    const temporary = `${final}.tmp-${process.pid}`;
-    try {
-      // Write, fsync, rename, fsync the directory: the record appears whole or not at all.
-      const handle = await open(temporary, 'w');
-      try {
-        await handle.writeFile(canonicalize(record));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, final);
-      await syncDirectory(dir);
-    } catch (error) {
-      throw ioError(error);
-    }
+    // Write a temporary file (random name, created exclusively: a link planted at a predictable
+    // name is never written through), fsync, rename, fsync the directory: the record appears
+    // whole or not at all.
+    await writeFileDurably(join(this.#dir, CHECKPOINTS_DIR, checkpointFile(record.size)), canonicalize(record));
     this.#checkpoints.push(record);
   }
 
@@ -677,6 +668,7 @@ async function recover(init: {
 export async function loadCheckpoints(dir: string, readOnly: boolean): Promise<CheckpointRecord[]> {
   let names: string[];
   try {
+    await assertRealDirectory(join(dir, CHECKPOINTS_DIR));
     names = (await readdir(join(dir, CHECKPOINTS_DIR)))
       .filter((name) => /^\d{16}\.json$/.test(name))
       .sort();

@@ -5,10 +5,11 @@
  * processes breaking the same stale lock cannot remove each other's fresh lock.
  * See docs/decisions (file store format and locking).
  */
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, open, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { WritError } from '../errors.ts';
+import { readRegularFile } from './regular-file.ts';
 
 /** Name of the lock file inside a store directory. */
 export const LOCK_FILE = 'writer.lock';
@@ -40,7 +41,9 @@ function ioError(cause: unknown): WritError {
 
 async function readOwner(path: string): Promise<LockOwner | undefined> {
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LockOwner>;
+    // Not a plain readFile: a FIFO planted as the lock would block it forever (with the caller
+    // waiting for the lock); a link or a FIFO reads as no owner, so it ages out like an empty lock.
+    const parsed = JSON.parse(await readRegularFile(path)) as Partial<LockOwner>;
     if (
       typeof parsed.pid === 'number' &&
       typeof parsed.host === 'string' &&
@@ -66,7 +69,7 @@ function processAlive(pid: number): boolean {
 
 async function isStale(path: string, owner: LockOwner | undefined): Promise<boolean> {
   if (owner === undefined) {
-    const info = await stat(path);
+    const info = await lstat(path);
     return Date.now() - info.mtimeMs > UNREADABLE_GRACE_MS;
   }
   // A lock from another host cannot be probed; only its owner or an operator may remove it.
@@ -107,7 +110,7 @@ async function breakStaleLock(path: string, observed: LockOwner | undefined): Pr
   const breakPath = `${path}.break`;
   if (!(await createExclusive(breakPath, String(process.pid)))) {
     // Someone else is breaking it (or crashed doing so long ago).
-    const info = await stat(breakPath).catch(() => undefined);
+    const info = await lstat(breakPath).catch(() => undefined);
     if (info && Date.now() - info.mtimeMs > UNREADABLE_GRACE_MS)
       await rm(breakPath, { force: true });
     return;

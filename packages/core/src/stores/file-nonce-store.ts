@@ -7,9 +7,10 @@
  * `consume` resolves `true`, so a recorded use survives a crash.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '../errors.ts';
+import { readRegularFile } from './regular-file.ts';
 import { assertDate, assertNonceId, closedError, nonceMaxUses } from './store-checks.ts';
 import type { NonceStore } from './types.ts';
 
@@ -131,7 +132,8 @@ export class FileNonceStore implements NonceStore {
       for (const name of await readdir(this.#dir)) {
         if (!USE_FILE.test(name)) continue;
         const path = join(this.#dir, name);
-        const text = await readFile(path, 'utf8').catch(() => '');
+        // Not a plain readFile: a FIFO planted here would block it forever; a link is not read.
+        const text = await readRegularFile(path).catch(() => '');
         const expiresAt = Date.parse(text);
         // An empty file is a consume in progress (or a crash right after create): keep it.
         if (!Number.isNaN(expiresAt) && expiresAt < now.getTime()) {

@@ -1,12 +1,14 @@
 /**
- * Opening the files of a store directory for reading without trusting what they are: a FIFO
- * (or device) planted where `entries.jsonl`, a checkpoint or `trust-root.json` belongs would
- * block a plain `open`/`readFile` forever — and with it `writ verify`, `writ export` or a
- * witness holding its state lock. Opened non-blocking, then refused unless a regular file.
+ * Opening the files of a store directory without trusting what they are: a FIFO (or device)
+ * planted where `entries.jsonl`, a checkpoint or `trust-root.json` belongs would block a plain
+ * `open`/`readFile` forever — and with it `writ verify`, `writ export` or a witness holding its
+ * state lock; a symbolic link would make a reader check, or a writer append to, another file
+ * than the directory holds. Opened non-blocking and without following a final link
+ * (O_NOFOLLOW), then refused unless a regular file. The store directory itself may be a link.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { lstat, open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WritError } from '../errors.ts';
@@ -14,21 +16,64 @@ import { invalidArgument } from '../invalid-argument.ts';
 
 // O_NONBLOCK makes opening a FIFO return at once; it changes nothing for a regular file.
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+// O_NOFOLLOW fails an open (ELOOP) whose last path component is a symbolic link; Windows has
+// none, and `lstat` checks stand in.
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+function notRegular(path: string, what: string): WritError {
+  return new WritError('ERR_STORE_CORRUPT', `${path} is ${what}`, { details: { path } });
+}
+
+/**
+ * `open(path, flags)` with O_NOFOLLOW: a symbolic link at `path` is refused, never followed.
+ * Without O_NOFOLLOW (Windows) the path is checked with `lstat` first.
+ * @throws `ERR_STORE_CORRUPT` (a symbolic link), file system errors (`ENOENT`, ...).
+ */
+export async function openNoFollow(path: string, flags: number, mode?: number): Promise<FileHandle> {
+  if (NOFOLLOW === 0 && (await lstat(path).catch(() => undefined))?.isSymbolicLink() === true) throw notRegular(path, 'a symbolic link');
+  try {
+    return await open(path, flags | NOFOLLOW, mode);
+  } catch (error) {
+    // ELOOP is also a loop of links in a folder above; only a link at `path` is named as one.
+    if ((error as { code?: unknown }).code === 'ELOOP' && (await lstat(path).catch(() => undefined))?.isSymbolicLink() === true) {
+      throw notRegular(path, 'a symbolic link');
+    }
+    throw error;
+  }
+}
+
+/**
+ * Refuse `path` unless it is a folder itself, not a symbolic link to one (a linked `checkpoints/`
+ * or `witnessed/` would take a writer's records, or a reader's evidence, from another folder).
+ * A missing `path` passes: the caller creates it or treats it as empty.
+ * @throws `ERR_STORE_CORRUPT` (a link or not a folder), file system errors other than `ENOENT`.
+ */
+export async function assertRealDirectory(path: string): Promise<void> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return;
+    throw error;
+  }
+  if (info.isSymbolicLink()) throw notRegular(path, 'a symbolic link');
+  if (!info.isDirectory()) throw notRegular(path, 'not a directory');
+}
 
 /** @throws `ERR_STORE_CORRUPT` unless the open handle is a regular file (closing it). */
 export async function assertRegularFile(handle: FileHandle, path: string): Promise<void> {
   if (!(await handle.stat()).isFile()) {
     await handle.close();
-    throw new WritError('ERR_STORE_CORRUPT', `${path} is not a regular file`, { details: { path } });
+    throw notRegular(path, 'not a regular file');
   }
 }
 
 /**
- * Open `path` for reading, refusing anything but a regular file.
- * @throws `ERR_STORE_CORRUPT` (not a regular file), file system errors (`ENOENT`, ...).
+ * Open `path` for reading, refusing anything but a regular file (a symbolic link included).
+ * @throws `ERR_STORE_CORRUPT` (a link or not a regular file), file system errors (`ENOENT`, ...).
  */
 export async function openRegularFile(path: string): Promise<FileHandle> {
-  const handle = await open(path, READ_FLAGS);
+  const handle = await openNoFollow(path, READ_FLAGS);
   await assertRegularFile(handle, path);
   return handle;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { WritError } from '../errors.ts';
 import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
 import { endWithoutZeros, readLineChunks } from '../stores/line-reader.ts';
-import { openRegularFile, readRegularFile, writeFileDurably } from '../stores/regular-file.ts';
+import { assertRealDirectory, openRegularFile, readRegularFile, writeFileDurably } from '../stores/regular-file.ts';
 import { parseCheckpoint } from './checkpoint.ts';
 import { assertCosignerKey, parseCosignerKey, verifyCosignatures } from './cosignature.ts';
 import type { CosignerKey } from './cosignature.ts';
@@ -46,7 +46,9 @@ export interface TranscriptDirectory {
 
 /**
  * Open a transcript directory for reading.
- * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory), `ERR_TRUST_ROOT_INVALID`, file system errors.
+ * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory), `ERR_TRUST_ROOT_INVALID`,
+ *   `ERR_STORE_CORRUPT` (a file or folder of it is a symbolic link, a FIFO or otherwise not a
+ *   regular file or folder: `details.path` names it), file system errors.
  */
 export async function openTranscriptDirectory(dir: string): Promise<TranscriptDirectory> {
   if (typeof dir !== 'string' || !existsSync(join(dir, ENTRIES_FILE))) {
@@ -58,6 +60,9 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
   // which reports it as a checkpoint-format failure instead of refusing to read.
   const checkpoints: string[] = [];
   const folder = join(dir, CHECKPOINTS_DIR);
+  // Every file is read from the directory itself: a symbolic link (a file or a folder) is
+  // refused, never followed (`ERR_STORE_CORRUPT`, naming it), like a FIFO.
+  await assertRealDirectory(folder);
   const names = existsSync(folder)
     ? (await readdir(folder)).filter((name) => /^\d{16}\.json$/.test(name)).sort()
     : [];
@@ -72,6 +77,7 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
     checkpoints.push(typeof note === 'string' ? note : text);
   }
   const witnessedFolder = join(dir, WITNESSED_DIR);
+  await assertRealDirectory(witnessedFolder);
   if (existsSync(witnessedFolder)) {
     for (const name of (await readdir(witnessedFolder)).filter((each) => /^\d{16}\.note$/.test(each)).sort()) {
       checkpoints.push(await readRegularFile(join(witnessedFolder, name)));
@@ -203,6 +209,8 @@ export async function saveWitnessedCheckpoint(dir: string, note: string, options
       merged = `${parsed.text}\n${all.map((line) => `${line}\n`).join('')}`;
     }
   }
+  // A linked witnessed/ would take the note into another folder.
+  await assertRealDirectory(folder);
   try {
     await mkdir(folder, { recursive: true });
   } catch (error) {
