@@ -75,3 +75,39 @@ describe('CapabilityBudgets', () => {
     },
   );
 });
+
+describe('CapabilityBudgets memory', () => {
+  it('keeps the holds of one window, not every call ever made: spent holds past the window are dropped, escrow is kept', () => {
+    const rule = { id: 'emails', scope: 'session', measure: 'count', limit: 10, windowMs: 60_000 } as const;
+    const budgets = new CapabilityBudgets([rule]);
+    const escrowed = new CapabilityBudgets([{ ...rule, escrow: true }]);
+    let maxHolds = 0;
+    // 2,000 calls, one every 10 s, across 200 sessions: at most 6 spent holds are in a window.
+    for (let i = 0; i < 2000; i++) {
+      const now = at(i * 10_000);
+      const who = { tool: 'email.send', args: {}, principal: 'alice', agent: 'bot', session: `s${i % 200}` };
+      budgets.reserve(who, now)!.settle(true);
+      escrowed.reserve(who, now)!.settle(true);
+      maxHolds = Math.max(maxHolds, budgets.holds);
+    }
+    // Each session's key is pruned when it is next looked at; a key left empty is gone.
+    expect(maxHolds).toBeLessThanOrEqual(200);
+    const late = at(2000 * 10_000 + 120_000);
+    for (let s = 0; s < 200; s++) budgets.view({ tool: 'email.send', args: {}, principal: 'alice', agent: 'bot', session: `s${s}` }, late);
+    expect(budgets.holds).toBe(0);
+    // Escrow counts until reconciliation, whatever the window: nothing is dropped.
+    expect(escrowed.holds).toBe(2000);
+    expect(escrowed.view({ tool: 'email.send', args: {}, principal: 'alice', agent: 'bot', session: 's0' }, late)[0]).toMatchObject({ used: 10 });
+  });
+
+  it('counts a spent hold until its window ends, then no more', () => {
+    const budgets = new CapabilityBudgets([{ id: 'n', scope: 'principal', measure: 'count', limit: 1, windowMs: 1000 }]);
+    const who = { tool: 't', args: {}, principal: 'p', agent: 'a', session: 's' };
+    budgets.reserve(who, at(0))!.settle(true);
+    expect(budgets.view(who, at(999))[0]).toMatchObject({ used: 1 });
+    expect(() => budgets.reserve(who, at(999))).toThrow(expect.objectContaining({ code: 'ERR_FIREWALL_BUDGET_EXCEEDED' }));
+    expect(budgets.view(who, at(1000))[0]).toMatchObject({ used: 0 });
+    expect(budgets.holds).toBe(0);
+    expect(budgets.reserve(who, at(1000))).toBeDefined();
+  });
+});

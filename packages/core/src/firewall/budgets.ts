@@ -114,12 +114,28 @@ export class CapabilityBudgets {
   #sum(key: string, rule: BudgetRule, now: number): { used: number; reserved: number } {
     let used = 0;
     let reserved = 0;
-    for (const hold of this.#holds.get(key)?.values() ?? []) {
+    const list = this.#holds.get(key);
+    if (list === undefined) return { used, reserved };
+    // Spent holds that left the window never count again: dropped here, so a budget's holds
+    // are those of one window, not every call ever made (memory and the cost of this sum).
+    let kept = 0;
+    for (const hold of list) {
+      if (hold.rule === rule && hold.phase === 'spent' && now - hold.at >= rule.windowMs) continue;
+      list[kept++] = hold;
       if (hold.rule !== rule) continue;
       if (hold.phase === 'reserved') reserved += hold.amount;
-      else if (now - hold.at < rule.windowMs || hold.phase === 'escrow') used += hold.amount;
+      else used += hold.amount;
     }
+    list.length = kept;
+    if (kept === 0) this.#holds.delete(key);
     return { used, reserved };
+  }
+
+  /** Holds kept across all budgets (tests, diagnostics). */
+  get holds(): number {
+    let count = 0;
+    for (const list of this.#holds.values()) count += list.length;
+    return count;
   }
 
   /** The budgets this call draws on, as policy sees them. */
@@ -161,6 +177,7 @@ export class CapabilityBudgets {
     if (list === undefined) return;
     const index = list.indexOf(hold);
     if (index >= 0) list.splice(index, 1);
+    if (list.length === 0) this.#holds.delete(hold.key);
   }
 }
 

@@ -87,3 +87,45 @@ export class CallFingerprints {
     this.#sorted = true;
   }
 }
+
+/** Keys kept as strings before they are folded into fingerprints (at least). */
+const RECENT_KEYS = 4096;
+
+/**
+ * A set of keys that only grows, for keys added one at a time between lookups (tombstones of
+ * evicted call ids, ended session ids): recent keys are strings, folded into a
+ * {@link CallFingerprints} whenever they outnumber an eighth of the folded ones (at least
+ * 4096). A million keys cost ~8 MB of fingerprints plus at most ~125,000 strings, and each
+ * fold sorts once, so an add costs a few comparisons amortized — a plain `CallFingerprints`
+ * would sort on the first lookup after every add. Lossy like `CallFingerprints`, in the same
+ * direction: a key added is always found; a key not added is found only on a fingerprint
+ * collision.
+ */
+export class KeyTombstones {
+  readonly #recent = new Set<string>();
+  readonly #folded = new CallFingerprints();
+
+  /** Remember `key`. */
+  add(key: string): void {
+    this.#recent.add(key);
+    if (this.#recent.size > Math.max(RECENT_KEYS, this.#folded.size >>> 3)) {
+      for (const recent of this.#recent) this.#folded.add(recent);
+      this.#recent.clear();
+    }
+  }
+
+  /** True when `key` was added — or, rarely, shares its fingerprint with a folded key. */
+  has(key: string): boolean {
+    return this.#recent.has(key) || (this.#folded.size > 0 && this.#folded.has(key));
+  }
+
+  /** Keys held: recent strings and folded fingerprints (an upper bound before a lookup). */
+  get size(): number {
+    return this.#recent.size + this.#folded.size;
+  }
+
+  /** Recent strings and folded fingerprints (tests, diagnostics). */
+  get counts(): { readonly recent: number; readonly folded: number } {
+    return { recent: this.#recent.size, folded: this.#folded.size };
+  }
+}

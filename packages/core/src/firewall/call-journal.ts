@@ -4,10 +4,7 @@
  * result and record nothing new, and the same call id with other arguments is a conflict.
  */
 import type { Sha256Digest } from '../stores/types.ts';
-import { CallFingerprints } from './call-fingerprints.ts';
-
-/** Tombstones kept as strings before they are folded into fingerprints (at least). */
-const RECENT_TOMBSTONES = 4096;
+import { KeyTombstones } from './call-fingerprints.ts';
 
 /** What the journal keeps per call id. */
 export interface JournalRecord<G, E> {
@@ -34,20 +31,26 @@ export type Claim<G, E> =
  * with `limit` other calls and have it judged, released and run a second time.
  *
  * Tombstones are strings while recent and are then folded into 8-byte fingerprints
- * (call-fingerprints.ts), whenever the recent ones outnumber an eighth of the folded ones (at
- * least {@link RECENT_TOMBSTONES}): a session of a million calls keeps ~8 MB of fingerprints
- * plus at most ~125,000 strings, not a million strings; each fold sorts once, so the cost per
- * evicted call stays a few comparisons. A fingerprint collision can only refuse a fresh call
- * id as evicted (fail closed), never let an evicted one run.
+ * ({@link KeyTombstones}): a session of a million calls keeps ~8 MB of fingerprints plus at
+ * most ~125,000 strings, not a million strings, and the cost per evicted call stays a few
+ * comparisons. A fingerprint collision can only refuse a fresh call id as evicted (fail
+ * closed), never let an evicted one run.
  */
 export class CallJournal<G, E> {
   readonly #records = new Map<string, JournalRecord<G, E>>();
-  readonly #evicted = new Set<string>();
-  readonly #folded = new CallFingerprints();
+  readonly #evicted: KeyTombstones;
+  readonly #prefix: string;
   readonly #limit: number;
 
-  constructor(limit = 10_000) {
+  /**
+   * @param options.tombstones where dropped call ids go, as `prefix + callId` — a set shared
+   *   by every session of a firewall, so the tombstones of a session outlive its journal when
+   *   the session itself leaves memory (default: a set of this journal's own, prefix `''`).
+   */
+  constructor(limit = 10_000, options?: { readonly tombstones: KeyTombstones; readonly prefix: string }) {
     this.#limit = limit;
+    this.#evicted = options?.tombstones ?? new KeyTombstones();
+    this.#prefix = options?.prefix ?? '';
   }
 
   /**
@@ -81,20 +84,16 @@ export class CallJournal<G, E> {
 
   /** True when `callId` was claimed before and its record has been dropped. */
   evicted(callId: string): boolean {
-    return this.#evicted.has(callId) || (this.#folded.size > 0 && this.#folded.has(callId));
+    return this.#evicted.has(this.#prefix + callId);
   }
 
-  /** Tombstones held: recent strings and folded fingerprints (tests, diagnostics). */
+  /** Tombstones held (the shared set's, when shared): recent strings and folded fingerprints (tests, diagnostics). */
   get tombstones(): { readonly recent: number; readonly folded: number } {
-    return { recent: this.#evicted.size, folded: this.#folded.size };
+    return this.#evicted.counts;
   }
 
   #tombstone(callId: string): void {
-    this.#evicted.add(callId);
-    if (this.#evicted.size > Math.max(RECENT_TOMBSTONES, this.#folded.size >>> 3)) {
-      for (const id of this.#evicted) this.#folded.add(id);
-      this.#evicted.clear();
-    }
+    this.#evicted.add(this.#prefix + callId);
   }
 
   /**
@@ -104,6 +103,12 @@ export class CallJournal<G, E> {
    */
   tombstone(callId: string): void {
     if (!this.#records.has(callId)) this.#tombstone(callId);
+  }
+
+  /** Make every call id this journal holds a tombstone (its session leaves memory). */
+  tombstoneAll(): void {
+    for (const callId of this.#records.keys()) this.#evicted.add(this.#prefix + callId);
+    this.#records.clear();
   }
 
   /** Forget `callId` (after a guard that recorded nothing, so a retry evaluates again). */

@@ -7,7 +7,8 @@ import { submitApproval } from './approval-flow.ts';
 import type { CreateFirewallOptions } from './firewall-options.ts';
 import { parseFirewallOptions } from './firewall-options.ts';
 import { FirewallContext } from './firewall-context.ts';
-import { createFirewallSession } from './firewall-session.ts';
+import { createFirewallSession, evictSession, evictable } from './firewall-session.ts';
+import type { SessionState } from './session-state.ts';
 import { checkSessionOptions } from './guard-input.ts';
 import { findUnfinishedReleases } from './recovery.ts';
 import type { RecoveryLimits } from './recovery.ts';
@@ -53,9 +54,32 @@ export async function openFirewall(options: CreateFirewallOptions, limits: Recov
       : await Ledger.open({ store, origin: settings.origin, signer: settings.ledgerSigner, now: settings.clock, ...(settings.checkpoints === undefined ? {} : { policy: settings.checkpoints }) });
   const context = new FirewallContext(settings, ledger);
   const unfinished: readonly UnfinishedRelease[] = await findUnfinishedReleases({ context, ...limits });
-  const sessions = new Map<string, FirewallSession>();
+  // Open sessions only: an ended one leaves at `end()` (its id stays in
+  // `context.endedSessions`), an idle one at a sweep (`sessions.idleMs`).
+  const sessions = new Map<string, { readonly session: FirewallSession; readonly state: SessionState }>();
   const live = (): void => {
     if (context.closed) throw new WritError('ERR_FIREWALL_CLOSED', 'the firewall is closed');
+  };
+  let lastSweep = context.now().getTime();
+  const sweep = (): void => {
+    const { idleMs, onEvicted } = context.settings.sessions;
+    if (idleMs === undefined) return;
+    const now = context.now().getTime();
+    // A sweep visits every open session, so at most one per tenth of `idleMs`: a session is
+    // evicted at most ~10% later than it could be.
+    if (now - lastSweep < idleMs / 10) return;
+    lastSweep = now;
+    const limits = { now, idleMs, approvalTtlMs: context.settings.approvalTtlMs, tokenTtlMs: context.settings.tokenTtlMs };
+    for (const [id, open] of sessions) {
+      if (!evictable(open.state, limits)) continue;
+      sessions.delete(id);
+      evictSession(open.state);
+      try {
+        onEvicted?.(id);
+      } catch {
+        // The caller's hook must not fail an unrelated session's open.
+      }
+    }
   };
 
   return {
@@ -64,10 +88,14 @@ export async function openFirewall(options: CreateFirewallOptions, limits: Recov
       const open = checkSessionOptions(input);
       const id = open.sessionId ?? randomUUID();
       const existing = sessions.get(id);
-      if (existing !== undefined) return existing;
+      if (existing !== undefined) return existing.session;
+      // An ended session stays ended, in this process and (per the ledger) after a restart.
+      if (open.sessionId !== undefined && context.endedSessions.has(id)) throw new WritError('ERR_FIREWALL_SESSION_ENDED', `session ${id} has ended; open a new session`);
+      sweep();
       const environment = sessionEnvironment({ settings: context.settings, open });
-      const session = createFirewallSession({ context, id, open, environmentDigest: digest(environment) });
-      sessions.set(id, session);
+      const created = createFirewallSession({ context, id, open, environmentDigest: digest(environment), onEnd: () => sessions.delete(id) });
+      const { session } = created;
+      sessions.set(id, created);
       await context.recorder.flush();
       await context.ledger.startSession({
         sessionId: id,

@@ -5,7 +5,7 @@ import { WritError } from '../errors.ts';
 import type { JsonObject } from '../stores/types.ts';
 import type { BudgetReservation } from './budgets.ts';
 import { CapabilityBudgets } from './budgets.ts';
-import { CallFingerprints } from './call-fingerprints.ts';
+import { KeyTombstones } from './call-fingerprints.ts';
 import type { FirewallSettings } from './firewall-options.ts';
 import type { Ledger } from '../transcript/ledger.ts';
 import { HeldTokens } from './held-tokens.ts';
@@ -33,10 +33,13 @@ export class FirewallContext {
   /** The latest recorded state of each call found in the ledger on open (restart idempotency). */
   readonly recovered = new Map<string, RecoveredCall>();
   /**
-   * Calls of the ledger the recovered index dropped (past its limit), by fingerprint of
-   * their key: never judged again, a re-run is refused as `firewall.call-id-evicted`.
+   * Calls whose record left memory, by key (session, call id): the calls of the ledger the
+   * recovered index dropped (past its limit) and the calls of idle sessions evicted from
+   * memory. Never judged again: a re-run is refused as `firewall.call-id-evicted`.
    */
-  readonly droppedCalls = new CallFingerprints();
+  readonly droppedCalls = new KeyTombstones();
+  /** Ids of ended sessions (this process, and per the ledger on open): never opened again. */
+  readonly endedSessions = new KeyTombstones();
   /** Tokens this firewall minted, so its own gateway need not decode and re-verify them. */
   readonly held = new HeldTokens();
   closed = false;

@@ -109,6 +109,26 @@ export interface CreateFirewallOptions {
    * without their token (shadow/advisory overrides), are always signed.
    */
   readonly signObservationReceipts?: boolean;
+  /**
+   * What the firewall keeps of its sessions in memory. An ended session always leaves memory
+   * (its id is remembered compactly, so opening it again is refused with
+   * `ERR_FIREWALL_SESSION_ENDED`). With `idleMs`, a session that has done nothing for that long
+   * — no call running, none waiting for approval, no released call not yet executed — is
+   * evicted when another session opens: its methods then reject with
+   * `ERR_FIREWALL_SESSION_EVICTED`, `openSession` with its id opens it afresh (a new
+   * `session-started` entry and an empty basis, as after a restart), and a re-run of one of its
+   * call ids is refused (`firewall.call-id-evicted`) rather than judged and run again.
+   * Default: no idle eviction (the caller holds its sessions; a server should set it).
+   */
+  readonly sessions?: SessionLimits;
+}
+
+/** See {@link CreateFirewallOptions.sessions}. */
+export interface SessionLimits {
+  /** Evict a session idle this long (ms, firewall clock) when another session opens. */
+  readonly idleMs?: number;
+  /** Called once per evicted session (not for ended ones), after it left memory. */
+  readonly onEvicted?: (sessionId: string) => void;
 }
 
 /** Validated options. */
@@ -135,6 +155,7 @@ export interface FirewallSettings {
   readonly timeoutMs: number;
   readonly tokenTtlMs: number;
   readonly approvalTtlMs: number;
+  readonly sessions: { readonly idleMs: number | undefined; readonly onEvicted: ((sessionId: string) => void) | undefined };
   readonly verifyOwnSignatures: boolean;
   readonly signObservationReceipts: boolean;
 }
@@ -224,6 +245,8 @@ export function parseFirewallOptions(value: unknown): FirewallSettings {
     throw bad('signObservationReceipts', 'must be a boolean');
   // A misspelt `'true'` must not quietly leave the gateway trusting its own signatures.
   if (options.verifyOwnSignatures !== undefined && typeof options.verifyOwnSignatures !== 'boolean') throw bad('verifyOwnSignatures', 'must be a boolean');
+  const sessions = options.sessions === undefined ? {} : (object(options.sessions, 'sessions') as SessionLimits);
+  if (sessions.onEvicted !== undefined && typeof sessions.onEvicted !== 'function') throw bad('sessions.onEvicted', 'must be a function');
   return {
     policy: options.policy,
     authority,
@@ -245,6 +268,7 @@ export function parseFirewallOptions(value: unknown): FirewallSettings {
     timeoutMs: positive(options.timeoutMs, 'timeoutMs', 2000),
     tokenTtlMs: positive(options.tokenTtlMs, 'tokenTtlMs', 300_000),
     approvalTtlMs: positive(options.approvalTtlMs, 'approvalTtlMs', 86_400_000),
+    sessions: { idleMs: sessions.idleMs === undefined ? undefined : positive(sessions.idleMs, 'sessions.idleMs', 0), onEvicted: sessions.onEvicted },
     verifyOwnSignatures: options.verifyOwnSignatures === true,
     signObservationReceipts: options.signObservationReceipts === true,
   };

@@ -38,7 +38,9 @@ export function createFirewallSession(options: {
   readonly id: string;
   readonly open: OpenSessionOptions;
   readonly environmentDigest: Sha256Digest;
-}): FirewallSession {
+  /** Called once when `end()` is first called (the firewall lets go of the session). */
+  readonly onEnd?: () => void;
+}): { readonly session: FirewallSession; readonly state: SessionState } {
   const { context, id, open, environmentDigest } = options;
   const state: SessionState = {
     id,
@@ -47,17 +49,37 @@ export function createFirewallSession(options: {
     environmentDigest,
     basis: createSessionBasis({ context, tenant: open.principal.tenant }),
     history: new SessionHistory(),
-    journal: new CallJournal(),
+    // Tombstones go to the firewall's shared set, keyed like the recovered calls: they outlive
+    // this journal if the session is evicted from memory (see `evictSession`).
+    journal: new CallJournal(undefined, { tombstones: context.droppedCalls, prefix: callKey(id, '') }),
     releases: new Map(),
     awaitingApproval: new Map(),
     executedBeforeRestart: new Map(),
     ended: false,
+    evicted: false,
+    busy: 0,
+    lastUsed: context.now().getTime(),
   };
   let summary: Promise<SessionSummary> | undefined;
 
   const live = (): void => {
     if (context.closed) throw new WritError('ERR_FIREWALL_CLOSED', 'the firewall is closed');
     if (state.ended) throw new WritError('ERR_FIREWALL_SESSION_ENDED', 'the session has ended');
+    if (state.evicted) {
+      throw new WritError('ERR_FIREWALL_SESSION_EVICTED', 'the session was idle too long and left memory; open it again with its id (its basis must be added again)');
+    }
+  };
+
+  // Busy while any public method runs: an idle-session sweep never evicts it mid-call.
+  const tracked = async <T>(work: () => Promise<T>): Promise<T> => {
+    state.busy += 1;
+    state.lastUsed = context.now().getTime();
+    try {
+      return await work();
+    } finally {
+      state.busy -= 1;
+      state.lastUsed = context.now().getTime();
+    }
   };
 
   // Every failure is a rejection, never a synchronous throw (the session's methods are async).
@@ -68,6 +90,7 @@ export function createFirewallSession(options: {
       const failed = context.recorder.failure;
       if (failed !== undefined) throw failed;
       const now = context.now();
+      state.lastUsed = now.getTime();
       const ref = state.basis.add(item);
       // Batched, like every batched release: queued in order (a later sync write flushes it
       // first), not waited for. A failed append poisons the recorder, and every later call
@@ -112,11 +135,10 @@ export function createFirewallSession(options: {
       if (replay !== undefined) {
         if (replay.release !== undefined) state.releases.set(call.callId, replay.release);
         state.journal.claim({ callId: call.callId, tool: replay.tool, argsDigest: replay.argsDigest, start: () => Promise.resolve(replay.result) });
-      } else if (context.droppedCalls.size > 0 && context.droppedCalls.has(callKey(state.id, call.callId))) {
-        // The ledger holds this call but the recovered index dropped it (past its limit):
-        // refused like a call id evicted from the journal, never judged and run again.
-        state.journal.tombstone(call.callId);
       }
+      // A call the recovered index dropped (past its limit), or one of this session's calls
+      // from before it was evicted from memory, is a tombstone in the shared set the journal
+      // reads (`context.droppedCalls`): `evicted` above, refused below, never judged again.
     }
     const claim = state.journal.claim({
       callId: call.callId,
@@ -202,7 +224,7 @@ export function createFirewallSession(options: {
     }
   };
 
-  return {
+  const session: FirewallSession = {
     id,
     addSystemPrompt: async (text) => addBasis({ kind: 'instruction', content: checkText(text, 'text'), source: 'system', authority: 'verified' }),
     addUserTurn: async (text) => addBasis({ kind: 'instruction', content: checkText(text, 'text'), source: 'user', authority: 'user' }),
@@ -210,35 +232,74 @@ export function createFirewallSession(options: {
     addBasis,
     async guard(input) {
       live();
-      return guardChecked(checkCall(input, 'input'));
+      const call = checkCall(input, 'input');
+      return tracked(() => guardChecked(call));
     },
     async execute<T>(input: ToolCall, run: ToolFunction<T>): Promise<ExecuteResult<T>> {
       live();
       if (typeof run !== 'function') throw new WritError('ERR_INVALID_ARGUMENT', 'run must be a function', { details: { parameter: 'run' } });
       const call = checkCall(input, 'call');
-      const guard = await guardChecked(call);
-      if (guard.verdict === 'block') return { status: 'blocked', guard };
-      if (guard.verdict === 'approval-required') return { status: 'approval-required', guard };
-      const record = state.journal.get(call.callId);
-      if (record?.execution !== undefined) return (await record.execution) as ExecuteResult<T>;
-      const execution = runThroughGateway({ context, session: state, call, guard, run });
-      if (record !== undefined) record.execution = execution;
-      // The release is spent; a re-run is answered from the journal.
-      void execution.finally(() => state.releases.delete(call.callId)).catch(() => undefined);
-      return execution;
+      return tracked(async () => {
+        const guard = await guardChecked(call);
+        if (guard.verdict === 'block') return { status: 'blocked', guard };
+        if (guard.verdict === 'approval-required') return { status: 'approval-required', guard };
+        const record = state.journal.get(call.callId);
+        if (record?.execution !== undefined) return (await record.execution) as ExecuteResult<T>;
+        const execution = runThroughGateway({ context, session: state, call, guard, run });
+        if (record !== undefined) record.execution = execution;
+        // The release is spent; a re-run is answered from the journal.
+        void execution.finally(() => state.releases.delete(call.callId)).catch(() => undefined);
+        return execution;
+      });
     },
     submitApproval: (input): Promise<ApprovalSubmission> => {
-      live();
-      return submitApproval({ context, requestId: input?.requestId, statement: input?.statement });
+      try {
+        live();
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new WritError('ERR_INTERNAL', 'session check failed', { cause: error }));
+      }
+      return tracked(() => submitApproval({ context, requestId: input?.requestId, statement: input?.statement }));
     },
     end(): Promise<SessionSummary> {
       if (summary === undefined) {
+        if (state.evicted) return Promise.reject(new WritError('ERR_FIREWALL_SESSION_EVICTED', 'the session was idle too long and left memory; open it again with its id to end it'));
         state.ended = true;
+        // Remembered compactly from now on, so its id is never opened again.
+        context.endedSessions.add(id);
+        options.onEnd?.();
         summary = endSession({ context, session: state });
       }
       return summary;
     },
   };
+  return { session, state };
+}
+
+/**
+ * Let go of an idle session (`sessions.idleMs`): its methods refuse from now on, every call id
+ * it holds becomes a tombstone in the firewall's shared set (a re-run in a reopened session is
+ * refused, never run again), and the budget reservations of releases it never executed (their
+ * tokens expired) are freed.
+ */
+export function evictSession(state: SessionState): void {
+  state.evicted = true;
+  state.journal.tombstoneAll();
+  for (const release of state.releases.values()) release.reservation?.settle(false);
+  state.releases.clear();
+  state.awaitingApproval.clear();
+}
+
+/**
+ * True when `state` may be evicted at `now` (ms): nothing running, idle for `idleMs`, and
+ * neither a pending approval nor an unexecuted release that could still be used (they keep a
+ * session for the approval lifetime and the token lifetime respectively).
+ */
+export function evictable(state: SessionState, options: { readonly now: number; readonly idleMs: number; readonly approvalTtlMs: number; readonly tokenTtlMs: number }): boolean {
+  if (state.busy > 0 || state.ended || state.evicted) return false;
+  const idle = options.now - state.lastUsed;
+  if (idle < options.idleMs) return false;
+  if (state.awaitingApproval.size > 0 && idle < options.approvalTtlMs) return false;
+  return state.releases.size === 0 || idle >= options.tokenTtlMs;
 }
 
 function checkText(text: unknown, parameter: string): string {

@@ -88,8 +88,17 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
   const released = new Map<string, UnfinishedRelease>();
   const flagged = new Set<string>();
   const calls = context.recovered;
+  // Sessions whose last word is `session-ended` (a ledger written before ended sessions were
+  // refused may open an ended id again; its later `session-started` makes it open).
+  const ended = new Set<string>();
   for await (const stored of ledger.read()) {
     const entry = parseEntry(stored.line);
+    if (entry.type === 'session-ended' || entry.type === 'session-started') {
+      const sessionId = text(entry.body.sessionId);
+      if (sessionId !== undefined && entry.type === 'session-ended') ended.add(sessionId);
+      else if (sessionId !== undefined) ended.delete(sessionId);
+      continue;
+    }
     indexCall(calls, entry.type, entry.body);
     // Bounded while scanning, not after: the index holds at most `maxRecovered` calls
     // between entries, however long the ledger. A dropped call is remembered by fingerprint, so a re-run of it after this
@@ -112,6 +121,7 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
       flagged.add(tokenId);
     }
   }
+  for (const sessionId of ended) context.endedSessions.add(sessionId);
   const unfinished = [...released.values()];
   const fresh = unfinished.filter((release) => !flagged.has(release.tokenId));
   if (fresh.length > 0) {

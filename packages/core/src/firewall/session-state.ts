@@ -26,4 +26,10 @@ export interface SessionState {
    */
   readonly executedBeforeRestart: Map<string, 'executed' | 'unknown'>;
   ended: boolean;
+  /** Evicted from memory after idling (`sessions.idleMs`): every method refuses. */
+  evicted: boolean;
+  /** Public method calls running now (a busy session is never evicted). */
+  busy: number;
+  /** Firewall-clock time (ms) the last public method call finished or started. */
+  lastUsed: number;
 }

@@ -22,6 +22,7 @@ export interface RemoteTransportOptions {
 const KEPT: ReadonlySet<string> = new Set<WritErrorCode>([
   'ERR_FIREWALL_CALL_CONFLICT',
   'ERR_FIREWALL_SESSION_ENDED',
+  'ERR_FIREWALL_SESSION_EVICTED',
   'ERR_FIREWALL_APPROVAL_NOT_FOUND',
   'ERR_FIREWALL_TOKEN_UNKNOWN',
   'ERR_FIREWALL_TIMEOUT',
