@@ -136,7 +136,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
       await state.releases.refresh();
       const kept = state.pending.agentOfSession(sessionId);
       if (kept !== undefined) state.releases.claimSession({ sessionId, agentId: kept });
-      if (state.releases.claimSession({ sessionId, agentId }) !== agentId) throw sessionTaken();
+      if (!state.releases.claimSession({ sessionId, agentId })) throw sessionTaken();
     }
     const agent = isRecord(body.agent) ? body.agent : {};
     const session = await state.firewall.openSession({
@@ -147,7 +147,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
       ...(isRecord(body.environment) ? { environment: body.environment as JsonObject } : {}),
     });
     // A generated id is claimed once it exists (no agent can have guessed it).
-    if (state.releases.claimSession({ sessionId: session.id, agentId }) !== agentId) throw sessionTaken();
+    if (!state.releases.claimSession({ sessionId: session.id, agentId })) throw sessionTaken();
     if (!state.sessions.has(session.id)) state.sessions.set(session.id, { session, agentId, principal: principal as never, basis: [] });
     return c.json({ sessionId: session.id }, 201);
   });
@@ -264,6 +264,8 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     const entry = ownedSession({ state, sessionId, agentId: c.get('agentId') });
     await readJson(c, maxBodyBytes);
     const summary = await entry.session.end();
+    // Ended: out of memory (the firewall refuses its id from now on).
+    if (state.sessions.get(sessionId) === entry) state.sessions.delete(sessionId);
     return c.json(summary);
   });
 }

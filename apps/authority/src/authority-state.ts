@@ -4,6 +4,7 @@
  * {@link PendingDetailStore}), calls waiting for the agent's
  * tool result, and an index of released tokens read back from the transcript.
  */
+import { KeyTombstones } from '@writ/core';
 import type { ApprovalStore, BasisItemInput, EffectContext, Firewall, FirewallSession, JsonObject, LedgerStore, TrustRoot } from '@writ/core';
 import type { FirewallPolicy, ToolRegistry } from '@writ/core';
 import { HttpError } from './http-error.ts';
@@ -66,21 +67,41 @@ export interface RollbackWaiter {
   done: Promise<unknown> | undefined;
 }
 
+/** Releases the index keeps by default (the firewall itself keeps the latest 10 000 effects for rollback). */
+export const MAX_RELEASES = 20_000;
+
 /**
  * Token releases by token id and by (session, call), and the agent owning each session id,
  * tailed from the ledger: a session's first `session-started` entry names its agent, so
  * ownership survives a restart.
+ *
+ * Bounded: only the latest `maxReleases` releases are kept — a call's token is read right after
+ * its release (guard, start), a sidecar request within the token's lifetime, and the firewall
+ * rolls back only its latest 10 000 effects anyway. Session ownership is kept for every session
+ * as two 8-byte fingerprints (of the id, and of id and owner) instead of strings: a fingerprint
+ * collision can only refuse a fresh session id as taken, and claiming another agent's session
+ * needs a 64-bit second preimage of its (id, owner) fingerprint.
  */
 export class ReleaseIndex {
   readonly #ledger: LedgerStore;
+  readonly #maxReleases: number;
   readonly #byToken = new Map<string, ReleaseRecord>();
   readonly #byCall = new Map<string, ReleaseRecord>();
-  readonly #owners = new Map<string, string>();
+  /** Session ids some agent owns. */
+  readonly #claimed = new KeyTombstones();
+  /** `sessionId \0 agentId` of each owner. */
+  readonly #owned = new KeyTombstones();
   #next = 0;
   #chain: Promise<void> = Promise.resolve();
 
-  constructor(ledger: LedgerStore) {
+  constructor(ledger: LedgerStore, options: { readonly maxReleases?: number } = {}) {
     this.#ledger = ledger;
+    this.#maxReleases = options.maxReleases ?? MAX_RELEASES;
+  }
+
+  /** Releases held now (tests, diagnostics). */
+  get size(): number {
+    return this.#byToken.size;
   }
 
   /** Read entries appended since the last call (calls are serialized; each sees all earlier appends). */
@@ -95,7 +116,7 @@ export class ReleaseIndex {
       const entry = JSON.parse(stored.line) as { type?: string; body?: Record<string, unknown> };
       if (entry.type === 'session-started' && entry.body !== undefined) {
         const { sessionId, agent } = entry.body as { sessionId?: unknown; agent?: { id?: unknown } };
-        if (typeof sessionId === 'string' && typeof agent?.id === 'string' && !this.#owners.has(sessionId)) this.#owners.set(sessionId, agent.id);
+        if (typeof sessionId === 'string' && typeof agent?.id === 'string') this.claimSession({ sessionId, agentId: agent.id });
         continue;
       }
       if (entry.type !== 'token-issued' || entry.body === undefined) continue;
@@ -103,6 +124,14 @@ export class ReleaseIndex {
       const record = { sessionId, callId, tokenId, token };
       this.#byToken.set(tokenId, record);
       this.#byCall.set(`${sessionId}\u0000${callId}`, record);
+      if (this.#byToken.size > this.#maxReleases) {
+        const oldest = this.#byToken.values().next().value;
+        if (oldest !== undefined) {
+          this.#byToken.delete(oldest.tokenId);
+          const key = `${oldest.sessionId}\u0000${oldest.callId}`;
+          if (this.#byCall.get(key) === oldest) this.#byCall.delete(key);
+        }
+      }
     }
   }
 
@@ -110,13 +139,19 @@ export class ReleaseIndex {
    * Claim `sessionId` for `agentId` unless an agent owns it already (it opened it, in this
    * process or, per the ledger read so far, before a restart). Synchronous: of two concurrent
    * claims exactly one wins. Call {@link refresh} first.
-   * @returns the owner after the claim.
+   * @returns true when `agentId` owns the session after the claim.
    */
-  claimSession(options: { readonly sessionId: string; readonly agentId: string }): string {
-    const owner = this.#owners.get(options.sessionId);
-    if (owner !== undefined) return owner;
-    this.#owners.set(options.sessionId, options.agentId);
-    return options.agentId;
+  claimSession(options: { readonly sessionId: string; readonly agentId: string }): boolean {
+    if (this.owns(options)) return true;
+    if (this.#claimed.has(options.sessionId)) return false;
+    this.#claimed.add(options.sessionId);
+    this.#owned.add(`${options.sessionId}\u0000${options.agentId}`);
+    return true;
+  }
+
+  /** True when `agentId` owns `sessionId` (per the claims and the ledger read so far). */
+  owns(options: { readonly sessionId: string; readonly agentId: string }): boolean {
+    return this.#owned.has(`${options.sessionId}\u0000${options.agentId}`);
   }
 
   /** The release of a call, reading new entries first. */
@@ -134,12 +169,20 @@ export class ReleaseIndex {
 
 /**
  * The session `sessionId` if `agentId` opened it.
- * @throws HttpError 404 `ERR_HTTP_SESSION_UNKNOWN` (unknown or another agent's: indistinguishable).
+ * @throws HttpError 404 `ERR_HTTP_SESSION_UNKNOWN` (unknown or another agent's: indistinguishable),
+ *   410 `ERR_HTTP_SESSION_GONE` (this agent's, no longer open).
  */
 export function ownedSession(options: { readonly state: AuthorityState; readonly sessionId: string; readonly agentId: string }): SessionEntry {
   const entry = options.state.sessions.get(options.sessionId);
-  if (entry === undefined || entry.agentId !== options.agentId) {
-    throw new HttpError({ status: 404, code: 'ERR_HTTP_SESSION_UNKNOWN', message: 'no such session for this agent' });
+  if (entry !== undefined && entry.agentId === options.agentId) return entry;
+  // This agent's session, no longer in memory: ended, idle past `limits.sessionIdleMs`, or
+  // opened before a restart. Another agent's id is unknown, as before.
+  if (entry === undefined && options.state.releases.owns(options)) {
+    throw new HttpError({
+      status: 410,
+      code: 'ERR_HTTP_SESSION_GONE',
+      message: 'the session is no longer open (ended, idle too long, or the authority restarted); open it again with its id (POST /v1/sessions), unless it has ended',
+    });
   }
-  return entry;
+  throw new HttpError({ status: 404, code: 'ERR_HTTP_SESSION_UNKNOWN', message: 'no such session for this agent' });
 }

@@ -55,7 +55,8 @@ export function registerRollbackRoutes(options: { readonly app: Hono<AuthorityEn
     await readJson(c, maxBodyBytes);
     const release = await state.releases.forToken(tokenId);
     // Unknown, or released to another agent's session: indistinguishable.
-    if (release === undefined || state.sessions.get(release.sessionId)?.agentId !== agentId) {
+    // Ownership per the ledger: the session may have ended or left memory since the effect.
+    if (release === undefined || !state.releases.owns({ sessionId: release.sessionId, agentId })) {
       throw new HttpError({ status: 404, code: 'ERR_FIREWALL_TOKEN_UNKNOWN', message: 'no effect was performed under this token for this agent' });
     }
     if (state.rollbacks.has(tokenId)) throw new HttpError({ status: 409, code: 'ERR_HTTP_ROLLBACK_RUNNING', message: 'a rollback of this token is running' });

@@ -22,7 +22,14 @@ import { RateLimiter } from './rate-limiter.ts';
 import { remoteCompensations } from './rollback-routes.ts';
 
 /** Defaults of the limits. */
-export const DEFAULT_LIMITS: { readonly maxBodyBytes: number; readonly ratePerMinute: number; readonly executeTimeoutMs: number; readonly maxPendingPerAgent: number } = { maxBodyBytes: 256 * 1024, ratePerMinute: 600, executeTimeoutMs: 30_000, maxPendingPerAgent: 100 };
+export const DEFAULT_LIMITS: {
+  readonly maxBodyBytes: number;
+  readonly ratePerMinute: number;
+  readonly executeTimeoutMs: number;
+  readonly maxPendingPerAgent: number;
+  /** A session idle this long leaves memory (`sessions.idleMs` of the firewall); the agent opens it again with its id. */
+  readonly sessionIdleMs: number;
+} = { maxBodyBytes: 256 * 1024, ratePerMinute: 600, executeTimeoutMs: 30_000, maxPendingPerAgent: 100, sessionIdleMs: 3_600_000 };
 
 /** What {@link startAuthority} needs (the config loader builds it from a file and the environment). */
 export interface StartAuthorityOptions {
@@ -86,6 +93,8 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     // Tools run in the agent, so do their compensations: `rollback` asks the agent (rollback-routes.ts).
     // `state` is read only when a rollback runs, after it is built below.
     reconcilers: remoteCompensations({ state: () => state, tools: toolNames, timeoutMs: limits.executeTimeoutMs }),
+    // A server cannot wait for agents to end their sessions: idle ones leave memory, here too.
+    sessions: { idleMs: limits.sessionIdleMs, onEvicted: (sessionId) => state.sessions.delete(sessionId) },
     clock,
   });
   const pendingStore = options.pendingStore ?? new MemoryPendingStore();

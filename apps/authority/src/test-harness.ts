@@ -97,7 +97,7 @@ export interface Harness {
 }
 
 /** Start an authority on a free loopback port. `dir` selects file stores. */
-export async function startHarness(options: { stores?: StartAuthorityOptions['stores']; pendingStore?: StartAuthorityOptions['pendingStore']; dir?: string; world?: SeededWorld; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits']; tools?: StartAuthorityOptions['tools'] } = {}): Promise<Harness> {
+export async function startHarness(options: { stores?: StartAuthorityOptions['stores']; pendingStore?: StartAuthorityOptions['pendingStore']; dir?: string; world?: SeededWorld; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits']; tools?: StartAuthorityOptions['tools']; clock?: () => Date } = {}): Promise<Harness> {
   const world = options.world ?? createSeededWorld();
   const policy = await sharedPolicies();
   const stores =
@@ -128,6 +128,7 @@ export async function startHarness(options: { stores?: StartAuthorityOptions['st
     ...(options.sidecarTarget === undefined ? {} : { sidecar: { target: options.sidecarTarget } }),
     ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   return {
     world,

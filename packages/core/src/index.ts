@@ -135,7 +135,8 @@ export type {
   Firewall,
 } from './firewall/types.ts';
 export { createFirewall } from './firewall/create-firewall.ts';
-export type { CreateFirewallOptions, DurabilityConfig, FirewallPolicy } from './firewall/firewall-options.ts';
+export type { CreateFirewallOptions, DurabilityConfig, FirewallPolicy, SessionLimits } from './firewall/firewall-options.ts';
+export { KeyTombstones } from './firewall/call-fingerprints.ts';
 export { isFirewallMode, parseModeConfig, parseModeEnv, resolveMode } from './firewall/mode.ts';
 export type { ModeConfig, ModeTable } from './firewall/mode.ts';
 export type { BudgetRule, BudgetView } from './firewall/budgets.ts';

@@ -296,6 +296,11 @@ const instanceFactories: Record<string, Factory> = {
   EntryChecker: () => Promise.resolve(new core.EntryChecker({ trustRoot, complete: true })),
   RemoteTransport: () => Promise.resolve(new core.RemoteTransport({ url: 'http://127.0.0.1:9', token: 't'.repeat(16), timeoutMs: 100, fetch: () => Promise.reject(new Error('offline')) })),
   PrivateKey: () => Promise.resolve(core.PrivateKey.fromSeed(new Uint8Array(32).fill(2))),
+  KeyTombstones: () => {
+    const tombstones = new core.KeyTombstones();
+    for (let i = 0; i < 5000; i++) tombstones.add(`key ${i}`);
+    return Promise.resolve(tombstones);
+  },
 };
 /** Objects returned by functions (not classes of their own). */
 const returnedObjects: Record<string, Factory> = {

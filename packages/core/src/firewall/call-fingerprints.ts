@@ -15,6 +15,7 @@
  * append sorts and deduplicates once and trims the array to its size.
  */
 import { sha256 } from '../crypto/digest.ts';
+import { WritError } from '../errors.ts';
 import { utf8 } from '../crypto/encoding.ts';
 import { nodeCrypto } from '../crypto/node-crypto.ts';
 
@@ -88,6 +89,10 @@ export class CallFingerprints {
   }
 }
 
+function checkKey(key: unknown): void {
+  if (typeof key !== 'string') throw new WritError('ERR_INVALID_ARGUMENT', 'key must be a string', { details: { parameter: 'key' } });
+}
+
 /** Keys kept as strings before they are folded into fingerprints (at least). */
 const RECENT_KEYS = 4096;
 
@@ -105,8 +110,12 @@ export class KeyTombstones {
   readonly #recent = new Set<string>();
   readonly #folded = new CallFingerprints();
 
-  /** Remember `key`. */
+  /**
+   * Remember `key`.
+   * @throws `ERR_INVALID_ARGUMENT` when `key` is not a string.
+   */
   add(key: string): void {
+    checkKey(key);
     this.#recent.add(key);
     if (this.#recent.size > Math.max(RECENT_KEYS, this.#folded.size >>> 3)) {
       for (const recent of this.#recent) this.#folded.add(recent);
@@ -114,8 +123,12 @@ export class KeyTombstones {
     }
   }
 
-  /** True when `key` was added — or, rarely, shares its fingerprint with a folded key. */
+  /**
+   * True when `key` was added — or, rarely, shares its fingerprint with a folded key.
+   * @throws `ERR_INVALID_ARGUMENT` when `key` is not a string.
+   */
   has(key: string): boolean {
+    checkKey(key);
     return this.#recent.has(key) || (this.#folded.size > 0 && this.#folded.has(key));
   }
 
