@@ -39,6 +39,7 @@ export { FileApprovalStore } from './stores/file-approval-store.ts';
 // transcript
 export {
   GENESIS_HASH,
+  MAX_ENTRY_BYTES,
   sealEntry,
   parseEntry,
   assertEntryDraft,

@@ -394,6 +394,7 @@ const allowlist: Record<string, string> = {
   KEY_ROLES: 'constant',
   MAX_CANONICAL_DEPTH: 'constant',
   MAX_CLOCK_SKEW_SECONDS: 'constant',
+  MAX_ENTRY_BYTES: 'constant',
   MAX_ENVELOPE_PAYLOAD_BYTES: 'constant',
   MAX_ENVELOPE_SIGNATURES: 'constant',
   MAX_TOKEN_BYTES: 'constant',

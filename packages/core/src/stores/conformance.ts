@@ -15,7 +15,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WritError } from '../errors.ts';
-import { GENESIS_HASH, parseEntry } from '../transcript/entry.ts';
+import { GENESIS_HASH, MAX_ENTRY_BYTES, parseEntry, sealEntry } from '../transcript/entry.ts';
 import { leafHash } from '../transcript/merkle.ts';
 import { hashToDigest } from '../transcript/entry.ts';
 import type {
@@ -50,6 +50,12 @@ const digestOf = (text: string): Sha256Digest => hashToDigest(leafHash(text));
 
 function draft(n: number): EntryDraft {
   return { type: 'test-entry', time: TIME, body: { n, text: `entry ${n}` } };
+}
+
+/** A draft whose line at `seq` is exactly `bytes` bytes long (ASCII padding; `prev` is always 71 characters). */
+function draftOfLineBytes(seq: number, bytes: number): EntryDraft {
+  const base = sealEntry({ draft: { type: 'test-entry', time: TIME, body: { pad: '' } }, seq, prev: GENESIS_HASH }).line.length;
+  return { type: 'test-entry', time: TIME, body: { pad: 'x'.repeat(bytes - base) } };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
@@ -187,6 +193,22 @@ export function describeLedgerStoreConformance(
       expect(entry!.line).toContain('"__proto__":{"polluted":true}');
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
+
+    // GAP: an entry of any size was accepted, and broke readers and verifiers later.
+    it(`accepts an entry line of exactly MAX_ENTRY_BYTES (${MAX_ENTRY_BYTES}) and refuses one byte more with ERR_TRANSCRIPT_ENTRY_TOO_LARGE, storing nothing`, async () => {
+      const { store } = await fresh();
+      await store.append([draft(0)]);
+      const refusal = await store.append([draftOfLineBytes(1, MAX_ENTRY_BYTES + 1)]).catch((error: unknown) => error);
+      expect(refusal).toMatchObject({ code: 'ERR_TRANSCRIPT_ENTRY_TOO_LARGE', details: { seq: 1, limit: MAX_ENTRY_BYTES } });
+      // In a batch too: the batch is refused whole.
+      expect(await codeOf(store.append([draft(1), draftOfLineBytes(2, MAX_ENTRY_BYTES + 1)]))).toBe('ERR_TRANSCRIPT_ENTRY_TOO_LARGE');
+      expect((await store.head()).size).toBe(1);
+      const [largest] = await store.append([draftOfLineBytes(1, MAX_ENTRY_BYTES)]);
+      expect(Buffer.byteLength(largest!.line)).toBe(MAX_ENTRY_BYTES);
+      const all = await collect(store.read());
+      assertChained(all);
+      expect(all[1]!.line).toBe(largest!.line);
+    }, 60_000);
 
     it('serializes concurrent appends without gaps or forks', async () => {
       const fixture = await fresh();

@@ -27,13 +27,13 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
-import { GENESIS_HASH, hashToDigest, parseEntry, sealEntries } from '../transcript/entry.ts';
+import { GENESIS_HASH, MAX_ENTRY_BYTES, entryTooLarge, hashToDigest, parseEntry, sealEntries } from '../transcript/entry.ts';
 import { leafHash } from '../transcript/merkle.ts';
 import { acquireLock } from './file-lock.ts';
 import type { HeldLock } from './file-lock.ts';
 import { readLines } from './line-reader.ts';
 import { assertRealDirectory, assertRegularFile, openNoFollow, openRegularFile, readRegularFile, writeFileDurably } from './regular-file.ts';
-import type { Tail, TailReport } from './line-reader.ts';
+import type { LineRange, RawLine, Tail, TailReport } from './line-reader.ts';
 import {
   admitCheckpoint,
   assertCheckpointRecord,
@@ -319,6 +319,7 @@ export class FileLedgerStore implements LedgerStore {
    * the promise resolves, like {@link append}. The whole batch is checked before anything is
    * written: one bad line leaves the store untouched.
    * @throws `ERR_INVALID_ARGUMENT` (not an array of strings), `ERR_TRANSCRIPT_MALFORMED`,
+   *   `ERR_TRANSCRIPT_ENTRY_TOO_LARGE` (a line over `MAX_ENTRY_BYTES`),
    *   `ERR_TRANSCRIPT_SEQUENCE` (a seq that is not the next), `ERR_TRANSCRIPT_CHAIN` (a prev
    *   that is not the hash before it), and what {@link append} throws.
    */
@@ -333,6 +334,8 @@ export class FileLedgerStore implements LedgerStore {
       let seq = this.#sealedSize;
       let prev = this.#sealedHash;
       for (const line of lines) {
+        // The limit every append keeps (a line has at least as many bytes as UTF-16 units, at most three times as many).
+        if (line.length > MAX_ENTRY_BYTES || (3 * line.length > MAX_ENTRY_BYTES && Buffer.byteLength(line) > MAX_ENTRY_BYTES)) throw entryTooLarge(seq);
         // parseEntry proves the line canonical JSON with exactly the entry fields (and no raw
         // newline, which JSON strings cannot hold), so the line written is the line hashed.
         const entry = parseEntry(line);
@@ -369,12 +372,13 @@ export class FileLedgerStore implements LedgerStore {
     const block = Math.floor(from / INDEX_STRIDE);
     let seq = block * INDEX_STRIDE;
     let prev: string | undefined;
-    for await (const { bytes } of readLines(this.#handle, {
+    for await (const { bytes } of readLinesOfEntries(this.#handle, {
       start: this.#index[block]!,
       end: this.#bytes,
-    })) {
+    }, seq)) {
       if (this.#closed) throw closedError();
       if (seq >= from) {
+        if (bytes.length > MAX_ENTRY_BYTES) throw corrupt('entry larger than MAX_ENTRY_BYTES', seq);
         if (!isUtf8(bytes)) throw corrupt('not UTF-8', seq);
         const line = bytes.toString('utf8');
         const fields = chainFields(line);
@@ -601,6 +605,21 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+// readLines with its buffer bounded by MAX_ENTRY_BYTES: a longer line is corrupt (counting
+// from `seq`, the entry the range starts at), never read whole into memory.
+async function* readLinesOfEntries(handle: FileHandle, range: LineRange, seq: number): AsyncGenerator<RawLine> {
+  let at = seq;
+  try {
+    for await (const line of readLines(handle, { ...range, maxLine: MAX_ENTRY_BYTES })) {
+      yield line;
+      at += 1;
+    }
+  } catch (error) {
+    if (WritError.isInstance(error) && error.code === 'ERR_TRANSCRIPT_ENTRY_TOO_LARGE') throw corrupt('entry larger than MAX_ENTRY_BYTES', at);
+    throw error;
+  }
+}
+
 // Find the end of the lines: count complete lines up to the first NUL, index them and
 // check the last line's chain fields; report what follows them.
 async function scan(
@@ -613,7 +632,9 @@ async function scan(
   let last: Buffer | undefined;
   const report: TailReport = {};
   // A reader may race a live writer's multi-page write: re-read a damaged-looking tail.
-  for await (const line of readLines(handle, { tail: report, recheck: readOnly ? 2 : 0 })) {
+  for await (const line of readLinesOfEntries(handle, { tail: report, recheck: readOnly ? 2 : 0 }, 0)) {
+    // No writer writes a line this long (MAX_ENTRY_BYTES): damage, or a hand-made file.
+    if (line.bytes.length > MAX_ENTRY_BYTES) throw corrupt('entry larger than MAX_ENTRY_BYTES', size);
     if (size % INDEX_STRIDE === 0) index[size / INDEX_STRIDE] = line.offset;
     size += 1;
     bytes = line.offset + line.bytes.length + 1;

@@ -8,6 +8,7 @@
  * damage — is classified by {@link inspectTail}.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { WritError } from '../errors.ts';
 
 /** One complete line (without its newline) and the byte offset where it starts. */
 export interface RawLine {
@@ -59,6 +60,13 @@ export interface LineRange {
    * earlier one. Each pass continues from the end of the lines read so far.
    */
   readonly recheck?: number;
+  /**
+   * Bound the buffer: once the line being read is longer than this many bytes and still
+   * incomplete, stop with `ERR_TRANSCRIPT_ENTRY_TOO_LARGE` (`details.offset`: where it starts)
+   * instead of growing the buffer for it. Lines up to about twice as long may still be yielded
+   * whole: the caller checks the exact limit. Default: unbounded.
+   */
+  readonly maxLine?: number;
 }
 
 /**
@@ -101,7 +109,7 @@ export async function* readLineChunks(
   const end = range.end ?? (await handle.stat()).size;
   let position = range.start ?? 0;
   for (let recheck = range.recheck ?? 0; ; recheck -= 1) {
-    position = yield* chunksUntilNul(handle, position, end);
+    position = yield* chunksUntilNul(handle, { start: position, end, maxLine: range.maxLine ?? Number.POSITIVE_INFINITY });
     if (range.tail === undefined) return;
     const tail = await inspectTail(handle, { start: position, end });
     if (tail.kind !== 'damaged' || recheck <= 0) {
@@ -115,8 +123,7 @@ export async function* readLineChunks(
 // last complete line ends.
 async function* chunksUntilNul(
   handle: FileHandle,
-  start: number,
-  end: number,
+  { start, end, maxLine }: { start: number; end: number; maxLine: number },
 ): AsyncGenerator<LineChunk, number> {
   let position = start;
   // The incomplete tail of the previous read is moved to the front of the buffer and the
@@ -148,6 +155,9 @@ async function* chunksUntilNul(
     buffer.copy(buffer, 0, complete, length);
     carry = length - complete;
     carryOffset += complete;
+    if (carry > maxLine) {
+      throw new WritError('ERR_TRANSCRIPT_ENTRY_TOO_LARGE', `a line longer than ${maxLine} bytes starts at byte ${carryOffset}`, { details: { offset: carryOffset, limit: maxLine } });
+    }
   }
   return carryOffset;
 }

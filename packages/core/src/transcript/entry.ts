@@ -16,6 +16,23 @@ import { assertOptions, assertParameterName, invalidArgument } from '../invalid-
 /** `prev` of entry 0. */
 export const GENESIS_HASH: Sha256Digest = `sha256:${'0'.repeat(64)}`;
 
+/**
+ * The most bytes (UTF-8, without the newline) one entry line may hold: 16 MiB. Every store
+ * refuses a larger entry at append time and a copy refuses one from its source
+ * (`ERR_TRANSCRIPT_ENTRY_TOO_LARGE`); a verifier reports one as an `entry-format` failure with
+ * that code, and its line reader never buffers much more. A tool call's arguments are at most
+ * 1 Mi characters, so a firewall's largest entry stays far below; the limit keeps a transcript
+ * readable page by page (`writ pull` reads at most 64 MiB an answer) and a verifier's memory flat.
+ */
+export const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
+
+/** `ERR_TRANSCRIPT_ENTRY_TOO_LARGE` for entry `seq`. */
+export function entryTooLarge(seq: number): WritError {
+  return new WritError('ERR_TRANSCRIPT_ENTRY_TOO_LARGE', `entry ${seq} is larger than ${MAX_ENTRY_BYTES} bytes (16 MiB), the most one transcript entry may hold`, {
+    details: { seq, limit: MAX_ENTRY_BYTES },
+  });
+}
+
 /** A parsed ledger entry. */
 export interface LedgerEntry extends EntryDraft {
   readonly seq: number;
@@ -172,6 +189,9 @@ function sealAt(
 ): { entry: StoredEntry; end: number } {
   const { seq } = entry;
   const prefixed = serializeEntry(entry.draft, seq, entry.prev);
+  // A line has at least as many UTF-8 bytes as UTF-16 units (the first unit is the leaf prefix):
+  // refused before the buffer grows for it.
+  if (prefixed.length - 1 > MAX_ENTRY_BYTES) throw entryTooLarge(seq);
   // UTF-8 needs at most 3 bytes per UTF-16 code unit.
   const room = 3 * prefixed.length + 1;
   if (target.buffer.length - at < room) target.buffer = grow(target.buffer, at, at + room);
@@ -180,6 +200,7 @@ function sealAt(
   // Never expected (the room above always suffices): the hashed bytes must be the whole line.
   if (read !== prefixed.length) throw new WritError('ERR_INTERNAL', 'sealed line did not fit its buffer');
   const end = at + written;
+  if (written - 1 > MAX_ENTRY_BYTES) throw entryTooLarge(seq);
   const hash: Sha256Digest = `sha256:${sha256Hex(buffer.subarray(at, end))}`;
   return { entry: { seq, hash, line: prefixed.slice(1) }, end };
 }
@@ -187,7 +208,8 @@ function sealAt(
 /**
  * Build the stored form of entry `seq` following `prev`. Stores call this inside their
  * critical section so that every backend writes byte-identical entries.
- * @throws `ERR_INVALID_ARGUMENT` (malformed draft), `ERR_CANONICAL_UNSUPPORTED` (body is not JSON).
+ * @throws `ERR_INVALID_ARGUMENT` (malformed draft), `ERR_CANONICAL_UNSUPPORTED` (body is not JSON),
+ *   `ERR_TRANSCRIPT_ENTRY_TOO_LARGE` (a line over {@link MAX_ENTRY_BYTES}).
  */
 export function sealEntry(options: {
   readonly draft: EntryDraft;
@@ -226,7 +248,8 @@ export interface SealedBatch {
  * standing in for the newline before it), instead of hashing a string and encoding it again
  * for the write. The `prev` of every entry after the first is the hash just computed, so
  * only the first is checked.
- * @throws `ERR_INVALID_ARGUMENT` (malformed draft, seq or prev), `ERR_CANONICAL_UNSUPPORTED`.
+ * @throws `ERR_INVALID_ARGUMENT` (malformed draft, seq or prev), `ERR_CANONICAL_UNSUPPORTED`,
+ *   `ERR_TRANSCRIPT_ENTRY_TOO_LARGE` (a line over {@link MAX_ENTRY_BYTES}).
  */
 export function sealEntries(options: {
   readonly drafts: readonly EntryDraft[];

@@ -3,6 +3,7 @@
 
 export {
   GENESIS_HASH,
+  MAX_ENTRY_BYTES,
   sealEntry,
   parseEntry,
   assertEntryDraft,

@@ -5,19 +5,20 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WritError } from '../errors.ts';
+import { WritError, isWritError } from '../errors.ts';
 import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
 import { endWithoutZeros, readLineChunks } from '../stores/line-reader.ts';
 import { assertRealDirectory, openRegularFile, readRegularFile, writeFileDurably } from '../stores/regular-file.ts';
 import { parseCheckpoint } from './checkpoint.ts';
 import { assertCosignerKey, parseCosignerKey, verifyCosignatures } from './cosignature.ts';
 import type { CosignerKey } from './cosignature.ts';
+import { MAX_ENTRY_BYTES } from './entry.ts';
 import { MerkleTree } from './merkle-tree.ts';
 import { leafHash } from './merkle.ts';
 import { submitCheckpoint } from './witness.ts';
 import { parseNote } from './signed-note.ts';
 import type { TailReport } from '../stores/line-reader.ts';
-import { TranscriptCheckError } from './verify-transcript.ts';
+import { ENTRY_TOO_LARGE, TranscriptCheckError } from './verify-transcript.ts';
 
 /** Conventional name of a trust-root document kept beside a transcript (untrusted until pinned). */
 export const TRUST_ROOT_FILE = 'trust-root.json';
@@ -124,13 +125,20 @@ async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
     // 0028), and a damaged-looking tail is re-read in case it was a write in progress.
     const report: TailReport = {};
     // Whole chunks of lines, split here: one generator step per line instead of two.
-    for await (const { data } of readLineChunks(handle, { end: size, tail: report, recheck: 2 })) {
-      let lineStart = 0;
-      for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, lineStart)) {
-        count += 1;
-        yield data.subarray(lineStart, newline);
-        lineStart = newline + 1;
+    // The buffer stays bounded by MAX_ENTRY_BYTES: a longer line is reported, not read whole
+    // (the verifier checks the exact limit of the lines yielded).
+    try {
+      for await (const { data } of readLineChunks(handle, { end: size, tail: report, recheck: 2, maxLine: MAX_ENTRY_BYTES })) {
+        let lineStart = 0;
+        for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, lineStart)) {
+          count += 1;
+          yield data.subarray(lineStart, newline);
+          lineStart = newline + 1;
+        }
       }
+    } catch (error) {
+      if (!isWritError(error, 'ERR_TRANSCRIPT_ENTRY_TOO_LARGE')) throw error;
+      throw new TranscriptCheckError({ check: 'entry-format', code: 'ERR_TRANSCRIPT_ENTRY_TOO_LARGE', message: ENTRY_TOO_LARGE, seq: count });
     }
     const kind = report.tail?.kind;
     if (kind === 'fragment' || kind === 'damaged') {

@@ -29,7 +29,7 @@ import { REJECTION_PAYLOAD_TYPE, readRejection } from '../approval/rejection-sta
 import { verifyDenial } from '../denial/denial.ts';
 import type { KeyRole, TrustRoot } from '../trust/trust-root.ts';
 import { parseCheckpoint } from './checkpoint.ts';
-import { digestMatchesHash, hashToDigest, isEntryDigest, parseEntry } from './entry.ts';
+import { MAX_ENTRY_BYTES, digestMatchesHash, hashToDigest, isEntryDigest, parseEntry } from './entry.ts';
 import type { LedgerEntry } from './entry.ts';
 import { MerkleFrontier } from './merkle-frontier.ts';
 import { equalHashes, leafHash } from './merkle.ts';
@@ -174,6 +174,19 @@ export class TranscriptCheckError extends WritError {
     super(failure.code, failure.message, { details: { ...failure } });
     this.failure = failure;
   }
+}
+
+/** The failure message of a line over {@link MAX_ENTRY_BYTES}. */
+export const ENTRY_TOO_LARGE = `entry is larger than ${MAX_ENTRY_BYTES} bytes (16 MiB), the most one transcript entry may hold`;
+
+// Whether a line handed to the verifier (bytes, or a string: UTF-8 bytes are at least its
+// UTF-16 units and at most three times as many) is over MAX_ENTRY_BYTES.
+function entryBytesOver(raw: unknown): boolean {
+  if (raw instanceof Uint8Array) return raw.length > MAX_ENTRY_BYTES;
+  // Anything else is left to the format checks that follow.
+  if (typeof raw !== 'string') return false;
+  if (raw.length > MAX_ENTRY_BYTES) return true;
+  return 3 * raw.length > MAX_ENTRY_BYTES && new TextEncoder().encode(raw).length > MAX_ENTRY_BYTES;
 }
 
 function fail(failure: TranscriptFailure): never {
@@ -876,6 +889,8 @@ export async function verifyTranscript(
     let prev: Uint8Array = new Uint8Array(32);
     for await (const raw of options.entries) {
       const seq = frontier.size;
+      // No store writes a longer line (MAX_ENTRY_BYTES, checked at append): refused unparsed.
+      if (entryBytesOver(raw)) fail({ check: 'entry-format', code: 'ERR_TRANSCRIPT_ENTRY_TOO_LARGE', message: ENTRY_TOO_LARGE, seq });
       let line: string;
       try {
         line = typeof raw === 'string' ? raw : decoder.decode(raw);
