@@ -93,6 +93,20 @@ describe('sessions in the authority’s memory', () => {
     expect(await lookup(h, 'sess-idle', 'c3')).toMatchObject({ status: 200, json: { status: 'executed' } });
   });
 
+  it('a remote firewall session that left the authority’s memory rejects with ERR_FIREWALL_SESSION_EVICTED and reopens by id', async () => {
+    let offset = 0;
+    const h = (harness = await startHarness({ clock: () => new Date(Date.now() + offset), limits: { sessionIdleMs: HOUR } }));
+    const firewall = createRemoteFirewall({ url: h.authority.url, token: AGENT_TOKEN, timeoutMs: 10_000 });
+    const s = await firewall.openSession({ sessionId: 'remote-idle', principal, agent: { id: 'support-agent' } });
+    await s.addUserTurn('Where is order 4417?');
+    offset += 2 * HOUR;
+    await firewall.openSession({ principal, agent: { id: 'support-agent' } });
+    await expect(s.addUserTurn('Still there?')).rejects.toMatchObject({ code: 'ERR_FIREWALL_SESSION_EVICTED', details: { httpStatus: 410, remoteCode: 'ERR_HTTP_SESSION_GONE' } });
+    const reopened = await firewall.openSession({ sessionId: 'remote-idle', principal, agent: { id: 'support-agent' } });
+    await reopened.addUserTurn('Where is order 4417?');
+    expect((await reopened.execute({ tool: 'orders_lookup', args: { order: '4417' }, callId: 'c1' }, () => ({ status: 'shipped' }))).status).toBe('executed');
+  });
+
   it('refuses a bad sessionIdleMs in the config limits', async () => {
     const { parseConfig } = await import('./load-config.ts');
     for (const sessionIdleMs of [0, -1, 1.5, '3600000', null]) {

@@ -66,7 +66,9 @@ export class RemoteTransport {
   /**
    * POST `body` as JSON to `path` and return the parsed answer.
    * @throws `ERR_FIREWALL_TIMEOUT` (no answer in time, or unreachable), the server's firewall
-   *   codes, `ERR_INVALID_ARGUMENT` (other 4xx), `ERR_INTERNAL` (other 5xx or a non-JSON answer).
+   *   codes, `ERR_FIREWALL_SESSION_EVICTED` (the authority no longer holds the session: 410
+   *   `ERR_HTTP_SESSION_GONE`), `ERR_INVALID_ARGUMENT` (other 4xx), `ERR_INTERNAL` (other 5xx or
+   *   a non-JSON answer).
    */
   async post(path: string, body: unknown): Promise<Record<string, unknown>> {
     let response: Response;
@@ -95,7 +97,14 @@ export class RemoteTransport {
     const error = (record.error ?? {}) as { code?: unknown; message?: unknown };
     const remoteCode = typeof error.code === 'string' ? error.code : 'unknown';
     const message = typeof error.message === 'string' ? error.message.slice(0, 500) : 'the authority refused the request';
-    const code: WritErrorCode = KEPT.has(remoteCode) ? (remoteCode as WritErrorCode) : response.status >= 500 ? 'ERR_INTERNAL' : 'ERR_INVALID_ARGUMENT';
+    const code: WritErrorCode = KEPT.has(remoteCode)
+      ? (remoteCode as WritErrorCode)
+      : // The authority's session table let go of the session (ended, idle, restarted): as in-process.
+        remoteCode === 'ERR_HTTP_SESSION_GONE'
+        ? 'ERR_FIREWALL_SESSION_EVICTED'
+        : response.status >= 500
+          ? 'ERR_INTERNAL'
+          : 'ERR_INVALID_ARGUMENT';
     throw new WritError(code, message, { details: { httpStatus: response.status, remoteCode } });
   }
 }
