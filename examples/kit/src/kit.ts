@@ -7,14 +7,15 @@ import {
   MemoryApprovalStore,
   MemoryLedgerStore,
   MemoryNonceStore,
+  POLICY_INPUTS_FILE,
   createFirewall,
   parseEntry,
   parseToolRegistry,
+  recordPolicyInputs,
   signApproval,
   verifyTranscript,
 } from '@writ/core';
 import type { Firewall, FirewallMode, FirewallPolicy, JsonObject, LedgerStore, PendingApproval, Signer, TranscriptReport } from '@writ/core';
-import { POLICY_INPUTS_FILE, recordPolicyInputs } from '@writ/cli';
 import { loadPolicy } from '@writ/policy';
 import { APPROVERS, createWorld } from './world.ts';
 import type { World } from './world.ts';

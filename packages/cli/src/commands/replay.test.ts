@@ -126,12 +126,14 @@ describe('groupChanges', () => {
 });
 
 describe('recordPolicyInputs', () => {
-  it('rejects what is not a policy and a missing file', () => {
-    expect(() => recordPolicyInputs(null as never, { file: 'x' })).toThrow(/policy: expected a firewall policy/);
-    expect(() => recordPolicyInputs({ digest: 'sha256:x', evaluate: () => Promise.resolve({}) }, { file: 42 as never })).toThrow(/file: expected a path/);
+  it('is @writ/core\'s (the format and its writers live there; the CLI re-exports them)', async () => {
+    const core = await import('@writ/core');
+    const cli = await import('../index.ts');
+    expect(cli.recordPolicyInputs).toBe(core.recordPolicyInputs);
+    expect(cli.POLICY_INPUTS_FILE).toBe(core.POLICY_INPUTS_FILE);
   });
 
-  it('logs each input with its key and keeps the digest', async () => {
+  it('logs each input with its key and keeps the digest; readPolicyInputs queues them by decision', async () => {
     const file = join(shadow, 'extra-inputs.jsonl');
     const policy = recordPolicyInputs({ digest: 'sha256:abc', evaluate: () => Promise.resolve({}) }, { file });
     expect(policy.digest).toBe('sha256:abc');

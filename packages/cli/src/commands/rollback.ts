@@ -1,9 +1,10 @@
 /**
- * `writ rollback TOKEN-ID --transcript DIR --registry MODULE [--key NAME] [--keys-dir DIR] [--json]`
+ * `writ rollback TOKEN-ID --transcript DIR --registry MODULE [--inputs FILE] [--key NAME] [--keys-dir DIR] [--json]`
  *
  * Runs the registered compensation for the effect released by a token, after the process that
  * executed it is gone. The effect is found in the transcript (`effect-executed` with that
- * token), its arguments in the policy-input log (`policy-inputs.jsonl`, see `writ replay`),
+ * token), its arguments in the policy-input log (`policy-inputs.jsonl` beside the entries, or
+ * `--inputs FILE`; see `writ replay`),
  * its compensation in MODULE: an ES module exporting `reconcilers` (or a default export) of
  * the same shape as `createFirewall`'s `reconcilers` option — `{ [tool]: { compensate(ctx) } }`.
  * The outcome is appended as `effect-rolled-back` and a checkpoint signed with the ledger key.
@@ -30,6 +31,8 @@ import { readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
 export interface RollbackOptions {
   readonly transcript: string;
   readonly registry: string;
+  /** Policy-input log (default: `DIR/policy-inputs.jsonl`). */
+  readonly inputs?: string;
   readonly key?: string;
   readonly keysDir?: string;
   /** Trust-root document the transcript is verified against (default: `DIR/trust-root.json`). */
@@ -143,7 +146,7 @@ export async function rollbackAction(tokenId: string, options: RollbackOptions, 
     const dir = resolve(context.cwd, options.transcript);
     if (!existsSync(join(dir, ENTRIES_FILE))) throw new UsageError(`${options.transcript}: not a transcript directory (no ${ENTRIES_FILE})`);
     const { effect, latestEntryTime } = await findEffect(dir, tokenId);
-    const record = (await readPolicyInputs(join(dir, POLICY_INPUTS_FILE))).get(decisionKey(effect))?.at(-1);
+    const record = (await readPolicyInputs(resolve(context.cwd, options.inputs ?? join(dir, POLICY_INPUTS_FILE)))).get(decisionKey(effect))?.at(-1);
     if (record === undefined) throw new UsageError(`token ${tokenId}: no logged input for call ${effect.callId} (its arguments are needed to compensate)`);
     const args = ((record.input as { action?: { args?: JsonObject } }).action?.args ?? {});
     const reconcilers = await loadReconcilers(resolve(context.cwd, options.registry));
@@ -192,6 +195,7 @@ export function registerRollbackCommand(program: Command, context?: CommandConte
     .argument('<token-id>', 'the action token whose effect to compensate')
     .requiredOption('--transcript <dir>', 'transcript directory holding the effect')
     .requiredOption('--registry <module>', 'ES module exporting reconcilers: { [tool]: { compensate(ctx) } }')
+    .option('--inputs <file>', `policy-input log holding the effect's arguments (default: DIR/${POLICY_INPUTS_FILE})`)
     .option('--key <name>', 'ledger key (file in --keys-dir or WRIT_KEY_<NAME>)', 'ledger')
     .option('--keys-dir <dir>', 'key directory', '.writ')
     .option('--trust-root <file>', 'trust root the transcript is verified against; the ledger key must hold the ledger role in it (default: trust-root.json in the transcript directory)')
