@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,52 @@ describe('startWitnessing', () => {
     expect(lines).toEqual([expect.objectContaining({ msg: 'ledger mirror not updated; nothing submitted to witnesses', code: 'ERR_STORE_CONFLICT' })]);
     await witnessing.stop();
     await mirror.close();
+  });
+
+  // GAP: a kept note holding a cosignature line by the witness that does not verify made every
+  // save fail after the witness had cosigned (ERR_NOTE_UNVERIFIED, logged as the witness not
+  // cosigning): the authority submitted again every round, forever, and the damaged note stayed
+  // where `writ verify` reads it. A note that is not a checkpoint note was overwritten silently.
+  it('sets a damaged kept note aside as <size>.note.bad, keeps a fresh cosignature, logs an error with its code, and does not resubmit', async () => {
+    const dir = join(root, 'ledger-poisoned');
+    const first = await FileLedgerStore.open({ dir });
+    const { trustRoot } = await writeSampleTranscript({ store: first, calls: 2 });
+    await first.close();
+    const store = await FileLedgerStore.open({ dir });
+    const w = witness();
+    const lines: { msg: string; level: string; code?: string; setAside?: string }[] = [];
+    const options = { dir, store, witnesses: [{ url: 'http://w.test', key: w.vkey }], everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: w.fetch };
+    const before = startWitnessing(options);
+    await before.round();
+    await before.stop();
+    const [name] = await readdir(join(dir, 'witnessed'));
+    const path = join(dir, 'witnessed', name!);
+    // Its cosignature line, with one signature byte changed: still well-formed, no longer valid.
+    const kept = await readFile(path, 'utf8');
+    const line = kept.split('\n').find((each) => each.startsWith('\u2014 w.example/a '))!;
+    const blob = Buffer.from(line.split(' ')[2]!, 'base64');
+    blob[40] = blob[40]! ^ 1;
+    await writeFile(path, kept.replace(line, `\u2014 w.example/a ${blob.toString('base64')}`));
+    // The authority restarts (nothing remembered) and submits the unchanged checkpoint.
+    const witnessing = startWitnessing(options);
+    await witnessing.round();
+    const calls = w.calls();
+    await witnessing.round();
+    await witnessing.round();
+    expect(w.calls()).toBe(calls);
+    expect(lines.slice(1)).toEqual([expect.objectContaining({ level: 'error', code: 'ERR_NOTE_UNVERIFIED', setAside: `${path}.bad` }), expect.objectContaining({ msg: 'witness cosigned checkpoint' })]);
+    expect((await readdir(join(dir, 'witnessed'))).sort()).toEqual([name, `${name!}.bad`]);
+    const directory = await openTranscriptDirectory(dir);
+    expect(await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys: [w.vkey] } })).toMatchObject({ valid: true });
+    // Garbage in its place is set aside the same way (it was overwritten without a word).
+    await writeFile(path, 'not a note\n');
+    const again = startWitnessing(options);
+    await again.round();
+    expect(lines.at(-2)).toMatchObject({ level: 'error', code: 'ERR_NOTE_MALFORMED', setAside: `${path}.bad` });
+    expect(await readFile(`${path}.bad`, 'utf8')).toBe('not a note\n');
+    await again.stop();
+    await witnessing.stop();
+    await store.close();
   });
 
   it('logs a witness that does not answer, with its code, and tries again next round', async () => {

@@ -9,7 +9,10 @@
  * submits from; a database whose entries no longer extend the mirror is logged as an error
  * and nothing is submitted. A
  * witness that refuses or does not answer is logged (`warn`, with its code) and tried again on
- * the next round; the ledger never waits for a witness.
+ * the next round; the ledger never waits for a witness. A kept note the new cosignature cannot be
+ * merged into (damaged, a line by that witness that does not verify, another checkpoint of that
+ * size) is set aside as `<size>.note.bad` (one per checkpoint, replaced) and logged as an
+ * `error` with the code the merge refused it with; the fresh note takes its place.
  */
 import { copyLedger, submitTranscriptDirectory } from '@writ/core';
 import type { FileLedgerStore, LedgerStore } from '@writ/core';
@@ -71,8 +74,15 @@ export function startWitnessing(options: {
       const last = done.get(witness.url);
       if (last !== undefined && last.size >= latest.size && now() - last.at < refreshMs) continue;
       try {
-        const result = await submitTranscriptDirectory(dir, { url: witness.url, witness: witness.key, save: true, ...(last !== undefined && last.size <= latest.size && { oldSize: last.size }), ...(options.fetch && { fetch: options.fetch }) });
+        // setAside: a kept note that cannot take the new cosignature (damaged, a line by this
+        // witness that does not verify, another checkpoint of that size) is moved to
+        // `<size>.note.bad` and replaced, instead of failing every save — and so resubmitting
+        // every round, forever — while `writ verify` keeps reading the damaged note.
+        const result = await submitTranscriptDirectory(dir, { url: witness.url, witness: witness.key, save: true, setAside: true, ...(last !== undefined && last.size <= latest.size && { oldSize: last.size }), ...(options.fetch && { fetch: options.fetch }) });
         done.set(witness.url, { size: result.size, at: now() });
+        if (result.setAside !== undefined) {
+          logger.error('kept witness note could not take the new cosignature; set aside and replaced by the fresh one', { witness: witness.url, size: result.size, code: result.setAside.code, path: result.saved, setAside: result.setAside.path });
+        }
         logger.info(last !== undefined && last.size === result.size ? 'witness cosigned checkpoint again (refresh)' : 'witness cosigned checkpoint', { witness: witness.url, size: result.size, previousSize: result.oldSize });
       } catch (error) {
         const code = (error as { code?: unknown }).code;

@@ -3,9 +3,10 @@
  * (no lock, no repair): raw entry lines, checkpoint notes and the optional trust root.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError, isWritError } from '../errors.ts';
+import type { WritErrorCode } from '../errors.ts';
 import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
 import { endWithoutZeros, readLineChunks } from '../stores/line-reader.ts';
 import { assertRealDirectory, openRegularFile, readRegularFile, writeFileDurably } from '../stores/regular-file.ts';
@@ -149,6 +150,29 @@ async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** Options of {@link saveWitnessedCheckpoint}. */
+export interface SaveWitnessedCheckpointOptions {
+  /** The witness whose cosignature the note carries: its lines in the kept note are verified before merging. */
+  readonly witness?: string | CosignerKey;
+  /**
+   * For an unattended writer (the authority's witnessing): a kept note that cannot be merged —
+   * not a readable checkpoint note, another checkpoint of that size, a line by `witness` that
+   * does not verify, more than 100 signature lines, a link or a FIFO — is renamed to
+   * `<size>.note.bad` (replacing an older one: at most one per checkpoint) and the new note is
+   * kept alone, instead of refusing every save (and so every round) until someone repairs it.
+   * {@link submitTranscriptDirectory} reports what was set aside. Default false: refused.
+   */
+  readonly setAside?: boolean;
+}
+
+/** What {@link saveWitnessedCheckpoint} did, as {@link submitTranscriptDirectory} reports it. */
+export interface KeptWitnessedCheckpoint {
+  /** The note written. */
+  readonly path: string;
+  /** With `setAside`: the kept note that could not be merged, where it went and why (the code the merge would have refused it with). */
+  readonly setAside?: { readonly path: string; readonly code: WritErrorCode };
+}
+
 /**
  * Keep a witness-cosigned checkpoint note in `<dir>/witnessed/<size>.note`, where
  * {@link openTranscriptDirectory} (and so `writ verify --witness`) finds it. A note for a size
@@ -159,17 +183,25 @@ async function* entryLines(path: string): AsyncGenerator<Uint8Array> {
  * cosignature it reads — except, with `options.witness`, the kept note's lines by that witness:
  * the newest line of a witness replaces its others, so a kept line that does not verify (forged,
  * say, with a far-future time) would otherwise displace every later valid cosignature of it.
+ * With `options.setAside`, a kept note that cannot be merged is set aside instead of refused.
  * @returns the path written.
  * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory, not a checkpoint note, another
  *   checkpoint of that size kept already, more than 100 signature lines, a bad `options.witness`),
  *   `ERR_NOTE_UNVERIFIED` (with `options.witness`: the kept note holds a line by that witness
- *   that does not verify; nothing is written), `ERR_STORE_IO`.
+ *   that does not verify; nothing is written), `ERR_STORE_CORRUPT` (the kept note or
+ *   `witnessed/` is a link or not a regular file or folder), `ERR_STORE_IO`.
  */
-export async function saveWitnessedCheckpoint(dir: string, note: string, options: { readonly witness?: string | CosignerKey } = {}): Promise<string> {
+export async function saveWitnessedCheckpoint(dir: string, note: string, options: SaveWitnessedCheckpointOptions = {}): Promise<string> {
+  return (await keepWitnessedCheckpoint(dir, note, options)).path;
+}
+
+// saveWitnessedCheckpoint, also answering what `options.setAside` set aside.
+async function keepWitnessedCheckpoint(dir: string, note: string, options: SaveWitnessedCheckpointOptions = {}): Promise<KeptWitnessedCheckpoint> {
   if (typeof dir !== 'string' || !existsSync(join(dir, ENTRIES_FILE))) {
     throw new WritError('ERR_INVALID_ARGUMENT', 'not a transcript directory (no entries.jsonl)', { details: { parameter: 'dir' } });
   }
   if (typeof options !== 'object' || options === null) throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', { details: { parameter: 'options' } });
+  if (options.setAside !== undefined && typeof options.setAside !== 'boolean') throw new WritError('ERR_INVALID_ARGUMENT', 'options.setAside must be a boolean', { details: { parameter: 'options.setAside' } });
   let witness: CosignerKey | undefined;
   if (typeof options.witness === 'string') {
     try {
@@ -190,42 +222,60 @@ export async function saveWitnessedCheckpoint(dir: string, note: string, options
     throw new WritError('ERR_INVALID_ARGUMENT', 'note must be a signed checkpoint note', { details: { parameter: 'note' } });
   }
   const folder = join(dir, WITNESSED_DIR);
-  const path = join(folder, `${String(size).padStart(16, '0')}.note`);
-  const lines = (text: string): string[] => text.slice(text.lastIndexOf('\n\n') + 2, -1).split('\n');
-  let merged = note;
-  if (existsSync(path)) {
-    const kept = await readRegularFile(path);
-    let keptText: string | undefined;
-    try {
-      keptText = parseNote(kept).text;
-    } catch {
-      keptText = undefined;
-    }
-    if (keptText !== undefined) {
-      if (keptText !== parsed.text) {
-        throw new WritError('ERR_INVALID_ARGUMENT', `another checkpoint of size ${size} is kept in ${path}`, { details: { parameter: 'note', size } });
-      }
-      if (witness !== undefined) {
-        try {
-          verifyCosignatures(kept, [witness]);
-        } catch {
-          throw new WritError('ERR_NOTE_UNVERIFIED', `${path} holds a cosignature line by ${witness.name} that does not verify (tampering?): not merged, so it cannot displace the new one; remove the line`, { details: { keyName: witness.name, path } });
-        }
-      }
-      const all = mergeSignatureLines(lines(kept), lines(note));
-      if (all.length > 100) throw new WritError('ERR_INVALID_ARGUMENT', 'more than 100 signature lines for one checkpoint', { details: { parameter: 'note' } });
-      merged = `${parsed.text}\n${all.map((line) => `${line}\n`).join('')}`;
-    }
-  }
   // A linked witnessed/ would take the note into another folder.
   await assertRealDirectory(folder);
+  const path = join(folder, `${String(size).padStart(16, '0')}.note`);
+  let merged = note;
+  let setAside: KeptWitnessedCheckpoint['setAside'];
+  if (await lstat(path).then(() => true, () => false)) {
+    try {
+      merged = await mergeKeptNote({ path, note, text: parsed.text, size, witness, lenient: options.setAside !== true });
+    } catch (error) {
+      if (options.setAside !== true || !WritError.isInstance(error) || error.code === 'ERR_STORE_IO') throw error;
+      try {
+        await rename(path, `${path}.bad`);
+      } catch (cause) {
+        throw new WritError('ERR_STORE_IO', `cannot set ${path} aside`, { cause, details: { path } });
+      }
+      setAside = { path: `${path}.bad`, code: error.code };
+    }
+  }
   try {
     await mkdir(folder, { recursive: true });
   } catch (error) {
     throw new WritError('ERR_STORE_IO', `cannot create ${folder}`, { cause: error });
   }
   await writeFileDurably(path, merged);
-  return path;
+  return { path, ...(setAside !== undefined && { setAside }) };
+}
+
+// The kept note at `path` merged with the new `note` of checkpoint `text`. `lenient`: a kept
+// file that is not a checkpoint note is replaced by the new note (as before `setAside`); else
+// refused with ERR_NOTE_MALFORMED.
+async function mergeKeptNote(input: { path: string; note: string; text: string; size: number; witness: CosignerKey | undefined; lenient: boolean }): Promise<string> {
+  const { path, note, witness } = input;
+  const kept = await readRegularFile(path);
+  let keptText: string;
+  try {
+    keptText = parseNote(kept).text;
+  } catch {
+    if (input.lenient) return note;
+    throw new WritError('ERR_NOTE_MALFORMED', `${path} is not a signed checkpoint note`, { details: { path } });
+  }
+  if (keptText !== input.text) {
+    throw new WritError('ERR_INVALID_ARGUMENT', `another checkpoint of size ${input.size} is kept in ${path}`, { details: { parameter: 'note', size: input.size } });
+  }
+  if (witness !== undefined) {
+    try {
+      verifyCosignatures(kept, [witness]);
+    } catch {
+      throw new WritError('ERR_NOTE_UNVERIFIED', `${path} holds a cosignature line by ${witness.name} that does not verify (tampering?): not merged, so it cannot displace the new one; remove the line`, { details: { keyName: witness.name, path } });
+    }
+  }
+  const lines = (each: string): string[] => each.slice(each.lastIndexOf('\n\n') + 2, -1).split('\n');
+  const all = mergeSignatureLines(lines(kept), lines(note));
+  if (all.length > 100) throw new WritError('ERR_INVALID_ARGUMENT', 'more than 100 signature lines for one checkpoint', { details: { parameter: 'note' } });
+  return `${input.text}\n${all.map((line) => `${line}\n`).join('')}`;
 }
 
 // A cosignature/v1 signature line (`— <name> base64(key ID[4] || timestamp[8] || signature[64])`):
@@ -270,6 +320,8 @@ export interface SubmitTranscriptDirectoryOptions {
   readonly witness: string;
   /** Keep the cosigned note in `<dir>/witnessed/` ({@link saveWitnessedCheckpoint}). */
   readonly save?: boolean;
+  /** With `save`: set a kept note that cannot be merged aside (`SaveWitnessedCheckpointOptions.setAside`); the result names it. */
+  readonly setAside?: boolean;
   /** The size the witness is believed to hold (default 0: learnt from its 409 answer, one more request). */
   readonly oldSize?: number;
   readonly fetch?: typeof fetch;
@@ -280,12 +332,13 @@ export interface SubmitTranscriptDirectoryOptions {
  * Have the latest checkpoint of a transcript directory cosigned by a C2SP tlog-witness: the
  * entries up to it are read once (64 bytes per entry for the proof tree) to prove consistency
  * from whatever size the witness holds. Call it after checkpoints, on a timer, from CI.
- * @returns the cosigned note, its size, the size the witness held, and where it was kept.
+ * @returns the cosigned note, its size, the size the witness held, where it was kept and (with
+ *   `setAside`) the kept note set aside.
  * @throws `ERR_INVALID_ARGUMENT` (options, not a transcript directory, no checkpoint),
  *   `ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END` (the entries end before the checkpoint), and what
  *   {@link submitCheckpoint} and {@link saveWitnessedCheckpoint} throw.
  */
-export async function submitTranscriptDirectory(dir: string, options: SubmitTranscriptDirectoryOptions): Promise<{ readonly note: string; readonly size: number; readonly oldSize: number; readonly timestamp: number; readonly saved?: string }> {
+export async function submitTranscriptDirectory(dir: string, options: SubmitTranscriptDirectoryOptions): Promise<{ readonly note: string; readonly size: number; readonly oldSize: number; readonly timestamp: number; readonly saved?: string; readonly setAside?: KeptWitnessedCheckpoint['setAside'] }> {
   if (typeof options !== 'object' || options === null) throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', { details: { parameter: 'options' } });
   const directory = await openTranscriptDirectory(dir);
   const sized: { note: string; size: number }[] = [];
@@ -315,6 +368,6 @@ export async function submitTranscriptDirectory(dir: string, options: SubmitTran
     ...(options.fetch !== undefined && { fetch: options.fetch }),
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
   });
-  const saved = options.save === true ? await saveWitnessedCheckpoint(dir, result.note, { witness: options.witness }) : undefined;
-  return { note: result.note, size: latest.size, oldSize: result.oldSize, timestamp: result.timestamp, ...(saved !== undefined && { saved }) };
+  const kept = options.save === true ? await keepWitnessedCheckpoint(dir, result.note, { witness: options.witness, setAside: options.setAside === true }) : undefined;
+  return { note: result.note, size: latest.size, oldSize: result.oldSize, timestamp: result.timestamp, ...(kept !== undefined && { saved: kept.path }), ...(kept?.setAside !== undefined && { setAside: kept.setAside }) };
 }
