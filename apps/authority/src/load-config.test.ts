@@ -65,3 +65,21 @@ describe('parseConfig: witnesses', () => {
     expect(parameterOf({ ...base, witnessRefreshMs: '1h' })).toBe('witnessRefreshMs');
   });
 });
+
+describe('parseConfig: policyInputs', () => {
+  it('is off by default; true keeps the log in the data directory; a string names the file (relative to the config)', () => {
+    expect(parse(base).policyInputs).toBeUndefined();
+    expect(parse({ ...base, policyInputs: false }).policyInputs).toBeUndefined();
+    expect(parse({ ...base, policyInputs: true }).policyInputs).toBe('/etc/writ/writ-data/policy-inputs.jsonl');
+    // Follows the data directory wherever the environment moves it, PostgreSQL deployments too.
+    expect(parse({ ...base, policyInputs: true, postgres: 'postgres://x/y' }, { WRIT_AUTHORITY_DATA_DIR: '/var/lib/writ' }).policyInputs).toBe('/var/lib/writ/policy-inputs.jsonl');
+    expect(parse({ ...base, policyInputs: 'audit/inputs.jsonl' }).policyInputs).toBe('/etc/writ/audit/inputs.jsonl');
+    expect(parse({ ...base, policyInputs: '/secure/inputs.jsonl' }).policyInputs).toBe('/secure/inputs.jsonl');
+  });
+
+  it('refuses anything else with ERR_INVALID_ARGUMENT naming policyInputs', () => {
+    for (const value of ['', 1, 'yes\u0000', {}, [], null]) {
+      expect(() => parse({ ...base, policyInputs: value }), JSON.stringify(value)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'policyInputs' } }));
+    }
+  });
+});

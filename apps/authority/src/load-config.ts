@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { PrivateKey, WritError, fromBase64Url, isWritError, parseCosignerKey, parseKeyFile } from '@writ/core';
+import { POLICY_INPUTS_FILE, PrivateKey, WritError, fromBase64Url, isWritError, parseCosignerKey, parseKeyFile } from '@writ/core';
 import type { FirewallMode } from '@writ/core';
 import type { Credential } from './credentials.ts';
 
@@ -49,6 +49,13 @@ export interface AuthorityConfig {
    * a ledger that stopped growing.
    */
   readonly witnessRefreshMs: number;
+  /**
+   * The policy-input log `writ replay` and `writ rollback` read (absolute path), or `undefined`
+   * when off (the default): it holds every judged call's arguments in clear (ADR 0036).
+   * `"policyInputs": true` keeps it in `<dataDir>/policy-inputs.jsonl`, beside a file store's
+   * entries; a string names the file.
+   */
+  readonly policyInputs?: string;
 }
 
 function witnessTargets(value: unknown): { url: string; key: string }[] {
@@ -122,12 +129,15 @@ export function parseConfig(options: { readonly config: unknown; readonly env: R
   const witnesses = witnessTargets(c.witnesses);
   const witnessEveryMs = c.witnessEveryMs ?? 60_000;
   if (typeof witnessEveryMs !== 'number' || !Number.isSafeInteger(witnessEveryMs) || witnessEveryMs < 1000) throw bad('witnessEveryMs', 'must be an integer of at least 1000 (ms)');
+  const policyInputs = c.policyInputs === undefined ? false : c.policyInputs;
+  if (typeof policyInputs !== 'boolean' && (typeof policyInputs !== 'string' || policyInputs === '' || policyInputs.includes('\u0000'))) throw bad('policyInputs', 'must be true, false or a file path');
   const witnessRefreshMs = c.witnessRefreshMs ?? 3_600_000;
   if (typeof witnessRefreshMs !== 'number' || !Number.isSafeInteger(witnessRefreshMs) || witnessRefreshMs < 1000) throw bad('witnessRefreshMs', 'must be an integer of at least 1000 (ms)');
+  const dataDir = path(env.WRIT_AUTHORITY_DATA_DIR ?? (typeof c.dataDir === 'string' ? c.dataDir : 'writ-data'));
   return {
     host: env.WRIT_AUTHORITY_HOST ?? (typeof c.host === 'string' ? c.host : '127.0.0.1'),
     port,
-    dataDir: path(env.WRIT_AUTHORITY_DATA_DIR ?? (typeof c.dataDir === 'string' ? c.dataDir : 'writ-data')),
+    dataDir,
     postgres: postgres === '' ? undefined : postgres,
     authorityKey: key,
     authorityKeyFile: keyFile === undefined ? undefined : path(keyFile),
@@ -149,6 +159,7 @@ export function parseConfig(options: { readonly config: unknown; readonly env: R
     witnesses,
     witnessEveryMs,
     witnessRefreshMs,
+    ...(policyInputs === false ? {} : { policyInputs: policyInputs === true ? join(dataDir, POLICY_INPUTS_FILE) : path(policyInputs) }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PrivateKey, createTrustRoot, toBase64Url } from '@writ/core';
@@ -123,5 +123,48 @@ describe('openAuthority: signing roles', () => {
     expect(await openError(noLedger.dir)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining(`ledgerKeyFile: key ${noLedger.ledger.keyId} lacks the ledger role`), details: { parameter: 'ledgerKeyFile' } });
     const unreadable = initProject({ authority: ['authority', 'gateway'], ledger: ['ledger'] }, 'nope.key');
     expect(await openError(unreadable.dir)).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'ledgerKeyFile' } });
+  });
+});
+
+describe('openAuthority: policyInputs', () => {
+  /** A config dir whose key file is written, with `fields` merged into its writ-authority.json. */
+  function configDir(fields: Record<string, unknown>): string {
+    const key = PrivateKey.generate();
+    const dir = authorityConfigDir(key, 'authority.key');
+    writeFileSync(join(dir, 'authority.key'), JSON.stringify({ keyId: key.keyId, seed: toBase64Url(key.exportSeed()) }));
+    const config = join(dir, 'writ-authority.json');
+    writeFileSync(config, JSON.stringify({ ...(JSON.parse(readFileSync(config, 'utf8')) as object), ...fields }));
+    return dir;
+  }
+
+  it('is off by default: no log is written', async () => {
+    const dir = configDir({});
+    await (await open(dir)).close();
+    expect(existsSync(join(dir, 'data', 'entries.jsonl'))).toBe(true);
+    expect(existsSync(join(dir, 'data', 'policy-inputs.jsonl'))).toBe(false);
+  });
+
+  it('true keeps the log owner-only in the data directory, and a crash\'s incomplete last line is removed with a warning', async () => {
+    const dir = configDir({ policyInputs: true });
+    const file = join(dir, 'data', 'policy-inputs.jsonl');
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(file, '{"sessionId":"s1","callId":', { mode: 0o644 });
+    const warnings: string[] = [];
+    const logger = { info: () => undefined, warn: (msg: string, fields?: Record<string, unknown>) => warnings.push(`${msg} ${JSON.stringify(fields)}`), error: () => undefined };
+    await (await openAuthority({ config: await loadConfig({ env: {}, cwd: dir }), env: {}, logger })).close();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toBe('');
+    expect(warnings).toEqual([`policy-input log: removed an incomplete last line (a crash during a write) ${JSON.stringify({ file, bytes: 27 })}`]);
+  });
+
+  it('refuses to start when the log cannot be opened, naming policyInputs, and leaves the data directory unlocked', async () => {
+    const dir = configDir({ policyInputs: 'data' });
+    const error = await openError(dir);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'policyInputs' } });
+    expect(error.message).toBe(`policyInputs: cannot open the policy-input log ${join(dir, 'data')} (ERR_STORE_IO: EISDIR)`);
+    // The stores it opened first were closed again: the next start takes the writer lock.
+    writeFileSync(join(dir, 'writ-authority.json'), JSON.stringify({ ...(JSON.parse(readFileSync(join(dir, 'writ-authority.json'), 'utf8')) as object), policyInputs: 'inputs/policy-inputs.jsonl' }));
+    await (await open(dir)).close();
+    expect(statSync(join(dir, 'inputs', 'policy-inputs.jsonl')).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,8 +1,8 @@
 /** Turn a loaded {@link AuthorityConfig} into a running authority: key, trust root, policy, stores. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileApprovalStore, FileLedgerStore, FileNonceStore, WritError, createSigner, createTrustRoot, isWritError } from '@writ/core';
-import type { KeyRole, TrustRoot, TrustRootDocument } from '@writ/core';
+import { FileApprovalStore, FileLedgerStore, FileNonceStore, WritError, createSigner, createTrustRoot, isWritError, openPolicyInputLog } from '@writ/core';
+import type { FirewallPolicy, KeyRole, PolicyInputLog, TrustRoot, TrustRootDocument } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
 import { DEFAULT_SCHEMA, openPostgresStores } from '@writ/postgres';
 import { loadAuthorityKey, loadLedgerKey } from './load-config.ts';
@@ -52,6 +52,24 @@ export function defaultConsoleDir(): string {
   return new URL('../../console/dist/', import.meta.url).pathname;
 }
 
+/**
+ * Open the policy-input log the config names (`policyInputs`), wrapping `policy` for the firewall.
+ * @throws `ERR_INVALID_ARGUMENT` naming `policyInputs` when the file cannot be opened.
+ */
+async function openInputs(options: { file: string; policy: FirewallPolicy; logger: Logger }): Promise<PolicyInputLog> {
+  const { file, logger } = options;
+  let log: PolicyInputLog;
+  try {
+    log = await openPolicyInputLog({ file, policy: options.policy, onSyncError: (error) => logger.error('policy-input log: sync failed', { file, code: (error as { code?: unknown }).code }) });
+  } catch (error) {
+    const code = isWritError(error) ? error.code : 'ERR_STORE_IO';
+    const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+    throw new WritError('ERR_INVALID_ARGUMENT', `policyInputs: cannot open the policy-input log ${file} (${code}${typeof cause === 'string' ? `: ${cause}` : ''})`, { cause: error, details: { parameter: 'policyInputs' } });
+  }
+  if (log.droppedTailBytes > 0) logger.warn('policy-input log: removed an incomplete last line (a crash during a write)', { file, bytes: log.droppedTailBytes });
+  return log;
+}
+
 /** Where an authority on PostgreSQL keeps the file copy of its ledger that witnesses are fed from. */
 export const MIRROR_DIR = 'ledger-mirror';
 
@@ -90,8 +108,24 @@ export async function openAuthority(options: { readonly config: AuthorityConfig;
     };
     pendingStore = await FilePendingStore.open({ dir: join(config.dataDir, 'pending') });
   }
+  // The firewall's evaluations are logged (ADR 0036); the console's basis reports, which
+  // evaluate `policy` for display only, are not. Opened once the stores are (a file store holds
+  // the directory's writer lock), since opening repairs a crash's incomplete last line.
+  let inputs: PolicyInputLog | undefined;
+  try {
+    inputs = config.policyInputs === undefined ? undefined : await openInputs({ file: config.policyInputs, policy, logger: options.logger ?? createLogger() });
+  } catch (error) {
+    await Promise.all([stores.ledger.close(), stores.nonces.close(), stores.approvals.close(), pendingStore.close()]);
+    await onClosed?.();
+    throw error;
+  }
+  // The log is synced and closed after the firewall flushed its last decision.
+  const closeStores = onClosed;
+  const log = inputs;
+  if (log !== undefined) onClosed = async () => void (await Promise.all([log.close(), closeStores?.()]));
   const running = await startAuthority({
     policy,
+    ...(log === undefined ? {} : { firewallPolicy: log.policy }),
     trustRoot,
     authority,
     ...(ledger === undefined ? {} : { ledger }),

@@ -34,6 +34,8 @@ export const DEFAULT_LIMITS: {
 /** What {@link startAuthority} needs (the config loader builds it from a file and the environment). */
 export interface StartAuthorityOptions {
   readonly policy: FirewallPolicy;
+  /** The firewall's policy when it is not `policy`: the same one wrapped to log its inputs (`openPolicyInputLog`), so the console's basis reports stay out of the log. */
+  readonly firewallPolicy?: FirewallPolicy;
   readonly trustRoot: TrustRoot;
   /** The authority key (also the ledger's checkpoint signer unless `ledger` is given: run one authority per ledger). */
   readonly authority: Signer;
@@ -80,7 +82,7 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const toolNames = options.tools.tools.flatMap((tool) => (typeof tool === 'object' && tool !== null && typeof (tool as { name?: unknown }).name === 'string' ? [(tool as { name: string }).name] : []));
   const firewall = await createFirewall({
-    policy: options.policy,
+    policy: options.firewallPolicy ?? options.policy,
     keys: { authority: options.authority, ...(options.ledger === undefined ? {} : { ledger: options.ledger }) },
     trustRoot: options.trustRoot,
     stores: options.stores,

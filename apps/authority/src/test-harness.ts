@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileApprovalStore, FileLedgerStore, FileNonceStore, MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, PrivateKey, createSigner, createTrustRoot, signApproval, toBase64Url } from '@writ/core';
+import { FileApprovalStore, FileLedgerStore, FileNonceStore, MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, PrivateKey, createSigner, createTrustRoot, openPolicyInputLog, signApproval, toBase64Url } from '@writ/core';
 import type { FirewallMode, JsonObject, Signer } from '@writ/core';
 import { APPROVERS, sharedPolicies } from '@writ/example-kit';
 import type { World } from '@writ/example-kit';
@@ -96,8 +96,11 @@ export interface Harness {
   sign(options: { signer: Signer; role: string; intentDigest: string; rule: string }): JsonObject;
 }
 
-/** Start an authority on a free loopback port. `dir` selects file stores. */
-export async function startHarness(options: { stores?: StartAuthorityOptions['stores']; pendingStore?: StartAuthorityOptions['pendingStore']; dir?: string; world?: SeededWorld; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits']; tools?: StartAuthorityOptions['tools']; clock?: () => Date } = {}): Promise<Harness> {
+/**
+ * Start an authority on a free loopback port. `dir` selects file stores; `policyInputs` names a
+ * policy-input log the firewall's evaluations are appended to, as `"policyInputs"` in a config does.
+ */
+export async function startHarness(options: { stores?: StartAuthorityOptions['stores']; pendingStore?: StartAuthorityOptions['pendingStore']; dir?: string; world?: SeededWorld; mode?: FirewallMode; sidecarTarget?: string; consoleDir?: string; limits?: StartAuthorityOptions['limits']; tools?: StartAuthorityOptions['tools']; policyInputs?: string; clock?: () => Date } = {}): Promise<Harness> {
   const world = options.world ?? createSeededWorld();
   const policy = await sharedPolicies();
   const stores =
@@ -110,8 +113,10 @@ export async function startHarness(options: { stores?: StartAuthorityOptions['st
           approvals: await FileApprovalStore.open({ dir: join(options.dir, 'approvals') }),
         });
   const logs: string[] = [];
+  const inputs = options.policyInputs === undefined ? undefined : await openPolicyInputLog({ file: options.policyInputs, policy });
   const authority = await startAuthority({
     policy,
+    ...(inputs === undefined ? {} : { firewallPolicy: inputs.policy, onClosed: () => inputs.close() }),
     trustRoot: world.trustRoot,
     authority: world.authority,
     stores,

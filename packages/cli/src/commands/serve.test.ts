@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { PrivateKey, createSigner, createTrustRoot, openTranscriptDirectory, toB
 import type { CommandContext } from '../cli-context.ts';
 import { generateKeyFile } from '../lib/key-store.ts';
 import { initAction } from './init.ts';
+import { replayAction } from './replay.ts';
 import { serveAction } from './serve.ts';
 import { authorityConfigDir } from '@writ/authority/test-harness';
 
@@ -155,7 +156,7 @@ describe('serveAction', () => {
     const section = docs.slice(docs.indexOf('## writ serve'));
     const block = /```json\n([\s\S]*?)\n```/.exec(section)![1]!;
     const token = 'agent-token-0123456789';
-    const config = { ...(JSON.parse(block.replace('<writ serve --hash-token TOKEN>', createHash('sha256').update(token).digest('hex'))) as object), port: 0, console: false };
+    const config = { ...(JSON.parse(block.replace('<writ serve --hash-token TOKEN>', createHash('sha256').update(token).digest('hex'))) as { policy: string[] }), port: 0, console: false };
     writeFileSync(join(dir, 'writ-authority.json'), JSON.stringify(config));
     const served = context(dir);
     const close = await serveAction({}, served);
@@ -181,6 +182,12 @@ describe('serveAction', () => {
     const report = await verifyTranscript({ entries: transcript.entries, checkpoints: transcript.checkpoints, trustRoot });
     expect(report).toMatchObject({ valid: true });
     expect(report.checkpoints).toBeGreaterThan(0);
+    // "policyInputs": true: the shadow run replays under the config's policy, from the owner-only log.
+    expect(statSync(join(dir, 'writ-data', 'policy-inputs.jsonl')).mode & 0o777).toBe(0o600);
+    const replayed = context(dir);
+    await replayAction('writ-data', { policy: config.policy, json: true }, replayed);
+    expect(replayed.code).toBe(0);
+    expect(JSON.parse(replayed.out.join(''))).toMatchObject({ total: 1, drift: 0, counts: { same: 1 } });
   });
 
   it('stops with the dev launcher: SIGTERM to bin/writ.js alone reaches the CLI process, which releases writer.lock', { timeout: 60_000 }, async () => {
