@@ -9,6 +9,9 @@ import type { PendingDetail, PendingDetailStore } from './pending-store.ts';
 import { AGENT_TOKEN, APPROVER_TOKEN, OTHER_AGENT_TOKEN, createSeededWorld, skipWithoutPostgres, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
 
+// The stores have no default database: the local one the PostgreSQL tests use (skipWithoutPostgres probes it).
+const TEST_PG_URL = process.env.WRIT_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
@@ -62,13 +65,13 @@ describe('pending-detail stores', () => {
     const schema = `writ_pending_${Date.now()}_${process.pid}`;
     const pools: { close(): Promise<void> }[] = [];
     cleanup.push(async () => {
-      const last = await openPostgresStores({ schema });
+      const last = await openPostgresStores({ connectionString: TEST_PG_URL, schema });
       await last.pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await last.close();
       for (const pool of pools) await pool.close();
     });
     await conformance(async () => {
-      const stores = await openPostgresStores({ schema });
+      const stores = await openPostgresStores({ connectionString: TEST_PG_URL, schema });
       pools.push(stores);
       return PostgresPendingStore.open({ pool: stores.pool, schema });
     });

@@ -3,6 +3,9 @@ import { openPostgresStores } from '@writ/postgres';
 import { AGENT_TOKEN, APPROVER_TOKEN, skipWithoutPostgres, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
 
+// The stores have no default database: the local one the PostgreSQL tests use (skipWithoutPostgres probes it).
+const TEST_PG_URL = process.env.WRIT_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
 const skip = await skipWithoutPostgres('authority PostgreSQL test');
 
 describe.skipIf(skip)('authority on the PostgreSQL stores', () => {
@@ -10,7 +13,7 @@ describe.skipIf(skip)('authority on the PostgreSQL stores', () => {
   let close: () => Promise<void>;
   beforeAll(async () => {
     const schema = `writ_authority_${Date.now()}_${process.pid}`;
-    const stores = await openPostgresStores({ schema });
+    const stores = await openPostgresStores({ connectionString: TEST_PG_URL, schema });
     close = async () => {
       await stores.pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
       await stores.close();

@@ -12,14 +12,14 @@
  */
 import pg from 'pg';
 import { GENESIS_HASH, sealEntry, type EntryDraft, type StoredEntry } from '@writ/core';
-import { connectionStringFromEnv } from '../src/connection-options.ts';
+import { testConnectionString } from '../src/testing/test-connection.ts';
 import { migrate } from '../src/migrate.ts';
 import { PostgresLedgerStore } from '../src/postgres-ledger-store.ts';
 
 const SCALE = Number(process.env['WRIT_BENCH_SCALE'] ?? 1);
 const ROUNDS = 3;
 const CONCURRENCY = 64;
-const connectionString = connectionStringFromEnv();
+const connectionString = testConnectionString();
 const pool = new pg.Pool({
   ...(connectionString === undefined ? {} : { connectionString }),
   max: 8,

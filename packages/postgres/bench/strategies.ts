@@ -10,14 +10,14 @@
  */
 import pg from 'pg';
 import { sealEntry, type Sha256Digest } from '@writ/core';
-import { connectionStringFromEnv } from '../src/connection-options.ts';
+import { testConnectionString } from '../src/testing/test-connection.ts';
 import { insertAndMoveHead } from '../src/ledger-append.ts';
 import { bufferToDigest } from '../src/ledger-rows.ts';
 import { migrate } from '../src/migrate.ts';
 
 const WRITERS = Number(process.env['WRIT_BENCH_WRITERS'] ?? 8);
 const PER_WRITER = Number(process.env['WRIT_BENCH_PER_WRITER'] ?? 60);
-const connectionString = connectionStringFromEnv();
+const connectionString = testConnectionString();
 const pool = new pg.Pool({
   ...(connectionString === undefined ? {} : { connectionString }),
   max: WRITERS + 1,

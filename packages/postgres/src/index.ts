@@ -19,4 +19,4 @@ export { LATEST_SCHEMA_VERSION } from './migrations.ts';
 export { DEFAULT_SCHEMA } from './schema-name.ts';
 
 // connection
-export { connectionStringFromEnv, DEFAULT_CONNECTION_STRING } from './connection-options.ts';
+export { connectionStringFromEnv } from './connection-options.ts';

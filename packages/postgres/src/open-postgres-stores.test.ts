@@ -51,6 +51,22 @@ describeWithPostgres('openPostgresStores', () => {
     expect(isWritError(error, 'ERR_STORE_IO')).toBe(true);
   });
 
+  // GAP: `openPostgresStores({ connectionString: process.env.DATABASE_URL })` (the README's quick
+  // start) with DATABASE_URL unset connected to postgres://postgres@127.0.0.1:5432/test.
+  it('refuses to open without a connection (no pool, no connection string, no WRIT_PG_URL or PG* variables)', async () => {
+    const saved = Object.fromEntries(['WRIT_PG_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGPASSWORD'].map((name) => [name, process.env[name]]));
+    for (const name of Object.keys(saved)) delete process.env[name];
+    try {
+      for (const options of [{}, { connectionString: undefined }, { connectionString: '' }]) {
+        const error = await openPostgresStores(options).catch((e: unknown) => e);
+        expect(isWritError(error, 'ERR_INVALID_ARGUMENT'), JSON.stringify(options)).toBe(true);
+        expect((error as Error).message).toMatch(/connectionString|WRIT_PG_URL/u);
+      }
+    } finally {
+      for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+    }
+  });
+
   it('rejects malformed options naming the parameter', async () => {
     for (const options of [
       null,

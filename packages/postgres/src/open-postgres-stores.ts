@@ -39,9 +39,11 @@ export interface PostgresStores {
 /**
  * Opens the ledger, nonce and approval stores on one PostgreSQL pool, migrating the
  * schema first. With no `pool` and no `connectionString`, the connection comes from
- * `WRIT_PG_URL`, else libpq's `PG*` variables, else `postgres://postgres@127.0.0.1:5432/test`.
+ * `WRIT_PG_URL`, else libpq's `PG*` variables; with none of them it is refused (there is no
+ * default database).
  *
- * @throws WritError `ERR_INVALID_ARGUMENT` (bad options), `ERR_STORE_IO` (cannot connect or
+ * @throws WritError `ERR_INVALID_ARGUMENT` (bad options, an empty `connectionString`, no
+ *   connection configured at all), `ERR_STORE_IO` (cannot connect or
  *   migrate), `ERR_STORE_CONFLICT` (schema written by a newer version).
  * @example
  * const stores = await openPostgresStores({ connectionString: process.env.DATABASE_URL });
@@ -57,8 +59,9 @@ export async function openPostgresStores(
   const max = options.maxConnections ?? 10;
   if (!Number.isSafeInteger(max) || max < 1 || max > 1000)
     throw invalid('options.maxConnections', 'an integer from 1 to 1000');
-  if (options.connectionString !== undefined && typeof options.connectionString !== 'string') {
-    throw invalid('options.connectionString', 'a string');
+  // An empty string would have pg connect to its own defaults (localhost, the user's database).
+  if (options.connectionString !== undefined && (typeof options.connectionString !== 'string' || options.connectionString === '')) {
+    throw invalid('options.connectionString', 'a non-empty string');
   }
   const owned = options.pool === undefined;
   const pool = owned

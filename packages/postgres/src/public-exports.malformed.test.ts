@@ -15,7 +15,6 @@ const allowlist: Record<string, string> = {
   MAX_NONCE_ID_LENGTH: 'constant',
   LATEST_SCHEMA_VERSION: 'constant',
   DEFAULT_SCHEMA: 'constant',
-  DEFAULT_CONNECTION_STRING: 'constant',
   // Reaching a database with garbage options would open pools against the shared test
   // database; their option checks are swept below over the test schema instead.
   openPostgresStores: 'swept in the PostgreSQL block with a test pool (opens connections)',

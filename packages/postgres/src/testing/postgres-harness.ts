@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, it } from 'vitest';
-import { connectionStringFromEnv } from '../connection-options.ts';
+import { testConnectionString } from './test-connection.ts';
 
 const START_HINT =
   'start one with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start ' +
@@ -14,7 +14,7 @@ const START_HINT =
 
 /** A pool config for the test database. */
 export function testPoolConfig(): pg.PoolConfig {
-  const connectionString = connectionStringFromEnv();
+  const connectionString = testConnectionString();
   return connectionString === undefined ? {} : { connectionString };
 }
 
