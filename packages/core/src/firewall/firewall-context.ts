@@ -66,9 +66,14 @@ export class FirewallContext {
     }
   }
 
-  /** RFC 3339 time of the firewall clock. */
+  /**
+   * The firewall clock's time.
+   * @throws `ERR_INVALID_ARGUMENT` (`clock`) when the clock does not return a valid Date.
+   */
   now(): Date {
-    return this.settings.clock();
+    const now = this.settings.clock();
+    if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new WritError('ERR_INVALID_ARGUMENT', 'clock must return a valid Date', { details: { parameter: 'clock' } });
+    return now;
   }
 }
 
