@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRemoteFirewall } from '@writ/core';
+import { MemoryApprovalStore, MemoryLedgerStore, MemoryNonceStore, createRemoteFirewall } from '@writ/core';
+import { MAX_TRANSCRIPT_PAGE_BYTES } from './public-routes.ts';
 import { AGENT_TOKEN, startHarness } from './test-harness.ts';
 import type { Harness } from './test-harness.ts';
 
@@ -37,5 +38,27 @@ describe('GET /v1/transcript', () => {
     expect(((await get('from=0')).json.checkpoints as unknown[]).length).toBeGreaterThan(0);
     expect((await get('from=0&checkpoints=none')).json).toMatchObject({ checkpoints: [] });
     expect((await get('from=0&checkpoints=some')).status).toBe(400);
+  });
+
+  it('keeps a page within MAX_TRANSCRIPT_PAGE_BYTES of entries (an entry may be 16 MiB), at least one entry; paging until empty reads them all', async () => {
+    const ledger = new MemoryLedgerStore();
+    const h = (harness = await startHarness({ stores: { ledger, nonces: new MemoryNonceStore(), approvals: new MemoryApprovalStore() } }));
+    const before = (await ledger.head()).size;
+    const big = 'x'.repeat(3 * 1024 * 1024);
+    await ledger.append([0, 1, 2, 3].map((i) => ({ type: 'note', time: '2026-03-01T10:00:00Z', body: { i, big } })));
+    await ledger.append([{ type: 'note', time: '2026-03-01T10:00:00Z', body: { huge: 'y'.repeat(MAX_TRANSCRIPT_PAGE_BYTES + 1024) } }]);
+    const pages: number[] = [];
+    let from = before;
+    for (;;) {
+      const page = await h.call({ method: 'GET', path: `/v1/transcript?from=${from}&checkpoints=none`, token: 'approver-token-maria-0001' });
+      const entries = page.json.entries as string[];
+      if (entries.length === 0) break;
+      expect(entries.length === 1 || entries.reduce((sum, line) => sum + Buffer.byteLength(line), 0) <= MAX_TRANSCRIPT_PAGE_BYTES).toBe(true);
+      pages.push(entries.length);
+      from += entries.length;
+    }
+    // 3 MiB entries two to a page; the entry larger than a page comes alone.
+    expect(pages).toEqual([2, 2, 1]);
+    expect(from).toBe(before + 5);
   });
 });

@@ -8,6 +8,12 @@ import { HttpError, badRequest } from './http-error.ts';
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 const MAX_TRANSCRIPT_PAGE = 5000;
+/**
+ * Most bytes of entries in one transcript page (at least one entry is sent): an entry may be up
+ * to 16 MiB (MAX_ENTRY_BYTES), so 5000 of them would not fit in memory, nor in `writ pull`'s
+ * 64 MiB answer limit. Readers page until a page is empty, so a short page costs nothing.
+ */
+export const MAX_TRANSCRIPT_PAGE_BYTES = 8 * 1024 * 1024;
 const MAX_CHECKPOINT_PAGE = 1000;
 
 /** Register the public and read-only routes on `app`. */
@@ -53,7 +59,10 @@ export function registerPublicRoutes(options: { readonly app: Hono<AuthorityEnv>
     if (!/^\d{1,12}$/.test(fromText)) throw badRequest('from', 'must be a non-negative integer');
     const from = Number(fromText);
     const entries: string[] = [];
+    let bytes = 0;
     for await (const stored of state.ledger.read({ from })) {
+      bytes += Buffer.byteLength(stored.line);
+      if (entries.length > 0 && bytes > MAX_TRANSCRIPT_PAGE_BYTES) break;
       entries.push(stored.line);
       if (entries.length >= MAX_TRANSCRIPT_PAGE) break;
     }
