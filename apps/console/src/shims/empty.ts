@@ -24,6 +24,10 @@ export const writeFile = unavailable('writeFile');
 export const appendFile = unavailable('appendFile');
 export const fsync = unavailable('fsync');
 export const unlink = unavailable('unlink');
+// Symbolic-link refusal of the store files (regular-file.ts) and the policy-input log.
+export const lstat = unavailable('lstat');
+export const openSync = unavailable('openSync');
+export const closeSync = unavailable('closeSync');
 // The file ledger store's main-thread durable write (durableWrite: 'main-thread').
 export const writeSync = unavailable('writeSync');
 export const fdatasyncSync = unavailable('fdatasyncSync');
