@@ -1,7 +1,38 @@
 import type { BaseMessage } from '@langchain/core/messages';
 import { WritError } from '@writ/core';
 import { assertFirewallSession } from '@writ/core/adapters/checks';
-import type { FirewallSession, JsonValue } from '@writ/core';
+import type { FirewallSession, JsonValue, ToolOutputInput } from '@writ/core';
+
+/**
+ * Who may have written the graph's messages (its input and its state). `'client'` (the
+ * default): a browser or API caller may have sent them, or written them into the thread's
+ * state — a ToolMessage no Writ gate of this process produced counts at most as `user` (whoever
+ * sent it, not the tool it names, vouches for it) and a SystemMessage among them as a user
+ * turn. `'application'`: only the application writes them: declared trust and the system prompt.
+ */
+export type MessageHistory = 'client' | 'application';
+
+/** Options of {@link MessageCapture} and {@link captureFor}. */
+export interface MessageCaptureOptions {
+  /** Who may have written the graph's messages. Default `'client'`. */
+  readonly history?: MessageHistory;
+}
+
+/**
+ * Check `options.history`.
+ * @throws `ERR_INVALID_ARGUMENT` naming `options` or `options.history`.
+ */
+export function checkHistory(options: unknown): MessageHistory | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', { details: { parameter: 'options' } });
+  }
+  const history: unknown = Object.hasOwn(options, 'history') ? (options as { history?: unknown }).history : undefined;
+  if (history !== undefined && history !== 'client' && history !== 'application') {
+    throw new WritError('ERR_INVALID_ARGUMENT', "options.history must be 'client' or 'application'", { details: { parameter: 'options.history' } });
+  }
+  return history;
+}
 
 /**
  * Records what the model saw as basis, once per message: system messages as the system
@@ -9,18 +40,41 @@ import type { FirewallSession, JsonValue } from '@writ/core';
  * outputs with the tool's declared trust. AI messages are the model's own words and are
  * not basis. A message is known by its id (LangGraph's message reducer gives every
  * message one) — a tool message by its tool-call id first — else by its type and text.
+ *
+ * With `history: 'client'` (the default) the messages may be a client's: a tool message that
+ * no gate handed to {@link captureOutput} or {@link captureCommandOutput} first (a gate records
+ * what its tool produces the moment it does) is recorded at most `user`, and a system message
+ * as a user turn. The application's own system prompt goes through {@link captureSystemPrompt}.
  */
 export class MessageCapture {
+  /** Who may have written the messages this capture meets. */
+  readonly history: MessageHistory;
   readonly #session: FirewallSession;
   readonly #seen = new Set<string>();
   // Message objects already handled: the graph hands the same objects to every gate, so a
   // message is looked at once, not once per model and tool call.
   readonly #handled = new WeakSet<object>();
 
-  constructor(session: FirewallSession) {
+  /** @throws `ERR_INVALID_ARGUMENT` naming `session`, `options` or `options.history`. */
+  constructor(session: FirewallSession, options?: MessageCaptureOptions) {
     // Any object passes (the session keys the capture), as in captureFor.
     assertFirewallSession(session, 'session', []);
+    this.history = checkHistory(options) ?? 'client';
     this.#session = session;
+  }
+
+  /**
+   * Record the application's own system prompt (createAgent's `systemPrompt`, which the model
+   * request carries apart from the graph's messages) as the system prompt, `verified`, whoever
+   * wrote the messages. Anything that is not a message with text is ignored.
+   * @throws `ERR_FIREWALL_CLOSED`, `ERR_FIREWALL_SESSION_ENDED`, `ERR_INVALID_ARGUMENT` (text over 1 MiB).
+   */
+  async captureSystemPrompt(message: BaseMessage | undefined): Promise<void> {
+    if (!isMessage(message) || this.#handled.has(message)) return;
+    const text = message.text;
+    // createAgent hands the model an empty system message when no prompt is set: nothing was said.
+    if (typeof text === 'string' && text !== '') await this.#remember(`prompt:${text}`, () => this.#session.addSystemPrompt(text));
+    this.#handled.add(message);
   }
 
   /**
@@ -43,10 +97,12 @@ export class MessageCapture {
     const toolCallId = type === 'tool' ? stringField(message, 'tool_call_id') : undefined;
     // A tool message is known by its call id first: the gate records the output when the
     // tool produces it, before the graph's reducer gives the message an id.
+    // A gate records its tool's output when produced: one met here first may be a client's.
+    const atMost = this.history === 'client' ? { atMost: 'user' as const } : {};
     if (toolCallId !== undefined) {
       const key = `tool:${toolCallId}`;
       if (this.#seen.has(key)) return;
-      await this.#output(key, { tool: typeof message.name === 'string' ? message.name : 'unknown', callId: toolCallId, output: toJson(message.content) });
+      await this.#output(key, { tool: typeof message.name === 'string' ? message.name : 'unknown', callId: toolCallId, output: toJson(message.content), ...atMost });
       return;
     }
     const text = message.text;
@@ -54,13 +110,19 @@ export class MessageCapture {
     if (type !== 'tool' && text === '') return;
     const key = typeof message.id === 'string' && message.id !== '' ? `id:${message.id}` : `${type}:${text}`;
     if (type === 'tool') {
-      await this.#output(key, { tool: typeof message.name === 'string' ? message.name : 'unknown', callId: key, output: toJson(message.content) });
+      await this.#output(key, { tool: typeof message.name === 'string' ? message.name : 'unknown', callId: key, output: toJson(message.content), ...atMost });
       return;
     }
+    // A client does not set the system prompt: what it sends as one is its own words.
+    const system = type === 'system' && this.history === 'application';
+    await this.#remember(key, () => (system ? this.#session.addSystemPrompt(text) : this.#session.addUserTurn(text)));
+  }
+
+  async #remember(key: string, record: () => Promise<unknown>): Promise<void> {
     if (this.#seen.has(key)) return;
     this.#seen.add(key);
     try {
-      await (type === 'system' ? this.#session.addSystemPrompt(text) : this.#session.addUserTurn(text));
+      await record();
     } catch (error) {
       this.#seen.delete(key);
       throw error;
@@ -100,7 +162,7 @@ export class MessageCapture {
     }
   }
 
-  async #output(key: string, output: { readonly tool: string; readonly callId: string; readonly output: JsonValue }): Promise<void> {
+  async #output(key: string, output: ToolOutputInput): Promise<void> {
     if (this.#seen.has(key)) return;
     this.#seen.add(key);
     try {
@@ -136,13 +198,24 @@ function toJson(content: unknown): JsonValue {
 
 const captures = new WeakMap<FirewallSession, MessageCapture>();
 
-/** The one {@link MessageCapture} of a session, shared by every gate on it (so each message is recorded once). */
-export function captureFor(session: FirewallSession): MessageCapture {
+/**
+ * The one {@link MessageCapture} of a session, shared by every gate on it (so each message is
+ * recorded once). The first call fixes the session's `history` (default `'client'`); a later
+ * call may omit it or must name the same.
+ * @throws `ERR_INVALID_ARGUMENT` naming `session`, `options` or `options.history` (also when it
+ *   contradicts the history the session's capture already has).
+ */
+export function captureFor(session: FirewallSession, options?: MessageCaptureOptions): MessageCapture {
   assertFirewallSession(session, 'session', []);
+  const history = checkHistory(options);
   let capture = captures.get(session);
   if (capture === undefined) {
-    capture = new MessageCapture(session);
+    capture = new MessageCapture(session, history === undefined ? {} : { history });
     captures.set(session, capture);
+  } else if (history !== undefined && history !== capture.history) {
+    throw new WritError('ERR_INVALID_ARGUMENT', `options.history is '${history}' but the gates of this session already record its messages as history '${capture.history}': pass the same history to every gate of a session`, {
+      details: { parameter: 'options.history' },
+    });
   }
   return capture;
 }

@@ -4,7 +4,8 @@ import type { ExecuteResult, FirewallSession, GuardResult, JsonObject, JsonValue
 import { interrupt, isCommand } from '@langchain/langgraph';
 import type { Command } from '@langchain/langgraph';
 import { approvalRequest, approvalsFromResume, rejectionReason } from './approval-resume.ts';
-import { captureFor } from './capture-messages.ts';
+import { captureFor, checkHistory } from './capture-messages.ts';
+import type { MessageHistory } from './capture-messages.ts';
 
 /** What a gate hands the application for each call it settles (for logs and UIs). */
 export interface WritCallEvent {
@@ -24,6 +25,15 @@ export interface WritGateOptions {
   readonly session: FirewallSession;
   /** Called once per settled call pass (a re-run after resume calls it again with `guard.replayed`). */
   readonly onEvent?: (event: WritCallEvent) => void;
+  /**
+   * Who may have written the graph's input and state. `'client'` (the default): a ToolMessage
+   * no Writ gate of this process produced (client-sent or replayed history, a thread state an API
+   * caller updated, a checkpoint restored after a restart) counts at most as `user`, and a
+   * SystemMessage in the graph's messages as a user turn. `'application'`: only your code writes
+   * them: such ToolMessages get the declared trust of the tool they name, SystemMessages are the
+   * system prompt. One value per session: every gate of a session must name the same or none.
+   */
+  readonly history?: MessageHistory;
 }
 
 /**
@@ -39,6 +49,7 @@ export function checkGateOptions(options: unknown): WritGateOptions {
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') {
     throw new WritError('ERR_INVALID_ARGUMENT', 'options.onEvent must be a function', { details: { parameter: 'options.onEvent' } });
   }
+  checkHistory(o);
   return options as WritGateOptions;
 }
 

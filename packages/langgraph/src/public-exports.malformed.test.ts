@@ -18,10 +18,10 @@ describe('@writ/langgraph exports answer garbage with a value or a WritError', (
     const { failures, unswept } = await sweepExports(adapter, {
       allowlist,
       valid: {
-        writMiddleware: () => [{ session, onEvent: () => undefined }],
-        writTool: () => [tool, { session, onEvent: () => undefined }],
-        captureFor: () => [session],
-        MessageCapture: () => [session],
+        writMiddleware: () => [{ session, onEvent: () => undefined, history: 'client' }],
+        writTool: () => [tool, { session, onEvent: () => undefined, history: 'client' }],
+        captureFor: () => [session, { history: 'client' }],
+        MessageCapture: () => [session, { history: 'client' }],
       },
     });
     expect(failures).toEqual([]);

@@ -15,4 +15,13 @@ describe('writMiddleware', () => {
     expect(typeof middleware.wrapToolCall).toBe('function');
     expect(typeof middleware.wrapModelCall).toBe('function');
   });
+
+  it('refuses a history that is not client or application, naming the parameter; an inherited one is not an option', () => {
+    const session = () => ({ guard: () => undefined, execute: () => undefined }) as never;
+    for (const history of ['trusted', 'CLIENT', '', 1, null, true, {}, ['client']]) {
+      expect(() => writMiddleware({ session: session(), history } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'options.history' } }));
+    }
+    const inherited = Object.assign(Object.create({ history: 'application' }) as object, { session: session() });
+    expect(writMiddleware(inherited as never).name).toBe('WritFirewall');
+  });
 });

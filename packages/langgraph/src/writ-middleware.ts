@@ -25,7 +25,10 @@ function issuesText(error: unknown): string {
  * Middleware for langchain's `createAgent` that puts every tool call through Writ.
  *
  * - Before each model call it records what the model is about to see (system prompt,
- *   user turns, tool outputs) as basis, each message once.
+ *   user turns, tool outputs) as basis, each message once. With `history: 'client'` (the
+ *   default) a ToolMessage no Writ gate of this process produced counts at most as `user` and a
+ *   SystemMessage in the graph's messages as a user turn; createAgent's `systemPrompt` stays
+ *   the system prompt.
  * - Each tool call's raw arguments are validated against the tool's schema first (an
  *   invalid call never reaches the firewall); then the firewall judges the validated
  *   arguments: a block returns an error ToolMessage with the reason the model can read,
@@ -33,13 +36,16 @@ function issuesText(error: unknown): string {
  *   `new Command({ resume: signedApproval })`; needs a checkpointer), and an allowed call
  *   runs through the gateway with its outcome receipt recorded.
  *
- * @throws `ERR_INVALID_ARGUMENT` when `options.session` is not a firewall session.
+ * @throws `ERR_INVALID_ARGUMENT` when `options.session` is not a firewall session, `options.onEvent`
+ *   not a function, or `options.history` not `'client'` / `'application'` or not the history other
+ *   gates of the session already named.
  * @example
  * const agent = createAgent({ model, tools, middleware: [writMiddleware({ session })], checkpointer: new MemorySaver() });
  */
 export function writMiddleware(options: WritMiddlewareOptions) {
   const { session } = checkGateOptions(options);
-  const capture = captureFor(session);
+  // The session's one capture, with the history these options name (their own field only).
+  const capture = captureFor(session, options);
   return createMiddleware({
     name: 'WritFirewall',
     wrapModelCall: async (request, handler) => {
@@ -47,7 +53,10 @@ export function writMiddleware(options: WritMiddlewareOptions) {
       if (typeof request !== 'object' || request === null || !Array.isArray(request.messages) || typeof handler !== 'function') {
         throw new WritError('ERR_INVALID_ARGUMENT', 'wrapModelCall needs a model request with messages and a handler', { details: { parameter: 'request' } });
       }
-      await capture.capture([request.systemMessage, ...request.messages]);
+      // The request's system message is the application's (createAgent's systemPrompt); a
+      // SystemMessage among the graph's messages may be a client's (see `history`).
+      await capture.captureSystemPrompt(request.systemMessage);
+      await capture.capture(request.messages);
       return handler(request);
     },
     wrapToolCall: async (request, handler): Promise<ToolMessage | Command> => {

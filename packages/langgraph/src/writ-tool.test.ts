@@ -16,4 +16,12 @@ describe('writTool', () => {
       expect(() => writTool(tool, options as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
     }
   });
+
+  it('refuses a history that is not client or application, naming the parameter', () => {
+    const tool = { name: 't', invoke: () => 1 } as never;
+    for (const history of ['trusted', 'Application', 0, null, {}]) {
+      const session = { guard: () => undefined, execute: () => undefined } as unknown as FirewallSession;
+      expect(() => writTool(tool, { session, history } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'options.history' } }));
+    }
+  });
 });

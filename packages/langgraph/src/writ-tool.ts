@@ -15,18 +15,21 @@ export type WritToolOptions = WritGateOptions;
  * Wrap a langchain tool for a `StateGraph` with LangGraph's `ToolNode`: a new tool with
  * the same name, description and schema whose calls go through Writ (the tool node has
  * already validated the arguments against the schema). Before judging, it records the
- * graph's messages (`runtime.state.messages`) as basis, each once. A block returns an
+ * graph's messages (`runtime.state.messages`) as basis, each once (with `history: 'client'`, the
+ * default, a ToolMessage no Writ gate of this process produced at most `user` and a SystemMessage
+ * as a user turn: record your own system prompt with `session.addSystemPrompt`). A block returns an
  * error ToolMessage with the reason the model reads; an approval pauses the graph with
  * `interrupt()` (compile with a checkpointer, resume with `new Command({ resume: signedApproval })`);
  * an allowed call invokes the inner tool through the gateway.
- * @throws `ERR_INVALID_ARGUMENT` when `inner` is not a tool or `options.session` not a firewall session.
+ * @throws `ERR_INVALID_ARGUMENT` when `inner` is not a tool, `options.session` not a firewall session,
+ *   or `options.history` not `'client'` / `'application'` or not the history other gates of the session named.
  */
 export function writTool(inner: StructuredToolInterface, options: WritToolOptions): StructuredToolInterface {
   if (typeof inner !== 'object' || inner === null || typeof inner.invoke !== 'function' || typeof inner.name !== 'string') {
     throw new WritError('ERR_INVALID_ARGUMENT', 'inner must be a langchain tool', { details: { parameter: 'inner' } });
   }
   checkGateOptions(options);
-  const capture = captureFor(options.session);
+  const capture = captureFor(options.session, options);
   return tool(
     async (input: unknown, config: ToolRunnableConfig & { state?: { messages?: BaseMessage[] }; toolCallId?: string }) => {
       const callId = config.toolCall?.id ?? config.toolCallId ?? '';
