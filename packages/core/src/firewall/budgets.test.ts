@@ -111,3 +111,46 @@ describe('CapabilityBudgets memory', () => {
     expect(budgets.reserve(who, at(1000))).toBeDefined();
   });
 });
+
+describe('CapabilityBudgets memory (adversarial)', () => {
+  const who = (session: string) => ({ tool: 'email.send', args: {}, principal: 'alice', agent: 'bot', session });
+
+  it('GAP: drops the spent holds of keys never looked at again (sessions that ended or left), not only of keys looked at', () => {
+    const budgets = new CapabilityBudgets([{ id: 'emails', scope: 'session', measure: 'count', limit: 10, windowMs: 60_000 }]);
+    // 20,000 sessions spend once each, one every 100 ms, and never come back: a window holds 600.
+    let maxHolds = 0;
+    for (let i = 0; i < 20_000; i++) {
+      budgets.reserve(who(`s${i}`), at(i * 100))!.settle(true);
+      maxHolds = Math.max(maxHolds, budgets.holds);
+    }
+    expect(maxHolds).toBeLessThanOrEqual(600 + 2 * 1024);
+  });
+
+  it('frees a reservation whose release expired unused (it can no longer run), but not one admitted before it expired', () => {
+    const budgets = new CapabilityBudgets([{ id: 'n', scope: 'principal', measure: 'count', limit: 1, windowMs: 86_400_000 }]);
+    const unused = budgets.reserve(who('s1'), at(0))!;
+    unused.expiresAt(at(1000));
+    expect(() => budgets.reserve(who('s2'), at(999))).toThrow(expect.objectContaining({ code: 'ERR_FIREWALL_BUDGET_EXCEEDED' }));
+    const admitted = budgets.reserve(who('s2'), at(1000))!;
+    expect(budgets.holds).toBe(1);
+    // A late settle of the expired one changes nothing.
+    unused.settle(true);
+    expect(budgets.view(who('s3'), at(1000))[0]).toMatchObject({ used: 0, reserved: 1 });
+    admitted.expiresAt(at(2000));
+    admitted.admit();
+    expect(budgets.view(who('s3'), at(5000))[0]).toMatchObject({ used: 0, reserved: 1 });
+    admitted.settle(true);
+    expect(budgets.view(who('s3'), at(5000))[0]).toMatchObject({ used: 1, reserved: 0 });
+  });
+
+  it('keeps a reserved hold whatever the clock does when it has no expiry, and counts spent holds with a clock going backwards', () => {
+    const budgets = new CapabilityBudgets([{ id: 'n', scope: 'principal', measure: 'count', limit: 2, windowMs: 1000 }]);
+    budgets.reserve(who('s1'), at(10_000))!.settle(true);
+    const reserved = budgets.reserve(who('s1'), at(10_000))!;
+    // The clock goes back an hour: the spent hold is not "past its window", it still counts.
+    expect(budgets.view(who('s1'), at(10_000 - 3_600_000))[0]).toMatchObject({ used: 1, reserved: 1 });
+    expect(budgets.view(who('s1'), at(10_000 + 3_600_000))[0]).toMatchObject({ used: 0, reserved: 1 });
+    reserved.settle(false);
+    expect(budgets.holds).toBe(0);
+  });
+});

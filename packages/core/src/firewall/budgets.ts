@@ -7,6 +7,11 @@
  *
  * The state is per firewall process and sliding-window; policies see it as
  * `input.context.budgets` and the firewall refuses a release the budget cannot cover.
+ *
+ * Bounded: a spent hold leaves once past its window, a reservation once its release can no
+ * longer run (its token expired, never admitted: {@link BudgetReservation.expiresAt}), looked
+ * at or not — every budget's holds are swept now and then, so the holds of a session that
+ * ended, or a principal that never calls again, do not stay for the life of the process.
  */
 import { WritError } from '../errors.ts';
 import type { JsonObject } from '../stores/types.ts';
@@ -52,14 +57,25 @@ export interface BudgetView {
   readonly remaining: number;
 }
 
-type Phase = 'reserved' | 'escrow' | 'spent';
+type Phase = 'reserved' | 'escrow' | 'spent' | 'gone';
 interface Hold {
   readonly rule: BudgetRule;
   readonly key: string;
   readonly amount: number;
   readonly at: number;
   phase: Phase;
+  /** A reservation no longer counts from this time (ms) on: its release can no longer run. */
+  expiresAt: number | undefined;
 }
+
+/** True when `hold` no longer counts at `now` (ms) and leaves the budget. */
+function lapsed(hold: Hold, now: number): boolean {
+  if (hold.phase === 'spent') return now - hold.at >= hold.rule.windowMs;
+  return hold.phase === 'reserved' && hold.expiresAt !== undefined && now >= hold.expiresAt;
+}
+
+/** Reservations between sweeps of every budget's holds (at least). */
+const SWEEP_EVERY = 1024;
 
 function scopeKey(rule: BudgetRule, party: BudgetParty): string {
   const who = rule.scope === 'principal' ? party.principal : rule.scope === 'agent' ? party.agent : party.session;
@@ -98,6 +114,9 @@ function validRule(rule: unknown, index: number): BudgetRule {
 export class CapabilityBudgets {
   readonly #rules: readonly BudgetRule[];
   readonly #holds = new Map<string, Hold[]>();
+  /** Reservations since the last sweep, and the holds that sweep kept. */
+  #sinceSweep = 0;
+  #keptAtSweep = 0;
 
   /** @throws `ERR_INVALID_ARGUMENT` when a rule is malformed. */
   constructor(rules: unknown = []) {
@@ -116,19 +135,47 @@ export class CapabilityBudgets {
     let reserved = 0;
     const list = this.#holds.get(key);
     if (list === undefined) return { used, reserved };
-    // Spent holds that left the window never count again: dropped here, so a budget's holds
-    // are those of one window, not every call ever made (memory and the cost of this sum).
-    let kept = 0;
+    // Spent holds that left the window and expired reservations never count again: dropped
+    // here, so a budget's holds are those of one window, not every call ever made (memory and
+    // the cost of this sum).
+    this.#prune(key, list, now);
     for (const hold of list) {
-      if (hold.rule === rule && hold.phase === 'spent' && now - hold.at >= rule.windowMs) continue;
-      list[kept++] = hold;
       if (hold.rule !== rule) continue;
       if (hold.phase === 'reserved') reserved += hold.amount;
       else used += hold.amount;
     }
+    return { used, reserved };
+  }
+
+  /** Drop the holds of `list` (the holds of `key`) that lapsed at `now`; @returns how many are kept. */
+  #prune(key: string, list: Hold[], now: number): number {
+    let kept = 0;
+    for (const hold of list) {
+      if (lapsed(hold, now)) {
+        hold.phase = 'gone';
+        continue;
+      }
+      list[kept++] = hold;
+    }
     list.length = kept;
     if (kept === 0) this.#holds.delete(key);
-    return { used, reserved };
+    return kept;
+  }
+
+  /**
+   * Every so often, prune every budget's holds — the keys no call looks at again (a session
+   * that ended, a principal gone) included. Runs once the reservations since the last sweep
+   * outnumber the holds that sweep kept (at least {@link SWEEP_EVERY}): a sweep visits those
+   * and the holds added since, so its cost is a few hold visits per reservation, amortized, and
+   * the holds kept are at most those counting now plus those of the reservations since the last
+   * sweep.
+   */
+  #maybeSweep(now: number): void {
+    if (++this.#sinceSweep <= Math.max(SWEEP_EVERY, this.#keptAtSweep)) return;
+    let kept = 0;
+    for (const [key, list] of this.#holds) kept += this.#prune(key, list, now);
+    this.#sinceSweep = 0;
+    this.#keptAtSweep = kept;
   }
 
   /** Holds kept across all budgets (tests, diagnostics). */
@@ -162,8 +209,9 @@ export class CapabilityBudgets {
         details: { budget: over.id },
       });
     }
+    this.#maybeSweep(now.getTime());
     const holds = this.#applicable(party).map((rule, i) => {
-      const hold: Hold = { rule, key: scopeKey(rule, party), amount: views[i]!.requested, at: now.getTime(), phase: 'reserved' };
+      const hold: Hold = { rule, key: scopeKey(rule, party), amount: views[i]!.requested, at: now.getTime(), phase: 'reserved', expiresAt: undefined };
       const list = this.#holds.get(hold.key) ?? [];
       list.push(hold);
       this.#holds.set(hold.key, list);
@@ -173,6 +221,7 @@ export class CapabilityBudgets {
   }
 
   #drop(hold: Hold): void {
+    hold.phase = 'gone';
     const list = this.#holds.get(hold.key);
     if (list === undefined) return;
     const index = list.indexOf(hold);
@@ -196,7 +245,23 @@ export class BudgetReservation {
     return this.#holds.some((hold) => hold.phase === 'escrow');
   }
 
-  /** At the outcome: a performed effect is spent (or escrowed); a failed one frees its reservation. */
+  /**
+   * The release this reserves for can no longer run from `at` on (its token expired): unless
+   * {@link admit}ted before, the reservation stops counting then and leaves the budget.
+   */
+  expiresAt(at: Date): void {
+    for (const hold of this.#holds) if (hold.phase === 'reserved') hold.expiresAt = at.getTime();
+  }
+
+  /** The gateway admitted the call: the reservation counts until the outcome, however long it runs. */
+  admit(): void {
+    for (const hold of this.#holds) hold.expiresAt = undefined;
+  }
+
+  /**
+   * At the outcome: a performed effect is spent (or escrowed); a failed one frees its
+   * reservation. A reservation that expired unadmitted is gone and stays gone.
+   */
   settle(performed: boolean): void {
     for (const hold of this.#holds) {
       if (hold.phase !== 'reserved') continue;

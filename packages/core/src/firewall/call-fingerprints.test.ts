@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { sha256 } from '../crypto/digest.ts';
 import { utf8 } from '../crypto/encoding.ts';
-import { CallFingerprints, callFingerprint } from './call-fingerprints.ts';
+import { CallFingerprints, KeyTombstones, callFingerprint } from './call-fingerprints.ts';
 import { callKey } from './recovery.ts';
 
 describe('CallFingerprints', () => {
@@ -46,5 +46,15 @@ describe('CallFingerprints', () => {
     expect(set.has(callKey('s', 'c1499'))).toBe(true);
     expect(set.has(callKey('s', 'c1500'))).toBe(false);
     expect(set.size).toBe(1501);
+  });
+});
+
+describe('KeyTombstones', () => {
+  it('finds every key added, before and after folding into (salted) fingerprints, and no other', () => {
+    const set = new KeyTombstones();
+    for (let i = 0; i < 20_000; i++) set.add(`s${i}\u0000agent`);
+    expect(set.counts.folded).toBeGreaterThan(0);
+    for (let i = 0; i < 20_000; i += 97) expect(set.has(`s${i}\u0000agent`)).toBe(true);
+    for (let i = 0; i < 2000; i++) expect(set.has(`s${i}\u0000other`)).toBe(false);
   });
 });

@@ -105,10 +105,16 @@ const RECENT_KEYS = 4096;
  * would sort on the first lookup after every add. Lossy like `CallFingerprints`, in the same
  * direction: a key added is always found; a key not added is found only on a fingerprint
  * collision.
+ *
+ * Keyed: a folded fingerprint is that of a random salt of this set followed by the key, so a
+ * colliding key cannot be searched for offline. Where a hit grants something (the authority's
+ * session ownership) an attacker would otherwise need one 64-bit second preimage of SHA-256,
+ * computed once on their own hardware; with the salt, only keys this set was given can collide.
  */
 export class KeyTombstones {
   readonly #recent = new Set<string>();
   readonly #folded = new CallFingerprints();
+  readonly #salt = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 
   /**
    * Remember `key`.
@@ -118,7 +124,7 @@ export class KeyTombstones {
     checkKey(key);
     this.#recent.add(key);
     if (this.#recent.size > Math.max(RECENT_KEYS, this.#folded.size >>> 3)) {
-      for (const recent of this.#recent) this.#folded.add(recent);
+      for (const recent of this.#recent) this.#folded.add(this.#salt + recent);
       this.#recent.clear();
     }
   }
@@ -129,7 +135,7 @@ export class KeyTombstones {
    */
   has(key: string): boolean {
     checkKey(key);
-    return this.#recent.has(key) || (this.#folded.size > 0 && this.#folded.has(key));
+    return this.#recent.has(key) || (this.#folded.size > 0 && this.#folded.has(this.#salt + key));
   }
 
   /** Keys held: recent strings and folded fingerprints (an upper bound before a lookup). */

@@ -90,7 +90,7 @@ export async function openFirewall(options: CreateFirewallOptions, limits: Recov
       const existing = sessions.get(id);
       if (existing !== undefined) return existing.session;
       // An ended session stays ended, in this process and (per the ledger) after a restart.
-      if (open.sessionId !== undefined && context.endedSessions.has(id)) throw new WritError('ERR_FIREWALL_SESSION_ENDED', `session ${id} has ended; open a new session`);
+      if (open.sessionId !== undefined && context.sessionEnded(id)) throw new WritError('ERR_FIREWALL_SESSION_ENDED', `session ${id} has ended; open a new session`);
       sweep();
       const environment = sessionEnvironment({ settings: context.settings, open });
       const created = createFirewallSession({ context, id, open, environmentDigest: digest(environment), onEnd: () => sessions.delete(id) });

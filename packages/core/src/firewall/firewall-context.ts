@@ -40,6 +40,22 @@ export class FirewallContext {
   readonly droppedCalls = new KeyTombstones();
   /** Ids of ended sessions (this process, and per the ledger on open): never opened again. */
   readonly endedSessions = new KeyTombstones();
+  /**
+   * Ended ids a later `session-started` of the ledger opened again (written by a firewall from
+   * before ended sessions were refused): open, until they end again.
+   */
+  readonly reopenedSessions = new Set<string>();
+
+  /** True when the session `id` has ended (and was not opened again since, per an older ledger). */
+  sessionEnded(id: string): boolean {
+    return this.endedSessions.has(id) && !this.reopenedSessions.has(id);
+  }
+
+  /** Remember that the session `id` has ended. */
+  endSession(id: string): void {
+    this.endedSessions.add(id);
+    this.reopenedSessions.delete(id);
+  }
   /** Tokens this firewall minted, so its own gateway need not decode and re-verify them. */
   readonly held = new HeldTokens();
   closed = false;

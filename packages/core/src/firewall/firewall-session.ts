@@ -70,6 +70,14 @@ export function createFirewallSession(options: {
     }
   };
 
+  // An ended session runs nothing once the methods running at its end have returned: a
+  // token-free release it never executed then frees its budget reservation (it has no token
+  // to expire; a token's reservation lapses with the token, see judge-call.ts).
+  const settleEnded = (): void => {
+    if (!state.ended || state.busy > 0) return;
+    for (const release of state.releases.values()) if (release.token === undefined) release.reservation?.settle(false);
+  };
+
   // Busy while any public method runs: an idle-session sweep never evicts it mid-call.
   const tracked = async <T>(work: () => Promise<T>): Promise<T> => {
     state.busy += 1;
@@ -79,6 +87,7 @@ export function createFirewallSession(options: {
     } finally {
       state.busy -= 1;
       state.lastUsed = context.now().getTime();
+      settleEnded();
     }
   };
 
@@ -265,8 +274,9 @@ export function createFirewallSession(options: {
         if (state.evicted) return Promise.reject(new WritError('ERR_FIREWALL_SESSION_EVICTED', 'the session was idle too long and left memory; open it again with its id to end it'));
         state.ended = true;
         // Remembered compactly from now on, so its id is never opened again.
-        context.endedSessions.add(id);
+        context.endSession(id);
         options.onEnd?.();
+        settleEnded();
         summary = endSession({ context, session: state });
       }
       return summary;

@@ -127,6 +127,9 @@ export async function runThroughGateway<T>(options: {
   // The intent of the arguments actually executed (not the ones judged).
   const { intentDigest } = intentOf({ call, principal: session.principal, audience: context.settings.audience });
   const refused = await admit({ context, session, call, intentDigest, release });
+  // From here on the call runs (admitted, or overridden in shadow/advisory): its reservation
+  // counts until the outcome, even when that comes after its token's expiry.
+  if (refused === undefined || guard.mode !== 'enforce') release?.reservation?.admit();
   if (refused !== undefined) {
     if (guard.mode === 'enforce') {
       release?.reservation?.settle(false);

@@ -249,6 +249,9 @@ export async function judgeCall(options: {
   if (verdict === 'execute' && !settings.tokenFreeClasses.has(classification.actionClass)) {
     const approvals = usesApproval && verified !== undefined ? verified.digests : [];
     token = mintRelease({ context, session, call: summarized, intentDigest, basis, decision, decisionId, approvals, now });
+    // Unused past its token's expiry (with the nonce store's margin) the release can never run:
+    // its reservation stops counting then (a token-free release never expires; see session end).
+    reservation?.expiresAt(token.expiresAt);
     entries.push({
       type: 'token-issued',
       time,

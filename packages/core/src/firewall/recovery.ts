@@ -88,15 +88,20 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
   const released = new Map<string, UnfinishedRelease>();
   const flagged = new Set<string>();
   const calls = context.recovered;
-  // Sessions whose last word is `session-ended` (a ledger written before ended sessions were
-  // refused may open an ended id again; its later `session-started` makes it open).
-  const ended = new Set<string>();
   for await (const stored of ledger.read()) {
     const entry = parseEntry(stored.line);
     if (entry.type === 'session-ended' || entry.type === 'session-started') {
+      // Ended ids go straight into the compact set, so the scan keeps no string per session
+      // of the ledger. A ledger written before ended sessions were refused may open an ended id
+      // again: its later `session-started` makes it open (`reopenedSessions`, rare).
       const sessionId = text(entry.body.sessionId);
-      if (sessionId !== undefined && entry.type === 'session-ended') ended.add(sessionId);
-      else if (sessionId !== undefined) ended.delete(sessionId);
+      if (sessionId === undefined) continue;
+      if (entry.type === 'session-ended') {
+        context.endedSessions.add(sessionId);
+        context.reopenedSessions.delete(sessionId);
+      } else if (context.endedSessions.has(sessionId)) {
+        context.reopenedSessions.add(sessionId);
+      }
       continue;
     }
     indexCall(calls, entry.type, entry.body);
@@ -121,7 +126,6 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
       flagged.add(tokenId);
     }
   }
-  for (const sessionId of ended) context.endedSessions.add(sessionId);
   const unfinished = [...released.values()];
   const fresh = unfinished.filter((release) => !flagged.has(release.tokenId));
   if (fresh.length > 0) {
