@@ -148,7 +148,10 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     });
     // A generated id is claimed once it exists (no agent can have guessed it).
     if (!state.releases.claimSession({ sessionId: session.id, agentId })) throw sessionTaken();
-    if (!state.sessions.has(session.id)) state.sessions.set(session.id, { session, agentId, principal: principal as never, basis: [] });
+    // Kept unless the table holds this very session already: an entry for another (an evicted
+    // session put back by a reopen racing its eviction) would answer 410 however often the agent
+    // reopened the id.
+    if (state.sessions.get(session.id)?.session !== session) state.sessions.set(session.id, { session, agentId, principal: principal as never, basis: [] });
     return c.json({ sessionId: session.id }, 201);
   });
 

@@ -80,7 +80,8 @@ export const MAX_RELEASES = 20_000;
  * rolls back only its latest 10 000 effects anyway. Session ownership is kept for every session
  * as two 8-byte fingerprints (of the id, and of id and owner) instead of strings: a fingerprint
  * collision can only refuse a fresh session id as taken, and claiming another agent's session
- * needs a 64-bit second preimage of its (id, owner) fingerprint.
+ * needs its (id, owner) fingerprint to collide with one of the agent's own claims — salted per
+ * process (`KeyTombstones`), so not something to search for offline.
  */
 export class ReleaseIndex {
   readonly #ledger: LedgerStore;

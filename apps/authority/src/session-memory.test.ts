@@ -107,6 +107,25 @@ describe('sessions in the authority’s memory', () => {
     expect((await reopened.execute({ tool: 'orders_lookup', args: { order: '4417' }, callId: 'c1' }, () => ({ status: 'shipped' }))).status).toBe('executed');
   });
 
+  it('GAP: a table entry left for a session the firewall evicted (an eviction racing the agent’s reopen) is replaced when the agent opens the id again', async () => {
+    let offset = 0;
+    const h = (harness = await startHarness({ clock: () => new Date(Date.now() + offset), limits: { sessionIdleMs: HOUR } }));
+    expect((await open(h, 'sess-race')).status).toBe(201);
+    const stale = h.authority.state.sessions.get('sess-race')!;
+    offset += 2 * HOUR;
+    expect((await open(h, 'sess-other')).status).toBe(201);
+    expect(h.authority.state.sessions.has('sess-race')).toBe(false);
+    // What the race leaves: a reopen that got the session back from the firewall just before a
+    // sweep evicted it puts it in the table after the eviction took it out.
+    h.authority.state.sessions.set('sess-race', stale);
+    const basis = { kind: 'user-turn', text: 'Where is order 4417?' };
+    expect(await h.call({ path: '/v1/sessions/sess-race/basis', token: AGENT_TOKEN, body: basis })).toMatchObject({ status: 410, json: { error: { code: 'ERR_FIREWALL_SESSION_EVICTED' } } });
+    // The agent does what the 410 says: it opens the id again, and the session works.
+    expect((await open(h, 'sess-race')).status).toBe(201);
+    expect((await h.call({ path: '/v1/sessions/sess-race/basis', token: AGENT_TOKEN, body: basis })).status).toBe(201);
+    expect(await lookup(h, 'sess-race', 'c1')).toMatchObject({ status: 200, json: { status: 'executed' } });
+  });
+
   it('refuses a bad sessionIdleMs in the config limits', async () => {
     const { parseConfig } = await import('./load-config.ts');
     for (const sessionIdleMs of [0, -1, 1.5, '3600000', null]) {
