@@ -62,7 +62,7 @@ async function devVersion(pkg: string, name: string): Promise<[name: string, ver
 }
 
 describe('installed from packed tarballs', () => {
-  it('runs agents through all three adapters in plain Node, and the installed writ verifies their transcript', { timeout: 600_000 }, async () => {
+  it('runs agents through all three adapters in plain Node, and the installed writ verifies their transcript', { timeout: 1_200_000 }, async () => {
     work = await mkdtemp(join(tmpdir(), 'writ-consumer-'));
     const packs = join(work, 'packs');
     const app = join(work, 'app');
@@ -101,16 +101,20 @@ describe('installed from packed tarballs', () => {
     const dependencies: Record<string, string> = { ...published, ...Object.fromEntries(frameworks) };
     const overrides = Object.fromEntries(Object.keys(published).map((name) => [name, `$${name}`]));
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'writ-consumer', private: true, type: 'module', dependencies, overrides }, null, 2));
-    // One retry: the registry is reached through a proxy that has failed TLS for a minute at a
-    // time (SELF_SIGNED_CERT_IN_CHAIN, reported by npm as ERESOLVE "ai@undefined"). A real
-    // resolution problem fails the second time too.
+    // Retries with growing pauses: the registry is reached through a proxy that has failed TLS
+    // for minutes at a time (SELF_SIGNED_CERT_IN_CHAIN, reported by npm as ERESOLVE
+    // "ai@undefined"; one retry after 20 s was not enough on 2026-12-07). A real resolution
+    // problem fails every attempt.
     const install = (): Promise<unknown> => run('npm', ['install', '--prefer-offline', '--no-package-lock', '--loglevel=error'], { cwd: app, env, maxBuffer: 1 << 26, timeout: 300_000 });
-    try {
-      await install();
-    } catch (error) {
-      console.warn(`npm install failed once, retrying in 20 s: ${String((error as { stderr?: unknown }).stderr ?? error).slice(0, 2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 20_000));
-      await install();
+    for (const pause of [20_000, 60_000, 120_000, undefined]) {
+      try {
+        await install();
+        break;
+      } catch (error) {
+        if (pause === undefined) throw error;
+        console.warn(`npm install failed, retrying in ${pause / 1000} s: ${String((error as { stderr?: unknown }).stderr ?? error).slice(0, 2000)}`);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
     await copyFile(fileURLToPath(new URL('../consumer/app.mjs', import.meta.url)), join(app, 'app.mjs'));
 
