@@ -54,6 +54,7 @@ export function createFirewallSession(options: {
     journal: new CallJournal(undefined, { tombstones: context.droppedCalls, prefix: callKey(id, '') }),
     releases: new Map(),
     awaitingApproval: new Map(),
+    approvalsUntil: 0,
     executedBeforeRestart: new Map(),
     ended: false,
     evicted: false,
@@ -176,7 +177,7 @@ export function createFirewallSession(options: {
       const mode = resolveMode(context.settings.modes, { tool: call.tool, actionClass: classification.actionClass });
       return refuseCallId(
         call,
-        { code: 'firewall.call-id-evicted', text: 'this tool-call id was used too many calls ago in this session to replay its result; a new call needs a new id' },
+        { code: 'firewall.call-id-evicted', text: 'this tool-call id was used before and its result is no longer held (too many calls ago, or its session left memory); a new call needs a new id' },
         { mode, actionClass: classification.actionClass },
       );
     }
@@ -302,13 +303,15 @@ export function evictSession(state: SessionState): void {
 /**
  * True when `state` may be evicted at `now` (ms): nothing running, idle for `idleMs`, and
  * neither a pending approval nor an unexecuted release that could still be used (they keep a
- * session for the approval lifetime and the token lifetime respectively).
+ * session for the approval lifetime — `approvalTtlMs`, or the request's own expiry when later —
+ * and the token lifetime respectively).
  */
 export function evictable(state: SessionState, options: { readonly now: number; readonly idleMs: number; readonly approvalTtlMs: number; readonly tokenTtlMs: number }): boolean {
   if (state.busy > 0 || state.ended || state.evicted) return false;
   const idle = options.now - state.lastUsed;
   if (idle < options.idleMs) return false;
-  if (state.awaitingApproval.size > 0 && idle < options.approvalTtlMs) return false;
+  // A request may live longer than `approvalTtlMs` (the policy's `expiresInSeconds`): kept until then.
+  if (state.awaitingApproval.size > 0 && (idle < options.approvalTtlMs || options.now < state.approvalsUntil)) return false;
   return state.releases.size === 0 || idle >= options.tokenTtlMs;
 }
 

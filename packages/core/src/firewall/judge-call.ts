@@ -268,6 +268,7 @@ export async function judgeCall(options: {
   } else if (verdict === 'approval-required') {
     pending = await requestApproval({ context, session, call: summarized, intent, intentDigest, requestId, decision, now });
     session.awaitingApproval.set(call.callId, decisionId);
+    session.approvalsUntil = Math.max(session.approvalsUntil, Date.parse(pending.expiresAt) || 0);
   }
 
   // Write-ahead: the release is recorded before the tool can run (durable for `sync` classes).

@@ -55,6 +55,7 @@ export async function replayRecovered(options: {
     const pending = record.request as unknown as PendingApproval;
     // A release after the approval will cite the recorded decision.
     session.awaitingApproval.set(call.callId, recorded.decisionId);
+    session.approvalsUntil = Math.max(session.approvalsUntil, Date.parse(pending.expiresAt) || 0);
     return { result: { ...base, verdict: 'approval-required', pending, reason: `Writ needs a signed approval before ${recorded.tool} can run: ${pending.policyReason}` }, tool, argsDigest, release: undefined };
   }
   const wouldHave = recorded.wouldHave === 'block' || recorded.wouldHave === 'approval-required' ? recorded.wouldHave : undefined;

@@ -168,6 +168,21 @@ describe('idle sessions (sessions.idleMs)', () => {
     await firewall.close();
   });
 
+  it('keeps a session waiting for an approval that lives longer than approvalTtlMs (the policy’s expiresInSeconds) until the request expires', async () => {
+    const rule = { rule: 'refund.manager', roles: ['manager'], threshold: 1, separationOfDuties: true, expiresInSeconds: 3 * 3600 };
+    const t = setUp({ idleMs: MINUTE, decide: () => ({ decision: 'require-approval', reasons: [{ code: 'class.approval', text: 'refunds need a manager' }], approval: rule }) });
+    const firewall = await createFirewall({ ...t.options, approvalTtlMs: 60 * MINUTE });
+    const a = await firewall.openSession({ ...who, sessionId: 's1' });
+    expect((await a.guard({ tool: 'refund', args: { amount: 50 }, callId: 'c1' })).verdict).toBe('approval-required');
+    t.clock.advance(2 * 60 * MINUTE);
+    await firewall.openSession({ ...who, sessionId: 'other' });
+    expect(t.evicted).toEqual([]);
+    t.clock.advance(60 * MINUTE + 1);
+    await firewall.openSession({ ...who, sessionId: 'other-2' });
+    expect(t.evicted).toContain('s1');
+    await firewall.close();
+  });
+
   it('keeps a released call for the token lifetime; evicting it later frees its budget reservation', async () => {
     const budgets = [{ id: 'emails', scope: 'principal', tools: ['email.send'], measure: 'count', limit: 1, windowMs: 86_400_000 }];
     const t = setUp({ idleMs: MINUTE, budgets });

@@ -20,6 +20,8 @@ export interface SessionState {
   readonly releases: Map<string, Release>;
   /** Calls waiting for approval: call id → the `decision-made` id a release will cite. */
   readonly awaitingApproval: Map<string, string>;
+  /** Latest expiry (ms) of the approval requests of this session's awaited calls (0: none known). */
+  approvalsUntil: number;
   /**
    * Calls released before a restart that must not run again: `executed` (the ledger has
    * the outcome) or `unknown` (released without an outcome: it may have run).
