@@ -268,6 +268,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     await readJson(c, maxBodyBytes);
     const summary = await entry.session.end();
     // Ended: out of memory (the firewall refuses its id from now on).
+    state.releases.markEnded(sessionId);
     if (state.sessions.get(sessionId) === entry) state.sessions.delete(sessionId);
     return c.json(summary);
   });

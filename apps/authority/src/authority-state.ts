@@ -92,6 +92,8 @@ export class ReleaseIndex {
   readonly #claimed = new KeyTombstones();
   /** `sessionId \0 agentId` of each owner. */
   readonly #owned = new KeyTombstones();
+  /** Session ids whose `session-ended` this index has seen (or was told of): never open again. */
+  readonly #ended = new KeyTombstones();
   #next = 0;
   #chain: Promise<void> = Promise.resolve();
 
@@ -118,6 +120,10 @@ export class ReleaseIndex {
       if (entry.type === 'session-started' && entry.body !== undefined) {
         const { sessionId, agent } = entry.body as { sessionId?: unknown; agent?: { id?: unknown } };
         if (typeof sessionId === 'string' && typeof agent?.id === 'string') this.claimSession({ sessionId, agentId: agent.id });
+        continue;
+      }
+      if (entry.type === 'session-ended' && typeof entry.body?.sessionId === 'string') {
+        this.#ended.add(entry.body.sessionId);
         continue;
       }
       if (entry.type !== 'token-issued' || entry.body === undefined) continue;
@@ -155,6 +161,16 @@ export class ReleaseIndex {
     return this.#owned.has(`${options.sessionId}\u0000${options.agentId}`);
   }
 
+  /** Remember that `sessionId` ended (its `session-ended` entry is written). */
+  markEnded(sessionId: string): void {
+    this.#ended.add(sessionId);
+  }
+
+  /** True when `sessionId` is known to have ended (per `markEnded` and the ledger read so far). */
+  ended(sessionId: string): boolean {
+    return this.#ended.has(sessionId);
+  }
+
   /** The release of a call, reading new entries first. */
   async forCall(options: { readonly sessionId: string; readonly callId: string }): Promise<ReleaseRecord | undefined> {
     await this.refresh();
@@ -171,7 +187,8 @@ export class ReleaseIndex {
 /**
  * The session `sessionId` if `agentId` opened it.
  * @throws HttpError 404 `ERR_HTTP_SESSION_UNKNOWN` (unknown or another agent's: indistinguishable),
- *   410 `ERR_HTTP_SESSION_GONE` (this agent's, no longer open).
+ *   409 `ERR_FIREWALL_SESSION_ENDED` (this agent's, ended), 410 `ERR_HTTP_SESSION_GONE` (this
+ *   agent's, no longer in memory: idle too long or opened before a restart).
  */
 export function ownedSession(options: { readonly state: AuthorityState; readonly sessionId: string; readonly agentId: string }): SessionEntry {
   const entry = options.state.sessions.get(options.sessionId);
@@ -179,10 +196,12 @@ export function ownedSession(options: { readonly state: AuthorityState; readonly
   // This agent's session, no longer in memory: ended, idle past `limits.sessionIdleMs`, or
   // opened before a restart. Another agent's id is unknown, as before.
   if (entry === undefined && options.state.releases.owns(options)) {
+    // The same code as the firewall's own refusal, so a remote session rejects as an in-process one.
+    if (options.state.releases.ended(options.sessionId)) throw new HttpError({ status: 409, code: 'ERR_FIREWALL_SESSION_ENDED', message: 'the session has ended' });
     throw new HttpError({
       status: 410,
       code: 'ERR_HTTP_SESSION_GONE',
-      message: 'the session is no longer open (ended, idle too long, or the authority restarted); open it again with its id (POST /v1/sessions), unless it has ended',
+      message: 'the session is no longer in memory (idle too long, or opened before the authority restarted); open it again with its id (POST /v1/sessions) and send its basis again',
     });
   }
   throw new HttpError({ status: 404, code: 'ERR_HTTP_SESSION_UNKNOWN', message: 'no such session for this agent' });

@@ -5,6 +5,9 @@
  * session that left memory is answered 410 for its agent (404 for others), reopens with its
  * id unless it ended, and a call id it used is never run again.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLedgerStore, createRemoteFirewall } from '@writ/core';
 import type { EffectContext } from '@writ/core';
@@ -35,7 +38,7 @@ async function lookup(h: Harness, sessionId: string, callId: string) {
 }
 
 describe('sessions in the authority’s memory', () => {
-  it('lets go of an ended session: 410 for its agent, 404 for another, reopening refused; its effects can still be rolled back', async () => {
+  it('lets go of an ended session: ERR_FIREWALL_SESSION_ENDED for its agent (also after a restart), 404 for another, reopening refused; its effects can still be rolled back', async () => {
     const h = (harness = await startHarness());
     const compensated: EffectContext[] = [];
     const firewall = createRemoteFirewall({
@@ -53,7 +56,9 @@ describe('sessions in the authority’s memory', () => {
     expect(h.authority.state.sessions.has('sess-ended')).toBe(false);
 
     const gone = await h.call({ path: '/v1/sessions/sess-ended/basis', token: AGENT_TOKEN, body: { kind: 'user-turn', text: 'more' } });
-    expect(gone).toMatchObject({ status: 410, json: { error: { code: 'ERR_HTTP_SESSION_GONE' } } });
+    expect(gone).toMatchObject({ status: 409, json: { error: { code: 'ERR_FIREWALL_SESSION_ENDED' } } });
+    // The remote session rejects as an in-process one does.
+    await expect(s.addUserTurn('more')).rejects.toMatchObject({ code: 'ERR_FIREWALL_SESSION_ENDED' });
     const other = await h.call({ path: '/v1/sessions/sess-ended/basis', token: OTHER_AGENT_TOKEN, body: { kind: 'user-turn', text: 'more' } });
     expect(other).toMatchObject({ status: 404, json: { error: { code: 'ERR_HTTP_SESSION_UNKNOWN' } } });
     expect(await open(h, 'sess-ended')).toMatchObject({ status: 409, json: { error: { code: 'ERR_FIREWALL_SESSION_ENDED' } } });
@@ -124,6 +129,24 @@ describe('sessions in the authority’s memory', () => {
     expect((await open(h, 'sess-race')).status).toBe(201);
     expect((await h.call({ path: '/v1/sessions/sess-race/basis', token: AGENT_TOKEN, body: basis })).status).toBe(201);
     expect(await lookup(h, 'sess-race', 'c1')).toMatchObject({ status: 200, json: { status: 'executed' } });
+  });
+
+  it('after a restart, a session of the earlier run is gone (410) or ended (409) for its agent, unknown for others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'writ-authority-restart-'));
+    const first = await startHarness({ dir });
+    const world = first.world;
+    expect((await open(first, 'sess-kept')).status).toBe(201);
+    expect((await open(first, 'sess-done')).status).toBe(201);
+    expect((await first.call({ path: '/v1/sessions/sess-done/end', token: AGENT_TOKEN, body: {} })).status).toBe(200);
+    await first.authority.close();
+    const h = (harness = await startHarness({ dir, world }));
+    const basis = (sessionId: string, token = AGENT_TOKEN) => h.call({ path: `/v1/sessions/${sessionId}/basis`, token, body: { kind: 'user-turn', text: 'hello' } });
+    expect(await basis('sess-kept')).toMatchObject({ status: 410, json: { error: { code: 'ERR_HTTP_SESSION_GONE' } } });
+    expect(await basis('sess-done')).toMatchObject({ status: 409, json: { error: { code: 'ERR_FIREWALL_SESSION_ENDED' } } });
+    expect(await basis('sess-kept', OTHER_AGENT_TOKEN)).toMatchObject({ status: 404, json: { error: { code: 'ERR_HTTP_SESSION_UNKNOWN' } } });
+    expect((await open(h, 'sess-kept')).status).toBe(201);
+    expect((await basis('sess-kept')).status).toBe(201);
+    expect(await open(h, 'sess-done')).toMatchObject({ status: 409, json: { error: { code: 'ERR_FIREWALL_SESSION_ENDED' } } });
   });
 
   it('refuses a bad sessionIdleMs in the config limits', async () => {

@@ -117,6 +117,14 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     releases: new ReleaseIndex(options.stores.ledger),
     clock,
   };
+  // Who owns which session id and which have ended, from the ledger, before the first request:
+  // a session of an earlier run is then answered as gone or ended, not as unknown.
+  try {
+    await state.releases.refresh();
+  } catch (error) {
+    await firewall.close();
+    throw error;
+  }
   let ready = false;
   const app = createApp({
     state,
