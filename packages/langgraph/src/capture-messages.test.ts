@@ -2,6 +2,7 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from '@langchain/
 import type { BasisItemRef, FirewallSession, ToolOutputInput } from '@writ/core';
 import { describe, expect, it } from 'vitest';
 import { MessageCapture, captureFor } from './capture-messages.ts';
+import { refusalMessage } from './gate-tool-call.ts';
 
 /** A session that only records what the capture hands it (the firewall's own tests cover the rest). */
 function recordingSession() {
@@ -51,6 +52,17 @@ describe('MessageCapture', () => {
     await capture.capture([new HumanMessage('hi'), new ToolMessage({ content: [{ type: 'text', text: 'a' }], tool_call_id: 'c9', name: 't' })]);
     await capture.capture([new HumanMessage('hi'), new ToolMessage({ content: 'other text', tool_call_id: 'c9', name: 't' })]);
     expect(calls).toEqual(['user:hi', 'tool:t#c9:[{"type":"text","text":"a"}]']);
+  });
+
+  it('never records a Writ refusal as the tool’s output (its reason can quote a model-chosen argument); a tool’s own error message is recorded', async () => {
+    for (const history of ['application', 'client'] as const) {
+      const { session, calls } = recordingSession();
+      const refusal = refusalMessage({ tool: 'orders_lookup', callId: 'c1', content: 'Writ refused orders_lookup: argument url reaches paste.evil.example, which is not on an egress allowlist.' });
+      const adapterRefusal = refusalMessage({ tool: 'orders_lookup', callId: 'c2', content: 'Writ refused orders_lookup: unstable', code: 'ERR_ADAPTER_ARGUMENTS_UNSTABLE' });
+      const toolError = new ToolMessage({ content: 'order not found', tool_call_id: 'c3', name: 'orders_lookup', status: 'error' });
+      await new MessageCapture(session, { history }).capture([refusal, adapterRefusal, toolError]);
+      expect(calls).toEqual([`tool:orders_lookup#c3:"order not found"${history === 'client' ? ' atMost user' : ''}`]);
+    }
   });
 
   it('skips empty system and human messages but keeps empty tool outputs', async () => {

@@ -94,6 +94,8 @@ export class MessageCapture {
   async #record(message: BaseMessage): Promise<void> {
     const type = message.getType();
     if (type !== 'system' && type !== 'human' && type !== 'tool') return;
+    // Writ's own refusal is not the tool's output (its reason may quote a model-chosen argument).
+    if (type === 'tool' && isRefusal(message)) return;
     const toolCallId = type === 'tool' ? stringField(message, 'tool_call_id') : undefined;
     // A tool message is known by its call id first: the gate records the output when the
     // tool produces it, before the graph's reducer gives the message an id.
@@ -175,6 +177,17 @@ export class MessageCapture {
       throw error;
     }
   }
+}
+
+/**
+ * True for a ToolMessage Writ made to refuse a call (`refusalMessage`: status `error`,
+ * `artifact.writ.refusal`). A forged one only keeps its own text out of the basis.
+ */
+function isRefusal(message: BaseMessage): boolean {
+  const { artifact, status } = message as { artifact?: unknown; status?: unknown };
+  if (status !== 'error' || typeof artifact !== 'object' || artifact === null) return false;
+  const writ = (artifact as { writ?: unknown }).writ;
+  return typeof writ === 'object' && writ !== null && (writ as { refusal?: unknown }).refusal === true;
 }
 
 function isMessage(value: unknown): value is BaseMessage {

@@ -57,13 +57,15 @@ export function checkGateOptions(options: unknown): WritGateOptions {
 type ToolResult = unknown;
 
 /**
- * A ToolMessage with status `error`: what the model reads instead of the tool's output. A
- * refusal the adapter makes before the firewall judges carries its code in the artifact
- * (`artifact.writ.code`), which the application reads and the model does not.
+ * A ToolMessage with status `error`: what the model reads instead of the tool's output. Its
+ * artifact (which the application reads and the model does not) marks it as Writ's own words,
+ * `artifact.writ.refusal`, so the basis capture never records it as the tool's output — a
+ * reason can quote an argument the model chose — and a refusal the adapter makes before the
+ * firewall judges carries its code (`artifact.writ.code`).
  */
 export function refusalMessage(options: { readonly tool: string; readonly callId: string; readonly content: string; readonly code?: WritErrorCode }): ToolMessage {
   const { tool, callId, content, code } = options;
-  return new ToolMessage({ content, tool_call_id: callId, name: tool, status: 'error', ...(code === undefined ? {} : { artifact: { writ: { code } } }) });
+  return new ToolMessage({ content, tool_call_id: callId, name: tool, status: 'error', artifact: { writ: { refusal: true, ...(code === undefined ? {} : { code }) } } });
 }
 
 /** The tool reported an error as a message (ToolNode's handled errors): the receipt says failed. */

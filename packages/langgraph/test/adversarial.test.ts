@@ -85,7 +85,7 @@ describe.each(runners)('%s: the tool runs with the arguments Writ judged', (_nam
     const message = toolMessage(result.messages, 'c1') as BaseMessage & { status?: string; artifact?: unknown };
     expect(message.status).toBe('error');
     expect(message.text).toMatch(/shaped like a tool call/);
-    expect(message.artifact).toEqual({ writ: { code: 'ERR_ADAPTER_ARGUMENTS_UNSTABLE' } });
+    expect(message.artifact).toEqual({ writ: { refusal: true, code: 'ERR_ADAPTER_ARGUMENTS_UNSTABLE' } });
     expect(await entriesFor(kit, { session, type: 'decision-made', callId: 'c1' })).toHaveLength(0);
     expect((await kit.finish()).valid).toBe(true);
   });
@@ -114,7 +114,7 @@ describe.each(runners)('%s: the tool runs with the arguments Writ judged', (_nam
     const message = toolMessage(result.messages, 'c1') as BaseMessage & { status?: string; artifact?: unknown };
     expect(message.status).toBe('error');
     expect(message.text).toMatch(/not idempotent/);
-    expect(message.artifact).toEqual({ writ: { code: 'ERR_ADAPTER_ARGUMENTS_UNSTABLE' } });
+    expect(message.artifact).toEqual({ writ: { refusal: true, code: 'ERR_ADAPTER_ARGUMENTS_UNSTABLE' } });
     expect(await entriesFor(kit, { session, type: 'decision-made', callId: 'c1' })).toHaveLength(0);
     expect((await kit.finish()).valid).toBe(true);
   });
