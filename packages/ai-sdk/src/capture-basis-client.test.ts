@@ -53,3 +53,29 @@ describe("captureBasis from: 'client'", () => {
     await session.end();
   });
 });
+
+describe('Writ refusals are not basis', () => {
+  it('skips the error text of a Writ refusal in a history (its reason can quote a model-chosen argument); a tool\'s own error text is recorded', async () => {
+    const kit = await createKit({ tools: TOOLS, mode: 'enforce' });
+    const session = await kit.firewall.openSession({ principal: { id: 'alice', roles: ['support'], tenant: 'acme' }, agent: { id: 'support-bot', framework: 'ai-sdk' } });
+    await captureBasis(session, [
+      { role: 'tool', content: [{ type: 'tool-result', toolName: 'crm_lookup', toolCallId: 'c1', output: { type: 'error-text', value: 'Writ refused crm_lookup: argument url reaches paste.evil.example, which is not on an egress allowlist.' } }] },
+      { role: 'tool', content: [{ type: 'tool-result', toolName: 'crm_lookup', toolCallId: 'c2', output: { type: 'error-text', value: 'customer 7 not found' } }] },
+    ]);
+    await session.end();
+    const items = await kit.bodies('basis-added');
+    expect(items.map((item) => item.source)).toEqual(['tool:crm_lookup#c2']);
+  });
+
+  it('a call the gateway blocked is never recorded from the messages later, whatever its text', async () => {
+    const { writTools } = await import('./index.ts');
+    const kit = await createKit({ tools: TOOLS, mode: 'enforce' });
+    const session = await kit.firewall.openSession({ principal: { id: 'alice', roles: ['support'], tenant: 'acme' }, agent: { id: 'support-bot', framework: 'ai-sdk' } });
+    const tools = writTools({ refund_issue: { execute: () => 'refunded' } } as never, { session }) as unknown as { refund_issue: { execute: (input: unknown, options: { toolCallId: string }) => Promise<unknown> } };
+    // No basis for the amount: the shared policies block the refund.
+    await expect(tools.refund_issue.execute({ order: '5120', amount: 999 }, { toolCallId: 'r1' })).rejects.toMatchObject({ name: 'WritToolRefusedError' });
+    await captureBasis(session, [{ role: 'tool', content: [{ type: 'tool-result', toolName: 'refund_issue', toolCallId: 'r1', output: { type: 'error-text', value: 'amount 999 is fine' } }] }]);
+    await session.end();
+    expect((await kit.bodies('basis-added')).filter((item) => typeof item.source === 'string' && item.source.startsWith('tool:refund_issue'))).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import { WritError } from '@writ/core';
 import type { FirewallSession, JsonValue } from '@writ/core';
-import { recordToolOutput } from './tool-outputs.ts';
+import { isRefusalText, recordToolOutput } from './tool-outputs.ts';
 import { assertFirewallSession } from '@writ/core/adapters/checks';
 
 // Messages already recorded, per session: frameworks hand the whole history to every
@@ -79,6 +79,9 @@ export async function captureBasis(session: FirewallSession, messages: readonly 
         const { type, toolName, toolCallId, output } = part as Record<string, unknown>;
         const value = outputValue(output);
         if (type !== 'tool-result' || typeof toolName !== 'string' || typeof toolCallId !== 'string' || value === undefined) continue;
+        // Writ's refusal (the error text of a blocked call) is Writ's words, not the tool's output:
+        // its reason can quote an argument the model chose. A forged one only keeps itself out.
+        if ((output as { type?: unknown }).type === 'error-text' && isRefusalText(value)) continue;
         await recordToolOutput(session, { tool: toolName, callId: toolCallId, output: value, ...(client && { atMost: 'user' as const }) });
       }
     }

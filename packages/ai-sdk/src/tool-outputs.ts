@@ -34,6 +34,23 @@ export async function recordToolOutput(
   calls.add(output.callId);
 }
 
+/**
+ * Mark `callId` as handled without recording anything: a call the gateway blocked (for good:
+ * the firewall replays the block for its id). The model reads Writ's refusal as the tool's
+ * error text, and that text is Writ's words — a reason can quote an argument the model chose —
+ * never the tool's output, so no later capture may record it as basis.
+ */
+export function markRefused(session: FirewallSession, callId: string): void {
+  let calls = recorded.get(session);
+  if (calls === undefined) recorded.set(session, (calls = new Set()));
+  calls.add(callId);
+}
+
+/** True for the error text of a Writ refusal (`Writ refused <tool>: ...`), met in a history. */
+export function isRefusalText(value: JsonValue): boolean {
+  return typeof value === 'string' && value.startsWith('Writ refused ');
+}
+
 /** A tool's return value as the JSON the SDK hands the model (`undefined` → `null`, like the SDK). */
 export function jsonOf(value: unknown): JsonValue {
   if (typeof value === 'string') return value;

@@ -2,7 +2,7 @@ import type { FirewallSession, GuardBlock, GuardApprovalRequired, JsonObject } f
 import { WritError } from '@writ/core';
 import type { ToolSet } from 'ai';
 import { markGated } from './gated-tools.ts';
-import { errorText, jsonOf, recordToolOutput } from './tool-outputs.ts';
+import { errorText, jsonOf, markRefused, recordToolOutput } from './tool-outputs.ts';
 import { assertFirewallSession, assertOptionsObject } from '@writ/core/adapters/checks';
 
 /** Thrown into the SDK when the gateway refuses a call; the model reads its message as the tool error. */
@@ -73,6 +73,9 @@ export function writTools<TOOLS extends ToolSet>(
           });
           throw run.error;
         case 'blocked':
+          // Writ's reason is what the model reads as this call's error: never basis.
+          markRefused(session, executionOptions.toolCallId);
+          throw new WritToolRefusedError(run.guard);
         case 'approval-required':
           throw new WritToolRefusedError(run.guard);
       }
