@@ -4,3 +4,4 @@ export type { WritToolDefinition, WritToolOptions } from './writ-tool.ts';
 export { applySignedApprovals } from './apply-signed-approvals.ts';
 export type { AppliedApproval, ApprovableRunState } from './apply-signed-approvals.ts';
 export { captureInput } from './capture-input.ts';
+export type { CaptureInputOptions } from './capture-input.ts';
