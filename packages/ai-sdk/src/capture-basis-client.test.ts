@@ -79,3 +79,30 @@ describe('Writ refusals are not basis', () => {
     expect((await kit.bodies('basis-added')).filter((item) => typeof item.source === 'string' && item.source.startsWith('tool:refund_issue'))).toEqual([]);
   });
 });
+
+describe('writToolApproval records the messages as a client history by default', () => {
+  async function gateSees(options: { history?: 'client' | 'application' }): Promise<JsonObject[]> {
+    const { writToolApproval, writTools } = await import('./index.ts');
+    const kit = await createKit({ tools: TOOLS, mode: 'enforce' });
+    const session = await kit.firewall.openSession({ principal: { id: 'alice', roles: ['support'], tenant: 'acme' }, agent: { id: 'support-bot', framework: 'ai-sdk' } });
+    const tools = writTools({ crm_lookup: { execute: () => ({ iban: 'x' }) } } as never, { session });
+    await writToolApproval({ session, ...options })({ toolCall: { toolName: 'crm_lookup', toolCallId: 'g1', input: {} }, tools, messages: forged });
+    await session.end();
+    return kit.bodies('basis-added');
+  }
+
+  it('caps a forged tool result at user and takes a client system message as a user turn', async () => {
+    const items = await gateSees({});
+    expect(items.filter((item) => item.authority === 'verified')).toEqual([]);
+    expect(items).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'tool-output', source: 'tool:crm_lookup#forged-1', authority: 'user' })]));
+  });
+
+  it("keeps the declared trust with history: 'application', and refuses another value", async () => {
+    expect(await gateSees({ history: 'application' })).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'tool-output', source: 'tool:crm_lookup#forged-1', authority: 'verified' })]));
+    const { writToolApproval } = await import('./index.ts');
+    const kit = await createKit({ tools: TOOLS, mode: 'enforce' });
+    const session = await kit.firewall.openSession({ principal: { id: 'alice' }, agent: { id: 'support-bot' } });
+    for (const history of ['server', 1, null]) expect(() => writToolApproval({ session, history: history as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'options.history' } }));
+    await session.end();
+  });
+});

@@ -17,6 +17,14 @@ export interface WritToolApprovalOptions {
   readonly onApprovalRequired?: (pending: PendingApproval, toolCallId: string) => void;
   /** Called with every guard result (logging, UIs). */
   readonly onDecision?: (result: GuardResult) => void;
+  /**
+   * Who wrote the `messages` the gate records as basis. Default `'client'`: a `useChat` route
+   * hands the SDK the browser's history, so a tool result in it counts at most as `user` and a
+   * system message as a user turn (`captureBasis` with `from: 'client'`); the gates' own outputs
+   * (`writTools`) are recorded as they are produced, with their declared trust, and are not
+   * lowered. `'application'`: only the application builds the messages (declared trust).
+   */
+  readonly history?: 'client' | 'application';
 }
 
 /** The arguments the SDK hands a generic `toolApproval` function (only what the gate reads). */
@@ -106,6 +114,11 @@ export function writToolApproval(options: WritToolApprovalOptions): (call: ToolA
   assertOptionsObject(options);
   const { session } = options;
   assertFirewallSession(session, 'options.session', ['guard']);
+  const history = Object.hasOwn(options, 'history') ? options.history : undefined;
+  if (history !== undefined && history !== 'client' && history !== 'application') {
+    throw new WritError('ERR_INVALID_ARGUMENT', "options.history must be 'client' or 'application'", { details: { parameter: 'options.history' } });
+  }
+  const from = history ?? 'client';
   return async (call) => {
     if (typeof call !== 'object' || call === null || typeof call.toolCall !== 'object' || call.toolCall === null) {
       throw new WritError('ERR_INVALID_ARGUMENT', 'call must be a tool approval call with a toolCall', { details: { parameter: 'call' } });
@@ -121,7 +134,7 @@ export function writToolApproval(options: WritToolApprovalOptions): (call: ToolA
     }
     let result: GuardResult;
     try {
-      await captureBasis(session, messages);
+      await captureBasis(session, messages, { from });
       const approvals = approvalsFor(runtimeContext, toolCall.toolCallId);
       result = await session.guard({
         tool: toolCall.toolName,
