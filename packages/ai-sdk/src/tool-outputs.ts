@@ -21,8 +21,7 @@ export async function recordToolOutput(
   session: FirewallSession,
   output: { readonly tool: string; readonly callId: string; readonly output: JsonValue; readonly atMost?: BasisAuthority },
 ): Promise<void> {
-  let calls = recorded.get(session);
-  if (calls === undefined) recorded.set(session, (calls = new Set()));
+  const calls = callsOf(session);
   if (calls.has(output.callId)) return;
   try {
     await session.addToolOutput(output);
@@ -41,9 +40,14 @@ export async function recordToolOutput(
  * never the tool's output, so no later capture may record it as basis.
  */
 export function markRefused(session: FirewallSession, callId: string): void {
+  callsOf(session).add(callId);
+}
+
+/** The call ids of `session` whose output is recorded (or must never be). */
+function callsOf(session: FirewallSession): Set<string> {
   let calls = recorded.get(session);
   if (calls === undefined) recorded.set(session, (calls = new Set()));
-  calls.add(callId);
+  return calls;
 }
 
 /** True for the error text of a Writ refusal (`Writ refused <tool>: ...`), met in a history. */

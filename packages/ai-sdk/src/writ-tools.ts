@@ -1,4 +1,4 @@
-import type { FirewallSession, GuardBlock, GuardApprovalRequired, JsonObject } from '@writ/core';
+import type { FirewallSession, GuardBlock, GuardApprovalRequired, JsonObject, JsonValue } from '@writ/core';
 import { WritError } from '@writ/core';
 import type { ToolSet } from 'ai';
 import { markGated } from './gated-tools.ts';
@@ -55,22 +55,15 @@ export function writTools<TOOLS extends ToolSet>(
         { tool: name, args: input, callId: executionOptions.toolCallId },
         (args: JsonObject) => execute.call(tool, args, executionOptions),
       );
+      const record = (output: JsonValue) => recordToolOutput(session, { tool: name, callId: executionOptions.toolCallId, output });
       switch (run.status) {
         case 'executed':
           // Basis the moment it exists: the last output of a conversation meets no later gate.
-          await recordToolOutput(session, {
-            tool: name,
-            callId: executionOptions.toolCallId,
-            output: jsonOf(run.result),
-          });
+          await record(jsonOf(run.result));
           return run.result;
         case 'failed':
           // The model reads the error text (the SDK's `error-text` output): that is basis too.
-          await recordToolOutput(session, {
-            tool: name,
-            callId: executionOptions.toolCallId,
-            output: errorText(run.error),
-          });
+          await record(errorText(run.error));
           throw run.error;
         case 'blocked':
           // Writ's reason is what the model reads as this call's error: never basis.
