@@ -43,7 +43,34 @@ async function conformance(open: () => Promise<PendingDetailStore>): Promise<voi
   const listed = await reopened.list();
   expect(listed.map((d) => d.callId)).toEqual(['c1', 'c2']);
   expect(listed[0]).toEqual(detail(1));
+  // By id: what the console's detail view reads once a detail left the authority's memory.
+  expect(await reopened.get(detail(2).pending.id)).toEqual(detail(2));
+  expect(await reopened.get(`sha256:${'f'.repeat(64)}`)).toBeUndefined();
+  for (const malformed of ['', 'nope', `sha256:${'A'.repeat(64)}`, `sha256:${'1'.repeat(63)}`, `../${'1'.repeat(64)}`]) expect(await reopened.get(malformed), malformed).toBeUndefined();
   await reopened.close();
+  await retention(open);
+}
+
+/**
+ * What the authority loads at start: every detail still unexpired (any of them may be
+ * undecided) and the latest `latestExpired` expired ones, oldest first.
+ */
+async function retention(open: () => Promise<PendingDetailStore>): Promise<void> {
+  const store = await open();
+  const at = (n: number, expiresAt: string) => ({ ...detail(n, `2026-03-01T10:00:0${n}.000Z`), pending: { ...detail(n).pending, expiresAt } });
+  // 3..6 expired before NOW (6 the latest request), 7 expires at NOW exactly (expired, as the index counts it), 8 and 9 later.
+  for (const n of [3, 4, 5, 6]) await store.put(at(n, '2026-03-01T10:30:00.000Z'));
+  await store.put(at(7, '2026-03-01T11:00:00.000Z'));
+  await store.put(at(8, '2026-03-01T11:00:00.001Z'));
+  await store.put(at(9, '2026-03-02T00:00:00.000Z'));
+  const NOW = Date.parse('2026-03-01T11:00:00.000Z');
+  const calls = async (latestExpired: number) => (await store.list({ now: NOW, latestExpired })).map((d) => d.callId);
+  // 1 and 2 expire at 11:00 too: of the seven expired, the latest requests are 7, 6, 5, ...
+  expect(await calls(2)).toEqual(['c6', 'c7', 'c8', 'c9']);
+  expect(await calls(0)).toEqual(['c8', 'c9']);
+  expect(await calls(100)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9']);
+  expect((await store.list()).map((d) => d.callId)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9']);
+  await store.close();
 }
 
 describe('pending-detail stores', () => {
@@ -56,9 +83,12 @@ describe('pending-detail stores', () => {
     const dir = await mkdtemp(join(tmpdir(), 'writ-pending-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     await conformance(() => FilePendingStore.open({ dir }));
-    await writeFile(join(dir, `${'9'.repeat(64)}.json`), '{"pending":');
-    await writeFile(join(dir, `${'8'.repeat(64)}.json`), JSON.stringify(detail(7)));
-    expect((await (await FilePendingStore.open({ dir })).list()).map((d) => d.callId)).toEqual(['c1', 'c2']);
+    await writeFile(join(dir, `${'e'.repeat(64)}.json`), '{"pending":');
+    await writeFile(join(dir, `${'d'.repeat(64)}.json`), JSON.stringify(detail(7)));
+    const reopened = await FilePendingStore.open({ dir });
+    expect((await reopened.list()).map((d) => d.callId)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9']);
+    expect(await reopened.get(`sha256:${'e'.repeat(64)}`)).toBeUndefined();
+    expect(await reopened.get(`sha256:${'d'.repeat(64)}`)).toBeUndefined();
   });
 
   it.skipIf(skipPg)('PostgreSQL: survives reopening on a new pool', async () => {
