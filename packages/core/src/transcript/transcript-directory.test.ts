@@ -189,25 +189,26 @@ describe('submitTranscriptDirectory', () => {
   it('has the latest checkpoint cosigned, proving consistency from what the witness holds, and keeps it with --save', async () => {
     const { path, trustRoot } = await sample('submitted', 3);
     const { fetch, vkey } = inProcess();
-    const first = await submitTranscriptDirectory(path, { url: 'http://w.test', witness: vkey, fetch, save: true });
+    const first = await submitTranscriptDirectory(path, { url: 'http://w.test', witness: vkey, fetch, trustRoot, save: true });
     expect(first.oldSize).toBe(0);
     expect(first.saved).toMatch(/witnessed\/\d{16}\.note$/u);
     const directory = await openTranscriptDirectory(path);
     const report = await verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys: [vkey] } });
     expect(report).toMatchObject({ valid: true, witnessed: { size: first.size } });
-    expect((await submitTranscriptDirectory(path, { url: 'http://w.test', witness: vkey, fetch })).oldSize).toBe(first.size);
+    expect((await submitTranscriptDirectory(path, { url: 'http://w.test', witness: vkey, fetch, trustRoot })).oldSize).toBe(first.size);
+    expect(first.skipped).toEqual([]);
   });
 
   it('refuses a directory whose entries end before its latest checkpoint, and one without a checkpoint', async () => {
-    const { path } = await sample('submitted-short', 3);
+    const { path, trustRoot } = await sample('submitted-short', 3);
     const entries = (await readFile(join(path, 'entries.jsonl'), 'utf8')).split('\n').filter((line) => line.length > 0 && !line.startsWith('\u0000'));
     await writeFile(join(path, 'entries.jsonl'), `${entries.slice(0, 3).join('\n')}\n`);
     const { fetch, vkey } = inProcess();
-    await expect(submitTranscriptDirectory(path, { url: 'http://w.test', witness: vkey, fetch })).rejects.toMatchObject({ code: 'ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END' });
+    await expect(submitTranscriptDirectory(path, { url: 'http://w.test', witness: vkey, fetch, trustRoot })).rejects.toMatchObject({ code: 'ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END' });
     const bare = join(dir, 'no-checkpoint');
     await cp(path, bare, { recursive: true });
     await rm(join(bare, 'checkpoints'), { recursive: true, force: true });
-    await expect(submitTranscriptDirectory(bare, { url: 'http://w.test', witness: vkey, fetch })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'dir' } });
+    await expect(submitTranscriptDirectory(bare, { url: 'http://w.test', witness: vkey, fetch, trustRoot })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'dir' } });
     await expect(submitTranscriptDirectory(path, null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 });

@@ -19,7 +19,11 @@ import { leafHash } from './merkle.ts';
 import { submitCheckpoint } from './witness.ts';
 import { parseNote } from './signed-note.ts';
 import type { TailReport } from '../stores/line-reader.ts';
-import { ENTRY_TOO_LARGE, TranscriptCheckError } from './verify-transcript.ts';
+import { createTrustRoot } from '../trust/trust-root.ts';
+import type { TrustRoot, TrustRootDocument } from '../trust/trust-root.ts';
+import { invalidArgument } from '../invalid-argument.ts';
+import { ENTRY_TOO_LARGE, TranscriptCheckError, verifyCheckpointNotes } from './verify-transcript.ts';
+import type { TranscriptCheck } from './verify-transcript.ts';
 
 /** Conventional name of a trust-root document kept beside a transcript (untrusted until pinned). */
 export const TRUST_ROOT_FILE = 'trust-root.json';
@@ -53,6 +57,11 @@ export interface TranscriptDirectory {
  *   regular file or folder: `details.path` names it), file system errors.
  */
 export async function openTranscriptDirectory(dir: string): Promise<TranscriptDirectory> {
+  return (await readTranscriptDirectory(dir)).directory;
+}
+
+// openTranscriptDirectory, also answering the file each checkpoint note was read from.
+async function readTranscriptDirectory(dir: string): Promise<{ directory: TranscriptDirectory; files: readonly string[] }> {
   if (typeof dir !== 'string' || !existsSync(join(dir, ENTRIES_FILE))) {
     throw new WritError('ERR_INVALID_ARGUMENT', 'not a transcript directory (no entries.jsonl)', {
       details: { parameter: 'dir' },
@@ -61,6 +70,7 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
   // Checkpoint files are read leniently: a damaged one is handed to the verifier as is,
   // which reports it as a checkpoint-format failure instead of refusing to read.
   const checkpoints: string[] = [];
+  const files: string[] = [];
   const folder = join(dir, CHECKPOINTS_DIR);
   // Every file is read from the directory itself: a symbolic link (a file or a folder) is
   // refused, never followed (`ERR_STORE_CORRUPT`, naming it), like a FIFO.
@@ -69,6 +79,7 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
     ? (await readdir(folder)).filter((name) => /^\d{16}\.json$/.test(name)).sort()
     : [];
   for (const name of names) {
+    files.push(join(folder, name));
     const text = await readRegularFile(join(folder, name));
     let note: unknown;
     try {
@@ -82,6 +93,7 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
   await assertRealDirectory(witnessedFolder);
   if (existsSync(witnessedFolder)) {
     for (const name of (await readdir(witnessedFolder)).filter((each) => /^\d{16}\.note$/.test(each)).sort()) {
+      files.push(join(witnessedFolder, name));
       checkpoints.push(await readRegularFile(join(witnessedFolder, name)));
     }
   }
@@ -105,7 +117,7 @@ export async function openTranscriptDirectory(dir: string): Promise<TranscriptDi
   } finally {
     await handle.close();
   }
-  return { entries: entryLines(path), checkpoints, trustRootDocument, bytes };
+  return { directory: { entries: entryLines(path), checkpoints, trustRootDocument, bytes }, files };
 }
 
 // What the verifier says about the bytes after the last line, by their kind (line-reader).
@@ -318,6 +330,13 @@ export interface SubmitTranscriptDirectoryOptions {
   readonly url: string;
   /** The witness's cosignature/v1 verifier key. */
   readonly witness: string;
+  /**
+   * The trust root whose `ledger` keys a checkpoint must be signed by to be submitted (pinned).
+   * Default: the directory's `trust-root.json`; with neither, the call is refused
+   * (`ERR_INVALID_ARGUMENT` naming `options.trustRoot`) rather than submitting a note nothing
+   * verified.
+   */
+  readonly trustRoot?: TrustRoot;
   /** Keep the cosigned note in `<dir>/witnessed/` ({@link saveWitnessedCheckpoint}). */
   readonly save?: boolean;
   /** With `save`: set a kept note that cannot be merged aside (`SaveWitnessedCheckpointOptions.setAside`); the result names it. */
@@ -329,28 +348,77 @@ export interface SubmitTranscriptDirectoryOptions {
 }
 
 /**
- * Have the latest checkpoint of a transcript directory cosigned by a C2SP tlog-witness: the
- * entries up to it are read once (64 bytes per entry for the proof tree) to prove consistency
- * from whatever size the witness holds. Call it after checkpoints, on a timer, from CI.
- * @returns the cosigned note, its size, the size the witness held, where it was kept and (with
- *   `setAside`) the kept note set aside.
- * @throws `ERR_INVALID_ARGUMENT` (options, not a transcript directory, no checkpoint),
- *   `ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END` (the entries end before the checkpoint), and what
- *   {@link submitCheckpoint} and {@link saveWitnessedCheckpoint} throw.
+ * A checkpoint note {@link submitTranscriptDirectory} passed over: one that is not a checkpoint
+ * note at all, or one larger than the checkpoint submitted that does not verify against the
+ * trust root. The codes are the verifier's (`verifyTranscript` fails the directory on the same
+ * note, with the same code).
  */
-export async function submitTranscriptDirectory(dir: string, options: SubmitTranscriptDirectoryOptions): Promise<{ readonly note: string; readonly size: number; readonly oldSize: number; readonly timestamp: number; readonly saved?: string; readonly setAside?: KeptWitnessedCheckpoint['setAside'] }> {
+export interface SkippedCheckpoint {
+  /** The file the note was read from (in `checkpoints/` or `witnessed/`). */
+  readonly path: string;
+  /** The size its body claims, when it has a readable one. */
+  readonly size?: number;
+  /**
+   * `ERR_CHECKPOINT_MALFORMED` (not a checkpoint note, or no `writ-time`),
+   * `ERR_TRANSCRIPT_CHECKPOINT_SIGNATURE` (no `ledger` key of the trust root signed it: a foreign
+   * key, another role's key, a damaged signature or body), `ERR_TRANSCRIPT_CHECKPOINT_KEY` (the
+   * ledger key was not valid at the note's signing time).
+   */
+  readonly code: WritErrorCode;
+  /** The verifier's check that failed (`checkpoint-format`, `checkpoint-signature`, `checkpoint-key`). */
+  readonly check: TranscriptCheck;
+  /** The underlying code when it adds precision (`ERR_KEY_COMPROMISED`, `ERR_KEY_NOT_VALID_AT`, ...). */
+  readonly cause?: string;
+}
+
+/** What {@link submitTranscriptDirectory} returns. */
+export interface SubmittedTranscriptDirectory {
+  /** The cosigned note (the submitted checkpoint with the witness's cosignature). */
+  readonly note: string;
+  readonly size: number;
+  /** The size the witness held before. */
+  readonly oldSize: number;
+  /** The cosignature time (seconds since the epoch). */
+  readonly timestamp: number;
+  /** With `save`: where the cosigned note was kept. */
+  readonly saved?: string;
+  /** With `save` and `setAside`: the kept note set aside, and why. */
+  readonly setAside?: KeptWitnessedCheckpoint['setAside'];
+  /** Notes passed over on the way to the one submitted (empty when none). */
+  readonly skipped: readonly SkippedCheckpoint[];
+}
+
+/**
+ * Have the latest checkpoint of a transcript directory that verifies against the trust root
+ * (signed by one of its `ledger` keys, valid at the checkpoint's time: the verifier's own
+ * `verifyCheckpointNotes`) cosigned by a C2SP tlog-witness. Notes larger than that one which do
+ * not verify — damaged or forged, in `witnessed/` or `checkpoints/` — are passed over and
+ * reported in `skipped`, instead of being submitted for the witness to refuse round after round;
+ * they stay evidence `verifyTranscript` fails on. The entries up to the chosen checkpoint are
+ * read once (64 bytes per entry for the proof tree) to prove consistency from whatever size the
+ * witness holds. Call it after checkpoints, on a timer, from CI.
+ * @returns the cosigned note, its size, the size the witness held, where it was kept, (with
+ *   `setAside`) the kept note set aside, and the notes skipped.
+ * @throws `ERR_INVALID_ARGUMENT` (options; not a transcript directory or no checkpoint: naming
+ *   `dir`; no trust root — neither `options.trustRoot` nor a `trust-root.json` in the directory —
+ *   or not a TrustRoot: naming `options.trustRoot`), `ERR_TRUST_ROOT_INVALID` (the directory's
+ *   `trust-root.json` is not a trust root), `ERR_TRANSCRIPT_CHECKPOINT_SIGNATURE` (no checkpoint
+ *   verifies: `details.skipped` lists them all), `ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END` (the
+ *   entries end before the chosen checkpoint), and what {@link submitCheckpoint} and
+ *   {@link saveWitnessedCheckpoint} throw.
+ * @example
+ * ```ts
+ * const result = await submitTranscriptDirectory('./transcripts/s1', { url, witness: vkey, trustRoot, save: true });
+ * for (const note of result.skipped) console.warn(`skipped ${note.path}: ${note.code}`);
+ * ```
+ */
+export async function submitTranscriptDirectory(dir: string, options: SubmitTranscriptDirectoryOptions): Promise<SubmittedTranscriptDirectory> {
   if (typeof options !== 'object' || options === null) throw new WritError('ERR_INVALID_ARGUMENT', 'options must be an object', { details: { parameter: 'options' } });
-  const directory = await openTranscriptDirectory(dir);
-  const sized: { note: string; size: number }[] = [];
-  for (const note of directory.checkpoints) {
-    try {
-      sized.push({ note, size: parseCheckpoint(parseNote(note).text).size });
-    } catch {
-      // A damaged checkpoint file is the verifier's finding; the latest readable one is submitted.
-    }
-  }
-  if (sized.length === 0) throw new WritError('ERR_INVALID_ARGUMENT', 'the transcript has no checkpoint to submit', { details: { parameter: 'dir' } });
-  const latest = sized.reduce((a, b) => (b.size > a.size ? b : a));
+  if (options.trustRoot !== undefined && typeof (options.trustRoot as Partial<TrustRoot> | null)?.checkKey !== 'function') throw invalidArgument('options.trustRoot', 'must be a TrustRoot');
+  const { directory, files } = await readTranscriptDirectory(dir);
+  if (directory.checkpoints.length === 0) throw new WritError('ERR_INVALID_ARGUMENT', 'the transcript has no checkpoint to submit', { details: { parameter: 'dir' } });
+  const trustRoot = options.trustRoot ?? directoryTrustRoot(directory.trustRootDocument);
+  const { latest, skipped } = latestVerified({ notes: directory.checkpoints, files, trustRoot });
   const tree = new MerkleTree();
   for await (const line of directory.entries) {
     if (tree.size === latest.size) break;
@@ -369,5 +437,44 @@ export async function submitTranscriptDirectory(dir: string, options: SubmitTran
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
   });
   const kept = options.save === true ? await keepWitnessedCheckpoint(dir, result.note, { witness: options.witness, setAside: options.setAside === true }) : undefined;
-  return { note: result.note, size: latest.size, oldSize: result.oldSize, timestamp: result.timestamp, ...(kept !== undefined && { saved: kept.path }), ...(kept?.setAside !== undefined && { setAside: kept.setAside }) };
+  return { note: result.note, size: latest.size, oldSize: result.oldSize, timestamp: result.timestamp, ...(kept !== undefined && { saved: kept.path }), ...(kept?.setAside !== undefined && { setAside: kept.setAside }), skipped };
+}
+
+// The trust root of the directory's trust-root.json; refused when there is none: a checkpoint
+// nothing verified is not submitted (the witness would refuse a forged one, every round).
+function directoryTrustRoot(document: unknown): TrustRoot {
+  if (document === undefined) {
+    throw new WritError('ERR_INVALID_ARGUMENT', `options.trustRoot is required: the directory has no ${TRUST_ROOT_FILE} to verify its checkpoints against`, { details: { parameter: 'options.trustRoot' } });
+  }
+  return createTrustRoot(document as TrustRootDocument);
+}
+
+// The largest checkpoint note that verifies against `trustRoot` (the first such in file order,
+// `checkpoints/` before `witnessed/`, on a tie), and the notes passed over on the way: the ones
+// that are not checkpoint notes, then the larger ones that do not verify, largest first.
+function latestVerified(input: { notes: readonly string[]; files: readonly string[]; trustRoot: TrustRoot }): { latest: { note: string; size: number }; skipped: SkippedCheckpoint[] } {
+  const skipped: SkippedCheckpoint[] = [];
+  const sized: { note: string; size: number; path: string }[] = [];
+  input.notes.forEach((note, i) => {
+    const path = input.files[i]!;
+    try {
+      sized.push({ note, size: parseCheckpoint(parseNote(note).text).size, path });
+    } catch (error) {
+      skipped.push({ path, code: 'ERR_CHECKPOINT_MALFORMED', check: 'checkpoint-format', ...(WritError.isInstance(error) && error.code !== 'ERR_CHECKPOINT_MALFORMED' && { cause: error.code }) });
+    }
+  });
+  // Stable: of one size, the note read first is tried first.
+  sized.sort((a, b) => b.size - a.size);
+  for (const candidate of sized) {
+    try {
+      // The verifier's own check of one note: format, a ledger key's signature, the key's validity at its time.
+      verifyCheckpointNotes({ notes: [candidate.note], trustRoot: input.trustRoot });
+      return { latest: candidate, skipped };
+    } catch (error) {
+      if (!(error instanceof TranscriptCheckError)) throw error;
+      const { code, check, cause } = error.failure;
+      skipped.push({ path: candidate.path, size: candidate.size, code, check, ...(cause !== undefined && { cause }) });
+    }
+  }
+  throw new WritError('ERR_TRANSCRIPT_CHECKPOINT_SIGNATURE', 'no checkpoint of the transcript verifies against the trust root (no ledger key signed one)', { details: { skipped } });
 }

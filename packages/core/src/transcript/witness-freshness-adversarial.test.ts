@@ -96,7 +96,7 @@ describe('saveWitnessedCheckpoint against forged lines', () => {
 
   it('fails submitTranscriptDirectory --save loudly on a poisoned kept note', async () => {
     // GAP (as above, through the path the CLI and the authority use).
-    const { path, note } = await sample();
+    const { path, trustRoot, note } = await sample();
     const ledgerKey = formatVerifierKey('writ.test/sample', sampleKeys().ledger.publicKey);
     const witness = createWitness({ name: W1, signer: w1, logs: [ledgerKey], state: new MemoryWitnessState(), now: () => hoursLater(3) });
     const fetch = (async (_url: string, init: { body: string }) => {
@@ -104,7 +104,7 @@ describe('saveWitnessedCheckpoint against forged lines', () => {
       return new Response(answer.body, { status: answer.status, headers: { 'content-type': answer.contentType } });
     }) as unknown as typeof globalThis.fetch;
     const saved = await saveWitnessedCheckpoint(path, `${note}${forgedLine(W1, w1.publicKey, 1n << 40n)}`);
-    await expect(submitTranscriptDirectory(path, { url: 'http://w.test', witness: witness.vkey, fetch, save: true })).rejects.toMatchObject({ code: 'ERR_NOTE_UNVERIFIED' });
+    await expect(submitTranscriptDirectory(path, { url: 'http://w.test', witness: witness.vkey, fetch, trustRoot, save: true })).rejects.toMatchObject({ code: 'ERR_NOTE_UNVERIFIED' });
     expect(await readFile(saved, 'utf8')).toBe(`${note}${forgedLine(W1, w1.publicKey, 1n << 40n)}`);
   });
 
@@ -145,17 +145,17 @@ describe('freshness of a cut-back transcript', () => {
     await cutStore.appendStored(lines);
     for (const checkpoint of checkpoints.filter((each) => each.size <= older.size)) await cutStore.putCheckpoint(checkpoint);
     await cutStore.close();
-    await submitTranscriptDirectory(cut, { url: 'http://w.test', witness: witness.vkey, fetch, save: true });
+    await submitTranscriptDirectory(cut, { url: 'http://w.test', witness: witness.vkey, fetch, trustRoot, save: true });
     now = hoursLater(1);
-    await submitTranscriptDirectory(path, { url: 'http://w.test', witness: witness.vkey, fetch, save: true });
+    await submitTranscriptDirectory(path, { url: 'http://w.test', witness: witness.vkey, fetch, trustRoot, save: true });
     // The log cuts back and asks again a day later (the authority's refresh would): refused.
     now = hoursLater(24);
-    await expect(submitTranscriptDirectory(cut, { url: 'http://w.test', witness: witness.vkey, fetch, save: true })).rejects.toMatchObject({ code: 'ERR_WITNESS_REFUSED', details: { status: 409 } });
+    await expect(submitTranscriptDirectory(cut, { url: 'http://w.test', witness: witness.vkey, fetch, trustRoot, save: true })).rejects.toMatchObject({ code: 'ERR_WITNESS_REFUSED', details: { status: 409 } });
     const since = hoursLater(12).toISOString();
     expect((await verifyDir(cut, trustRoot, { keys: [witness.vkey], since })).failure).toMatchObject({ code: 'ERR_TRANSCRIPT_WITNESS' });
     expect(await verifyDir(cut, trustRoot, { keys: [witness.vkey] })).toMatchObject({ valid: true });
     // The whole transcript, refreshed at the same hour, passes the bound.
-    await submitTranscriptDirectory(path, { url: 'http://w.test', witness: witness.vkey, fetch, save: true });
+    await submitTranscriptDirectory(path, { url: 'http://w.test', witness: witness.vkey, fetch, trustRoot, save: true });
     expect(await verifyDir(path, trustRoot, { keys: [witness.vkey], since })).toMatchObject({ valid: true });
     // LIMITATION: a witness that never saw the newer checkpoint (added after the cut) cosigns the
     // older one as fresh; freshness proves what the witnesses saw, so choose and keep them before
