@@ -377,7 +377,7 @@ describe('writ witness submit against a malicious witness', () => {
       response.end('\u001b]0;owned\u0007\u001b[2Jrefused \u202egnp.exe\n');
     });
     try {
-      const result = await run((context) => witnessSubmitAction(dir, { url: witness.url, witness: witnessVkey }, context));
+      const result = await run((context) => witnessSubmitAction(dir, { trustRoot: trustFile, url: witness.url, witness: witnessVkey }, context));
       expect(result.code).toBe(1);
       expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/u);
       expect(result.stderr).toContain('\\u001b]0;owned\\u0007\\u001b[2Jrefused \\u202egnp.exe');
@@ -404,7 +404,7 @@ describe('writ witness submit against a malicious witness', () => {
       pump();
     });
     try {
-      const result = await run((context) => witnessSubmitAction(dir, { url: witness.url, witness: witnessVkey }, context));
+      const result = await run((context) => witnessSubmitAction(dir, { trustRoot: trustFile, url: witness.url, witness: witnessVkey }, context));
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('[ERR_WITNESS_REFUSED]');
       expect(written).toBeLessThan(32 * 2 ** 20);
@@ -420,7 +420,7 @@ describe('writ witness submit against a malicious witness', () => {
       response.end(`${++n}\n`);
     });
     try {
-      const result = await run((context) => witnessSubmitAction(dir, { url: witness.url, witness: witnessVkey }, context));
+      const result = await run((context) => witnessSubmitAction(dir, { trustRoot: trustFile, url: witness.url, witness: witnessVkey }, context));
       expect(result.code).toBe(1);
       expect(witness.calls()).toBe(2);
     } finally {
@@ -437,7 +437,7 @@ describe('writ witness submit against a malicious witness', () => {
       });
     });
     try {
-      const result = await run((context) => witnessSubmitAction(dir, { url: witness.url, witness: witnessVkey, out: 'submitted.note' }, context));
+      const result = await run((context) => witnessSubmitAction(dir, { trustRoot: trustFile, url: witness.url, witness: witnessVkey, out: 'submitted.note' }, context));
       expect(result.code, result.stderr).toBe(0);
       const written = await readFile(join(root, 'submitted.note'), 'utf8');
       expect(written.startsWith(latest.note)).toBe(true);
@@ -453,7 +453,7 @@ describe('writ witness submit against a malicious witness', () => {
   // it was reported as an unreachable witness (exit 1); it is a usage error.
   it('a --url fetch cannot use is a usage error (exit 2)', async () => {
     for (const url of ['http://user:pw@127.0.0.1:9', 'http://127.0.0.1:9/?a=b', 'http://[']) {
-      const result = await run((context) => witnessSubmitAction(dir, { url, witness: witnessVkey }, context));
+      const result = await run((context) => witnessSubmitAction(dir, { trustRoot: trustFile, url, witness: witnessVkey }, context));
       expect(result.code, url).toBe(2);
     }
   });

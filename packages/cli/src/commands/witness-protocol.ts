@@ -3,26 +3,30 @@
  *
  *   writ witness serve --name NAME --state FILE --log VKEY... [--key witness] [--keys-dir .writ]
  *     [--host 127.0.0.1] [--port 7380]
- *   writ witness submit <transcript-dir> --url URL --witness VKEY [--out FILE] [--save] [--json]
+ *   writ witness submit <transcript-dir> --url URL --witness VKEY [--trust-root FILE] [--out FILE]
+ *     [--save] [--json]
  *   writ witness log-key --trust-root FILE --origin ORIGIN
  *
  * `serve` runs a standard witness: `POST <url>/add-checkpoint`, consistency-checked against
  * the checkpoint it cosigned last per log (`--state`, the same file `writ witness cosign`
- * keeps, locked while it runs). `submit` gets a transcript's latest checkpoint cosigned by
- * any tlog-witness and writes the cosigned note — an anchor for `writ verify`. `log-key`
+ * keeps, locked while it runs). `submit` gets a transcript's latest checkpoint that verifies
+ * against the trust root (`--trust-root`, else the directory's `trust-root.json`; neither is a
+ * usage error) cosigned by any tlog-witness and writes the cosigned note — an anchor for
+ * `writ verify`; larger notes that do not verify are skipped and named. `log-key`
  * prints the note verifier keys a witness is configured with for a Writ log (one per
  * `ledger` key of its trust root).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Command } from 'commander';
 import {
   FileWitnessState,
+  TRUST_ROOT_FILE,
   WritError,
   createSigner,
   createWitness,
@@ -32,7 +36,7 @@ import {
   submitTranscriptDirectory,
   writeFileDurably,
 } from '@writ/core';
-import type { PrivateKey } from '@writ/core';
+import type { PrivateKey, SkippedCheckpoint } from '@writ/core';
 import { EXIT, UsageError, collectRepeated, describeError } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { loadKey } from '../lib/key-store.ts';
@@ -210,6 +214,8 @@ export async function witnessServeAction(options: WitnessServeOptions, context: 
 export interface WitnessSubmitOptions {
   readonly url?: string;
   readonly witness?: string;
+  /** The log's trust-root document: only a checkpoint one of its ledger keys signed is submitted (default: the directory's trust-root.json). */
+  readonly trustRoot?: string;
   readonly out?: string;
   /** Also keep the cosigned note in the transcript's `witnessed/` folder (merged per size). */
   readonly save?: boolean;
@@ -217,7 +223,15 @@ export interface WitnessSubmitOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** Run `writ witness submit`: 0 cosigned · 1 the witness refused or did not answer · 2 usage. */
+/** One line per checkpoint note `writ witness submit` passed over. */
+function skippedLines(skipped: readonly SkippedCheckpoint[]): string {
+  return skipped.map((each) => `skipped ${each.path}${each.size === undefined ? '' : ` (size ${each.size})`}: does not verify against the trust root [${each.code}${each.cause === undefined ? '' : `, ${each.cause}`}]\n`).join('');
+}
+
+/**
+ * Run `writ witness submit`: 0 cosigned · 1 the witness refused or did not answer, or no
+ * checkpoint verifies · 2 usage (also: no trust root to check the checkpoints against).
+ */
 export async function witnessSubmitAction(target: string, options: WitnessSubmitOptions, context: CommandContext): Promise<void> {
   try {
     if (options.url === undefined || !/^https?:\/\/\S+$/u.test(options.url)) throw new UsageError('--url must be the witness\'s http(s) submission prefix');
@@ -229,25 +243,42 @@ export async function witnessSubmitAction(target: string, options: WitnessSubmit
     }
     const dir = resolve(context.cwd, target);
     if (!existsSync(dir)) throw new UsageError(`${target}: no such directory`);
+    const trustRoot = options.trustRoot === undefined ? undefined : (await readTrustRootFile(options.trustRoot, context.cwd)).trustRoot;
     let result;
     try {
-      result = await submitTranscriptDirectory(dir, { url: options.url, witness: options.witness, save: options.save === true, ...(options.fetch && { fetch: options.fetch }) });
+      result = await submitTranscriptDirectory(dir, { url: options.url, witness: options.witness, save: options.save === true, ...(trustRoot && { trustRoot }), ...(options.fetch && { fetch: options.fetch }) });
     } catch (error) {
       if (WritError.isInstance(error) && error.code === 'ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END') {
         context.stderr(`INVALID: ${error.message}\n`);
         context.setExitCode(EXIT.invalid);
         return;
       }
-      if (WritError.isInstance(error) && error.code === 'ERR_INVALID_ARGUMENT' && (error.details as { parameter?: unknown } | undefined)?.parameter === 'dir') {
+      if (WritError.isInstance(error) && error.code === 'ERR_TRANSCRIPT_CHECKPOINT_SIGNATURE') {
+        const skipped = (error.details as { skipped?: readonly SkippedCheckpoint[] } | undefined)?.skipped ?? [];
+        context.stderr(`${skippedLines(skipped)}INVALID: ${error.message} [${error.code}]\n`);
+        context.setExitCode(EXIT.invalid);
+        return;
+      }
+      const parameter = WritError.isInstance(error) ? (error.details as { parameter?: unknown } | undefined)?.parameter : undefined;
+      if (WritError.isInstance(error) && error.code === 'ERR_INVALID_ARGUMENT' && parameter === 'dir') {
         throw new UsageError(`${target}: ${error.message}`);
+      }
+      // No silent unverified choice: without a trust root nothing says which checkpoint is the log's.
+      if (WritError.isInstance(error) && error.code === 'ERR_INVALID_ARGUMENT' && parameter === 'options.trustRoot') {
+        throw new UsageError(`no trust root to check the checkpoints against: pass --trust-root FILE (the log's trust-root document) or keep ${TRUST_ROOT_FILE} in the transcript directory`);
+      }
+      if (WritError.isInstance(error) && error.code === 'ERR_TRUST_ROOT_INVALID') {
+        throw new UsageError(`${join(target, TRUST_ROOT_FILE)}: not a valid trust root; pass --trust-root FILE`, error.code);
       }
       throw error;
     }
     const latest = { size: result.size };
     if (options.out !== undefined) await writeFileDurably(resolve(context.cwd, options.out), result.note);
     const saved = result.saved;
+    // Passed over, not repaired: writ verify still fails on them until someone removes them.
+    if (!options.json) context.stderr(skippedLines(result.skipped));
     if (saved !== undefined && !options.json) context.stderr(`kept in ${saved}: writ verify ${target} --witness VKEY counts it\n`);
-    if (options.json) context.stdout(`${JSON.stringify({ size: latest.size, previousSize: result.oldSize, timestamp: result.timestamp, cosigned: result.note, ...(saved !== undefined && { saved }) }, null, 2)}\n`);
+    if (options.json) context.stdout(`${JSON.stringify({ size: latest.size, previousSize: result.oldSize, timestamp: result.timestamp, cosigned: result.note, ...(saved !== undefined && { saved }), skipped: result.skipped }, null, 2)}\n`);
     else if (options.out === undefined && saved === undefined) context.stdout(result.note);
     else context.stdout(`checkpoint ${latest.size} cosigned by the witness (it held ${result.oldSize})${options.out === undefined ? '' : ` → ${options.out}`}\n`);
     context.setExitCode(EXIT.ok);
@@ -307,6 +338,7 @@ export function addWitnessProtocolCommands(witness: Command, context: CommandCon
     .argument('<transcript-dir>', 'transcript directory (file store)')
     .requiredOption('--url <url>', 'the witness\'s submission prefix (…/add-checkpoint is appended)')
     .requiredOption('--witness <vkey>', 'the witness\'s cosignature/v1 verifier key')
+    .option('--trust-root <file>', 'the log\'s trust-root document: the latest checkpoint one of its ledger keys signed is submitted (default: trust-root.json in the directory)')
     .option('--out <file>', 'write the cosigned checkpoint note here (default: stdout)')
     .option('--save', 'keep the cosigned note in the transcript directory (witnessed/<size>.note), where writ verify --witness finds it')
     .option('--json', 'print sizes, the cosignature time and the cosigned note as JSON')
