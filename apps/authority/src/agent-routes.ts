@@ -84,6 +84,9 @@ async function pendingLimitReached(options: { state: AuthorityState; agentId: st
 async function rememberPending(options: { state: AuthorityState; entry: SessionEntry; call: GuardInput; guard: GuardResult; limit: number }): Promise<void> {
   const { state, entry, call, guard, limit } = options;
   if (guard.verdict !== 'approval-required' || state.pending.has(guard.pending.id)) return;
+  // Kept already and decided or expired since (a call guarded again replays its request): not
+  // counted towards the limit, and not held in memory again.
+  if ((await state.pending.find(guard.pending.id)) !== undefined) return;
   // An agent must not fill the inbox (burying one request under thousands) nor the authority's memory.
   if (await pendingLimitReached({ state, agentId: entry.agentId, limit })) {
     throw new HttpError({ status: 429, code: 'ERR_HTTP_PENDING_LIMIT', message: `${limit} requests of this agent wait for approval already` });
@@ -247,7 +250,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     const requestId = stringField({ body, name: 'requestId', max: 80 });
     if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval envelope');
     // Only this session's own requests, as on /v1/agent/approvals: unknown and another's are alike.
-    const detail = state.pending.get(requestId);
+    const detail = await state.pending.find(requestId);
     if (detail === undefined || detail.sessionId !== entry.session.id || detail.agentId !== entry.agentId) throw approvalUnknown();
     return c.json(await entry.session.submitApproval({ requestId, statement: body.statement as JsonObject }));
   });
@@ -256,7 +259,7 @@ export function registerAgentRoutes(options: { readonly app: Hono<AuthorityEnv>;
     const body = await readJson(c, maxBodyBytes);
     const requestId = stringField({ body, name: 'requestId', max: 80 });
     if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval envelope');
-    const detail = state.pending.get(requestId);
+    const detail = await state.pending.find(requestId);
     // An agent may forward statements only for its own requests.
     if (detail === undefined || detail.agentId !== c.get('agentId')) throw approvalUnknown();
     return c.json(await state.firewall.submitApproval({ requestId, statement: body.statement as JsonObject }));

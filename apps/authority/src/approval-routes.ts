@@ -87,8 +87,9 @@ async function describe(state: AuthorityState, detail: PendingDetail): Promise<J
   };
 }
 
-function detailOf(state: AuthorityState, id: string): PendingDetail {
-  const detail = state.pending.get(requestIdOf(id));
+/** The request's detail, held in memory or read from the pending store (a decided one that left memory). */
+async function detailOf(state: AuthorityState, id: string): Promise<PendingDetail> {
+  const detail = await state.pending.find(requestIdOf(id));
   if (detail === undefined) throw new HttpError({ status: 404, code: 'ERR_HTTP_APPROVAL_UNKNOWN', message: 'no such approval request' });
   return detail;
 }
@@ -105,17 +106,17 @@ export function registerApprovalRoutes(options: { readonly app: Hono<AuthorityEn
     return c.json({ approvals: items });
   });
 
-  app.get('/v1/approvals/:id', async (c) => c.json(await describe(state, detailOf(state, c.req.param('id')))));
+  app.get('/v1/approvals/:id', async (c) => c.json(await describe(state, await detailOf(state, c.req.param('id')))));
 
   app.get('/v1/approvals/:id/status', async (c) => {
-    const detail = detailOf(state, c.req.param('id'));
+    const detail = await detailOf(state, c.req.param('id'));
     const record = await state.approvals.get(detail.pending.id as Sha256Digest);
     return c.json({ id: detail.pending.id, status: record?.status ?? 'pending', statements: record?.statements.length ?? 0 });
   });
 
   app.post('/v1/approvals/:id', async (c) => {
     const body = await readJson(c, maxBodyBytes);
-    const detail = detailOf(state, c.req.param('id'));
+    const detail = await detailOf(state, c.req.param('id'));
     if (!isRecord(body.statement)) throw badRequest('statement', 'must be a DSSE approval or rejection envelope signed by the approver');
     const submission = await state.firewall.submitApproval({ requestId: detail.pending.id, statement: body.statement as JsonObject });
     const status = submission.status === 'refused' ? 422 : 200;

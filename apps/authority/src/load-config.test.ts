@@ -45,6 +45,24 @@ describe('parseConfig', () => {
   });
 });
 
+describe('parseConfig: limits', () => {
+  it('takes every limit as a positive integer, maxDecidedInMemory too', () => {
+    const limits = { maxBodyBytes: 1024, ratePerMinute: 10, executeTimeoutMs: 1000, maxPendingPerAgent: 5, sessionIdleMs: 60_000, maxDecidedInMemory: 50 };
+    expect(parse({ ...base, limits }).limits).toEqual(limits);
+    expect(parse(base).limits).toEqual({});
+  });
+
+  it('refuses anything else with ERR_INVALID_ARGUMENT naming the limit', () => {
+    for (const name of ['maxBodyBytes', 'ratePerMinute', 'executeTimeoutMs', 'maxPendingPerAgent', 'sessionIdleMs', 'maxDecidedInMemory']) {
+      for (const value of [0, -1, 1.5, '10', null, Number.MAX_SAFE_INTEGER + 1, Number.NaN, {}]) {
+        expect(() => parse({ ...base, limits: { [name]: value } }), `${name}: ${JSON.stringify(value)}`).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: `limits.${name}` } }));
+      }
+    }
+    expect(parameterOf({ ...base, limits: [] })).toBe('limits');
+    expect(parameterOf({ ...base, limits: 5 })).toBe('limits');
+  });
+});
+
 describe('parseConfig: witnesses', () => {
   const key = formatCosignerKey('witness.example/w1', new Uint8Array(32).fill(7));
   it('takes { url, key } entries and an interval (default 60 s)', () => {

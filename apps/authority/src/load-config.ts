@@ -36,7 +36,7 @@ export interface AuthorityConfig {
   readonly mode: FirewallMode;
   readonly agents: readonly Credential[];
   readonly approvers: readonly Credential[];
-  readonly limits: { readonly maxBodyBytes?: number; readonly ratePerMinute?: number; readonly executeTimeoutMs?: number; readonly maxPendingPerAgent?: number; readonly sessionIdleMs?: number };
+  readonly limits: { readonly maxBodyBytes?: number; readonly ratePerMinute?: number; readonly executeTimeoutMs?: number; readonly maxPendingPerAgent?: number; readonly sessionIdleMs?: number; readonly maxDecidedInMemory?: number };
   readonly sidecar: { readonly target: string; readonly tool?: string } | undefined;
   readonly console: boolean;
   /** C2SP tlog-witnesses the ledger's checkpoints are submitted to (with postgres, from a mirror in `<dataDir>/ledger-mirror`). */
@@ -120,8 +120,9 @@ export function parseConfig(options: { readonly config: unknown; readonly env: R
   if (key === undefined && keyFile === undefined) throw bad('authorityKey', 'or authorityKeyFile (or WRIT_AUTHORITY_KEY) is required');
   const sidecar = c.sidecar;
   if (sidecar !== undefined && (typeof sidecar !== 'object' || sidecar === null)) throw bad('sidecar', 'must be an object with a target URL');
+  if (c.limits !== undefined && (typeof c.limits !== 'object' || c.limits === null || Array.isArray(c.limits))) throw bad('limits', 'must be an object');
   const limits = (c.limits ?? {}) as Record<string, unknown>;
-  for (const name of ['maxBodyBytes', 'ratePerMinute', 'executeTimeoutMs', 'maxPendingPerAgent', 'sessionIdleMs']) {
+  for (const name of ['maxBodyBytes', 'ratePerMinute', 'executeTimeoutMs', 'maxPendingPerAgent', 'sessionIdleMs', 'maxDecidedInMemory']) {
     const value = limits[name];
     if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) throw bad(`limits.${name}`, 'must be a positive integer');
   }

@@ -16,7 +16,7 @@ import type { Credential } from './credentials.ts';
 import { createLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import { MemoryPendingStore } from './pending-store.ts';
-import { PendingIndex } from './pending-index.ts';
+import { MAX_DECIDED_IN_MEMORY, PendingIndex, statusIn } from './pending-index.ts';
 import type { PendingDetailStore } from './pending-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { remoteCompensations } from './rollback-routes.ts';
@@ -29,7 +29,9 @@ export const DEFAULT_LIMITS: {
   readonly maxPendingPerAgent: number;
   /** A session idle this long leaves memory (`sessions.idleMs` of the firewall); the agent opens it again with its id. */
   readonly sessionIdleMs: number;
-} = { maxBodyBytes: 256 * 1024, ratePerMinute: 600, executeTimeoutMs: 30_000, maxPendingPerAgent: 100, sessionIdleMs: 3_600_000 };
+  /** Decided or expired approval requests whose details stay in memory, the latest; the others are read from the pending store by id. */
+  readonly maxDecidedInMemory: number;
+} = { maxBodyBytes: 256 * 1024, ratePerMinute: 600, executeTimeoutMs: 30_000, maxPendingPerAgent: 100, sessionIdleMs: 3_600_000, maxDecidedInMemory: MAX_DECIDED_IN_MEMORY };
 
 /** What {@link startAuthority} needs (the config loader builds it from a file and the environment). */
 export interface StartAuthorityOptions {
@@ -100,8 +102,15 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     clock,
   });
   const pendingStore = options.pendingStore ?? new MemoryPendingStore();
-  // The inbox of an earlier run: requests still waiting keep their details across a restart.
-  const pending = new PendingIndex(await pendingStore.list());
+  // The inbox of an earlier run: requests still waiting keep their details across a restart;
+  // of the decided ones only the latest are held, the others are read by id when asked for.
+  let pending: PendingIndex;
+  try {
+    pending = await PendingIndex.open({ store: pendingStore, maxDecided: limits.maxDecidedInMemory, now: clock().getTime(), statusOf: statusIn(options.stores.approvals) });
+  } catch (error) {
+    await firewall.close();
+    throw error;
+  }
   const state: AuthorityState = {
     firewall,
     policy: options.policy,
