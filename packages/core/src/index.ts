@@ -32,7 +32,7 @@ export { copyLedger } from './stores/copy-ledger.ts';
 export { readBodyCapped } from './http/read-body-capped.ts';
 export type { CopyLedgerOptions, CopyLedgerResult } from './stores/copy-ledger.ts';
 export { FileWitnessState, WITNESS_STATE_TYPE } from './stores/file-witness-state.ts';
-export { writeFileDurably } from './stores/regular-file.ts';
+export { readEvidenceFile, writeFileDurably } from './stores/regular-file.ts';
 export { FileNonceStore } from './stores/file-nonce-store.ts';
 export { FileApprovalStore } from './stores/file-approval-store.ts';
 
@@ -141,7 +141,7 @@ export type { CreateFirewallOptions, DurabilityConfig, FirewallPolicy, SessionLi
 export { KeyTombstones } from './firewall/call-fingerprints.ts';
 export { isFirewallMode, parseModeConfig, parseModeEnv, resolveMode } from './firewall/mode.ts';
 export type { ModeConfig, ModeTable } from './firewall/mode.ts';
-export type { BudgetRule, BudgetView } from './firewall/budgets.ts';
+export type { BudgetHoldRecord, BudgetRule, BudgetView } from './firewall/budgets.ts';
 export type { Compensation, EffectContext, Observation, ReconciliationStatus, ToolReconciler } from './firewall/reconciliation.ts';
 export type { Durability } from './firewall/recorder.ts';
 export { approvalRequestId, intentOf as canonicalIntent, RECEIPT_PAYLOAD_TYPE, summarizeIntent } from './firewall/ports.ts';

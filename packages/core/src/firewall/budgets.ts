@@ -5,8 +5,12 @@
  * reservation), and for rules with `escrow` the spent amount stays held in escrow until
  * reconciliation confirms it (or a compensation frees it).
  *
- * The state is per firewall process and sliding-window; policies see it as
- * `input.context.budgets` and the firewall refuses a release the budget cannot cover.
+ * The state is sliding-window; policies see it as `input.context.budgets` and the firewall
+ * refuses a release the budget cannot cover. Every release records what it reserved
+ * ({@link BudgetHoldRecord}, the `budgets` field of its `token-issued` entry, or of the
+ * `decision-made` entry of a token-free release), and a firewall rebuilds its budgets from
+ * its ledger on open ({@link CapabilityBudgets.restore}): a restart does not hand out a
+ * window's budget a second time.
  *
  * Bounded: a spent hold leaves once past its window, a reservation once its release can no
  * longer run (its token expired, never admitted: {@link BudgetReservation.expiresAt}), looked
@@ -15,6 +19,9 @@
  */
 import { WritError } from '../errors.ts';
 import type { JsonObject } from '../stores/types.ts';
+import type { BudgetHoldRecord } from '../transcript/entry-types.ts';
+
+export type { BudgetHoldRecord } from '../transcript/entry-types.ts';
 
 /** One budget rule. */
 export interface BudgetRule {
@@ -61,6 +68,7 @@ type Phase = 'reserved' | 'escrow' | 'spent' | 'gone';
 interface Hold {
   readonly rule: BudgetRule;
   readonly key: string;
+  readonly holder: string;
   readonly amount: number;
   readonly at: number;
   phase: Phase;
@@ -77,9 +85,12 @@ function lapsed(hold: Hold, now: number): boolean {
 /** Reservations between sweeps of every budget's holds (at least). */
 const SWEEP_EVERY = 1024;
 
-function scopeKey(rule: BudgetRule, party: BudgetParty): string {
-  const who = rule.scope === 'principal' ? party.principal : rule.scope === 'agent' ? party.agent : party.session;
-  return `${rule.id}\u0000${who}`;
+function holderOf(rule: BudgetRule, party: BudgetParty): string {
+  return rule.scope === 'principal' ? party.principal : rule.scope === 'agent' ? party.agent : party.session;
+}
+
+function scopeKey(rule: BudgetRule, holder: string): string {
+  return `${rule.id}\u0000${holder}`;
 }
 
 function amountOf(rule: BudgetRule, args: JsonObject): number | undefined {
@@ -188,7 +199,7 @@ export class CapabilityBudgets {
   /** The budgets this call draws on, as policy sees them. */
   view(party: BudgetParty, now: Date): BudgetView[] {
     return this.#applicable(party).map((rule) => {
-      const { used, reserved } = this.#sum(scopeKey(rule, party), rule, now.getTime());
+      const { used, reserved } = this.#sum(scopeKey(rule, holderOf(rule, party)), rule, now.getTime());
       // A call that does not say how much it spends draws the whole budget.
       const requested = amountOf(rule, party.args) ?? rule.limit + 1;
       return { id: rule.id, limit: rule.limit, used, reserved, requested, remaining: rule.limit - used - reserved - requested };
@@ -211,13 +222,43 @@ export class CapabilityBudgets {
     }
     this.#maybeSweep(now.getTime());
     const holds = this.#applicable(party).map((rule, i) => {
-      const hold: Hold = { rule, key: scopeKey(rule, party), amount: views[i]!.requested, at: now.getTime(), phase: 'reserved', expiresAt: undefined };
-      const list = this.#holds.get(hold.key) ?? [];
-      list.push(hold);
-      this.#holds.set(hold.key, list);
-      return hold;
+      const holder = holderOf(rule, party);
+      return this.#add({ rule, key: scopeKey(rule, holder), holder, amount: views[i]!.requested, at: now.getTime(), phase: 'reserved', expiresAt: undefined });
     });
     return new BudgetReservation(holds, (hold) => this.#drop(hold));
+  }
+
+  #add(hold: Hold): Hold {
+    const list = this.#holds.get(hold.key);
+    if (list === undefined) this.#holds.set(hold.key, [hold]);
+    else list.push(hold);
+    return hold;
+  }
+
+  /**
+   * Reserve again what a release recorded before a restart (its entry's `budgets`), as of its
+   * release time `at`: the holds of rules still configured with the same scope, each with
+   * the amount recorded (a rule no longer configured, or now counted under another scope, no
+   * longer counts what it recorded). Never refused: it was within the budget when released.
+   * The caller settles the reservation as the ledger goes on (outcome, reconciliation,
+   * rollback); one without an outcome is settled as performed — it may have run.
+   * @returns `undefined` when none of the records applies any more.
+   * @throws `ERR_INVALID_ARGUMENT` when `records` is not a list of {@link BudgetHoldRecord}s
+   *   (see {@link parseBudgetHolds}) or `at` is not a valid Date.
+   */
+  restore(records: readonly BudgetHoldRecord[], at: Date): BudgetReservation | undefined {
+    const parsed = parseBudgetHolds(records);
+    if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
+      throw new WritError('ERR_INVALID_ARGUMENT', 'at must be a valid Date', { details: { parameter: 'at' } });
+    }
+    const holds: Hold[] = [];
+    for (const record of parsed) {
+      const rule = this.#rules.find((r) => r.id === record.id);
+      if (rule === undefined || rule.scope !== record.scope) continue;
+      holds.push(this.#add({ rule, key: scopeKey(rule, record.holder), holder: record.holder, amount: record.amount, at: at.getTime(), phase: 'reserved', expiresAt: undefined }));
+    }
+    this.#maybeSweep(at.getTime());
+    return holds.length === 0 ? undefined : new BudgetReservation(holds, (hold) => this.#drop(hold));
   }
 
   #drop(hold: Hold): void {
@@ -238,6 +279,11 @@ export class BudgetReservation {
   constructor(holds: Hold[], drop: (hold: Hold) => void) {
     this.#holds = holds;
     this.#drop = drop;
+  }
+
+  /** What this reservation holds, as its release's ledger entry records it (`budgets`). */
+  get records(): BudgetHoldRecord[] {
+    return this.#holds.map((hold) => ({ id: hold.rule.id, scope: hold.rule.scope, holder: hold.holder, amount: hold.amount }));
   }
 
   /** True when some budget holds this call in escrow. */
@@ -278,4 +324,34 @@ export class BudgetReservation {
       else this.#drop(hold);
     }
   }
+}
+
+/**
+ * The `budgets` of a release entry, checked: a list of {@link BudgetHoldRecord}s (a holder and
+ * id that are non-empty strings, a scope of a budget rule, a finite amount >= 0).
+ * @throws `ERR_INVALID_ARGUMENT` (`details.parameter`: `budgets` or `budgets[i]`).
+ */
+export function parseBudgetHolds(value: unknown): BudgetHoldRecord[] {
+  if (!Array.isArray(value)) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'budgets must be a list of budget holds', { details: { parameter: 'budgets' } });
+  }
+  return Array.from(value as unknown[], (item, index) => {
+    const r = item as Partial<BudgetHoldRecord> | null | undefined;
+    if (
+      typeof r !== 'object' ||
+      r === null ||
+      Array.isArray(r) ||
+      typeof r.id !== 'string' ||
+      r.id === '' ||
+      (r.scope !== 'principal' && r.scope !== 'agent' && r.scope !== 'session') ||
+      typeof r.holder !== 'string' ||
+      r.holder === '' ||
+      typeof r.amount !== 'number' ||
+      !Number.isFinite(r.amount) ||
+      r.amount < 0
+    ) {
+      throw new WritError('ERR_INVALID_ARGUMENT', `budgets[${index}] is not a budget hold (id, scope, holder, amount)`, { details: { parameter: `budgets[${index}]` } });
+    }
+    return { id: r.id, scope: r.scope, holder: r.holder, amount: r.amount };
+  });
 }

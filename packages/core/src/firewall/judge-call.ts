@@ -205,6 +205,10 @@ export async function judgeCall(options: {
 
   const decisionId = resume?.decisionId ?? `dec_${randomUUID()}`;
   const entries: EntryDraft[] = [];
+  // What the release reserved, on its release entry (token-issued, or the decision of a
+  // token-free release): a restart rebuilds the budgets from these (recovery.ts).
+  const tokenFree = settings.tokenFreeClasses.has(classification.actionClass);
+  const held: JsonObject | undefined = reservation === undefined ? undefined : { budgets: reservation.records as unknown as JsonObject[] };
   // On resume the re-check rides the release or refusal of the original decision.
   const recheck: JsonObject | undefined =
     resume === undefined
@@ -239,6 +243,7 @@ export async function judgeCall(options: {
         actionClass: classification.actionClass,
         effects: { declared: [...classification.declaredEffects], detected: [...classification.detectedEffects] },
         basis: { digest: basis.digest, score: basis.score, sufficient: basis.sufficient, findings: basis.findings.map((f) => f.code) },
+        ...(tokenFree && held !== undefined ? held : {}),
       } satisfies JsonObject,
     },
   );
@@ -246,7 +251,7 @@ export async function judgeCall(options: {
   let token: ReleasedToken | undefined;
   let pending: PendingApproval | undefined;
   let denialId = '';
-  if (verdict === 'execute' && !settings.tokenFreeClasses.has(classification.actionClass)) {
+  if (verdict === 'execute' && !tokenFree) {
     const approvals = usesApproval && verified !== undefined ? verified.digests : [];
     token = mintRelease({ context, session, call: summarized, intentDigest, basis, decision, decisionId, approvals, now });
     // Unused past its token's expiry (with the nonce store's margin) the release can never run:
@@ -255,7 +260,7 @@ export async function judgeCall(options: {
     entries.push({
       type: 'token-issued',
       time,
-      body: { sessionId: session.id, callId: call.callId, decisionId, tool: call.tool, tokenId: token.id, token: token.token.envelope as unknown as JsonObject, ...(recheck === undefined ? {} : { recheck }) },
+      body: { sessionId: session.id, callId: call.callId, decisionId, tool: call.tool, tokenId: token.id, token: token.token.envelope as unknown as JsonObject, ...(recheck === undefined ? {} : { recheck }), ...held },
     });
   } else if (verdict === 'block') {
     const denial = denyRelease({ context, session, call: summarized, intentDigest, stage: decision.id === FAIL_CLOSED_ID ? 'firewall' : 'policy', reasons, policy: { decisionId }, basis, now });

@@ -6,10 +6,16 @@
  *
  * The same scan indexes the latest {@link MAX_RECOVERED} calls for restart idempotency
  * (replay-recovered.ts); every older call is kept as an 8-byte fingerprint, so its call id
- * is refused (`firewall.call-id-evicted`) rather than judged and run a second time.
+ * is refused (`firewall.call-id-evicted`) rather than judged and run a second time. And it
+ * rebuilds the capability budgets from what each release recorded it reserved
+ * ({@link BudgetTracker}).
  */
+import { WritError } from '../errors.ts';
 import type { JsonObject } from '../stores/types.ts';
+import type { LedgerEntry } from '../transcript/entry.ts';
 import { parseEntry } from '../transcript/entry.ts';
+import type { BudgetReservation, CapabilityBudgets } from './budgets.ts';
+import { parseBudgetHolds } from './budgets.ts';
 import type { FirewallContext } from './firewall-context.ts';
 import type { UnfinishedRelease } from './types.ts';
 
@@ -88,8 +94,10 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
   const released = new Map<string, UnfinishedRelease>();
   const flagged = new Set<string>();
   const calls = context.recovered;
+  const budgets = new BudgetTracker(context.budgets);
   for await (const stored of ledger.read()) {
     const entry = parseEntry(stored.line);
+    budgets.track(entry);
     if (entry.type === 'session-ended' || entry.type === 'session-started') {
       // Ended ids go straight into the compact set, so the scan keeps no string per session
       // of the ledger. A ledger written before ended sessions were refused may open an ended id
@@ -126,6 +134,7 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
       flagged.add(tokenId);
     }
   }
+  budgets.finish();
   const unfinished = [...released.values()];
   const fresh = unfinished.filter((release) => !flagged.has(release.tokenId));
   if (fresh.length > 0) {
@@ -173,4 +182,89 @@ function resumed(call: RecoveredCall, recheck: unknown): void {
   call.verdict = after.verdict;
   call.decision = after.decision;
   call.reasons = after.reasons;
+}
+
+/**
+ * Rebuilds the capability budgets while the ledger is scanned: each release that recorded
+ * `budgets` reserves them again at its release time, and what follows settles them as the
+ * live firewall did — an execution spends (escrows) or, failed, frees; a refusal at the
+ * gateway frees; a reconciliation confirms an escrow; a complete compensation frees it. A
+ * release with no outcome at the end of the ledger counts as performed: it may have run
+ * before the process stopped (the gateway refuses it from now on, `gateway.outcome-unknown`),
+ * including a token-free one whose session ended (a call running at `end()` records its
+ * outcome after the `session-ended` entry, so the end alone does not show it never ran).
+ * Memory: the releases still open or in escrow; the budgets drop spent holds past their
+ * window as the scan goes.
+ */
+export class BudgetTracker {
+  readonly #budgets: CapabilityBudgets;
+  readonly #open = new Map<string, BudgetReservation>();
+
+  constructor(budgets: CapabilityBudgets) {
+    this.#budgets = budgets;
+  }
+
+  /** Follow one entry. @throws `ERR_TRANSCRIPT_MALFORMED` (a `budgets` field that is not a list of budget holds). */
+  track(entry: LedgerEntry): void {
+    const body = entry.body;
+    const sessionId = text(body.sessionId);
+    const callId = text(body.callId);
+    if (sessionId === undefined || callId === undefined) return;
+    const key = callKey(sessionId, callId);
+    switch (entry.type) {
+      case 'token-issued':
+      case 'decision-made':
+        if (body.budgets !== undefined) this.#reserve(entry, key);
+        return;
+      case 'effect-executed':
+        this.#settle(key, (r) => r.settle(body.status === 'succeeded'));
+        return;
+      case 'action-denied':
+        this.#settle(key, (r) => r.settle(false));
+        return;
+      case 'effect-reconciled':
+        if (body.status === 'reconciled') this.#settle(key, (r) => r.release(true));
+        return;
+      case 'effect-rolled-back':
+        this.#settle(key, (r) => r.release(body.status !== 'compensated'));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The end of the ledger: a release without an outcome may have run, and counts. */
+  finish(): void {
+    for (const reservation of this.#open.values()) reservation.settle(true);
+    this.#open.clear();
+  }
+
+  /** Releases still open or in escrow (tests of the memory bound). @internal */
+  get open(): number {
+    return this.#open.size;
+  }
+
+  #reserve(entry: LedgerEntry, key: string): void {
+    let records;
+    try {
+      records = parseBudgetHolds(entry.body.budgets);
+    } catch (error) {
+      const field = WritError.isInstance(error) ? error.details?.parameter : undefined;
+      throw new WritError('ERR_TRANSCRIPT_MALFORMED', `entry ${entry.seq} (${entry.type}) records budgets that are not budget holds`, { details: { seq: entry.seq, field: field ?? 'budgets' } });
+    }
+    const reservation = this.#budgets.restore(records, new Date(entry.time));
+    // One release per call: a second one (no firewall writes it) replaces the first, which
+    // counts as performed.
+    this.#open.get(key)?.settle(true);
+    if (reservation === undefined) this.#open.delete(key);
+    else this.#open.set(key, reservation);
+  }
+
+  #settle(key: string, apply: (reservation: BudgetReservation) => void): void {
+    const reservation = this.#open.get(key);
+    if (reservation === undefined) return;
+    apply(reservation);
+    // An escrowed amount still waits for its reconciliation or rollback.
+    if (!reservation.escrowed) this.#open.delete(key);
+  }
 }

@@ -82,6 +82,18 @@ export interface SessionEndedBody {
   readonly sessionId: string;
 }
 
+/**
+ * What one release reserved on one capability budget, as its entry records it (`budgets`):
+ * the rule id, the scope it counted under and who in that scope (principal id, agent id or
+ * session id), and the amount.
+ */
+export interface BudgetHoldRecord {
+  readonly id: string;
+  readonly scope: 'principal' | 'agent' | 'session';
+  readonly holder: string;
+  readonly amount: number;
+}
+
 /** `decision-made`: the policy decision for one call, after the mode was applied. */
 export interface DecisionMadeBody {
   readonly sessionId: string;
@@ -99,6 +111,12 @@ export interface DecisionMadeBody {
   /** What the firewall did: `execute` (a release may follow), `block`, `approval-required`. */
   readonly verdict: 'execute' | 'block' | 'approval-required';
   readonly reasons: readonly { readonly code: string; readonly text: string }[];
+  /**
+   * What a token-free release reserved on the capability budgets (verdict `execute`, a class
+   * that needs no token, and some budget applies); a release with a token records it on its
+   * `token-issued` entry instead. A firewall rebuilds its budgets from these on open.
+   */
+  readonly budgets?: readonly BudgetHoldRecord[];
 }
 
 /** `token-issued`: the signed action token released for a decision. */
@@ -110,6 +128,8 @@ export interface TokenIssuedBody {
   readonly tokenId: string;
   /** The DSSE action-token envelope, verified against the trust root (`authority` at `iat`). */
   readonly token: Envelope;
+  /** What the release reserved on the capability budgets, when any applies (see `DecisionMadeBody.budgets`). */
+  readonly budgets?: readonly BudgetHoldRecord[];
 }
 
 /** `action-denied`: the signed denial artifact of a blocked call. */
