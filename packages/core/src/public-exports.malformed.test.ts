@@ -232,6 +232,7 @@ const validArguments: Record<string, () => unknown[]> = {
   verifyCheckpointNotes: () => [{ notes: checkpointNotes, trustRoot, origin: 'writ.test/sample' }],
   createWitness: () => [{ name: 'witness.test/w', signer, logs: [core.formatVerifierKey('writ.test/sample', keys.ledger.publicKey)], state: new core.MemoryWitnessState(), now: () => new Date(0) }],
   writeFileDurably: () => [join(freshDir(), 'out.txt'), 'text'],
+  readEvidenceFile: () => [join(freshDir(), 'evidence.json'), { maxBytes: 16 }],
   recordPolicyInputs: () => [policyDouble(() => allow), { file: join(freshDir(), 'policy-inputs.jsonl') }],
   openPolicyInputLog: () => [{ file: join(freshDir(), 'policy-inputs.jsonl'), policy: policyDouble(() => allow), syncEveryMs: 10, onSyncError: () => undefined }],
   parsePolicyInputLog: () => ['{"sessionId":"s","callId":"c","intentDigest":"sha256:i","policyDigest":"sha256:p","input":{"context":{"session":"s","callId":"c"},"action":{"intent":"sha256:i"}}}\n', 'log'],

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTranscriptDirectory } from '../transcript/transcript-directory.ts';
 import { writeSampleTranscript } from '../transcript/sample-transcript.ts';
 import { FileLedgerStore } from './file-ledger-store.ts';
-import { readRegularFile } from './regular-file.ts';
+import { readEvidenceFile, readRegularFile } from './regular-file.ts';
 
 const haveMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
 if (!haveMkfifo) console.warn('SKIPPED: FIFO tests need mkfifo (coreutils)');
@@ -54,5 +54,52 @@ describe.skipIf(!haveMkfifo)('a FIFO where a transcript file belongs is refused,
   it('readRegularFile reads a regular file and refuses a directory', async () => {
     expect(await readRegularFile(join(dir, 'checkpoints', '0000000000000004.json'))).toContain('"note"');
     await expect(readRegularFile(join(dir, 'checkpoints'))).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT' });
+  });
+});
+
+describe('readEvidenceFile', () => {
+  let folder: string;
+  beforeAll(async () => {
+    folder = join(root, 'evidence');
+    await mkdir(folder, { recursive: true });
+  });
+
+  it('reads a regular file up to maxBytes, and refuses one byte more without reading it whole', async () => {
+    const path = join(folder, 'limit.json');
+    await writeFile(path, 'x'.repeat(100));
+    expect(await readEvidenceFile(path, { maxBytes: 100 })).toBe('x'.repeat(100));
+    await expect(readEvidenceFile(path, { maxBytes: 99 })).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { path, kind: 'too-large', maxBytes: 99 } });
+    const huge = join(folder, 'huge.json');
+    // Sparse: 8 GiB on disk as a hole; reading it whole would exhaust memory.
+    await writeFile(huge, '');
+    await truncate(huge, 8 * 2 ** 30);
+    await expect(readEvidenceFile(huge, { maxBytes: 1 << 20 })).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { kind: 'too-large' } });
+  });
+
+  it('refuses a directory, a symbolic link and a missing file with codes a caller can tell apart', async () => {
+    await expect(readEvidenceFile(folder, { maxBytes: 10 })).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { path: folder, kind: 'directory' } });
+    const target = join(folder, 'target.json');
+    await writeFile(target, '{}');
+    const link = join(folder, 'link.json');
+    await symlink(target, link);
+    await expect(readEvidenceFile(link, { maxBytes: 10 })).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { path: link, kind: 'symbolic-link' } });
+    const missing = join(folder, 'missing.json');
+    await expect(readEvidenceFile(missing, { maxBytes: 10 })).rejects.toMatchObject({ code: 'ERR_STORE_IO', details: { path: missing, reason: 'ENOENT' } });
+  });
+
+  it.skipIf(!haveMkfifo)('refuses a FIFO at once instead of waiting for a writer', { timeout: 5_000 }, async () => {
+    const fifo = join(folder, 'pipe.json');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    await expect(readEvidenceFile(fifo, { maxBytes: 10 })).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { path: fifo, kind: 'fifo' } });
+  });
+
+  it('refuses malformed arguments with ERR_INVALID_ARGUMENT naming them', async () => {
+    for (const path of ['', 'a\u0000b', 1, undefined]) {
+      await expect(readEvidenceFile(path as string, { maxBytes: 1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'path' } });
+    }
+    for (const maxBytes of [-1, 1.5, Number.NaN, '1', undefined]) {
+      await expect(readEvidenceFile(join(folder, 'x'), { maxBytes: maxBytes as number })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'options.maxBytes' } });
+    }
+    await expect(readEvidenceFile(join(folder, 'x'), null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'options' } });
   });
 });
