@@ -6,9 +6,11 @@
  * expired leaves the undecided set for good, so the inbox and the per-agent limit read each
  * decided request's status once instead of on every call.
  *
- * Bounded: every request that may be undecided is held (at most `maxPendingPerAgent` per agent
- * once its agent asked again), and of the decided or expired ones only the latest `maxDecided`
- * requests; the others are read from the store by id when asked for ({@link PendingIndex.find}).
+ * Bounded: every request that may be undecided is held, and of those found decided or expired
+ * only the latest `maxDecided` requests; the others are read from the store by id when asked for
+ * ({@link PendingIndex.find}). The undecided ones are bounded by the per-agent limit: before an
+ * agent's request is added, the limit's check reads the status of each of that agent's, so at
+ * most `maxPendingPerAgent` of an agent's requests are ever held as undecided.
  */
 import type { ApprovalStore, Sha256Digest } from '@writ/core';
 import type { PendingDetail, PendingDetailStore } from './pending-store.ts';
