@@ -159,6 +159,7 @@ export async function openAuthority(options: { readonly config: AuthorityConfig;
     store: mirror ?? stores.ledger,
     ...(mirror !== undefined && { mirrorOf: stores.ledger }),
     witnesses: config.witnesses,
+    trustRoot,
     everyMs: config.witnessEveryMs,
     refreshMs: config.witnessRefreshMs,
     logger: options.logger ?? createLogger(),

@@ -35,7 +35,7 @@ describe('startWitnessing', () => {
     const store = await FileLedgerStore.open({ dir });
     const lines: string[] = [];
     const w = witness();
-    const witnessing = startWitnessing({ dir, store, witnesses: [{ url: 'http://w.test', key: w.vkey }], everyMs: 3_600_000, logger: createLogger((line) => lines.push(line)), fetch: w.fetch });
+    const witnessing = startWitnessing({ dir, store, witnesses: [{ url: 'http://w.test', key: w.vkey }], trustRoot, everyMs: 3_600_000, logger: createLogger((line) => lines.push(line)), fetch: w.fetch });
     await witnessing.round();
     expect(await readdir(join(dir, 'witnessed'))).toHaveLength(1);
     expect(lines.map((line) => JSON.parse(line) as { msg: string }).map((l) => l.msg)).toEqual(['witness cosigned checkpoint']);
@@ -64,7 +64,7 @@ describe('startWitnessing', () => {
     let clock = Date.parse('2026-03-01T00:00:00Z');
     const w = witness(() => new Date(clock));
     const lines: string[] = [];
-    const witnessing = startWitnessing({ dir, store, witnesses: [{ url: 'http://w.test', key: w.vkey }], everyMs: 3_600_000, refreshMs: 600_000, logger: createLogger((line) => lines.push(line)), fetch: w.fetch, now: () => clock });
+    const witnessing = startWitnessing({ dir, store, witnesses: [{ url: 'http://w.test', key: w.vkey }], trustRoot, everyMs: 3_600_000, refreshMs: 600_000, logger: createLogger((line) => lines.push(line)), fetch: w.fetch, now: () => clock });
     const verifiedSince = async (since: string) => {
       const directory = await openTranscriptDirectory(dir);
       return verifyTranscript({ entries: directory.entries, checkpoints: directory.checkpoints, trustRoot, witnesses: { keys: [w.vkey], since } });
@@ -95,7 +95,7 @@ describe('startWitnessing', () => {
     const mirror = await FileLedgerStore.open({ dir });
     const w = witness();
     const lines: { msg: string; code?: string }[] = [];
-    const witnessing = startWitnessing({ dir, store: mirror, mirrorOf: source, witnesses: [{ url: 'http://w.test', key: w.vkey }], everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: w.fetch });
+    const witnessing = startWitnessing({ dir, store: mirror, mirrorOf: source, witnesses: [{ url: 'http://w.test', key: w.vkey }], trustRoot, everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: w.fetch });
     await witnessing.round();
     expect((await mirror.head()).size).toBe((await source.head()).size);
     const ledger = await Ledger.open({ store: source, origin: 'writ.test/sample', signer: sampleKeys().ledger, now: () => new Date('2026-01-01T03:00:00Z') });
@@ -114,12 +114,12 @@ describe('startWitnessing', () => {
   it('with mirrorOf, a database whose entries no longer extend the mirror is logged as an error and nothing is submitted', async () => {
     const dir = join(root, 'mirror-diverged');
     const mirror = await FileLedgerStore.open({ dir });
-    await writeSampleTranscript({ store: mirror, calls: 2 });
+    const { trustRoot } = await writeSampleTranscript({ store: mirror, calls: 2 });
     const rewritten = new MemoryLedgerStore();
     await writeSampleTranscript({ store: rewritten, calls: 2, sessionId: 'rewritten' });
     const w = witness();
     const lines: { msg: string; code?: string }[] = [];
-    const witnessing = startWitnessing({ dir, store: mirror, mirrorOf: rewritten, witnesses: [{ url: 'http://w.test', key: w.vkey }], everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: w.fetch });
+    const witnessing = startWitnessing({ dir, store: mirror, mirrorOf: rewritten, witnesses: [{ url: 'http://w.test', key: w.vkey }], trustRoot, everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: w.fetch });
     await witnessing.round();
     expect(w.calls()).toBe(0);
     expect(lines).toEqual([expect.objectContaining({ msg: 'ledger mirror not updated; nothing submitted to witnesses', code: 'ERR_STORE_CONFLICT' })]);
@@ -139,7 +139,7 @@ describe('startWitnessing', () => {
     const store = await FileLedgerStore.open({ dir });
     const w = witness();
     const lines: { msg: string; level: string; code?: string; setAside?: string }[] = [];
-    const options = { dir, store, witnesses: [{ url: 'http://w.test', key: w.vkey }], everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: w.fetch };
+    const options = { dir, store, witnesses: [{ url: 'http://w.test', key: w.vkey }], trustRoot, everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: w.fetch };
     const before = startWitnessing(options);
     await before.round();
     await before.stop();
@@ -176,7 +176,7 @@ describe('startWitnessing', () => {
   it('logs a witness that does not answer, with its code, and tries again next round', async () => {
     const dir = join(root, 'ledger-unreachable');
     const first = await FileLedgerStore.open({ dir });
-    await writeSampleTranscript({ store: first, calls: 1 });
+    const { trustRoot } = await writeSampleTranscript({ store: first, calls: 1 });
     await first.close();
     const store = await FileLedgerStore.open({ dir });
     const lines: { msg: string; code?: string; witness?: string }[] = [];
@@ -186,7 +186,7 @@ describe('startWitnessing', () => {
       attempts += 1;
       return Promise.reject(new Error('connection refused'));
     }) as never;
-    const witnessing = startWitnessing({ dir, store, witnesses: [{ url: 'http://down.test', key: w.vkey }], everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: down });
+    const witnessing = startWitnessing({ dir, store, witnesses: [{ url: 'http://down.test', key: w.vkey }], trustRoot, everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: down });
     await witnessing.round();
     await witnessing.round();
     expect(attempts).toBe(2);

@@ -15,7 +15,7 @@
  * `error` with the code the merge refused it with; the fresh note takes its place.
  */
 import { copyLedger, submitTranscriptDirectory } from '@writ/core';
-import type { FileLedgerStore, LedgerStore } from '@writ/core';
+import type { FileLedgerStore, LedgerStore, TrustRoot } from '@writ/core';
 import type { Logger } from './logger.ts';
 
 /** A witness the authority submits checkpoints to. */
@@ -41,6 +41,11 @@ export function startWitnessing(options: {
   /** The ledger `store` (then a file store at `dir`) mirrors, copied into it every round. */
   readonly mirrorOf?: LedgerStore;
   readonly witnesses: readonly WitnessTarget[];
+  /**
+   * The authority's trust root: only a checkpoint one of its ledger keys signed is submitted
+   * (a damaged or forged larger note in `witnessed/` is passed over, and logged).
+   */
+  readonly trustRoot: TrustRoot;
   readonly everyMs: number;
   /** Re-submit an unchanged checkpoint once its cosignature is this old (ms; default 1 h). */
   readonly refreshMs?: number;
@@ -78,7 +83,7 @@ export function startWitnessing(options: {
         // witness that does not verify, another checkpoint of that size) is moved to
         // `<size>.note.bad` and replaced, instead of failing every save — and so resubmitting
         // every round, forever — while `writ verify` keeps reading the damaged note.
-        const result = await submitTranscriptDirectory(dir, { url: witness.url, witness: witness.key, save: true, setAside: true, ...(last !== undefined && last.size <= latest.size && { oldSize: last.size }), ...(options.fetch && { fetch: options.fetch }) });
+        const result = await submitTranscriptDirectory(dir, { url: witness.url, witness: witness.key, trustRoot: options.trustRoot, save: true, setAside: true, ...(last !== undefined && last.size <= latest.size && { oldSize: last.size }), ...(options.fetch && { fetch: options.fetch }) });
         done.set(witness.url, { size: result.size, at: now() });
         if (result.setAside !== undefined) {
           logger.error('kept witness note could not take the new cosignature; set aside and replaced by the fresh one', { witness: witness.url, size: result.size, code: result.setAside.code, path: result.saved, setAside: result.setAside.path });
