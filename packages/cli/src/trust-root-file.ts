@@ -1,9 +1,54 @@
 /** Loading the trust root a verification is pinned to. */
-import { readFile } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createTrustRoot, isWritError } from '@writ/core';
+import { createTrustRoot, isWritError, readEvidenceFile } from '@writ/core';
 import type { TrustRoot, TrustRootDocument } from '@writ/core';
 import { UsageError, fileUsageError } from './cli-context.ts';
+
+/**
+ * The most bytes a trust-root document is read up to. A document lists at most 1,024 keys of a
+ * few hundred bytes each; a larger file is not one, and is not read whole.
+ */
+export const MAX_TRUST_ROOT_BYTES = 4 * 1024 * 1024;
+
+/** Stable codes of the usage errors for a trust-root file that is not a readable regular file. */
+export const TRUST_ROOT_FILE_CODES = { notRegular: 'ERR_NOT_REGULAR_FILE', tooLarge: 'ERR_FILE_TOO_LARGE' } as const;
+
+const KINDS: Readonly<Record<string, string>> = {
+  'symbolic-link': 'a symbolic link',
+  fifo: 'a FIFO',
+  socket: 'a socket',
+  device: 'a device',
+};
+
+/**
+ * The text of the trust-root document at `path` (absolute), read with core's bounded
+ * regular-file reader: a FIFO is refused at once instead of blocking the command, a file over
+ * {@link MAX_TRUST_ROOT_BYTES} is refused unread. `what` starts every message. A symbolic link
+ * is refused (`ERR_NOT_REGULAR_FILE`): resolve one the user named before calling.
+ * @returns undefined when `missing` is `'undefined'` and there is no file at `path`.
+ * @throws UsageError: `ENOENT` and the other system codes, `EISDIR` (a directory),
+ *   `ERR_NOT_REGULAR_FILE` (a FIFO, socket, device or link), `ERR_FILE_TOO_LARGE`.
+ */
+export async function readTrustRootText(path: string, what: string): Promise<string>;
+export async function readTrustRootText(path: string, what: string, missing: 'undefined'): Promise<string | undefined>;
+export async function readTrustRootText(path: string, what: string, missing?: 'undefined'): Promise<string | undefined> {
+  try {
+    return await readEvidenceFile(path, { maxBytes: MAX_TRUST_ROOT_BYTES });
+  } catch (error) {
+    if (!isWritError(error)) throw error;
+    const details = error.details as { kind?: unknown; reason?: unknown } | undefined;
+    if (error.code === 'ERR_STORE_IO') {
+      if (missing === 'undefined' && details?.reason === 'ENOENT') return undefined;
+      throw fileUsageError(what, error.cause);
+    }
+    if (error.code !== 'ERR_STORE_CORRUPT') throw error;
+    if (details?.kind === 'directory') throw new UsageError(`${what}: is a directory, not a file`, 'EISDIR');
+    if (details?.kind === 'too-large') throw new UsageError(`${what}: larger than ${MAX_TRUST_ROOT_BYTES} bytes, more than any trust-root document holds`, TRUST_ROOT_FILE_CODES.tooLarge);
+    const kind = typeof details?.kind === 'string' ? KINDS[details.kind] : undefined;
+    throw new UsageError(`${what}: not a regular file${kind === undefined ? '' : ` (${kind})`}`, TRUST_ROOT_FILE_CODES.notRegular);
+  }
+}
 
 /** What a file given as a trust root is instead, when it is one of the other files `writ` writes. */
 function mistakenFor(document: unknown): string {
@@ -22,17 +67,24 @@ export function trustRootFrom(document: unknown, source: string): TrustRoot {
   }
 }
 
-/** Read and parse `--trust-root FILE`. */
+/**
+ * Read and parse `--trust-root FILE` (bounded, a FIFO refused: {@link readTrustRootText}).
+ * @throws UsageError (see {@link readTrustRootText}; not JSON; not a valid trust root).
+ */
 export async function readTrustRootFile(
   path: string,
   cwd: string,
 ): Promise<{ trustRoot: TrustRoot; document: TrustRootDocument }> {
-  let text: string;
+  const what = `--trust-root ${path}: cannot read the trust-root document`;
+  // A link the user named is followed (pinning /etc/writ/trust-root.json -> a versioned file is
+  // common); what it leads to must still be a regular file of sane size.
+  let target: string;
   try {
-    text = await readFile(resolve(cwd, path), 'utf8');
+    target = await realpath(resolve(cwd, path));
   } catch (error) {
-    throw fileUsageError(`--trust-root ${path}: cannot read the trust-root document`, error);
+    throw fileUsageError(what, error);
   }
+  const text = await readTrustRootText(target, what);
   let document: unknown;
   try {
     document = JSON.parse(text);

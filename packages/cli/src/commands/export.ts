@@ -17,7 +17,7 @@ import { FileLedgerStore, TRUST_ROOT_FILE, exportBundle } from '@writ/core';
 import type { TrustRootDocument } from '@writ/core';
 import { EXIT, UsageError, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
-import { readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
+import { readTrustRootFile, readTrustRootText, trustRootFrom } from '../trust-root-file.ts';
 
 /** Options of the export command. */
 export interface ExportCommandOptions {
@@ -47,9 +47,11 @@ async function trustRootDocument(
     throw new UsageError(
       `no trust root: pass --trust-root FILE or keep ${TRUST_ROOT_FILE} in the transcript directory`,
     );
+  // Bounded, and refused unless a regular file: a FIFO planted here blocked a plain readFile forever.
+  const text = await readTrustRootText(path, `${path}: cannot read the kept trust root`);
   let document: unknown;
   try {
-    document = JSON.parse(await readFile(path, 'utf8'));
+    document = JSON.parse(text);
   } catch {
     throw new UsageError(`${path}: not JSON`);
   }

@@ -12,10 +12,12 @@
  * source's entries fail their hash or chain checks) · 2 usage (not a postgres or http(s) URL,
  * no `--out`, or one that is a file or a directory holding other things, `@writ/postgres` not
  * installed, source unreachable or answering more than 64 MiB or no transcript page, no or
- * refused token, bad trust root, directory locked by a writer).
+ * refused token, bad trust root — or a `--trust-root` or kept `trust-root.json` that is missing,
+ * a directory, a FIFO or other non-regular file, or over 4 MiB, each with a stable code —
+ * directory locked by a writer).
  */
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CHECKPOINTS_DIR, ENTRIES_FILE, FileLedgerStore, TRUST_ROOT_FILE, WITNESSED_DIR, canonicalize, copyLedger, isWritError } from '@writ/core';
@@ -23,7 +25,7 @@ import type { CopyLedgerResult, LedgerStore, TrustRootDocument } from '@writ/cor
 import { EXIT, UsageError, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { AuthorityLedgerSource } from '../lib/authority-ledger-source.ts';
-import { readTrustRootFile } from '../trust-root-file.ts';
+import { readTrustRootFile, readTrustRootText } from '../trust-root-file.ts';
 
 /** Options of `writ pull`. */
 export interface PullCommandOptions {
@@ -91,15 +93,13 @@ async function assertOutDirectory(dir: string, out: string): Promise<void> {
 // Findings about the evidence (exit 1), as opposed to how the command was invoked (exit 2).
 const REFUSALS = new Set(['ERR_STORE_CONFLICT', 'ERR_STORE_CORRUPT', 'ERR_TRANSCRIPT_MALFORMED', 'ERR_TRANSCRIPT_SEQUENCE', 'ERR_TRANSCRIPT_CHAIN', 'ERR_STORE_CHECKPOINT_CONFLICT', 'ERR_NOTE_MALFORMED', 'ERR_CHECKPOINT_MALFORMED']);
 
-/** Keep the trust root beside the entries; a kept one that differs is refused. */
+/**
+ * Keep the trust root beside the entries; a kept one that differs is refused. The kept file is
+ * read bounded and only if a regular file (a FIFO planted there blocked a plain readFile forever).
+ */
 async function keepTrustRoot(dir: string, document: TrustRootDocument, file: string): Promise<void> {
   const path = join(dir, TRUST_ROOT_FILE);
-  let kept: string | undefined;
-  try {
-    kept = await readFile(path, 'utf8');
-  } catch {
-    kept = undefined;
-  }
+  const kept = await readTrustRootText(path, `${path}: cannot read the kept trust root`, 'undefined');
   if (kept === undefined) {
     await writeFile(path, `${JSON.stringify(document, null, 2)}\n`, { flag: 'wx' });
     return;

@@ -25,7 +25,7 @@ import { EXIT, UsageError, describeError, isFileError, processContext } from '..
 import type { CommandContext } from '../cli-context.ts';
 import { loadKey } from '../lib/key-store.ts';
 import { POLICY_INPUTS_FILE, decisionKey, readPolicyInputs } from '../lib/policy-input-log.ts';
-import { readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
+import { readTrustRootFile, readTrustRootText, trustRootFrom } from '../trust-root-file.ts';
 
 /** Options of {@link rollbackAction}. */
 export interface RollbackOptions {
@@ -108,9 +108,11 @@ async function transcriptTrustRoot(dir: string, options: RollbackOptions, contex
   if (options.trustRoot !== undefined) return { trustRoot: (await readTrustRootFile(options.trustRoot, context.cwd)).trustRoot, source: options.trustRoot };
   const path = join(dir, TRUST_ROOT_FILE);
   if (!existsSync(path)) throw new UsageError(`no trust root to check the ledger key against: pass --trust-root FILE (the one writ verify pins) or keep ${TRUST_ROOT_FILE} in the transcript directory`);
+  // Bounded, and refused unless a regular file: a FIFO planted here blocked a plain readFile forever.
+  const text = await readTrustRootText(path, `${path}: cannot read the kept trust root`);
   let document: unknown;
   try {
-    document = JSON.parse(await readFile(path, 'utf8'));
+    document = JSON.parse(text);
   } catch {
     throw new UsageError(`${path}: not JSON`);
   }
