@@ -94,6 +94,9 @@ export type {
   EffectExecutedBody,
   EffectReconciledBody,
   EffectRolledBackBody,
+  ReleaseUnfinishedBody,
+  ReleaseResolvedBody,
+  BudgetHoldRecord,
 } from './transcript/entry-types.ts';
 export { redact, verifyReveal, commitment, isCommitMarker, MemoryVault, FileVault } from './transcript/redaction.ts';
 export type { CommitMarker, Vault, VaultItem, RedactOptions } from './transcript/redaction.ts';
@@ -134,6 +137,7 @@ export type {
   FirewallSession,
   RollbackReport,
   UnfinishedRelease,
+  UnfinishedResolution,
   Firewall,
 } from './firewall/types.ts';
 export { createFirewall } from './firewall/create-firewall.ts';
@@ -141,7 +145,7 @@ export type { CreateFirewallOptions, DurabilityConfig, FirewallPolicy, SessionLi
 export { KeyTombstones } from './firewall/call-fingerprints.ts';
 export { isFirewallMode, parseModeConfig, parseModeEnv, resolveMode } from './firewall/mode.ts';
 export type { ModeConfig, ModeTable } from './firewall/mode.ts';
-export type { BudgetHoldRecord, BudgetRule, BudgetView } from './firewall/budgets.ts';
+export type { BudgetRule, BudgetView } from './firewall/budgets.ts';
 export type { Compensation, EffectContext, Observation, ReconciliationStatus, ToolReconciler } from './firewall/reconciliation.ts';
 export type { Durability } from './firewall/recorder.ts';
 export { approvalRequestId, intentOf as canonicalIntent, RECEIPT_PAYLOAD_TYPE, summarizeIntent } from './firewall/ports.ts';

@@ -286,6 +286,19 @@ export class BudgetReservation {
     return this.#holds.map((hold) => ({ id: hold.rule.id, scope: hold.rule.scope, holder: hold.holder, amount: hold.amount }));
   }
 
+  /** True while some hold awaits the outcome (reserved, not settled). */
+  get unsettled(): boolean {
+    return this.#holds.some((hold) => hold.phase === 'reserved');
+  }
+
+  /**
+   * The release did not run after all (an unfinished release found `not-executed`): every hold
+   * it still has leaves the budgets, whatever its phase.
+   */
+  cancel(): void {
+    for (const hold of this.#holds) if (hold.phase !== 'gone') this.#drop(hold);
+  }
+
   /** True when some budget holds this call in escrow. */
   get escrowed(): boolean {
     return this.#holds.some((hold) => hold.phase === 'escrow');

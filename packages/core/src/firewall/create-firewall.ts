@@ -12,6 +12,7 @@ import type { SessionState } from './session-state.ts';
 import { checkSessionOptions } from './guard-input.ts';
 import { findUnfinishedReleases } from './recovery.ts';
 import type { RecoveryLimits } from './recovery.ts';
+import { resolveUnfinished } from './resolve-unfinished.ts';
 import { rollbackEffect } from './rollback.ts';
 import { sessionEnvironment } from './session-environment.ts';
 import { digest } from '../crypto/digest.ts';
@@ -53,7 +54,9 @@ export async function openFirewall(options: CreateFirewallOptions, limits: Recov
       ? store
       : await Ledger.open({ store, origin: settings.origin, signer: settings.ledgerSigner, now: settings.clock, ...(settings.checkpoints === undefined ? {} : { policy: settings.checkpoints }) });
   const context = new FirewallContext(settings, ledger);
-  const unfinished: readonly UnfinishedRelease[] = await findUnfinishedReleases({ context, ...limits });
+  // Unfinished releases by token id, until resolved (resolveUnfinished).
+  const unfinished = new Map<string, UnfinishedRelease>();
+  for (const release of await findUnfinishedReleases({ context, ...limits })) unfinished.set(release.tokenId, release);
   // Open sessions only: an ended one leaves at `end()` (its id stays in
   // `context.endedSessions`), an idle one at a sweep (`sessions.idleMs`).
   const sessions = new Map<string, { readonly session: FirewallSession; readonly state: SessionState }>();
@@ -114,7 +117,12 @@ export async function openFirewall(options: CreateFirewallOptions, limits: Recov
       live();
       return rollbackEffect({ context, tokenId });
     },
-    unfinished: () => unfinished,
+    // In release order (a resolution that could not be recorded puts its release back at the end).
+    unfinished: () => [...unfinished.values()].sort((a, b) => a.releasedSeq - b.releasedSeq),
+    async resolveUnfinished(tokenId, resolution) {
+      live();
+      return resolveUnfinished({ context, unfinished, tokenId, resolution });
+    },
     async close() {
       if (context.closed) return;
       context.closed = true;

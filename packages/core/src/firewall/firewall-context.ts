@@ -30,6 +30,8 @@ export class FirewallContext {
   readonly recorder: Recorder;
   readonly budgets: CapabilityBudgets;
   readonly effects = new Map<string, PerformedEffect>();
+  /** Budget holds of the unfinished releases found on open, by token id (until resolved). */
+  readonly unfinishedHolds = new Map<string, BudgetReservation>();
   /** The latest recorded state of each call found in the ledger on open (restart idempotency). */
   readonly recovered = new Map<string, RecoveredCall>();
   /**

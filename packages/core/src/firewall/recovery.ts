@@ -126,16 +126,23 @@ export async function findUnfinishedReleases(options: { readonly context: Firewa
     const tokenId = text(entry.body.tokenId);
     if (tokenId === undefined) continue;
     if (entry.type === 'token-issued') {
-      released.set(tokenId, { tokenId, callId: text(entry.body.callId) ?? '', tool: text(entry.body.tool) ?? '', releasedSeq: entry.seq });
-    } else if (entry.type === 'effect-executed' || entry.type === 'gateway-overridden' || entry.type === 'action-denied') {
-      // An outcome: executed, run without admission (shadow), or refused at the gateway.
+      released.set(tokenId, { tokenId, callId: text(entry.body.callId) ?? '', sessionId: text(entry.body.sessionId) ?? '', tool: text(entry.body.tool) ?? '', releasedSeq: entry.seq });
+    } else if (entry.type === 'effect-executed' || entry.type === 'gateway-overridden' || entry.type === 'action-denied' || entry.type === 'release-resolved') {
+      // An outcome: executed, run without admission (shadow), refused at the gateway, or found
+      // out after a restart (resolveUnfinished).
       released.delete(tokenId);
+      if (entry.type === 'release-resolved') flagged.delete(tokenId);
     } else if (entry.type === 'release-unfinished') {
       flagged.add(tokenId);
     }
   }
-  budgets.finish();
+  const held = budgets.finish();
   const unfinished = [...released.values()];
+  // What the unfinished releases hold on the budgets (counted as performed), for resolveUnfinished.
+  for (const release of unfinished) {
+    const reservation = held.get(callKey(release.sessionId, release.callId));
+    if (reservation !== undefined) context.unfinishedHolds.set(release.tokenId, reservation);
+  }
   const fresh = unfinished.filter((release) => !flagged.has(release.tokenId));
   if (fresh.length > 0) {
     const time = context.now().toISOString();
@@ -188,8 +195,8 @@ function resumed(call: RecoveredCall, recheck: unknown): void {
  * Rebuilds the capability budgets while the ledger is scanned: each release that recorded
  * `budgets` reserves them again at its release time, and what follows settles them as the
  * live firewall did — an execution spends (escrows) or, failed, frees; a refusal at the
- * gateway frees; a reconciliation confirms an escrow; a complete compensation frees it. A
- * release with no outcome at the end of the ledger counts as performed: it may have run
+ * gateway frees; a reconciliation confirms an escrow; a complete compensation frees it; a
+ * `release-resolved` spends or frees as it says. A release with no outcome at the end of the ledger counts as performed: it may have run
  * before the process stopped (the gateway refuses it from now on, `gateway.outcome-unknown`),
  * including a token-free one whose session ended (a call running at `end()` records its
  * outcome after the `session-ended` entry, so the end alone does not show it never ran).
@@ -228,15 +235,26 @@ export class BudgetTracker {
       case 'effect-rolled-back':
         this.#settle(key, (r) => r.release(body.status !== 'compensated'));
         return;
+      case 'release-resolved':
+        this.#settle(key, (r) => r.settle(body.outcome === 'executed'));
+        return;
       default:
         return;
     }
   }
 
-  /** The end of the ledger: a release without an outcome may have run, and counts. */
-  finish(): void {
-    for (const reservation of this.#open.values()) reservation.settle(true);
+  /**
+   * The end of the ledger: a release without an outcome may have run, and counts.
+   * @returns the reservations of the releases without an outcome, by call (session and call id).
+   */
+  finish(): Map<string, BudgetReservation> {
+    const held = new Map<string, BudgetReservation>();
+    for (const [key, reservation] of this.#open) {
+      if (reservation.unsettled) held.set(key, reservation);
+      reservation.settle(true);
+    }
     this.#open.clear();
+    return held;
   }
 
   /** Releases still open or in escrow (tests of the memory bound). @internal */

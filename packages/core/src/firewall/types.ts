@@ -304,8 +304,23 @@ export interface RollbackReport {
 export interface UnfinishedRelease {
   readonly tokenId: string;
   readonly callId: string;
+  /** The session of the call ('' when its `token-issued` entry names none). */
+  readonly sessionId: string;
   readonly tool: string;
   readonly releasedSeq: number;
+}
+
+/**
+ * What someone who checked found about an {@link UnfinishedRelease}: the effect happened
+ * (`executed`) or did not (`not-executed`). Recorded as it is said (`release-resolved`), with
+ * who said it and why: the transcript attests the statement, not the effect.
+ */
+export interface UnfinishedResolution {
+  readonly outcome: 'executed' | 'not-executed';
+  /** Who checked (an operator's id, a job's name); at most 256 characters. */
+  readonly by: string;
+  /** What was checked, in a sentence (a payment reference, "no email in the outbox"); at most 4096 characters. */
+  readonly note?: string;
 }
 
 /** The firewall: opens sessions, resolves approvals, rolls back. */
@@ -315,8 +330,20 @@ export interface Firewall {
   submitApproval(input: { readonly requestId: string; readonly statement: JsonObject }): Promise<ApprovalSubmission>;
   /** Run the registered compensation for the effect of `tokenId` and report residue. */
   rollback(tokenId: string): Promise<RollbackReport>;
-  /** Releases without an outcome, found on open; flagged in the transcript for reconciliation. */
+  /**
+   * Releases without an outcome, found on open and not resolved since; flagged in the
+   * transcript for reconciliation (`release-unfinished`).
+   */
   unfinished(): readonly UnfinishedRelease[];
+  /**
+   * Record what was found about an unfinished release (`release-resolved`, durable before it
+   * returns): it leaves `unfinished()`, here and after a restart, and a `not-executed` one frees
+   * the budgets it held (an unfinished release counts as performed until then). The release's
+   * call stays refused at the gateway (`gateway.outcome-unknown`); run it again under a new call id.
+   * @throws `ERR_INVALID_ARGUMENT` (tokenId, resolution), `ERR_FIREWALL_TOKEN_UNKNOWN` (no
+   *   unfinished release under this token: never one, or resolved already), store errors.
+   */
+  resolveUnfinished(tokenId: string, resolution: UnfinishedResolution): Promise<void>;
   /** Flush and close (does not close stores it did not open). */
   close(): Promise<void>;
 }

@@ -57,6 +57,12 @@ describe('createRemoteFirewall', () => {
     expect(ran).toBe(false);
   });
 
+  it('holds no unfinished releases: it lists none and refuses to resolve one (the authority found them, and resolves them)', async () => {
+    const firewall = createRemoteFirewall({ url: 'http://127.0.0.1:9', token: TOKEN });
+    expect(firewall.unfinished()).toEqual([]);
+    await expect(firewall.resolveUnfinished('tok_1', { outcome: 'executed', by: 'ops' })).rejects.toMatchObject({ code: 'ERR_FIREWALL_TOKEN_UNKNOWN' });
+  });
+
   it('fails closed when nothing listens', async () => {
     const url = await listen(() => undefined);
     server!.close();

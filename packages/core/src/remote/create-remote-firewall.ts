@@ -174,6 +174,10 @@ export function createRemoteFirewall(options: RemoteFirewallOptions): Firewall {
     unfinished(): readonly UnfinishedRelease[] {
       return [];
     },
+    resolveUnfinished(): Promise<void> {
+      // The authority's firewall holds the ledger and its unfinished releases, not this one.
+      return Promise.reject(new WritError('ERR_FIREWALL_TOKEN_UNKNOWN', 'a remote firewall holds no unfinished releases: the authority found them on its open, and resolves them'));
+    },
     close(): Promise<void> {
       closed = true;
       return Promise.resolve();

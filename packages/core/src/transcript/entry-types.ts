@@ -24,7 +24,11 @@
  * 6. an unsigned (token-free) receipt closes an open decision of its call (verdict `execute`
  *    or `approval-required`, no token released): not a blocked call, not a second run;
  * 7. checkpoints of larger trees are not signed (beyond 5 minutes of skew) before those of
- *    smaller ones.
+ *    smaller ones;
+ * 8. a `release-unfinished` names a token issued before it and not used since; a
+ *    `release-resolved` resolves a release flagged unfinished (once), with an `outcome` of
+ *    `executed` (one use of the token) or `not-executed` (no execution under that token may
+ *    follow) and a non-empty `by`.
  *
  * @packageDocumentation
  */
@@ -43,6 +47,8 @@ export const ENTRY_TYPES = [
   'effect-executed',
   'effect-reconciled',
   'effect-rolled-back',
+  'release-unfinished',
+  'release-resolved',
 ] as const;
 
 /** A known entry type. Other types are allowed (and only chain-checked). */
@@ -226,4 +232,33 @@ export interface EffectRolledBackBody {
   readonly tokenId: string;
   readonly status: 'compensated' | 'partial' | 'not-compensable' | 'failed';
   readonly residue: readonly string[];
+}
+
+/**
+ * `release-unfinished`: written on open for each release found without an outcome (the
+ * process stopped between release and outcome; the effect may or may not have happened).
+ */
+export interface ReleaseUnfinishedBody {
+  readonly tokenId: string;
+  readonly callId: string;
+  readonly sessionId?: string;
+  readonly tool: string;
+  /** Sequence number of the release's `token-issued` entry. */
+  readonly releasedSeq: number;
+  readonly status: 'repair-required';
+}
+
+/**
+ * `release-resolved`: what someone who checked found about an unfinished release
+ * (`Firewall.resolveUnfinished`): the statement of `by`, recorded as made.
+ */
+export interface ReleaseResolvedBody {
+  readonly tokenId: string;
+  readonly sessionId: string;
+  readonly callId: string;
+  readonly tool: string;
+  readonly releasedSeq: number;
+  readonly outcome: 'executed' | 'not-executed';
+  readonly by: string;
+  readonly note?: string;
 }

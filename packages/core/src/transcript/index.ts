@@ -61,6 +61,9 @@ export type {
   EffectExecutedBody,
   EffectReconciledBody,
   EffectRolledBackBody,
+  ReleaseUnfinishedBody,
+  ReleaseResolvedBody,
+  BudgetHoldRecord,
 } from './entry-types.ts';
 export {
   redact,

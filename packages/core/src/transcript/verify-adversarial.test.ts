@@ -361,6 +361,41 @@ function trustRootWith(keys: ReturnType<typeof sampleKeys>, replace: Record<stri
   return createTrustRoot({ ...document, keys: document.keys.map((key) => replace[key.keyId] ?? key) });
 }
 
+describe('unfinished releases and their resolutions', () => {
+  // An executed call, with a flag and a resolution inserted between its release and execution.
+  const withResolution = (written: Written, outcome: string): Draft[] => {
+    const drafts = clone(written.drafts);
+    const executed = drafts.findIndex((d) => d.type === 'effect-executed');
+    const { tokenId, callId, sessionId } = drafts[executed]!.body;
+    const time = drafts[executed]!.time;
+    drafts.splice(
+      executed,
+      0,
+      { type: 'release-unfinished', time, body: { tokenId, callId, sessionId, tool: 'email.send', releasedSeq: 0, status: 'repair-required' } },
+      { type: 'release-resolved', time, body: { tokenId, callId, sessionId, tool: 'email.send', releasedSeq: 0, outcome, by: 'ops' } },
+    );
+    return drafts;
+  };
+
+  it('refuses an execution under a token whose release was resolved as not executed', async () => {
+    const written = await emailSession(1);
+    expect((await verifyEdited(written, withResolution(written, 'not-executed'))).failure).toMatchObject({ check: 'linkage', code: 'ERR_TRANSCRIPT_LINKAGE', entryType: 'effect-executed', message: expect.stringMatching(/resolved as not executed/u) });
+  });
+
+  it('counts a release resolved as executed as a use of its single-use token: a recorded execution after it is a second use', async () => {
+    const written = await emailSession(1);
+    expect((await verifyEdited(written, withResolution(written, 'executed'))).failure).toMatchObject({ check: 'linkage', entryType: 'effect-executed', message: expect.stringMatching(/used more often/u) });
+  });
+
+  it('refuses a release flagged unfinished after its outcome', async () => {
+    const written = await emailSession(1);
+    const drafts = clone(written.drafts);
+    const executed = drafts.find((d) => d.type === 'effect-executed')!;
+    drafts.push({ type: 'release-unfinished', time: executed.time, body: { tokenId: executed.body.tokenId, callId: executed.body.callId, tool: 'email.send', releasedSeq: 0, status: 'repair-required' } });
+    expect((await verifyEdited(written, drafts)).failure).toMatchObject({ check: 'linkage', entryType: 'release-unfinished' });
+  });
+});
+
 describe('checkpoints and key validity', () => {
   it('refuses a checkpoint signed by a key without the ledger role', async () => {
     const { store, keys, trustRoot } = await sample();

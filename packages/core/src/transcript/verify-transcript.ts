@@ -369,6 +369,10 @@ export class EntryChecker {
   /** Single-use approval statements a token already relied on (one release each). */
   readonly #spentApprovals = new Set<string>();
   readonly #tokens = new Map<string, TokenState>();
+  /** Releases flagged `release-unfinished` and not resolved since (by token id). */
+  readonly #unfinished = new Set<string>();
+  /** Releases resolved `not-executed`: an execution under their token contradicts it. */
+  readonly #notExecuted = new Set<string>();
   /** Environment digest of each open session (session-started until session-ended). */
   readonly #environments = new Map<string, unknown>();
   /** False in bundle mode: references to entries outside the slice are not failures. */
@@ -590,6 +594,7 @@ export class EntryChecker {
           if (this.#complete) linkage('execution has no issued token');
           return;
         }
+        if (this.#notExecuted.has(body.tokenId as string)) linkage('execution under a token whose release was resolved as not executed');
         if (token.intent !== body.intentDigest)
           linkage('executed intent differs from the token intent');
         if (typeof receipt.iat === 'number' && receipt.iat + SIGNER_CLOCK_SKEW_SECONDS < token.iat)
@@ -601,6 +606,34 @@ export class EntryChecker {
           token.receipts ??= new Set();
           if (token.receipts.has(key)) linkage('receipt recorded for two executions');
           token.receipts.add(key);
+        }
+        return;
+      }
+      case 'release-unfinished': {
+        // The firewall found, on open, a release without an outcome: its token was issued here
+        // and not used since.
+        const tokenId = typeof body.tokenId === 'string' ? body.tokenId : linkage('unfinished release names no token');
+        const token = this.#tokens.get(tokenId);
+        if (token === undefined) {
+          if (this.#complete) linkage('unfinished release has no issued token');
+        } else if (token.uses > 0) linkage('release flagged unfinished after its outcome');
+        this.#unfinished.add(tokenId);
+        return;
+      }
+      case 'release-resolved': {
+        const tokenId = typeof body.tokenId === 'string' ? body.tokenId : linkage('resolution names no token');
+        if (body.outcome !== 'executed' && body.outcome !== 'not-executed')
+          fail({ check: 'entry-format', code: 'ERR_TRANSCRIPT_MALFORMED', message: "resolution outcome is not 'executed' or 'not-executed'", ...at });
+        if (typeof body.by !== 'string' || body.by === '')
+          fail({ check: 'entry-format', code: 'ERR_TRANSCRIPT_MALFORMED', message: 'resolution names no one who checked', ...at });
+        // Only a release flagged unfinished, and only once.
+        if (!this.#unfinished.delete(tokenId) && this.#complete) linkage('resolution of a release not flagged unfinished (or resolved already)');
+        const token = this.#tokens.get(tokenId);
+        if (body.outcome === 'not-executed') this.#notExecuted.add(tokenId);
+        else if (token !== undefined) {
+          // Found to have run: one use of its token, as an execution entry would be.
+          token.uses += 1;
+          if (token.uses > token.maxUses) linkage('token used more often than allowed');
         }
         return;
       }

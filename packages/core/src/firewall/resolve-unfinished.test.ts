@@ -1,0 +1,192 @@
+/**
+ * Resolving a release found without an outcome (`resolveUnfinished`): before it, such a
+ * release was flagged on open and listed by `unfinished()` forever — every restart listed it
+ * again, nobody could record what was found, and its budget could never be freed.
+ */
+import { describe, expect, it } from 'vitest';
+import { WritError } from '../errors.ts';
+import { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
+import type { EntryDraft, StoredEntry } from '../stores/types.ts';
+import { Ledger } from '../transcript/ledger.ts';
+import { verifyTranscript } from '../transcript/verify-transcript.ts';
+import { createFirewall } from './create-firewall.ts';
+import type { CreateFirewallOptions } from './firewall-options.ts';
+import { allow, entries, firewallOptions, frozenClock, policyDouble } from './test-support.ts';
+
+const who = { principal: { id: 'alice', tenant: 'acme' }, agent: { id: 'bot' } };
+const refund = (amount: number, callId: string) => ({ tool: 'refund', args: { amount }, callId });
+const by = 'ops:carol';
+
+/** A memory ledger whose appends fail once `broken` is set. */
+class BreakableLedger extends MemoryLedgerStore {
+  broken = false;
+  override append(drafts: readonly EntryDraft[]): Promise<StoredEntry[]> {
+    if (this.broken) return Promise.reject(new WritError('ERR_STORE_IO', 'disk full'));
+    return super.append(drafts);
+  }
+}
+
+/** A firewall released two refunds (c1, c2) and stopped before running them; the next open. */
+async function crashed(over: Partial<CreateFirewallOptions> = {}) {
+  const clock = frozenClock();
+  const options = firewallOptions({
+    policy: policyDouble(() => allow),
+    clock: clock.now,
+    mode: 'enforce',
+    budgets: [{ id: 'refunds', scope: 'principal', tools: ['refund'], measure: { argument: 'amount' }, limit: 100, windowMs: 86_400_000 }],
+    ...over,
+  });
+  const first = await createFirewall(options);
+  const s = await first.openSession({ ...who, sessionId: 's1' });
+  const c1 = await s.guard(refund(60, 'c1'));
+  const c2 = await s.guard(refund(30, 'c2'));
+  if (c1.verdict !== 'execute' || c2.verdict !== 'execute') throw new Error('expected releases');
+  const reopen = () => createFirewall(options);
+  const verify = async () => {
+    const lines: string[] = [];
+    for await (const stored of options.stores.ledger.read()) lines.push(stored.line);
+    const notes: string[] = [];
+    for await (const checkpoint of options.stores.ledger.checkpoints()) notes.push(checkpoint.note);
+    return verifyTranscript({ entries: lines, checkpoints: notes, trustRoot: options.trustRoot });
+  };
+  return { options, clock, reopen, verify, tokens: { c1: c1.tokenId!, c2: c2.tokenId! } };
+}
+
+describe('resolveUnfinished', () => {
+  it('GAP: takes a release out of unfinished(), here and after a restart, and records who found what (release-resolved); the transcript verifies', async () => {
+    const t = await crashed();
+    const second = await t.reopen();
+    expect(second.unfinished().map((r) => [r.callId, r.sessionId])).toEqual([['c1', 's1'], ['c2', 's1']]);
+    await second.resolveUnfinished(t.tokens.c1, { outcome: 'not-executed', by, note: 'no refund c1 at the bank' });
+    expect(second.unfinished().map((r) => r.callId)).toEqual(['c2']);
+    await second.close();
+
+    const third = await t.reopen();
+    expect(third.unfinished().map((r) => r.callId)).toEqual(['c2']);
+    await third.close();
+    const resolved = (await entries(t.options.stores.ledger)).filter((e) => e.type === 'release-resolved');
+    expect(resolved.map((e) => e.body)).toEqual([
+      { tokenId: t.tokens.c1, sessionId: 's1', callId: 'c1', tool: 'refund', releasedSeq: expect.any(Number), outcome: 'not-executed', by, note: 'no refund c1 at the bank' },
+    ]);
+    // Flagged once (on the second open), resolved once: the third open flagged nothing new.
+    expect((await entries(t.options.stores.ledger)).filter((e) => e.type === 'release-unfinished').map((e) => e.body.callId)).toEqual(['c1', 'c2']);
+    expect(await t.verify()).toMatchObject({ valid: true });
+  });
+
+  it('frees the budget of a release found not executed; one found executed keeps counting', async () => {
+    const t = await crashed();
+    const second = await t.reopen();
+    const s = await second.openSession({ ...who, sessionId: 's2' });
+    // 60 + 30 count as performed: 11 more does not fit.
+    expect((await s.guard(refund(11, 'd1'))).verdict).toBe('block');
+    await second.resolveUnfinished(t.tokens.c2, { outcome: 'executed', by });
+    expect((await s.guard(refund(11, 'd2'))).verdict).toBe('block');
+    await second.resolveUnfinished(t.tokens.c1, { outcome: 'not-executed', by });
+    expect((await s.guard(refund(70, 'd3'))).verdict).toBe('execute');
+    await second.close();
+    // The same after the next restart: the resolutions are read back.
+    const third = await t.reopen();
+    const u = await third.openSession({ ...who, sessionId: 's3' });
+    // 30 (c2, executed) + 70 (d3, released, no outcome: counts) = 100.
+    expect((await u.guard(refund(1, 'e1'))).verdict).toBe('block');
+    await third.resolveUnfinished(third.unfinished().find((r) => r.callId === 'd3')!.tokenId, { outcome: 'not-executed', by });
+    expect((await u.guard(refund(70, 'e2'))).verdict).toBe('execute');
+  });
+
+  it('leaves the call refused at the gateway: it runs again only under a new call id', async () => {
+    const t = await crashed();
+    const second = await t.reopen();
+    await second.resolveUnfinished(t.tokens.c1, { outcome: 'not-executed', by });
+    const s = await second.openSession({ ...who, sessionId: 's1' });
+    let runs = 0;
+    const again = await s.execute(refund(60, 'c1'), () => ++runs);
+    expect(again.status).toBe('blocked');
+    expect(runs).toBe(0);
+    expect((await s.execute(refund(60, 'c1-retry'), () => ++runs)).status).toBe('executed');
+    expect(runs).toBe(1);
+  });
+
+  it('refuses a token that is not an unfinished release, a second resolution, and two at once (ERR_FIREWALL_TOKEN_UNKNOWN)', async () => {
+    const t = await crashed();
+    const second = await t.reopen();
+    await expect(second.resolveUnfinished('tok_never', { outcome: 'executed', by })).rejects.toMatchObject({ code: 'ERR_FIREWALL_TOKEN_UNKNOWN' });
+    const results = await Promise.allSettled([
+      second.resolveUnfinished(t.tokens.c1, { outcome: 'executed', by }),
+      second.resolveUnfinished(t.tokens.c1, { outcome: 'not-executed', by }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_FIREWALL_TOKEN_UNKNOWN' });
+    await expect(second.resolveUnfinished(t.tokens.c1, { outcome: 'executed', by })).rejects.toMatchObject({ code: 'ERR_FIREWALL_TOKEN_UNKNOWN' });
+    expect((await entries(t.options.stores.ledger)).filter((e) => e.type === 'release-resolved')).toHaveLength(1);
+    await second.close();
+    await expect(second.resolveUnfinished(t.tokens.c2, { outcome: 'executed', by })).rejects.toMatchObject({ code: 'ERR_FIREWALL_CLOSED' });
+  });
+
+  it.each([
+    [['', { outcome: 'executed', by }], 'tokenId'],
+    [[42, { outcome: 'executed', by }], 'tokenId'],
+    [['T', undefined], 'resolution'],
+    [['T', []], 'resolution'],
+    [['T', { outcome: 'done', by }], 'resolution.outcome'],
+    [['T', { by }], 'resolution.outcome'],
+    [['T', { outcome: 'executed' }], 'resolution.by'],
+    [['T', { outcome: 'executed', by: '   ' }], 'resolution.by'],
+    [['T', { outcome: 'executed', by: 'x'.repeat(257) }], 'resolution.by'],
+    [['T', { outcome: 'executed', by, note: 7 }], 'resolution.note'],
+    [['T', { outcome: 'executed', by, note: 'x'.repeat(4097) }], 'resolution.note'],
+    [['T', Object.create({ outcome: 'executed', by }) as object], 'resolution.outcome'],
+  ] as const)('refuses malformed arguments %j with ERR_INVALID_ARGUMENT naming %s', async (args, parameter) => {
+    const t = await crashed();
+    const second = await t.reopen();
+    const [tokenId, resolution] = args as unknown as [string, never];
+    await expect(second.resolveUnfinished(tokenId === 'T' ? t.tokens.c1 : tokenId, resolution)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter } });
+    expect(second.unfinished()).toHaveLength(2);
+  });
+
+  it('keeps the release unfinished when the resolution cannot be recorded, and says why', async () => {
+    const ledger = new BreakableLedger();
+    const t = await crashed({ stores: { ...firewallOptions({ policy: policyDouble(() => allow) }).stores, ledger } });
+    const second = await t.reopen();
+    ledger.broken = true;
+    await expect(second.resolveUnfinished(t.tokens.c1, { outcome: 'not-executed', by })).rejects.toMatchObject({ code: 'ERR_STORE_IO' });
+    expect(second.unfinished().map((r) => r.callId)).toEqual(['c1', 'c2']);
+  });
+});
+
+describe('the verifier and release resolutions (linkage rule 8)', () => {
+  /** A verified transcript with c1 and c2 flagged unfinished, plus `extra` entries and a checkpoint. */
+  async function transcriptWith(extra: (tokens: { c1: string; c2: string }) => EntryDraft[]) {
+    const t = await crashed();
+    const second = await t.reopen();
+    await second.close();
+    // The firewall's checkpoint origin: the first line of its notes.
+    let origin = '';
+    for await (const checkpoint of t.options.stores.ledger.checkpoints()) origin = checkpoint.note.split('\n')[0]!;
+    const ledger = await Ledger.open({ store: t.options.stores.ledger, origin, signer: t.options.keys.authority, now: t.clock.now });
+    const time = t.clock.now().toISOString();
+    await ledger.append(extra(t.tokens).map((draft) => ({ ...draft, time })));
+    await ledger.checkpoint();
+    return t.verify();
+  }
+  const resolved = (tokenId: string, outcome: string, more: Record<string, unknown> = {}): EntryDraft => ({
+    type: 'release-resolved',
+    time: '',
+    body: { tokenId, sessionId: 's1', callId: 'c', tool: 'refund', releasedSeq: 0, outcome, by, ...more },
+  });
+
+  it('accepts a resolution of each flagged release', async () => {
+    expect(await transcriptWith((k) => [resolved(k.c1, 'executed'), resolved(k.c2, 'not-executed')])).toMatchObject({ valid: true });
+  });
+
+  it.each([
+    ['a resolution of a release never flagged', () => [resolved('tok_other', 'executed')], 'linkage'],
+    ['a second resolution', (k: { c1: string }) => [resolved(k.c1, 'executed'), resolved(k.c1, 'not-executed')], 'linkage'],
+    ['an outcome that is neither', (k: { c1: string }) => [resolved(k.c1, 'maybe')], 'entry-format'],
+    ['no one who checked', (k: { c1: string }) => [resolved(k.c1, 'executed', { by: '' })], 'entry-format'],
+    ['a flag of a token never issued', () => [{ type: 'release-unfinished', time: '', body: { tokenId: 'tok_other', callId: 'c', tool: 'refund', releasedSeq: 0, status: 'repair-required' } }], 'linkage'],
+  ] as const)('fails %s', async (_name, extra, check) => {
+    const report = await transcriptWith(extra);
+    expect(report.valid).toBe(false);
+    expect(report.failure).toMatchObject({ check });
+  });
+});

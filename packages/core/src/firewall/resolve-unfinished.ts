@@ -1,0 +1,78 @@
+/**
+ * `resolveUnfinished(tokenId, { outcome, by, note })`: record what someone found out about a
+ * release the firewall found without an outcome on open (`release-unfinished`). The entry
+ * (`release-resolved`) is the statement of `by`, not evidence of the effect; it takes the
+ * release out of `unfinished()` (and out of the next open's), and a `not-executed` one frees
+ * the budgets the release held (until then it counted as performed).
+ */
+import { WritError } from '../errors.ts';
+import type { FirewallContext } from './firewall-context.ts';
+import type { UnfinishedRelease, UnfinishedResolution } from './types.ts';
+
+const MAX_BY = 256;
+const MAX_NOTE = 4096;
+
+function invalid(parameter: string, message: string): WritError {
+  return new WritError('ERR_INVALID_ARGUMENT', message, { details: { parameter } });
+}
+
+/** `resolution`, checked: an own `outcome`, `by` and optional `note` of the documented kinds. */
+function checkResolution(resolution: unknown): UnfinishedResolution {
+  if (typeof resolution !== 'object' || resolution === null || Array.isArray(resolution)) throw invalid('resolution', 'resolution must be an object');
+  const own = (key: string): unknown => (Object.hasOwn(resolution, key) ? (resolution as Record<string, unknown>)[key] : undefined);
+  const outcome = own('outcome');
+  if (outcome !== 'executed' && outcome !== 'not-executed') throw invalid('resolution.outcome', "resolution.outcome must be 'executed' or 'not-executed'");
+  const by = own('by');
+  if (typeof by !== 'string' || by.trim() === '' || by.length > MAX_BY) throw invalid('resolution.by', `resolution.by must name who checked (1 to ${MAX_BY} characters)`);
+  const note = own('note');
+  if (note !== undefined && (typeof note !== 'string' || note.length > MAX_NOTE)) throw invalid('resolution.note', `resolution.note must be a string of at most ${MAX_NOTE} characters`);
+  return { outcome, by, ...(note === undefined ? {} : { note }) };
+}
+
+/**
+ * @param unfinished the firewall's unfinished releases by token id; the resolved one leaves it.
+ * @throws `ERR_INVALID_ARGUMENT`, `ERR_FIREWALL_TOKEN_UNKNOWN`, store errors (the release then
+ *   stays unfinished).
+ */
+export async function resolveUnfinished(options: {
+  readonly context: FirewallContext;
+  readonly unfinished: Map<string, UnfinishedRelease>;
+  readonly tokenId: unknown;
+  readonly resolution: unknown;
+}): Promise<void> {
+  const { context, unfinished, tokenId } = options;
+  if (typeof tokenId !== 'string' || tokenId === '') throw invalid('tokenId', 'tokenId must be a non-empty string');
+  const resolution = checkResolution(options.resolution);
+  const release = unfinished.get(tokenId);
+  if (release === undefined) throw new WritError('ERR_FIREWALL_TOKEN_UNKNOWN', 'no unfinished release under this token (never one, or resolved already)');
+  // Out of the list before the write, so a second resolution of the same release running
+  // meanwhile is refused rather than recorded twice; back in if the write fails.
+  unfinished.delete(tokenId);
+  try {
+    await context.recorder.write(
+      [
+        {
+          type: 'release-resolved',
+          time: context.now().toISOString(),
+          body: {
+            tokenId,
+            sessionId: release.sessionId,
+            callId: release.callId,
+            tool: release.tool,
+            releasedSeq: release.releasedSeq,
+            outcome: resolution.outcome,
+            by: resolution.by,
+            ...(resolution.note === undefined ? {} : { note: resolution.note }),
+          },
+        },
+      ],
+      'sync',
+    );
+  } catch (error) {
+    unfinished.set(tokenId, release);
+    throw error;
+  }
+  const holds = context.unfinishedHolds.get(tokenId);
+  context.unfinishedHolds.delete(tokenId);
+  if (resolution.outcome === 'not-executed') holds?.cancel();
+}
