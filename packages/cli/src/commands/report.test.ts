@@ -108,3 +108,21 @@ describe('escapeHtml', () => {
     expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe('&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;');
   });
 });
+
+describe('transcriptMetrics unfinished releases', () => {
+  it('counts releases found without an outcome, their resolutions, and those still open; the terminal and HTML forms say so', async () => {
+    const entry = (type: string, body: Record<string, unknown>) => JSON.stringify({ type, time: '2026-03-01T10:00:00.000Z', body });
+    const lines = ['k1', 'k2', 'k3'].map((tokenId) => entry('release-unfinished', { tokenId, callId: tokenId, tool: 'refund', releasedSeq: 0, status: 'repair-required' }));
+    lines.push(entry('release-resolved', { tokenId: 'k1', outcome: 'executed', by: 'ops' }), entry('release-resolved', { tokenId: 'k2', outcome: 'not-executed', by: 'ops' }));
+    const m = transcriptMetrics([{ name: 't', lines }]);
+    expect(m.unfinished).toEqual({ flagged: 3, executed: 1, notExecuted: 1, open: 1 });
+    expect(transcriptMetrics([{ name: 't', lines: [] }]).unfinished).toEqual({ flagged: 0, executed: 0, notExecuted: 0, open: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'writ-report-unfinished-'));
+    appendFileSync(join(dir, 'entries.jsonl'), `${lines.join('\n')}\n`);
+    const html = join(dir, 'report.html');
+    const out = await report([dir], { html, now: new Date('2026-11-24T12:00:00Z') });
+    expect(out.stdout).toMatch(/unfinished releases\s+3 found without an outcome · resolved executed 1 · not executed 1 · open 1/);
+    expect(readFileSync(html, 'utf8')).toContain('<strong>1 still open</strong>');
+    expect((await report([shadow])).stdout).toMatch(/unfinished releases\s+none/);
+  });
+});

@@ -30,6 +30,12 @@ export interface TranscriptMetrics {
   readonly approvals: number;
   readonly denials: number;
   readonly rollbacks: { total: number; compensated: number; residue: number };
+  /**
+   * Releases the firewall found on open without an outcome (`release-unfinished`), how many of
+   * them were resolved (`release-resolved`: found executed / not executed), and how many are
+   * still open (flagged, not resolved).
+   */
+  readonly unfinished: { flagged: number; executed: number; notExecuted: number; open: number };
   /** Milliseconds from `decision-made` to `token-issued` (the release path the firewall adds; releases after an approval are not counted). */
   readonly releaseLatencyMs: { count: number; p50: number | null; p95: number | null; max: number | null };
   readonly reasons: Record<string, number>;
@@ -68,6 +74,7 @@ export function transcriptMetrics(transcripts: readonly { readonly name: string;
     reconciliation: { total: 0, reconciled: 0, rate: 0, byStatus: Object.create(null) as Record<string, number> },
     approvals: 0, denials: 0,
     rollbacks: { total: 0, compensated: 0, residue: 0 },
+    unfinished: { flagged: 0, executed: 0, notExecuted: 0, open: 0 },
     releaseLatencyMs: { count: 0, p50: null as number | null, p95: null as number | null, max: null as number | null },
     reasons: Object.create(null) as Record<string, number>,
     byTool: Object.create(null) as Record<string, { decisions: number; blocked: number; approval: number }>,
@@ -167,6 +174,13 @@ export function transcriptMetrics(transcripts: readonly { readonly name: string;
           if (body.status === 'compensated') m.rollbacks.compensated += 1;
           m.rollbacks.residue += list(body.residue).length;
           break;
+        case 'release-unfinished':
+          m.unfinished.flagged += 1;
+          break;
+        case 'release-resolved':
+          if (body.outcome === 'executed') m.unfinished.executed += 1;
+          else if (body.outcome === 'not-executed') m.unfinished.notExecuted += 1;
+          break;
         default:
           break;
       }
@@ -176,6 +190,7 @@ export function transcriptMetrics(transcripts: readonly { readonly name: string;
   m.coverage.tokenRate = rate(m.coverage.withToken, m.coverage.effects);
   m.coverage.receiptRate = rate(m.coverage.withReceipt, m.coverage.effects);
   m.reconciliation.rate = rate(m.reconciliation.reconciled, m.reconciliation.total);
+  m.unfinished.open = Math.max(0, m.unfinished.flagged - m.unfinished.executed - m.unfinished.notExecuted);
   latencies.sort((a, b) => a - b);
   m.releaseLatencyMs = { count: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies.at(-1) ?? null };
   return m;
