@@ -13,6 +13,7 @@ import type { RateLimiter } from './rate-limiter.ts';
 import { registerRollbackRoutes } from './rollback-routes.ts';
 import { registerSidecar } from './sidecar.ts';
 import type { SidecarConfig } from './sidecar.ts';
+import { registerUnfinishedRoutes } from './unfinished-routes.ts';
 
 /** Everything {@link createApp} wires together. */
 export interface AppOptions {
@@ -65,7 +66,8 @@ export function createApp(options: AppOptions): Hono<AuthorityEnv> {
       await next();
     });
   }
-  for (const path of ['/v1/approvals', '/v1/approvals/*', '/v1/transcript']) {
+  // The console's routes: the inbox, the transcript, and the releases left without an outcome.
+  for (const path of ['/v1/approvals', '/v1/approvals/*', '/v1/transcript', '/v1/console/*']) {
     app.use(path, async (c, next) => {
       const approver = approvers.authenticate(c.req.header('authorization'));
       limiter.take({ key: `approver:${approver.id}`, perMinute: approver.ratePerMinute ?? limits.ratePerMinute });
@@ -77,6 +79,7 @@ export function createApp(options: AppOptions): Hono<AuthorityEnv> {
   registerAgentRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes, executeTimeoutMs: limits.executeTimeoutMs, maxPendingPerAgent: limits.maxPendingPerAgent });
   registerApprovalRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes });
   registerRollbackRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes });
+  registerUnfinishedRoutes({ app, state, maxBodyBytes: limits.maxBodyBytes, logger });
   registerPublicRoutes({ app, state, ready: options.ready, ...(options.consoleDir === undefined ? {} : { consoleDir: options.consoleDir }) });
   if (options.sidecar !== undefined) registerSidecar({ app, state, config: options.sidecar, maxBodyBytes: limits.maxBodyBytes });
 

@@ -40,7 +40,11 @@ export function remoteCompensations(options: { readonly state: () => AuthoritySt
   return Object.fromEntries(options.tools.map((tool) => [tool, { compensate }]));
 }
 
-function tokenIdOf(value: string): string {
+/**
+ * A token id from a route path (what `newTokenId` makes, and room for others).
+ * @throws HttpError 400 `ERR_HTTP_BAD_REQUEST` naming `tokenId`.
+ */
+export function tokenIdOf(value: string): string {
   if (!TOKEN_ID.test(value)) throw badRequest('tokenId', 'must be 1-128 characters of [A-Za-z0-9._:-]');
   return value;
 }
