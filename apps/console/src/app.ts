@@ -1,10 +1,11 @@
-/** The console entry: sign-in (approver token + own key, kept in this tab), hash routing between the three screens. */
+/** The console entry: sign-in (approver token + own key, kept in this tab), hash routing between the screens. */
 import { loadCredentials, saveCredentials } from './api.ts';
 import type { Credentials } from './api.ts';
 import { renderApprovals } from './approvals-view.ts';
 import { h, mount } from './dom.ts';
 import { renderShadow } from './shadow-view.ts';
 import { renderTranscript } from './transcript-view.ts';
+import { renderUnfinished } from './unfinished-view.ts';
 
 const main = document.getElementById('main')!;
 
@@ -33,6 +34,7 @@ async function route(): Promise<void> {
   try {
     if (screen === 'transcript') await renderTranscript({ root: main, credentials });
     else if (screen === 'shadow') await renderShadow({ root: main, credentials });
+    else if (screen === 'unfinished') await renderUnfinished({ root: main, credentials });
     else await renderApprovals({ root: main, credentials });
     main.setAttribute('data-ready', screen);
   } catch (error) {
