@@ -59,6 +59,8 @@ describe('resolveUnfinished', () => {
     expect(second.unfinished().map((r) => [r.callId, r.sessionId])).toEqual([['c1', 's1'], ['c2', 's1']]);
     await second.resolveUnfinished(t.tokens.c1, { outcome: 'not-executed', by, note: 'no refund c1 at the bank' });
     expect(second.unfinished().map((r) => r.callId)).toEqual(['c2']);
+    // Checkpointed at once: a copy taken before the firewall closes verifies, resolution signed.
+    expect(await t.verify()).toMatchObject({ valid: true });
     await second.close();
 
     const third = await t.reopen();

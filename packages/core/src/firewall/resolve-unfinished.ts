@@ -3,7 +3,8 @@
  * release the firewall found without an outcome on open (`release-unfinished`). The entry
  * (`release-resolved`) is the statement of `by`, not evidence of the effect; it takes the
  * release out of `unfinished()` (and out of the next open's), and a `not-executed` one frees
- * the budgets the release held (until then it counted as performed).
+ * the budgets the release held (until then it counted as performed). A checkpoint follows, so
+ * the transcript verifies with the resolution signed.
  */
 import { WritError } from '../errors.ts';
 import type { FirewallContext } from './firewall-context.ts';
@@ -75,4 +76,8 @@ export async function resolveUnfinished(options: {
   const holds = context.unfinishedHolds.get(tokenId);
   context.unfinishedHolds.delete(tokenId);
   if (resolution.outcome === 'not-executed') holds?.cancel();
+  // Signed at once, as a session's end is: an auditor's copy taken now verifies without waiting
+  // for the next checkpoint (the statement itself is recorded; a failed checkpoint is retried
+  // by the ledger's own policy and at close).
+  await context.ledger.checkpoint().catch(() => undefined);
 }
