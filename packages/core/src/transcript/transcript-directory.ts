@@ -9,7 +9,7 @@ import { WritError, isWritError } from '../errors.ts';
 import type { WritErrorCode } from '../errors.ts';
 import { CHECKPOINTS_DIR, ENTRIES_FILE } from '../stores/file-ledger-store.ts';
 import { endWithoutZeros, readLineChunks } from '../stores/line-reader.ts';
-import { assertRealDirectory, openRegularFile, readRegularFile, writeFileDurably } from '../stores/regular-file.ts';
+import { assertRealDirectory, openRegularFile, readEvidenceFile, writeFileDurably } from '../stores/regular-file.ts';
 import { parseCheckpoint } from './checkpoint.ts';
 import { assertCosignerKey, parseCosignerKey, verifyCosignatures } from './cosignature.ts';
 import type { CosignerKey } from './cosignature.ts';
@@ -27,6 +27,20 @@ import type { TranscriptCheck } from './verify-transcript.ts';
 
 /** Conventional name of a trust-root document kept beside a transcript (untrusted until pinned). */
 export const TRUST_ROOT_FILE = 'trust-root.json';
+
+/**
+ * The most bytes a checkpoint file (`checkpoints/*.json`) or a kept note (`witnessed/*.note`) is
+ * read up to. A note is a checkpoint body of a few lines and at most 100 signature lines of
+ * about 110 bytes each (`saveWitnessedCheckpoint` keeps no more): a few KiB. A larger file is
+ * not one, and is refused unread rather than held in memory with every other note.
+ */
+export const MAX_CHECKPOINT_FILE_BYTES = 64 * 1024;
+
+/**
+ * The most bytes the kept `trust-root.json` is read up to (as `writ` reads `--trust-root`): a
+ * document lists at most 1,024 keys of a few hundred bytes each.
+ */
+export const MAX_TRUST_ROOT_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Folder of witness-cosigned checkpoint notes kept beside a transcript, `<size, 16 digits>.note`
@@ -51,10 +65,15 @@ export interface TranscriptDirectory {
 }
 
 /**
- * Open a transcript directory for reading.
+ * Open a transcript directory for reading. Checkpoint files and kept notes are read up to
+ * {@link MAX_CHECKPOINT_FILE_BYTES} each, `trust-root.json` up to
+ * {@link MAX_TRUST_ROOT_FILE_BYTES}; the entries are streamed.
  * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory), `ERR_TRUST_ROOT_INVALID`,
  *   `ERR_STORE_CORRUPT` (a file or folder of it is a symbolic link, a FIFO or otherwise not a
- *   regular file or folder: `details.path` names it), file system errors.
+ *   regular file or folder, or a checkpoint, note or trust root over its limit: `details.path`
+ *   names it, `details.kind` says which — `too-large` with `details.maxBytes`), `ERR_STORE_IO`
+ *   (a note or the trust root cannot be read: the system code in `details.reason`), file
+ *   system errors (the entries).
  */
 export async function openTranscriptDirectory(dir: string): Promise<TranscriptDirectory> {
   return (await readTranscriptDirectory(dir)).directory;
@@ -80,7 +99,7 @@ async function readTranscriptDirectory(dir: string): Promise<{ directory: Transc
     : [];
   for (const name of names) {
     files.push(join(folder, name));
-    const text = await readRegularFile(join(folder, name));
+    const text = await readEvidenceFile(join(folder, name), { maxBytes: MAX_CHECKPOINT_FILE_BYTES });
     let note: unknown;
     try {
       note = (JSON.parse(text) as { note?: unknown }).note;
@@ -94,13 +113,13 @@ async function readTranscriptDirectory(dir: string): Promise<{ directory: Transc
   if (existsSync(witnessedFolder)) {
     for (const name of (await readdir(witnessedFolder)).filter((each) => /^\d{16}\.note$/.test(each)).sort()) {
       files.push(join(witnessedFolder, name));
-      checkpoints.push(await readRegularFile(join(witnessedFolder, name)));
+      checkpoints.push(await readEvidenceFile(join(witnessedFolder, name), { maxBytes: MAX_CHECKPOINT_FILE_BYTES }));
     }
   }
   const trustPath = join(dir, TRUST_ROOT_FILE);
   let trustRootDocument: unknown;
   if (existsSync(trustPath)) {
-    const text = await readRegularFile(trustPath);
+    const text = await readEvidenceFile(trustPath, { maxBytes: MAX_TRUST_ROOT_FILE_BYTES });
     try {
       trustRootDocument = JSON.parse(text);
     } catch (error) {
@@ -169,7 +188,8 @@ export interface SaveWitnessedCheckpointOptions {
   /**
    * For an unattended writer (the authority's witnessing): a kept note that cannot be merged —
    * not a readable checkpoint note, another checkpoint of that size, a line by `witness` that
-   * does not verify, more than 100 signature lines, a link or a FIFO — is renamed to
+   * does not verify, more than 100 signature lines, a link, a FIFO or a file over
+   * {@link MAX_CHECKPOINT_FILE_BYTES} — is renamed to
    * `<size>.note.bad` (replacing an older one: at most one per checkpoint) and the new note is
    * kept alone, instead of refusing every save (and so every round) until someone repairs it.
    * {@link submitTranscriptDirectory} reports what was set aside. Default false: refused.
@@ -198,10 +218,11 @@ export interface KeptWitnessedCheckpoint {
  * With `options.setAside`, a kept note that cannot be merged is set aside instead of refused.
  * @returns the path written.
  * @throws `ERR_INVALID_ARGUMENT` (not a transcript directory, not a checkpoint note, another
- *   checkpoint of that size kept already, more than 100 signature lines, a bad `options.witness`),
- *   `ERR_NOTE_UNVERIFIED` (with `options.witness`: the kept note holds a line by that witness
- *   that does not verify; nothing is written), `ERR_STORE_CORRUPT` (the kept note or
- *   `witnessed/` is a link or not a regular file or folder), `ERR_STORE_IO`.
+ *   checkpoint of that size kept already, more than 100 signature lines, a merged note over
+ *   {@link MAX_CHECKPOINT_FILE_BYTES}, a bad `options.witness`), `ERR_NOTE_UNVERIFIED` (with
+ *   `options.witness`: the kept note holds a line by that witness that does not verify; nothing
+ *   is written), `ERR_STORE_CORRUPT` (the kept note or `witnessed/` is a link or not a regular
+ *   file or folder, or the kept note is over {@link MAX_CHECKPOINT_FILE_BYTES}), `ERR_STORE_IO`.
  */
 export async function saveWitnessedCheckpoint(dir: string, note: string, options: SaveWitnessedCheckpointOptions = {}): Promise<string> {
   return (await keepWitnessedCheckpoint(dir, note, options)).path;
@@ -252,6 +273,10 @@ async function keepWitnessedCheckpoint(dir: string, note: string, options: SaveW
       setAside = { path: `${path}.bad`, code: error.code };
     }
   }
+  // Never keep a note the readers would refuse as too large (and so fail the whole directory on).
+  if (Buffer.byteLength(merged) > MAX_CHECKPOINT_FILE_BYTES) {
+    throw new WritError('ERR_INVALID_ARGUMENT', `the note to keep is larger than ${MAX_CHECKPOINT_FILE_BYTES} bytes`, { details: { parameter: 'note', maxBytes: MAX_CHECKPOINT_FILE_BYTES } });
+  }
   try {
     await mkdir(folder, { recursive: true });
   } catch (error) {
@@ -266,7 +291,7 @@ async function keepWitnessedCheckpoint(dir: string, note: string, options: SaveW
 // refused with ERR_NOTE_MALFORMED.
 async function mergeKeptNote(input: { path: string; note: string; text: string; size: number; witness: CosignerKey | undefined; lenient: boolean }): Promise<string> {
   const { path, note, witness } = input;
-  const kept = await readRegularFile(path);
+  const kept = await readEvidenceFile(path, { maxBytes: MAX_CHECKPOINT_FILE_BYTES });
   let keptText: string;
   try {
     keptText = parseNote(kept).text;
