@@ -15,7 +15,7 @@ import { assertCosignerKey, parseCosignerKey, verifyCosignatures } from './cosig
 import type { CosignerKey } from './cosignature.ts';
 import { MAX_ENTRY_BYTES } from './entry.ts';
 import { MerkleTree } from './merkle-tree.ts';
-import { leafHash } from './merkle.ts';
+import { equalHashes, leafHash } from './merkle.ts';
 import { submitCheckpoint } from './witness.ts';
 import { parseNote } from './signed-note.ts';
 import type { TailReport } from '../stores/line-reader.ts';
@@ -419,18 +419,28 @@ export interface SubmittedTranscriptDirectory {
  * `verifyCheckpointNotes`) cosigned by a C2SP tlog-witness. Notes larger than that one which do
  * not verify — damaged or forged, in `witnessed/` or `checkpoints/` — are passed over and
  * reported in `skipped`, instead of being submitted for the witness to refuse round after round;
- * they stay evidence `verifyTranscript` fails on. The entries up to the chosen checkpoint are
- * read once (64 bytes per entry for the proof tree) to prove consistency from whatever size the
- * witness holds. Call it after checkpoints, on a timer, from CI.
+ * they stay evidence `verifyTranscript` fails on. A note that does verify is never passed over:
+ * every checkpoint signed by a ledger key must be of one log, agree with the others and match
+ * the Merkle root of the entries it covers (the verifier's `checkpoint-consistency` and
+ * `checkpoint-root` checks), else nothing is submitted — a ledger-signed fork, or entries
+ * rewritten under a signed checkpoint, is evidence of the ledger key's misuse for someone to
+ * look at, not a note to route around (a witness seeing the log for the first time would cosign
+ * whichever it is sent). The entries up to the chosen checkpoint are read once (64 bytes per
+ * entry for the proof tree) to check those roots and to prove consistency from whatever size
+ * the witness holds. Call it after checkpoints, on a timer, from CI.
  * @returns the cosigned note, its size, the size the witness held, where it was kept, (with
  *   `setAside`) the kept note set aside, and the notes skipped.
  * @throws `ERR_INVALID_ARGUMENT` (options; not a transcript directory or no checkpoint: naming
  *   `dir`; no trust root — neither `options.trustRoot` nor a `trust-root.json` in the directory —
  *   or not a TrustRoot: naming `options.trustRoot`), `ERR_TRUST_ROOT_INVALID` (the directory's
  *   `trust-root.json` is not a trust root), `ERR_TRANSCRIPT_CHECKPOINT_SIGNATURE` (no checkpoint
- *   verifies: `details.skipped` lists them all), `ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END` (the
- *   entries end before the chosen checkpoint), and what {@link submitCheckpoint} and
- *   {@link saveWitnessedCheckpoint} throw.
+ *   verifies: `details.skipped` lists them all), `ERR_TRANSCRIPT_CHECKPOINT_INCONSISTENT`
+ *   (checkpoints that verify are of two logs, differ at one size, or a larger one was signed
+ *   before a smaller one) and `ERR_TRANSCRIPT_ROOT_MISMATCH` (one that verifies does not match
+ *   the entries) — both with `details: { check, size, paths, skipped }`, `paths` the notes of that
+ *   size —, `ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END` (the entries end before the chosen
+ *   checkpoint), what {@link openTranscriptDirectory} throws, and what {@link submitCheckpoint}
+ *   and {@link saveWitnessedCheckpoint} throw.
  * @example
  * ```ts
  * const result = await submitTranscriptDirectory('./transcripts/s1', { url, witness: vkey, trustRoot, save: true });
@@ -443,11 +453,28 @@ export async function submitTranscriptDirectory(dir: string, options: SubmitTran
   const { directory, files } = await readTranscriptDirectory(dir);
   if (directory.checkpoints.length === 0) throw new WritError('ERR_INVALID_ARGUMENT', 'the transcript has no checkpoint to submit', { details: { parameter: 'dir' } });
   const trustRoot = options.trustRoot ?? directoryTrustRoot(directory.trustRootDocument);
-  const { latest, skipped } = latestVerified({ notes: directory.checkpoints, files, trustRoot });
+  const { latest, skipped, verified } = latestVerified({ notes: directory.checkpoints, files, trustRoot });
+  // Every checkpoint a ledger key signed must be of one log, agree with the others and with the
+  // entries — the verifier's checks — before one of them is handed to a witness, which cosigns
+  // the first checkpoint it sees of a log without asking for more: a ledger-signed fork, or
+  // entries rewritten under a signed checkpoint, would get a witness's word.
+  const pending = agreeingCheckpoints({ verified, trustRoot, skipped });
   const tree = new MerkleTree();
+  const meet = (): void => {
+    while (pending.length > 0 && pending[0]!.size === tree.size) {
+      const checkpoint = pending.shift()!;
+      if (!equalHashes(tree.root(), checkpoint.root)) {
+        throw new WritError('ERR_TRANSCRIPT_ROOT_MISMATCH', `a checkpoint of size ${checkpoint.size} signed by a ledger key of the trust root does not match the entries (a fork, or entries rewritten under it): nothing was submitted`, {
+          details: { check: 'checkpoint-root' satisfies TranscriptCheck, size: checkpoint.size, paths: pathsOfSize(verified, checkpoint.size), skipped },
+        });
+      }
+    }
+  };
+  meet();
   for await (const line of directory.entries) {
     if (tree.size === latest.size) break;
     tree.push(leafHash(line));
+    meet();
   }
   if (tree.size < latest.size) {
     throw new WritError('ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END', `the transcript ends at entry ${tree.size}, before its checkpoint of size ${latest.size}`, { details: { size: latest.size, entries: tree.size } });
@@ -474,12 +501,20 @@ function directoryTrustRoot(document: unknown): TrustRoot {
   return createTrustRoot(document as TrustRootDocument);
 }
 
+interface Candidate {
+  readonly note: string;
+  readonly size: number;
+  readonly path: string;
+}
+
 // The largest checkpoint note that verifies against `trustRoot` (the first such in file order,
-// `checkpoints/` before `witnessed/`, on a tie), and the notes passed over on the way: the ones
-// that are not checkpoint notes, then the larger ones that do not verify, largest first.
-function latestVerified(input: { notes: readonly string[]; files: readonly string[]; trustRoot: TrustRoot }): { latest: { note: string; size: number }; skipped: SkippedCheckpoint[] } {
+// `checkpoints/` before `witnessed/`, on a tie); the notes passed over on the way: the ones that
+// are not checkpoint notes, then the larger ones that do not verify, largest first; and every
+// note that verifies on its own, in file order (a smaller one that does not is the verifier's
+// finding, neither passed over nor checked further here).
+function latestVerified(input: { notes: readonly string[]; files: readonly string[]; trustRoot: TrustRoot }): { latest: Candidate; skipped: SkippedCheckpoint[]; verified: Candidate[] } {
   const skipped: SkippedCheckpoint[] = [];
-  const sized: { note: string; size: number; path: string }[] = [];
+  const sized: Candidate[] = [];
   input.notes.forEach((note, i) => {
     const path = input.files[i]!;
     try {
@@ -488,18 +523,45 @@ function latestVerified(input: { notes: readonly string[]; files: readonly strin
       skipped.push({ path, code: 'ERR_CHECKPOINT_MALFORMED', check: 'checkpoint-format', ...(WritError.isInstance(error) && error.code !== 'ERR_CHECKPOINT_MALFORMED' && { cause: error.code }) });
     }
   });
-  // Stable: of one size, the note read first is tried first.
-  sized.sort((a, b) => b.size - a.size);
+  const verified = new Set<Candidate>();
+  const failed = new Map<Candidate, SkippedCheckpoint>();
   for (const candidate of sized) {
     try {
       // The verifier's own check of one note: format, a ledger key's signature, the key's validity at its time.
       verifyCheckpointNotes({ notes: [candidate.note], trustRoot: input.trustRoot });
-      return { latest: candidate, skipped };
+      verified.add(candidate);
     } catch (error) {
       if (!(error instanceof TranscriptCheckError)) throw error;
       const { code, check, cause } = error.failure;
-      skipped.push({ path: candidate.path, size: candidate.size, code, check, ...(cause !== undefined && { cause }) });
+      failed.set(candidate, { path: candidate.path, size: candidate.size, code, check, ...(cause !== undefined && { cause }) });
     }
   }
+  // Stable: of one size, the note read first is tried first.
+  for (const candidate of [...sized].sort((a, b) => b.size - a.size)) {
+    if (verified.has(candidate)) return { latest: candidate, skipped, verified: sized.filter((each) => verified.has(each)) };
+    skipped.push(failed.get(candidate)!);
+  }
   throw new WritError('ERR_TRANSCRIPT_CHECKPOINT_SIGNATURE', 'no checkpoint of the transcript verifies against the trust root (no ledger key signed one)', { details: { skipped } });
+}
+
+// The checkpoints of `verified` notes, by size, once each, checked together as the verifier does
+// (one origin — that of the first, so a `checkpoints/` note the ledger wrote sets it —, one root
+// per size, no larger tree signed before a smaller one). Each verified alone, so a disagreement
+// is the ledger key's doing: refused, never passed over for an older checkpoint.
+function agreeingCheckpoints(input: { verified: readonly Candidate[]; trustRoot: TrustRoot; skipped: readonly SkippedCheckpoint[] }): { size: number; root: Uint8Array }[] {
+  try {
+    return verifyCheckpointNotes({ notes: input.verified.map((each) => each.note), trustRoot: input.trustRoot }).checkpoints;
+  } catch (error) {
+    if (!(error instanceof TranscriptCheckError)) throw error;
+    const { code, check, message, checkpointSize } = error.failure;
+    const size = checkpointSize!;
+    throw new WritError(code, `checkpoints signed by a ledger key of the trust root disagree at size ${size} (${message}): the ledger key signed a fork or another log's checkpoint; nothing was submitted`, {
+      details: { check, size, paths: pathsOfSize(input.verified, size), skipped: input.skipped },
+    });
+  }
+}
+
+// The files of the verified notes of one size (the notes a refusal is about).
+function pathsOfSize(verified: readonly Candidate[], size: number): string[] {
+  return verified.filter((each) => each.size === size).map((each) => each.path);
 }
