@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileLedgerStore, Ledger, PrivateKey, createSigner, formatCosignerKey, formatVerifierKey, signCheckpoint } from '@writ/core';
+import { FileLedgerStore, Ledger, PrivateKey, createSigner, formatCosignerKey, formatVerifierKey, parseCheckpoint, parseNote, signCheckpoint } from '@writ/core';
 import { sampleKeys, sampleTrustRootDocument, writeSampleTranscript } from '@writ/core/transcript';
 import type { CommandContext } from '../cli-context.ts';
 import { runCommand } from '../test-support/run-command.ts';
@@ -175,6 +175,32 @@ describe('writ witness submit: which checkpoint', () => {
     expect((JSON.parse(kept.stdout) as { skipped: { code: string }[] }).skipped.map((each) => each.code)).toEqual(['ERR_TRANSCRIPT_CHECKPOINT_SIGNATURE']);
     await writeFile(join(copy, 'trust-root.json'), '{"type":"writ.trust-root/v1"}');
     expect(await run((context) => witnessSubmitAction(copy, { url: server.url, witness: witnessVkey }, context))).toMatchObject({ code: 2, stderr: expect.stringContaining('trust-root.json: not a valid trust root; pass --trust-root FILE [ERR_TRUST_ROOT_INVALID]') });
+  });
+
+  it('exits 1 and sends nothing when a note the ledger key signed is a fork of the entries, naming it', async () => {
+    // GAP: only the chosen note's signature was checked: a ledger-signed fork (here at size 2, a
+    // root the entries do not have) was never looked at past its signature, and a larger one was
+    // sent and cosigned by a witness that had not seen the log yet.
+    const copy = join(root, 'ledger-fork');
+    await cp(dir, copy, { recursive: true });
+    const names = (await readdir(join(copy, 'checkpoints'))).sort();
+    // Dated as the first real checkpoint: no larger tree was signed before it.
+    const first = JSON.parse(await readFile(join(copy, 'checkpoints', names[0]!), 'utf8')) as { note: string };
+    const time = parseCheckpoint(parseNote(first.note).text).time!;
+    const fork = join(copy, 'witnessed', `${String(2).padStart(16, '0')}.note`);
+    await mkdir(join(copy, 'witnessed'));
+    await writeFile(fork, signCheckpoint({ origin: ORIGIN, size: 2, root: new Uint8Array(32).fill(5), time, signer: sampleKeys().ledger }));
+    let sent = 0;
+    const counting = ((...args: Parameters<typeof fetch>) => {
+      sent += 1;
+      return fetch(...args);
+    }) as typeof fetch;
+    const result = await run((context) => witnessSubmitAction(copy, { trustRoot: trustFile, url: server.url, witness: witnessVkey, fetch: counting }, context));
+    expect([result.code, result.stdout, sent]).toEqual([1, '', 0]);
+    expect(result.stderr).toBe(`INVALID: a checkpoint of size 2 signed by a ledger key of the trust root does not match the entries (a fork, or entries rewritten under it): nothing was submitted\n  ${fork}\n(writ verify ${copy} reports the same) [ERR_TRANSCRIPT_ROOT_MISMATCH]\n`);
+    const audit = await run((context) => verifyAction(copy, { trustRoot: trustFile, json: true }, context));
+    expect(audit.code).toBe(1);
+    expect(JSON.parse(audit.stdout)).toMatchObject({ valid: false, failure: { code: 'ERR_TRANSCRIPT_ROOT_MISMATCH', checkpointSize: 2 } });
   });
 
   it('exits 1 naming every note when no checkpoint verifies against the pinned trust root', async () => {

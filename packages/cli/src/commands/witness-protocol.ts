@@ -229,8 +229,9 @@ function skippedLines(skipped: readonly SkippedCheckpoint[]): string {
 }
 
 /**
- * Run `writ witness submit`: 0 cosigned · 1 the witness refused or did not answer, or no
- * checkpoint verifies · 2 usage (also: no trust root to check the checkpoints against).
+ * Run `writ witness submit`: 0 cosigned · 1 the witness refused or did not answer, no
+ * checkpoint verifies, or checkpoints the ledger key signed disagree with the entries or each
+ * other (nothing sent) · 2 usage (also: no trust root to check the checkpoints against).
  */
 export async function witnessSubmitAction(target: string, options: WitnessSubmitOptions, context: CommandContext): Promise<void> {
   try {
@@ -250,6 +251,14 @@ export async function witnessSubmitAction(target: string, options: WitnessSubmit
     } catch (error) {
       if (WritError.isInstance(error) && error.code === 'ERR_TRANSCRIPT_CHECKPOINT_BEYOND_END') {
         context.stderr(`INVALID: ${error.message}\n`);
+        context.setExitCode(EXIT.invalid);
+        return;
+      }
+      // A checkpoint the ledger key signed that disagrees with the entries or another one: not
+      // routed around (it is evidence of the key's misuse); the notes are named for someone to look at.
+      if (WritError.isInstance(error) && (error.code === 'ERR_TRANSCRIPT_ROOT_MISMATCH' || error.code === 'ERR_TRANSCRIPT_CHECKPOINT_INCONSISTENT')) {
+        const details = error.details as { skipped?: readonly SkippedCheckpoint[]; paths?: readonly string[] } | undefined;
+        context.stderr(`${skippedLines(details?.skipped ?? [])}INVALID: ${error.message}${(details?.paths ?? []).map((path) => `\n  ${path}`).join('')}\n(writ verify ${target} reports the same) [${error.code}]\n`);
         context.setExitCode(EXIT.invalid);
         return;
       }
