@@ -105,7 +105,7 @@ export type { TranscriptCheck, TranscriptFailure, TranscriptReport, VerifyTransc
 export { isUtcTime } from './transcript/time.ts';
 export { exportBundle, verifyBundle, BUNDLE_TYPE } from './transcript/bundle.ts';
 export type { EvidenceBundle, ExportBundleOptions } from './transcript/bundle.ts';
-export { openTranscriptDirectory, saveWitnessedCheckpoint, submitTranscriptDirectory, TRUST_ROOT_FILE, WITNESSED_DIR } from './transcript/transcript-directory.ts';
+export { openTranscriptDirectory, readTranscriptEntries, saveWitnessedCheckpoint, submitTranscriptDirectory, TRUST_ROOT_FILE, WITNESSED_DIR } from './transcript/transcript-directory.ts';
 export type { KeptWitnessedCheckpoint, SaveWitnessedCheckpointOptions } from './transcript/transcript-directory.ts';
 export type { SkippedCheckpoint, SubmitTranscriptDirectoryOptions, SubmittedTranscriptDirectory, TranscriptDirectory } from './transcript/transcript-directory.ts';
 

@@ -7,15 +7,19 @@
  *
  * Cases marked GAP read the file whole before the fix; the rest stay as regression tests.
  */
-import { cp, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, cp, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore } from '../stores/file-ledger-store.ts';
 import { sampleKeys, writeSampleTranscript } from './sample-transcript.ts';
-import { MAX_CHECKPOINT_FILE_BYTES, MAX_TRUST_ROOT_FILE_BYTES, openTranscriptDirectory, saveWitnessedCheckpoint } from './transcript-directory.ts';
+import { MAX_CHECKPOINT_FILE_BYTES, MAX_TRUST_ROOT_FILE_BYTES, openTranscriptDirectory, readTranscriptEntries, saveWitnessedCheckpoint } from './transcript-directory.ts';
 import { verifyTranscript } from './verify-transcript.ts';
 import type { TrustRoot } from '../trust/trust-root.ts';
+
+const haveMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
+if (!haveMkfifo) console.warn('SKIPPED: the FIFO case of readTranscriptEntries needs mkfifo (coreutils), which this platform lacks');
 
 let root: string;
 let base: string;
@@ -121,5 +125,43 @@ describe('saveWitnessedCheckpoint and the note limit', () => {
     const huge = `${latest.note}${line.repeat(40)}`;
     expect(Buffer.byteLength(huge)).toBeGreaterThan(MAX_CHECKPOINT_FILE_BYTES);
     await expect(saveWitnessedCheckpoint(dir, huge)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'note' } });
+  });
+});
+
+describe('readTranscriptEntries', () => {
+  it('streams the entry lines openTranscriptDirectory streams, without reading the other files', async () => {
+    const dir = await copyOfBase();
+    // A trust root and a note it would refuse: not read here.
+    await sparse(join(dir, 'trust-root.json'), 8 * 2 ** 30);
+    const expected = [];
+    for await (const line of (await openTranscriptDirectory(base)).entries) expected.push(Buffer.from(line).toString());
+    const lines = [];
+    for await (const line of readTranscriptEntries(dir)) lines.push(Buffer.from(line).toString());
+    expect(lines).toEqual(expected);
+    expect(lines.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a directory without entries.jsonl at once, and a FIFO at the first step instead of waiting', { timeout: 5_000 }, async () => {
+    expect(() => readTranscriptEntries(join(root, 'missing'))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'dir' } }) as Error);
+    if (!haveMkfifo) return;
+    const dir = await copyOfBase();
+    await rm(join(dir, 'entries.jsonl'));
+    expect(spawnSync('mkfifo', [join(dir, 'entries.jsonl')]).status).toBe(0);
+    const reading = (async () => {
+      for await (const line of readTranscriptEntries(dir)) void line;
+    })();
+    await expect(reading).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { kind: 'fifo' } });
+  });
+
+  it('reports a torn final line with the verifier\'s code and line', async () => {
+    const dir = await copyOfBase();
+    await appendFile(join(dir, 'entries.jsonl'), '{"body":');
+    let count = 0;
+    const reading = (async () => {
+      for await (const line of readTranscriptEntries(dir)) count += line.length > 0 ? 1 : 0;
+    })();
+    const error = await reading.then(() => undefined, (caught: unknown) => caught);
+    expect(count).toBeGreaterThan(0);
+    expect(error).toMatchObject({ code: 'ERR_TRANSCRIPT_MALFORMED', details: { check: 'entry-format', seq: count } });
   });
 });

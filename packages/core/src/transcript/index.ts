@@ -97,7 +97,7 @@ export {
 export type { SampleKeys, SampleTranscriptOptions } from './sample-transcript.ts';
 export { exportBundle, verifyBundle, BUNDLE_TYPE } from './bundle.ts';
 export type { EvidenceBundle, ExportBundleOptions } from './bundle.ts';
-export { openTranscriptDirectory, saveWitnessedCheckpoint, submitTranscriptDirectory, TRUST_ROOT_FILE, WITNESSED_DIR } from './transcript-directory.ts';
+export { openTranscriptDirectory, readTranscriptEntries, saveWitnessedCheckpoint, submitTranscriptDirectory, TRUST_ROOT_FILE, WITNESSED_DIR } from './transcript-directory.ts';
 export type { KeptWitnessedCheckpoint, SaveWitnessedCheckpointOptions } from './transcript-directory.ts';
 export type { SkippedCheckpoint, SubmitTranscriptDirectoryOptions, SubmittedTranscriptDirectory, TranscriptDirectory } from './transcript-directory.ts';
 export { FileApprovalStore } from '../stores/file-approval-store.ts';

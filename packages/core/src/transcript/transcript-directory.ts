@@ -139,6 +139,28 @@ async function readTranscriptDirectory(dir: string): Promise<{ directory: Transc
   return { directory: { entries: entryLines(path), checkpoints, trustRootDocument, bytes }, files };
 }
 
+/**
+ * The entry lines of a transcript directory's `entries.jsonl`, streamed — as
+ * {@link openTranscriptDirectory}'s `entries`, without reading its checkpoints or trust root: for
+ * a reader that only needs the entries (`writ report`, `writ rollback`). The file is opened at
+ * the first step: a FIFO or a link is refused then, never waited on or followed. Memory stays
+ * bounded whatever the file's size (one line at most `MAX_ENTRY_BYTES`, 16 MiB).
+ * @throws at once: `ERR_INVALID_ARGUMENT` (`dir` not a transcript directory). While iterating:
+ *   `ERR_STORE_CORRUPT` (`entries.jsonl` is a link or not a regular file), a `TranscriptCheckError`
+ *   (`ERR_TRANSCRIPT_MALFORMED`: an incomplete final line, a NUL inside a line or data after
+ *   zeros; `ERR_TRANSCRIPT_ENTRY_TOO_LARGE`; `details.seq` the line), file system errors.
+ * @example
+ * ```ts
+ * for await (const line of readTranscriptEntries('./transcripts/s1')) count += 1;
+ * ```
+ */
+export function readTranscriptEntries(dir: string): AsyncIterable<Uint8Array> {
+  if (typeof dir !== 'string' || !existsSync(join(dir, ENTRIES_FILE))) {
+    throw new WritError('ERR_INVALID_ARGUMENT', 'not a transcript directory (no entries.jsonl)', { details: { parameter: 'dir' } });
+  }
+  return entryLines(join(dir, ENTRIES_FILE));
+}
+
 // What the verifier says about the bytes after the last line, by their kind (line-reader).
 const TAIL_FAILURES = {
   fragment: 'the final entry is incomplete (torn write); open the store as a writer to repair it',
