@@ -22,6 +22,24 @@ const KINDS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The usage error for a file `writ` reads as evidence (core's `readEvidenceFile`, or a reader
+ * built on the same regular-file checks) that it refused: `what` starts the message, `tooLarge`
+ * ends the one for a file over its limit. The same words and codes for every such file.
+ * @returns a UsageError — the system's code (`ENOENT`, ...), `EISDIR`, `ERR_NOT_REGULAR_FILE`
+ *   (a FIFO, socket, device or link), `ERR_FILE_TOO_LARGE` — or `error` itself when it is none of these.
+ */
+export function evidenceFileError(error: unknown, what: string, tooLarge = 'larger than its size limit'): unknown {
+  if (!isWritError(error)) return error;
+  const details = error.details as { kind?: unknown } | undefined;
+  if (error.code === 'ERR_STORE_IO') return fileUsageError(what, error.cause);
+  if (error.code !== 'ERR_STORE_CORRUPT') return error;
+  if (details?.kind === 'directory') return new UsageError(`${what}: is a directory, not a file`, 'EISDIR');
+  if (details?.kind === 'too-large') return new UsageError(`${what}: ${tooLarge}`, TRUST_ROOT_FILE_CODES.tooLarge);
+  const kind = typeof details?.kind === 'string' ? KINDS[details.kind] : undefined;
+  return new UsageError(`${what}: not a regular file${kind === undefined ? '' : ` (${kind})`}`, TRUST_ROOT_FILE_CODES.notRegular);
+}
+
+/**
  * The text of the trust-root document at `path` (absolute), read with core's bounded
  * regular-file reader: a FIFO is refused at once instead of blocking the command, a file over
  * {@link MAX_TRUST_ROOT_BYTES} is refused unread. `what` starts every message. A symbolic link
@@ -36,17 +54,8 @@ export async function readTrustRootText(path: string, what: string, missing?: 'u
   try {
     return await readEvidenceFile(path, { maxBytes: MAX_TRUST_ROOT_BYTES });
   } catch (error) {
-    if (!isWritError(error)) throw error;
-    const details = error.details as { kind?: unknown; reason?: unknown } | undefined;
-    if (error.code === 'ERR_STORE_IO') {
-      if (missing === 'undefined' && details?.reason === 'ENOENT') return undefined;
-      throw fileUsageError(what, error.cause);
-    }
-    if (error.code !== 'ERR_STORE_CORRUPT') throw error;
-    if (details?.kind === 'directory') throw new UsageError(`${what}: is a directory, not a file`, 'EISDIR');
-    if (details?.kind === 'too-large') throw new UsageError(`${what}: larger than ${MAX_TRUST_ROOT_BYTES} bytes, more than any trust-root document holds`, TRUST_ROOT_FILE_CODES.tooLarge);
-    const kind = typeof details?.kind === 'string' ? KINDS[details.kind] : undefined;
-    throw new UsageError(`${what}: not a regular file${kind === undefined ? '' : ` (${kind})`}`, TRUST_ROOT_FILE_CODES.notRegular);
+    if (missing === 'undefined' && isWritError(error, 'ERR_STORE_IO') && (error.details as { reason?: unknown } | undefined)?.reason === 'ENOENT') return undefined;
+    throw evidenceFileError(error, what, `larger than ${MAX_TRUST_ROOT_BYTES} bytes, more than any trust-root document holds`);
   }
 }
 

@@ -77,19 +77,19 @@ describe('reportAction', () => {
 });
 
 describe('transcriptMetrics', () => {
-  it('survives hostile bodies (__proto__ tool names and reason codes) without touching prototypes', () => {
+  it('survives hostile bodies (__proto__ tool names and reason codes) without touching prototypes', async () => {
     const line = JSON.stringify({ type: 'decision-made', time: 'x', body: { tool: '__proto__', decision: 'deny', verdict: 'block', mode: 'enforce', actionClass: 'A3', reasons: [{ code: '__proto__' }], basis: { sufficient: false, findings: ['__proto__'] } } });
-    const m = transcriptMetrics([{ name: 't', lines: [line, '{"type":"effect-rolled-back","body":{"status":"partial","residue":["email sent"]}}'] }]);
+    const m = await transcriptMetrics([{ name: 't', lines: [line, '{"type":"effect-rolled-back","body":{"status":"partial","residue":["email sent"]}}'] }]);
     expect(m.byTool['__proto__']).toEqual({ decisions: 1, blocked: 1, approval: 0 });
     expect(m.reasons['__proto__']).toBe(1);
     expect(m.rollbacks).toEqual({ total: 1, compensated: 0, residue: 1 });
     expect(({} as Record<string, unknown>).decisions).toBeUndefined();
-    expect(() => transcriptMetrics([{ name: 't', lines: ['42'] }])).toThrow(/not a transcript entry/);
+    await expect(transcriptMetrics([{ name: 't', lines: ['42'] }])).rejects.toThrow(/not a transcript entry/);
   });
 });
 
 describe('transcriptMetrics release latency', () => {
-  it('measures decision → token, but not a release after an approval (its gap is the approvers’ time)', () => {
+  it('measures decision → token, but not a release after an approval (its gap is the approvers’ time)', async () => {
     const entry = (type: string, time: string, body: Record<string, unknown>) => JSON.stringify({ type, time, body });
     const lines = [
       entry('decision-made', '2026-03-01T10:00:00.000Z', { sessionId: 's', callId: 'c1', decisionId: 'd1', tool: 't', decision: 'allow', verdict: 'execute', mode: 'enforce', actionClass: 'A3' }),
@@ -97,7 +97,7 @@ describe('transcriptMetrics release latency', () => {
       entry('decision-made', '2026-03-01T10:00:01.000Z', { sessionId: 's', callId: 'c2', decisionId: 'd2', tool: 't', decision: 'require-approval', verdict: 'approval-required', mode: 'enforce', actionClass: 'A3' }),
       entry('token-issued', '2026-03-01T10:30:01.000Z', { sessionId: 's', callId: 'c2', decisionId: 'd2', tokenId: 'k2', recheck: { decision: 'require-approval', verdict: 'execute' } }),
     ];
-    const m = transcriptMetrics([{ name: 't', lines }]);
+    const m = await transcriptMetrics([{ name: 't', lines }]);
     expect(m.releaseLatencyMs).toEqual({ count: 1, p50: 4, p95: 4, max: 4 });
     expect(m.decisions).toBe(2);
   });
@@ -114,9 +114,9 @@ describe('transcriptMetrics unfinished releases', () => {
     const entry = (type: string, body: Record<string, unknown>) => JSON.stringify({ type, time: '2026-03-01T10:00:00.000Z', body });
     const lines = ['k1', 'k2', 'k3'].map((tokenId) => entry('release-unfinished', { tokenId, callId: tokenId, tool: 'refund', releasedSeq: 0, status: 'repair-required' }));
     lines.push(entry('release-resolved', { tokenId: 'k1', outcome: 'executed', by: 'ops' }), entry('release-resolved', { tokenId: 'k2', outcome: 'not-executed', by: 'ops' }));
-    const m = transcriptMetrics([{ name: 't', lines }]);
+    const m = await transcriptMetrics([{ name: 't', lines }]);
     expect(m.unfinished).toEqual({ flagged: 3, executed: 1, notExecuted: 1, open: 1 });
-    expect(transcriptMetrics([{ name: 't', lines: [] }]).unfinished).toEqual({ flagged: 0, executed: 0, notExecuted: 0, open: 0 });
+    expect((await transcriptMetrics([{ name: 't', lines: [] }])).unfinished).toEqual({ flagged: 0, executed: 0, notExecuted: 0, open: 0 });
     const dir = mkdtempSync(join(tmpdir(), 'writ-report-unfinished-'));
     appendFileSync(join(dir, 'entries.jsonl'), `${lines.join('\n')}\n`);
     const html = join(dir, 'report.html');

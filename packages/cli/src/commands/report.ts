@@ -4,13 +4,14 @@
  * Exit codes: 0 report printed · 2 usage (missing directory, malformed transcript, bad option).
  */
 import { existsSync, statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ENTRIES_FILE } from '@writ/core';
 import { EXIT, UsageError, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
+import { entryTexts } from '../lib/entry-texts.ts';
 import { renderReportHtml } from '../lib/report-html.ts';
 import { transcriptMetrics } from '../lib/transcript-metrics.ts';
 import type { TranscriptMetrics } from '../lib/transcript-metrics.ts';
@@ -48,18 +49,21 @@ export function describeMetrics(m: TranscriptMetrics): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function readTranscript(target: string, cwd: string): Promise<{ name: string; lines: string[] }> {
+/**
+ * A transcript named on the command line, its lines streamed as the metrics read them (an
+ * entries file can hold gigabytes: never read whole). Checked up front, so a bad name is
+ * reported before any transcript is read; `done` is called once its lines are all read.
+ */
+function readTranscript(target: string, cwd: string, done: () => void): { name: string; lines: AsyncIterable<string> } {
   const dir = resolve(cwd, target);
   if (!existsSync(dir)) throw new UsageError(`${target}: no such file or directory`, 'ENOENT');
   if (!statSync(dir).isDirectory() || !existsSync(join(dir, ENTRIES_FILE))) throw new UsageError(`${target}: not a transcript directory (no ${ENTRIES_FILE})`);
-  // A live or crashed writer's file ends in zeros it wrote ahead (ADR 0028): not lines.
-  let text: string;
-  try {
-    text = await readFile(join(dir, ENTRIES_FILE), 'utf8');
-  } catch (error) {
-    throw fileUsageError(`${target}: cannot read ${ENTRIES_FILE}`, error);
+  async function* lines(): AsyncGenerator<string> {
+    // Up to the zeros a live or crashed writer's file ends in (ADR 0028): not lines.
+    yield* entryTexts(dir, target);
+    done();
   }
-  return { name: target, lines: text.replace(/\0+$/u, '').split('\n') };
+  return { name: target, lines: lines() };
 }
 
 /** Run `writ report`. Sets the exit code; never throws for bad input. */
@@ -67,14 +71,14 @@ export async function reportAction(targets: readonly string[], options: ReportCo
   try {
     if (targets.length === 0) throw new UsageError('name at least one transcript directory');
     const bar = context.interactive && options.json !== true && targets.length > 3 ? new SingleBar({ format: 'reading [{bar}] {value}/{total} transcripts', stream: process.stderr }) : undefined;
+    const transcripts = targets.map((target) => readTranscript(target, context.cwd, () => bar?.increment()));
     bar?.start(targets.length, 0);
-    const transcripts = [];
-    for (const target of targets) {
-      transcripts.push(await readTranscript(target, context.cwd));
-      bar?.increment();
+    let metrics;
+    try {
+      metrics = await transcriptMetrics(transcripts);
+    } finally {
+      bar?.stop();
     }
-    bar?.stop();
-    const metrics = transcriptMetrics(transcripts);
     if (options.html !== undefined) {
       const html = renderReportHtml(metrics, { sources: targets, generated: (options.now ?? new Date()).toISOString() });
       try {

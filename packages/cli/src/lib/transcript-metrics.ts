@@ -58,10 +58,11 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /**
- * Compute the metrics of transcripts given as their entry lines.
+ * Compute the metrics of transcripts given as their entry lines — an array, or streamed (an
+ * async iterable: `writ report` reads each file line by line, never whole).
  * @throws `UsageError` naming the transcript and line that is not a JSON entry.
  */
-export function transcriptMetrics(transcripts: readonly { readonly name: string; readonly lines: readonly string[] }[]): TranscriptMetrics {
+export async function transcriptMetrics(transcripts: readonly { readonly name: string; readonly lines: Iterable<string> | AsyncIterable<string> }[]): Promise<TranscriptMetrics> {
   const m = {
     transcripts: transcripts.length, entries: 0, sessions: 0, decisions: 0, consequential: 0,
     outcomes: { released: 0, constrained: 0, approval: 0, blocked: 0 },
@@ -83,8 +84,10 @@ export function transcriptMetrics(transcripts: readonly { readonly name: string;
   for (const { name, lines } of transcripts) {
     const classOf = new Map<string, string>();
     const decidedAt = new Map<string, number>();
-    lines.forEach((text, index) => {
-      if (text.trim() === '') return;
+    let index = -1;
+    for await (const text of lines) {
+      index += 1;
+      if (text.trim() === '') continue;
       let entry: { type?: unknown; body?: unknown; time?: unknown };
       try {
         entry = JSON.parse(text) as typeof entry;
@@ -184,7 +187,7 @@ export function transcriptMetrics(transcripts: readonly { readonly name: string;
         default:
           break;
       }
-    });
+    }
   }
   m.basis.rate = rate(m.basis.failed, m.consequential);
   m.coverage.tokenRate = rate(m.coverage.withToken, m.coverage.effects);
