@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -163,5 +164,56 @@ describe('rollbackAction', () => {
     const late = retiredAt('2026-11-24T12:30:00Z');
     expect(await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env, trustRoot: late, now: () => new Date('2026-11-24T11:00:00Z') })).toMatchObject({ code: 1, stderr: '' });
     expect(await stillVerifies(run.dir, createTrustRoot(JSON.parse(readFileSync(late, 'utf8')) as TrustRootDocument))).toBe(true);
+  });
+});
+
+const haveMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
+if (!haveMkfifo) console.warn('SKIPPED: the FIFO writ rollback tests need mkfifo (coreutils), which this platform lacks');
+
+describe('rollbackAction reads the transcript without trusting what its files are', () => {
+  // The latest checkpoint file of a run, where rollback reads the origin and signing time.
+  const latestCheckpoint = (dir: string) => join(dir, 'checkpoints', readdirSync(join(dir, 'checkpoints')).filter((name) => name.endsWith('.json')).sort().at(-1)!);
+
+  it.skipIf(!haveMkfifo)('refuses a FIFO as entries.jsonl at once (exit 2, ERR_NOT_REGULAR_FILE) instead of waiting for a writer', { timeout: 5_000 }, async () => {
+    // GAP: entries.jsonl was read with readFile: a FIFO there blocked writ rollback forever.
+    const run = await refundRun();
+    rmSync(join(run.dir, 'entries.jsonl'));
+    expect(spawnSync('mkfifo', [join(run.dir, 'entries.jsonl')]).status).toBe(0);
+    const out = await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: run.env });
+    expect(out).toMatchObject({ code: 2, stdout: '', stderr: `writ rollback: ${run.dir}: cannot read entries.jsonl: not a regular file (a FIFO) [ERR_NOT_REGULAR_FILE]\n` });
+  });
+
+  it.skipIf(!haveMkfifo)('refuses a FIFO as the latest checkpoint at once, before compensating or writing anything', { timeout: 5_000 }, async () => {
+    // GAP: the latest checkpoint was read with readFile: a FIFO there blocked writ rollback forever.
+    const run = await refundRun();
+    const path = latestCheckpoint(run.dir);
+    rmSync(path);
+    expect(spawnSync('mkfifo', [path]).status).toBe(0);
+    const before = readFileSync(join(run.dir, 'entries.jsonl'));
+    const out = await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: run.env });
+    expect(out).toMatchObject({ code: 2, stdout: '', stderr: `writ rollback: ${path}: cannot read the latest checkpoint: not a regular file (a FIFO) [ERR_NOT_REGULAR_FILE]\n` });
+    expect(readFileSync(join(run.dir, 'entries.jsonl'))).toEqual(before);
+  });
+
+  it('refuses an oversize latest checkpoint unread (exit 2, ERR_FILE_TOO_LARGE)', async () => {
+    // GAP: read whole, however large (a sparse file of gigabytes into memory).
+    const run = await refundRun();
+    const path = latestCheckpoint(run.dir);
+    writeFileSync(path, '');
+    truncateSync(path, 8 * 2 ** 30);
+    const out = await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: run.env });
+    expect(out).toMatchObject({ code: 2, stderr: `writ rollback: ${path}: cannot read the latest checkpoint: larger than 65536 bytes, more than any checkpoint holds [ERR_FILE_TOO_LARGE]\n` });
+  });
+
+  it('finds the effect in a live transcript (a writer\'s zeros after the last line) and names a torn final line', async () => {
+    const run = await refundRun();
+    appendFileSync(join(run.dir, 'entries.jsonl'), Buffer.alloc(1 << 20));
+    const live = await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: run.env, json: true });
+    expect([live.code, live.stderr]).toEqual([1, '']);
+    const torn = await refundRun();
+    const lines = readFileSync(join(torn.dir, 'entries.jsonl'), 'utf8').split('\n').length - 1;
+    appendFileSync(join(torn.dir, 'entries.jsonl'), '{"type":"effect-');
+    const out = await rollback(torn.tokenId, { transcript: torn.dir, registry: torn.registry, env: torn.env });
+    expect(out).toMatchObject({ code: 2, stderr: expect.stringMatching(new RegExp(`^writ rollback: .*: entry ${lines + 1}: the final entry is incomplete .*\\[ERR_TRANSCRIPT_MALFORMED\\]\\n$`, 'u')) });
   });
 });

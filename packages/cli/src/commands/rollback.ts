@@ -15,17 +15,18 @@
  * Exit codes: 0 compensated · 1 residue remains (partial, not compensable, failed) · 2 usage.
  */
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { ENTRIES_FILE, FileLedgerStore, Ledger, TRUST_ROOT_FILE, createSigner, isWritError, parseCheckpoint, parseNote } from '@writ/core';
+import { ENTRIES_FILE, FileLedgerStore, Ledger, TRUST_ROOT_FILE, createSigner, isWritError, parseCheckpoint, parseNote, readEvidenceFile } from '@writ/core';
 import type { Compensation, JsonObject, PrivateKey, TrustRoot } from '@writ/core';
 import { EXIT, UsageError, describeError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { loadKey } from '../lib/key-store.ts';
 import { POLICY_INPUTS_FILE, decisionKey, readPolicyInputs } from '../lib/policy-input-log.ts';
-import { readTrustRootFile, readTrustRootText, trustRootFrom } from '../trust-root-file.ts';
+import { entryTexts } from '../lib/entry-texts.ts';
+import { evidenceFileError, readTrustRootFile, readTrustRootText, trustRootFrom } from '../trust-root-file.ts';
 
 /** Options of {@link rollbackAction}. */
 export interface RollbackOptions {
@@ -54,8 +55,11 @@ async function findEffect(dir: string, tokenId: string): Promise<{ effect: Effec
   let effect: Effect | undefined;
   let tool: string | undefined;
   let latestEntryTime: string | undefined;
-  // A live or crashed writer's file ends in zeros it wrote ahead (ADR 0028): not lines.
-  for (const [index, line] of (await readFile(join(dir, ENTRIES_FILE), 'utf8')).replace(/\0+$/u, '').split('\n').entries()) {
+  // Streamed (an entries file can hold gigabytes), up to the zeros a live or crashed writer
+  // wrote ahead (ADR 0028); a FIFO planted as entries.jsonl is refused, not waited on.
+  let index = -1;
+  for await (const line of entryTexts(dir, dir)) {
+    index += 1;
     if (line.trim() === '') continue;
     let entry: { type?: unknown; time?: unknown; body?: Record<string, unknown> };
     try {
@@ -74,6 +78,31 @@ async function findEffect(dir: string, tokenId: string): Promise<{ effect: Effec
   }
   if (effect === undefined) throw new UsageError(`token ${tokenId}: no successful effect-executed entry in this transcript`);
   return { effect, latestEntryTime };
+}
+
+/**
+ * The most bytes a checkpoint file is read up to: as core's `openTranscriptDirectory` reads one
+ * (a note is a few KiB; a larger file is not a checkpoint, and is not read whole).
+ */
+const MAX_CHECKPOINT_FILE_BYTES = 64 * 1024;
+
+/** The note of the checkpoint file at `path`, read bounded and only if a regular file (a FIFO hung a plain readFile). */
+async function latestNote(path: string): Promise<string> {
+  const what = `${path}: cannot read the latest checkpoint`;
+  let text: string;
+  try {
+    text = await readEvidenceFile(path, { maxBytes: MAX_CHECKPOINT_FILE_BYTES });
+  } catch (error) {
+    throw evidenceFileError(error, what, `larger than ${MAX_CHECKPOINT_FILE_BYTES} bytes, more than any checkpoint holds`);
+  }
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${path}: not a checkpoint (is this a transcript?)`);
+  }
+  const note = (record as { note?: unknown } | null)?.note;
+  return typeof note === 'string' ? note : '';
 }
 
 async function loadReconcilers(path: string): Promise<Record<string, { compensate?: (ctx: unknown) => unknown }>> {
@@ -156,7 +185,7 @@ export async function rollbackAction(tokenId: string, options: RollbackOptions, 
     const key = await loadKey({ dir: resolve(context.cwd, options.keysDir ?? '.writ'), name: keyName, env: options.env ?? process.env });
     const checkpoints = join(dir, 'checkpoints');
     const last = existsSync(checkpoints) ? (await readdir(checkpoints)).filter((n) => n.endsWith('.json')).sort().at(-1) : undefined;
-    const note = last === undefined ? undefined : ((JSON.parse(await readFile(join(checkpoints, last), 'utf8')) as { note?: string }).note ?? '');
+    const note = last === undefined ? undefined : await latestNote(join(checkpoints, last));
     const origin = note?.split('\n')[0] || 'writ/ledger';
     const now = options.now ?? (() => new Date());
     // The checkpoint's signing time: now, unless an entry or the latest checkpoint is later (the
