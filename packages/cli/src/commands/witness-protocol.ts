@@ -343,7 +343,7 @@ export function addWitnessProtocolCommands(witness: Command, context: CommandCon
     .action((options: WitnessServeOptions) => witnessServeAction(options, context));
   witness
     .command('submit')
-    .description('have a transcript\'s latest checkpoint cosigned by a tlog-witness (exit 0 cosigned, 1 refused or unreachable, 2 usage)')
+    .description('have the latest checkpoint of a transcript that verifies against its trust root cosigned by a tlog-witness (exit 0 cosigned, 1 refused, unreachable, or no checkpoint fit to send, 2 usage)')
     .argument('<transcript-dir>', 'transcript directory (file store)')
     .requiredOption('--url <url>', 'the witness\'s submission prefix (…/add-checkpoint is appended)')
     .requiredOption('--witness <vkey>', 'the witness\'s cosignature/v1 verifier key')
