@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +195,30 @@ describe('startWitnessing', () => {
       expect.objectContaining({ msg: 'witness did not cosign checkpoint', code: 'ERR_WITNESS_UNREACHABLE' }),
     ]);
     await witnessing.stop();
+    await store.close();
+  });
+
+  it('logs checkpoints the ledger key signed that disagree as an error and submits nothing, to any witness', async () => {
+    const dir = join(root, 'ledger-fork');
+    const first = await FileLedgerStore.open({ dir });
+    const { trustRoot } = await writeSampleTranscript({ store: first, calls: 2 });
+    await first.close();
+    // Another history of the same size under the same ledger key and origin: a fork.
+    const other = new MemoryLedgerStore();
+    await writeSampleTranscript({ store: other, calls: 2, sessionId: 'forked' });
+    const forked = await other.latestCheckpoint();
+    const store = await FileLedgerStore.open({ dir });
+    const own = await store.latestCheckpoint();
+    expect(forked!.size).toBe(own!.size);
+    await mkdir(join(dir, 'witnessed'), { recursive: true });
+    await writeFile(join(dir, 'witnessed', `${String(forked!.size).padStart(16, '0')}.note`), forked!.note);
+    const w = witness();
+    const lines: { msg: string; level: string; code?: string }[] = [];
+    const witnessing = startWitnessing({ dir, store, witnesses: [{ url: 'http://w.test', key: w.vkey }, { url: 'http://w2.test', key: w.vkey }], trustRoot, everyMs: 3_600_000, logger: createLogger((line) => lines.push(JSON.parse(line) as never)), fetch: w.fetch });
+    await witnessing.round();
+    await witnessing.stop();
+    expect(w.calls()).toBe(0);
+    expect(lines).toEqual([expect.objectContaining({ level: 'error', msg: expect.stringContaining('disagree') as string, code: expect.stringMatching(/ERR_TRANSCRIPT_(ROOT_MISMATCH|CHECKPOINT_INCONSISTENT)/u) as string })]);
     await store.close();
   });
 });

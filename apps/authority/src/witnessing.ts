@@ -9,7 +9,8 @@
  * submits from; a database whose entries no longer extend the mirror is logged as an error
  * and nothing is submitted. A
  * witness that refuses or does not answer is logged (`warn`, with its code) and tried again on
- * the next round; the ledger never waits for a witness. A kept note the new cosignature cannot be
+ * the next round; the ledger never waits for a witness. Checkpoints signed by the ledger key that
+ * disagree with the entries or each other are logged as an `error` and nothing is submitted. A kept note the new cosignature cannot be
  * merged into (damaged, a line by that witness that does not verify, another checkpoint of that
  * size) is set aside as `<size>.note.bad` (one per checkpoint, replaced) and logged as an
  * `error` with the code the merge refused it with; the fresh note takes its place.
@@ -17,6 +18,9 @@
 import { copyLedger, submitTranscriptDirectory } from '@writ/core';
 import type { FileLedgerStore, LedgerStore, TrustRoot } from '@writ/core';
 import type { Logger } from './logger.ts';
+
+// What submitTranscriptDirectory refuses when checkpoints the ledger key signed disagree.
+const DISAGREEING = new Set(['ERR_TRANSCRIPT_ROOT_MISMATCH', 'ERR_TRANSCRIPT_CHECKPOINT_INCONSISTENT']);
 
 /** A witness the authority submits checkpoints to. */
 export interface WitnessTarget {
@@ -91,6 +95,14 @@ export function startWitnessing(options: {
         logger.info(last !== undefined && last.size === result.size ? 'witness cosigned checkpoint again (refresh)' : 'witness cosigned checkpoint', { witness: witness.url, size: result.size, previousSize: result.oldSize });
       } catch (error) {
         const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && DISAGREEING.has(code)) {
+          // Checkpoints the ledger key signed disagree with the entries or with each other (a
+          // fork, rewritten entries, another log's note): evidence of the key's misuse, not a
+          // witness's refusal. Nothing is submitted, to this witness or the next.
+          const details = (error as { details?: { check?: unknown; size?: unknown; paths?: unknown } }).details;
+          logger.error('checkpoints signed by the ledger key disagree; nothing submitted to witnesses (writ verify reports the same)', { dir, code, check: details?.check, size: details?.size, paths: details?.paths });
+          return;
+        }
         const status = (error as { details?: { status?: unknown } }).details?.status;
         logger.warn('witness did not cosign checkpoint', { witness: witness.url, size: latest.size, code: typeof code === 'string' ? code : undefined, status, message: (error as Error).message });
       }
