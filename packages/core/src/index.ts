@@ -138,6 +138,7 @@ export type {
   RollbackReport,
   UnfinishedRelease,
   UnfinishedResolution,
+  SignedUnfinishedResolution,
   Firewall,
 } from './firewall/types.ts';
 export { createFirewall } from './firewall/create-firewall.ts';
@@ -300,6 +301,10 @@ export { signRejection, readRejection, parseRejectionPayload, isRejectionEnvelop
 export type { Rejection, RejectionPayload, SignRejectionOptions } from './approval/rejection-statement.ts';
 export { verifyRejection } from './approval/verify-rejection.ts';
 export type { VerifyRejectionOptions, VerifiedRejection } from './approval/verify-rejection.ts';
+export { signResolution, readResolution, parseResolutionPayload, RESOLUTION_PAYLOAD_TYPE } from './approval/resolution-statement.ts';
+export type { Resolution, ResolutionPayload, ResolutionOutcome, SignResolutionOptions } from './approval/resolution-statement.ts';
+export { verifyResolution } from './approval/verify-resolution.ts';
+export type { VerifyResolutionOptions, VerifiedResolution } from './approval/verify-resolution.ts';
 export { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './token/verify-token.ts';
 
 // remote mode: the firewall API over HTTP to a Writ authority (apps/authority)

@@ -1,5 +1,5 @@
 /**
- * What approval and rejection statements share: field checks of untrusted payloads (with the
+ * What approval, rejection and resolution statements share: field checks of untrusted payloads (with the
  * statement's name in the message), signing over canonical bytes after the payload has been
  * re-parsed the way a verifier will, and reading an envelope back with the canonical check.
  * Each statement keeps its own payload type, fields and parser.
@@ -16,7 +16,7 @@ import { newTokenId } from '../token/mint-token.ts';
 import { toMillis } from '../trust/time.ts';
 import type { Instant } from '../trust/time.ts';
 
-/** Default window of approvals and rejections. */
+/** Default window of approvals, rejections and resolutions. */
 export const DEFAULT_APPROVAL_TTL_SECONDS = 15 * 60;
 
 /** A signed statement: envelope, checked payload and the digest of the signed bytes. */
@@ -29,7 +29,7 @@ export interface SignedStatement<P> {
 
 /** One kind of statement. */
 export interface StatementKind<P> {
-  /** `approval` or `rejection`: names the statement in errors. */
+  /** `approval`, `rejection` or `resolution`: names the statement in errors. */
   readonly name: string;
   readonly payloadType: string;
   readonly parse: (value: unknown) => P;
@@ -70,11 +70,11 @@ export function fieldChecks(name: string): FieldChecks {
 }
 
 /**
- * Checks the fields every statement has (object, only `fields`, v, id, approver, role, intent,
- * policy, iat < exp) and returns the object for the statement's own fields.
+ * Checks the fields every statement has (object, only `fields`, v, id, approver, role,
+ * iat < exp) and returns the object for the statement's own fields.
  */
-export function checkCommonFields(value: unknown, fields: readonly string[], checks: FieldChecks): Record<string, unknown> {
-  const { bad, text, seconds, pair } = checks;
+export function checkBaseFields(value: unknown, fields: readonly string[], checks: FieldChecks): Record<string, unknown> {
+  const { bad, text, seconds } = checks;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('payload');
   const input = value as Record<string, unknown>;
   for (const key of Object.keys(input)) if (!fields.includes(key)) bad(key);
@@ -82,9 +82,18 @@ export function checkCommonFields(value: unknown, fields: readonly string[], che
   text(input.id, 'id');
   text(input.approver, 'approver');
   text(input.role, 'role');
-  if (!isDigest(input.intent)) bad('intent');
-  pair(input.policy, 'policy', 'rule');
   if (seconds(input.exp, 'exp') <= seconds(input.iat, 'iat')) bad('exp');
+  return input;
+}
+
+/**
+ * Checks the fields every statement about a pending request has: the base fields
+ * ({@link checkBaseFields}) plus the intent digest and the policy `{digest, rule}`.
+ */
+export function checkCommonFields(value: unknown, fields: readonly string[], checks: FieldChecks): Record<string, unknown> {
+  const input = checkBaseFields(value, fields, checks);
+  if (!isDigest(input.intent)) checks.bad('intent');
+  checks.pair(input.policy, 'policy', 'rule');
   return input;
 }
 
