@@ -323,6 +323,16 @@ export interface UnfinishedResolution {
   readonly note?: string;
 }
 
+/**
+ * An approver's signed resolution of an {@link UnfinishedRelease}: the DSSE envelope of
+ * `signResolution` (payload type `application/vnd.writ.resolution+json`). Outcome and note come
+ * from it; the resolver recorded is `approver:<keyId> as <role>`, and the envelope is recorded
+ * with the entry so the transcript's verifier checks the signature offline.
+ */
+export interface SignedUnfinishedResolution {
+  readonly statement: JsonObject;
+}
+
 /** The firewall: opens sessions, resolves approvals, rolls back. */
 export interface Firewall {
   openSession(options: OpenSessionOptions): Promise<FirewallSession>;
@@ -340,10 +350,15 @@ export interface Firewall {
    * returns): it leaves `unfinished()`, here and after a restart, and a `not-executed` one frees
    * the budgets it held (an unfinished release counts as performed until then). The release's
    * call stays refused at the gateway (`gateway.outcome-unknown`); run it again under a new call id.
-   * @throws `ERR_INVALID_ARGUMENT` (tokenId, resolution), `ERR_FIREWALL_TOKEN_UNKNOWN` (no
-   *   unfinished release under this token: never one, or resolved already), store errors.
+   * The resolution is the caller's own statement (`{ outcome, by, note? }`) or an approver's
+   * signed one (`{ statement }`, verified against the trust root at the firewall's clock).
+   * @throws `ERR_INVALID_ARGUMENT` (tokenId, resolution), the statement's refusal
+   *   (`ERR_APPROVAL_MALFORMED`, `ERR_APPROVAL_SIGNER_INVALID`, `ERR_SIGNATURE_INVALID`,
+   *   `ERR_APPROVAL_TOKEN_MISMATCH`, `ERR_APPROVAL_EXPIRED`, `ERR_APPROVAL_NOT_YET_VALID`),
+   *   `ERR_FIREWALL_TOKEN_UNKNOWN` (no unfinished release under this token: never one, or
+   *   resolved already), store errors. Nothing is recorded when it throws.
    */
-  resolveUnfinished(tokenId: string, resolution: UnfinishedResolution): Promise<void>;
+  resolveUnfinished(tokenId: string, resolution: UnfinishedResolution | SignedUnfinishedResolution): Promise<void>;
   /** Flush and close (does not close stores it did not open). */
   close(): Promise<void>;
 }

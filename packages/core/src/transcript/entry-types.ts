@@ -28,7 +28,12 @@
  * 8. a `release-unfinished` names a token issued before it and not used since; a
  *    `release-resolved` resolves a release flagged unfinished (once), with an `outcome` of
  *    `executed` (one use of the token) or `not-executed` (no execution under that token may
- *    follow) and a non-empty `by`.
+ *    follow) and a non-empty `by`; one that carries a `statement` (an approver's signed
+ *    resolution, ADR 0039) must verify — payload type `application/vnd.writ.resolution+json`,
+ *    signed by a key with the approver role and the claimed business role when signed and not
+ *    compromised by the entry's time (else a `signature` failure) — and name the entry's token,
+ *    outcome and note, with `by` = `approver:<keyId> as <role>`, recorded within its window
+ *    (else `linkage`). One without a statement is the writer's own statement.
  *
  * @packageDocumentation
  */
@@ -250,7 +255,8 @@ export interface ReleaseUnfinishedBody {
 
 /**
  * `release-resolved`: what someone who checked found about an unfinished release
- * (`Firewall.resolveUnfinished`): the statement of `by`, recorded as made.
+ * (`Firewall.resolveUnfinished`): the statement of `by`, recorded as made — signed by an
+ * approver when `statement` is present, the writer's own statement otherwise.
  */
 export interface ReleaseResolvedBody {
   readonly tokenId: string;
@@ -261,4 +267,6 @@ export interface ReleaseResolvedBody {
   readonly outcome: 'executed' | 'not-executed';
   readonly by: string;
   readonly note?: string;
+  /** The approver's signed resolution (DSSE envelope) the entry was made from, if any. */
+  readonly statement?: Envelope;
 }

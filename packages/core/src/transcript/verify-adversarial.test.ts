@@ -19,8 +19,10 @@ import type { Signer } from '../crypto/signer.ts';
 import { canonicalBytes } from '../canonical/canonicalize.ts';
 import { signEnvelope, writPayloadType } from '../dsse/envelope.ts';
 import { signApproval } from '../approval/approval-statement.ts';
+import { signResolution } from '../approval/resolution-statement.ts';
+import { fromBase64Any, toBase64Url } from '../crypto/encoding.ts';
 import { createFirewall } from '../firewall/create-firewall.ts';
-import { allow, deny, firewallOptions, policyDouble, toolOf } from '../firewall/test-support.ts';
+import { allow, deny, firewallOptions, frozenClock, keys, policyDouble, toolOf, trustRootFor } from '../firewall/test-support.ts';
 import type { FirewallPolicy } from '../firewall/firewall-options.ts';
 import { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
 import type { EntryDraft, JsonObject } from '../stores/types.ts';
@@ -393,6 +395,85 @@ describe('unfinished releases and their resolutions', () => {
     const executed = drafts.find((d) => d.type === 'effect-executed')!;
     drafts.push({ type: 'release-unfinished', time: executed.time, body: { tokenId: executed.body.tokenId, callId: executed.body.callId, tool: 'email.send', releasedSeq: 0, status: 'repair-required' } });
     expect((await verifyEdited(written, drafts)).failure).toMatchObject({ check: 'linkage', entryType: 'release-unfinished' });
+  });
+});
+
+describe('signed resolutions of unfinished releases (ADR 0039)', () => {
+  /**
+   * A firewall released two emails and crashed before either ran; on the next open an approver
+   * resolved c0 as not executed and c1 as executed, each with a signed resolution.
+   */
+  async function signedResolutions(): Promise<Written> {
+    const k = keys();
+    const clock = frozenClock();
+    const options = firewallOptions({ policy: policyDouble(() => allow), keys: { authority: k.authority }, trustRoot: trustRootFor(k), clock: clock.now });
+    const first = await createFirewall(options);
+    const session = await first.openSession({ ...who, sessionId: 's1' });
+    const tokens: string[] = [];
+    for (const callId of ['c0', 'c1']) {
+      const guard = await session.guard({ tool: 'email.send', args: { to: `${callId}@b.example` }, callId });
+      if (guard.verdict !== 'execute') throw new Error('expected a release');
+      tokens.push(guard.tokenId!);
+    }
+    const second = await createFirewall(options);
+    for (const [index, outcome] of (['not-executed', 'executed'] as const).entries()) {
+      const statement = signResolution({ signer: k.approver, role: 'manager', tokenId: tokens[index]!, outcome, note: `checked the outbox for c${index}`, now: clock.now() });
+      await second.resolveUnfinished(tokens[index]!, { statement: statement.envelope as never });
+    }
+    await second.close();
+    const { lines, notes } = await readStore(options.stores.ledger as MemoryLedgerStore);
+    return { trustRoot: options.trustRoot, ledgerKey: k.authority, origin: notes[0]!.split('\n')[0]!, drafts: draftsOf(lines), lines, notes };
+  }
+
+  it('a transcript with signed resolutions verifies, also re-sealed unedited', async () => {
+    const written = await signedResolutions();
+    expect(byType(written.drafts, 'release-resolved').map((d) => d.body.statement !== undefined)).toEqual([true, true]);
+    expect((await verifyTranscript({ entries: written.lines, checkpoints: written.notes, trustRoot: written.trustRoot })).failure).toBeUndefined();
+    expect((await verifyEdited(written, written.drafts)).failure).toBeUndefined();
+  });
+
+  it('refuses the two statements swapped between their entries (each names the other token)', async () => {
+    const written = await signedResolutions();
+    const drafts = clone(written.drafts);
+    const [a, b] = byType(drafts, 'release-resolved');
+    [a!.body.statement, b!.body.statement] = [b!.body.statement, a!.body.statement];
+    expect((await verifyEdited(written, drafts)).failure).toMatchObject({ check: 'linkage', entryType: 'release-resolved', message: expect.stringMatching(/does not match its entry/u) });
+  });
+
+  it('refuses an outcome rewritten beside its signed statement (not-executed turned executed)', async () => {
+    const written = await signedResolutions();
+    const drafts = clone(written.drafts);
+    byType(drafts, 'release-resolved')[0]!.body.outcome = 'executed';
+    expect((await verifyEdited(written, drafts)).failure).toMatchObject({ check: 'linkage', entryType: 'release-resolved' });
+  });
+
+  it('refuses a statement whose payload was edited (outcome flipped inside it)', async () => {
+    const written = await signedResolutions();
+    const drafts = clone(written.drafts);
+    const entry = byType(drafts, 'release-resolved')[0]!;
+    const statement = entry.body.statement as { payload: string };
+    const payload = JSON.parse(new TextDecoder().decode(fromBase64Any(statement.payload, 'payload'))) as Record<string, unknown>;
+    statement.payload = toBase64Url(canonicalBytes({ ...payload, outcome: 'executed' }));
+    entry.body.outcome = 'executed';
+    expect((await verifyEdited(written, drafts)).failure).toMatchObject({ check: 'signature', code: 'ERR_TRANSCRIPT_SIGNATURE', entryType: 'release-resolved' });
+  });
+
+  it('refuses a statement re-signed by the ledger key (it holds no approver role)', async () => {
+    const written = await signedResolutions();
+    const drafts = clone(written.drafts);
+    const entry = byType(drafts, 'release-resolved')[0]!;
+    const forged = signResolution({ signer: written.ledgerKey, role: 'manager', tokenId: String(entry.body.tokenId), outcome: 'not-executed', note: String(entry.body.note), now: new Date(entry.time) });
+    entry.body.statement = forged.envelope;
+    entry.body.by = `approver:${written.ledgerKey.keyId} as manager`;
+    expect((await verifyEdited(written, drafts)).failure).toMatchObject({ check: 'signature', entryType: 'release-resolved' });
+  });
+
+  it('accepts a statement stripped from its entry as the writer\'s own (unsigned) resolution — what writ report counts apart', async () => {
+    const written = await signedResolutions();
+    const drafts = clone(written.drafts);
+    delete byType(drafts, 'release-resolved')[0]!.body.statement;
+    // The limit of linkage rule 8: an unsigned resolution is a writer's statement, accepted as such.
+    expect((await verifyEdited(written, drafts)).failure).toBeUndefined();
   });
 });
 

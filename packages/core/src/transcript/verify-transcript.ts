@@ -26,6 +26,8 @@ import type { WritErrorCode } from '../errors.ts';
 import { verifyTokenSignature } from '../token/verify-token.ts';
 import { APPROVAL_PAYLOAD_TYPE, readApproval } from '../approval/approval-statement.ts';
 import { REJECTION_PAYLOAD_TYPE, readRejection } from '../approval/rejection-statement.ts';
+import { RESOLUTION_PAYLOAD_TYPE, readResolution, resolutionBy } from '../approval/resolution-statement.ts';
+import { checkStatementSigner } from '../approval/verify-approval.ts';
 import { verifyDenial } from '../denial/denial.ts';
 import type { KeyRole, TrustRoot } from '../trust/trust-root.ts';
 import { parseCheckpoint } from './checkpoint.ts';
@@ -626,6 +628,7 @@ export class EntryChecker {
           fail({ check: 'entry-format', code: 'ERR_TRANSCRIPT_MALFORMED', message: "resolution outcome is not 'executed' or 'not-executed'", ...at });
         if (typeof body.by !== 'string' || body.by === '')
           fail({ check: 'entry-format', code: 'ERR_TRANSCRIPT_MALFORMED', message: 'resolution names no one who checked', ...at });
+        if (body.statement !== undefined) this.#signedResolution({ body, time: entry.time, at, linkage });
         // Only a release flagged unfinished, and only once.
         if (!this.#unfinished.delete(tokenId) && this.#complete) linkage('resolution of a release not flagged unfinished (or resolved already)');
         const token = this.#tokens.get(tokenId);
@@ -640,6 +643,49 @@ export class EntryChecker {
       default:
         return;
     }
+  }
+
+  // A resolution an approver signed (ADR 0039): the statement verifies as signed then, by a key
+  // that held the approver role and the claimed business role, and says what the entry says.
+  #signedResolution(options: {
+    readonly body: Record<string, unknown>;
+    readonly time: string;
+    readonly at: { seq: number; entryType: string };
+    readonly linkage: (message: string) => never;
+  }): void {
+    const { body, at, linkage } = options;
+    // Entry times are checked RFC 3339 by the entry format; the firewall stamps its own clock.
+    const recorded = Date.parse(options.time) / 1000;
+    let resolution;
+    try {
+      resolution = readResolution(body.statement);
+      // Used when recorded: a key compromised before the entry was written voids it.
+      checkStatementSigner({
+        approval: resolution,
+        options: { trustRoot: this.#trustRoot },
+        now: Number.isNaN(recorded) ? resolution.payload.iat : recorded,
+        payloadType: RESOLUTION_PAYLOAD_TYPE,
+      });
+    } catch (error) {
+      fail({
+        check: 'signature',
+        code: 'ERR_TRANSCRIPT_SIGNATURE',
+        message: 'resolution signature is invalid',
+        cause: causeOf(error),
+        ...at,
+      });
+    }
+    const { payload } = resolution;
+    if (
+      payload.tokenId !== body.tokenId ||
+      payload.outcome !== body.outcome ||
+      body.by !== resolutionBy(payload) ||
+      (payload.note ?? null) !== (body.note ?? null)
+    )
+      linkage('resolution statement does not match its entry');
+    // The firewall refuses a statement outside its window at the clock it stamps the entry with.
+    if (!(recorded >= payload.iat - SIGNER_CLOCK_SKEW_SECONDS && recorded < payload.exp + SIGNER_CLOCK_SKEW_SECONDS))
+      linkage('resolution recorded outside its statement\'s window');
   }
 
   // A token-free call's receipt recorded unsigned (ADR 0023): allowed only without a token,
