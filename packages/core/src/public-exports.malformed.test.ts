@@ -262,6 +262,12 @@ const validArguments: Record<string, () => unknown[]> = {
   sampleTrustRootDocument: () => [keys],
   assertFirewallSession: () => [{ guard: () => undefined }, 'options.session', ['guard']],
   assertOptionsObject: () => [{}, 'options'],
+  signResolution: () => [{ signer: keys.approver, role: 'finance', tokenId: 'tok_1', outcome: 'not-executed', note: 'checked', now: new Date('2026-01-01T00:00:00Z'), ttlSeconds: 600 }],
+  verifyResolution: () => [
+    core.signResolution({ signer: keys.approver, role: 'finance', tokenId: 'tok_1', outcome: 'executed', now: new Date('2026-01-01T00:00:00Z') }).envelope,
+    { trustRoot, now: new Date('2026-01-01T00:01:00Z'), tokenId: 'tok_1', outcome: 'executed', clockSkewSeconds: 30 },
+  ],
+  readResolution: () => [core.signResolution({ signer: keys.approver, role: 'finance', tokenId: 'tok_1', outcome: 'executed', now: new Date('2026-01-01T00:00:00Z') }).envelope],
   parseKeyFile: () => [JSON.stringify({ keyId: signer.keyId, seed: 'AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE' }), 'key file'],
 };
 
@@ -407,6 +413,7 @@ const allowlist: Record<string, string> = {
   POLICY_INPUT_VERSION: 'constant',
   RECEIPT_PAYLOAD_TYPE: 'constant',
   REJECTION_PAYLOAD_TYPE: 'constant',
+  RESOLUTION_PAYLOAD_TYPE: 'constant',
   TRUST_ROOT_FILE: 'constant',
   TRUST_ROOT_PAYLOAD_TYPE: 'constant',
   // Test harnesses of ./stores/conformance: they register vitest suites (describe/it), so
