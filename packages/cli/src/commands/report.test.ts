@@ -113,16 +113,19 @@ describe('transcriptMetrics unfinished releases', () => {
   it('counts releases found without an outcome, their resolutions, and those still open; the terminal and HTML forms say so', async () => {
     const entry = (type: string, body: Record<string, unknown>) => JSON.stringify({ type, time: '2026-03-01T10:00:00.000Z', body });
     const lines = ['k1', 'k2', 'k3'].map((tokenId) => entry('release-unfinished', { tokenId, callId: tokenId, tool: 'refund', releasedSeq: 0, status: 'repair-required' }));
-    lines.push(entry('release-resolved', { tokenId: 'k1', outcome: 'executed', by: 'ops' }), entry('release-resolved', { tokenId: 'k2', outcome: 'not-executed', by: 'ops' }));
+    // k2's resolution carries an approver's signed statement (its shape is what counts here; writ verify checks it).
+    const statement = { payloadType: 'application/vnd.writ.resolution+json', payload: 'e30', signatures: [{ keyid: 'k', sig: 'AA' }] };
+    lines.push(entry('release-resolved', { tokenId: 'k1', outcome: 'executed', by: 'ops' }), entry('release-resolved', { tokenId: 'k2', outcome: 'not-executed', by: 'approver:k as ops', statement }));
     const m = await transcriptMetrics([{ name: 't', lines }]);
-    expect(m.unfinished).toEqual({ flagged: 3, executed: 1, notExecuted: 1, open: 1 });
-    expect((await transcriptMetrics([{ name: 't', lines: [] }])).unfinished).toEqual({ flagged: 0, executed: 0, notExecuted: 0, open: 0 });
+    expect(m.unfinished).toEqual({ flagged: 3, executed: 1, notExecuted: 1, open: 1, signed: 1, unsigned: 1 });
+    expect((await transcriptMetrics([{ name: 't', lines: [] }])).unfinished).toEqual({ flagged: 0, executed: 0, notExecuted: 0, open: 0, signed: 0, unsigned: 0 });
     const dir = mkdtempSync(join(tmpdir(), 'writ-report-unfinished-'));
     appendFileSync(join(dir, 'entries.jsonl'), `${lines.join('\n')}\n`);
     const html = join(dir, 'report.html');
     const out = await report([dir], { html, now: new Date('2026-11-24T12:00:00Z') });
-    expect(out.stdout).toMatch(/unfinished releases\s+3 found without an outcome · resolved executed 1 · not executed 1 · open 1/);
+    expect(out.stdout).toMatch(/unfinished releases\s+3 found without an outcome · resolved executed 1 · not executed 1 · open 1 · resolutions signed by an approver 1 · unsigned 1/);
     expect(readFileSync(html, 'utf8')).toContain('<strong>1 still open</strong>');
+    expect(readFileSync(html, 'utf8')).toContain("Resolutions signed by an approver: 1; unsigned (the writer's own statement): 1.");
     expect((await report([shadow])).stdout).toMatch(/unfinished releases\s+none/);
   });
 });

@@ -43,7 +43,7 @@ export function describeMetrics(m: TranscriptMetrics): string {
     `reconciliation         ${m.reconciliation.total === 0 ? 'none recorded' : `${pct(m.reconciliation.rate)} (${m.reconciliation.reconciled}/${m.reconciliation.total})`}`,
     `approvals / denials    ${m.approvals} approval(s) recorded · ${m.denials} signed denial(s)`,
     `rollbacks              ${m.rollbacks.total} (${m.rollbacks.compensated} compensated, ${m.rollbacks.residue} residue item(s))`,
-    `unfinished releases    ${m.unfinished.flagged === 0 ? 'none' : `${m.unfinished.flagged} found without an outcome · resolved executed ${m.unfinished.executed} · not executed ${m.unfinished.notExecuted} · open ${m.unfinished.open}`}`,
+    `unfinished releases    ${m.unfinished.flagged === 0 ? 'none' : `${m.unfinished.flagged} found without an outcome · resolved executed ${m.unfinished.executed} · not executed ${m.unfinished.notExecuted} · open ${m.unfinished.open} · resolutions signed by an approver ${m.unfinished.signed} · unsigned ${m.unfinished.unsigned}`}`,
     `latency overhead       decision → release p50 ${m.releaseLatencyMs.p50 ?? '—'} ms, p95 ${m.releaseLatencyMs.p95 ?? '—'} ms (${m.releaseLatencyMs.count} releases)`,
   ];
   return `${lines.join('\n')}\n`;

@@ -83,7 +83,7 @@ export function renderReportHtml(metrics: TranscriptMetrics, options: { readonly
 <h2>Latency overhead</h2><div class="panel">Decision → release (token issued): p50 ${latency.p50 ?? '—'} ms · p95 ${latency.p95 ?? '—'} ms · max ${latency.max ?? '—'} ms over ${latency.count} release(s). <div class="muted">Measured from entry times in the transcript (millisecond resolution).</div></div>
 <h2>By tool</h2><div class="panel"><table><tr><th>tool</th><th>decisions</th><th>blocked (or would be)</th><th>approval (or would be)</th></tr>${tools.map(([tool, t]) => `<tr><td>${escapeHtml(tool)}</td><td>${t.decisions}</td><td>${t.blocked}</td><td>${t.approval}</td></tr>`).join('')}</table></div>
 <h2>Rollbacks</h2><div class="panel">${m.rollbacks.total} compensation(s), ${m.rollbacks.compensated} compensated, ${m.rollbacks.residue} residue item(s).</div>
-<h2>Unfinished releases</h2><div class="panel">${m.unfinished.flagged === 0 ? 'No release was found without an outcome.' : `${m.unfinished.flagged} release(s) found without an outcome after a restart: ${m.unfinished.executed} resolved as executed, ${m.unfinished.notExecuted} as not executed, <strong>${m.unfinished.open} still open</strong>.`}</div>
+<h2>Unfinished releases</h2><div class="panel">${m.unfinished.flagged === 0 ? 'No release was found without an outcome.' : `${m.unfinished.flagged} release(s) found without an outcome after a restart: ${m.unfinished.executed} resolved as executed, ${m.unfinished.notExecuted} as not executed, <strong>${m.unfinished.open} still open</strong>. Resolutions signed by an approver: ${m.unfinished.signed}; unsigned (the writer's own statement): ${m.unfinished.unsigned}.`}</div>
 </body></html>
 `;
 }

@@ -33,9 +33,11 @@ export interface TranscriptMetrics {
   /**
    * Releases the firewall found on open without an outcome (`release-unfinished`), how many of
    * them were resolved (`release-resolved`: found executed / not executed), and how many are
-   * still open (flagged, not resolved).
+   * still open (flagged, not resolved). Resolutions are also counted by who stands behind them:
+   * `signed` carry an approver's signed resolution (`statement`, checked by `writ verify`),
+   * `unsigned` are the writer's own statement (the in-process API's `{ outcome, by }`).
    */
-  readonly unfinished: { flagged: number; executed: number; notExecuted: number; open: number };
+  readonly unfinished: { flagged: number; executed: number; notExecuted: number; open: number; signed: number; unsigned: number };
   /** Milliseconds from `decision-made` to `token-issued` (the release path the firewall adds; releases after an approval are not counted). */
   readonly releaseLatencyMs: { count: number; p50: number | null; p95: number | null; max: number | null };
   readonly reasons: Record<string, number>;
@@ -75,7 +77,7 @@ export async function transcriptMetrics(transcripts: readonly { readonly name: s
     reconciliation: { total: 0, reconciled: 0, rate: 0, byStatus: Object.create(null) as Record<string, number> },
     approvals: 0, denials: 0,
     rollbacks: { total: 0, compensated: 0, residue: 0 },
-    unfinished: { flagged: 0, executed: 0, notExecuted: 0, open: 0 },
+    unfinished: { flagged: 0, executed: 0, notExecuted: 0, open: 0, signed: 0, unsigned: 0 },
     releaseLatencyMs: { count: 0, p50: null as number | null, p95: null as number | null, max: null as number | null },
     reasons: Object.create(null) as Record<string, number>,
     byTool: Object.create(null) as Record<string, { decisions: number; blocked: number; approval: number }>,
@@ -183,6 +185,9 @@ export async function transcriptMetrics(transcripts: readonly { readonly name: s
         case 'release-resolved':
           if (body.outcome === 'executed') m.unfinished.executed += 1;
           else if (body.outcome === 'not-executed') m.unfinished.notExecuted += 1;
+          // Present, not verified: the report reads without verifying (run writ verify first).
+          if (body.statement !== undefined) m.unfinished.signed += 1;
+          else m.unfinished.unsigned += 1;
           break;
         default:
           break;
