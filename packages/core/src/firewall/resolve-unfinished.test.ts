@@ -73,7 +73,7 @@ describe('resolveUnfinished', () => {
     const t = await crashed();
     const second = await t.reopen();
     expect(second.unfinished().map((r) => [r.callId, r.sessionId])).toEqual([['c1', 's1'], ['c2', 's1']]);
-    await second.resolveUnfinished(t.tokens.c1, { outcome: 'not-executed', by, note: 'no refund c1 at the bank' });
+    expect(await second.resolveUnfinished(t.tokens.c1, { outcome: 'not-executed', by, note: 'no refund c1 at the bank' })).toEqual({ outcome: 'not-executed', by, note: 'no refund c1 at the bank' });
     expect(second.unfinished().map((r) => r.callId)).toEqual(['c2']);
     // Checkpointed at once: a copy taken before the firewall closes verifies, resolution signed.
     expect(await t.verify()).toMatchObject({ valid: true });
@@ -178,7 +178,7 @@ describe('resolveUnfinished with a signed resolution', () => {
     const s = await second.openSession({ ...who, sessionId: 's2' });
     expect((await s.guard(refund(11, 'd1'))).verdict).toBe('block');
     const resolution = t.sign(t.tokens.c1, { note: 'no refund c1 at the bank' });
-    await second.resolveUnfinished(t.tokens.c1, { statement: resolution.envelope as never });
+    expect(await second.resolveUnfinished(t.tokens.c1, { statement: resolution.envelope as never })).toEqual({ outcome: 'not-executed', by: `approver:${t.approver.keyId} as manager`, note: 'no refund c1 at the bank' });
     expect(second.unfinished().map((r) => r.callId)).toEqual(['c2']);
     // not-executed, signed: its budget is freed as an unsigned one's is.
     expect((await s.guard(refund(11, 'd2'))).verdict).toBe('execute');

@@ -75,7 +75,7 @@ export async function resolveUnfinished(options: {
   readonly unfinished: Map<string, UnfinishedRelease>;
   readonly tokenId: unknown;
   readonly resolution: unknown;
-}): Promise<void> {
+}): Promise<UnfinishedResolution> {
   const { context, unfinished, tokenId } = options;
   if (typeof tokenId !== 'string' || tokenId === '') throw invalid('tokenId', 'tokenId must be a non-empty string');
   const resolution = checkResolution({ context, tokenId, resolution: options.resolution });
@@ -116,4 +116,5 @@ export async function resolveUnfinished(options: {
   // for the next checkpoint (the statement itself is recorded; a failed checkpoint is retried
   // by the ledger's own policy and at close).
   await context.ledger.checkpoint().catch(() => undefined);
+  return { outcome: resolution.outcome, by: resolution.by, ...(resolution.note === undefined ? {} : { note: resolution.note }) };
 }

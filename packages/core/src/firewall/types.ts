@@ -357,8 +357,10 @@ export interface Firewall {
    *   `ERR_APPROVAL_TOKEN_MISMATCH`, `ERR_APPROVAL_EXPIRED`, `ERR_APPROVAL_NOT_YET_VALID`),
    *   `ERR_FIREWALL_TOKEN_UNKNOWN` (no unfinished release under this token: never one, or
    *   resolved already), store errors. Nothing is recorded when it throws.
+   * @returns what was recorded: the outcome, the resolver (`by`; `approver:<keyId> as <role>`
+   *   for a signed one) and the note.
    */
-  resolveUnfinished(tokenId: string, resolution: UnfinishedResolution | SignedUnfinishedResolution): Promise<void>;
+  resolveUnfinished(tokenId: string, resolution: UnfinishedResolution | SignedUnfinishedResolution): Promise<UnfinishedResolution>;
   /** Flush and close (does not close stores it did not open). */
   close(): Promise<void>;
 }

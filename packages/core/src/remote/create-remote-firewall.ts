@@ -31,6 +31,7 @@ import type {
   ToolFunction,
   ToolOutputInput,
   UnfinishedRelease,
+  UnfinishedResolution,
 } from '../firewall/types.ts';
 import { compensateEffect, parseReconcilers } from '../firewall/reconciliation.ts';
 import type { EffectContext, ToolReconciler } from '../firewall/reconciliation.ts';
@@ -174,7 +175,7 @@ export function createRemoteFirewall(options: RemoteFirewallOptions): Firewall {
     unfinished(): readonly UnfinishedRelease[] {
       return [];
     },
-    resolveUnfinished(): Promise<void> {
+    resolveUnfinished(): Promise<UnfinishedResolution> {
       // The authority's firewall holds the ledger and its unfinished releases, not this one.
       return Promise.reject(new WritError('ERR_FIREWALL_TOKEN_UNKNOWN', 'a remote firewall holds no unfinished releases: the authority found them on its open, and resolves them'));
     },
