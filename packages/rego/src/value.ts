@@ -270,6 +270,14 @@ export class RObject {
   private keyAt(c: string): Value {
     return this.ks !== undefined && c.charCodeAt(0) === 0 ? this.ks.get(c)! : c;
   }
+  /** @internal The key at position `i` (0 ≤ i < size) of insertion order. */
+  keyAtIndex(i: number): Value {
+    return this.keyAt(this.e[2 * i] as string);
+  }
+  /** @internal The value at position `i` (0 ≤ i < size) of insertion order. */
+  valueAtIndex(i: number): Value {
+    return this.e[2 * i + 1]!;
+  }
   /** `[key, value]` pairs in insertion order (fresh pairs). */
   *entries(): IterableIterator<[Value, Value]> {
     const e = this.e;

@@ -17,47 +17,134 @@ type VK = (v: Value) => boolean;
 
 /** Evaluates body expressions from index `i`. */
 export function evalBody(body: readonly CExpr[], i: number, f: Frame, ctx: Ctx, k: K): boolean {
-  // Expressions with at most one solution (tests, `x := <deterministic>`) run in this loop
-  // without allocating continuations; the first one that may have several solutions hands
-  // the rest of the body to the CPS evaluator. Slots bound here are unbound on the way out.
+  // Expressions with at most one solution (tests, `x := <deterministic>`) run in a loop
+  // without allocating continuations (runDet); the first one that may have several solutions
+  // hands the rest of the body to the CPS evaluator (evalGen). Slots bound here are unbound on
+  // the way out.
+  const j = runDet(body, i, f, ctx);
+  if (j === FAILED) return false;
+  const mask = detMask;
+  const bound = detBound;
+  const r = j === body.length ? k() : evalGen(body, j, f, ctx, k);
+  unbindSlots(f, mask, bound);
+  return r;
+}
+
+const FAILED = -1;
+// Slots bound by the last runDet that did not fail, read by its caller right after it returns:
+// below 31 as bits of detMask (no allocation), the others in detBound.
+let detMask = 0;
+let detBound: number[] | undefined;
+
+/**
+ * Runs the expressions of `body` from `i` that have at most one solution: returns the index of
+ * the first one that needs the general evaluator (its step already counted), `body.length`
+ * when all passed, or {@link FAILED} (its bindings undone). The slots it bound stay bound and
+ * are reported in {@link detMask} / {@link detBound}.
+ */
+function runDet(body: readonly CExpr[], i: number, f: Frame, ctx: Ctx): number {
   const n = body.length;
-  // slots bound here: below 31 as bits of `mask` (no allocation), the others in `bound`
   let mask = 0;
   let bound: number[] | undefined;
-  let r: boolean;
-  for (;;) {
-    if (i === n) {
-      r = k();
-      break;
-    }
+  for (; i < n; i++) {
     step(ctx);
     const e = body[i]!;
-    const s = e.withs.length === 0 ? detExpr(e, f, ctx) : GEN;
-    if (s === PASS) {
-      i++;
-      continue;
-    }
+    if (e.withs.length !== 0) break;
+    const s = detExpr(e, f, ctx);
+    if (s === PASS) continue;
+    if (s === GEN) break;
     if (s === FAIL) {
-      r = false;
-      break;
+      unbindSlots(f, mask, bound);
+      return FAILED;
     }
-    if (s !== GEN) {
-      if (s < 31) mask |= 1 << s;
-      else (bound ??= []).push(s);
-      i++;
-      continue;
-    }
-    const next = i + 1;
-    r = next === n ? evalExpr(e, f, ctx, k) : evalExpr(e, f, ctx, () => evalBody(body, next, f, ctx, k));
-    break;
+    if (s < 31) mask |= 1 << s;
+    else (bound ??= []).push(s);
   }
+  detMask = mask;
+  detBound = bound;
+  return i;
+}
+
+function unbindSlots(f: Frame, mask: number, bound: number[] | undefined): void {
   while (mask !== 0) {
     const slot = 31 - Math.clz32(mask);
     f[slot] = undefined;
     mask ^= 1 << slot;
   }
   if (bound !== undefined) for (const slot of bound) f[slot] = undefined;
+}
+
+/**
+ * Evaluates expression `j` of `body` (its step counted by runDet), which may have several
+ * solutions, and the rest of the body after it for each. `some x in xs` with plain variables
+ * iterates in a loop; everything else through continuations.
+ */
+function evalGen(body: readonly CExpr[], j: number, f: Frame, ctx: Ctx, k: K): boolean {
+  const e = body[j]!;
+  const next = j + 1;
+  if (e.k === 'somein' && e.withs.length === 0 && direct && e.value.k === 'local' && (e.key === undefined || e.key.k === 'local')) {
+    const d = det(e.domain, f, ctx);
+    if (d !== GEN) return d === undefined ? false : someIn(e.key, e.value, d, body, next, f, ctx, k);
+  }
+  return next === body.length ? evalExpr(e, f, ctx, k) : evalExpr(e, f, ctx, () => evalBody(body, next, f, ctx, k));
+}
+
+/**
+ * `some key, value in d` for variables `key` and `value`, followed by the rest of the body from
+ * `next`: the same solutions, order, bindings and steps as unifying each child with the
+ * patterns through continuations (forEachChild + unify), without allocating any.
+ */
+function someIn(
+  key: Extract<CTerm, { k: 'local' }> | undefined,
+  value: Extract<CTerm, { k: 'local' }>,
+  d: Value,
+  body: readonly CExpr[],
+  next: number,
+  f: Frame,
+  ctx: Ctx,
+  k: K,
+): boolean {
+  const ks = key === undefined ? -1 : key.slot;
+  const vs = value.slot;
+  if (Array.isArray(d)) {
+    const a = d as readonly Value[];
+    for (let i = 0; i < a.length; i++) if (bindChild(ks, i, vs, a[i]!, body, next, f, ctx, k)) return true;
+  } else if (d instanceof RObject) {
+    for (let i = 0; i < d.size; i++) if (bindChild(ks, d.keyAtIndex(i), vs, d.valueAtIndex(i), body, next, f, ctx, k)) return true;
+  } else if (d instanceof RSet) {
+    for (const x of d.values()) if (bindChild(ks, x, vs, x, body, next, f, ctx, k)) return true;
+  }
+  return false;
+}
+
+function bindChild(ks: number, kv: Value, vs: number, vv: Value, body: readonly CExpr[], next: number, f: Frame, ctx: Ctx, k: K): boolean {
+  let keyBound = false;
+  if (ks >= 0) {
+    const cur = f[ks];
+    if (cur === undefined) {
+      step(ctx);
+      f[ks] = kv;
+      keyBound = true;
+    } else if (!equals(cur, kv)) return false;
+  }
+  let r: boolean;
+  const cur = f[vs];
+  if (cur === undefined) {
+    step(ctx);
+    f[vs] = vv;
+    r = next === body.length ? k() : evalBody(body, next, f, ctx, k);
+    f[vs] = undefined;
+  } else r = equals(cur, vv) && (next === body.length ? k() : evalBody(body, next, f, ctx, k));
+  if (keyBound) f[ks] = undefined;
   return r;
+}
+
+/** False only in tests: every expression goes through the continuation evaluator (the reference). */
+let direct = true;
+
+/** @internal For tests: turn the loop paths (runDet's callers, someIn) off and on. */
+export function setDirectEvaluation(on: boolean): void {
+  direct = on;
 }
 
 const PASS = -1;
@@ -743,11 +830,31 @@ function ruleBodiesValue(rule: CRule, f: Frame, ctx: Ctx, conflictMsg: string): 
 }
 
 function bodyValue(rule: CRule, body: CBody, f: Frame, ctx: Ctx, conflictMsg: string): Value | undefined {
+  const exprs = body.exprs;
+  const j = runDet(exprs, 0, f, ctx);
+  if (j === FAILED) return undefined;
+  const mask = detMask;
+  const bound = detBound;
+  let result: Value | undefined;
+  if (j === exprs.length && direct) {
+    // All expressions had one solution (most rule bodies): one value, computed without a
+    // continuation (the closures live in functions of their own, so this path allocates none).
+    const v = det(body.value!, f, ctx);
+    result = v !== GEN ? v : valueOfTerm(rule, body.value!, f, ctx, conflictMsg, body.constValue);
+  } else {
+    result = bodyValues(rule, body, j, f, ctx, conflictMsg);
+  }
+  unbindSlots(f, mask, bound);
+  return result;
+}
+
+/** The value of a body from expression `j` on (runDet ran the ones before), over all solutions. */
+function bodyValues(rule: CRule, body: CBody, j: number, f: Frame, ctx: Ctx, conflictMsg: string): Value | undefined {
   let result: Value | undefined;
   const value = body.value!;
   // The value term usually has one value (a constant, a bound variable, a ref): computed
   // directly, as evalTerm would, without a continuation per solution.
-  evalBody(body.exprs, 0, f, ctx, () => {
+  const k = (): boolean => {
     const v = det(value, f, ctx);
     if (v !== GEN) {
       if (v === undefined) return false;
@@ -760,6 +867,19 @@ function bodyValue(rule: CRule, body: CBody, f: Frame, ctx: Ctx, conflictMsg: st
       result = x;
       return body.constValue;
     });
+  };
+  if (j === body.exprs.length) k();
+  else evalGen(body.exprs, j, f, ctx, k);
+  return result;
+}
+
+/** The value of a rule's value term with several solutions (they must agree). */
+function valueOfTerm(rule: CRule, value: CTerm, f: Frame, ctx: Ctx, conflictMsg: string, first: boolean): Value | undefined {
+  let result: Value | undefined;
+  evalTerm(value, f, ctx, (x) => {
+    if (result !== undefined && !equals(result, x)) conflict(conflictMsg, rule);
+    result = x;
+    return first;
   });
   return result;
 }
