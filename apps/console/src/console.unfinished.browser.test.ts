@@ -1,15 +1,18 @@
 /**
  * Unfinished releases in a real browser: the authority released two refunds and stopped before
  * their outcomes; on the next start the console's *Unfinished* screen lists both, an approver
- * records in Chromium that one was not executed, and the release leaves the list — recorded in
- * the transcript with the signed-in approver as resolver. Skips like the other browser tests.
+ * records in Chromium that one was not executed — a resolution signed in the page with their own
+ * key, as approvals are — and the release leaves the list, recorded in the transcript with the
+ * signing key as resolver and the statement the verifier checks. A page signed in with a key the
+ * trust root does not hold (the console token alone, as a leaked one) records nothing. Skips like
+ * the other browser tests.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { verifyTranscript } from '@writ/core';
+import { RESOLUTION_PAYLOAD_TYPE, verifyTranscript } from '@writ/core';
 import { AGENT_TOKEN, APPROVER_TOKEN, createSeededWorld, startHarness } from '@writ/authority/test-harness';
 import type { Harness } from '@writ/authority/test-harness';
 import { consoleDir, launchChromium, runBrowserTests, screenshots, signIn, warnIfSkipped } from './browser-support.ts';
@@ -33,7 +36,7 @@ async function release(h: Harness, options: { callId: string; order: string; amo
 }
 
 describe.skipIf(!runBrowserTests)('unfinished releases in Chromium', () => {
-  it('lists the releases an earlier run left without an outcome; an approver records one as not executed and it leaves the list', async () => {
+  it('lists the releases an earlier run left without an outcome; an approver signs one as not executed and it leaves the list', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'writ-console-unfinished-'));
     const world = createSeededWorld();
     let after: Harness | undefined;
@@ -48,6 +51,19 @@ describe.skipIf(!runBrowserTests)('unfinished releases in Chromium', () => {
       await before.authority.close();
 
       after = await startHarness({ dir, world, consoleDir });
+      // The approver's console token with a key the trust root does not hold: refused, nothing recorded.
+      const forger = await browser.newPage();
+      await signIn(forger, { url: after.authority.url, seed: world.seeds.get('outsider')!, role: 'manager' });
+      await forger.goto(`${after.authority.url}/console/#/unfinished`);
+      await forger.waitForSelector('main[data-ready="unfinished"]');
+      const forged = forger.locator(`[data-token="${first}"]`);
+      await forged.locator('select.outcome').selectOption('not-executed');
+      await forged.locator('button.resolve').click();
+      await forged.locator('.resolve-message .message.bad').waitFor();
+      expect(await forged.locator('.resolve-message').textContent()).toMatch(/^Refused: .*\(ERR_APPROVAL_SIGNER_INVALID\)$/u);
+      await forger.close();
+      expect((await after.call({ method: 'GET', path: '/v1/console/unfinished', token: APPROVER_TOKEN })).json.total).toBe(2);
+
       const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
       await signIn(page, { url: after.authority.url, seed: world.seeds.get('manager')!, role: 'manager' });
       await page.goto(`${after.authority.url}/console/#/unfinished`);
@@ -79,7 +95,7 @@ describe.skipIf(!runBrowserTests)('unfinished releases in Chromium', () => {
       const transcript = await after.call({ method: 'GET', path: '/v1/transcript', token: APPROVER_TOKEN });
       const lines = transcript.json.entries as string[];
       const resolved = lines.map((line) => JSON.parse(line) as { type: string; body: Record<string, unknown> }).filter((entry) => entry.type === 'release-resolved');
-      expect(resolved.map((entry) => entry.body)).toEqual([expect.objectContaining({ tokenId: first, callId: 'c-4417', outcome: 'not-executed', by: 'approver:maria', note: 'no refund for order 4417 at the payment provider' })]);
+      expect(resolved.map((entry) => entry.body)).toEqual([expect.objectContaining({ tokenId: first, callId: 'c-4417', outcome: 'not-executed', by: `approver:${world.approvers.get('manager')!.keyId} as manager`, note: 'no refund for order 4417 at the payment provider', statement: expect.objectContaining({ payloadType: RESOLUTION_PAYLOAD_TYPE }) })]);
       expect((await verifyTranscript({ entries: lines, checkpoints: transcript.json.checkpoints as string[], trustRoot: world.trustRoot })).valid).toBe(true);
     } finally {
       await after?.authority.close();

@@ -1,9 +1,12 @@
 /**
  * Unfinished releases: calls the authority released but never learnt the outcome of (it
  * stopped between the release and the agent's report). Someone who checked the target records
- * what they found; the authority writes it to the transcript with the signed-in approver as
+ * what they found as a resolution signed in this page with their own key, as approvals are; the
+ * authority verifies it and writes it to the transcript with the statement, the signing key as
  * resolver, and a `not-executed` outcome frees the budget the release held.
  */
+import { PrivateKey, createSigner, fromBase64Url, signResolution } from '@writ/core';
+import type { ResolutionOutcome } from '@writ/core';
 import { api } from './api.ts';
 import type { Credentials } from './api.ts';
 import { h, mount } from './dom.ts';
@@ -30,15 +33,20 @@ function resolveForm(options: { item: UnfinishedItem; credentials: Credentials; 
     h('option', { value: 'not-executed' }, 'not executed (frees its budget)'),
   ) as HTMLSelectElement;
   const note = h('input', { class: 'note', placeholder: 'what you checked (a payment reference, the outbox)', maxlength: String(MAX_NOTE) }) as HTMLInputElement;
-  const resolve = h('button', { class: 'approve resolve' }, 'Record');
+  const resolve = h('button', { class: 'approve resolve' }, `Sign and record as ${credentials.role}`);
   const message = h('div', { class: 'resolve-message' });
   outcome.addEventListener('change', () => mount(message));
   resolve.addEventListener('click', () => {
     void (async () => {
       if (outcome.value === '') return mount(message, h('div', { class: 'message bad' }, 'Choose what you found first.'));
       try {
-        const text = note.value.trim();
-        await api({ path: `/v1/console/unfinished/${encodeURIComponent(item.tokenId)}/resolve`, credentials, body: { outcome: outcome.value, ...(text === '' ? {} : { note: text }) } });
+        const text = note.value.trim().slice(0, MAX_NOTE);
+        // Signed here, with the approver's own key; the authority only verifies it.
+        const signer = createSigner(PrivateKey.fromSeed(fromBase64Url(credentials.seed, 'approver key')));
+        const statement = signResolution({ signer, role: credentials.role, tokenId: item.tokenId, outcome: outcome.value as ResolutionOutcome, ...(text === '' ? {} : { note: text }), now: new Date() });
+        const { status, json } = await api<{ error?: { code: string; message: string } }>({ path: `/v1/console/unfinished/${encodeURIComponent(item.tokenId)}/resolve`, credentials, body: { statement: statement.envelope } });
+        // api() hands 422 back (an approval's refusal is a 422 answer): a statement that does not verify.
+        if (status !== 200) return mount(message, h('div', { class: 'message bad' }, `Refused: ${json.error?.message ?? 'the authority did not record it'} (${json.error?.code ?? status})`));
         options.done(`Recorded: ${item.tool} call ${item.callId} ${outcome.value}`);
       } catch (error) {
         mount(message, h('div', { class: 'message bad' }, `Refused: ${error instanceof Error ? error.message : String(error)}`));
@@ -69,7 +77,7 @@ export async function renderUnfinished(options: { root: HTMLElement; credentials
   mount(
     root,
     h('h2', {}, `Unfinished releases (${json.total})`),
-    h('p', { class: 'muted' }, 'Released to an agent, outcome never reported: the authority stopped in between. Each counts as performed and its token is refused from now on. Check the target, then record what you found; the agent runs the call again under a new call id if needed.'),
+    h('p', { class: 'muted' }, 'Released to an agent, outcome never reported: the authority stopped in between. Each counts as performed and its token is refused from now on. Check the target, then record what you found, signed with your key; the agent runs the call again under a new call id if needed.'),
     ...(options.notice === undefined ? [] : [h('div', { class: 'message ok', id: 'unfinished-notice' }, options.notice)]),
     ...(json.total > json.unfinished.length ? [h('p', { class: 'muted' }, `showing the oldest ${json.unfinished.length}`)] : []),
     list,
