@@ -4,9 +4,7 @@ import { digest } from '../crypto/digest.ts';
 import { fromBase64Any, fromUtf8, toBase64Url, utf8 } from '../crypto/encoding.ts';
 import { PrivateKey } from '../crypto/keys.ts';
 import { createSigner } from '../crypto/signer.ts';
-import { WritError } from '../errors.ts';
 import { createTrustRoot } from '../trust/trust-root.ts';
-import type { KeyRole, TrustRootKeyEntry } from '../trust/trust-root.ts';
 import { APPROVAL_PAYLOAD_TYPE, readApproval, signApproval } from './approval-statement.ts';
 import { REJECTION_PAYLOAD_TYPE, readRejection, signRejection } from './rejection-statement.ts';
 import { RESOLUTION_PAYLOAD_TYPE, parseResolutionPayload, readResolution, signResolution } from './resolution-statement.ts';
@@ -15,21 +13,8 @@ import { verifyApproval } from './verify-approval.ts';
 import { verifyRejection } from './verify-rejection.ts';
 import { verifyResolution } from './verify-resolution.ts';
 import type { VerifyResolutionOptions } from './verify-resolution.ts';
+import { code, entry, key } from './statement-test-support.ts';
 
-async function code(run: () => Promise<unknown>): Promise<string | undefined> {
-  try {
-    await run();
-  } catch (error) {
-    if (WritError.isInstance(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
-
-const key = (n: number): PrivateKey => PrivateKey.fromSeed(new Uint8Array(32).fill(n));
-function entry(n: number, roles: KeyRole[], extra: Partial<TrustRootKeyEntry> = {}): TrustRootKeyEntry {
-  return { keyId: key(n).keyId, publicKey: toBase64Url(key(n).publicKey), roles, owner: `person-${n}`, validFrom: '2026-01-01T00:00:00Z', status: 'active', ...extra };
-}
 const trustRoot = createTrustRoot({
   type: 'writ.trust-root/v1',
   version: 1,
