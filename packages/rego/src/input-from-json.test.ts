@@ -98,6 +98,42 @@ describe('inputFromJSON', () => {
     expect(() => inputFromJSON(Object.freeze([undefined]), 'input')).toThrow(/undefined array item/);
   });
 
+  it('converts objects of every size, NUL-prefixed and numeric-looking keys as fromJSON does (property)', () => {
+    const key = fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom('\u0000', '\u0000a', '__proto__', '', '1', '01'));
+    fc.assert(
+      fc.property(fc.dictionary(key, fc.oneof(fc.integer(), fc.string({ maxLength: 2 }), fc.constant(undefined)), { maxKeys: 40 }), (x) => {
+        const expected = fromJSON(x);
+        const got = inputFromJSON(x, 'input');
+        same(got, expected);
+        expect(Object.keys(toJSON(got) as object)).toEqual(Object.keys(toJSON(expected) as object));
+        expect((got as unknown as { size: number }).size).toBe(Object.values(x).filter((v) => v !== undefined).length);
+        const lookup = (o: Value, k: string) => (o as unknown as { get(k: Value): Value | undefined }).get(k);
+        for (const k of Object.keys(x)) expect(lookup(got, k)).toEqual(lookup(expected, k));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('builds object literals as set() does: keys of any type, repeated keys, any size (property)', () => {
+    const policy = compile({
+      modules: [{ file: 'p.rego', source: 'package t\nr := {input.a: 1, input.b: input.v, "c": 3, input.d: [input.v]}\nn := count(r)\n' }],
+    });
+    const key = fc.oneof(fc.constantFrom('a', 'c', '', '\u0000', '\u0000c'), fc.integer({ min: 0, max: 2 }), fc.constant(null), fc.array(fc.integer({ min: 0, max: 1 }), { maxLength: 2 }));
+    fc.assert(
+      fc.property(key, key, key, fc.integer(), (a, b, d, v) => {
+        const entries = new Map<unknown, unknown>([[a, 1], [b, v], ['c', 3], [d, [v]]]);
+        // fromJSON of a Map sets its entries one by one (structurally equal keys: the last value wins)
+        const model = fromJSON(entries) as unknown as { size: number };
+        const expected = toJSON(model as unknown as Value);
+        expect(policy.evaluate('data.t.n', { input: { a, b, d, v } })).toBe(model.size);
+        const got = policy.evaluate('data.t.r', { input: { a, b, d, v } });
+        expect(got).toEqual(expected);
+        expect(Object.keys(got as object)).toEqual(Object.keys(expected as object));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('gives an evaluation the same results with frozen and unfrozen input (property)', () => {
     const policy = compile({
       modules: [

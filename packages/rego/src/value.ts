@@ -161,7 +161,7 @@ const SCAN_LIMIT = 16;
  */
 export class RObject {
   /** Canonical keys (even positions) and values (odd positions), in insertion order. */
-  private readonly e: Value[];
+  private e: Value[];
   /** Position in `e` of each canonical key, when there are more than {@link SCAN_LIMIT} keys. */
   private ix: Map<string, number> | undefined;
   /** Original keys of entries whose canonical key starts with NUL (created on first use). */
@@ -169,9 +169,21 @@ export class RObject {
   /** @internal Cached canonical text (see {@link keyOf}); reset by mutation. */
   canon: string | undefined;
 
-  /** Builds an object from `[key, value]` pairs (later pairs win) or as a copy of an object. */
-  constructor(entries?: Iterable<readonly [Value, Value]> | RObject) {
+  /**
+   * Builds an object from `[key, value]` pairs (later pairs win) or as a copy of an object.
+   * @param flat - internal: entries `[k0, v0, k1, v1, ...]` of distinct string keys not starting
+   * with NUL (their own canonical keys), taken as they are (sized by the caller: a pushed
+   * array grows to at least 16 slots).
+   */
+  constructor(entries?: Iterable<readonly [Value, Value]> | RObject, flat?: Value[]) {
     this.canon = undefined;
+    if (flat !== undefined) {
+      this.e = flat;
+      this.ix = undefined;
+      this.ks = undefined;
+      if (flat.length > SCAN_LIMIT * 2) this.index();
+      return;
+    }
     if (entries instanceof RObject) {
       this.e = entries.e.slice();
       this.ix = entries.ix === undefined ? undefined : new Map(entries.ix);
@@ -542,15 +554,27 @@ function convertInput(x: unknown, name: string, depth: number): Value {
     }
     value = out;
   } else {
-    const o = new RObject();
-    for (const k of Object.keys(x)) {
+    // the entry array sized once (own keys of one JS object are distinct)
+    const keys = Object.keys(x);
+    const e = new Array<Value>(keys.length * 2);
+    let n = 0;
+    let plain = true;
+    for (const k of keys) {
       const v = (x as Record<string, unknown>)[k];
       if (v === undefined) continue;
-      o.addNew(k, convertInput(v, name, depth + 1));
+      if (k.length !== 0 && k.charCodeAt(0) === 0) plain = false;
+      e[n++] = k;
+      e[n++] = convertInput(v, name, depth + 1);
       cacheable &&= lastCacheable;
       if (lastHeight + 1 > height) height = lastHeight + 1;
     }
-    value = o;
+    if (n !== e.length) e.length = n;
+    if (plain) value = new RObject(undefined, e);
+    else {
+      const o = new RObject();
+      for (let i = 0; i < n; i += 2) o.addNew(e[i] as string, e[i + 1]!);
+      value = o;
+    }
   }
   // accessors may answer differently next time, even on a frozen object
   if (cacheable && !dataPropertiesOnly(x)) cacheable = false;

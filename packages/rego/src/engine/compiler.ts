@@ -501,15 +501,15 @@ class ModuleCompiler {
         : name === 'rego.metadata.rule'
           ? ruleMetadata(md.index, this.m, md.rule)
           : chainMetadata(md.index, this.m, md.rule);
-      return { kind: 'op', name, arity: 0, impl: () => v };
+      return { kind: 'op', name, arity: 0, impl: () => v, binary: undefined };
     }
     const rel = RELATIONS.get(name);
     if (rel) return { kind: 'relation', name, arity: rel.arity, gen: rel.gen };
     const op = OPS.get(name);
-    if (op && !builtins.has(name)) return { kind: 'op', name, impl: op.impl, arity: op.arity };
+    if (op && !builtins.has(name)) return { kind: 'op', name, impl: op.impl, arity: op.arity, binary: op.binary };
     const def = builtins.get(name);
     if (def) return { kind: 'builtin', name, def };
-    if (op) return { kind: 'op', name, impl: op.impl, arity: op.arity };
+    if (op) return { kind: 'op', name, impl: op.impl, arity: op.arity, binary: op.binary };
     if (isKnownBuiltinNamespace(name)) return { kind: 'unknown', name };
     void loc;
     return undefined;

@@ -5,7 +5,8 @@ import { RegoError } from '../errors.ts';
 import { setDirectEvaluation } from './eval.ts';
 
 // The loop paths of the evaluator (`some x in xs` iterated without continuations, a body whose
-// expressions all have one solution valued without one) must be invisible: the same values,
+// expressions all have one solution valued without one, comparisons without an argument array)
+// must be invisible: the same values,
 // errors, print output and step counts as the continuation evaluator they bypass, which
 // setDirectEvaluation(false) restores as the reference.
 const source = `package t
@@ -33,8 +34,10 @@ g(a) if { some x in a; x == 2 }
 r20 if { g(input.d) }
 r21 := {k: v | some k, v in input.d; k != input.k}
 r22 contains z if { some x in input.d; some x2 in input.e; z := sprintf("%v/%v", [x, x2]); x2 == x }
+r23 := [input.k == 1, input.k != "a", input.k < 2, input.k > 0, input.k <= null, input.k >= "a", input.k in input.e, input.k in input.d]
+r24 contains x if { some x in input.e; x >= input.k; x != 2; not x < 1; x in input.d }
 `;
-const rules = Array.from({ length: 22 }, (_, i) => `data.t.r${i + 1}`);
+const rules = Array.from({ length: 24 }, (_, i) => `data.t.r${i + 1}`);
 
 type Outcome = { value: unknown } | { error: string };
 

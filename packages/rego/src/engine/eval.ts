@@ -366,6 +366,14 @@ function det(t: CTerm, f: Frame, ctx: Ctx): Value | undefined | typeof GEN {
       if (fn.kind !== 'builtin' && fn.kind !== 'op' && fn.kind !== 'user') return GEN;
       const n = t.args.length;
       if (n > fnArity(fn, n)) return GEN;
+      if (fn.kind === 'op' && fn.binary !== undefined && n === 2 && direct) {
+        // comparisons and membership: no argument array (they cannot fail, so nothing to catch)
+        const a = det(t.args[0]!, f, ctx);
+        if (a === GEN || a === undefined) return a;
+        const b = det(t.args[1]!, f, ctx);
+        if (b === GEN || b === undefined) return b;
+        return fn.binary(a, b);
+      }
       const args = new Array<Value>(n);
       for (let i = 0; i < n; i++) {
         const a = det(t.args[i]!, f, ctx);
@@ -398,15 +406,22 @@ function det(t: CTerm, f: Frame, ctx: Ctx): Value | undefined | typeof GEN {
       return out;
     }
     case 'object': {
-      const out = new RObject();
-      for (let i = 0; i < t.keys.length; i++) {
+      // entries in an array of their size; set() (which searches and grows) only once a key
+      // is not a plain string or repeats
+      const n = t.keys.length;
+      const e = new Array<Value>(n * 2);
+      for (let i = 0; i < n; i++) {
         const key = det(t.keys[i]!, f, ctx);
         if (key === GEN || key === undefined) return key;
         const v = det(t.values[i]!, f, ctx);
         if (v === GEN || v === undefined) return v;
-        out.set(key, v);
+        if (typeof key !== 'string' || (key.length !== 0 && key.charCodeAt(0) === 0) || n > 16 || repeats(e, i, key)) {
+          return detObjectRest(t, f, ctx, e, i, key, v);
+        }
+        e[2 * i] = key;
+        e[2 * i + 1] = v;
       }
-      return out;
+      return new RObject(undefined, e);
     }
     case 'acompr':
     case 'scompr':
@@ -414,6 +429,27 @@ function det(t: CTerm, f: Frame, ctx: Ctx): Value | undefined | typeof GEN {
     case 'template':
       return GEN;
   }
+}
+
+/** True if `key` is one of the first `i` keys of entry array `e`. */
+function repeats(e: readonly Value[], i: number, key: string): boolean {
+  for (let j = 0; j < i; j++) if (e[2 * j] === key) return true;
+  return false;
+}
+
+/** det of an object term from entry `i` on (key and value computed) through set(). */
+function detObjectRest(t: Extract<CTerm, { k: 'object' }>, f: Frame, ctx: Ctx, e: readonly Value[], i: number, key: Value, v: Value): Value | undefined | typeof GEN {
+  const out = new RObject();
+  for (let j = 0; j < i; j++) out.set(e[2 * j]!, e[2 * j + 1]!);
+  out.set(key, v);
+  for (let j = i + 1; j < t.keys.length; j++) {
+    const kj = det(t.keys[j]!, f, ctx);
+    if (kj === GEN || kj === undefined) return kj;
+    const vj = det(t.values[j]!, f, ctx);
+    if (vj === GEN || vj === undefined) return vj;
+    out.set(kj, vj);
+  }
+  return out;
 }
 
 function detPath(v: Value, path: readonly CTerm[], i: number, f: Frame, ctx: Ctx, dm: boolean): Value | undefined | typeof GEN {

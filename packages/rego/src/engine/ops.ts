@@ -24,6 +24,16 @@ import {
 export interface Op {
   readonly arity: number;
   readonly impl: (args: readonly Value[]) => Value | undefined;
+  /**
+   * The same operator on its two operands, for binary operators that cannot fail: called
+   * without an argument array (comparisons run on most body expressions).
+   */
+  readonly binary?: (a: Value, b: Value) => Value;
+}
+
+/** A binary operator that cannot fail, as {@link Op}. */
+function binaryOp(binary: (a: Value, b: Value) => Value): Op {
+  return { arity: 2, impl: (args) => binary(args[0]!, args[1]!), binary };
 }
 
 function typeErr(name: string, i: number, want: string, got: Value): never {
@@ -68,13 +78,13 @@ export function member(x: Value, xs: Value): boolean {
 
 /** Engine operators keyed by builtin name. */
 export const OPS: ReadonlyMap<string, Op> = new Map<string, Op>([
-  ['equal', { arity: 2, impl: ([a, b]) => equals(a!, b!) }],
-  ['neq', { arity: 2, impl: ([a, b]) => !equals(a!, b!) }],
-  ['lt', { arity: 2, impl: ([a, b]) => compare(a!, b!) < 0 }],
-  ['gt', { arity: 2, impl: ([a, b]) => compare(a!, b!) > 0 }],
-  ['lte', { arity: 2, impl: ([a, b]) => compare(a!, b!) <= 0 }],
-  ['gte', { arity: 2, impl: ([a, b]) => compare(a!, b!) >= 0 }],
-  ['internal.member_2', { arity: 2, impl: ([x, xs]) => member(x!, xs!) }],
+  ['equal', binaryOp((a, b) => equals(a, b))],
+  ['neq', binaryOp((a, b) => !equals(a, b))],
+  ['lt', binaryOp((a, b) => compare(a, b) < 0)],
+  ['gt', binaryOp((a, b) => compare(a, b) > 0)],
+  ['lte', binaryOp((a, b) => compare(a, b) <= 0)],
+  ['gte', binaryOp((a, b) => compare(a, b) >= 0)],
+  ['internal.member_2', binaryOp((x, xs) => member(x, xs))],
   [
     'internal.member_3',
     {

@@ -79,7 +79,7 @@ function uniformFn(fn: FnRef, fns: Map<FnRef, FnRef>): FnRef {
   let out = fns.get(fn);
   if (out === undefined) {
     const a = fn as unknown as Partial<Record<string, unknown>>;
-    out = { kind: fn.kind, name: fn.name, def: a.def, impl: a.impl, arity: a.arity, node: a.node, gen: a.gen } as unknown as FnRef;
+    out = { kind: fn.kind, name: fn.name, def: a.def, impl: a.impl, arity: a.arity, node: a.node, gen: a.gen, binary: a.binary } as unknown as FnRef;
     fns.set(fn, out);
   }
   return out;

@@ -75,7 +75,14 @@ export interface CRule {
 /** A resolved function reference. */
 export type FnRef =
   | { readonly kind: 'builtin'; readonly name: string; readonly def: BuiltinDef }
-  | { readonly kind: 'op'; readonly name: string; readonly impl: (args: readonly Value[]) => Value | undefined; readonly arity: number }
+  | {
+      readonly kind: 'op';
+      readonly name: string;
+      readonly impl: (args: readonly Value[]) => Value | undefined;
+      readonly arity: number;
+      /** The operator on two operands without an argument array (binary operators that cannot fail). */
+      readonly binary: ((a: Value, b: Value) => Value) | undefined;
+    }
   | { readonly kind: 'user'; readonly name: string; readonly node: DataNode }
   | { readonly kind: 'print'; readonly name: 'print' }
   /** A builtin with several results per call (`walk`): each result is unified with the output. */
