@@ -82,3 +82,57 @@ describe('rule values computed directly', () => {
     );
   });
 });
+
+// The rules of one node share one frame (evalSetRules, evalComplete, evalObjectRules): each
+// rule must find every slot unbound, or `:=` would compare with a stale value instead of
+// binding, and an iteration would be filtered by the previous rule's bindings.
+describe('one frame per node', () => {
+  it('gives each rule of a node unbound slots, after iterations, early exits and failures (property)', () => {
+    const policy = compile({
+      modules: [
+        {
+          file: 'p.rego',
+          source: `package t
+r contains z if { z := count(input.a); z > 100 }
+r contains x if { some x in input.a; x > 1 }
+r contains y if { y := input.b }
+r contains [p, q] if { some p in input.a; q := p + 10 }
+c if { some x in input.a; x == 2 }
+c if { y := input.b; y == 3 }
+default c := false
+v := x if { some x in input.a; x == 3 } else := y if { y := input.b; y > 0 }
+v := 7 if { w := input.b; w == -1 }
+o[k] := n if { some k, n in input.a; n > 0 }
+o[m] := 0 if { m := input.b; m < 0 }
+`,
+        },
+      ],
+    });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 4 }), fc.integer({ min: -1, max: 4 }), (a, b) => {
+        const r = new Map<string, unknown>();
+        for (const x of a) if (x > 1) r.set(JSON.stringify(x), x);
+        r.set(JSON.stringify(b), b);
+        for (const p of a) r.set(JSON.stringify([p, p + 10]), [p, p + 10]);
+        const c = a.includes(2) || b === 3;
+        const vFirst = a.includes(3) ? 3 : b > 0 ? b : undefined;
+        const vSecond = b === -1 ? 7 : undefined;
+        const o: Record<string, number> = {};
+        a.forEach((n, k) => {
+          if (n > 0) o[String(k)] = n;
+        });
+        if (b < 0) o[String(b)] = 0;
+        const sorted = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).sort();
+        expect(sorted(policy.evaluate('data.t.r', { input: { a, b } }) as unknown[])).toEqual(sorted([...r.values()]));
+        expect(policy.evaluate('data.t.c', { input: { a, b } })).toBe(c);
+        if (vFirst !== undefined && vSecond !== undefined && vFirst !== vSecond) {
+          expect(() => policy.evaluate('data.t.v', { input: { a, b } })).toThrow(/multiple outputs/);
+        } else {
+          expect(policy.evaluate('data.t.v', { input: { a, b } })).toEqual(vFirst ?? vSecond);
+        }
+        expect(policy.evaluate('data.t.o', { input: { a, b } })).toEqual(o);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

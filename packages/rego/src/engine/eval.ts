@@ -920,10 +920,22 @@ function valueOfTerm(rule: CRule, value: CTerm, f: Frame, ctx: Ctx, conflictMsg:
   return result;
 }
 
+/**
+ * One frame for all rules of a node, of the largest size any needs: a body leaves unbound the
+ * slots it binds, which the bodies of an else chain already rely on.
+ */
+function nodeFrame(rules: readonly CRule[], also: CRule | undefined): Frame {
+  let n = also === undefined ? 0 : also.nslots;
+  for (const r of rules) if (r.nslots > n) n = r.nslots;
+  return new Array<Value | undefined>(n);
+}
+
 function evalComplete(node: DataNode, ctx: Ctx): Value | undefined {
   let result: Value | undefined;
-  for (const rule of candidateRules(node, ctx.input)) {
-    const v = ruleBodiesValue(rule, new Array<Value | undefined>(rule.nslots), ctx, 'complete rules must not produce multiple outputs');
+  const rules = candidateRules(node, ctx.input);
+  const f = nodeFrame(rules, node.defaultRule);
+  for (const rule of rules) {
+    const v = ruleBodiesValue(rule, f, ctx, 'complete rules must not produce multiple outputs');
     if (v === undefined) continue;
     if (result !== undefined && !equals(result, v)) conflict('complete rules must not produce multiple outputs', rule);
     result = v;
@@ -931,21 +943,21 @@ function evalComplete(node: DataNode, ctx: Ctx): Value | undefined {
   }
   if (result === undefined && node.defaultRule) {
     const d = node.defaultRule;
-    result = ruleBodiesValue(d, new Array<Value | undefined>(d.nslots), ctx, 'conflict');
+    result = ruleBodiesValue(d, f, ctx, 'conflict');
   }
   return result;
 }
 
 function evalSetRules(node: DataNode, ctx: Ctx): Value {
   const out = new StructSet();
-  // One pair of continuations for all rules of the node (they run only inside the evalBody
-  // of the current rule, which sets `f` and `term` before it starts).
-  let f: Frame = [];
+  // One frame and one pair of continuations for all rules of the node (they run only inside
+  // the evalBody of the current rule, which sets `term` before it starts).
+  const rules = candidateRules(node, ctx.input);
+  const f = nodeFrame(rules, undefined);
   let term: CTerm | undefined;
   const add = (v: Value): boolean => (out.add(v), false);
   const head = (): boolean => evalTerm(term!, f, ctx, add);
-  for (const rule of candidateRules(node, ctx.input)) {
-    f = new Array<Value | undefined>(rule.nslots);
+  for (const rule of rules) {
     term = rule.contains!;
     evalBody(rule.bodies[0]!.exprs, 0, f, ctx, head);
   }
@@ -954,8 +966,9 @@ function evalSetRules(node: DataNode, ctx: Ctx): Value {
 
 function evalObjectRules(node: DataNode, ctx: Ctx): Value {
   const out = new StructObject();
-  for (const rule of candidateRules(node, ctx.input)) {
-    const f = new Array<Value | undefined>(rule.nslots);
+  const rules = candidateRules(node, ctx.input);
+  const f = nodeFrame(rules, undefined);
+  for (const rule of rules) {
     const body = rule.bodies[0]!;
     evalBody(body.exprs, 0, f, ctx, () =>
       evalSeq(rule.suffix, f, ctx, (keys) => {
