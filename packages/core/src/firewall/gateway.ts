@@ -84,7 +84,9 @@ async function admit(options: {
   const { context, session, call, intentDigest, release } = options;
   const before = session.executedBeforeRestart.get(call.callId);
   if (before === 'executed') return [{ code: 'gateway.already-executed', text: 'this call already ran' }];
-  if (before === 'unknown') return [{ code: 'gateway.outcome-unknown', text: 'this call was released before a restart without a recorded outcome; reconcile it before running it again' }];
+  // Never under this call id again, also once resolved `not-executed`: its release (and token)
+  // stays the call's, and no execution may follow such a resolution.
+  if (before === 'unknown') return [{ code: 'gateway.outcome-unknown', text: 'this call was released before a restart without a recorded outcome; it does not run again under this call id (resolve the release, then run the call under a new call id)' }];
   if (release === undefined) return [{ code: 'gateway.no-token', text: 'no release was recorded for this call' }];
   // The release answers for the intent it was judged for (tool, arguments, principal,
   // audience) — checked here for token-free releases too, which carry no token to check.

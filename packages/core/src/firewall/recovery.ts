@@ -175,7 +175,8 @@ function indexCall(calls: Map<string, RecoveredCall>, type: string, body: JsonOb
   } else if (type === 'action-denied' && text(body.decisionId) === call.decisionId) {
     call.denialId = text(body.denialId);
     resumed(call, body.recheck);
-  } else if (type === 'effect-executed' || type === 'gateway-overridden') {
+  } else if (type === 'effect-executed' || type === 'gateway-overridden' || (type === 'release-resolved' && body.outcome === 'executed')) {
+    // Ran (a resolution found it ran: the gateway then says so, not that the outcome is unknown).
     call.executed = true;
   }
 }

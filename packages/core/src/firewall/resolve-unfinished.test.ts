@@ -111,6 +111,21 @@ describe('resolveUnfinished', () => {
     expect((await u.guard(refund(70, 'e2'))).verdict).toBe('execute');
   });
 
+  it('after a restart, a call resolved as executed is refused as already executed, not as of unknown outcome', async () => {
+    const t = await crashed();
+    const second = await t.reopen();
+    await second.resolveUnfinished(t.tokens.c1, { outcome: 'executed', by });
+    await second.close();
+    const third = await t.reopen();
+    const s = await third.openSession({ ...who, sessionId: 's1' });
+    let runs = 0;
+    const again = await s.execute(refund(60, 'c1'), () => ++runs);
+    expect(again.status).toBe('blocked');
+    expect(again.guard.reasons.map((r) => r.code)).toEqual(['gateway.already-executed']);
+    expect((await s.execute(refund(30, 'c2'), () => ++runs)).guard.reasons.map((r) => r.code)).toEqual(['gateway.outcome-unknown']);
+    expect(runs).toBe(0);
+  });
+
   it('leaves the call refused at the gateway: it runs again only under a new call id', async () => {
     const t = await crashed();
     const second = await t.reopen();
