@@ -134,6 +134,49 @@ describe('inputFromJSON', () => {
     );
   });
 
+  it('lists the keys fromJSON lists, in its order: own, enumerable, string keys only', () => {
+    // convertInput walks objects with for-in filtered to own keys, fromJSON with Object.keys
+    const proto = { inherited: 1, shadowed: 2 };
+    const odd = Object.create(proto) as Record<string | symbol, unknown>;
+    odd.z = 'z';
+    odd['10'] = 'ten';
+    odd.a = 'a';
+    odd['2'] = 'two';
+    odd[Symbol('s')] = 'symbol';
+    Object.defineProperty(odd, 'hidden', { value: 'h', enumerable: false });
+    Object.defineProperty(odd, 'shadowed', { value: 's', enumerable: false });
+    class Point {
+      x = 1;
+      y = 2;
+      get norm(): number {
+        return 3;
+      }
+    }
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7) % 40}`, i]));
+    const dictionary: Record<string, unknown> = { ...many };
+    delete dictionary.k3;
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.b = 1;
+    bare.a = 2;
+    for (const x of [odd, new Point(), many, dictionary, bare, { ['__proto__']: { a: 1 } }]) {
+      const keys = (v: Value) => Object.keys(toJSON(v) as object);
+      expect(keys(inputFromJSON(x, 'input'))).toEqual(keys(fromJSON(x)));
+      same(inputFromJSON(x, 'input'), fromJSON(x));
+      expect(keys(inputFromJSON(Object.freeze(x), 'input'))).toEqual(Object.keys(x));
+    }
+  });
+
+  it('converts Sets, Maps and Rego values inside the input as fromJSON does, and never reuses them', () => {
+    const set = new Set<unknown>(['x', 1]);
+    const map = new Map<unknown, unknown>([['k', [1]]]);
+    const x = Object.freeze({ set, map, rset: fromJSON(new Set(['y'])), robject: fromJSON({ a: 1 }), n: fromJSON(0.5) });
+    same(inputFromJSON(x, 'input'), fromJSON(x));
+    set.add('z');
+    map.set('k2', 2);
+    same(inputFromJSON(x, 'input'), fromJSON(x));
+    expect(toJSON(inputFromJSON(x, 'input'))).toMatchObject({ set: [1, 'x', 'z'], map: { k: [1], k2: 2 } });
+  });
+
   it('gives an evaluation the same results with frozen and unfrozen input (property)', () => {
     const policy = compile({
       modules: [

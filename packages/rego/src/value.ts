@@ -522,12 +522,25 @@ export function inputFromJSON(x: unknown, name: string): Value {
   return convertInput(x, name, 0);
 }
 
+// taken once: a later change to Object.prototype.hasOwnProperty does not reach conversion
+const hasOwn = Object.prototype.hasOwnProperty;
+
 function convertInput(x: unknown, name: string, depth: number): Value {
-  if (typeof x !== 'object' || x === null || x instanceof BigNum || x instanceof RSet || x instanceof RObject || x instanceof Set || x instanceof Map) {
-    const v = convert(x, name, depth);
-    lastCacheable = typeof x !== 'object' || x === null;
+  if (typeof x !== 'object' || x === null) {
+    lastCacheable = true;
     lastHeight = -1;
-    return v;
+    return typeof x === 'string' || typeof x === 'boolean' ? x : convert(x, name, depth);
+  }
+  // a plain object or an array cannot be an instance of these classes: no prototype walks
+  const isArray = Array.isArray(x);
+  if (!isArray) {
+    const proto: unknown = Object.getPrototypeOf(x);
+    if (proto !== Object.prototype && proto !== null && (x instanceof BigNum || x instanceof RSet || x instanceof RObject || x instanceof Set || x instanceof Map)) {
+      const v = convert(x, name, depth);
+      lastCacheable = false;
+      lastHeight = -1;
+      return v;
+    }
   }
   if (depth > MAX_NESTING) throw new RegoError('invalid_argument', `${name}: nesting deeper than ${MAX_NESTING} levels`);
   const frozen = Object.isFrozen(x);
@@ -543,7 +556,7 @@ function convertInput(x: unknown, name: string, depth: number): Value {
   let cacheable = frozen;
   let height = 0;
   let value: Value;
-  if (Array.isArray(x)) {
+  if (isArray) {
     const out: Value[] = new Array<Value>(x.length);
     for (let i = 0; i < x.length; i++) {
       const item: unknown = x[i];
@@ -559,7 +572,10 @@ function convertInput(x: unknown, name: string, depth: number): Value {
     const e = new Array<Value>(keys.length * 2);
     let n = 0;
     let plain = true;
-    for (const k of keys) {
+    // for-in filtered to own keys visits the keys Object.keys listed, in the same order, and
+    // V8 reads their values through the enum cache instead of a generic keyed lookup each
+    for (const k in x) {
+      if (!hasOwn.call(x, k)) continue;
       const v = (x as Record<string, unknown>)[k];
       if (v === undefined) continue;
       if (k.length !== 0 && k.charCodeAt(0) === 0) plain = false;
