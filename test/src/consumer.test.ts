@@ -134,6 +134,7 @@ describe('installed from packed tarballs', () => {
     // attempts: the install from packed tarballs cannot be tried this run. Skipped, and said
     // so, rather than failed for a network outage or passed without running.
     if (unreachable !== undefined) {
+      console.warn(`SKIPPED: the npm registry stayed out of reach; the install from packed tarballs was not tried this run:\n${unreachable}`);
       context.skip(`the npm registry could not be reached for the framework dependencies (the packed @writ tarballs install offline): ${unreachable}`);
     }
     await copyFile(fileURLToPath(new URL('../consumer/app.mjs', import.meta.url)), join(app, 'app.mjs'));
