@@ -563,6 +563,11 @@ function convertInput(x: unknown, name: string, depth: number): Value {
     for (let i = 0; i < x.length; i++) {
       const item: unknown = x[i];
       if (item === undefined) throw new RegoError('invalid_argument', `${name}: undefined array item`);
+      if (typeof item === 'string' || typeof item === 'boolean' || item === null) {
+        // a primitive as convertInput returns it: cacheable, no height, no call
+        out[i] = item;
+        continue;
+      }
       out[i] = convertInput(item, name, depth + 1);
       cacheable &&= lastCacheable;
       if (lastHeight + 1 > height) height = lastHeight + 1;
@@ -582,6 +587,10 @@ function convertInput(x: unknown, name: string, depth: number): Value {
       if (v === undefined) continue;
       if (k.length !== 0 && k.charCodeAt(0) === 0) plain = false;
       e[n++] = k;
+      if (typeof v === 'string' || typeof v === 'boolean' || v === null) {
+        e[n++] = v;
+        continue;
+      }
       e[n++] = convertInput(v, name, depth + 1);
       cacheable &&= lastCacheable;
       if (lastHeight + 1 > height) height = lastHeight + 1;
