@@ -26,6 +26,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<Register>>> 
   rollback: async () => (await import('./commands/rollback.ts')).registerRollbackCommand,
   witness: async () => (await import('./commands/witness.ts')).registerWitnessCommand,
   pull: async () => (await import('./commands/pull.ts')).registerPullCommand,
+  unfinished: async () => (await import('./commands/unfinished.ts')).registerUnfinishedCommand,
 };
 
 /** The program for `argv`: just the named command when there is one, else every command. */

@@ -17,6 +17,7 @@ import { registerVerifyCommand } from './commands/verify.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerWitnessCommand } from './commands/witness.ts';
 import { registerPullCommand } from './commands/pull.ts';
+import { registerUnfinishedCommand } from './commands/unfinished.ts';
 
 /** Command registrations, in help order. One line per command module. */
 export const COMMANDS: readonly ((program: Command) => unknown)[] = [
@@ -32,6 +33,7 @@ export const COMMANDS: readonly ((program: Command) => unknown)[] = [
   (program) => registerRollbackCommand(program),
   (program) => registerWitnessCommand(program),
   (program) => registerPullCommand(program),
+  (program) => registerUnfinishedCommand(program),
 ];
 
 /** The `writ` program with every command registered. */

@@ -24,6 +24,7 @@ import { CHECKPOINTS_DIR, ENTRIES_FILE, FileLedgerStore, TRUST_ROOT_FILE, WITNES
 import type { CopyLedgerResult, LedgerStore, TrustRootDocument } from '@writ/core';
 import { EXIT, UsageError, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
+import { DEFAULT_TOKEN_ENV, approverToken, cleartextToken } from '../lib/authority-client.ts';
 import { AuthorityLedgerSource } from '../lib/authority-ledger-source.ts';
 import { readTrustRootFile, readTrustRootText } from '../trust-root-file.ts';
 
@@ -132,14 +133,9 @@ async function openDatabase(source: string, options: PullCommandOptions): Promis
   return { ledger: stores.ledger, where: { source: shown(source), schema, ledgerId }, label: `${shown(source)} (schema ${schema}, ledger ${ledgerId})`, close: () => stores.close() };
 }
 
-const DEFAULT_TOKEN_ENV = 'WRIT_AUTHORITY_TOKEN';
-
 function openAuthority(source: string, options: PullCommandOptions, known: number): Source {
   if (options.schema !== undefined || options.ledgerId !== undefined) throw new UsageError('--schema and --ledger-id apply to a PostgreSQL source');
-  const name = options.tokenEnv ?? DEFAULT_TOKEN_ENV;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/u.test(name)) throw new UsageError(`--token-env ${name}: not an environment variable name`);
-  const token = (options.env ?? process.env)[name];
-  if (token === undefined || token === '') throw new UsageError(`set ${name} to an approver's token of the authority (the transcript is read with it)`);
+  const token = approverToken({ tokenEnv: options.tokenEnv, env: options.env ?? process.env, use: 'the transcript is read with it' });
   let ledger: AuthorityLedgerSource;
   try {
     ledger = new AuthorityLedgerSource({ url: source, token, known, ...(options.fetch && { fetch: options.fetch }) });
@@ -148,14 +144,6 @@ function openAuthority(source: string, options: PullCommandOptions, known: numbe
   }
   const url = shown(source);
   return { ledger, where: { source: url }, label: url, close: () => Promise.resolve() };
-}
-
-/** True for an http:// URL to another machine: the approver token would cross the network in clear. */
-function cleartextToken(source: string): boolean {
-  const url = new URL(source);
-  if (url.protocol !== 'http:') return false;
-  const host = url.hostname.replace(/^\[|\]$/gu, '');
-  return !(host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/u.test(host));
 }
 
 /** How many entries a transcript directory holds already (0 when there is none). */

@@ -5,11 +5,12 @@
  * in `trust-root.json` (what `writ verify --trust-root` pins). Private keys are never printed.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { PrivateKey, createSigner, createTrustRoot, fromBase64Url, isWritError, parseKeyFile, signTrustRoot, toBase64Url, verifyTrustRootChain } from '@writ/core';
+import { chmod, mkdir, readFile, readdir, realpath, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PrivateKey, createSigner, createTrustRoot, fromBase64Url, isWritError, parseKeyFile, readEvidenceFile, signTrustRoot, toBase64Url, verifyTrustRootChain } from '@writ/core';
 import type { Signer, TrustRoot, TrustRootDocument, TrustRootKeyEntry } from '@writ/core';
-import { UsageError } from '../cli-context.ts';
+import { UsageError, fileUsageError } from '../cli-context.ts';
+import { evidenceFileError } from '../trust-root-file.ts';
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -48,6 +49,39 @@ export function keyFromFileText(text: string, source: string): PrivateKey {
     if (isWritError(error, 'ERR_INVALID_ARGUMENT')) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/**
+ * The most bytes a key file named on the command line is read up to. One is about 80 bytes
+ * (`{ keyId, seed }`); a larger file is not one and is not read whole.
+ */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/**
+ * The private key in the key file at `path` (relative to `cwd`), named by the user with an option
+ * (`writ unfinished resolve --key FILE`). A link the user named is followed; what it leads to is
+ * read only if it is a regular file of at most {@link MAX_KEY_FILE_BYTES} bytes (core's
+ * `readEvidenceFile`: a FIFO is refused at once instead of blocking the command). No message
+ * carries the file's content.
+ * @param option how the option is named in errors (`--key`).
+ * @throws UsageError: `ENOENT` and the other system codes, `EISDIR`, `ERR_NOT_REGULAR_FILE`,
+ *   `ERR_FILE_TOO_LARGE`, `ERR_USAGE` (not a key file, or a `keyId` that is not the seed's).
+ */
+export async function readKeyFile(options: { path: string; cwd: string; option: string }): Promise<PrivateKey> {
+  const what = `${options.option} ${options.path}: cannot read the key file`;
+  let target: string;
+  try {
+    target = await realpath(resolve(options.cwd, options.path));
+  } catch (error) {
+    throw fileUsageError(what, error);
+  }
+  let text: string;
+  try {
+    text = await readEvidenceFile(target, { maxBytes: MAX_KEY_FILE_BYTES });
+  } catch (error) {
+    throw evidenceFileError(error, what, `larger than ${MAX_KEY_FILE_BYTES} bytes, more than any key file holds`);
+  }
+  return keyFromFileText(text, `${options.option} ${options.path}`);
 }
 
 /** Load key `name` from its environment variable or its file. */
