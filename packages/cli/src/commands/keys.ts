@@ -6,11 +6,12 @@
  * Exit codes: 0 done · 2 usage or refused (missing keys, lock-out, bad arguments).
  */
 import { resolve } from 'node:path';
-import type { Command, ParseOptionsResult } from 'commander';
+import type { Command } from 'commander';
 import { KEY_ROLES, isWritError } from '@writ/core';
 import type { KeyRole, TrustRootDocument, TrustRootKeyEntry } from '@writ/core';
 import { EXIT, UsageError, collectRepeated, describeError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
+import { acceptDashIds } from '../lib/dash-ids.ts';
 import { generateKeyFile, keyEntry, keyNames, loadKey, publishVersion, readChain, signersFor } from '../lib/key-store.ts';
 
 /** Options shared by the keys subcommands. */
@@ -148,39 +149,6 @@ export function rotateKeys(options: RotateOptions, context: CommandContext = pro
   });
 }
 
-/**
- * A key id as `keyIdOf` in @writ/core makes it (base64url without padding of 16 bytes: 22
- * characters) that starts with a single '-' — one id in 64 or so. `--x…` is left out: a key id
- * starting with `--` (one in 4096) cannot be told from a long option and goes after `--`.
- */
-const DASH_KEY_ID = /^-[A-Za-z0-9_][A-Za-z0-9_-]{20}$/;
-
-/**
- * Make `command` (retire, revoke) take an argument shaped like a key id that starts with a
- * single '-' as a key id, where commander would report it as an unknown option. Anything else
- * that starts with '-' and is not a known option stays an unknown option (commander's usage
- * error, exit 2), so a typo such as `--sign-wth` is never read as a key id.
- *
- * commander moves the first unknown option and every argument after it (known options aside,
- * `--` kept) to `unknown`; when that first one is a key id it becomes an operand and the rest is
- * parsed again, so a later `--` still ends the options and a later typo is still refused.
- */
-function acceptDashKeyIds(command: Command): Command {
-  const parseOptions = command.parseOptions.bind(command);
-  command.parseOptions = (args: string[]): ParseOptionsResult => {
-    const operands: string[] = [];
-    let rest = args;
-    for (;;) {
-      const parsed = parseOptions(rest);
-      operands.push(...parsed.operands);
-      const [first, ...after] = parsed.unknown;
-      if (first === undefined || !DASH_KEY_ID.test(first)) return { operands, unknown: parsed.unknown };
-      operands.push(first);
-      rest = after;
-    }
-  };
-  return command;
-}
 
 /**
  * Register `writ keys` and its subcommands.
@@ -212,15 +180,15 @@ export function registerKeysCommand(program: Command, context?: CommandContext):
     .addHelpText('after', '\nExamples:\n  writ keys generate root-2 && writ keys rotate --add root-2:root:alice@acme --threshold 2\n  writ keys rotate --retire 6fmrlZQorNi91xZ6qfc1bQ --retire Qm1u3Xq0b2vYk9sT4hJd2w --sign-with root --sign-with root-2\n')
     .action((options: RotateOptions) => rotateKeys(common(options), context));
   // Key ids are base64url and may start with '-': retire and revoke take such an id bare
-  // (acceptDashKeyIds); `--` before the ids works too.
+  // (acceptDashIds); `--` before the ids works too.
   const dashIds = "\nA key id that starts with '-' is given as it is, like -qVxjDHrnQKWHdY5Q54iLg.\n'--' before the key ids is accepted too; only an id that starts with '--' needs it.\n";
-  acceptDashKeyIds(keys.command('retire'))
+  acceptDashIds(keys.command('retire'))
     .argument('<keyId...>', 'ids of the keys to retire')
     .option('--sign-with <name>', signWith, collectRepeated)
     .description('retire keys (a rotation)')
     .addHelpText('after', `\nExample:\n  writ keys retire --sign-with root --sign-with root-2 6fmrlZQorNi91xZ6qfc1bQ\n${dashIds}`)
     .action((ids: string[], options: RotateOptions) => rotateKeys(common({ ...options, retire: ids }), context, 'retire'));
-  acceptDashKeyIds(keys.command('revoke'))
+  acceptDashIds(keys.command('revoke'))
     .argument('<keyId...>', 'ids of the compromised keys')
     .requiredOption('--since <time>', 'start of the compromise window (RFC 3339)')
     .option('--sign-with <name>', signWith, collectRepeated)

@@ -212,6 +212,42 @@ describe('writ unfinished', () => {
     expect((transcript.json.entries as string[]).filter((line) => line.includes('"release-resolved"'))).toHaveLength(2);
   });
 
+  it('takes a token id that starts with a dash as it is, and refuses a mistyped option', async () => {
+    // One token id in 64 starts with '-' (base64url): `resolve "$id"` must not read it as an option.
+    const dashed = '-qVxjDHrnQKWHdY5Q54iLg';
+    const parse = async (args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      let code: number | undefined;
+      const program = registerUnfinishedCommand(new Command().exitOverride().configureOutput({ writeErr: (text) => (stderr += text), writeOut: () => undefined }), {
+        stdout: (text) => (stdout += text),
+        stderr: (text) => (stderr += text),
+        setExitCode: (value) => (code = value),
+        cwd: root,
+        interactive: false,
+      });
+      process.env.WRIT_UNFINISHED_TEST_TOKEN = APPROVER_TOKEN;
+      try {
+        await program.parseAsync(['unfinished', 'resolve', '--token-env', 'WRIT_UNFINISHED_TEST_TOKEN', ...args], { from: 'user' });
+      } catch (error) {
+        code = (error as { exitCode?: number }).exitCode;
+      } finally {
+        delete process.env.WRIT_UNFINISHED_TEST_TOKEN;
+      }
+      return { code, stdout, stderr };
+    };
+    const common = ['--url', h.authority.url, '--outcome', 'executed', '--key', manager, '--role', 'manager'];
+    for (const args of [[dashed, ...common], [...common, dashed], [...common, '--', dashed]]) {
+      const result = await parse(args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toBe(`writ unfinished resolve: ${dashed} is no unfinished release of the authority (never one, or resolved already) [ERR_FIREWALL_TOKEN_UNKNOWN]\n`);
+    }
+    // commander's own usage error (main turns it into exit 2).
+    const typo = await parse(['tok_1', ...common, '--rol', 'manager']);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toMatch(/unknown option '--rol'/u);
+  });
+
   it('registers list and resolve with their options', () => {
     const program = registerUnfinishedCommand(new Command().exitOverride());
     const unfinished = program.commands.find((command) => command.name() === 'unfinished')!;

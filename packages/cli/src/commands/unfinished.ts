@@ -19,6 +19,7 @@ import type { ResolutionOutcome } from '@writ/core';
 import { EXIT, UsageError, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { DEFAULT_TOKEN_ENV, answerCode, approverToken, authorityBaseUrl, callAuthority, cleartextToken } from '../lib/authority-client.ts';
+import { acceptDashIds } from '../lib/dash-ids.ts';
 import { readKeyFile } from '../lib/key-store.ts';
 
 /** Options shared by `writ unfinished list` and `resolve`. */
@@ -182,7 +183,7 @@ export async function resolveUnfinishedAction(tokenId: string, options: ResolveU
 
 /**
  * Register `writ unfinished list` and `writ unfinished resolve` on `program`.
- * @example `WRIT_AUTHORITY_TOKEN=… writ unfinished resolve tok_… --url https://authority.example --outcome not-executed --key .writ/keys/approver-ops.key --role ops`
+ * @example `WRIT_AUTHORITY_TOKEN=… writ unfinished resolve Qm1u3Xq0b2vYk9sT4hJd2w --url https://authority.example --outcome not-executed --key .writ/keys/approver-ops.key --role ops`
  */
 export function registerUnfinishedCommand(program: Command, overrides: Partial<CommandContext> = {}): Command {
   const context = { ...processContext(), ...overrides };
@@ -197,8 +198,8 @@ export function registerUnfinishedCommand(program: Command, overrides: Partial<C
     .option('--token-env <name>', tokenEnv)
     .option('--json', 'print { unfinished, total } as JSON')
     .action((options: UnfinishedCommonOptions) => listUnfinishedAction(options, context));
-  unfinished
-    .command('resolve')
+  // Token ids are base64url: one in 64 starts with '-' and is taken as it is (acceptDashIds).
+  acceptDashIds(unfinished.command('resolve'))
     .description('record what checking the target showed, signed with your approver key (exit 0 recorded, 1 refused or unknown release, 2 usage)')
     .argument('<tokenId>', 'the release, as writ unfinished list shows it')
     .option('--url <url>', 'the authority (https://authority.example)')
@@ -208,7 +209,7 @@ export function registerUnfinishedCommand(program: Command, overrides: Partial<C
     .option('--role <role>', 'the approval role your key holds in the trust root')
     .option('--token-env <name>', tokenEnv)
     .option('--json', 'print { tokenId, outcome, by } as JSON')
-    .addHelpText('after', '\nExample:\n  WRIT_AUTHORITY_TOKEN=… writ unfinished resolve tok_01J… --url https://authority.example \\\n    --outcome not-executed --note "no refund at the bank" --key .writ/keys/approver-ops.key --role ops\n')
+    .addHelpText('after', '\nExample:\n  WRIT_AUTHORITY_TOKEN=… writ unfinished resolve Qm1u3Xq0b2vYk9sT4hJd2w --url https://authority.example \\\n    --outcome not-executed --note "no refund at the bank" --key .writ/keys/approver-ops.key --role ops\nA token id that starts with a dash is given as it is, like -qVxjDHrnQKWHdY5Q54iLg.\n')
     .action((id: string, options: ResolveUnfinishedOptions) => resolveUnfinishedAction(id, options, context));
   return program;
 }
