@@ -15,7 +15,7 @@
  */
 import type { Command } from 'commander';
 import { createSigner, isWritError, signResolution } from '@writ/core';
-import type { ResolutionOutcome } from '@writ/core';
+import type { ResolutionOutcome, Signer } from '@writ/core';
 import { EXIT, UsageError, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { DEFAULT_TOKEN_ENV, answerCode, approverToken, authorityBaseUrl, callAuthority, cleartextToken } from '../lib/authority-client.ts';
@@ -140,7 +140,7 @@ function checkResolveOptions(tokenId: string, options: ResolveUnfinishedOptions)
   return { outcome, key: options.key, role: options.role };
 }
 
-function sign(options: { tokenId: string; outcome: ResolutionOutcome; note: string | undefined; role: string; signer: ReturnType<typeof createSigner> }) {
+function sign(options: { tokenId: string; outcome: ResolutionOutcome; note: string | undefined; role: string; signer: Signer }) {
   try {
     return signResolution({ signer: options.signer, role: options.role, tokenId: options.tokenId, outcome: options.outcome, ...(options.note !== undefined && { note: options.note }) });
   } catch (error) {
