@@ -90,11 +90,19 @@ export async function loadKey(options: { dir: string; name: string; env: Readonl
   const fromEnv = options.env[keyEnvName(options.name)];
   if (fromEnv === undefined) {
     const file = join(options.dir, 'keys', `${options.name}.key`);
-    let text: string;
+    // A link there (a mounted secret) is followed; then only a regular file of key-file size is
+    // read — a FIFO in its place hung every command that signs, a huge file was read whole.
+    let target: string;
     try {
-      text = await readFile(file, 'utf8');
+      target = await realpath(file);
     } catch {
       throw new UsageError(`key ${options.name}: no ${file} and no ${keyEnvName(options.name)}`);
+    }
+    let text: string;
+    try {
+      text = await readEvidenceFile(target, { maxBytes: MAX_KEY_FILE_BYTES });
+    } catch (error) {
+      throw evidenceFileError(error, `key ${options.name}: cannot read ${file}`, `larger than ${MAX_KEY_FILE_BYTES} bytes, more than any key file holds`);
     }
     return keyFromFileText(text, `key ${options.name} (${file})`);
   }
