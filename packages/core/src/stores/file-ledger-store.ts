@@ -55,6 +55,15 @@ import type {
 export const ENTRIES_FILE = 'entries.jsonl';
 /** Folder of checkpoint records. */
 export const CHECKPOINTS_DIR = 'checkpoints';
+
+/**
+ * The most bytes a checkpoint record file is read up to — as `openTranscriptDirectory` reads
+ * one (`MAX_CHECKPOINT_FILE_BYTES`): a record is a signed note of a few KiB, its root and size.
+ * A larger file is refused unread (anyone who can write `checkpoints/` could otherwise fill the
+ * memory of every process opening the store), and {@link FileLedgerStore.putCheckpoint} never
+ * writes one.
+ */
+export const MAX_CHECKPOINT_RECORD_BYTES = 64 * 1024;
 // Sparse offset index: byte offset of every INDEX_STRIDE-th entry, for ranged reads.
 const INDEX_STRIDE = 1024;
 /** O_DSYNC where the platform has it (Linux, macOS): a write returns once it is durable. */
@@ -406,7 +415,11 @@ export class FileLedgerStore implements LedgerStore {
     });
   }
 
-  /** @inheritdoc */
+  /**
+   * Store a checkpoint record (see `LedgerStore.putCheckpoint`), durably.
+   * @throws as `LedgerStore.putCheckpoint`; also `ERR_INVALID_ARGUMENT` (`checkpoint.note`) for
+   *   a record over {@link MAX_CHECKPOINT_RECORD_BYTES}, which no reader would accept.
+   */
   async putCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
     this.#writable();
     assertCheckpointRecord(checkpoint);
@@ -415,6 +428,13 @@ export class FileLedgerStore implements LedgerStore {
       root: checkpoint.root,
       note: checkpoint.note,
     };
+    // Never write a record this store (and openTranscriptDirectory) would refuse to read back.
+    const text = canonicalize(record);
+    if (Buffer.byteLength(text) > MAX_CHECKPOINT_RECORD_BYTES) {
+      throw new WritError('ERR_INVALID_ARGUMENT', `checkpoint.note makes a record larger than ${MAX_CHECKPOINT_RECORD_BYTES} bytes`, {
+        details: { parameter: 'checkpoint.note', maxBytes: MAX_CHECKPOINT_RECORD_BYTES },
+      });
+    }
     const existing = this.#checkpoints.find((stored) => stored.size === record.size);
     const head = { size: this.#size, hash: this.#hash };
     if (!admitCheckpoint({ next: record, existing, latest: this.#checkpoints.at(-1), head }))
@@ -422,7 +442,7 @@ export class FileLedgerStore implements LedgerStore {
     // Write a temporary file (random name, created exclusively: a link planted at a predictable
     // name is never written through), fsync, rename, fsync the directory: the record appears
     // whole or not at all.
-    await writeFileDurably(join(this.#dir, CHECKPOINTS_DIR, checkpointFile(record.size)), canonicalize(record));
+    await writeFileDurably(join(this.#dir, CHECKPOINTS_DIR, checkpointFile(record.size)), text);
     this.#checkpoints.push(record);
   }
 
@@ -685,7 +705,28 @@ async function recover(init: {
   return tail.start;
 }
 
-/** @internal Read the checkpoint records of a store directory. */
+// A checkpoint file's text, read bounded: one over the limit is damage like a record that does
+// not parse (same code and `details.file`), told apart by `details.kind`.
+async function readCheckpointFile(dir: string, name: string): Promise<string> {
+  const path = join(dir, CHECKPOINTS_DIR, name);
+  try {
+    return await readRegularFile(path, { maxBytes: MAX_CHECKPOINT_RECORD_BYTES });
+  } catch (error) {
+    if (WritError.isInstance(error) && (error.details as { kind?: unknown } | undefined)?.kind === 'too-large') {
+      throw new WritError('ERR_STORE_CORRUPT', 'checkpoint file is too large', {
+        details: { file: name, path, kind: 'too-large', maxBytes: MAX_CHECKPOINT_RECORD_BYTES },
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * @internal Read the checkpoint records of a store directory, each file up to
+ * {@link MAX_CHECKPOINT_RECORD_BYTES}.
+ * @throws `ERR_STORE_CORRUPT` (a file is not a record, is misnamed, a link or not a regular
+ *   file, or too large: `details.kind` `'too-large'`), file system errors.
+ */
 export async function loadCheckpoints(dir: string, readOnly: boolean): Promise<CheckpointRecord[]> {
   let names: string[];
   try {
@@ -699,7 +740,7 @@ export async function loadCheckpoints(dir: string, readOnly: boolean): Promise<C
   }
   const records: CheckpointRecord[] = [];
   for (const name of names) {
-    const text = await readRegularFile(join(dir, CHECKPOINTS_DIR, name));
+    const text = await readCheckpointFile(dir, name);
     let record: CheckpointRecord;
     try {
       record = JSON.parse(text) as CheckpointRecord;
