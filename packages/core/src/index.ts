@@ -260,8 +260,8 @@ export type { ApprovalRule, DecisionConstraints, DecisionDocument, ParsedDecisio
 export { parseDecision } from './policy-contract/parse-decision.ts';
 export { POLICY_INPUT_VERSION } from './policy-contract/policy-input.ts';
 export type { PolicyInput, PolicyInputAction, PolicyInputApproval, PolicyInputBasis, PolicyInputBudget, PolicyInputHistory } from './policy-contract/policy-input.ts';
-export { POLICY_INPUTS_FILE, openPolicyInputLog, parsePolicyInputLog, recordPolicyInputs } from './policy-contract/policy-input-log.ts';
-export type { OpenPolicyInputLogOptions, PolicyInputLog, PolicyInputRecord } from './policy-contract/policy-input-log.ts';
+export { POLICY_INPUTS_FILE, openPolicyInputLog, parsePolicyInputLog, readPolicyInputLog, recordPolicyInputs } from './policy-contract/policy-input-log.ts';
+export type { OpenPolicyInputLogOptions, PolicyInputLog, PolicyInputRecord, ReadPolicyInputLogOptions } from './policy-contract/policy-input-log.ts';
 // firewall judgement (end)
 
 // trust root: key roles, validity at signing time, TUF-style rotation

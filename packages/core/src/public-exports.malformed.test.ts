@@ -235,6 +235,7 @@ const validArguments: Record<string, () => unknown[]> = {
   readEvidenceFile: () => [join(freshDir(), 'evidence.json'), { maxBytes: 16 }],
   recordPolicyInputs: () => [policyDouble(() => allow), { file: join(freshDir(), 'policy-inputs.jsonl') }],
   openPolicyInputLog: () => [{ file: join(freshDir(), 'policy-inputs.jsonl'), policy: policyDouble(() => allow), syncEveryMs: 10, onSyncError: () => undefined }],
+  readPolicyInputLog: () => [join(freshDir(), 'policy-inputs.jsonl'), { source: 'log' }],
   parsePolicyInputLog: () => ['{"sessionId":"s","callId":"c","intentDigest":"sha256:i","policyDigest":"sha256:p","input":{"context":{"session":"s","callId":"c"},"action":{"intent":"sha256:i"}}}\n', 'log'],
   formatAddCheckpoint: () => [{ oldSize: 0, proof: [], note: checkpointNotes[0] }],
   submitCheckpoint: () => [{ url: 'http://127.0.0.1:9', witness: core.formatCosignerKey('witness.test/w', signer.publicKey), note: checkpointNotes[0], proof: () => [], fetch: () => Promise.reject(new Error('offline')), timeoutMs: 100 }],

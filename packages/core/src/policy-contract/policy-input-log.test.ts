@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { truncate } from 'node:fs/promises';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isWritError } from '../errors.ts';
 import type { FirewallPolicy } from '../firewall/firewall-options.ts';
-import { POLICY_INPUTS_FILE, openPolicyInputLog, parsePolicyInputLog, recordPolicyInputs } from './policy-input-log.ts';
+import { POLICY_INPUTS_FILE, openPolicyInputLog, parsePolicyInputLog, readPolicyInputLog, recordPolicyInputs } from './policy-input-log.ts';
 
 const input = (callId: string, extra: Record<string, unknown> = {}) => ({ context: { session: 's1', callId }, action: { intent: `sha256:${callId}`, args: { note: 'secret' } }, ...extra });
 const record = (callId: string) => ({ sessionId: 's1', callId, intentDigest: `sha256:${callId}`, policyDigest: 'sha256:abc', input: input(callId) });
@@ -148,5 +150,82 @@ describe('parsePolicyInputLog', () => {
     expect(fail('{"__proto__":{"sessionId":"x"},"input":{}}\n')).toMatch(/^ERR_POLICY_INPUT_INVALID log.jsonl:1: not a policy-input record/);
     expect(fail('null\n')).toMatch(/not a policy-input record/);
     expect(fail(42 as never)).toBe('ERR_INVALID_ARGUMENT text must be a string');
+  });
+});
+
+const haveMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
+if (!haveMkfifo) console.warn('SKIPPED: the FIFO readPolicyInputLog test needs mkfifo (coreutils), which this platform lacks');
+
+describe('readPolicyInputLog', () => {
+  const read = async (file: string): Promise<unknown[]> => {
+    const records: unknown[] = [];
+    for await (const each of readPolicyInputLog(file)) records.push(each);
+    return records;
+  };
+  const outcome = async (text: string): Promise<unknown> => {
+    const file = fresh();
+    writeFileSync(file, text);
+    return read(file).catch((error: unknown) => (isWritError(error) ? { code: error.code, message: error.message.replace(file, 'log'), details: error.details } : error));
+  };
+  const parsed = (text: string): unknown => {
+    try {
+      return parsePolicyInputLog(text, 'log');
+    } catch (error) {
+      return isWritError(error) ? { code: error.code, message: error.message, details: error.details } : error;
+    }
+  };
+
+  it('reads the records, skips and refusals parsePolicyInputLog gives for the same text', async () => {
+    const [a, b] = [record('c1'), record('c2')].map((r) => JSON.stringify(r));
+    // Lines across the 1 MiB read chunks, and one longer than a chunk.
+    const long = JSON.stringify({ ...record('c3'), input: input('c3', { pad: 'p'.repeat(3 << 20) }) });
+    const texts = [
+      '', '\n', `${a}\n\n${b}\n`, `${a}\n${b!.slice(0, 30)}`, `${a}\n\0\0\0`, `${a}\n${b}`, `${a}\n${b}\0\0`,
+      `nope\n${a}\n`, `${a}\n${JSON.stringify({ ...record('c2'), callId: 'c9' })}\n`, `${a}\n\0\0\n${b}\n`, `${a}\nnot json at the end`,
+      `\ufeff${a}\n`, `${a}\0x\n${b}\n`, `${a}\0\0\n${b}\n`, `${a}\n${b}\0\0x`, `${a}\n\0\0${b}`, `${a}\n${b}\0\0\0\0\0\0`, `${a}\n   \0`, `${'x'.repeat((1 << 20) - 3)}\n${a}\n`, `${a}\n`.repeat(20_000), `${a}\n${long}\n${b}\n`, `${long}`,
+    ];
+    for (const text of texts) expect(await outcome(text)).toEqual(parsed(text));
+  });
+
+  it('refuses what is not a path or options at once', () => {
+    expect(() => readPolicyInputLog('')).toThrow(/file must be a file path/);
+    expect(() => readPolicyInputLog('x', null as never)).toThrow(/options must be an object/);
+    expect(() => readPolicyInputLog('x', { source: 4 as never })).toThrow(/options.source must be a string/);
+  });
+
+  it('names the log by options.source in a refusal', async () => {
+    const file = fresh();
+    writeFileSync(file, 'nope\n');
+    await expect(read(file)).rejects.toThrow(`${file}:1: not JSON`);
+    const named: unknown[] = [];
+    const error = await (async () => {
+      for await (const each of readPolicyInputLog(file, { source: 'inputs' })) named.push(each);
+    })().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ERR_POLICY_INPUT_INVALID', message: 'inputs:1: not JSON', details: { line: 1 } });
+  });
+
+  it('refuses a missing file, a directory and a link with codes a caller can tell apart', async () => {
+    const file = fresh();
+    await expect(read(file)).rejects.toMatchObject({ code: 'ERR_STORE_IO', details: { path: file, reason: 'ENOENT' } });
+    mkdirSync(file);
+    await expect(read(file)).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { kind: 'directory' } });
+    const target = fresh();
+    writeFileSync(target, `${JSON.stringify(record('c1'))}\n`);
+    const link = `${target}.link`;
+    symlinkSync(target, link);
+    await expect(read(link)).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { kind: 'symbolic-link' } });
+  });
+
+  it('reads a huge sparse log without holding it: its zeros are not records', { timeout: 30_000 }, async () => {
+    const file = fresh();
+    writeFileSync(file, `${JSON.stringify(record('c1'))}\n`);
+    await truncate(file, 64 << 20);
+    expect(await read(file)).toEqual([record('c1')]);
+  });
+
+  it.skipIf(!haveMkfifo)('refuses a FIFO at once instead of waiting for a writer', { timeout: 5_000 }, async () => {
+    const file = fresh();
+    expect(spawnSync('mkfifo', [file]).status).toBe(0);
+    await expect(read(file)).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { kind: 'fifo' } });
   });
 });

@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { WritError } from '../errors.ts';
 import type { FirewallPolicy } from '../firewall/firewall-options.ts';
 import { invalidArgument } from '../invalid-argument.ts';
-import { assertRegularFile } from '../stores/regular-file.ts';
+import { assertRegularFile, openRegularFile } from '../stores/regular-file.ts';
 
 /** Conventional file name of the log inside a transcript directory. */
 export const POLICY_INPUTS_FILE = 'policy-inputs.jsonl';
@@ -247,10 +247,33 @@ export async function openPolicyInputLog(options: OpenPolicyInputLogOptions): Pr
   };
 }
 
+// The record on line `index` (0-based) of a log, undefined for a blank line or for an unreadable
+// `last` line (after the final newline: a crash mid-append, or a live writer's line half written).
+function recordOfLine(raw: string, position: { index: number; last: boolean; source: string }): PolicyInputRecord | undefined {
+  if (raw.trim() === '') return undefined;
+  const { index, last, source } = position;
+  const fail = (what: string): WritError => new WritError('ERR_POLICY_INPUT_INVALID', `${source}:${index + 1}: ${what}`, { details: { line: index + 1 } });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    if (last) return undefined;
+    throw fail('not JSON');
+  }
+  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<Record<keyof PolicyInputRecord, unknown>>;
+  const key = keyOf(record.input);
+  if (key === undefined || record.sessionId !== key.sessionId || record.callId !== key.callId || record.intentDigest !== key.intentDigest || typeof record.policyDigest !== 'string') {
+    if (last) return undefined;
+    throw fail('not a policy-input record (its key must match its input)');
+  }
+  return { ...key, policyDigest: record.policyDigest, input: record.input };
+}
+
 /**
  * Parse the text of a policy-input log into its records, in file order. Trailing zeros and an
  * incomplete last line (no `\n`, not a record: a crash mid-append, or a live writer) are not
  * records and are skipped; every other line must be one whose key matches its own input.
+ * For a log on disk, {@link readPolicyInputLog} reads the same records without holding the text.
  * @param source how to name the log in errors (default `policy-input log`).
  * @throws `ERR_INVALID_ARGUMENT` (`text` not a string), `ERR_POLICY_INPUT_INVALID` naming the
  *   first line that is not JSON or not a policy-input record (`details.line`).
@@ -261,23 +284,129 @@ export function parsePolicyInputLog(text: string, source = 'policy-input log'): 
   const lines = text.replace(/\0+$/u, '').split('\n');
   const records: PolicyInputRecord[] = [];
   for (const [index, raw] of lines.entries()) {
-    if (raw.trim() === '') continue;
-    const last = index === lines.length - 1;
-    const fail = (what: string): WritError => new WritError('ERR_POLICY_INPUT_INVALID', `${source}:${index + 1}: ${what}`, { details: { line: index + 1 } });
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      if (last) break;
-      throw fail('not JSON');
-    }
-    const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<Record<keyof PolicyInputRecord, unknown>>;
-    const key = keyOf(record.input);
-    if (key === undefined || record.sessionId !== key.sessionId || record.callId !== key.callId || record.intentDigest !== key.intentDigest || typeof record.policyDigest !== 'string') {
-      if (last) break;
-      throw fail('not a policy-input record (its key must match its input)');
-    }
-    records.push({ ...key, policyDigest: record.policyDigest, input: record.input });
+    const record = recordOfLine(raw, { index, last: index === lines.length - 1, source });
+    if (record !== undefined) records.push(record);
   }
   return records;
+}
+
+/** Options of {@link readPolicyInputLog}. */
+export interface ReadPolicyInputLogOptions {
+  /** How to name the log in errors (default: the file path). */
+  readonly source?: string;
+}
+
+const READ_CHUNK = 1 << 20;
+const ZEROS = Buffer.alloc(READ_CHUNK);
+// Whether `bytes` (at most a read chunk) are all NUL: compared natively, not a byte per call.
+const allZeros = (bytes: Buffer): boolean => bytes.equals(ZEROS.subarray(0, bytes.length));
+
+/**
+ * The records of the policy-input log `file`, streamed in file order: the same records, skips
+ * and errors as {@link parsePolicyInputLog} on the file's text, without reading it whole — a log
+ * holds every evaluated input and grows for the life of a deployment. The file is opened at the
+ * first step, as Writ opens its store files: non-blocking and without following a final
+ * symbolic link, and refused unless a regular file (a FIFO there would block a plain read
+ * forever). No size limit: memory holds one line at a time (a line is as long as the input it
+ * logs), plus what the caller keeps.
+ * @throws at once: `ERR_INVALID_ARGUMENT` (`file`, `options`). While iterating:
+ *   `ERR_STORE_CORRUPT` (a symbolic link, a directory, a FIFO or other non-regular file:
+ *   `details.kind`, `details.path`), `ERR_STORE_IO` (the file system refused: its error is the
+ *   `cause`, its code — `ENOENT`, `EACCES`, ... — `details.reason`), `ERR_POLICY_INPUT_INVALID`
+ *   (`details.line`).
+ * @example
+ * ```ts
+ * for await (const record of readPolicyInputLog(join(dir, POLICY_INPUTS_FILE))) count += 1;
+ * ```
+ */
+export function readPolicyInputLog(file: string, options: ReadPolicyInputLogOptions = {}): AsyncIterable<PolicyInputRecord> {
+  assertFile(file);
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'must be an object');
+  const source = options.source ?? file;
+  if (typeof source !== 'string') throw invalidArgument('options.source', 'must be a string');
+  return streamRecords(file, source);
+}
+
+async function* streamRecords(file: string, source: string): AsyncGenerator<PolicyInputRecord> {
+  let handle: FileHandle;
+  try {
+    handle = await openRegularFile(file);
+  } catch (error) {
+    throw readFailure(error, file);
+  }
+  try {
+    const line = new LineParts();
+    const chunk = Buffer.allocUnsafe(READ_CHUNK);
+    let index = 0;
+    for (;;) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(chunk, 0, chunk.length, null));
+      } catch (error) {
+        throw readFailure(error, file);
+      }
+      if (bytesRead === 0) break;
+      const data = chunk.subarray(0, bytesRead);
+      for (let start = 0; start < data.length; ) {
+        const newline = data.indexOf(0x0a, start);
+        line.add(data.subarray(start, newline === -1 ? data.length : newline));
+        if (newline === -1) break;
+        const record = recordOfLine(line.take(false), { index, last: false, source });
+        index += 1;
+        start = newline + 1;
+        if (record !== undefined) yield record;
+      }
+    }
+    const record = recordOfLine(line.take(true), { index, last: true, source });
+    if (record !== undefined) yield record;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The line being read, kept only up to its first NUL byte. JSON holds no NUL, so a line with one
+ * is never a record; what matters is whether the NUL starts the zeros a file system can leave at
+ * the end of the file (parsePolicyInputLog strips those from the last line) — so a run of zeros,
+ * however long, takes no memory.
+ */
+class LineParts {
+  #parts: Buffer[] = [];
+  #nul = false;
+  #dataAfterNul = false;
+  // A byte-order mark stays, as in a text read: parsePolicyInputLog refuses the line too.
+  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+  /** Add bytes of the line, at most a read chunk (copied: the caller's buffer is reused). */
+  add(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    if (this.#nul) {
+      if (!this.#dataAfterNul && !allZeros(bytes)) this.#dataAfterNul = true;
+      return;
+    }
+    const nul = bytes.indexOf(0);
+    this.#parts.push(Buffer.from(nul === -1 ? bytes : bytes.subarray(0, nul)));
+    if (nul === -1) return;
+    this.#nul = true;
+    this.#dataAfterNul = !allZeros(bytes.subarray(nul));
+  }
+
+  /**
+   * The line's text, and start the next: trailing zeros dropped from the `last` line only; a
+   * line that keeps a NUL gets one back, so it fails to parse as the text would.
+   */
+  take(last: boolean): string {
+    const text = this.#decoder.decode(Buffer.concat(this.#parts));
+    const keepsNul = this.#nul && (!last || this.#dataAfterNul);
+    this.#parts = [];
+    this.#nul = false;
+    this.#dataAfterNul = false;
+    return keepsNul ? `${text}\u0000` : text;
+  }
+}
+
+function readFailure(error: unknown, file: string): WritError {
+  if (WritError.isInstance(error)) return error;
+  const reason = (error as { code?: unknown } | null)?.code;
+  return new WritError('ERR_STORE_IO', `cannot read the policy-input log ${file}`, { cause: error, details: { path: file, ...(typeof reason === 'string' && { reason }) } });
 }
