@@ -9,4 +9,8 @@ export default defineConfig({
   ...shared,
   resolve: { ...shared.resolve, conditions },
   ssr: { ...shared.ssr, resolve: { ...shared.ssr?.resolve, conditions } },
+  // One browser test file at a time: each launches Chromium and an authority, and with four
+  // files side by side on this 2-core machine (beside the other packages' tests in CI) the
+  // approve-in-Chromium test once ran past its 30 s. Sequential, they take ~10 s in all.
+  test: { ...shared.test, fileParallelism: false },
 });

@@ -29,8 +29,15 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
 }
 
+/**
+ * Each page waits at most 10 s for a selector or action (Playwright's default is 30 s, the whole
+ * test's budget): a step that hangs fails naming itself instead of timing the test out.
+ */
+export const PAGE_TIMEOUT_MS = 10_000;
+
 /** Signs in to the console as an approver (their seed and role) and waits for the inbox. */
 export async function signIn(page: Page, options: { url: string; seed: string; role: string }): Promise<void> {
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS);
   await page.goto(`${options.url}/console/`);
   await page.fill('#token', APPROVER_TOKEN);
   await page.fill('#seed', options.seed);
