@@ -1,4 +1,5 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { POLICY_INPUTS_FILE, readPolicyInputs, recordPolicyInputs } from '../lib/policy-input-log.ts';
@@ -141,5 +142,56 @@ describe('recordPolicyInputs', () => {
     await policy.evaluate('ignored: not an input');
     const queues = await readPolicyInputs(file);
     expect([...queues.values()].flat()).toEqual([{ sessionId: 's1', callId: 'c1', intentDigest: 'sha256:i', policyDigest: 'sha256:abc', input: { context: { session: 's1', callId: 'c1' }, action: { intent: 'sha256:i' } } }]);
+  });
+});
+
+const haveMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
+if (!haveMkfifo) console.warn('SKIPPED: the FIFO writ replay tests need mkfifo (coreutils), which this platform lacks');
+
+describe('replayAction reads the transcript and the policy-input log without trusting what they are', () => {
+  const fifoAt = (path: string): void => {
+    rmSync(path, { force: true });
+    expect(spawnSync('mkfifo', [path]).status).toBe(0);
+  };
+
+  it.skipIf(!haveMkfifo)('refuses a FIFO as entries.jsonl at once (exit 2, ERR_NOT_REGULAR_FILE)', { timeout: 5_000 }, async () => {
+    const dir = await recordTranscript('shadow');
+    fifoAt(join(dir, 'entries.jsonl'));
+    const out = await replay(dir);
+    expect(out).toMatchObject({ code: 2, stdout: '', stderr: `writ replay: ${dir}: cannot read entries.jsonl: not a regular file (a FIFO) [ERR_NOT_REGULAR_FILE]\n` });
+  });
+
+  it.skipIf(!haveMkfifo)('refuses a FIFO as the kept policy-input log and as --inputs FILE at once (exit 2, ERR_NOT_REGULAR_FILE)', { timeout: 5_000 }, async () => {
+    const dir = await recordTranscript('shadow');
+    const kept = join(dir, POLICY_INPUTS_FILE);
+    const named = join(dir, 'named-inputs.jsonl');
+    fifoAt(named);
+    expect(await replay(dir, { inputs: named })).toMatchObject({ code: 2, stdout: '', stderr: `writ replay: ${named}: cannot read the policy-input log: not a regular file (a FIFO) [ERR_NOT_REGULAR_FILE]\n` });
+    fifoAt(kept);
+    expect(await replay(dir)).toMatchObject({ code: 2, stdout: '', stderr: `writ replay: ${kept}: cannot read the policy-input log: not a regular file (a FIFO) [ERR_NOT_REGULAR_FILE]\n` });
+  });
+
+  it('refuses a directory as the policy-input log (exit 2, EISDIR) and a link kept in the transcript, but follows a link the user names', async () => {
+    const dir = await recordTranscript('shadow');
+    const kept = join(dir, POLICY_INPUTS_FILE);
+    const moved = join(dir, 'moved-inputs.jsonl');
+    renameSync(kept, moved);
+    symlinkSync(moved, kept);
+    expect(await replay(dir)).toMatchObject({ code: 2, stderr: `writ replay: ${kept}: cannot read the policy-input log: not a regular file (a symbolic link) [ERR_NOT_REGULAR_FILE]\n` });
+    expect(await replay(dir, { inputs: kept })).toMatchObject({ code: 0, stderr: '' });
+    rmSync(kept);
+    mkdirSync(kept);
+    expect(await replay(dir)).toMatchObject({ code: 2, stderr: `writ replay: ${kept}: cannot read the policy-input log: is a directory, not a file [EISDIR]\n` });
+  });
+
+  it('streams a policy-input log of more than 2 GiB (a file system\'s zeros after its lines) instead of reading it whole', { timeout: 60_000 }, async () => {
+    // GAP: the log was read whole with readFile, which refuses a file over 2 GiB
+    // (ERR_FS_FILE_TOO_LARGE) and held every smaller one in memory as one string.
+    const dir = await recordTranscript('shadow');
+    const kept = join(dir, POLICY_INPUTS_FILE);
+    truncateSync(kept, 2 ** 31 + 1);
+    const out = await replay(dir, { json: true });
+    expect([out.code, out.stderr]).toEqual([0, '']);
+    expect(JSON.parse(out.stdout)).toMatchObject({ drift: 0, counts: { 'no-input': 0 } });
   });
 });

@@ -8,17 +8,17 @@
  * policy error, or a change named by `--fail-on` · 2 usage (missing or malformed files).
  */
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ENTRIES_FILE, isWritError } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
-import { EXIT, UsageError, collectRepeated, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, collectRepeated, describeError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
-import { POLICY_INPUTS_FILE, readPolicyInputs } from '../lib/policy-input-log.ts';
-import { CHANGE_KINDS, replayDecisions } from '../lib/replay-transcript.ts';
-import type { ChangeKind, ReplayResult, ReplayedDecision } from '../lib/replay-transcript.ts';
+import { entryTexts } from '../lib/entry-texts.ts';
+import { POLICY_INPUTS_FILE, decisionKey, readPolicyInputs } from '../lib/policy-input-log.ts';
+import { CHANGE_KINDS, decisionOf, replayDecisions } from '../lib/replay-transcript.ts';
+import type { ChangeKind, RecordedDecision, ReplayResult, ReplayedDecision } from '../lib/replay-transcript.ts';
 
 /** Options of {@link replayAction}. */
 export interface ReplayCommandOptions {
@@ -89,18 +89,23 @@ function describe(result: ReplayResult, groups: readonly ChangeGroup[]): string 
   return `${lines.join('\n')}\n`;
 }
 
-async function readLines(target: string, cwd: string): Promise<{ dir: string; lines: string[] }> {
+/**
+ * The decisions of the transcript at `target`, its entries streamed (an entries file can hold
+ * gigabytes; a FIFO planted as entries.jsonl is refused, not waited on): only `decision-made`
+ * entries are kept.
+ */
+async function readDecisions(target: string, cwd: string): Promise<{ dir: string; decisions: RecordedDecision[] }> {
   const dir = resolve(cwd, target);
   if (!existsSync(dir)) throw new UsageError(`${target}: no such file or directory`, 'ENOENT');
   if (!statSync(dir).isDirectory() || !existsSync(join(dir, ENTRIES_FILE))) throw new UsageError(`${target}: not a transcript directory (no ${ENTRIES_FILE})`);
-  // A live or crashed writer's file ends in zeros it wrote ahead (ADR 0028): not lines.
-  let text: string;
-  try {
-    text = await readFile(join(dir, ENTRIES_FILE), 'utf8');
-  } catch (error) {
-    throw fileUsageError(`${target}: cannot read ${ENTRIES_FILE}`, error);
+  const decisions: RecordedDecision[] = [];
+  let line = 0;
+  for await (const text of entryTexts(dir, target)) {
+    line += 1;
+    const decision = decisionOf(text, line);
+    if (decision !== undefined) decisions.push(decision);
   }
-  return { dir, lines: text.replace(/\0+$/u, '').split('\n') };
+  return { dir, decisions };
 }
 
 function failOnKinds(values: readonly string[] | undefined): Set<ChangeKind> {
@@ -117,12 +122,15 @@ function failOnKinds(values: readonly string[] | undefined): Set<ChangeKind> {
 export async function replayAction(target: string, options: ReplayCommandOptions, context: CommandContext = processContext()): Promise<void> {
   try {
     const failOn = failOnKinds(options.failOn);
-    const { dir, lines } = await readLines(target, context.cwd);
-    const inputs = await readPolicyInputs(resolve(context.cwd, options.inputs ?? join(dir, POLICY_INPUTS_FILE)));
+    const { dir, decisions } = await readDecisions(target, context.cwd);
+    // Only the inputs of these decisions are held; the kept log is refused if a link, a
+    // --inputs one the user named is followed.
+    const keys = new Set(decisions.map(({ body }) => decisionKey(body)));
+    const inputs = await readPolicyInputs(resolve(context.cwd, options.inputs ?? join(dir, POLICY_INPUTS_FILE)), { followLink: options.inputs !== undefined, keep: (key) => keys.has(key) });
     const policy = await loadPolicy({ paths: options.policy, cwd: context.cwd });
-    const bar = context.interactive && options.json !== true && lines.length > 2000 ? new SingleBar({ format: 'replaying [{bar}] {value}/{total} decisions', stream: process.stderr }) : undefined;
+    const bar = context.interactive && options.json !== true && decisions.length > 2000 ? new SingleBar({ format: 'replaying [{bar}] {value}/{total} decisions', stream: process.stderr }) : undefined;
     const result = await replayDecisions({
-      lines,
+      decisions,
       inputs,
       policy,
       onProgress: (done, total) => (done === 1 ? bar?.start(total, done) : bar?.update(done)),

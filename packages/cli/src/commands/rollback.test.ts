@@ -195,6 +195,17 @@ describe('rollbackAction reads the transcript without trusting what its files ar
     expect(readFileSync(join(run.dir, 'entries.jsonl'))).toEqual(before);
   });
 
+  it.skipIf(!haveMkfifo)('refuses a FIFO as the policy-input log at once, before compensating or writing anything', { timeout: 5_000 }, async () => {
+    const run = await refundRun();
+    const path = join(run.dir, 'policy-inputs.jsonl');
+    rmSync(path);
+    expect(spawnSync('mkfifo', [path]).status).toBe(0);
+    const before = readFileSync(join(run.dir, 'entries.jsonl'));
+    const out = await rollback(run.tokenId, { transcript: run.dir, registry: run.registry, env: run.env });
+    expect(out).toMatchObject({ code: 2, stdout: '', stderr: `writ rollback: ${path}: cannot read the policy-input log: not a regular file (a FIFO) [ERR_NOT_REGULAR_FILE]\n` });
+    expect(readFileSync(join(run.dir, 'entries.jsonl'))).toEqual(before);
+  });
+
   it('refuses an oversize latest checkpoint unread (exit 2, ERR_FILE_TOO_LARGE)', async () => {
     // GAP: read whole, however large (a sparse file of gigabytes into memory).
     const run = await refundRun();

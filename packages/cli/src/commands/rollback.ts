@@ -177,7 +177,11 @@ export async function rollbackAction(tokenId: string, options: RollbackOptions, 
     const dir = resolve(context.cwd, options.transcript);
     if (!existsSync(join(dir, ENTRIES_FILE))) throw new UsageError(`${options.transcript}: not a transcript directory (no ${ENTRIES_FILE})`);
     const { effect, latestEntryTime } = await findEffect(dir, tokenId);
-    const record = (await readPolicyInputs(resolve(context.cwd, options.inputs ?? join(dir, POLICY_INPUTS_FILE)))).get(decisionKey(effect))?.at(-1);
+    // Streamed, holding only this decision's records (a log holds every evaluated input); the
+    // kept log is refused if a link, a --inputs one the user named is followed.
+    const effectKey = decisionKey(effect);
+    const inputs = await readPolicyInputs(resolve(context.cwd, options.inputs ?? join(dir, POLICY_INPUTS_FILE)), { followLink: options.inputs !== undefined, keep: (id) => id === effectKey });
+    const record = inputs.get(effectKey)?.at(-1);
     if (record === undefined) throw new UsageError(`token ${tokenId}: no logged input for call ${effect.callId} (its arguments are needed to compensate)`);
     const args = ((record.input as { action?: { args?: JsonObject } }).action?.args ?? {});
     const reconcilers = await loadReconcilers(resolve(context.cwd, options.registry));

@@ -96,21 +96,36 @@ function decisionBody(entry: unknown, line: number): { seq: number; body: Decisi
   return { seq, body: b as DecisionBody };
 }
 
+/** A `decision-made` entry of a transcript: its `seq` and body. */
+export interface RecordedDecision {
+  readonly seq: number;
+  readonly body: DecisionBody;
+}
+
+/**
+ * The decision an entry line records, if it is a `decision-made` entry (`line`: its number, from
+ * 1, for messages). For a reader that streams the entries.
+ * @throws `UsageError` when the line is not JSON or not a well-formed entry.
+ */
+export function decisionOf(text: string, line: number): RecordedDecision | undefined {
+  if (text.trim() === '') return undefined;
+  let entry: unknown;
+  try {
+    entry = JSON.parse(text);
+  } catch {
+    throw new UsageError(`entry ${line}: not JSON (is this a transcript?)`);
+  }
+  return decisionBody(entry, line);
+}
+
 /**
  * Parse the `decision-made` entries of transcript lines.
  * @throws `UsageError` naming the first line that is not JSON or not a well-formed decision.
  */
-export function decisionsOf(lines: readonly string[]): { seq: number; body: DecisionBody }[] {
-  const out: { seq: number; body: DecisionBody }[] = [];
+export function decisionsOf(lines: readonly string[]): RecordedDecision[] {
+  const out: RecordedDecision[] = [];
   lines.forEach((text, index) => {
-    if (text.trim() === '') return;
-    let entry: unknown;
-    try {
-      entry = JSON.parse(text);
-    } catch {
-      throw new UsageError(`entry ${index + 1}: not JSON (is this a transcript?)`);
-    }
-    const decision = decisionBody(entry, index + 1);
+    const decision = decisionOf(text, index + 1);
     if (decision !== undefined) out.push(decision);
   });
   return out;
@@ -118,7 +133,10 @@ export function decisionsOf(lines: readonly string[]): { seq: number; body: Deci
 
 /** Options of {@link replayDecisions}. */
 export interface ReplayOptions {
-  readonly lines: readonly string[];
+  /** The transcript's entry lines — or, from a reader that streamed them, {@link decisions}. */
+  readonly lines?: readonly string[];
+  /** The decisions of the transcript, in order ({@link decisionOf} of each line); instead of `lines`. */
+  readonly decisions?: readonly RecordedDecision[];
   readonly inputs: ReadonlyMap<string, readonly PolicyInputRecord[]>;
   readonly policy: FirewallPolicy;
   readonly onProgress?: (done: number, total: number) => void;
@@ -135,7 +153,7 @@ async function evaluate(policy: FirewallPolicy, input: unknown): Promise<{ decis
  */
 export async function replayDecisions(options: ReplayOptions): Promise<ReplayResult> {
   const { policy } = options;
-  const decisions = decisionsOf(options.lines);
+  const decisions = options.decisions ?? decisionsOf(options.lines ?? []);
   const used = new Map<string, number>();
   const results: ReplayedDecision[] = [];
   for (const { seq, body } of decisions) {
