@@ -59,6 +59,33 @@ export async function readTrustRootText(path: string, what: string, missing?: 'u
   }
 }
 
+/**
+ * The most bytes a checkpoint note the user names (`writ verify --anchor`, `writ export
+ * --checkpoint`) is read up to: as core reads checkpoint files and kept notes (64 KiB).
+ */
+export const MAX_CHECKPOINT_NOTE_BYTES = 64 * 1024;
+
+/**
+ * The text of a file the user named on the command line as evidence (`path`, resolved against
+ * `cwd`): a link is followed (they named it), then only a regular file of at most `maxBytes` is
+ * read — a FIFO is refused at once instead of blocking the command, a larger file unread.
+ * `what` starts every message, `tooLarge` ends the one for a file over the limit.
+ * @throws UsageError as {@link evidenceFileError}.
+ */
+export async function readNamedEvidenceFile(input: { path: string; cwd: string; maxBytes: number; what: string; tooLarge: string }): Promise<string> {
+  let target: string;
+  try {
+    target = await realpath(resolve(input.cwd, input.path));
+  } catch (error) {
+    throw fileUsageError(input.what, error);
+  }
+  try {
+    return await readEvidenceFile(target, { maxBytes: input.maxBytes });
+  } catch (error) {
+    throw evidenceFileError(error, input.what, input.tooLarge);
+  }
+}
+
 /** What a file given as a trust root is instead, when it is one of the other files `writ` writes. */
 function mistakenFor(document: unknown): string {
   if (typeof document !== 'object' || document === null) return '';

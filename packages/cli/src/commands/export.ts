@@ -7,17 +7,18 @@
  * `trust-root.json`). `writ verify FILE` accepts it on any machine.
  * Exit codes: 0 written · 1 the transcript cannot back the bundle (no checkpoint, entries of the
  * range past the latest checkpoint, corrupt store) · 2 usage (missing `--out`, a malformed
- * `--from`/`--to`, `--to` not above `--from`, a range past the last entry, bad trust root).
+ * `--from`/`--to`, `--to` not above `--from`, a range past the last entry, bad trust root, a
+ * `--checkpoint` file that is a directory, a FIFO or other non-regular file, or over 64 KiB).
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FileLedgerStore, TRUST_ROOT_FILE, exportBundle } from '@writ/core';
 import type { TrustRootDocument } from '@writ/core';
 import { EXIT, UsageError, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
-import { readTrustRootFile, readTrustRootText, trustRootFrom } from '../trust-root-file.ts';
+import { MAX_CHECKPOINT_NOTE_BYTES, readNamedEvidenceFile, readTrustRootFile, readTrustRootText, trustRootFrom } from '../trust-root-file.ts';
 
 /** Options of the export command. */
 export interface ExportCommandOptions {
@@ -115,11 +116,8 @@ export async function exportAction(
     const document = await trustRootDocument(dir, options, context);
     let checkpoint: string | undefined;
     if (options.checkpoint !== undefined) {
-      try {
-        checkpoint = await readFile(resolve(context.cwd, options.checkpoint), 'utf8');
-      } catch (error) {
-        throw new UsageError(`--checkpoint ${options.checkpoint}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
+      // Bounded, and refused unless a regular file: a FIFO named here blocked a plain readFile forever.
+      checkpoint = await readNamedEvidenceFile({ path: options.checkpoint, cwd: context.cwd, maxBytes: MAX_CHECKPOINT_NOTE_BYTES, what: `--checkpoint ${options.checkpoint}: cannot read the checkpoint note`, tooLarge: `larger than ${MAX_CHECKPOINT_NOTE_BYTES} bytes, more than any checkpoint note holds` });
     }
     const store = await FileLedgerStore.open({ dir, readOnly: true });
     let bundle;

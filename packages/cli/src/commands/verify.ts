@@ -8,10 +8,11 @@
  * (a bundle's one checkpoint must carry them).
  * Exit codes:
  * 0 valid · 1 invalid (the first bad entry or checkpoint and the failed check are named) ·
- * 2 usage (missing path, unreadable or invalid trust root, bad arguments).
+ * 2 usage (missing path, unreadable or invalid trust root, bad arguments; an `--anchor` or
+ * bundle file that is a directory, a FIFO or other non-regular file, or over its limit — 64 KiB
+ * for a note, {@link MAX_BUNDLE_BYTES} for a bundle — each with a stable code).
  */
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import ms from 'ms';
@@ -20,7 +21,15 @@ import { isUtcTime, openTranscriptDirectory, parseCheckpoint, parseCosignerKey, 
 import type { TranscriptReport, TrustRoot, VerifyTranscriptOptions } from '@writ/core';
 import { EXIT, UsageError, collectRepeated, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
-import { readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
+import { MAX_CHECKPOINT_NOTE_BYTES, readNamedEvidenceFile, readTrustRootFile, trustRootFrom } from '../trust-root-file.ts';
+
+/**
+ * The most bytes a bundle file is read up to. A bundle is parsed whole (its one checkpoint
+ * proves every entry in it), and `writ export` writes it as one JSON string, which V8 caps at
+ * 2^29 - 24 characters: a bundle it wrote (ASCII JSON: entries, base64 proofs) is never larger.
+ * A larger file is not one of them, and is refused unread instead of filling memory.
+ */
+export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
 
 /** Options of the verify command. */
 export interface VerifyCommandOptions {
@@ -106,11 +115,10 @@ async function anchorsAndWitnesses(
 ): Promise<Pick<VerifyTranscriptOptions, 'anchors' | 'witnesses'>> {
   const anchors: string[] = [];
   for (const file of options.anchor ?? []) {
-    try {
-      anchors.push(await readFile(resolve(context.cwd, file), 'utf8'));
-    } catch (error) {
-      throw new UsageError(`--anchor ${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
+    // Bounded, and refused unless a regular file: a FIFO named here blocked a plain readFile forever.
+    anchors.push(
+      await readNamedEvidenceFile({ path: file, cwd: context.cwd, maxBytes: MAX_CHECKPOINT_NOTE_BYTES, what: `--anchor ${file}: cannot read the checkpoint note`, tooLarge: `larger than ${MAX_CHECKPOINT_NOTE_BYTES} bytes, more than any checkpoint note holds` }),
+    );
     try {
       parseCheckpoint(parseNote(anchors.at(-1)).text);
     } catch (error) {
@@ -214,9 +222,12 @@ async function verifyBundleFile(
     throw new UsageError('--anchor applies to transcript directories; a bundle proves its slice against its one checkpoint (export it against the anchored one: writ export --checkpoint FILE)');
   }
   const { witnesses } = await anchorsAndWitnesses(options, context);
+  // Bounded, and refused unless a regular file: a FIFO named as the bundle blocked a plain
+  // readFile forever, and a huge file was read whole before anything was reported.
+  const text = await readNamedEvidenceFile({ path, cwd: context.cwd, maxBytes: MAX_BUNDLE_BYTES, what: `${path}: cannot read the bundle`, tooLarge: `larger than ${MAX_BUNDLE_BYTES} bytes, more than writ export writes` });
   let bundle: unknown;
   try {
-    bundle = JSON.parse(await readFile(path, 'utf8'));
+    bundle = JSON.parse(text);
   } catch {
     return {
       report: {
