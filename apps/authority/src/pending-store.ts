@@ -6,10 +6,17 @@
  * JSON file per request, written to a temporary name, flushed, then renamed), PostgreSQL
  * when configured (one table in the stores' schema), memory for tests.
  */
-import { mkdir, open, opendir, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, opendir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WritError } from '@writ/core';
+import { WritError, readEvidenceFile } from '@writ/core';
 import type { JsonObject, JsonValue, PendingApproval } from '@writ/core';
+
+/**
+ * The largest detail file read (32 MiB): a request's arguments are at most 1 Mi characters
+ * (up to 4 MiB of UTF-8, escaped in JSON up to ~6x) beside its basis report; anything larger was
+ * not written by this store.
+ */
+const MAX_DETAIL_FILE_BYTES = 32 * 1024 * 1024;
 
 /** A pending request as the console shows it. */
 export interface PendingDetail {
@@ -188,7 +195,10 @@ export class FilePendingStore implements PendingDetailStore {
 
   async #read(hex: string): Promise<PendingDetail | undefined> {
     try {
-      const detail = JSON.parse(await readFile(join(this.#dir, `${hex}.json`), 'utf8')) as PendingDetail;
+      // Read while serving requests: a FIFO put in its place would hang the route (and a start's
+      // list) for good, and a huge file would be read whole — only a regular file of a request's
+      // size is read (core's bounded evidence reader; no link followed).
+      const detail = JSON.parse(await readEvidenceFile(join(this.#dir, `${hex}.json`), { maxBytes: MAX_DETAIL_FILE_BYTES })) as PendingDetail;
       return `sha256:${hex}` === detail.pending?.id ? detail : undefined;
     } catch {
       // Absent, or damaged: it describes nothing; the approval store still holds the request itself.
