@@ -8,14 +8,13 @@
  * is) · 1 the policy failed (evaluation error, malformed decision document) · 2 the command
  * could not run (missing or malformed file, bad arguments).
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createToolRegistry, decideRequest, isWritError, parseToolRegistry } from '@writ/core';
 import type { DecideResult } from '@writ/core';
 import { loadPolicy } from '@writ/policy';
 import type { CommandContext } from '../cli-context.ts';
-import { EXIT, UsageError, collectRepeated, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
+import { EXIT, UsageError, collectRepeated, describeError, isFileError, processContext } from '../cli-context.ts';
+import { readNamedEvidenceFile } from '../trust-root-file.ts';
 
 /** Options of {@link decideAction}. */
 export interface DecideCommandOptions {
@@ -30,13 +29,17 @@ export interface DecideCommandOptions {
 // from the request is malformed (a budget without a limit, non-canonical arguments).
 const USAGE_CODES = new Set(['ERR_INVALID_ARGUMENT', 'ERR_TOOL_DECLARATION_INVALID', 'ERR_BASIS_ITEM_INVALID', 'ERR_BASIS_ITEM_DUPLICATE', 'ERR_POLICY_NOT_FOUND', 'ERR_POLICY_INPUT_INVALID']);
 
+/**
+ * The most bytes a request or tools file is read up to (32 MiB). A request's arguments are at
+ * most 1 Mi characters (up to 4 MiB of UTF-8, up to ~6x that escaped in JSON) beside its basis
+ * items and history; a tool registry is far smaller. A larger file is refused unread.
+ */
+export const MAX_DECIDE_FILE_BYTES = 32 * 1024 * 1024;
+
 async function readJson(path: string, context: CommandContext, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(resolve(context.cwd, path), 'utf8');
-  } catch (error) {
-    throw fileUsageError(`cannot read ${what} ${path}`, error);
-  }
+  // Bounded, and refused unless a regular file (a link named is followed): a FIFO named here
+  // blocked a plain readFile forever, and a huge file was read whole.
+  const text = await readNamedEvidenceFile({ path, cwd: context.cwd, maxBytes: MAX_DECIDE_FILE_BYTES, what: `cannot read ${what} ${path}`, tooLarge: `larger than ${MAX_DECIDE_FILE_BYTES} bytes, more than any ${what} holds` });
   try {
     return JSON.parse(text) as unknown;
   } catch {

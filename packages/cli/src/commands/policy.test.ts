@@ -1,4 +1,5 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
@@ -6,7 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 // The OPA-ABI test module of @writ/policy (WAT compiled with wabt at test time).
 import { opaTestWasm } from '../../../policy/test/support/opa-test-module.ts';
 import { createProgram } from '../program.ts';
-import { POLICY_EXIT, registerPolicyCommands } from './policy.ts';
+import { MAX_POLICY_INPUT_FILE_BYTES, POLICY_EXIT, registerPolicyCommands } from './policy.ts';
+
+const haveMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
+if (!haveMkfifo) console.warn('SKIPPED: the FIFO input-file test needs mkfifo (coreutils), which this platform lacks');
 
 const created: string[] = [];
 afterAll(async () => {
@@ -190,6 +194,21 @@ describe('writ policy eval', () => {
     expect([bad.code, bad.stderr]).toEqual([POLICY_EXIT.usage, 'bad.json: not valid JSON [ERR_USAGE]\n']);
     const directory = await run(['eval', '-d', 'p', '-i', 'p'], { cwd });
     expect([directory.code, directory.stderr]).toEqual([POLICY_EXIT.usage, 'p: cannot read input file: is a directory, not a file [EISDIR]\n']);
+  });
+
+  it.skipIf(!haveMkfifo)('GAP: refuses a FIFO named as the input file at once instead of waiting for a writer', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN });
+    expect(spawnSync('mkfifo', [join(cwd, 'pipe.json')]).status).toBe(0);
+    const fifo = await run(['eval', '-d', 'p', '-i', 'pipe.json'], { cwd });
+    expect([fifo.code, fifo.stderr]).toEqual([POLICY_EXIT.usage, 'pipe.json: cannot read input file: not a regular file (a FIFO) [ERR_NOT_REGULAR_FILE]\n']);
+  });
+
+  it('refuses an input file over the limit unread (a sparse file)', async () => {
+    const cwd = await tree({ 'p/main.rego': MAIN, 'huge.json': '' });
+    await truncate(join(cwd, 'huge.json'), MAX_POLICY_INPUT_FILE_BYTES + 1);
+    const huge = await run(['eval', '-d', 'p', '-i', 'huge.json'], { cwd });
+    expect(huge.code).toBe(POLICY_EXIT.usage);
+    expect(huge.stderr).toMatch(/^huge\.json: cannot read input file: larger than \d+ bytes.*\[ERR_FILE_TOO_LARGE\]\n$/u);
   });
 });
 

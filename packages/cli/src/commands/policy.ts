@@ -7,8 +7,6 @@
  * PATH (`writ policy build` only).
  */
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -24,6 +22,7 @@ import {
   wasmEntrypointName,
 } from '@writ/policy';
 import { UsageError, describeError, fileUsageError, isFileError, processContext } from '../cli-context.ts';
+import { readNamedEvidenceFile } from '../trust-root-file.ts';
 import type { CommandContext } from '../cli-context.ts';
 
 /** Exit codes of the policy commands (see the module comment). */
@@ -64,13 +63,26 @@ function fail(context: PolicyCommandContext, error: unknown): void {
   }
 }
 
+/**
+ * The most bytes an input file (`eval -i FILE`) is read up to (32 MiB): a policy input holds one
+ * request — arguments of at most 1 Mi characters (up to ~24 MiB escaped in JSON) beside its
+ * context. A larger file is refused unread.
+ */
+export const MAX_POLICY_INPUT_FILE_BYTES = 32 * 1024 * 1024;
+
 /** Reads a JSON input document from a file, or from standard input for `-`. */
 async function readJsonFile(path: string, context: PolicyCommandContext): Promise<unknown> {
   let content: string;
-  try {
-    content = path === '-' ? await context.readStdin() : await readFile(resolve(context.cwd, path), 'utf8');
-  } catch (error) {
-    throw isFileError(error) ? fileUsageError(`${path}: cannot read input file`, error) : new UsageError(`${path}: cannot read input file`);
+  if (path === '-') {
+    try {
+      content = await context.readStdin();
+    } catch (error) {
+      throw isFileError(error) ? fileUsageError(`${path}: cannot read input file`, error) : new UsageError(`${path}: cannot read input file`);
+    }
+  } else {
+    // Bounded, and refused unless a regular file (a link named is followed): a FIFO named here
+    // blocked a plain readFile forever, and a huge file was read whole.
+    content = await readNamedEvidenceFile({ path, cwd: context.cwd, maxBytes: MAX_POLICY_INPUT_FILE_BYTES, what: `${path}: cannot read input file`, tooLarge: `larger than ${MAX_POLICY_INPUT_FILE_BYTES} bytes, more than any policy input holds` });
   }
   try {
     return JSON.parse(content);
