@@ -5,12 +5,12 @@
  * in `trust-root.json` (what `writ verify --trust-root` pins). Private keys are never printed.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir, realpath, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, realpath, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PrivateKey, createSigner, createTrustRoot, fromBase64Url, isWritError, parseKeyFile, readEvidenceFile, signTrustRoot, toBase64Url, verifyTrustRootChain } from '@writ/core';
 import type { Signer, TrustRoot, TrustRootDocument, TrustRootKeyEntry } from '@writ/core';
 import { UsageError, fileUsageError } from '../cli-context.ts';
-import { evidenceFileError } from '../trust-root-file.ts';
+import { evidenceFileError, readTrustRootText } from '../trust-root-file.ts';
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -132,8 +132,11 @@ export async function readChain(dir: string): Promise<{ root: TrustRoot; version
   if (files.length === 0) throw new UsageError(`${dir}: no trust root (run writ init)`);
   const versions: unknown[] = [];
   for (const file of files) {
+    // Read as the kept trust-root.json is (4 MiB, no link followed, a regular file only): a FIFO
+    // placed here hung writ keys for good, and a huge file was read whole.
+    const text = await readTrustRootText(join(folder, file), `${join(folder, file)}: cannot read the trust-root version`);
     try {
-      versions.push(JSON.parse(await readFile(join(folder, file), 'utf8')));
+      versions.push(JSON.parse(text));
     } catch {
       throw new UsageError(`${join(folder, file)}: not JSON`);
     }
