@@ -4,8 +4,9 @@
  * `@langchain/core/tools`, Vercel AI SDK `name: tool({` / `const name = tool({` from `ai`,
  * OpenAI Agents `tool({ name })` from `@openai/agents`. Names built at run time are missed.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { readEvidenceFile } from '@writ/core';
 
 /** One tool found. */
 export interface FoundTool {
@@ -63,20 +64,25 @@ export function toolsInSource(text: string, file: string): FoundTool[] {
   return found;
 }
 
-/** Scan `root` (skipping node_modules, dot-folders and build output; at most 5000 files). */
+/**
+ * Scan `root` (skipping node_modules, dot-folders and build output; at most 5000 files, each
+ * read only if a regular file — not a link, FIFO or device — of at most 1 MiB).
+ */
 export async function scanTools(root: string): Promise<{ tools: FoundTool[]; files: number }> {
   const tools: FoundTool[] = [];
   const budget = { left: MAX_FILES };
   let files = 0;
   for await (const path of sources(root, root, budget)) {
     files += 1;
+    // The walk yields only what readdir called a regular file, but the file can be replaced before
+    // it is opened: read it non-blocking, without following a link, and at most MAX_BYTES (a larger
+    // file was read whole before it was skipped). Whatever is refused is skipped, as unreadable.
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readEvidenceFile(path, { maxBytes: MAX_BYTES });
     } catch {
       continue;
     }
-    if (text.length > MAX_BYTES) continue;
     tools.push(...toolsInSource(text, relative(root, path)));
   }
   const seen = new Set<string>();
