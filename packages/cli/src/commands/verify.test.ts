@@ -302,3 +302,17 @@ describe('bin/writ.js', () => {
     expect(result.stderr).not.toContain('    at ');
   });
 });
+
+describe('describeReport and unfinished releases', () => {
+  const base = { valid: true, entries: 12, checkpoints: 1, signedSize: 12, origin: 'writ/ledger', root: `sha256:${'a'.repeat(64)}`, anchors: 0 } as const;
+
+  it('names the releases a restart left without an outcome that nobody resolved, and says nothing when there were none', async () => {
+    const { describeReport } = await import('./verify.ts');
+    expect(describeReport(base)).not.toMatch(/outcome/u);
+    expect(describeReport({ ...base, unfinished: { flagged: 2, resolved: 2, open: 0, openTokens: [] } })).toMatch(/, 2 release\(s\) left without an outcome by a restart, all resolved$/u);
+    const open = describeReport({ ...base, unfinished: { flagged: 3, resolved: 1, open: 2, openTokens: ['tok_a', 'tok_b'] } });
+    expect(open).toMatch(/^valid: 12 entries/u);
+    expect(open).toMatch(/\nnote: 2 release\(s\) left without an outcome by a restart are not resolved .*\(tok_a, tok_b\); resolve them/u);
+    expect(describeReport({ ...base, unfinished: { flagged: 150, resolved: 0, open: 150, openTokens: ['tok_a'] } })).toMatch(/\(tok_a, …\)/u);
+  });
+});

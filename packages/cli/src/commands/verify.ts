@@ -55,7 +55,14 @@ export function describeReport(report: TranscriptReport): string {
   if (report.valid) {
     const anchors = report.anchors > 0 ? `, extends ${report.anchors} anchored checkpoint(s)` : '';
     const witnessed = report.witnessed ? `, checkpoint ${report.witnessed.size} cosigned by ${report.witnessed.cosigners.map((c) => `${c.name} (${c.time})`).join(', ')}${report.witnessed.since === undefined ? '' : ` (counted from ${report.witnessed.since})`}` : '';
-    return `valid: ${report.entries} entries, ${report.checkpoints} checkpoint(s), signed through ${report.signedSize}, origin ${report.origin ?? '(none)'}, root ${report.root}${anchors}${witnessed}`;
+    const open = report.unfinished?.open ?? 0;
+    const unfinished =
+      report.unfinished === undefined
+        ? ''
+        : open > 0
+          ? `\nnote: ${open} release(s) left without an outcome by a restart are not resolved — the effect may or may not have happened (${report.unfinished.openTokens.join(', ')}${open > report.unfinished.openTokens.length ? ', …' : ''}); resolve them with writ unfinished resolve or resolveUnfinished`
+          : `, ${report.unfinished.flagged} release(s) left without an outcome by a restart, all resolved`;
+    return `valid: ${report.entries} entries, ${report.checkpoints} checkpoint(s), signed through ${report.signedSize}, origin ${report.origin ?? '(none)'}, root ${report.root}${anchors}${witnessed}${unfinished}`;
   }
   const failure = report.failure!;
   const where =

@@ -86,6 +86,8 @@ describe('resolveUnfinished', () => {
     expect(resolved.map((e) => e.body)).toEqual([
       { tokenId: t.tokens.c1, sessionId: 's1', callId: 'c1', tool: 'refund', releasedSeq: expect.any(Number), outcome: 'not-executed', by, note: 'no refund c1 at the bank' },
     ]);
+    // The verifier tells an auditor what stays open (not a failure: a crash leaves these).
+    expect((await t.verify()).unfinished).toEqual({ flagged: 2, resolved: 1, open: 1, openTokens: [t.tokens.c2] });
     // Flagged once (on the second open), resolved once: the third open flagged nothing new.
     expect((await entries(t.options.stores.ledger)).filter((e) => e.type === 'release-unfinished').map((e) => e.body.callId)).toEqual(['c1', 'c2']);
     expect(await t.verify()).toMatchObject({ valid: true });

@@ -101,8 +101,18 @@ export interface TranscriptReport {
     /** The policy's `since`, when it had one: only cosignatures from then on counted. */
     readonly since?: string;
   };
+  /**
+   * When the transcript flags releases without an outcome (`release-unfinished`): how many, how
+   * many were resolved (`release-resolved`), and the token ids of those still open (at most
+   * {@link MAX_LISTED_UNFINISHED}). Not a failure — a crash leaves them — but an open question an
+   * auditor follows up: the effect may or may not have happened.
+   */
+  readonly unfinished?: { readonly flagged: number; readonly resolved: number; readonly open: number; readonly openTokens: readonly string[] };
   readonly failure?: TranscriptFailure;
 }
+
+/** How many open unfinished releases a report names by token id. */
+export const MAX_LISTED_UNFINISHED = 100;
 
 /** Witnesses whose cosignatures a transcript's latest checkpoint must carry. */
 export interface WitnessPolicy {
@@ -373,6 +383,9 @@ export class EntryChecker {
   readonly #tokens = new Map<string, TokenState>();
   /** Releases flagged `release-unfinished` and not resolved since (by token id). */
   readonly #unfinished = new Set<string>();
+  /** Counts of `release-unfinished` and `release-resolved` entries checked. */
+  #flagged = 0;
+  #resolved = 0;
   /** Releases resolved `not-executed`: an execution under their token contradicts it. */
   readonly #notExecuted = new Set<string>();
   /** Environment digest of each open session (session-started until session-ended). */
@@ -620,6 +633,7 @@ export class EntryChecker {
           if (this.#complete) linkage('unfinished release has no issued token');
         } else if (token.uses > 0) linkage('release flagged unfinished after its outcome');
         this.#unfinished.add(tokenId);
+        this.#flagged += 1;
         return;
       }
       case 'release-resolved': {
@@ -631,6 +645,7 @@ export class EntryChecker {
         if (body.statement !== undefined) this.#signedResolution({ body, time: entry.time, at, linkage });
         // Only a release flagged unfinished, and only once.
         if (!this.#unfinished.delete(tokenId) && this.#complete) linkage('resolution of a release not flagged unfinished (or resolved already)');
+        this.#resolved += 1;
         const token = this.#tokens.get(tokenId);
         if (body.outcome === 'not-executed') this.#notExecuted.add(tokenId);
         else if (token !== undefined) {
@@ -718,6 +733,17 @@ export class EntryChecker {
         ...at,
       });
     return receipt;
+  }
+
+  /** Releases flagged unfinished so far, resolved, and still open (see {@link TranscriptReport.unfinished}). */
+  get unfinishedReleases(): TranscriptReport['unfinished'] {
+    if (this.#flagged === 0) return undefined;
+    const openTokens: string[] = [];
+    for (const tokenId of this.#unfinished) {
+      if (openTokens.length === MAX_LISTED_UNFINISHED) break;
+      openTokens.push(tokenId);
+    }
+    return { flagged: this.#flagged, resolved: this.#resolved, open: this.#unfinished.size, openTokens };
   }
 
   /** Open decisions and the call index: for tests of the memory bound. @internal */
@@ -910,17 +936,22 @@ export async function verifyTranscript(
   let signedSize = 0;
   let anchored = 0;
   let witnessed: TranscriptReport['witnessed'];
-  const report = (failure?: TranscriptFailure): TranscriptReport => ({
-    valid: failure === undefined,
-    entries: frontier.size,
-    checkpoints: verified,
-    signedSize,
-    origin,
-    root: hashToDigest(frontier.root()),
-    anchors: anchored,
-    ...(witnessed && { witnessed }),
-    ...(failure && { failure }),
-  });
+  const checker = new EntryChecker({ trustRoot: options.trustRoot, complete: true });
+  const report = (failure?: TranscriptFailure): TranscriptReport => {
+    const unfinished = checker.unfinishedReleases;
+    return {
+      valid: failure === undefined,
+      entries: frontier.size,
+      checkpoints: verified,
+      signedSize,
+      origin,
+      root: hashToDigest(frontier.root()),
+      anchors: anchored,
+      ...(witnessed && { witnessed }),
+      ...(unfinished && { unfinished }),
+      ...(failure && { failure }),
+    };
+  };
   try {
     const notes = verifyCheckpointNotes({
       notes: options.checkpoints,
@@ -962,7 +993,6 @@ export async function verifyTranscript(
       }
     };
     meetAnchors(undefined);
-    const checker = new EntryChecker({ trustRoot: options.trustRoot, complete: true });
     const every = options.progressEvery ?? 10_000;
     // The previous entry's leaf hash (raw bytes; all zeros before entry 0, the genesis `prev`).
     let prev: Uint8Array = new Uint8Array(32);
