@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -7,12 +8,16 @@ import { canonicalize } from '../canonical/canonicalize.ts';
 import { WritError } from '../errors.ts';
 import {
   FileVault,
+  MAX_VAULT_ITEM_BYTES,
   MemoryVault,
   commitment,
   isCommitMarker,
   redact,
   verifyReveal,
 } from './redaction.ts';
+
+const haveMkfifo = spawnSync('mkfifo', ['--version']).status === 0;
+if (!haveMkfifo) console.warn('SKIPPED: the FIFO vault-item test needs mkfifo (coreutils), which this platform lacks');
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -125,6 +130,64 @@ describe('FileVault', () => {
       await expect(vault.get('sha256:nope')).rejects.toMatchObject({
         code: 'ERR_INVALID_ARGUMENT',
       });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  // A file in place of an item, made by `place` at its path; the vault and commitment to read it.
+  async function vaultWith(place: (path: string) => Promise<void>): Promise<{ vault: FileVault; commitment: `sha256:${string}`; dir: string }> {
+    const dir = await mkdtemp(join(tmpdir(), 'writ-vault-odd-'));
+    const hex = 'a'.repeat(64);
+    await place(join(dir, `${hex}.json`));
+    return { vault: new FileVault(dir), commitment: `sha256:${hex}`, dir };
+  }
+
+  it.skipIf(!haveMkfifo)('GAP: refuses a FIFO in place of an item at once instead of waiting for a writer', { timeout: 5_000 }, async () => {
+    const { vault, commitment: id, dir } = await vaultWith(async (path) => void expect(spawnSync('mkfifo', [path]).status).toBe(0));
+    try {
+      await expect(vault.get(id)).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { kind: 'fifo' } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an oversize item unread, a directory and a link with ERR_STORE_CORRUPT; an erased one stays ERR_VAULT_ERASED', async () => {
+    const cases: [(path: string) => Promise<void>, string][] = [
+      [async (path) => {
+        await writeFile(path, '');
+        await truncate(path, MAX_VAULT_ITEM_BYTES + 1);
+      }, 'too-large'],
+      [(path) => mkdir(path), 'directory'],
+      [async (path) => {
+        await writeFile(`${path}.target`, '{}');
+        await symlink(`${path}.target`, path);
+      }, 'symbolic-link'],
+    ];
+    for (const [place, kind] of cases) {
+      const { vault, commitment: id, dir } = await vaultWith(place);
+      try {
+        await expect(vault.get(id)).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { kind } });
+        // erase removes a file, not a directory placed there (its tombstone is written first).
+        if (kind !== 'directory') await vault.erase(id);
+        else await writeFile(join(dir, `${id.slice(7)}.erased`), '');
+        await expect(vault.get(id)).rejects.toMatchObject({ code: 'ERR_VAULT_ERASED' });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('reads back an item at the size limit and refuses to put one it could not read back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'writ-vault-large-'));
+    try {
+      const vault = new FileVault(dir);
+      const [large] = redact({ body: { v: 'x'.repeat(MAX_VAULT_ITEM_BYTES - 200) }, paths: [['v']] }).items;
+      await vault.put(large!);
+      expect(await vault.get(large!.commitment)).toEqual(large);
+      const [tooLarge] = redact({ body: { v: 'x'.repeat(MAX_VAULT_ITEM_BYTES) }, paths: [['v']] }).items;
+      await expect(vault.put(tooLarge!)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { parameter: 'item.value' } });
+      expect(await vault.get(tooLarge!.commitment)).toBeUndefined();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

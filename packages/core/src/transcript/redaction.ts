@@ -8,12 +8,14 @@
  * salt proves equality with {@link verifyReveal}.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalize } from '../canonical/canonicalize.ts';
 import { digest } from '../crypto/digest.ts';
 import { toBase64Url } from '../crypto/encoding.ts';
 import { WritError } from '../errors.ts';
+import { readRegularFile } from '../stores/regular-file.ts';
+import { MAX_ENTRY_BYTES } from './entry.ts';
 import type { JsonObject, JsonValue, Sha256Digest } from '../stores/types.ts';
 import { assertOptions, invalidArgument } from '../invalid-argument.ts';
 
@@ -194,7 +196,18 @@ export class MemoryVault implements Vault {
   }
 }
 
-/** A {@link Vault} in a directory: one file per item, a tombstone per erased item. */
+/**
+ * The most bytes a {@link FileVault} item file holds (16 MiB + 1 KiB). A redacted value was part
+ * of one transcript entry, whose canonical JSON is at most {@link MAX_ENTRY_BYTES}; its item
+ * file is the value in the same canonical JSON beside the commitment and salt (~130 bytes).
+ */
+export const MAX_VAULT_ITEM_BYTES = MAX_ENTRY_BYTES + 1024;
+
+/**
+ * A {@link Vault} in a directory: one file per item, a tombstone per erased item. Item files are
+ * read as the stores read theirs: non-blocking, no link followed, a regular file of at most
+ * {@link MAX_VAULT_ITEM_BYTES} — a FIFO placed in the vault would otherwise hang every reveal.
+ */
 export class FileVault implements Vault {
   readonly #dir: string;
 
@@ -223,21 +236,32 @@ export class FileVault implements Vault {
     if (existsSync(this.#path(item.commitment, '.erased'))) return;
     await mkdir(this.#dir, { recursive: true });
     const path = this.#path(item.commitment, '.json');
-    await writeFile(
-      `${path}.tmp`,
-      canonicalize({ commitment: item.commitment, salt: item.salt, value: item.value }),
-    );
+    const text = canonicalize({ commitment: item.commitment, salt: item.salt, value: item.value });
+    // Never write an item `get` would refuse to read back.
+    if (Buffer.byteLength(text) > MAX_VAULT_ITEM_BYTES) {
+      throw new WritError('ERR_INVALID_ARGUMENT', `item.value is larger than a transcript entry may hold (${MAX_ENTRY_BYTES} bytes)`, {
+        details: { parameter: 'item.value', limit: MAX_VAULT_ITEM_BYTES },
+      });
+    }
+    await writeFile(`${path}.tmp`, text);
     await rename(`${path}.tmp`, path);
   }
 
-  /** @inheritdoc */
+  /**
+   * @inheritdoc
+   * @throws `ERR_VAULT_ERASED`; `ERR_STORE_CORRUPT` when the item file is not a regular file
+   *   (`details.kind`: `fifo`, `symbolic-link`, `directory`, ...) or is over
+   *   {@link MAX_VAULT_ITEM_BYTES} (`too-large`); `ERR_STORE_IO` when it cannot be read or parsed.
+   */
   async get(commitment: Sha256Digest): Promise<VaultItem | undefined> {
     if (existsSync(this.#path(commitment, '.erased')))
       throw new WritError('ERR_VAULT_ERASED', 'vault item was erased');
     try {
-      return JSON.parse(await readFile(this.#path(commitment, '.json'), 'utf8')) as VaultItem;
+      const text = await readRegularFile(this.#path(commitment, '.json'), { maxBytes: MAX_VAULT_ITEM_BYTES });
+      return JSON.parse(text) as VaultItem;
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+      if (WritError.isInstance(error)) throw error;
       throw new WritError('ERR_STORE_IO', 'vault read failed', { cause: error });
     }
   }
