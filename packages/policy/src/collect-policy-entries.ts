@@ -6,7 +6,7 @@ import { WritError } from '@writ/core';
 import { checkBundleRoots, checkRootOverlap } from './bundle-roots.ts';
 import type { PolicyEntry } from './policy-entries.ts';
 import { readBundle } from './read-bundle.ts';
-import { readRegularFile } from './read-regular-file.ts';
+import { maxBundleFileBytes, maxPolicyFileBytes, readRegularFile } from './read-regular-file.ts';
 import type { BundleManifest } from './read-bundle.ts';
 import { readPolicyLocation } from './read-policy-location.ts';
 
@@ -43,14 +43,14 @@ export async function collectPolicyEntries(
   for (const [index, location] of (paths as string[]).entries()) {
     if (!isBundlePath(location)) {
       // Like OPA's loader, a file reached through two locations (`-d . -d ./writ/main.rego`) loads once.
-      for (const entry of await readPolicyLocation(location, { cwd: options.cwd })) {
+      for (const entry of await readPolicyLocation(location, { cwd: options.cwd, maxFileBytes: maxPolicyFileBytes(options.maxBundleBytes) })) {
         if (entry.realPath !== undefined && seen.has(entry.realPath)) continue;
         if (entry.realPath !== undefined) seen.add(entry.realPath);
         entries.push({ ...entry, location: index });
       }
       continue;
     }
-    const bytes = await readRegularFile(location, options.cwd);
+    const bytes = await readRegularFile(location, options.cwd, { maxBytes: maxBundleFileBytes(options.maxBundleBytes) });
     const bundle = await readBundle(bytes, {
       file: location,
       ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }),

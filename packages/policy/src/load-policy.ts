@@ -10,7 +10,7 @@ import type { LoadRegoPolicyOptions } from './load-rego-policy.ts';
 import { loadWasmPolicy } from './load-wasm-policy.ts';
 import type { EvaluateOptions, PolicyEvaluator } from './policy-evaluator.ts';
 import { readBundle } from './read-bundle.ts';
-import { readRegularFile } from './read-regular-file.ts';
+import { maxBundleFileBytes, readRegularFile } from './read-regular-file.ts';
 
 /** Options of {@link loadPolicy}. */
 export interface LoadPolicyOptions extends Pick<LoadRegoPolicyOptions, 'limits' | 'maxBundleBytes'> {
@@ -22,7 +22,7 @@ export interface LoadPolicyOptions extends Pick<LoadRegoPolicyOptions, 'limits' 
 }
 
 async function isWasmBundle(path: string, options: { cwd: string; maxBundleBytes?: number | undefined }): Promise<boolean> {
-  const bytes = await readRegularFile(path, options.cwd);
+  const bytes = await readRegularFile(path, options.cwd, { maxBytes: maxBundleFileBytes(options.maxBundleBytes) });
   const bundle = await readBundle(bytes, { file: path, ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }) });
   return (bundle.manifest.wasm?.length ?? 0) > 0 || bundle.entries.some((entry) => entry.path === 'policy.wasm');
 }

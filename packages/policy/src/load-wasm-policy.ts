@@ -15,7 +15,7 @@ import { policyDigest } from './policy-digest.ts';
 import { DEFAULT_ENTRYPOINT, entrypointRef, wasmEntrypointName } from './policy-evaluator.ts';
 import type { EvaluateOptions, PolicyEvaluator, PolicySource } from './policy-evaluator.ts';
 import { readBundle } from './read-bundle.ts';
-import { readRegularFile } from './read-regular-file.ts';
+import { maxBundleFileBytes, maxPolicyFileBytes, readRegularFile } from './read-regular-file.ts';
 
 // The SDK's ESM entry exposes loadPolicySync only on its default export (its types say otherwise).
 const opa = (opaWasm as unknown as { default: { loadPolicySync: typeof opaWasm.loadPolicySync } }).default;
@@ -70,9 +70,9 @@ function wasmInvalid(message: string, cause?: unknown): WritError {
   return new WritError('ERR_POLICY_WASM_INVALID', message, { cause });
 }
 
-async function readInput(value: Uint8Array | string, cwd: string): Promise<{ bytes: Uint8Array; name: string }> {
+async function readInput(value: Uint8Array | string, options: { cwd: string; maxBytes: number }): Promise<{ bytes: Uint8Array; name: string }> {
   if (value instanceof Uint8Array) return { bytes: value, name: '<bytes>' };
-  return { bytes: await readRegularFile(value, cwd), name: value };
+  return { bytes: await readRegularFile(value, options.cwd, { maxBytes: options.maxBytes }), name: value };
 }
 
 function compileModule(bytes: Uint8Array, name: string): object {
@@ -124,7 +124,7 @@ interface WasmParts {
 }
 
 async function fromBundle(options: LoadWasmPolicyOptions & { bundle: Uint8Array | string; cwd: string }, wasmName: string): Promise<WasmParts> {
-  const { bytes, name } = await readInput(options.bundle, options.cwd);
+  const { bytes, name } = await readInput(options.bundle, { cwd: options.cwd, maxBytes: maxBundleFileBytes(options.maxBundleBytes) });
   const bundle = await readBundle(bytes, { file: name, ...(options.maxBundleBytes === undefined ? {} : { maxBytes: options.maxBundleBytes }) });
   checkBundleRoots(bundle, name);
   const declared = bundle.manifest.wasm?.find((item) => item.entrypoint === wasmName) ?? bundle.manifest.wasm?.[0];
@@ -174,7 +174,7 @@ export async function loadWasmPolicy(options: LoadWasmPolicyOptions): Promise<Po
   const cwd = options.cwd ?? process.cwd();
   let parts: WasmParts;
   if (options.bundle === undefined) {
-    const { bytes, name } = await readInput(options.wasm!, cwd);
+    const { bytes, name } = await readInput(options.wasm!, { cwd, maxBytes: maxPolicyFileBytes(options.maxBundleBytes) });
     parts = { bytes, modulePath: 'policy.wasm', data: {}, location: name };
   } else {
     parts = await fromBundle({ ...options, bundle: options.bundle, cwd }, wasmName);

@@ -2,10 +2,11 @@
  * Reads a policy location from disk: a `.rego` or data file, a directory (recursively), or
  * an npm package given as `npm:<name>` and resolved from `cwd` like Node resolves it.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { WritError } from '@writ/core';
 import type { PolicyEntry } from './policy-entries.ts';
+import { maxPolicyFileBytes, readRegularFile } from './read-regular-file.ts';
 
 /** Prefix that marks a location as an npm package name. */
 export const NPM_PREFIX = 'npm:';
@@ -55,7 +56,7 @@ export async function resolvePackageFolder(name: string, cwd: string): Promise<s
   }
 }
 
-async function walk(options: { root: string; display: string; directory: string; depth: number; out: PolicyEntry[] }): Promise<void> {
+async function walk(options: { root: string; display: string; directory: string; depth: number; cwd: string; maxFileBytes: number; out: PolicyEntry[] }): Promise<void> {
   if (options.depth > MAX_DEPTH) {
     throw new WritError('ERR_POLICY_SOURCE_INVALID', `${options.display}: directory tree deeper than ${MAX_DEPTH}`);
   }
@@ -72,7 +73,11 @@ async function walk(options: { root: string; display: string; directory: string;
     const isFile = child.isFile() || (child.isSymbolicLink() && (await statOrUndefined(full))?.isFile() === true);
     if (!isFile || !/\.rego$|^data\.(json|ya?ml)$/.test(child.name)) continue;
     const path = relative(options.root, full).split(sep).join('/');
-    options.out.push({ path, file: join(options.display, path), bytes: await readFile(full), realPath: await realpath(full) });
+    const file = join(options.display, path);
+    // Bounded and checked again once opened: a FIFO swapped in after the listing is refused at
+    // once instead of hanging the load, a huge file unread.
+    const bytes = await readRegularFile(file, options.cwd, { maxBytes: options.maxFileBytes });
+    options.out.push({ path, file, bytes, realPath: await realpath(full) });
   }
 }
 
@@ -80,10 +85,14 @@ async function walk(options: { root: string; display: string; directory: string;
  * Reads one location into policy entries. Explicit files keep their base name as path; an
  * explicit `.json`/`.yaml`/`.yml` file is data at the root, as with `opa eval -d`.
  *
+ * Each file is read only if a regular file of at most `maxFileBytes` (default: the bundle budget,
+ * 64 MiB): a FIFO swapped in after a check is refused at once, a huge file unread.
+ *
  * @throws WritError `ERR_POLICY_NOT_FOUND` when it does not exist, `ERR_POLICY_SOURCE_INVALID`
- *   for a file that is neither Rego nor data.
+ *   for a file that is neither Rego nor data, not a regular file, or over `maxFileBytes`
+ *   (`details.kind` `'too-large'`).
  */
-export async function readPolicyLocation(location: string, options: { cwd: string }): Promise<PolicyEntry[]> {
+export async function readPolicyLocation(location: string, options: { cwd: string; maxFileBytes?: number }): Promise<PolicyEntry[]> {
   const isPackage = location.startsWith(NPM_PREFIX);
   const absolute = isPackage
     ? await resolvePackageFolder(location.slice(NPM_PREFIX.length), options.cwd)
@@ -93,7 +102,7 @@ export async function readPolicyLocation(location: string, options: { cwd: strin
   if (info.isDirectory()) {
     const out: PolicyEntry[] = [];
     const display = isPackage ? relative(options.cwd, absolute) || '.' : location;
-    await walk({ root: absolute, display, directory: absolute, depth: 0, out });
+    await walk({ root: absolute, display, directory: absolute, depth: 0, maxFileBytes: options.maxFileBytes ?? maxPolicyFileBytes(), cwd: options.cwd, out });
     return out;
   }
   if (!info.isFile()) {
@@ -107,5 +116,6 @@ export async function readPolicyLocation(location: string, options: { cwd: strin
       details: { location },
     });
   }
-  return [{ path: name, file: location, bytes: await readFile(absolute), role, realPath: await realpath(absolute) }];
+  const bytes = await readRegularFile(location, options.cwd, { maxBytes: options.maxFileBytes ?? maxPolicyFileBytes() });
+  return [{ path: name, file: location, bytes, role, realPath: await realpath(absolute) }];
 }
