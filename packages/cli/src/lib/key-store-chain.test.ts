@@ -39,7 +39,10 @@ async function refusal(dir: string): Promise<string> {
 
 describe('readChain', () => {
   it.skipIf(!haveMkfifo)('GAP: refuses a FIFO in place of a version at once instead of waiting for a writer', async () => {
-    const dir = await storeWith(async (path) => void expect(spawnSync('mkfifo', [path]).status).toBe(0));
+    const dir = await storeWith((path) => {
+      expect(spawnSync('mkfifo', [path]).status).toBe(0);
+      return Promise.resolve();
+    });
     expect(await refusal(dir)).toMatch(/0001\.json: cannot read the trust-root version: not a regular file \(a FIFO\) \[ERR_NOT_REGULAR_FILE\]/u);
   });
 

@@ -144,7 +144,10 @@ describe('FileVault', () => {
   }
 
   it.skipIf(!haveMkfifo)('GAP: refuses a FIFO in place of an item at once instead of waiting for a writer', { timeout: 5_000 }, async () => {
-    const { vault, commitment: id, dir } = await vaultWith(async (path) => void expect(spawnSync('mkfifo', [path]).status).toBe(0));
+    const { vault, commitment: id, dir } = await vaultWith((path) => {
+      expect(spawnSync('mkfifo', [path]).status).toBe(0);
+      return Promise.resolve();
+    });
     try {
       await expect(vault.get(id)).rejects.toMatchObject({ code: 'ERR_STORE_CORRUPT', details: { kind: 'fifo' } });
     } finally {
