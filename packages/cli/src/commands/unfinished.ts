@@ -15,7 +15,7 @@
  */
 import type { Command } from 'commander';
 import { createSigner, isWritError, signResolution } from '@writ/core';
-import type { ResolutionOutcome, Signer } from '@writ/core';
+import type { ResolutionOutcome, Signer, UnfinishedRelease } from '@writ/core';
 import { EXIT, UsageError, describeError, processContext } from '../cli-context.ts';
 import type { CommandContext } from '../cli-context.ts';
 import { DEFAULT_TOKEN_ENV, answerCode, approverToken, authorityBaseUrl, callAuthority, cleartextToken } from '../lib/authority-client.ts';
@@ -42,15 +42,6 @@ export interface ResolveUnfinishedOptions extends UnfinishedCommonOptions {
   readonly key?: string;
   /** The approval role the key holds in the trust root, which the resolution is signed in. */
   readonly role?: string;
-}
-
-/** One release without an outcome, as the authority lists it. */
-export interface UnfinishedRelease {
-  readonly tokenId: string;
-  readonly callId: string;
-  readonly sessionId: string;
-  readonly tool: string;
-  readonly releasedSeq: number;
 }
 
 /** A refusal of the authority about the release or the statement (exit 1), as opposed to the invocation (exit 2). */
