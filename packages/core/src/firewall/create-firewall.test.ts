@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
 import type { LedgerStore } from '../stores/types.ts';
-import { verifyTranscript } from '../transcript/verify-transcript.ts';
 import { createFirewall } from './create-firewall.ts';
 import type { FirewallPolicy } from './firewall-options.ts';
 import { signApproval } from '../approval/approval-statement.ts';
-import { T0, allow, deny, entries, firewallOptions, frozenClock, keys, policyDouble, toolOf, trustRootFor } from './test-support.ts';
+import { T0, allow, deny, entries, firewallOptions, frozenClock, keys, policyDouble, toolOf, trustRootFor, verifyLedger } from './test-support.ts';
 
 const session = { principal: { id: 'alice', tenant: 'acme' }, agent: { id: 'bot', framework: 'test' } };
 
@@ -379,11 +378,7 @@ describe('createFirewall', () => {
       await s.submitApproval({ requestId: asked.pending.id, statement: statement.envelope as never });
       await s.execute({ tool: 'refund', args: { amount: 50 }, callId: 'c3' }, () => 'refunded');
       await s.end();
-      const lines: string[] = [];
-      for await (const entry of options.stores.ledger.read()) lines.push(entry.line);
-      const notes: string[] = [];
-      for await (const checkpoint of options.stores.ledger.checkpoints()) notes.push(checkpoint.note);
-      const report = await verifyTranscript({ entries: lines, checkpoints: notes, trustRoot });
+      const report = await verifyLedger(options.stores.ledger, trustRoot);
       expect(report.failure).toBeUndefined();
       expect(report.valid).toBe(true);
       const types = (await entries(options.stores.ledger)).map((e) => e.type);

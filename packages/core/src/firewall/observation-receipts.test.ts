@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../transcript/entry.ts';
 import { EntryChecker, verifyTranscript } from '../transcript/verify-transcript.ts';
 import { createFirewall } from './create-firewall.ts';
-import { allow, entries, firewallOptions, policyDouble } from './test-support.ts';
+import { allow, entries, firewallOptions, policyDouble, ledgerEvidence } from './test-support.ts';
 
 const session = { principal: { id: 'alice', tenant: 'acme' }, agent: { id: 'bot' } };
 
@@ -19,10 +19,7 @@ async function transcriptOf(over: Parameters<typeof firewallOptions>[0], calls: 
   for (const [i, call] of calls.entries()) expect((await s.execute({ ...call, callId: `c${i}` }, () => 'ok')).status).toBe('executed');
   await s.end();
   await firewall.close();
-  const lines: string[] = [];
-  for await (const stored of options.stores.ledger.read()) lines.push(stored.line);
-  const notes: string[] = [];
-  for await (const checkpoint of options.stores.ledger.checkpoints()) notes.push(checkpoint.note);
+  const { lines, notes } = await ledgerEvidence(options.stores.ledger);
   return { options, lines, notes, entries: await entries(options.stores.ledger) };
 }
 

@@ -18,10 +18,9 @@ import { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
 import type { EntryDraft, StoredEntry } from '../stores/types.ts';
 import { Ledger } from '../transcript/ledger.ts';
 import { createTrustRoot } from '../trust/trust-root.ts';
-import { verifyTranscript } from '../transcript/verify-transcript.ts';
 import { createFirewall } from './create-firewall.ts';
 import type { CreateFirewallOptions } from './firewall-options.ts';
-import { allow, entries, firewallOptions, frozenClock, keys, policyDouble, trustRootFor } from './test-support.ts';
+import { allow, entries, firewallOptions, frozenClock, keys, policyDouble, trustRootFor, verifyLedger } from './test-support.ts';
 
 const who = { principal: { id: 'alice', tenant: 'acme' }, agent: { id: 'bot' } };
 const refund = (amount: number, callId: string) => ({ tool: 'refund', args: { amount }, callId });
@@ -55,13 +54,7 @@ async function crashed(over: Partial<CreateFirewallOptions> = {}) {
   const c2 = await s.guard(refund(30, 'c2'));
   if (c1.verdict !== 'execute' || c2.verdict !== 'execute') throw new Error('expected releases');
   const reopen = () => createFirewall(options);
-  const verify = async () => {
-    const lines: string[] = [];
-    for await (const stored of options.stores.ledger.read()) lines.push(stored.line);
-    const notes: string[] = [];
-    for await (const checkpoint of options.stores.ledger.checkpoints()) notes.push(checkpoint.note);
-    return verifyTranscript({ entries: lines, checkpoints: notes, trustRoot: options.trustRoot });
-  };
+  const verify = () => verifyLedger(options.stores.ledger, options.trustRoot);
   /** The approver's (role manager) signed resolution of `tokenId`, signed at the firewall's clock. */
   const sign = (tokenId: string, over: Partial<SignResolutionOptions> = {}) =>
     signResolution({ signer: k.approver, role: 'manager', tokenId, outcome: 'not-executed', now: clock.now(), ...over });

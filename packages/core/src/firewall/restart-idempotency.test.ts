@@ -9,13 +9,12 @@
 import { describe, expect, it } from 'vitest';
 import { signApproval } from '../approval/approval-statement.ts';
 import { MemoryApprovalStore } from '../stores/memory-approval-store.ts';
-import { verifyTranscript } from '../transcript/verify-transcript.ts';
 import { Ledger } from '../transcript/ledger.ts';
 import { callKey, findUnfinishedReleases } from './recovery.ts';
 import { createFirewall, openFirewall } from './create-firewall.ts';
 import { FirewallContext } from './firewall-context.ts';
 import { parseFirewallOptions } from './firewall-options.ts';
-import { T0, allow, entries, firewallOptions, frozenClock, keys, policyDouble, toolOf, trustRootFor } from './test-support.ts';
+import { T0, allow, entries, firewallOptions, frozenClock, keys, policyDouble, toolOf, trustRootFor, verifyLedger } from './test-support.ts';
 
 const who = { principal: { id: 'alice', tenant: 'acme' }, agent: { id: 'bot', framework: 'test' } };
 const refund = { tool: 'refund', args: { amount: 50 }, callId: 'c-old' };
@@ -27,13 +26,7 @@ function setUp(decide: (input: Record<string, unknown>) => unknown = () => allow
   const options = firewallOptions({ policy, keys: { authority: k.authority }, trustRoot: trustRootFor(k), clock: frozenClock().now, mode: 'enforce' });
   const forCall = async (type: string, callId: string, sessionId = 's1') =>
     (await entries(options.stores.ledger)).filter((e) => e.type === type && e.body.callId === callId && e.body.sessionId === sessionId);
-  const verify = async () => {
-    const lines: string[] = [];
-    for await (const stored of options.stores.ledger.read()) lines.push(stored.line);
-    const notes: string[] = [];
-    for await (const checkpoint of options.stores.ledger.checkpoints()) notes.push(checkpoint.note);
-    return verifyTranscript({ entries: lines, checkpoints: notes, trustRoot: options.trustRoot });
-  };
+  const verify = () => verifyLedger(options.stores.ledger, options.trustRoot);
   const denialCodes = async (callId: string) =>
     (await forCall('action-denied', callId)).map((e) => Buffer.from((e.body.denial as { payload: string }).payload, 'base64url').toString('utf8'));
   return { k, policy, options, forCall, verify, denialCodes };

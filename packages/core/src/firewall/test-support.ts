@@ -10,6 +10,8 @@ import { MemoryLedgerStore } from '../stores/memory-ledger-store.ts';
 import { MemoryNonceStore } from '../stores/memory-nonce-store.ts';
 import type { LedgerStore } from '../stores/types.ts';
 import { parseEntry } from '../transcript/entry.ts';
+import { verifyTranscript } from '../transcript/verify-transcript.ts';
+import type { TranscriptReport } from '../transcript/verify-transcript.ts';
 import type { LedgerEntry } from '../transcript/entry.ts';
 import { createTrustRoot } from '../trust/trust-root.ts';
 import type { KeyRole, TrustRoot } from '../trust/trust-root.ts';
@@ -108,4 +110,19 @@ export async function entries(ledger: LedgerStore): Promise<LedgerEntry[]> {
   const out: LedgerEntry[] = [];
   for await (const stored of ledger.read()) out.push(parseEntry(stored.line));
   return out;
+}
+
+/** A ledger's entry lines and checkpoint notes, as a verifier reads them. */
+export async function ledgerEvidence(ledger: LedgerStore): Promise<{ lines: string[]; notes: string[] }> {
+  const lines: string[] = [];
+  for await (const stored of ledger.read()) lines.push(stored.line);
+  const notes: string[] = [];
+  for await (const checkpoint of ledger.checkpoints()) notes.push(checkpoint.note);
+  return { lines, notes };
+}
+
+/** `verifyTranscript` of a ledger against `trustRoot`. */
+export async function verifyLedger(ledger: LedgerStore, trustRoot: TrustRoot): Promise<TranscriptReport> {
+  const { lines, notes } = await ledgerEvidence(ledger);
+  return verifyTranscript({ entries: lines, checkpoints: notes, trustRoot });
 }
