@@ -204,6 +204,9 @@ function resumed(call: RecoveredCall, recheck: unknown): void {
  * Memory: the releases still open or in escrow; the budgets drop spent holds past their
  * window as the scan goes.
  */
+/** Entry types that settle a release's budget holds. */
+const SETTLES = new Set(['effect-executed', 'action-denied', 'effect-reconciled', 'effect-rolled-back', 'release-resolved']);
+
 export class BudgetTracker {
   readonly #budgets: CapabilityBudgets;
   readonly #open = new Map<string, BudgetReservation>();
@@ -215,6 +218,10 @@ export class BudgetTracker {
   /** Follow one entry. @throws `ERR_TRANSCRIPT_MALFORMED` (a `budgets` field that is not a list of budget holds). */
   track(entry: LedgerEntry): void {
     const body = entry.body;
+    const releases = entry.type === 'token-issued' || entry.type === 'decision-made';
+    // Most entries neither record budgets nor settle an open release: no call key is built for
+    // them (the scan reads every entry of the ledger once).
+    if (releases ? body.budgets === undefined : this.#open.size === 0 || !SETTLES.has(entry.type)) return;
     const sessionId = text(body.sessionId);
     const callId = text(body.callId);
     if (sessionId === undefined || callId === undefined) return;
@@ -222,7 +229,7 @@ export class BudgetTracker {
     switch (entry.type) {
       case 'token-issued':
       case 'decision-made':
-        if (body.budgets !== undefined) this.#reserve(entry, key);
+        this.#reserve(entry, key);
         return;
       case 'effect-executed':
         this.#settle(key, (r) => r.settle(body.status === 'succeeded'));
